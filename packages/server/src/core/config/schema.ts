@@ -1,0 +1,216 @@
+import { z } from 'zod';
+
+/**
+ * The single source of Lift's configuration. Every key has a default and a `.describe()` sentence;
+ * docs/configuration.md is checked against this schema by a test (config/docs.test.ts).
+ *
+ * Sources, lowest precedence first: defaults, lift.config.{ts,js,json}, environment (`LIFT_` prefix,
+ * `__` between nesting levels, snake_case segments: `LIFT_HTTP__BODY_LIMIT__MAX_BYTES`), CLI flags.
+ */
+
+const durationMs = (def: number, what: string) => z.coerce.number().int().min(1).default(def).describe(what);
+
+const requestIdSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Assign every request an id and echo it in the response.'),
+    header: z
+      .string()
+      .default('x-request-id')
+      .describe('Header carrying the request id, accepted from clients when well formed.'),
+  })
+  .prefault({});
+
+const accessLogSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Log one JSON line per request (method, path, status, duration).'),
+    redactFields: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Extra body/query field names to redact, on top of anything named like password, token, secret, key or code.',
+      ),
+  })
+  .prefault({});
+
+const securityHeadersSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Send X-Content-Type-Options, Referrer-Policy, X-Frame-Options and CSP.'),
+    contentSecurityPolicy: z
+      .string()
+      .default("frame-ancestors 'none'")
+      .describe('Content-Security-Policy header value; empty string disables it.'),
+    referrerPolicy: z.string().default('no-referrer').describe('Referrer-Policy header value.'),
+    hsts: z
+      .enum(['auto', 'on', 'off'])
+      .default('auto')
+      .describe('Strict-Transport-Security: auto sends it in production only.'),
+    hstsMaxAgeSeconds: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(31_536_000)
+      .describe('HSTS max-age in seconds.'),
+  })
+  .prefault({});
+
+const corsSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Answer CORS requests; origins outside the allowlist get no CORS headers.'),
+    origins: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Allowed origins, exact (https://app.example.com). "*" allows any origin but never with credentials.',
+      ),
+    credentials: z
+      .boolean()
+      .default(false)
+      .describe('Send Access-Control-Allow-Credentials for allowlisted origins (refused together with "*").'),
+    allowHeaders: z
+      .array(z.string())
+      .default(['content-type', 'authorization', 'x-request-id', 'x-tenant-id', 'idempotency-key'])
+      .describe('Request headers a cross-origin client may send.'),
+    exposeHeaders: z
+      .array(z.string())
+      .default(['x-request-id'])
+      .describe('Response headers a cross-origin client may read.'),
+    maxAgeSeconds: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(600)
+      .describe('How long a browser may cache a preflight.'),
+  })
+  .prefault({});
+
+const bodyLimitSchema = z
+  .strictObject({
+    maxBytes: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(1_048_576)
+      .describe('Largest accepted request body in bytes; larger bodies get 413.'),
+  })
+  .prefault({});
+
+const timeoutSchema = z
+  .strictObject({
+    ms: durationMs(30_000, 'Request deadline; past it the client gets 504 and ctx.signal is aborted.'),
+  })
+  .prefault({});
+
+const clientIpSchema = z
+  .strictObject({
+    trustedProxies: z
+      .array(z.string())
+      .default([])
+      .describe('CIDRs (or addresses) of proxies whose X-Forwarded-For is believed; empty trusts none.'),
+  })
+  .prefault({});
+
+const httpSchema = z
+  .strictObject({
+    requestId: requestIdSchema,
+    accessLog: accessLogSchema,
+    securityHeaders: securityHeadersSchema,
+    cors: corsSchema,
+    bodyLimit: bodyLimitSchema,
+    timeout: timeoutSchema,
+    clientIp: clientIpSchema,
+  })
+  .prefault({});
+
+const storageSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .optional()
+      .describe('SQL database: sqlite:<file> or postgres://…; default sqlite:<dataDir>/lift.db.'),
+    kv: z
+      .string()
+      .default('sql')
+      .describe('Key-value store for hot state: "sql" (the SQL database), "memory:" or redis://…'),
+    broker: z
+      .string()
+      .default('memory:')
+      .describe(
+        'Publish/subscribe broker: "memory:" (in-process, relayed between cluster workers) or redis://…',
+      ),
+    migrate: z
+      .enum(['auto', 'manual'])
+      .optional()
+      .describe('auto runs pending migrations on start; default auto in development, manual in production.'),
+    poolSize: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .describe('PostgreSQL connection pool size per process.'),
+  })
+  .prefault({});
+
+const healthSchema = z
+  .strictObject({
+    checkTimeoutMs: durationMs(2_000, 'Per-component timeout of the readiness check.'),
+  })
+  .prefault({});
+
+const logSchema = z
+  .strictObject({
+    level: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('Minimum log level.'),
+  })
+  .prefault({});
+
+export const liftConfigSchema = z.strictObject({
+  env: z
+    .enum(['development', 'production', 'test'])
+    .default('development')
+    .describe('Mode; production (LIFT_ENV or NODE_ENV) requires a strong root secret and enables HSTS.'),
+  host: z.string().default('127.0.0.1').describe('Address the server listens on.'),
+  port: z.coerce.number().int().min(0).max(65_535).default(3000).describe('TCP port (PORT also works).'),
+  workers: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(1)
+    .describe('Processes serving requests; more than 1 uses node:cluster.'),
+  shutdownTimeoutMs: durationMs(
+    10_000,
+    'On SIGTERM/SIGINT, how long in-flight requests may run before exit.',
+  ),
+  dataDir: z
+    .string()
+    .default('./.lift')
+    .describe('Directory for the SQLite file, the development secret and mail.'),
+  secret: z
+    .string()
+    .optional()
+    .describe('Root secret Lift derives its keys from; at least 32 bytes. Generated once in development.'),
+  app: z.string().optional().describe('Module whose default export builds the app (used by lift serve).'),
+  log: logSchema,
+  http: httpSchema,
+  storage: storageSchema,
+  health: healthSchema,
+});
+
+/** What a user may pass to createLift() or write in lift.config.*: every key optional. */
+export type LiftConfigInput = z.input<typeof liftConfigSchema>;
+/** The effective configuration, every default filled in. */
+export type LiftConfig = z.output<typeof liftConfigSchema>;
+
+/** Keys holding secrets; redacted by `lift config print` and in logs. */
+export const SECRET_CONFIG_KEYS = ['secret'] as const;

@@ -1,0 +1,115 @@
+import type { Kysely } from 'kysely';
+
+/**
+ * Storage ports: the only storage interfaces domain modules see. Adapters (memory/, sql/, redis/) implement
+ * them; `createStorage()` in this folder is the one place that builds adapters from URLs.
+ */
+
+/** Something the readiness check can ask "do you answer?". */
+export interface Pingable {
+  /** Resolves when the backing store answers; rejects otherwise. */
+  ping(): Promise<void>;
+}
+
+export interface KvSetOptions {
+  /** Time to live in milliseconds; omitted = no expiry. */
+  ttlMs?: number;
+  /** Only set when the key does not exist (or has expired). */
+  ifNotExists?: boolean;
+}
+
+/**
+ * Hot state with TTL and atomic increment: counters, nonces, one-time tickets, revocation entries.
+ * Keys and values are strings; callers namespace keys (`ratelimit:…`, `nonce:…`). Expired keys behave
+ * exactly like missing ones.
+ */
+export interface KeyValueStore extends Pingable {
+  get(key: string): Promise<string | null>;
+  /** Returns true when the value was written (false only when `ifNotExists` and the key exists). */
+  set(key: string, value: string, options?: KvSetOptions): Promise<boolean>;
+  /** Returns true when a live key was removed. */
+  delete(key: string): Promise<boolean>;
+  /**
+   * Atomically adds `by` (default 1) to an integer value, creating it at 0 first. `ttlMs` applies only when
+   * the key is created by this call, so a fixed window does not slide. Returns the new value.
+   */
+  increment(key: string, by?: number, options?: { ttlMs?: number }): Promise<number>;
+  /** Remaining lifetime in ms; null when the key does not exist; Infinity when it has no expiry. */
+  ttl(key: string): Promise<number | null>;
+  close(): Promise<void>;
+}
+
+export type BrokerHandler = (message: string, channel: string) => void;
+
+/**
+ * Publish/subscribe between every process of a deployment. At-most-once, no history: receivers must
+ * tolerate a missed message (caches use TTLs as the backstop). A subscriber also receives its own
+ * process's publications.
+ */
+export interface Broker extends Pingable {
+  publish(channel: string, message: string): Promise<void>;
+  /** Resolves once the subscription is active; the returned function unsubscribes. */
+  subscribe(channel: string, handler: BrokerHandler): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+/**
+ * Tables Lift itself owns. Modules extend this interface by declaration merging in their own folder
+ * (`declare module '../storage/ports.ts' { interface LiftTables { users: UserRow } }`).
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging in each module
+export interface LiftTables {}
+
+export interface SqlDatabase extends Pingable {
+  readonly dialect: SqlDialectName;
+  /**
+   * The Kysely instance. Typed loosely on purpose: Lift's own tables are `LiftTables`, and apps add theirs by
+   * calling `db.withTables<…>()`.
+   */
+  readonly db: Kysely<LiftTables>;
+  close(): Promise<void>;
+}
+
+export interface MigrationInfo {
+  name: string;
+  /** When it ran; null when pending. */
+  executedAt: Date | null;
+}
+
+export interface MigrationRunResult {
+  /** Names applied by this run, in order. */
+  applied: string[];
+}
+
+/**
+ * A migration written once for both dialects. `dialect` lets a step differ where SQLite and PostgreSQL must
+ * (types, partial indexes); most steps use Kysely's schema builder and need no branch.
+ */
+export interface LiftMigration {
+  name: string;
+  up(db: Kysely<unknown>, dialect: SqlDialectName): Promise<void>;
+  down?(db: Kysely<unknown>, dialect: SqlDialectName): Promise<void>;
+}
+
+/** A named set of migrations with its own bookkeeping table (Lift's own, or an app's). */
+export interface MigrationSet {
+  /** `lift` for Lift's built-in set; apps use their own name (`notes`). Also names the bookkeeping table. */
+  name: string;
+  migrations: LiftMigration[];
+}
+
+export interface Storage {
+  sql: SqlDatabase;
+  kv: KeyValueStore;
+  broker: Broker;
+  /** Applies pending migrations of every set (Lift's first), in name order within a set. */
+  migrate(): Promise<MigrationRunResult>;
+  /** Every known migration of every set with its state. */
+  migrationStatus(): Promise<MigrationInfo[]>;
+  /** Named readiness checks: `sql`, `kv`, `broker`. */
+  components(): Array<{ name: string; check: Pingable }>;
+  /** Closes broker, kv and sql, in that order; safe to call twice. */
+  close(): Promise<void>;
+}
