@@ -1,0 +1,213 @@
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+
+/**
+ * Lift's logger: pino writing JSON lines, with redaction built into the logger itself (DESIGN §2 rule 6), so no
+ * call site can forget it. Every logged object and every child binding is walked; any value under a sensitive key
+ * becomes `"[REDACTED]"`. The walk is copy-on-write: when nothing matches, the caller's object is logged as is.
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface CreateLoggerOptions {
+  /** Minimum level (config key `log.level`). */
+  level: LogLevel;
+  /** Where lines go. Default: stdout (pino's `pino.destination(1)`). */
+  destination?: DestinationStream;
+  /** Extra key names to redact, compared case-insensitively, on top of the built-in rules. Default: none. */
+  redactKeys?: readonly string[];
+}
+
+export const REDACTED = '[REDACTED]';
+
+/** How deep the walk goes; anything deeper is replaced, since it cannot be checked. */
+const MAX_DEPTH = 8;
+const TRUNCATED = '[Truncated]';
+const CIRCULAR = '[Circular]';
+
+/** Keys redacted whatever else they contain. */
+const EXACT_KEYS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+/** Fragments that make a key sensitive wherever they occur in it (`newPassword`, `apikey`, `client_secret`). */
+const SENSITIVE_FRAGMENTS = /password|passwd|passphrase|secret|token|apikey|cookie|credential/;
+/** Whole words that make a key sensitive (`recovery_code`, `x-api-key`, `otp`), but not `monkey` or `encode`. */
+const SENSITIVE_WORDS = new Set(['key', 'keys', 'code', 'codes', 'otp', 'pwd', 'pass']);
+/** Keys that contain a sensitive word but name well-known non-secret values. */
+const SAFE_KEYS = new Set(['status_code', 'error_code', 'exit_code']);
+
+/** Decisions are cached per key; the cache is bounded because query parameter names come from clients. */
+const DECISION_CACHE_LIMIT = 2_000;
+
+function keyWords(key: string): string[] {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word.length > 0);
+}
+
+function builtInSensitive(key: string): boolean {
+  const lower = key.toLowerCase();
+  if (EXACT_KEYS.has(lower)) return true;
+  const words = keyWords(key);
+  if (SAFE_KEYS.has(words.join('_'))) return false;
+  if (SENSITIVE_FRAGMENTS.test(lower)) return true;
+  return words.some((word) => SENSITIVE_WORDS.has(word));
+}
+
+/** Redaction rules: the built-in ones plus extra key names. */
+export interface Redactor {
+  /** Whether a value under this key must not be logged. */
+  isSensitiveKey(key: string): boolean;
+  /** `value` with every sensitive key's value replaced, at any depth; the same reference when nothing matched. */
+  redact<T>(value: T): T;
+  /** A URL or path with the values of sensitive query parameters replaced. */
+  redactUrl(url: string): string;
+}
+
+export function createRedactor(extraKeys: readonly string[] = []): Redactor {
+  const extra = new Set(extraKeys.map((key) => key.toLowerCase()));
+  const decisions = new Map<string, boolean>();
+
+  const isSensitiveKey = (key: string): boolean => {
+    const known = decisions.get(key);
+    if (known !== undefined) return known;
+    const decision = extra.has(key.toLowerCase()) || builtInSensitive(key);
+    if (decisions.size >= DECISION_CACHE_LIMIT) decisions.clear();
+    decisions.set(key, decision);
+    return decision;
+  };
+
+  const redactUrl = (url: string): string => {
+    const queryStart = url.indexOf('?');
+    if (queryStart === -1) return url;
+    const hashStart = url.indexOf('#', queryStart);
+    const queryEnd = hashStart === -1 ? url.length : hashStart;
+    const query = redactQuery(url.slice(queryStart + 1, queryEnd), isSensitiveKey);
+    if (query === null) return url;
+    return `${url.slice(0, queryStart + 1)}${query}${url.slice(queryEnd)}`;
+  };
+
+  const walk = (value: unknown, depth: number, ancestors: Set<object>): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    if (value instanceof URL) {
+      const href = redactUrl(value.href);
+      return href === value.href ? value : href;
+    }
+    // Dates, Buffers and the like serialise themselves and hold no keys.
+    if (!Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+    if (ancestors.has(value)) return CIRCULAR;
+    if (depth >= MAX_DEPTH) return TRUNCATED;
+    ancestors.add(value);
+    try {
+      return Array.isArray(value) ? walkArray(value, depth, ancestors) : walkObject(value, depth, ancestors);
+    } finally {
+      ancestors.delete(value);
+    }
+  };
+
+  const walkArray = (array: unknown[], depth: number, ancestors: Set<object>): unknown[] => {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < array.length; i++) {
+      const item = array[i];
+      const next = walk(item, depth + 1, ancestors);
+      if (next !== item) {
+        copy ??= array.slice();
+        copy[i] = next;
+      }
+    }
+    return copy ?? array;
+  };
+
+  const walkObject = (object: object, depth: number, ancestors: Set<object>): object => {
+    const isError = object instanceof Error;
+    const record = object as Record<string, unknown>;
+    let changes: Map<string, unknown> | undefined;
+    for (const key of Object.keys(record)) {
+      const item = record[key];
+      // An Error's `code` is its stable error code (LIFT_…, ECONNRESET), which logs need.
+      const next =
+        isSensitiveKey(key) && !(isError && key === 'code') ? REDACTED : walk(item, depth + 1, ancestors);
+      if (next !== item) {
+        changes ??= new Map();
+        changes.set(key, next);
+      }
+    }
+    let cause: unknown;
+    if (isError && object.cause !== undefined) {
+      cause = walk(object.cause, depth + 1, ancestors);
+      if (cause !== object.cause) changes ??= new Map();
+    }
+    if (changes === undefined) return object;
+    const copy: Record<string, unknown> = isError ? copyError(object) : {};
+    for (const key of Object.keys(record)) copy[key] = changes.has(key) ? changes.get(key) : record[key];
+    if (isError && object.cause !== undefined) copy.cause = cause;
+    return copy;
+  };
+
+  return {
+    isSensitiveKey,
+    redact: <T>(value: T): T => walk(value, 0, new Set()) as T,
+    redactUrl,
+  };
+}
+
+/** An Error of the same class with the same message and stack, so pino's error serialiser still recognises it. */
+function copyError(error: Error): Record<string, unknown> {
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as Record<string, unknown>;
+  Object.defineProperty(copy, 'message', { value: error.message, writable: true, configurable: true });
+  Object.defineProperty(copy, 'stack', { value: error.stack, writable: true, configurable: true });
+  return copy;
+}
+
+/** The redacted query string (without `?`), or `null` when nothing in it is sensitive. */
+function redactQuery(query: string, isSensitiveKey: (key: string) => boolean): string | null {
+  let changed = false;
+  const parts = query.split('&').map((part) => {
+    const eq = part.indexOf('=');
+    const rawKey = eq === -1 ? part : part.slice(0, eq);
+    if (!isSensitiveKey(decodeQueryKey(rawKey))) return part;
+    changed = true;
+    return `${rawKey}=${REDACTED}`;
+  });
+  return changed ? parts.join('&') : null;
+}
+
+function decodeQueryKey(rawKey: string): string {
+  const spaced = rawKey.replaceAll('+', ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced;
+  }
+}
+
+const defaultRedactor = createRedactor();
+
+/** Redacts sensitive query parameters (`?access_token=…`, `?code=…`) in a URL or path, by the built-in rules. */
+export function redactUrl(url: string): string {
+  return defaultRedactor.redactUrl(url);
+}
+
+/** Deep-redacts a value by the built-in rules; the same reference when nothing matched. */
+export function redact<T>(value: T): T {
+  return defaultRedactor.redact(value);
+}
+
+export function createLogger(options: CreateLoggerOptions): Logger {
+  const redactor = options.redactKeys?.length ? createRedactor(options.redactKeys) : defaultRedactor;
+  const pinoOptions: LoggerOptions = {
+    level: options.level,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (object) => redactor.redact(object),
+    },
+  };
+  const logger = options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
+  // pino applies `formatters.bindings` only to the root's bindings, so child bindings are redacted here. Children
+  // are created with Object.create(parent), so they inherit this override at every level.
+  const pinoChild = logger.child;
+  logger.child = function redactingChild(this: Logger, bindings, childOptions) {
+    return pinoChild.call(this, redactor.redact(bindings), childOptions);
+  } as Logger['child'];
+  return logger;
+}
