@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { ColumnType, Kysely } from 'kysely';
 
 /**
  * Storage ports: the only storage interfaces domain modules see. Adapters (memory/, sql/, redis/) implement
@@ -56,11 +56,22 @@ export interface Broker extends Pingable {
 export type SqlDialectName = 'sqlite' | 'postgres';
 
 /**
+ * `lift_kv`, the table of the SQL key-value adapter (created by Lift's first migration). `expires_at` is
+ * milliseconds since the epoch; PostgreSQL returns a `bigint` as a string, SQLite as a number.
+ */
+export interface LiftKvTable {
+  key: string;
+  value: string;
+  expires_at: ColumnType<number | string | null, number | null, number | null>;
+}
+
+/**
  * Tables Lift itself owns. Modules extend this interface by declaration merging in their own folder
  * (`declare module '../storage/ports.ts' { interface LiftTables { users: UserRow } }`).
  */
-// biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging in each module
-export interface LiftTables {}
+export interface LiftTables {
+  lift_kv: LiftKvTable;
+}
 
 export interface SqlDatabase extends Pingable {
   readonly dialect: SqlDialectName;
@@ -73,13 +84,15 @@ export interface SqlDatabase extends Pingable {
 }
 
 export interface MigrationInfo {
+  /** The set the migration belongs to (`lift`, `notes`). */
+  set: string;
   name: string;
   /** When it ran; null when pending. */
   executedAt: Date | null;
 }
 
 export interface MigrationRunResult {
-  /** Names applied by this run, in order. */
+  /** Migrations applied by this run, in order, as `<set>/<name>` (`lift/0001_create_kv`). */
   applied: string[];
 }
 

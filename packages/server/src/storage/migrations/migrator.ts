@@ -1,0 +1,112 @@
+import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import { LiftConfigError } from '../../core/errors.ts';
+import type {
+  LiftMigration,
+  MigrationInfo,
+  MigrationRunResult,
+  MigrationSet,
+  SqlDatabase,
+  SqlDialectName,
+} from '../ports.ts';
+import { MigrationFailedError } from './migration-failed-error.ts';
+
+const SET_NAME = /^[a-z][a-z0-9_]{0,40}$/;
+
+/**
+ * Applies every pending migration of each set, sets in the given order, migrations in name order. Each
+ * migration runs on its own (in its own transaction where the dialect allows), so a failure leaves the ones
+ * before it applied and throws `MigrationFailedError` naming the one that failed.
+ */
+export async function runMigrations(
+  database: SqlDatabase,
+  sets: MigrationSet[],
+): Promise<MigrationRunResult> {
+  assertValidSets(sets);
+  const applied: string[] = [];
+  for (const set of sets) {
+    const migrator = await migratorFor(database, set);
+    for (;;) {
+      const { error, results = [] } = await migrator.migrateUp();
+      for (const result of results) {
+        if (result.status === 'Success') applied.push(`${set.name}/${result.migrationName}`);
+      }
+      if (error !== undefined) {
+        const failed = results.find((result) => result.status === 'Error');
+        throw new MigrationFailedError(
+          failed ? `${set.name}/${failed.migrationName}` : set.name,
+          applied,
+          error,
+        );
+      }
+      if (results.length === 0) break;
+    }
+  }
+  return { applied };
+}
+
+/** Every migration of every set, with when it ran (null = pending). */
+export async function migrationStatus(database: SqlDatabase, sets: MigrationSet[]): Promise<MigrationInfo[]> {
+  assertValidSets(sets);
+  const status: MigrationInfo[] = [];
+  for (const set of sets) {
+    const migrator = await migratorFor(database, set);
+    for (const migration of await migrator.getMigrations()) {
+      status.push({ set: set.name, name: migration.name, executedAt: migration.executedAt ?? null });
+    }
+  }
+  return status;
+}
+
+async function migratorFor(database: SqlDatabase, set: MigrationSet): Promise<Migrator> {
+  const db = database.db as unknown as Kysely<unknown>;
+  const migrations: Record<string, Migration> = {};
+  for (const migration of set.migrations) {
+    migrations[migration.name] = toKyselyMigration(migration, database.dialect);
+  }
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: `${set.name}_migrations`,
+    migrationLockTableName: `${set.name}_migrations_lock`,
+    // Kysely looks for its tables in every schema unless told which one; with `?schema=` isolation another
+    // schema's bookkeeping table would be mistaken for ours.
+    ...(database.dialect === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),
+  });
+}
+
+function toKyselyMigration(migration: LiftMigration, dialect: SqlDialectName): Migration {
+  // Kysely runs PostgreSQL migrations in a transaction; SQLite also has transactional DDL, but Kysely does
+  // not use it, so a half-applied SQLite step is rolled back here.
+  const inTransaction =
+    (step: (db: Kysely<unknown>, dialect: SqlDialectName) => Promise<void>) => (db: Kysely<unknown>) =>
+      dialect === 'sqlite' ? db.transaction().execute((trx) => step(trx, dialect)) : step(db, dialect);
+  const down = migration.down?.bind(migration);
+  return {
+    up: inTransaction(migration.up.bind(migration)),
+    ...(down ? { down: inTransaction(down) } : {}),
+  };
+}
+
+async function currentSchema(db: Kysely<unknown>): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new LiftConfigError('The PostgreSQL search_path names no existing schema.');
+  return schema;
+}
+
+function assertValidSets(sets: MigrationSet[]): void {
+  const seen = new Set<string>();
+  for (const set of sets) {
+    if (!SET_NAME.test(set.name)) {
+      throw new LiftConfigError(
+        `Migration set name "${set.name}" must match ${SET_NAME} (it names a table).`,
+      );
+    }
+    if (seen.has(set.name)) throw new LiftConfigError(`Migration set "${set.name}" is given twice.`);
+    seen.add(set.name);
+    const names = new Set(set.migrations.map((migration) => migration.name));
+    if (names.size !== set.migrations.length) {
+      throw new LiftConfigError(`Migration set "${set.name}" has two migrations with the same name.`);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { LiftTables, SqlDatabase } from '../ports.ts';
+
+/** `:memory:` or a file path (relative to the working directory); the parent directory is created. */
+export function openSqliteDatabase(location: string): SqlDatabase {
+  const inMemory = location === ':memory:';
+  if (!inMemory) mkdirSync(dirname(resolve(location)), { recursive: true });
+  const connection = new Database(inMemory ? ':memory:' : resolve(location));
+  if (!inMemory) connection.pragma('journal_mode = WAL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  const db = new Kysely<LiftTables>({ dialect: new SqliteDialect({ database: connection }) });
+  let closing: Promise<void> | undefined;
+  return {
+    dialect: 'sqlite',
+    db,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close() {
+      closing ??= db.destroy();
+      return closing;
+    },
+  };
+}
