@@ -1,0 +1,63 @@
+import type { MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
+import { type Clock, systemClock } from '../../core/clock.ts';
+import { LiftConfigError, LiftError } from '../../core/errors.ts';
+import { createRedactor } from '../../core/logger.ts';
+
+export interface AccessLogOptions {
+  /**
+   * Logger used when the request has no `c.var.log` (no requestId middleware before this one). Default: none, and
+   * a request without either fails with LiftConfigError, since a silently missing access log is worse.
+   */
+  logger?: Logger;
+  /** Extra query field names to redact (config `http.accessLog.redactFields`), on top of the logger's rules. Default `[]`. */
+  redactFields?: readonly string[];
+  /** Source of time for `duration_ms`. Default: the system clock. */
+  clock?: Clock;
+}
+
+/**
+ * Writes one JSON line per request once the handler (or error renderer) has produced the response: method, path,
+ * redacted query, status, duration, request id, client IP, user agent and byte counts when known. 5xx responses are
+ * logged at `error`, the rest at `info`. Request headers other than User-Agent are never logged.
+ *
+ * `duration_ms` is the time until the response was ready, not until a streamed body finished.
+ */
+export function accessLog(options: AccessLogOptions = {}): MiddlewareHandler {
+  const redactor = createRedactor(options.redactFields ?? []);
+  const clock = options.clock ?? systemClock;
+
+  return async function liftAccessLog(c, next) {
+    const log = c.get('log') ?? options.logger;
+    if (log === undefined) {
+      throw new LiftConfigError('accessLog() needs requestId() before it or a logger option.');
+    }
+    const started = clock.now();
+    // Hono turns errors thrown further in into a response before next() returns, so this sees every outcome.
+    await next();
+    const url = c.req.url;
+    const queryStart = url.indexOf('?');
+    const query = queryStart === -1 ? '' : redactor.redactUrl(url.slice(queryStart)).slice(1);
+    const status = c.res.status;
+    const entry = {
+      method: c.req.method,
+      path: c.req.path,
+      query: query === '' ? undefined : query,
+      status,
+      duration_ms: clock.now() - started,
+      request_id: c.get('requestId'),
+      client_ip: c.get('clientIp'),
+      user_agent: c.req.header('user-agent'),
+      bytes_in: byteCount(c.req.header('content-length')),
+      bytes_out: byteCount(c.res.headers.get('content-length') ?? undefined),
+      error_code: c.error instanceof LiftError ? c.error.code : undefined,
+    };
+    if (status >= 500) log.error(entry, 'request completed');
+    else log.info(entry, 'request completed');
+  };
+}
+
+function byteCount(header: string | undefined): number | undefined {
+  if (header === undefined || !/^\d+$/.test(header)) return undefined;
+  return Number(header);
+}

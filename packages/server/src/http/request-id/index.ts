@@ -1,0 +1,34 @@
+import type { MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
+import { randomId } from '../../core/clock.ts';
+
+export interface RequestIdOptions {
+  /** The request logger's parent; each request gets `logger.child({ request_id })` as `c.var.log`. */
+  logger: Logger;
+  /** Header read from the client and echoed in the response (config `http.requestId.header`). Default `x-request-id`. */
+  header?: string;
+  /** Makes an id when the client sent none or a malformed one. Default: 128 random bits, base64url. */
+  generate?: () => string;
+}
+
+/** What a client-supplied id must look like to be kept: short, and safe to put in logs and headers. */
+const WELL_FORMED_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Gives every request an id (`c.var.requestId`) and a logger bound to it (`c.var.log`), and echoes the id in the
+ * response, error responses included. A well-formed incoming id is kept so calls can be traced across services.
+ */
+export function requestId(options: RequestIdOptions): MiddlewareHandler {
+  const header = options.header ?? 'x-request-id';
+  const generate = options.generate ?? (() => randomId());
+  const { logger } = options;
+
+  return async function liftRequestId(c, next) {
+    const incoming = c.req.header(header);
+    const id = incoming !== undefined && WELL_FORMED_ID.test(incoming) ? incoming : generate();
+    c.set('requestId', id);
+    c.set('log', logger.child({ request_id: id }));
+    await next();
+    c.header(header, id);
+  };
+}
