@@ -1,0 +1,33 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LoadedConfig } from '../core/config/index.ts';
+import type { LiftConfig } from '../core/config/schema.ts';
+import { createLift, LiftApp } from '../core/create-lift.ts';
+import { LiftConfigError } from '../core/errors.ts';
+
+/**
+ * Builds the app `lift serve` runs: the module named by `app` (its default export is a LiftApp or a function
+ * of the effective config returning one), or a bare Lift server when no app is configured.
+ */
+export type AppFactory = (config: LiftConfig) => LiftApp | Promise<LiftApp>;
+
+export async function loadApp(loaded: LoadedConfig, cwd = process.cwd()): Promise<LiftApp> {
+  const { config } = loaded;
+  if (config.app === undefined) return createLift(config);
+  const file = path.resolve(cwd, config.app);
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new LiftConfigError(`app ${config.app}: cannot load ${file}: ${reason}`);
+  }
+  const exported = module.default;
+  const app = typeof exported === 'function' ? await (exported as AppFactory)(config) : exported;
+  if (!(app instanceof LiftApp)) {
+    throw new LiftConfigError(
+      `app ${config.app}: the default export must be a Lift app or a function (config) => app built with createLift().`,
+    );
+  }
+  return app;
+}

@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { formatConfig, type LoadedConfig, loadConfig } from '../core/config/index.ts';
+import type { LiftConfigInput } from '../core/config/schema.ts';
+import { LiftError } from '../core/errors.ts';
+import { loadApp } from './load-app.ts';
+import { serve } from './serve.ts';
+
+/** The `lift` command line: `serve`, `migrate`, `config print`. Bad input exits non-zero with one line. */
+
+const USAGE = `Usage: lift <command> [options]
+
+Commands:
+  serve            Run the server (migrates automatically in development)
+  migrate [up]     Apply pending migrations
+  migrate status   List migrations and whether they ran
+  config print     Show the effective configuration, secrets redacted
+
+Run lift <command> --help for its options.`;
+
+const COMMON = {
+  config: { type: 'string' },
+  app: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const HELP: Record<string, string> = {
+  serve: `Usage: lift serve [--config FILE] [--app MODULE] [--port N] [--host ADDR] [--workers N]
+
+  --config FILE   Configuration file (default: lift.config.{ts,js,json} in the current directory)
+  --app MODULE    Module whose default export builds the app (config key "app")
+  --port N        TCP port (default 3000; env PORT or LIFT_PORT)
+  --host ADDR     Address to listen on (default 127.0.0.1)
+  --workers N     Processes to serve with; more than 1 uses node:cluster`,
+  migrate: `Usage: lift migrate [up|status] [--config FILE] [--app MODULE]
+
+  up       Apply pending migrations of Lift and of the app (default)
+  status   List every migration and when it ran`,
+  config: `Usage: lift config print [--config FILE] [--sources]
+
+  --sources   Also show where each value came from (default, file, env, flag)`,
+};
+
+class UsageError extends Error {}
+
+function flagsFrom(values: Record<string, string | boolean | undefined>): LiftConfigInput {
+  const flags: Record<string, unknown> = {};
+  if (typeof values.app === 'string') flags.app = values.app;
+  if (typeof values.host === 'string') flags.host = values.host;
+  if (typeof values.port === 'string') flags.port = values.port;
+  if (typeof values.workers === 'string') flags.workers = values.workers;
+  return flags as LiftConfigInput;
+}
+
+async function load(values: Record<string, string | boolean | undefined>): Promise<LoadedConfig> {
+  return loadConfig({
+    flags: flagsFrom(values),
+    ...(typeof values.config === 'string' ? { configFile: values.config } : {}),
+  });
+}
+
+async function migrate(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: COMMON, allowPositionals: true, strict: true });
+  if (values.help) return printHelp('migrate');
+  const action = positionals[0] ?? 'up';
+  if (action !== 'up' && action !== 'status') throw new UsageError(`unknown migrate action "${action}" (up, status)`);
+  const app = await loadApp(await load(values));
+  try {
+    if (action === 'up') {
+      const { applied } = await app.migrate();
+      console.log(applied.length === 0 ? 'No pending migrations.' : `Applied: ${applied.join(', ')}`);
+    } else {
+      for (const migration of await app.storage.migrationStatus()) {
+        console.log(`${migration.executedAt ? migration.executedAt.toISOString() : 'pending                 '}  ${migration.name}`);
+      }
+    }
+  } finally {
+    await app.close();
+  }
+  return 0;
+}
+
+async function config(args: string[]): Promise<number> {
+  const options = { ...COMMON, sources: { type: 'boolean' } } as const;
+  const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+  if (values.help) return printHelp('config');
+  if (positionals[0] !== 'print') throw new UsageError('usage: lift config print [--sources]');
+  console.log(formatConfig(await load(values), { sources: values.sources === true }));
+  return 0;
+}
+
+async function serveCommand(args: string[]): Promise<number | 'running'> {
+  const options = {
+    ...COMMON,
+    port: { type: 'string', short: 'p' },
+    host: { type: 'string' },
+    workers: { type: 'string', short: 'w' },
+  } as const;
+  const { values } = parseArgs({ args, options, allowPositionals: false, strict: true });
+  if (values.help) return printHelp('serve');
+  await serve(await load(values));
+  return 'running';
+}
+
+function printHelp(command?: string): number {
+  console.log(command ? (HELP[command] ?? USAGE) : USAGE);
+  return 0;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function run(argv: string[]): Promise<number | 'running'> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      return printHelp();
+    case '--version':
+    case '-v':
+      console.log(version());
+      return 0;
+    case 'serve':
+      return serveCommand(rest);
+    case 'migrate':
+      return migrate(rest);
+    case 'config':
+      return config(rest);
+    default:
+      throw new UsageError(`unknown command "${command}"; run lift --help`);
+  }
+}
+
+function oneLine(error: unknown): string {
+  if (error instanceof LiftError) return (error.detail ?? error.message).replace(/\s*\n\s*/g, '; ');
+  if (error instanceof Error) return error.message.replace(/\s*\n\s*/g, '; ');
+  return String(error);
+}
+
+/** Runs the CLI; finite commands exit the process with their code, `serve` keeps it running. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    const result = await run(argv);
+    if (result !== 'running') process.exit(result);
+  } catch (error) {
+    console.error(`lift: ${oneLine(error)}`);
+    process.exit(error instanceof UsageError || error instanceof TypeError ? 2 : 1);
+  }
+}

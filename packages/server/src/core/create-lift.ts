@@ -1,0 +1,195 @@
+import path from 'node:path';
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { createStorage } from '../storage/index.ts';
+import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/ports.ts';
+import { checkReadiness, type HealthComponent } from '../telemetry/health.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { deriveKey, parseConfig, resolveRootSecret } from './config/index.ts';
+import type { LiftConfig, LiftConfigInput } from './config/schema.ts';
+import { LiftConfigError } from './errors.ts';
+import type { Runtime } from './handler.ts';
+import { createLogger } from './logger.ts';
+import { installPipeline } from './pipeline.ts';
+import { notFoundHandler, RouteGroup, RouteTable } from './routes.ts';
+import { type ListeningAddress, type NodeServerHandle, startNodeServer } from './server.ts';
+
+/**
+ * The composition root (DESIGN §2): `createLift(config)` reads the config, builds the logger, the pipeline and
+ * (lazily) the storage adapters named by URLs, and returns the app. Nothing else constructs adapters.
+ */
+
+export interface LiftOptions {
+  /** Where the app runs: `node` (default, allows Node-style handlers) or `fetch` (any Fetch-API host). */
+  runtime?: Runtime;
+  clock?: Clock;
+  /** A logger to use instead of the one built from `log.level`. */
+  logger?: Logger;
+  /** The app's own migration sets, applied after Lift's. */
+  migrations?: MigrationSet[];
+}
+
+export interface AppStats {
+  /** Errors that reached the error renderer without being a LiftError (bugs). */
+  unexpectedErrors: number;
+  unhandledRejections: number;
+  uncaughtExceptions: number;
+}
+
+export class LiftApp extends RouteGroup {
+  readonly config: LiftConfig;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** The underlying Hono app, for interop; register routes through Lift so forms are checked. */
+  readonly hono: Hono;
+  readonly stats: AppStats = { unexpectedErrors: 0, unhandledRejections: 0, uncaughtExceptions: 0 };
+  readonly #migrations: MigrationSet[];
+  readonly #healthChecks: HealthComponent[] = [];
+  #storage: Storage | undefined;
+  #started: Promise<void> | undefined;
+  #rootSecret: Buffer | undefined;
+  #server: NodeServerHandle | undefined;
+  #processHooks: (() => void) | undefined;
+
+  /** @internal — use `createLift()`. */
+  constructor(config: LiftConfig, options: LiftOptions) {
+    const hono = new Hono();
+    const table = new RouteTable();
+    super({ hono, table, runtime: options.runtime ?? 'node' }, '/', [], []);
+    this.hono = hono;
+    this.config = config;
+    this.clock = options.clock ?? systemClock;
+    this.log = options.logger ?? createLogger({ level: config.log.level });
+    this.#migrations = options.migrations ?? [];
+    installPipeline(hono, config, this.log, {
+      onUnexpectedError: (error, c) => {
+        this.stats.unexpectedErrors += 1;
+        (c.var.log ?? this.log).error({ err: error }, 'unexpected error while serving a request');
+      },
+    });
+    hono.notFound(notFoundHandler(table));
+    this.#registerHealthRoutes();
+  }
+
+  /** The SQL database, key-value store and broker, opened on first use. */
+  get storage(): Storage {
+    this.#storage ??= createStorage({
+      url: this.config.storage.url ?? `sqlite:${path.join(this.config.dataDir, 'lift.db')}`,
+      kv: this.config.storage.kv,
+      broker: this.config.storage.broker,
+      poolSize: this.config.storage.poolSize,
+      migrationSets: this.#migrations,
+      clock: this.clock,
+    });
+    return this.#storage;
+  }
+
+  /** Serves one request without a socket (tests, serverless). `env` may carry `{ remoteAddress }`. */
+  fetch = (request: Request, env?: unknown): Response | Promise<Response> => this.hono.fetch(request, env);
+
+  /** Adds a readiness component (`/health/ready` reports it by name). */
+  addHealthCheck(name: string, check: Pingable): void {
+    this.#healthChecks.push({ name, check });
+  }
+
+  /**
+   * Resolves the root secret (generated once in development, required in production) and applies pending
+   * migrations when `storage.migrate` is auto (the default outside production). Idempotent.
+   */
+  start(): Promise<void> {
+    this.#started ??= (async () => {
+      const resolved = await resolveRootSecret(this.config, { log: this.log });
+      this.#rootSecret = resolved.secret;
+      const migrate = this.config.storage.migrate ?? (this.config.env === 'production' ? 'manual' : 'auto');
+      if (migrate === 'auto') {
+        const result = await this.migrate();
+        if (result.applied.length > 0) this.log.info({ applied: result.applied }, 'applied migrations');
+      }
+    })();
+    return this.#started;
+  }
+
+  migrate(): Promise<MigrationRunResult> {
+    return this.storage.migrate();
+  }
+
+  /** A key for one purpose, derived from the root secret (HKDF); available after `start()`. */
+  deriveKey(purpose: string, length = 32): Buffer {
+    if (this.#rootSecret === undefined) throw new LiftConfigError('deriveKey() needs the app to be started first.');
+    return deriveKey(this.#rootSecret, purpose, length);
+  }
+
+  /** Starts, then listens on `host:port` (config defaults). Logs and counts unhandled errors meanwhile. */
+  async listen(options: { host?: string; port?: number } = {}): Promise<ListeningAddress> {
+    if (this.#server) throw new LiftConfigError('listen() was called twice on the same app.');
+    await this.start();
+    this.#server = await startNodeServer(
+      this.fetch,
+      options.host ?? this.config.host,
+      options.port ?? this.config.port,
+    );
+    this.#watchProcess();
+    return this.#server.address;
+  }
+
+  /** The address while listening. */
+  get address(): ListeningAddress | undefined {
+    return this.#server?.address;
+  }
+
+  /**
+   * Graceful stop: stop accepting, let in-flight requests finish within `shutdownTimeoutMs`, close the stores.
+   * Safe to call twice.
+   */
+  async close(): Promise<void> {
+    const server = this.#server;
+    if (server) {
+      const { drained } = await server.close(this.config.shutdownTimeoutMs);
+      if (!drained) this.log.warn('shutdown deadline passed; remaining connections were closed');
+    }
+    this.#processHooks?.();
+    this.#processHooks = undefined;
+    await this.#storage?.close();
+  }
+
+  #watchProcess(): void {
+    const onRejection = (reason: unknown) => {
+      this.stats.unhandledRejections += 1;
+      this.log.error({ err: reason }, 'unhandled promise rejection; still serving');
+    };
+    const onException = (error: Error) => {
+      this.stats.uncaughtExceptions += 1;
+      this.log.error({ err: error }, 'uncaught exception; still serving');
+    };
+    process.on('unhandledRejection', onRejection);
+    process.on('uncaughtException', onException);
+    this.#processHooks = () => {
+      process.off('unhandledRejection', onRejection);
+      process.off('uncaughtException', onException);
+    };
+  }
+
+  #registerHealthRoutes(): void {
+    const noStore = { 'cache-control': 'no-store' };
+    this.get('/health/live', (ctx) => {
+      ctx.response.headers.set('cache-control', 'no-store');
+      return { status: 'live' };
+    });
+    const ready = async () => {
+      const components = [...this.storage.components(), ...this.#healthChecks];
+      const report = await checkReadiness(components, this.config.health.checkTimeoutMs);
+      return Response.json(report, { status: report.status === 'ready' ? 200 : 503, headers: noStore });
+    };
+    this.get('/health/ready', ready);
+    this.get('/health', async () => {
+      const response = await ready();
+      const report = (await response.json()) as object;
+      return Response.json({ ...report, stats: this.stats }, { status: response.status, headers: noStore });
+    });
+  }
+}
+
+/** Builds a Lift app from a (partial) configuration; every missing key takes its documented default. */
+export function createLift(config: LiftConfigInput = {}, options: LiftOptions = {}): LiftApp {
+  return new LiftApp(parseConfig(config), options);
+}

@@ -1,0 +1,205 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { Context as HonoContext } from 'hono';
+import type { z } from 'zod';
+import { Context } from './context.ts';
+import { type FieldIssue, LiftConfigError, LiftError, ValidationError } from './errors.ts';
+
+/**
+ * The five handler forms a route accepts. `compileHandler` decides the form **at registration** and throws a
+ * `LiftConfigError` naming method, path and the problem for anything else, so a bad handler never crashes a
+ * request.
+ */
+
+export type HandlerResult = unknown;
+
+/** 1. `(ctx) => value | Response`: a value becomes 200 JSON, `undefined` becomes 204. */
+export type ContextHandler = (ctx: Context) => HandlerResult | Promise<HandlerResult>;
+
+export interface InputSchemas {
+  body?: z.ZodType;
+  query?: z.ZodType;
+  params?: z.ZodType;
+}
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface ParsedInput<I extends InputSchemas> {
+  body: Parsed<I['body']>;
+  query: Parsed<I['query']>;
+  params: Parsed<I['params']>;
+}
+
+/** 2. Typed: zod schemas validate the input before the handler runs; failures are a 400 listing each field. */
+export interface TypedHandler<I extends InputSchemas = InputSchemas> {
+  input: I;
+  handler: (ctx: Context, input: ParsedInput<I>) => HandlerResult | Promise<HandlerResult>;
+}
+
+/** 3. Fetch style: a Web-standard `(request) => Response`, wrapped with `fetchHandler()` or any `{ fetch }`. */
+export interface FetchHandler {
+  fetch: (request: Request) => Response | Promise<Response>;
+}
+
+/** 4. Node style `(req, res) => void` (Node server only). Functions of two parameters are taken as this form. */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** 5. An object with `handle(ctx)`, for handlers that carry their own dependencies. */
+export interface HandleObject {
+  handle(ctx: Context): HandlerResult | Promise<HandlerResult>;
+}
+
+export type Handler<I extends InputSchemas = InputSchemas> =
+  | ContextHandler
+  | TypedHandler<I>
+  | FetchHandler
+  | NodeHandler
+  | HandleObject;
+
+const NODE_HANDLER = Symbol('lift.nodeHandler');
+
+/** Marks a function as a Web-standard fetch handler. */
+export function fetchHandler(fetch: (request: Request) => Response | Promise<Response>): FetchHandler {
+  return { fetch };
+}
+
+/** Marks a function as a Node-style handler explicitly (a two-parameter function is detected without it). */
+export function nodeHandler(handler: NodeHandler): NodeHandler {
+  return Object.assign(handler, { [NODE_HANDLER]: true });
+}
+
+export type Runtime = 'node' | 'fetch';
+
+export interface RouteDescription {
+  method: string;
+  path: string;
+  runtime: Runtime;
+}
+
+type Compiled = (c: HonoContext) => Promise<Response>;
+
+const SCHEMA_KEYS = new Set(['body', 'query', 'params']);
+const FORMS =
+  'supported forms: (ctx) => value, { input, handler(ctx, input) }, fetchHandler((request) => Response) or { fetch }, (req, res) => void (Node), { handle(ctx) }';
+
+function fail(route: RouteDescription, problem: string): never {
+  throw new LiftConfigError(`${route.method} ${route.path}: ${problem}; ${FORMS}.`);
+}
+
+function isZodSchema(value: unknown): value is z.ZodType {
+  return typeof value === 'object' && value !== null && typeof (value as z.ZodType).safeParseAsync === 'function';
+}
+
+/** Checks the handler's form and returns the function that serves it. */
+export function compileHandler(route: RouteDescription, handler: unknown): Compiled {
+  if (typeof handler === 'function') {
+    const marked = (handler as { [NODE_HANDLER]?: boolean })[NODE_HANDLER] === true;
+    if (marked || handler.length === 2) {
+      if (route.runtime !== 'node') fail(route, `a Node-style (req, res) handler needs the Node runtime, not ${route.runtime}`);
+      return serveNode(handler as NodeHandler);
+    }
+    if (handler.length > 2) fail(route, `the handler function takes ${handler.length} parameters`);
+    return serveContext(handler as ContextHandler);
+  }
+  if (typeof handler !== 'object' || handler === null) {
+    fail(route, `the handler is ${handler === null ? 'null' : typeof handler}, not a function or object`);
+  }
+  const candidate = handler as Record<string, unknown>;
+  if ('handler' in candidate || 'input' in candidate) return compileTyped(route, candidate);
+  if (typeof candidate.fetch === 'function') return serveFetch(candidate as unknown as FetchHandler);
+  if (typeof candidate.handle === 'function') {
+    const target = candidate as unknown as HandleObject;
+    return serveContext((ctx) => target.handle(ctx));
+  }
+  return fail(route, 'the handler object has no handler, fetch or handle function');
+}
+
+function compileTyped(route: RouteDescription, candidate: Record<string, unknown>): Compiled {
+  const { input, handler } = candidate;
+  if (typeof handler !== 'function') fail(route, 'a typed handler needs a handler(ctx, input) function');
+  if (typeof input !== 'object' || input === null) fail(route, 'a typed handler needs an input object');
+  for (const [key, schema] of Object.entries(input)) {
+    if (!SCHEMA_KEYS.has(key)) fail(route, `input.${key} is not one of body, query, params`);
+    if (schema !== undefined && !isZodSchema(schema)) fail(route, `input.${key} is not a zod schema`);
+  }
+  const schemas = input as InputSchemas;
+  const typed = handler as TypedHandler['handler'];
+  return serveContext(async (ctx) => typed(ctx, await parseInput(ctx, schemas)));
+}
+
+async function parseInput(ctx: Context, schemas: InputSchemas): Promise<ParsedInput<InputSchemas>> {
+  const issues: FieldIssue[] = [];
+  const check = async (location: FieldIssue['location'], schema: z.ZodType | undefined, value: () => unknown) => {
+    if (schema === undefined) return undefined;
+    const result = await schema.safeParseAsync(await value());
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      issues.push({ location, path: issue.path.map(String).join('.'), message: issue.message, code: issue.code });
+    }
+    return undefined;
+  };
+  const params = await check('params', schemas.params, () => ctx.params);
+  const query = await check('query', schemas.query, () => ctx.query);
+  const body = await check('body', schemas.body, () => ctx.body());
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { body, query, params } as ParsedInput<InputSchemas>;
+}
+
+function serveContext(handler: ContextHandler): Compiled {
+  return async (c) => toResponse(await handler(contextOf(c)), contextOf(c));
+}
+
+const CONTEXT = Symbol('lift.context');
+
+/** One Lift Context per request, shared by group middleware and the handler. */
+export function contextOf(c: HonoContext): Context {
+  const holder = c as HonoContext & { [CONTEXT]?: Context };
+  holder[CONTEXT] ??= new Context(c);
+  return holder[CONTEXT];
+}
+
+/** Turns a handler's return value into the response. */
+export function toResponse(result: HandlerResult, ctx: Context): Response {
+  if (result instanceof Response) return result;
+  const { status, headers } = ctx.response;
+  if (result === undefined) return new Response(null, { status: status === 200 ? 204 : status, headers });
+  if (!headers.has('content-type')) headers.set('content-type', 'application/json; charset=utf-8');
+  return new Response(JSON.stringify(result), { status, headers });
+}
+
+function serveFetch(target: FetchHandler): Compiled {
+  return async (c) => {
+    const response = await target.fetch(c.req.raw);
+    if (!(response instanceof Response)) {
+      throw new LiftError('LIFT_INTERNAL', 500, 'Internal server error', {
+        detail: 'The fetch handler did not return a Response.',
+      });
+    }
+    return response;
+  };
+}
+
+interface NodeBindings {
+  incoming?: IncomingMessage;
+  outgoing?: ServerResponse;
+}
+
+function serveNode(handler: NodeHandler): Compiled {
+  return async (c) => {
+    const { incoming, outgoing } = (c.env ?? {}) as NodeBindings;
+    if (incoming === undefined || outgoing === undefined) {
+      throw new LiftError('LIFT_RUNTIME_MISMATCH', 500, 'Internal server error', {
+        detail: 'This route has a Node-style handler and was called without a Node request.',
+      });
+    }
+    // Node handlers own the raw response, so pass on what the pipeline decided so far.
+    outgoing.setHeader('x-request-id', c.var.requestId);
+    const done = new Promise<void>((resolve) => {
+      outgoing.once('finish', resolve);
+      outgoing.once('close', resolve);
+    });
+    await handler(incoming, outgoing);
+    await done;
+    return RESPONSE_ALREADY_SENT;
+  };
+}

@@ -1,0 +1,53 @@
+import { InternalError, LiftError } from './errors.ts';
+
+/**
+ * RFC 9457 problem details. Every error response Lift sends goes through `problemResponse`, so clients see
+ * one shape: `type`, `title`, `status`, `detail`, `code`, `request_id` (+ `instance` and extension members).
+ */
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Default base of the `type` URI: a URN, so no one is sent to a web page Lift does not own. */
+export const DEFAULT_PROBLEM_TYPE_BASE = 'urn:lift:error:';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: string;
+  request_id?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+/** The problem `type` for a code: `LIFT_NOT_FOUND` → `urn:lift:error:not-found`. */
+export function problemType(code: string, base = DEFAULT_PROBLEM_TYPE_BASE): string {
+  return base + code.replace(/^LIFT_/, '').toLowerCase().replaceAll('_', '-');
+}
+
+/** Known errors pass through; anything else becomes a generic 500 whose message never reaches the client. */
+export function toLiftError(error: unknown): LiftError {
+  return error instanceof LiftError ? error : new InternalError();
+}
+
+export function problemBody(error: LiftError, requestId?: string, instance?: string): ProblemBody {
+  const body: ProblemBody = {
+    ...error.extensions,
+    type: problemType(error.code),
+    title: error.title,
+    status: error.status,
+    code: error.code,
+  };
+  if (error.detail !== undefined) body.detail = error.detail;
+  if (requestId !== undefined) body.request_id = requestId;
+  if (instance !== undefined) body.instance = instance;
+  return body;
+}
+
+export function problemResponse(error: LiftError, requestId?: string, instance?: string): Response {
+  const headers = new Headers(error.headers);
+  headers.set('content-type', PROBLEM_CONTENT_TYPE);
+  headers.set('cache-control', 'no-store');
+  return new Response(JSON.stringify(problemBody(error, requestId, instance)), { status: error.status, headers });
+}

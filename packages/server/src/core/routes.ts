@@ -1,0 +1,142 @@
+import type { Context as HonoContext, Hono, MiddlewareHandler } from 'hono';
+import { TrieRouter } from 'hono/router/trie-router';
+import { compileHandler, type Handler, type InputSchemas, type Runtime } from './handler.ts';
+import { MethodNotAllowedError, NotFoundError } from './errors.ts';
+import { problemResponse } from './problem.ts';
+
+/**
+ * Route registration: the `get/post/…/group/use` surface of a Lift app. Handlers are compiled (their form
+ * checked) when registered; group middleware is scoped to the group's routes; a route table answers 404,
+ * 405 (with `Allow`) and OPTIONS for every path.
+ */
+
+export type Middleware = MiddlewareHandler;
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export type HttpMethod = (typeof METHODS)[number] | 'ALL';
+
+/** Runs `chain` then `final`, Koa style; a middleware that returns a Response short-circuits. */
+export async function runChain(c: HonoContext, chain: readonly Middleware[], final: () => Promise<void>): Promise<void> {
+  let index = -1;
+  const dispatch = async (i: number): Promise<void> => {
+    if (i <= index) throw new Error('next() called multiple times');
+    index = i;
+    const middleware = chain[i];
+    if (middleware === undefined) return final();
+    const result = await middleware(c, () => dispatch(i + 1));
+    if (result instanceof Response) c.res = result;
+  };
+  await dispatch(0);
+}
+
+/** Which methods exist for which paths, independent of middleware. */
+export class RouteTable {
+  readonly #router = new TrieRouter<string>();
+  #hasAll = false;
+
+  add(method: HttpMethod, path: string): void {
+    this.#router.add(method, path, method);
+    if (method === 'ALL') this.#hasAll = true;
+  }
+
+  /** Methods a path answers to, including HEAD for GET and OPTIONS for any; empty when no route matches. */
+  allowed(path: string): string[] {
+    const found = new Set<string>();
+    for (const method of METHODS) {
+      const [matches] = this.#router.match(method, path);
+      if (matches.length > 0) found.add(method);
+    }
+    if (this.#hasAll && found.size === METHODS.length) return [...METHODS];
+    if (found.size === 0) return [];
+    if (found.has('GET')) found.add('HEAD');
+    found.add('OPTIONS');
+    return METHODS.filter((method) => found.has(method));
+  }
+}
+
+/** The not-found handler: 204 + Allow for OPTIONS, 405 + Allow for a known path, else 404. */
+export function notFoundHandler(table: RouteTable) {
+  return (c: HonoContext): Response => {
+    const allow = table.allowed(c.req.path);
+    if (allow.length === 0) return problemResponse(new NotFoundError(), c.var.requestId, c.req.path);
+    if (c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: allow.join(', ') } });
+    return problemResponse(new MethodNotAllowedError(c.req.method, allow), c.var.requestId, c.req.path);
+  };
+}
+
+interface RouterShared {
+  hono: Hono;
+  table: RouteTable;
+  runtime: Runtime;
+}
+
+function joinPath(prefix: string, path: string): string {
+  const joined = `${prefix.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+  return joined.length > 1 ? joined.replace(/\/+$/, '') || '/' : joined;
+}
+
+/**
+ * A set of routes sharing a path prefix and middleware. The app itself is the root group. Middleware added
+ * with `use()` applies to every route of this group (and its sub-groups), also to routes registered earlier.
+ */
+export class RouteGroup {
+  readonly prefix: string;
+  readonly #shared: RouterShared;
+  readonly #chain: Middleware[][];
+  readonly #own: Middleware[];
+
+  /** @internal — create groups with `app.group()`. */
+  constructor(shared: RouterShared, prefix: string, parentChain: Middleware[][], middleware: Middleware[]) {
+    this.#shared = shared;
+    this.prefix = prefix;
+    this.#own = [...middleware];
+    this.#chain = [...parentChain, this.#own];
+  }
+
+  get<I extends InputSchemas>(path: string, handler: Handler<I>): this {
+    return this.on('GET', path, handler);
+  }
+  post<I extends InputSchemas>(path: string, handler: Handler<I>): this {
+    return this.on('POST', path, handler);
+  }
+  put<I extends InputSchemas>(path: string, handler: Handler<I>): this {
+    return this.on('PUT', path, handler);
+  }
+  patch<I extends InputSchemas>(path: string, handler: Handler<I>): this {
+    return this.on('PATCH', path, handler);
+  }
+  delete<I extends InputSchemas>(path: string, handler: Handler<I>): this {
+    return this.on('DELETE', path, handler);
+  }
+  all<I extends InputSchemas>(path: string, handler: Handler<I>): this {
+    return this.on('ALL', path, handler);
+  }
+
+  on<I extends InputSchemas>(method: HttpMethod, path: string, handler: Handler<I>): this {
+    const fullPath = joinPath(this.prefix, path);
+    const serve = compileHandler({ method, path: fullPath, runtime: this.#shared.runtime }, handler);
+    const chain = this.#chain;
+    this.#shared.table.add(method, fullPath);
+    const final = async (c: HonoContext) => {
+      c.res = await serve(c);
+    };
+    this.#shared.hono.on(method, fullPath, async (c) => {
+      const middleware = chain.flat();
+      if (middleware.length === 0) await final(c);
+      else await runChain(c, middleware, () => final(c));
+      return c.res;
+    });
+    return this;
+  }
+
+  /** Adds middleware for this group's routes only. */
+  use(...middleware: Middleware[]): this {
+    this.#own.push(...middleware);
+    return this;
+  }
+
+  /** A sub-group under `prefix` whose middleware applies to its routes only. */
+  group(prefix: string, ...middleware: Middleware[]): RouteGroup {
+    return new RouteGroup(this.#shared, joinPath(this.prefix, prefix), this.#chain, middleware);
+  }
+}

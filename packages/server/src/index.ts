@@ -1,0 +1,35 @@
+/**
+ * @lift/server — the public API. Everything not exported here is internal.
+ */
+export { type Clock, cryptoRandom, ManualClock, type RandomSource, randomId, systemClock } from './core/clock.ts';
+export type { LiftConfig, LiftConfigInput } from './core/config/schema.ts';
+export { liftConfigSchema } from './core/config/schema.ts';
+export { Context, type ContextKey, contextKey, ValueBag } from './core/context.ts';
+export { type AppStats, createLift, LiftApp, type LiftOptions } from './core/create-lift.ts';
+export * from './core/errors.ts';
+export {
+  type ContextHandler,
+  type FetchHandler,
+  fetchHandler,
+  type HandleObject,
+  type Handler,
+  type InputSchemas,
+  type NodeHandler,
+  nodeHandler,
+  type ParsedInput,
+  type Runtime,
+  type TypedHandler,
+} from './core/handler.ts';
+export { PROBLEM_CONTENT_TYPE, type ProblemBody, problemType } from './core/problem.ts';
+export type { Principal } from './core/request-state.ts';
+export type { HttpMethod, Middleware, RouteGroup } from './core/routes.ts';
+export type { ListeningAddress } from './core/server.ts';
+export type {
+  Broker,
+  KeyValueStore,
+  LiftMigration,
+  MigrationSet,
+  SqlDatabase,
+  SqlDialectName,
+  Storage,
+} from './storage/ports.ts';
