@@ -1,0 +1,122 @@
+import { request as httpRequest } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { createLift } from '../src/core/create-lift.ts';
+import { captureLogger } from '../src/http/test-app.ts';
+
+/** The built-in pipeline as a user of createLift() sees it: defaults on, one request at a time. */
+
+const memoryStorage = { url: 'sqlite::memory:', kv: 'memory:' };
+const call = (app: { fetch: (r: Request, env?: unknown) => Response | Promise<Response> }, path: string, init?: RequestInit, env?: unknown) =>
+  app.fetch(new Request(`http://lift.test${path}`, init), env);
+
+describe('default pipeline', () => {
+  it('sets security headers and a request id on every response, 404s included', async () => {
+    const app = createLift({ log: { level: 'silent' } });
+    app.get('/ok', () => ({ ok: true }));
+    for (const path of ['/ok', '/missing']) {
+      const response = await call(app, path);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('strict-transport-security')).toBeNull();
+      expect(response.headers.get('x-request-id')).toMatch(/^[A-Za-z0-9_-]{22,}$/);
+    }
+    const production = createLift({ env: 'production', log: { level: 'silent' } });
+    production.get('/ok', () => ({ ok: true }));
+    expect((await call(production, '/ok')).headers.get('strict-transport-security')).toMatch(/max-age=31536000/);
+  });
+
+  it('answers 413 for a body over the limit', async () => {
+    const app = createLift({ log: { level: 'silent' }, http: { bodyLimit: { maxBytes: 16 } } });
+    app.post('/echo', async (ctx) => ({ text: await ctx.text() }));
+    const small = await call(app, '/echo', { method: 'POST', body: 'tiny' });
+    expect(small.status).toBe(200);
+    const large = await call(app, '/echo', { method: 'POST', body: 'x'.repeat(17) });
+    expect(large.status).toBe(413);
+    expect(large.headers.get('content-type')).toBe('application/problem+json');
+    expect(await large.json()).toMatchObject({ code: 'LIFT_PAYLOAD_TOO_LARGE', status: 413 });
+  });
+
+  it('answers 504 past the deadline and aborts the handler signal', async () => {
+    const app = createLift({ log: { level: 'silent' }, http: { timeout: { ms: 50 } } });
+    let sawAbort: Promise<boolean> | undefined;
+    app.get('/slow', (ctx) => {
+      sawAbort = new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve(true)));
+      return new Promise((resolve) => setTimeout(() => resolve({ late: true }), 2_000));
+    });
+    const started = Date.now();
+    const response = await call(app, '/slow');
+    expect(response.status).toBe(504);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(await response.json()).toMatchObject({ code: 'LIFT_TIMEOUT', status: 504 });
+    expect(await sawAbort).toBe(true);
+  });
+
+  it('ignores X-Forwarded-For without a trusted proxy and uses it with one (real sockets)', async () => {
+    const seen = async (trustedProxies: string[]) => {
+      const app = createLift({ log: { level: 'silent' }, storage: memoryStorage, http: { clientIp: { trustedProxies } } });
+      app.get('/ip', (ctx) => ({ ip: ctx.clientIp }));
+      const address = await app.listen({ port: 0 });
+      try {
+        const response = await fetch(`${address.url}/ip`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+        return ((await response.json()) as { ip: string }).ip;
+      } finally {
+        await app.close();
+      }
+    };
+    expect(await seen([])).toBe('127.0.0.1');
+    expect(await seen(['127.0.0.0/8'])).toBe('203.0.113.9');
+  });
+
+  it('redacts secrets from actual log lines (access log and handler logs)', async () => {
+    const captured = captureLogger();
+    const app = createLift({}, { logger: captured.logger });
+    app.post('/login', async (ctx) => {
+      const body = await ctx.json<Record<string, string>>();
+      ctx.log.info({ body }, 'login attempt');
+      return { ok: true };
+    });
+    await call(app, '/login?access_token=tok-SECRET-1&page=2', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer tok-SECRET-2',
+        cookie: 'sid=tok-SECRET-3',
+      },
+      body: JSON.stringify({ email: 'a@example.com', password: 'tok-SECRET-4', totp_code: '123456' }),
+    });
+    const raw = captured.raw();
+    expect(raw).toContain('login attempt');
+    expect(raw).toContain('a@example.com');
+    expect(raw).not.toMatch(/tok-SECRET|123456/);
+    expect(raw).toContain('[REDACTED]');
+    const access = captured.lines().find((line) => line.status === 200);
+    expect(access).toBeDefined();
+  });
+});
+
+describe('client disconnect', () => {
+  it('aborts ctx.signal when the client goes away', async () => {
+    const app = createLift({ log: { level: 'silent' }, storage: memoryStorage });
+    let resolveAborted: (value: boolean) => void = () => {};
+    const aborted = new Promise<boolean>((resolve) => {
+      resolveAborted = resolve;
+    });
+    app.get('/wait', (ctx) => {
+      ctx.signal.addEventListener('abort', () => resolveAborted(true));
+      return new Promise(() => {});
+    });
+    const address = await app.listen({ port: 0 });
+    try {
+      const req = httpRequest(`${address.url}/wait`);
+      req.on('error', () => {});
+      req.end();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      req.destroy();
+      expect(await Promise.race([aborted, new Promise((resolve) => setTimeout(() => resolve(false), 2_000))])).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+});

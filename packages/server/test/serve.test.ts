@@ -1,0 +1,126 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { type LiftProcess, runLift, startLift, tempDataDir } from './support/lift-process.ts';
+
+/** Black-box: the real `lift` command in a child process, spoken to over HTTP. */
+
+const running: LiftProcess[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((lift) => lift.stop()));
+});
+
+async function start(args: string[], env: Record<string, string> = {}) {
+  const lift = await startLift(args, env);
+  running.push(lift);
+  return lift;
+}
+
+describe('lift serve', () => {
+  it('starts on a free port and is ready (SQLite, in-process broker)', async () => {
+    const lift = await start([]);
+    const live = await fetch(`${lift.url}/health/live`);
+    expect(live.status).toBe(200);
+    const ready = await fetch(`${lift.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    const report = (await ready.json()) as { status: string; components: Record<string, { status: string }> };
+    expect(report.status).toBe('ready');
+    expect(Object.keys(report.components).sort()).toEqual(['broker', 'kv', 'sql']);
+    expect(lift.stderr()).toMatch(/secret/i);
+  });
+
+  it('reports 503 naming the component that does not answer', async () => {
+    const lift = await start([], { LIFT_STORAGE__KV: 'redis://127.0.0.1:1' });
+    const ready = await fetch(`${lift.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    const report = (await ready.json()) as { status: string; failing: string[] };
+    expect(report.status).toBe('unavailable');
+    expect(report.failing).toEqual(['kv']);
+  });
+
+  it('finishes an in-flight request on SIGTERM, then exits 0', async () => {
+    const lift = await start(['--app', 'packages/server/test/fixtures/shutdown-app.ts']);
+    const inFlight = fetch(`${lift.url}/slow`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    lift.child.kill('SIGTERM');
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ finished: true });
+    expect(await lift.exited).toBe(0);
+    await expect(fetch(`${lift.url}/health/live`)).rejects.toThrow();
+  });
+
+  it('logs and counts unhandled rejections and exceptions, and keeps serving', async () => {
+    const lift = await start(['--app', 'packages/server/test/fixtures/shutdown-app.ts']);
+    expect((await fetch(`${lift.url}/reject`)).status).toBe(200);
+    expect((await fetch(`${lift.url}/throw-later`)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const health = await fetch(`${lift.url}/health`);
+    const body = (await health.json()) as { stats: { unhandledRejections: number; uncaughtExceptions: number } };
+    expect(body.stats).toMatchObject({ unhandledRejections: 1, uncaughtExceptions: 1 });
+    expect(lift.stdout()).toContain('unhandled promise rejection');
+    expect(lift.stdout()).toContain('uncaught exception');
+  });
+
+  it('serves the reference app', async () => {
+    const lift = await start(['--app', 'examples/notes/src/app.ts']);
+    const hello = await fetch(`${lift.url}/hello`);
+    expect(await hello.json()).toEqual({ hello: 'world' });
+  });
+});
+
+describe('lift command line', () => {
+  it('refuses to start in production without a strong secret, saying how to make one', async () => {
+    const missing = await runLift(['serve'], { LIFT_ENV: 'production', LIFT_DATA_DIR: tempDataDir() });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/^lift: .*LIFT_SECRET/);
+    expect(missing.stderr).toMatch(/openssl rand|randomBytes/);
+
+    const weak = await runLift(['serve'], { NODE_ENV: 'production', LIFT_SECRET: 'short', LIFT_DATA_DIR: tempDataDir() });
+    expect(weak.code).not.toBe(0);
+    expect(weak.stderr).toMatch(/32 bytes/);
+  });
+
+  it('prints help, and exits non-zero with one line on bad input', async () => {
+    const help = await runLift(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('lift <command>');
+    const serveHelp = await runLift(['serve', '--help']);
+    expect(serveHelp.stdout).toContain('--workers N');
+
+    const unknown = await runLift(['launch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('lift: unknown command "launch"; run lift --help\n');
+    const badFlag = await runLift(['serve', '--bogus']);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr.trim().split('\n')).toHaveLength(1);
+    const badPort = await runLift(['serve', '--port', 'abc'], { LIFT_DATA_DIR: tempDataDir() });
+    expect(badPort.code).not.toBe(0);
+    expect(badPort.stderr).toMatch(/^lift: .*port.*flag/);
+  });
+
+  it('migrates and reports status', async () => {
+    const env = { LIFT_DATA_DIR: tempDataDir() };
+    const args = ['--app', 'examples/notes/src/app.ts'];
+    const before = await runLift(['migrate', 'status', ...args], env);
+    expect(before.code).toBe(0);
+    expect(before.stdout).toMatch(/pending\s+.*0001_notes/);
+    const up = await runLift(['migrate', ...args], env);
+    expect(up.code).toBe(0);
+    expect(up.stdout).toMatch(/Applied: .*0001_notes/);
+    const again = await runLift(['migrate', 'up', ...args], env);
+    expect(again.stdout).toContain('No pending migrations.');
+    const after = await runLift(['migrate', 'status', ...args], env);
+    expect(after.stdout).not.toContain('pending');
+  });
+
+  it('prints the effective config with secrets redacted', async () => {
+    const printed = await runLift(['config', 'print'], {
+      LIFT_SECRET: 'a-very-long-secret-value-that-must-not-appear-0123456789',
+      LIFT_STORAGE__URL: 'postgres://app:pg-password-9@127.0.0.1:5432/app',
+    });
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).not.toContain('a-very-long-secret');
+    expect(printed.stdout).not.toContain('pg-password-9');
+    expect(printed.stdout).toContain('"port": 3000');
+  });
+});
