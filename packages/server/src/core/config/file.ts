@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { tsImport } from 'tsx/esm/api';
+
+/** Looked for in the working directory, in this order. */
+export const CONFIG_FILE_NAMES: readonly string[] = ['lift.config.ts', 'lift.config.js', 'lift.config.json'];
+
+const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
+
+export interface FoundConfigFile {
+  /** Absolute path. */
+  file: string;
+  warnings: string[];
+}
+
+export function findConfigFile(cwd: string): FoundConfigFile | undefined {
+  const present = CONFIG_FILE_NAMES.filter((name) => existsSync(path.join(cwd, name)));
+  const [first, ...ignored] = present;
+  if (first === undefined) return undefined;
+  const warnings = ignored.length
+    ? [`found ${present.join(' and ')} in ${cwd}; using ${first} and ignoring ${ignored.join(', ')}`]
+    : [];
+  return { file: path.join(cwd, first), warnings };
+}
+
+export type ConfigFileResult = { input: unknown } | { problem: string };
+
+/**
+ * Reads a config file. A module's default export may be the config object or a (possibly async) function
+ * returning it; a function lets the file compute values without running code at import time of the CLI.
+ */
+export async function readConfigFile(file: string, label: string): Promise<ConfigFileResult> {
+  if (!existsSync(file)) return { problem: `${label}: config file not found` };
+  const extension = path.extname(file);
+  if (extension === '.json') return readJson(file, label);
+  if (!MODULE_EXTENSIONS.has(extension)) {
+    return { problem: `${label}: unsupported config file type; use .ts, .js or .json` };
+  }
+  let loaded: unknown;
+  try {
+    loaded = await tsImport(file, import.meta.url);
+  } catch (error) {
+    return { problem: `${label}: could not be loaded: ${errorMessage(error)}` };
+  }
+  let exported = defaultExport(loaded);
+  if (exported === undefined) return { problem: `${label}: has no default export` };
+  if (typeof exported === 'function') {
+    try {
+      exported = await (exported as () => unknown)();
+    } catch (error) {
+      return { problem: `${label}: the exported function threw: ${errorMessage(error)}` };
+    }
+  }
+  return { input: exported };
+}
+
+function readJson(file: string, label: string): ConfigFileResult {
+  try {
+    return { input: JSON.parse(readFileSync(file, 'utf8')) };
+  } catch (error) {
+    return { problem: `${label}: is not valid JSON: ${errorMessage(error)}` };
+  }
+}
+
+/**
+ * tsx compiles a file outside an ESM package to CommonJS, and the ESM namespace then wraps the compiled
+ * `exports` object (`{ default: { __esModule, default } }`); both shapes mean the same default export.
+ */
+function defaultExport(namespace: unknown): unknown {
+  if (!isObjectLike(namespace)) return undefined;
+  const outer = namespace.default;
+  if (isObjectLike(outer) && outer.__esModule === true && 'default' in outer) return outer.default;
+  return outer;
+}
+
+function isObjectLike(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,153 @@
+import type { z } from 'zod';
+import { liftConfigSchema } from './schema.ts';
+
+/**
+ * The leaf keys of the config schema, read from the schema itself so that the loader, the environment mapping,
+ * `lift config print` and docs/configuration.md can never disagree about which keys exist.
+ */
+
+export type ConfigKeyKind = 'string' | 'number' | 'boolean' | 'enum' | 'array';
+
+export interface ConfigKey {
+  /** Dotted path: `http.bodyLimit.maxBytes`. */
+  key: string;
+  path: readonly string[];
+  /** `LIFT_HTTP__BODY_LIMIT__MAX_BYTES`. */
+  envVar: string;
+  kind: ConfigKeyKind;
+  /** Allowed values of an enum key. */
+  values?: readonly string[];
+  /** Bounds of a number key. */
+  min?: number;
+  max?: number;
+  integer?: boolean;
+  /** The schema default; `undefined` for optional keys whose default is computed at startup. */
+  defaultValue: unknown;
+  description: string;
+}
+
+export const ENV_PREFIX = 'LIFT_';
+
+/** `bodyLimit` → `BODY_LIMIT`. */
+export function envSegment(camel: string): string {
+  return camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+export function envVarName(path: readonly string[]): string {
+  return ENV_PREFIX + path.map(envSegment).join('__');
+}
+
+type AnySchema = z.core.$ZodType;
+
+interface Unwrapped {
+  inner: AnySchema;
+  description: string | undefined;
+}
+
+/** Strips default/prefault/optional wrappers, keeping the first description found on the way in. */
+function unwrap(schema: AnySchema): Unwrapped {
+  let current = schema;
+  let description = describedBy(current);
+  for (;;) {
+    const def = current._zod.def;
+    if (def.type !== 'default' && def.type !== 'prefault' && def.type !== 'optional') break;
+    current = (def as z.core.$ZodDefaultDef | z.core.$ZodPrefaultDef | z.core.$ZodOptionalDef).innerType;
+    description ??= describedBy(current);
+  }
+  return { inner: current, description };
+}
+
+function describedBy(schema: AnySchema): string | undefined {
+  return (schema as { description?: string }).description;
+}
+
+/** The value at a key path inside a (nested) config object. */
+export function valueAt(source: unknown, path: readonly string[]): unknown {
+  let current = source;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+}
+
+function leafKey(
+  path: string[],
+  inner: AnySchema,
+  description: string | undefined,
+  defaults: unknown,
+): ConfigKey {
+  const key = path.join('.');
+  if (!description) throw new Error(`config schema key ${key} has no .describe() text`);
+  const base = {
+    key,
+    path,
+    envVar: envVarName(path),
+    defaultValue: valueAt(defaults, path),
+    description,
+  };
+  const type = inner._zod.def.type;
+  switch (type) {
+    case 'string':
+    case 'boolean':
+    case 'array':
+      return { ...base, kind: type };
+    case 'enum':
+      return { ...base, kind: 'enum', values: (inner as z.ZodEnum).options.map(String) };
+    case 'number': {
+      const number = inner as z.ZodNumber;
+      return {
+        ...base,
+        kind: 'number',
+        integer: number.isInt,
+        ...explicitBound('min', number.minValue),
+        ...explicitBound('max', number.maxValue),
+      };
+    }
+    default:
+      throw new Error(`config schema key ${key} has unsupported type ${type}`);
+  }
+}
+
+/** A bound the schema states, leaving out the ±MAX_SAFE_INTEGER that `.int()` implies. */
+function explicitBound(name: 'min' | 'max', value: number | null): { min?: number; max?: number } {
+  if (value === null || !Number.isFinite(value) || Math.abs(value) >= Number.MAX_SAFE_INTEGER) return {};
+  return { [name]: value };
+}
+
+function collect(
+  shape: Record<string, AnySchema>,
+  prefix: string[],
+  defaults: unknown,
+  out: ConfigKey[],
+): void {
+  for (const [name, schema] of Object.entries(shape)) {
+    const path = [...prefix, name];
+    const { inner, description } = unwrap(schema);
+    if (inner._zod.def.type === 'object') {
+      collect((inner as z.ZodObject).shape, path, defaults, out);
+    } else {
+      out.push(leafKey(path, inner, description, defaults));
+    }
+  }
+}
+
+function buildConfigKeys(): ConfigKey[] {
+  const out: ConfigKey[] = [];
+  collect(liftConfigSchema.shape, [], liftConfigSchema.parse({}), out);
+  return out;
+}
+
+/** Every leaf key, in schema order. */
+export const CONFIG_KEYS: readonly ConfigKey[] = buildConfigKeys();
+
+export const CONFIG_KEY_BY_NAME: ReadonlyMap<string, ConfigKey> = new Map(CONFIG_KEYS.map((k) => [k.key, k]));
+
+export const CONFIG_KEY_BY_ENV_VAR: ReadonlyMap<string, ConfigKey> = new Map(
+  CONFIG_KEYS.map((k) => [k.envVar, k]),
+);
+
+/** Dotted paths of the nested objects (`http`, `http.cors`, …). */
+export const CONFIG_GROUPS: ReadonlySet<string> = new Set(
+  CONFIG_KEYS.flatMap((k) => k.path.slice(0, -1).map((_, i) => k.path.slice(0, i + 1).join('.'))),
+);

@@ -1,0 +1,151 @@
+import path from 'node:path';
+import type { z } from 'zod';
+import { LiftConfigError } from '../errors.ts';
+import { readEnvironment } from './env.ts';
+import { findConfigFile, readConfigFile } from './file.ts';
+import { CONFIG_KEY_BY_NAME, CONFIG_KEYS } from './keys.ts';
+import {
+  type ConfigSource,
+  flattenInput,
+  type Layer,
+  type MergedEntry,
+  mergeLayers,
+  unflatten,
+} from './layer.ts';
+import { redactValue } from './redact.ts';
+import { type LiftConfig, type LiftConfigInput, liftConfigSchema } from './schema.ts';
+
+export interface LoadConfigOptions {
+  /** Where lift.config.* is looked for and relative paths start; default `process.cwd()`. */
+  cwd?: string;
+  /** Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Values from the command line; `undefined` members are ignored. Highest precedence. */
+  flags?: LiftConfigInput;
+  /** An explicit config file (relative to `cwd`) instead of looking for lift.config.{ts,js,json}. */
+  configFile?: string;
+}
+
+export interface LoadedConfig {
+  config: LiftConfig;
+  /** For every leaf key (`http.bodyLimit.maxBytes`), the source its value came from. */
+  sources: Record<string, ConfigSource>;
+  /** Absolute path of the config file that was read, if any. */
+  configFile?: string;
+  /** Things worth telling the operator that do not stop startup. */
+  warnings: string[];
+}
+
+/**
+ * Builds the effective configuration. Precedence, lowest first: schema defaults, the config file, the
+ * environment, flags. Every problem in every source is collected into one LiftConfigError, each line naming
+ * the key and the source, so an operator fixes them all in one round.
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const layers: Layer[] = [];
+
+  let configFile: string | undefined;
+  if (options.configFile !== undefined) {
+    configFile = path.resolve(cwd, options.configFile);
+  } else {
+    const found = findConfigFile(cwd);
+    configFile = found?.file;
+    warnings.push(...(found?.warnings ?? []));
+  }
+  if (configFile !== undefined) {
+    const label = displayPath(cwd, configFile);
+    const read = await readConfigFile(configFile, label);
+    if ('problem' in read) problems.push(read.problem);
+    else layers.push({ source: 'file', entries: flattenInput(read.input, label, problems) });
+  }
+
+  const environment = readEnvironment(options.env ?? process.env);
+  problems.push(...environment.problems);
+  warnings.push(...environment.warnings);
+  layers.push({ source: 'env', entries: environment.entries });
+  layers.push({ source: 'flag', entries: flattenInput(options.flags, 'flags', problems) });
+
+  const merged = mergeLayers(layers);
+  const config = validate(merged, problems);
+  const sources: Record<string, ConfigSource> = {};
+  for (const { key } of CONFIG_KEYS) sources[key] = merged.get(key)?.source ?? 'default';
+  return { config, sources, ...(configFile === undefined ? {} : { configFile }), warnings };
+}
+
+/**
+ * Validates a config object passed to `createLift(config)` with the same rules as loadConfig; problems name
+ * the source `createLift`. Parsing an already loaded config returns an equal config.
+ */
+export function parseConfig(input: unknown): LiftConfig {
+  const problems: string[] = [];
+  const entries = flattenInput(input, 'createLift', problems);
+  return validate(mergeLayers([{ source: 'createLift', entries }]), problems);
+}
+
+function validate<S extends string>(
+  merged: ReadonlyMap<string, MergedEntry<S>>,
+  problems: string[],
+): LiftConfig {
+  const result = liftConfigSchema.safeParse(unflatten(merged));
+  if (result.success && problems.length === 0) return result.data;
+  const all = [
+    ...problems,
+    ...(result.success ? [] : result.error.issues.map((i) => describeIssue(i, merged))),
+  ];
+  const count = all.length === 1 ? '1 problem' : `${all.length} problems`;
+  throw new LiftConfigError(`Invalid configuration (${count}):\n${all.map((p) => `  - ${p}`).join('\n')}`, {
+    extensions: { problems: all },
+  });
+}
+
+function describeIssue<S extends string>(
+  issue: z.core.$ZodIssue,
+  merged: ReadonlyMap<string, MergedEntry<S>>,
+): string {
+  const segments = issue.path.map(String);
+  let leafLength = segments.length;
+  while (leafLength > 0 && !CONFIG_KEY_BY_NAME.has(segments.slice(0, leafLength).join('.'))) leafLength--;
+  const key = (leafLength > 0 ? segments.slice(0, leafLength) : segments).join('.') || '(root)';
+  const entry = merged.get(key);
+  const where = entry ? `${key} from ${entry.origin}` : `${key} (default)`;
+  const item =
+    segments.length > leafLength && leafLength > 0 ? `item ${segments.slice(leafLength).join('.')}: ` : '';
+  const shown = entry && !item ? entry.value : undefined;
+  return `${where}: ${item}${issueText(issue, key, shown)}`;
+}
+
+function issueText(issue: z.core.$ZodIssue, key: string, value: unknown): string {
+  const got = value === undefined ? '' : `, got ${JSON.stringify(redactValue(key, value))}`;
+  switch (issue.code) {
+    case 'invalid_type':
+      return `must be ${article(issue.expected)}${got}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => String(v)).join(', ')}${got}`;
+    case 'too_small':
+      return `must be ${bound(issue.origin, issue.inclusive ? '>=' : '>', 'at least', Number(issue.minimum))}${got}`;
+    case 'too_big':
+      return `must be ${bound(issue.origin, issue.inclusive ? '<=' : '<', 'at most', Number(issue.maximum))}${got}`;
+    case 'unrecognized_keys':
+      return `unknown key ${issue.keys.join(', ')}`;
+    default:
+      return issue.message;
+  }
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function bound(origin: string, operator: string, words: string, limit: number): string {
+  if (origin === 'number' || origin === 'int' || origin === 'bigint') return `${operator} ${limit}`;
+  const unit = origin === 'string' ? 'characters' : 'items';
+  return `${words} ${limit} ${unit}`;
+}
+
+function displayPath(cwd: string, file: string): string {
+  const relative = path.relative(cwd, file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
