@@ -1,0 +1,17 @@
+export { type CreateStorageOptions, createStorage } from './create-storage.ts';
+export { KvNotACounterError } from './kv-counter.ts';
+export {
+  type BrokerRelayMessage,
+  installClusterBrokerRelay,
+  isBrokerRelayMessage,
+} from './memory/cluster-broker-relay.ts';
+export { MemoryBroker, type MemoryBrokerOptions } from './memory/memory-broker.ts';
+export { MemoryKeyValueStore, type MemoryKeyValueStoreOptions } from './memory/memory-key-value-store.ts';
+export { liftMigrations } from './migrations/lift-migrations.ts';
+export { MigrationFailedError } from './migrations/migration-failed-error.ts';
+export { migrationStatus, runMigrations } from './migrations/migrator.ts';
+export type * from './ports.ts';
+export { RedisBroker, type RedisBrokerOptions } from './redis/redis-broker.ts';
+export { RedisKeyValueStore, type RedisKeyValueStoreOptions } from './redis/redis-key-value-store.ts';
+export { type OpenSqlDatabaseOptions, openSqlDatabase } from './sql/open-sql-database.ts';
+export { SqlKeyValueStore, type SqlKeyValueStoreOptions } from './sql/sql-key-value-store.ts';

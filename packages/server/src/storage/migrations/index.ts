@@ -1,3 +1,0 @@
-export { liftMigrations } from './lift-migrations.ts';
-export { MigrationFailedError } from './migration-failed-error.ts';
-export { migrationStatus, runMigrations } from './migrator.ts';

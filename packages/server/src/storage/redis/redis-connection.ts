@@ -1,0 +1,69 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+export interface RedisConnectionOptions {
+  /** Per-command deadline in ms; commands queued while Redis is unreachable fail after it too. */
+  commandTimeoutMs?: number;
+}
+
+/** Redis reconnects after 50, 100, … ms, then every second, forever. */
+export const REDIS_MAX_RECONNECT_DELAY_MS = 1_000;
+
+/**
+ * One ioredis connection with Lift's defaults: by default commands do not pile up while Redis is down (a
+ * queued command fails after one failed reconnect instead of twenty, and after `commandTimeoutMs`), and
+ * connection errors are kept for `ping()` rather than printed as unhandled `error` events. Reconnection
+ * continues forever; a subscriber connection resubscribes its channels on reconnect.
+ */
+export function openRedisConnection(
+  url: string,
+  options: RedisConnectionOptions & Pick<RedisOptions, 'maxRetriesPerRequest'> = {},
+): RedisConnection {
+  const client = new Redis(url, {
+    maxRetriesPerRequest: options.maxRetriesPerRequest === undefined ? 1 : options.maxRetriesPerRequest,
+    autoResubscribe: true,
+    retryStrategy: (attempt) => Math.min(50 * attempt, REDIS_MAX_RECONNECT_DELAY_MS),
+    ...(options.commandTimeoutMs === undefined ? {} : { commandTimeout: options.commandTimeoutMs }),
+  });
+  return new RedisConnection(client);
+}
+
+export class RedisConnection {
+  #lastError: Error | undefined;
+
+  constructor(readonly client: Redis) {
+    client.on('error', (error: Error) => {
+      this.#lastError = error;
+    });
+    client.on('ready', () => {
+      this.#lastError = undefined;
+    });
+  }
+
+  /** Rejects within `timeoutMs` when Redis does not answer, instead of waiting in ioredis's offline queue. */
+  async ping(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const reason = this.#lastError ? `: ${this.#lastError.message}` : '';
+        reject(
+          new Error(`Redis did not answer PING within ${timeoutMs} ms (${this.client.status})${reason}`),
+        );
+      }, timeoutMs);
+    });
+    try {
+      await Promise.race([this.client.ping(), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Ends the connection; waits for QUIT when connected, drops it otherwise. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.client.status === 'end') return;
+    if (this.client.status === 'ready') {
+      await this.client.quit().catch(() => this.client.disconnect());
+    } else {
+      this.client.disconnect();
+    }
+  }
+}
