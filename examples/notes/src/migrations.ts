@@ -22,15 +22,15 @@ export const notesMigrations: MigrationSet = {
   ],
 };
 
-export interface NoteRow {
+export type NoteRow = {
   id: string;
   tenant_id: string;
   title: string;
   body: string;
   created_at: string;
   updated_at: string;
-}
+};
 
-export interface NotesTables {
+export type NotesTables = {
   notes: NoteRow;
-}
+};

@@ -42,7 +42,7 @@ export interface FetchHandler {
 }
 
 /** 4. Node style `(req, res) => void` (Node server only). Functions of two parameters are taken as this form. */
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
 /** 5. An object with `handle(ctx)`, for handlers that carry their own dependencies. */
 export interface HandleObject {
@@ -87,7 +87,9 @@ function fail(route: RouteDescription, problem: string): never {
 }
 
 function isZodSchema(value: unknown): value is z.ZodType {
-  return typeof value === 'object' && value !== null && typeof (value as z.ZodType).safeParseAsync === 'function';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as z.ZodType).safeParseAsync === 'function'
+  );
 }
 
 /** Checks the handler's form and returns the function that serves it. */
@@ -95,7 +97,8 @@ export function compileHandler(route: RouteDescription, handler: unknown): Compi
   if (typeof handler === 'function') {
     const marked = (handler as { [NODE_HANDLER]?: boolean })[NODE_HANDLER] === true;
     if (marked || handler.length === 2) {
-      if (route.runtime !== 'node') fail(route, `a Node-style (req, res) handler needs the Node runtime, not ${route.runtime}`);
+      if (route.runtime !== 'node')
+        fail(route, `a Node-style (req, res) handler needs the Node runtime, not ${route.runtime}`);
       return serveNode(handler as NodeHandler);
     }
     if (handler.length > 2) fail(route, `the handler function takes ${handler.length} parameters`);
@@ -129,12 +132,21 @@ function compileTyped(route: RouteDescription, candidate: Record<string, unknown
 
 async function parseInput(ctx: Context, schemas: InputSchemas): Promise<ParsedInput<InputSchemas>> {
   const issues: FieldIssue[] = [];
-  const check = async (location: FieldIssue['location'], schema: z.ZodType | undefined, value: () => unknown) => {
+  const check = async (
+    location: FieldIssue['location'],
+    schema: z.ZodType | undefined,
+    value: () => unknown,
+  ) => {
     if (schema === undefined) return undefined;
     const result = await schema.safeParseAsync(await value());
     if (result.success) return result.data;
     for (const issue of result.error.issues) {
-      issues.push({ location, path: issue.path.map(String).join('.'), message: issue.message, code: issue.code });
+      issues.push({
+        location,
+        path: issue.path.map(String).join('.'),
+        message: issue.message,
+        code: issue.code,
+      });
     }
     return undefined;
   };

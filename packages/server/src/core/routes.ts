@@ -1,7 +1,16 @@
-import type { Context as HonoContext, Hono, MiddlewareHandler } from 'hono';
+import type { Hono, Context as HonoContext, MiddlewareHandler } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
-import { compileHandler, type Handler, type InputSchemas, type Runtime } from './handler.ts';
 import { MethodNotAllowedError, NotFoundError } from './errors.ts';
+import {
+  type ContextHandler,
+  compileHandler,
+  type FetchHandler,
+  type HandleObject,
+  type InputSchemas,
+  type NodeHandler,
+  type Runtime,
+  type TypedHandler,
+} from './handler.ts';
 import { problemResponse } from './problem.ts';
 
 /**
@@ -16,7 +25,11 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
 export type HttpMethod = (typeof METHODS)[number] | 'ALL';
 
 /** Runs `chain` then `final`, Koa style; a middleware that returns a Response short-circuits. */
-export async function runChain(c: HonoContext, chain: readonly Middleware[], final: () => Promise<void>): Promise<void> {
+export async function runChain(
+  c: HonoContext,
+  chain: readonly Middleware[],
+  final: () => Promise<void>,
+): Promise<void> {
   let index = -1;
   const dispatch = async (i: number): Promise<void> => {
     if (i <= index) throw new Error('next() called multiple times');
@@ -59,9 +72,20 @@ export function notFoundHandler(table: RouteTable) {
   return (c: HonoContext): Response => {
     const allow = table.allowed(c.req.path);
     if (allow.length === 0) return problemResponse(new NotFoundError(), c.var.requestId, c.req.path);
-    if (c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: allow.join(', ') } });
+    if (c.req.method === 'OPTIONS')
+      return new Response(null, { status: 204, headers: { allow: allow.join(', ') } });
     return problemResponse(new MethodNotAllowedError(c.req.method, allow), c.var.requestId, c.req.path);
   };
+}
+
+/**
+ * One registration method. Overloads rather than a union, so `(ctx) => …` and `(req, res) => …` are each
+ * typed from their own form.
+ */
+export interface RouteMethod<T> {
+  (path: string, handler: ContextHandler): T;
+  <I extends InputSchemas>(path: string, handler: TypedHandler<I>): T;
+  (path: string, handler: FetchHandler | HandleObject | NodeHandler): T;
 }
 
 interface RouterShared {
@@ -93,26 +117,23 @@ export class RouteGroup {
     this.#chain = [...parentChain, this.#own];
   }
 
-  get<I extends InputSchemas>(path: string, handler: Handler<I>): this {
-    return this.on('GET', path, handler);
-  }
-  post<I extends InputSchemas>(path: string, handler: Handler<I>): this {
-    return this.on('POST', path, handler);
-  }
-  put<I extends InputSchemas>(path: string, handler: Handler<I>): this {
-    return this.on('PUT', path, handler);
-  }
-  patch<I extends InputSchemas>(path: string, handler: Handler<I>): this {
-    return this.on('PATCH', path, handler);
-  }
-  delete<I extends InputSchemas>(path: string, handler: Handler<I>): this {
-    return this.on('DELETE', path, handler);
-  }
-  all<I extends InputSchemas>(path: string, handler: Handler<I>): this {
-    return this.on('ALL', path, handler);
+  readonly get: RouteMethod<this> = (path: string, handler: unknown) => this.#register('GET', path, handler);
+  readonly post: RouteMethod<this> = (path: string, handler: unknown) => this.#register('POST', path, handler);
+  readonly put: RouteMethod<this> = (path: string, handler: unknown) => this.#register('PUT', path, handler);
+  readonly patch: RouteMethod<this> = (path: string, handler: unknown) => this.#register('PATCH', path, handler);
+  readonly delete: RouteMethod<this> = (path: string, handler: unknown) => this.#register('DELETE', path, handler);
+  /** Every method on one path. */
+  readonly all: RouteMethod<this> = (path: string, handler: unknown) => this.#register('ALL', path, handler);
+
+  /** Registers `handler` for `method` on `path` (relative to the group's prefix); the form is checked now. */
+  on(method: HttpMethod, path: string, handler: ContextHandler): this;
+  on<I extends InputSchemas>(method: HttpMethod, path: string, handler: TypedHandler<I>): this;
+  on(method: HttpMethod, path: string, handler: FetchHandler | HandleObject | NodeHandler): this;
+  on(method: HttpMethod, path: string, handler: unknown): this {
+    return this.#register(method, path, handler);
   }
 
-  on<I extends InputSchemas>(method: HttpMethod, path: string, handler: Handler<I>): this {
+  #register(method: HttpMethod, path: string, handler: unknown): this {
     const fullPath = joinPath(this.prefix, path);
     const serve = compileHandler({ method, path: fullPath, runtime: this.#shared.runtime }, handler);
     const chain = this.#chain;
