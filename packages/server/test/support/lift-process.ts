@@ -59,7 +59,9 @@ export async function runLift(
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+  const code = await new Promise<number | null>((resolve) =>
+    child.on('exit', (exitCode) => resolve(exitCode)),
+  );
   return { code, stdout, stderr };
 }
 

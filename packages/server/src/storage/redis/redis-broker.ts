@@ -80,9 +80,10 @@ export class RedisBroker implements Broker {
 
   /** Rejects within the ping deadline when either connection is not working. */
   async ping(): Promise<void> {
-    const status = this.#subscriber.client.status;
-    if (status !== 'ready') throw new Error(`The Redis subscriber connection is not ready (${status}).`);
-    await this.#publisher.ping(this.#pingTimeoutMs);
+    await Promise.all([
+      this.#publisher.ping(this.#pingTimeoutMs),
+      this.#subscriber.ready(this.#pingTimeoutMs),
+    ]);
   }
 
   close(): Promise<void> {

@@ -40,18 +40,38 @@ export class RedisConnection {
   }
 
   /** Rejects within `timeoutMs` when Redis does not answer, instead of waiting in ioredis's offline queue. */
-  async ping(timeoutMs: number): Promise<void> {
+  ping(timeoutMs: number): Promise<void> {
+    return this.#within(
+      timeoutMs,
+      'answer PING',
+      this.client.ping().then(() => {}),
+    );
+  }
+
+  /**
+   * Resolves once the connection is ready (at once when it is); rejects after `timeoutMs`. For a subscriber
+   * connection, where a plain PING is not the same command.
+   */
+  ready(timeoutMs: number): Promise<void> {
+    if (this.client.status === 'ready') return Promise.resolve();
+    let onReady: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      onReady = resolve;
+      this.client.once('ready', onReady);
+    });
+    return this.#within(timeoutMs, 'become ready', ready).finally(() => this.client.off('ready', onReady));
+  }
+
+  async #within(timeoutMs: number, what: string, work: Promise<void>): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const reason = this.#lastError ? `: ${this.#lastError.message}` : '';
-        reject(
-          new Error(`Redis did not answer PING within ${timeoutMs} ms (${this.client.status})${reason}`),
-        );
+        reject(new Error(`Redis did not ${what} within ${timeoutMs} ms (${this.client.status})${reason}`));
       }, timeoutMs);
     });
     try {
-      await Promise.race([this.client.ping(), deadline]);
+      await Promise.race([work, deadline]);
     } finally {
       clearTimeout(timer);
     }
