@@ -1,6 +1,6 @@
 import { createLift, type LiftConfigInput, NotFoundError, randomId } from '@lift/server';
 import { z } from 'zod';
-import { type NoteRow, notesMigrations, type NotesTables } from './migrations.ts';
+import { type NoteRow, type NotesTables, notesMigrations } from './migrations.ts';
 
 /**
  * Lift's reference app: a small multi-tenant notes API, built only with Lift's public API. `npm start` runs
@@ -8,10 +8,13 @@ import { type NoteRow, notesMigrations, type NotesTables } from './migrations.ts
  * front of them.
  */
 
-const noteInput = z.object({
-  title: z.string().trim().min(1).max(200),
-  body: z.string().max(10_000).default(''),
-});
+const title = z.string().trim().min(1).max(200);
+const body = z.string().max(10_000);
+const noteInput = z.object({ title, body: body.default('') });
+// A patch changes only what it names (no defaults), and must name something.
+const notePatch = z
+  .object({ title: title.optional(), body: body.optional() })
+  .refine((patch) => patch.title !== undefined || patch.body !== undefined, 'Name title or body to change.');
 const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
 const noteParams = tenantParams.extend({ id: z.string().min(1).max(64) });
 const listQuery = z.object({
@@ -20,7 +23,14 @@ const listQuery = z.object({
 });
 
 function present(row: NoteRow) {
-  return { id: row.id, tenant_id: row.tenant_id, title: row.title, body: row.body, created_at: row.created_at, updated_at: row.updated_at };
+  return {
+    id: row.id,
+    tenant_id: row.tenant_id,
+    title: row.title,
+    body: row.body,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
 }
 
 export default function buildNotesApp(config: LiftConfigInput = {}) {
@@ -40,14 +50,24 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
         const [createdAt, id] = Buffer.from(query.cursor, 'base64url').toString('utf8').split('|');
         if (createdAt && id) {
           q = q.where((eb) =>
-            eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]),
+            eb.or([
+              eb('created_at', '>', createdAt),
+              eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)]),
+            ]),
           );
         }
       }
-      const rows = await q.orderBy('created_at').orderBy('id').limit(query.limit + 1).execute();
+      const rows = await q
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(query.limit + 1)
+        .execute();
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
-      const next = rows.length > query.limit && last ? Buffer.from(`${last.created_at}|${last.id}`).toString('base64url') : null;
+      const next =
+        rows.length > query.limit && last
+          ? Buffer.from(`${last.created_at}|${last.id}`).toString('base64url')
+          : null;
       return { items: page.map(present), next_cursor: next };
     },
   });
@@ -56,7 +76,14 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
     input: { params: tenantParams, body: noteInput },
     handler: async (ctx, { params, body }) => {
       const now = new Date(app.clock.now()).toISOString();
-      const row: NoteRow = { id: randomId(), tenant_id: params.tenantId, title: body.title, body: body.body, created_at: now, updated_at: now };
+      const row: NoteRow = {
+        id: randomId(),
+        tenant_id: params.tenantId,
+        title: body.title,
+        body: body.body,
+        created_at: now,
+        updated_at: now,
+      };
       await db().insertInto('notes').values(row).execute();
       ctx.response.status = 201;
       ctx.response.headers.set('location', `/tenants/${encodeURIComponent(params.tenantId)}/notes/${row.id}`);
@@ -65,7 +92,12 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
   });
 
   const findNote = async (tenantId: string, id: string) => {
-    const row = await db().selectFrom('notes').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const row = await db()
+      .selectFrom('notes')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) throw new NotFoundError('No note with this id in this tenant.');
     return row;
   };
@@ -76,7 +108,7 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
   });
 
   notes.patch('/:id', {
-    input: { params: noteParams, body: noteInput.partial() },
+    input: { params: noteParams, body: notePatch },
     handler: async (_ctx, { params, body }) => {
       const existing = await findNote(params.tenantId, params.id);
       const updated: NoteRow = {
@@ -98,7 +130,11 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
   notes.delete('/:id', {
     input: { params: noteParams },
     handler: async (_ctx, { params }) => {
-      const result = await db().deleteFrom('notes').where('tenant_id', '=', params.tenantId).where('id', '=', params.id).executeTakeFirst();
+      const result = await db()
+        .deleteFrom('notes')
+        .where('tenant_id', '=', params.tenantId)
+        .where('id', '=', params.id)
+        .executeTakeFirst();
       if (result.numDeletedRows === 0n) throw new NotFoundError('No note with this id in this tenant.');
       return undefined;
     },

@@ -16,7 +16,11 @@ export const notesMigrations: MigrationSet = {
           .addColumn('created_at', 'text', (column) => column.notNull())
           .addColumn('updated_at', 'text', (column) => column.notNull())
           .execute();
-        await db.schema.createIndex('notes_tenant_created').on('notes').columns(['tenant_id', 'created_at', 'id']).execute();
+        await db.schema
+          .createIndex('notes_tenant_created')
+          .on('notes')
+          .columns(['tenant_id', 'created_at', 'id'])
+          .execute();
       },
     },
   ],

@@ -1,7 +1,14 @@
 /**
  * @lift/server — the public API. Everything not exported here is internal.
  */
-export { type Clock, cryptoRandom, ManualClock, type RandomSource, randomId, systemClock } from './core/clock.ts';
+export {
+  type Clock,
+  cryptoRandom,
+  ManualClock,
+  type RandomSource,
+  randomId,
+  systemClock,
+} from './core/clock.ts';
 export type { LiftConfig, LiftConfigInput } from './core/config/schema.ts';
 export { liftConfigSchema } from './core/config/schema.ts';
 export { Context, type ContextKey, contextKey, ValueBag } from './core/context.ts';

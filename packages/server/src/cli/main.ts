@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatConfig, type LoadedConfig, loadConfig } from '../core/config/index.ts';
+import type { LoadedConfig } from '../core/config/index.ts';
 import type { LiftConfigInput } from '../core/config/schema.ts';
 import { LiftError } from '../core/errors.ts';
-import { loadApp } from './load-app.ts';
-import { serve } from './serve.ts';
 
-/** The `lift` command line: `serve`, `migrate`, `config print`. Bad input exits non-zero with one line. */
+/**
+ * The `lift` command line: `serve`, `migrate`, `config print`. Bad input exits non-zero with one line.
+ * Commands import what they need on demand, so `--help` and bad input answer without loading the server.
+ */
 
 const USAGE = `Usage: lift <command> [options]
 
@@ -53,6 +54,7 @@ function flagsFrom(values: Record<string, string | boolean | undefined>): LiftCo
 }
 
 async function load(values: Record<string, string | boolean | undefined>): Promise<LoadedConfig> {
+  const { loadConfig } = await import('../core/config/index.ts');
   return loadConfig({
     flags: flagsFrom(values),
     ...(typeof values.config === 'string' ? { configFile: values.config } : {}),
@@ -63,7 +65,9 @@ async function migrate(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: COMMON, allowPositionals: true, strict: true });
   if (values.help) return printHelp('migrate');
   const action = positionals[0] ?? 'up';
-  if (action !== 'up' && action !== 'status') throw new UsageError(`unknown migrate action "${action}" (up, status)`);
+  if (action !== 'up' && action !== 'status')
+    throw new UsageError(`unknown migrate action "${action}" (up, status)`);
+  const { loadApp } = await import('./load-app.ts');
   const app = await loadApp(await load(values));
   try {
     if (action === 'up') {
@@ -71,7 +75,9 @@ async function migrate(args: string[]): Promise<number> {
       console.log(applied.length === 0 ? 'No pending migrations.' : `Applied: ${applied.join(', ')}`);
     } else {
       for (const migration of await app.storage.migrationStatus()) {
-        console.log(`${migration.executedAt ? migration.executedAt.toISOString() : 'pending                 '}  ${migration.name}`);
+        console.log(
+          `${migration.executedAt ? migration.executedAt.toISOString() : 'pending                 '}  ${migration.name}`,
+        );
       }
     }
   } finally {
@@ -85,6 +91,7 @@ async function config(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
   if (values.help) return printHelp('config');
   if (positionals[0] !== 'print') throw new UsageError('usage: lift config print [--sources]');
+  const { formatConfig } = await import('../core/config/index.ts');
   console.log(formatConfig(await load(values), { sources: values.sources === true }));
   return 0;
 }
@@ -98,6 +105,7 @@ async function serveCommand(args: string[]): Promise<number | 'running'> {
   } as const;
   const { values } = parseArgs({ args, options, allowPositionals: false, strict: true });
   if (values.help) return printHelp('serve');
+  const { serve } = await import('./serve.ts');
   await serve(await load(values));
   return 'running';
 }
@@ -108,7 +116,9 @@ function printHelp(command?: string): number {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
-import { installClusterBrokerRelay } from '../storage/index.ts';
 import type { LoadedConfig } from '../core/config/index.ts';
+import { installClusterBrokerRelay } from '../storage/index.ts';
 import { loadApp } from './load-app.ts';
 
 /**
@@ -49,7 +49,9 @@ async function servePrimary(loaded: LoadedConfig): Promise<void> {
   await app.close();
   installClusterBrokerRelay(cluster);
   if (config.storage.kv === 'memory:') {
-    app.log.warn('storage.kv is memory: each worker keeps its own key-value state; use "sql" or redis:// to share it');
+    app.log.warn(
+      'storage.kv is memory: each worker keeps its own key-value state; use "sql" or redis:// to share it',
+    );
   }
 
   let stopping = false;

@@ -115,7 +115,8 @@ export class LiftApp extends RouteGroup {
 
   /** A key for one purpose, derived from the root secret (HKDF); available after `start()`. */
   deriveKey(purpose: string, length = 32): Buffer {
-    if (this.#rootSecret === undefined) throw new LiftConfigError('deriveKey() needs the app to be started first.');
+    if (this.#rootSecret === undefined)
+      throw new LiftConfigError('deriveKey() needs the app to be started first.');
     return deriveKey(this.#rootSecret, purpose, length);
   }
 

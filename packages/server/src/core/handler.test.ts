@@ -6,8 +6,11 @@ import { LiftConfigError } from './errors.ts';
 import { fetchHandler, nodeHandler } from './handler.ts';
 
 const quiet = { log: { level: 'silent' as const } };
-const get = (app: { fetch: (r: Request) => Response | Promise<Response> }, path: string, init?: RequestInit) =>
-  app.fetch(new Request(`http://lift.test${path}`, init));
+const get = (
+  app: { fetch: (r: Request) => Response | Promise<Response> },
+  path: string,
+  init?: RequestInit,
+) => app.fetch(new Request(`http://lift.test${path}`, init));
 
 describe('handler forms', () => {
   it('1. (ctx) => value: a value is 200 JSON, undefined is 204, a Response passes through', async () => {
@@ -81,8 +84,13 @@ describe('handler forms', () => {
 
   it('3. fetch style: (request) => Response, wrapped or as any { fetch } object', async () => {
     const app = createLift(quiet);
-    app.get('/fetch', fetchHandler((request) => new Response(`method=${request.method}`)));
-    app.all('/mounted', { fetch: (request: Request) => Response.json({ url: new URL(request.url).pathname }) });
+    app.get(
+      '/fetch',
+      fetchHandler((request) => new Response(`method=${request.method}`)),
+    );
+    app.all('/mounted', {
+      fetch: (request: Request) => Response.json({ url: new URL(request.url).pathname }),
+    });
     expect(await (await get(app, '/fetch')).text()).toBe('method=GET');
     expect(await (await get(app, '/mounted', { method: 'DELETE' })).json()).toEqual({ url: '/mounted' });
   });
@@ -131,11 +139,23 @@ describe('unsupported handler forms fail at registration', () => {
     ['a string', 'hello', /is string/],
     ['null', null, /is null/],
     ['a number', 42, /is number/],
-    ['a three-parameter function', (_a: unknown, _b: unknown, _c: unknown) => undefined, /takes 3 parameters/],
+    [
+      'a three-parameter function',
+      (_a: unknown, _b: unknown, _c: unknown) => undefined,
+      /takes 3 parameters/,
+    ],
     ['an object without a known function', { run: () => 1 }, /no handler, fetch or handle/],
     ['typed without handler', { input: {} }, /needs a handler/],
-    ['typed with a non-zod schema', { input: { body: { parse: 1 } }, handler: () => 1 }, /input.body is not a zod schema/],
-    ['typed with an unknown input key', { input: { cookies: z.string() }, handler: () => 1 }, /input.cookies/],
+    [
+      'typed with a non-zod schema',
+      { input: { body: { parse: 1 } }, handler: () => 1 },
+      /input.body is not a zod schema/,
+    ],
+    [
+      'typed with an unknown input key',
+      { input: { cookies: z.string() }, handler: () => 1 },
+      /input.cookies/,
+    ],
   ];
   for (const [name, handler, message] of cases) {
     it(`refuses ${name}, naming method and path`, () => {

@@ -1,4 +1,4 @@
-import type { Context as HonoContext, Hono } from 'hono';
+import type { Hono, Context as HonoContext } from 'hono';
 import type { Logger } from 'pino';
 import { accessLog, bodyLimit, clientIp, cors, requestId, securityHeaders, timeout } from '../http/index.ts';
 import { randomId } from './clock.ts';

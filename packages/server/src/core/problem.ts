@@ -23,7 +23,13 @@ export interface ProblemBody {
 
 /** The problem `type` for a code: `LIFT_NOT_FOUND` → `urn:lift:error:not-found`. */
 export function problemType(code: string, base = DEFAULT_PROBLEM_TYPE_BASE): string {
-  return base + code.replace(/^LIFT_/, '').toLowerCase().replaceAll('_', '-');
+  return (
+    base +
+    code
+      .replace(/^LIFT_/, '')
+      .toLowerCase()
+      .replaceAll('_', '-')
+  );
 }
 
 /** Known errors pass through; anything else becomes a generic 500 whose message never reaches the client. */
@@ -49,5 +55,8 @@ export function problemResponse(error: LiftError, requestId?: string, instance?:
   const headers = new Headers(error.headers);
   headers.set('content-type', PROBLEM_CONTENT_TYPE);
   headers.set('cache-control', 'no-store');
-  return new Response(JSON.stringify(problemBody(error, requestId, instance)), { status: error.status, headers });
+  return new Response(JSON.stringify(problemBody(error, requestId, instance)), {
+    status: error.status,
+    headers,
+  });
 }

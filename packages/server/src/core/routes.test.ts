@@ -5,8 +5,11 @@ import { ConflictError } from './errors.ts';
 import type { Middleware } from './routes.ts';
 
 const quiet = { log: { level: 'silent' as const } };
-const call = (app: { fetch: (r: Request) => Response | Promise<Response> }, path: string, init?: RequestInit) =>
-  app.fetch(new Request(`http://lift.test${path}`, init));
+const call = (
+  app: { fetch: (r: Request) => Response | Promise<Response> },
+  path: string,
+  init?: RequestInit,
+) => app.fetch(new Request(`http://lift.test${path}`, init));
 
 describe('404, 405 and OPTIONS', () => {
   const app = createLift(quiet);

@@ -118,10 +118,13 @@ export class RouteGroup {
   }
 
   readonly get: RouteMethod<this> = (path: string, handler: unknown) => this.#register('GET', path, handler);
-  readonly post: RouteMethod<this> = (path: string, handler: unknown) => this.#register('POST', path, handler);
+  readonly post: RouteMethod<this> = (path: string, handler: unknown) =>
+    this.#register('POST', path, handler);
   readonly put: RouteMethod<this> = (path: string, handler: unknown) => this.#register('PUT', path, handler);
-  readonly patch: RouteMethod<this> = (path: string, handler: unknown) => this.#register('PATCH', path, handler);
-  readonly delete: RouteMethod<this> = (path: string, handler: unknown) => this.#register('DELETE', path, handler);
+  readonly patch: RouteMethod<this> = (path: string, handler: unknown) =>
+    this.#register('PATCH', path, handler);
+  readonly delete: RouteMethod<this> = (path: string, handler: unknown) =>
+    this.#register('DELETE', path, handler);
   /** Every method on one path. */
   readonly all: RouteMethod<this> = (path: string, handler: unknown) => this.#register('ALL', path, handler);
 

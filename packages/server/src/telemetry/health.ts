@@ -43,7 +43,10 @@ async function checkOne(component: HealthComponent, timeoutMs: number): Promise<
 }
 
 /** Checks every component concurrently, each bounded by `timeoutMs`. */
-export async function checkReadiness(components: HealthComponent[], timeoutMs: number): Promise<ReadinessReport> {
+export async function checkReadiness(
+  components: HealthComponent[],
+  timeoutMs: number,
+): Promise<ReadinessReport> {
   const reports = await Promise.all(components.map((component) => checkOne(component, timeoutMs)));
   const report: ReadinessReport = { status: 'ready', components: {}, failing: [] };
   components.forEach((component, index) => {
