@@ -6,8 +6,12 @@ import { captureLogger } from '../src/http/test-app.ts';
 /** The built-in pipeline as a user of createLift() sees it: defaults on, one request at a time. */
 
 const memoryStorage = { url: 'sqlite::memory:', kv: 'memory:' };
-const call = (app: { fetch: (r: Request, env?: unknown) => Response | Promise<Response> }, path: string, init?: RequestInit, env?: unknown) =>
-  app.fetch(new Request(`http://lift.test${path}`, init), env);
+const call = (
+  app: { fetch: (r: Request, env?: unknown) => Response | Promise<Response> },
+  path: string,
+  init?: RequestInit,
+  env?: unknown,
+) => app.fetch(new Request(`http://lift.test${path}`, init), env);
 
 describe('default pipeline', () => {
   it('sets security headers and a request id on every response, 404s included', async () => {
@@ -24,7 +28,9 @@ describe('default pipeline', () => {
     }
     const production = createLift({ env: 'production', log: { level: 'silent' } });
     production.get('/ok', () => ({ ok: true }));
-    expect((await call(production, '/ok')).headers.get('strict-transport-security')).toMatch(/max-age=31536000/);
+    expect((await call(production, '/ok')).headers.get('strict-transport-security')).toMatch(
+      /max-age=31536000/,
+    );
   });
 
   it('answers 413 for a body over the limit', async () => {
@@ -55,7 +61,11 @@ describe('default pipeline', () => {
 
   it('ignores X-Forwarded-For without a trusted proxy and uses it with one (real sockets)', async () => {
     const seen = async (trustedProxies: string[]) => {
-      const app = createLift({ log: { level: 'silent' }, storage: memoryStorage, http: { clientIp: { trustedProxies } } });
+      const app = createLift({
+        log: { level: 'silent' },
+        storage: memoryStorage,
+        http: { clientIp: { trustedProxies } },
+      });
       app.get('/ip', (ctx) => ({ ip: ctx.clientIp }));
       const address = await app.listen({ port: 0 });
       try {
@@ -114,7 +124,9 @@ describe('client disconnect', () => {
       req.end();
       await new Promise((resolve) => setTimeout(resolve, 100));
       req.destroy();
-      expect(await Promise.race([aborted, new Promise((resolve) => setTimeout(() => resolve(false), 2_000))])).toBe(true);
+      expect(
+        await Promise.race([aborted, new Promise((resolve) => setTimeout(() => resolve(false), 2_000))]),
+      ).toBe(true);
     } finally {
       await app.close();
     }
