@@ -62,6 +62,7 @@ describe('default pipeline', () => {
   it('ignores X-Forwarded-For without a trusted proxy and uses it with one (real sockets)', async () => {
     const seen = async (trustedProxies: string[]) => {
       const app = createLift({
+        env: 'test',
         log: { level: 'silent' },
         storage: memoryStorage,
         http: { clientIp: { trustedProxies } },
@@ -108,7 +109,7 @@ describe('default pipeline', () => {
 
 describe('client disconnect', () => {
   it('aborts ctx.signal when the client goes away', async () => {
-    const app = createLift({ log: { level: 'silent' }, storage: memoryStorage });
+    const app = createLift({ env: 'test', log: { level: 'silent' }, storage: memoryStorage });
     let resolveAborted: (value: boolean) => void = () => {};
     const aborted = new Promise<boolean>((resolve) => {
       resolveAborted = resolve;

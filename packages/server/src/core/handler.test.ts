@@ -96,7 +96,7 @@ describe('handler forms', () => {
   });
 
   it('4. Node style (req, res) works on a real server', async () => {
-    const app = createLift({ ...quiet, storage: { url: 'sqlite::memory:', kv: 'memory:' } });
+    const app = createLift({ ...quiet, env: 'test', storage: { url: 'sqlite::memory:', kv: 'memory:' } });
     app.get('/node', (req: IncomingMessage, res: ServerResponse) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(`node ${req.method}`);

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,9 +77,19 @@ describe('resolveRootSecret in development and test', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
 
-    const second = await resolveRootSecret({ env: 'test', secret: undefined, dataDir: dir });
+    const second = await resolveRootSecret({ env: 'development', secret: undefined, dataDir: dir });
     expect(second).toMatchObject({ generated: false, source: 'file', warnings: [] });
     expect(second.secret.equals(first.secret)).toBe(true);
+  });
+
+  it('gives test mode a fresh in-memory secret and writes nothing', async () => {
+    const dir = dataDir();
+    const one = await resolveRootSecret({ env: 'test', secret: undefined, dataDir: dir });
+    const two = await resolveRootSecret({ env: 'test', secret: undefined, dataDir: dir });
+    expect(one).toMatchObject({ source: 'ephemeral', warnings: [] });
+    expect(one.secret).toHaveLength(32);
+    expect(one.secret.equals(two.secret)).toBe(false);
+    expect(existsSync(path.join(dir, 'secret'))).toBe(false);
   });
 
   it('lets concurrent starts agree on one secret', async () => {

@@ -38,8 +38,11 @@ export interface RootSecret {
   secret: Buffer;
   /** True when this call created a new secret file. */
   generated: boolean;
-  /** `config`: the configured secret. `file`: the development secret in the data directory. */
-  source: 'config' | 'file';
+  /**
+   * `config`: the configured secret. `file`: the development secret in the data directory. `ephemeral`: test
+   * mode without a secret — random, in memory only.
+   */
+  source: 'config' | 'file' | 'ephemeral';
   /** Absolute path of the secret file when `source` is `file`. */
   file?: string;
   warnings: string[];
@@ -71,6 +74,16 @@ export async function resolveRootSecret(
     throw new LiftConfigError(
       `secret (LIFT_SECRET) is required in production, at least ${MIN_SECRET_BYTES} bytes; ${HOW_TO_MAKE_A_SECRET}`,
     );
+  }
+
+  if (env === 'test') {
+    // Tests get a fresh secret per app and leave nothing behind in the data directory.
+    return {
+      secret: (options.random ?? cryptoRandom).bytes(MIN_SECRET_BYTES),
+      generated: true,
+      source: 'ephemeral',
+      warnings,
+    };
   }
 
   const file = path.join(path.resolve(options.dataDir ?? config.dataDir), SECRET_FILE_NAME);
