@@ -131,9 +131,10 @@ Invalid configuration (2 problems):
 Lift derives every key it needs (cookie signing, token signing, encryption) from one root secret with HKDF-SHA256,
 one derived key per purpose.
 
-- **development and test**: when \`secret\` is not set, Lift generates ${MIN_SECRET_BYTES} random bytes once, stores them
+- **development**: when \`secret\` is not set, Lift generates ${MIN_SECRET_BYTES} random bytes once, stores them
   base64url-encoded in \`<dataDir>/${SECRET_FILE_NAME}\` (file mode 0600, directory 0700), reuses them on every later start
   and logs a warning saying so. A weak configured secret is used, with a warning.
+- **test**: when \`secret\` is not set, every app gets a fresh random secret held in memory only; nothing is written.
 - **production**: Lift refuses to start when the secret is missing, shorter than ${MIN_SECRET_BYTES} bytes (counted as UTF-8
   bytes; a value prefixed \`base64:\` is decoded first), or equal to the placeholder in \`.env.example\`. Make one with
 
