@@ -1,0 +1,233 @@
+/**
+ * HTTP benchmark: `GET /hello` → `{"hello":"world"}` served by raw node:http, bare Hono, Fastify and Lift (the
+ * reference app with all default middleware), one at a time, each in its own process, loaded by autocannon from
+ * another process. Prints a Markdown table with requests/s, p99 latency and the ratio to raw node:http, and
+ * writes it to bench/results/http.md.
+ *
+ *   node --import tsx bench/http.ts [--duration 10] [--connections 50] [--pipelining 1] [--warmup 2] [--rounds 2]
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { stopAllChildren, stopChildrenOnExit } from './harness/children.ts';
+import type { LoadResult } from './harness/load-protocol.ts';
+import { type MeasureOptions, measureServer, type ServerTarget } from './harness/measure.ts';
+import type { ProbeResponse } from './harness/probe.ts';
+import { describeMachine, formatInteger, formatRatio, markdownTable } from './harness/report.ts';
+import { type LoadSettings, readLoadSettings } from './harness/settings.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const RESULTS_FILE = join(ROOT, 'bench/results/http.md');
+const LIFT_BIN = join(ROOT, 'packages/server/bin/lift.js');
+const LIFT_APP = 'examples/notes/src/app.ts';
+/** Lift must reach at least this fraction of raw node:http's requests/s. */
+const LIFT_TARGET_RATIO = 0.75;
+/** Runs shorter than this are harness smoke tests; they do not overwrite the recorded results. */
+const MIN_RECORDED_DURATION_SECONDS = 5;
+
+const PEER_STARTUP_MS = 20_000;
+const LIFT_STARTUP_MS = 60_000;
+
+type TargetId = 'node-http' | 'hono' | 'fastify' | 'lift';
+
+interface HttpTarget extends ServerTarget {
+  id: TargetId;
+}
+
+function peer(id: Exclude<TargetId, 'lift'>, label: string): HttpTarget {
+  return {
+    id,
+    label,
+    startupTimeoutMs: PEER_STARTUP_MS,
+    launch: (port) => ({
+      command: process.execPath,
+      args: ['--import', 'tsx', join(ROOT, `bench/servers/${id}.ts`)],
+      env: { ...process.env, BENCH_PORT: String(port), BENCH_HOST: '127.0.0.1' },
+    }),
+  };
+}
+
+/** Lift's own environment without inherited `LIFT_*` settings, so the run measures the defaults. */
+function liftEnvironment(dataDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('LIFT_')) env[key] = value;
+  }
+  return { ...env, LIFT_LOG__LEVEL: 'warn', LIFT_DATA_DIR: dataDir };
+}
+
+const lift: HttpTarget = {
+  id: 'lift',
+  label: 'Lift (examples/notes, default middleware)',
+  startupTimeoutMs: LIFT_STARTUP_MS,
+  launch(port) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lift-bench-'));
+    return {
+      command: process.execPath,
+      args: [LIFT_BIN, 'serve', '--app', LIFT_APP, '--port', String(port), '--host', '127.0.0.1'],
+      env: liftEnvironment(dataDir),
+      cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+    };
+  },
+};
+
+const HELLO = { hello: 'world' };
+
+function checkHello(response: ProbeResponse, target: ServerTarget): string {
+  const problem = (detail: string) =>
+    new Error(
+      `${target.label}: GET /hello ${detail} (status ${response.status}, body ${response.body.slice(0, 300)})`,
+    );
+  if (response.status !== 200) throw problem('did not return 200');
+  if (!response.contentType.startsWith('application/json')) {
+    throw problem(`returned content-type "${response.contentType}", expected application/json`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(response.body);
+  } catch {
+    throw problem('did not return JSON');
+  }
+  if (!isDeepStrictEqual(parsed, HELLO)) throw problem('did not return {"hello":"world"}');
+  return response.body;
+}
+
+interface Measurement {
+  target: HttpTarget;
+  rounds: LoadResult[];
+}
+
+function best(measurement: Measurement): LoadResult {
+  const [first, ...rest] = measurement.rounds;
+  if (first === undefined) throw new Error(`${measurement.target.label}: no rounds measured`);
+  return rest.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a), first);
+}
+
+async function measureAll(targets: HttpTarget[], settings: LoadSettings): Promise<Measurement[]> {
+  const options: MeasureOptions = { root: ROOT, path: '/hello', settings, checkResponse: checkHello };
+  const measurements = targets.map((target): Measurement => ({ target, rounds: [] }));
+  for (let round = 1; round <= settings.rounds; round++) {
+    // Alternate the order so slow drift on a shared machine does not always favour the same target.
+    const order = round % 2 === 1 ? measurements : [...measurements].reverse();
+    for (const measurement of order) {
+      const result = await measureServer(measurement.target, options);
+      measurement.rounds.push(result);
+      console.log(
+        `round ${round}/${settings.rounds}  ${measurement.target.label.padEnd(42)} ` +
+          `${formatInteger(result.requestsPerSecond).padStart(8)} req/s  p99 ${result.latencyP99Ms.toFixed(1)} ms`,
+      );
+    }
+  }
+  return measurements;
+}
+
+function renderReport(
+  measurements: Measurement[],
+  settings: LoadSettings,
+  liftSkipReason: string | null,
+): string {
+  const baselineMeasurement = measurements.find((m) => m.target.id === 'node-http');
+  if (baselineMeasurement === undefined) throw new Error('raw node:http baseline missing');
+  const baseline = best(baselineMeasurement).requestsPerSecond;
+  const rows = measurements.map((measurement) => {
+    const result = best(measurement);
+    return [
+      measurement.target.label,
+      formatInteger(result.requestsPerSecond),
+      result.latencyP99Ms.toFixed(1),
+      formatRatio(result.requestsPerSecond / baseline),
+      measurement.rounds.map((r) => formatInteger(r.requestsPerSecond)).join(' / '),
+    ];
+  });
+  if (liftSkipReason !== null) rows.push([lift.label, 'pending', '–', '–', liftSkipReason]);
+  const table = markdownTable(
+    ['target', 'requests/s', 'p99 latency (ms)', 'ratio to raw node:http', 'requests/s per round'],
+    rows,
+  );
+
+  const liftMeasurement = measurements.find((m) => m.target.id === 'lift');
+  const targetName = `Lift ≥ ${LIFT_TARGET_RATIO}× raw node:http`;
+  let verdict: string;
+  if (liftMeasurement === undefined) {
+    verdict = `${targetName}: SKIPPED (${liftSkipReason ?? 'not measured'})`;
+  } else {
+    const ratio = best(liftMeasurement).requestsPerSecond / baseline;
+    verdict = `${targetName}: ${ratio >= LIFT_TARGET_RATIO ? 'PASS' : 'FAIL'} (${formatRatio(ratio)})`;
+  }
+
+  const machine = describeMachine();
+  const method =
+    `${settings.durationSeconds} s measured after ${settings.warmupSeconds} s warm-up per target, ` +
+    `${settings.connections} connections, pipelining ${settings.pipelining}, ` +
+    `best of ${settings.rounds} round(s) (highest requests/s; p99 from that round).`;
+  return [
+    '# HTTP benchmark: GET /hello',
+    '',
+    `- Date: ${machine.date}`,
+    `- Node: ${machine.node}`,
+    `- CPU: ${machine.cpu} (${machine.cores} cores)`,
+    `- Method: ${method}`,
+    '',
+    table,
+    '',
+    `**Target:** ${verdict}`,
+    '',
+  ].join('\n');
+}
+
+/** `BENCH_TARGETS=node-http,hono,…` limits the run; raw node:http always runs because ratios need it. */
+function selectedTargets(): Set<TargetId> | null {
+  const raw = process.env.BENCH_TARGETS;
+  if (raw === undefined || raw.trim() === '') return null;
+  const known: TargetId[] = ['node-http', 'hono', 'fastify', 'lift'];
+  const selected = new Set<TargetId>(['node-http']);
+  for (const name of raw.split(',').map((part) => part.trim())) {
+    const id = known.find((candidate) => candidate === name);
+    if (id === undefined)
+      throw new Error(`BENCH_TARGETS: unknown target "${name}" (known: ${known.join(', ')})`);
+    selected.add(id);
+  }
+  return selected;
+}
+
+async function main(): Promise<void> {
+  stopChildrenOnExit();
+  const settings = readLoadSettings();
+  const selected = selectedTargets();
+  const wanted = (id: TargetId) => selected === null || selected.has(id);
+  const targets: HttpTarget[] = [
+    peer('node-http', 'raw node:http'),
+    peer('hono', 'Hono (@hono/node-server)'),
+    peer('fastify', 'Fastify'),
+  ].filter((target) => wanted(target.id));
+  let liftSkipReason: string | null = null;
+  if (!wanted('lift')) {
+    liftSkipReason = 'not selected in BENCH_TARGETS';
+  } else if (!existsSync(LIFT_BIN)) {
+    liftSkipReason = 'packages/server/bin/lift.js does not exist yet';
+  } else {
+    targets.push(lift);
+  }
+  if (liftSkipReason !== null) console.log(`note: skipping Lift: ${liftSkipReason}`);
+
+  const measurements = await measureAll(targets, settings);
+  const report = renderReport(measurements, settings, liftSkipReason);
+  console.log(`\n${report}`);
+  if (settings.durationSeconds >= MIN_RECORDED_DURATION_SECONDS) {
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(RESULTS_FILE, report);
+    console.log(`written to ${RESULTS_FILE}`);
+  } else {
+    console.log(`smoke run (< ${MIN_RECORDED_DURATION_SECONDS} s): ${RESULTS_FILE} left unchanged`);
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`\nhttp benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await stopAllChildren();
+}

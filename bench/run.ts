@@ -1,0 +1,34 @@
+/**
+ * `npm run bench`: runs every benchmark script `bench/*.ts` (except this one) in sequence, each in its own
+ * process, and exits non-zero if any failed. Flags and `BENCH_*` variables are passed through.
+ */
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startChild, stopChildrenOnExit } from './harness/children.ts';
+
+const BENCH_DIR = resolve(import.meta.dirname);
+const ROOT = resolve(BENCH_DIR, '..');
+
+const benchmarks = readdirSync(BENCH_DIR)
+  .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && file !== 'run.ts')
+  .sort();
+
+stopChildrenOnExit();
+const failed: string[] = [];
+for (const file of benchmarks) {
+  console.log(`\n=== bench/${file} ===\n`);
+  const child = startChild({
+    name: file,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(BENCH_DIR, file), ...process.argv.slice(2)],
+    cwd: ROOT,
+    output: 'inherit',
+  });
+  const exit = await child.exited;
+  await child.stop();
+  if (exit !== 0) failed.push(`${file} (exit ${exit})`);
+}
+if (failed.length > 0) {
+  console.error(`\nfailed: ${failed.join(', ')}`);
+  process.exitCode = 1;
+}
