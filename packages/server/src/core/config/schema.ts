@@ -178,7 +178,9 @@ export const liftConfigSchema = z.strictObject({
   env: z
     .enum(['development', 'production', 'test'])
     .default('development')
-    .describe('Mode: production (LIFT_ENV or NODE_ENV) requires a strong root secret and enables HSTS; test uses a throwaway secret.'),
+    .describe(
+      'Mode: production (LIFT_ENV or NODE_ENV) requires a strong root secret and enables HSTS; test uses a throwaway secret.',
+    ),
   host: z.string().default('127.0.0.1').describe('Address the server listens on.'),
   port: z.coerce.number().int().min(0).max(65_535).default(3000).describe('TCP port (PORT also works).'),
   workers: z.coerce
