@@ -46,9 +46,20 @@ declare module 'hono' {
 }
 
 /** Status and headers a handler wants on the response Lift builds from its return value. */
-export interface ResponseInit {
-  status: number;
-  headers: Headers;
+export class ResponseInit {
+  status = 200;
+  #headers: Headers | undefined;
+
+  /** Created on first use: most handlers set none, and the response is cheaper to build without. */
+  get headers(): Headers {
+    this.#headers ??= new Headers();
+    return this.#headers;
+  }
+
+  /** Whether any header was set. */
+  get hasHeaders(): boolean {
+    return this.#headers !== undefined;
+  }
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
@@ -62,7 +73,7 @@ export class Context {
   /** The underlying Hono context, for middleware interop. */
   readonly raw: HonoContext;
   /** Status and headers for the response built from the handler's return value. */
-  readonly response: ResponseInit = { status: 200, headers: new Headers() };
+  readonly response = new ResponseInit();
   #query: Record<string, string> | undefined;
   #url: URL | undefined;
 
@@ -125,7 +136,7 @@ export class Context {
 
   /** Aborted when the request times out or the client goes away: pass it to slow work. */
   get signal(): AbortSignal {
-    return this.raw.var.signal ?? this.raw.req.raw.signal;
+    return this.raw.var.deadline?.signal ?? this.raw.req.raw.signal;
   }
 
   get clientIp(): string {

@@ -170,13 +170,30 @@ export function contextOf(c: HonoContext): Context {
   return holder[CONTEXT];
 }
 
-/** Turns a handler's return value into the response. */
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+
+/**
+ * Turns a handler's return value into the response. Built with `c.newResponse` so headers middleware set before
+ * the handler are kept, from a string body and (when the handler set no headers) a shared plain header object:
+ * the shape @hono/node-server writes in one go.
+ */
 export function toResponse(result: HandlerResult, ctx: Context): Response {
   if (result instanceof Response) return result;
-  const { status, headers } = ctx.response;
-  if (result === undefined) return new Response(null, { status: status === 200 ? 204 : status, headers });
-  if (!headers.has('content-type')) headers.set('content-type', 'application/json; charset=utf-8');
-  return new Response(JSON.stringify(result), { status, headers });
+  const c = ctx.raw;
+  const { status } = ctx.response;
+  if (!ctx.response.hasHeaders) {
+    if (result === undefined) return c.newResponse(null, status === 200 ? 204 : (status as 200));
+    return c.newResponse(JSON.stringify(result), status as 200, JSON_HEADERS);
+  }
+  const headers: Record<string, string | string[]> = {};
+  ctx.response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value;
+  });
+  const cookies = ctx.response.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  if (result === undefined) return c.newResponse(null, status === 200 ? 204 : (status as 200), headers);
+  headers['content-type'] ??= JSON_HEADERS['content-type'];
+  return c.newResponse(JSON.stringify(result), status as 200, headers);
 }
 
 function serveFetch(target: FetchHandler): Compiled {

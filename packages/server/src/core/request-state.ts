@@ -17,6 +17,17 @@ export interface Principal {
   method: string;
 }
 
+/**
+ * A request's abort signal, made on first use: combining the client-disconnect and deadline signals
+ * (`AbortSignal.any`) costs tens of microseconds, and most handlers never ask for it.
+ */
+export interface RequestDeadline {
+  /** Aborted when the deadline passes (reason: the 504 error) or the client disconnects. */
+  readonly signal: AbortSignal;
+  /** Whether the deadline has passed. */
+  readonly expired: boolean;
+}
+
 declare module 'hono' {
   interface ContextVariableMap {
     /** Request id: a well-formed incoming X-Request-Id, or a generated one. */
@@ -25,8 +36,8 @@ declare module 'hono' {
     log: Logger;
     /** The client address after trusted-proxy resolution. */
     clientIp: string;
-    /** Aborted when the request times out or the client disconnects. */
-    signal: AbortSignal;
+    /** The request's deadline; its `signal` aborts when the request times out or the client disconnects. */
+    deadline: RequestDeadline;
     principal: Principal | null;
   }
 }

@@ -35,10 +35,12 @@ export function accessLog(options: AccessLogOptions = {}): MiddlewareHandler {
     const started = clock.now();
     // Hono turns errors thrown further in into a response before next() returns, so this sees every outcome.
     await next();
+    const status = c.res.status;
+    const level = status >= 500 ? 'error' : 'info';
+    if (!log.isLevelEnabled(level)) return;
     const url = c.req.url;
     const queryStart = url.indexOf('?');
     const query = queryStart === -1 ? '' : redactor.redactUrl(url.slice(queryStart)).slice(1);
-    const status = c.res.status;
     const entry = {
       method: c.req.method,
       path: c.req.path,
@@ -52,8 +54,7 @@ export function accessLog(options: AccessLogOptions = {}): MiddlewareHandler {
       bytes_out: byteCount(c.res.headers.get('content-length') ?? undefined),
       error_code: c.error instanceof LiftError ? c.error.code : undefined,
     };
-    if (status >= 500) log.error(entry, 'request completed');
-    else log.info(entry, 'request completed');
+    log[level](entry, 'request completed');
   };
 }
 

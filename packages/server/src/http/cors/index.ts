@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { ForbiddenError, LiftConfigError } from '../../core/errors.ts';
+import { setResponseHeader } from '../../core/response-headers.ts';
 
 export interface CorsOptions {
   /** Allowed origins, exact (`https://app.example.com`), or `'*'` for any (config `http.cors.origins`). Default `[]`: none. */
@@ -85,8 +86,8 @@ export function cors(options: CorsOptions = {}): MiddlewareHandler {
   };
 
   const setAllowOrigin = (c: Context, value: string): void => {
-    c.header('access-control-allow-origin', value);
-    if (credentials) c.header('access-control-allow-credentials', 'true');
+    setResponseHeader(c, 'access-control-allow-origin', value);
+    if (credentials) setResponseHeader(c, 'access-control-allow-credentials', 'true');
   };
 
   return async function liftCors(c, next) {
@@ -97,18 +98,21 @@ export function cors(options: CorsOptions = {}): MiddlewareHandler {
       if (allowOrigin === undefined) {
         throw new ForbiddenError('This origin may not call this API.', 'LIFT_CORS_ORIGIN_DENIED');
       }
-      setAllowOrigin(c, allowOrigin);
-      c.header('access-control-allow-methods', allowMethods);
-      if (allowHeaders !== '') c.header('access-control-allow-headers', allowHeaders);
-      c.header('access-control-max-age', maxAge);
-      addVaryOrigin(c, anyOrigin);
-      return c.body(null, 204);
+      const headers: Record<string, string> = {
+        'access-control-allow-origin': allowOrigin,
+        'access-control-allow-methods': allowMethods,
+        'access-control-max-age': maxAge,
+      };
+      if (credentials) headers['access-control-allow-credentials'] = 'true';
+      if (allowHeaders !== '') headers['access-control-allow-headers'] = allowHeaders;
+      if (!anyOrigin) headers.vary = 'Origin';
+      return new Response(null, { status: 204, headers });
     }
 
     await next();
     if (allowOrigin !== undefined) {
       setAllowOrigin(c, allowOrigin);
-      if (exposeHeaders !== '') c.header('access-control-expose-headers', exposeHeaders);
+      if (exposeHeaders !== '') setResponseHeader(c, 'access-control-expose-headers', exposeHeaders);
     }
     addVaryOrigin(c, anyOrigin);
   };
@@ -119,9 +123,9 @@ function addVaryOrigin(c: Context, anyOrigin: boolean): void {
   if (anyOrigin) return;
   const vary = c.res.headers.get('vary');
   if (vary === null || vary === '') {
-    c.header('vary', 'Origin');
+    setResponseHeader(c, 'vary', 'Origin');
     return;
   }
   const names = vary.split(',').map((name) => name.trim().toLowerCase());
-  if (!names.includes('origin') && !names.includes('*')) c.header('vary', `${vary}, Origin`);
+  if (!names.includes('origin') && !names.includes('*')) setResponseHeader(c, 'vary', `${vary}, Origin`);
 }

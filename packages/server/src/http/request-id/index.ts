@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { randomId } from '../../core/clock.ts';
+import { setResponseHeader } from '../../core/response-headers.ts';
 
 export interface RequestIdOptions {
   /** The request logger's parent; each request gets `logger.child({ request_id })` as `c.var.log`. */
@@ -29,6 +30,6 @@ export function requestId(options: RequestIdOptions): MiddlewareHandler {
     c.set('requestId', id);
     c.set('log', logger.child({ request_id: id }));
     await next();
-    c.header(header, id);
+    setResponseHeader(c, header, id);
   };
 }

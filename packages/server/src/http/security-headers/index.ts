@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { setResponseHeader } from '../../core/response-headers.ts';
 
 export interface SecurityHeadersOptions {
   /** Content-Security-Policy value (config `http.securityHeaders.contentSecurityPolicy`); `''` sends none. Default `frame-ancestors 'none'`. */
@@ -34,7 +35,7 @@ export function securityHeaders(options: SecurityHeadersOptions = {}): Middlewar
   return async function liftSecurityHeaders(c, next) {
     await next();
     for (const [name, value] of headers) {
-      if (!c.res.headers.has(name)) c.header(name, value);
+      if (!c.res.headers.has(name)) setResponseHeader(c, name, value);
     }
   };
 }

@@ -31,8 +31,8 @@ describe('timeout', () => {
     const app = createTestApp();
     app.use(timeout({ ms: 20 }));
     app.get('/slow', async (c) => {
-      const reason = await aborted(c.var.signal);
-      seen.resolve({ aborted: c.var.signal.aborted, reason });
+      const reason = await aborted(c.var.deadline.signal);
+      seen.resolve({ aborted: c.var.deadline.signal.aborted, reason });
       return c.text('too late');
     });
     const res = await app.request('/slow');
@@ -49,7 +49,7 @@ describe('timeout', () => {
     const app = createTestApp();
     app.use(timeout({ ms: 1_000 }));
     app.get('/fast', (c) => {
-      signal = c.var.signal;
+      signal = c.var.deadline.signal;
       return c.text('done');
     });
     const res = await app.request('/fast');
@@ -76,8 +76,8 @@ describe('timeout', () => {
     app.use(timeout({ ms: 10_000 }));
     app.get('/wait', async (c) => {
       started.resolve();
-      await aborted(c.var.signal);
-      seen.resolve(c.var.signal.aborted);
+      await aborted(c.var.deadline.signal);
+      seen.resolve(c.var.deadline.signal.aborted);
       return c.text('gone');
     });
     server = await listen(app);

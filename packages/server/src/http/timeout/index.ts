@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { GatewayTimeoutError } from '../../core/errors.ts';
+import type { RequestDeadline } from '../../core/request-state.ts';
 
 export interface TimeoutOptions {
   /** Request deadline in milliseconds (config `http.timeout.ms`). Default 30000. */
@@ -7,7 +8,7 @@ export interface TimeoutOptions {
 }
 
 /**
- * Gives every request a deadline and an abort signal (`c.var.signal`), aborted when the client disconnects or the
+ * Gives every request a deadline and an abort signal (`c.var.deadline.signal`), aborted when the client disconnects or the
  * deadline passes. Past the deadline the client gets 504 `LIFT_TIMEOUT` at once, and the signal's reason is that
  * error; handlers pass the signal to their I/O so abandoned work stops.
  *
@@ -17,14 +18,14 @@ export function timeout(options: TimeoutOptions = {}): MiddlewareHandler {
   const ms = options.ms ?? 30_000;
 
   return async function liftTimeout(c, next) {
-    const deadline = new AbortController();
-    c.set('signal', AbortSignal.any([c.req.raw.signal, deadline.signal]));
+    const deadline = new LazyDeadline(c.req.raw);
+    c.set('deadline', deadline);
 
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const error = new GatewayTimeoutError(ms);
-        deadline.abort(error);
+        deadline.expire(error);
         reject(error);
       }, ms);
     });
@@ -37,4 +38,34 @@ export function timeout(options: TimeoutOptions = {}): MiddlewareHandler {
       clearTimeout(timer);
     }
   };
+}
+
+/** Builds the combined signal only when someone asks for it; until then expiry is just remembered. */
+class LazyDeadline implements RequestDeadline {
+  readonly #request: Request;
+  #controller: AbortController | undefined;
+  #signal: AbortSignal | undefined;
+  #reason: Error | undefined;
+
+  constructor(request: Request) {
+    this.#request = request;
+  }
+
+  get expired(): boolean {
+    return this.#reason !== undefined;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#signal === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+      this.#signal = AbortSignal.any([this.#request.signal, this.#controller.signal]);
+    }
+    return this.#signal;
+  }
+
+  expire(reason: Error): void {
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
 }
