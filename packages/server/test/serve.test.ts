@@ -63,6 +63,21 @@ describe('lift serve', () => {
     expect(lift.stdout()).toContain('uncaught exception');
   });
 
+  it('serves with several cluster workers and stops them all on SIGTERM', async () => {
+    const lift = await start(['--workers', '2', '--app', 'examples/notes/src/app.ts']);
+    expect(lift.stdout()).toContain('(2 workers)');
+    const responses = await Promise.all(Array.from({ length: 20 }, () => fetch(`${lift.url}/hello`)));
+    expect(responses.every((response) => response.status === 200)).toBe(true);
+    const created = await fetch(`${lift.url}/tenants/acme/notes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'shared by every worker' }),
+    });
+    expect(created.status).toBe(201);
+    lift.child.kill('SIGTERM');
+    expect(await lift.exited).toBe(0);
+  });
+
   it('serves the reference app', async () => {
     const lift = await start(['--app', 'examples/notes/src/app.ts']);
     const hello = await fetch(`${lift.url}/hello`);

@@ -23,6 +23,11 @@ describe('handler forms', () => {
       return { ok: true };
     });
     app.get('/raw', () => new Response('raw', { status: 202 }));
+    app.get('/cookies', (ctx) => {
+      ctx.response.headers.append('set-cookie', 'a=1; Path=/');
+      ctx.response.headers.append('set-cookie', 'b=2; Path=/');
+      return undefined;
+    });
 
     const value = await get(app, '/value');
     expect(value.status).toBe(200);
@@ -37,6 +42,9 @@ describe('handler forms', () => {
     const raw = await get(app, '/raw');
     expect(raw.status).toBe(202);
     expect(await raw.text()).toBe('raw');
+    const cookies = await get(app, '/cookies');
+    expect(cookies.status).toBe(204);
+    expect(cookies.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
   });
 
   it('2. typed: valid input reaches the handler parsed; invalid input is a 400 listing each field', async () => {
