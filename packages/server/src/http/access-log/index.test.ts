@@ -34,7 +34,7 @@ function setup(redactFields: string[] = []) {
 
 describe('accessLog', () => {
   it('writes one line per request with what happened, after it completed', async () => {
-    const { app, lines } = setup();
+    const { app, lines, raw } = setup();
     const res = await app.request('/notes?page=2', {
       method: 'POST',
       body: 'hello',
@@ -56,6 +56,7 @@ describe('accessLog', () => {
       bytes_in: 5,
       bytes_out: 11,
     });
+    expect(raw().match(/"request_id"/g)).toHaveLength(1);
   });
 
   it('logs 5xx at error level with the error code, and 4xx at info', async () => {

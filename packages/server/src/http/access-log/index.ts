@@ -47,7 +47,8 @@ export function accessLog(options: AccessLogOptions = {}): MiddlewareHandler {
       query: query === '' ? undefined : query,
       status,
       duration_ms: clock.now() - started,
-      request_id: c.get('requestId'),
+      // The request's child logger already carries request_id; repeat it only for a logger that does not.
+      request_id: log === c.get('log') ? undefined : c.get('requestId'),
       client_ip: c.get('clientIp'),
       user_agent: c.req.header('user-agent'),
       bytes_in: byteCount(c.req.header('content-length')),
