@@ -4,6 +4,7 @@ import type { Context as HonoContext } from 'hono';
 import type { z } from 'zod';
 import { Context } from './context.ts';
 import { type FieldIssue, LiftConfigError, LiftError, ValidationError } from './errors.ts';
+import { liftResponse } from './response-headers.ts';
 
 /**
  * The five handler forms a route accepts. `compileHandler` decides the form **at registration** and throws a
@@ -170,30 +171,29 @@ export function contextOf(c: HonoContext): Context {
   return holder[CONTEXT];
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+const JSON_TYPE = 'application/json; charset=utf-8';
+const JSON_HEADERS = { 'content-type': JSON_TYPE };
 
 /**
- * Turns a handler's return value into the response. Built with `c.newResponse` so headers middleware set before
- * the handler are kept, from a string body and (when the handler set no headers) a shared plain header object:
- * the shape @hono/node-server writes in one go.
+ * Turns a handler's return value into the response: a string body and one plain header record (the pipeline's
+ * pending headers, then the handler's), the shape @hono/node-server writes in one go.
  */
 export function toResponse(result: HandlerResult, ctx: Context): Response {
   if (result instanceof Response) return result;
   const c = ctx.raw;
   const { status } = ctx.response;
-  if (!ctx.response.hasHeaders) {
-    if (result === undefined) return c.newResponse(null, status === 200 ? 204 : (status as 200));
-    return c.newResponse(JSON.stringify(result), status as 200, JSON_HEADERS);
-  }
+  const empty = result === undefined;
+  const body = empty ? null : JSON.stringify(result);
+  const code = empty && status === 200 ? 204 : status;
+  if (!ctx.response.hasHeaders) return liftResponse(c, body, code, empty ? undefined : JSON_HEADERS);
   const headers: Record<string, string | string[]> = {};
   ctx.response.headers.forEach((value, name) => {
     if (name !== 'set-cookie') headers[name] = value;
   });
   const cookies = ctx.response.headers.getSetCookie();
   if (cookies.length > 0) headers['set-cookie'] = cookies;
-  if (result === undefined) return c.newResponse(null, status === 200 ? 204 : (status as 200), headers);
-  headers['content-type'] ??= JSON_HEADERS['content-type'];
-  return c.newResponse(JSON.stringify(result), status as 200, headers);
+  if (!empty) headers['content-type'] ??= JSON_TYPE;
+  return liftResponse(c, body, code, headers);
 }
 
 function serveFetch(target: FetchHandler): Compiled {

@@ -4,7 +4,8 @@ import { accessLog, bodyLimit, clientIp, cors, requestId, securityHeaders, timeo
 import { randomId } from './clock.ts';
 import type { LiftConfig } from './config/schema.ts';
 import { LiftError } from './errors.ts';
-import { problemResponse, toLiftError } from './problem.ts';
+import { problemBody, problemHeaders, toLiftError } from './problem.ts';
+import { liftResponse } from './response-headers.ts';
 import type { Middleware } from './routes.ts';
 
 /**
@@ -27,7 +28,9 @@ export interface PipelineHooks {
 export function renderError(hooks: PipelineHooks) {
   return (error: unknown, c: HonoContext): Response => {
     if (!(error instanceof LiftError)) hooks.onUnexpectedError(error, c);
-    return problemResponse(toLiftError(error), c.var.requestId, c.req.path);
+    const problem = toLiftError(error);
+    const body = JSON.stringify(problemBody(problem, c.var.requestId, c.req.path));
+    return liftResponse(c, body, problem.status, problemHeaders(problem));
   };
 }
 

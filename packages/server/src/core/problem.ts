@@ -51,12 +51,14 @@ export function problemBody(error: LiftError, requestId?: string, instance?: str
   return body;
 }
 
+/** Headers of a problem response: the error's own (e.g. `Allow`), the content type, never cached. */
+export function problemHeaders(error: LiftError): Record<string, string> {
+  return { ...error.headers, 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' };
+}
+
 export function problemResponse(error: LiftError, requestId?: string, instance?: string): Response {
-  const headers = new Headers(error.headers);
-  headers.set('content-type', PROBLEM_CONTENT_TYPE);
-  headers.set('cache-control', 'no-store');
   return new Response(JSON.stringify(problemBody(error, requestId, instance)), {
     status: error.status,
-    headers,
+    headers: problemHeaders(error),
   });
 }

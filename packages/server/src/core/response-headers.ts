@@ -1,15 +1,102 @@
 import type { Context as HonoContext } from 'hono';
 
 /**
- * Sets a header on the response after the handler ran. Hono's `c.header()` at that point rebuilds the response
- * from its body, which pushes @hono/node-server off its fast path (a body stream instead of one write) and costs
- * most of a request's budget; mutating the headers in place keeps it. Responses with immutable headers
- * (`Response.redirect()`, `Response.error()`) fall back to Hono's rebuild.
+ * Response headers the pipeline adds to every response (request id, security headers, CORS).
+ *
+ * Why not `c.header()`: after the handler it rebuilds the response from its body, and even in-place
+ * `res.headers.set()` turns the fast plain-object header record @hono/node-server writes in one go into an
+ * undici `Headers` — together most of a small request's cost. So middleware *pend* headers before the handler
+ * runs, and whoever builds the response (`liftResponse`: handler results, problem+json, 404/405) puts them in one
+ * plain object. Responses built elsewhere (a handler returning its own `Response`, plain Hono middleware) get
+ * the pending headers in place by `finishResponseHeaders`, which each pending middleware calls after `next()`;
+ * it is free for responses `liftResponse` built.
  */
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Headers pending for this request's response (lower-case names). */
+    liftHeaders: Record<string, string>;
+  }
+}
+
+type HeaderRecord = Record<string, string | string[]>;
+
+/** Responses that already carry the pending headers. */
+const complete = new WeakSet<Response>();
+
+/** Adds a header to this request's response, whoever builds it. A header the handler sets itself wins. */
+export function pendResponseHeader(c: HonoContext, name: string, value: string): void {
+  let pending = c.get('liftHeaders');
+  if (pending === undefined) {
+    pending = {};
+    c.set('liftHeaders', pending);
+  }
+  pending[name] = value;
+}
+
+/** Adds `Origin`-style tokens to a Vary value without duplicating them. */
+function mergeVary(own: string, pending: string): string {
+  const names = own.split(',').map((name) => name.trim().toLowerCase());
+  if (names.includes('*')) return own;
+  const missing = pending.split(',').filter((name) => !names.includes(name.trim().toLowerCase()));
+  return missing.length === 0 ? own : `${own}, ${missing.join(', ')}`;
+}
+
+/** Builds a response carrying the pending headers, from a plain header record (the fast path). */
+export function liftResponse(
+  c: HonoContext,
+  body: string | null,
+  status: number,
+  own?: HeaderRecord,
+): Response {
+  const pending = c.get('liftHeaders');
+  let headers: HeaderRecord | undefined = own;
+  if (pending !== undefined) {
+    headers = { ...pending, ...own };
+    const ownVary = own?.vary;
+    if (typeof ownVary === 'string' && pending.vary !== undefined)
+      headers.vary = mergeVary(ownVary, pending.vary);
+  }
+  const response = new Response(body, { status, headers: headers && toHeadersInit(headers) });
+  complete.add(response);
+  return response;
+}
+
+/** A record's array values (several Set-Cookie) must become separate entries, which only `Headers` keeps apart. */
+function toHeadersInit(record: HeaderRecord): Record<string, string> | Headers {
+  let hasList = false;
+  for (const name in record) if (typeof record[name] !== 'string') hasList = true;
+  if (!hasList) return record as Record<string, string>;
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(record)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else for (const item of value) headers.append(name, item);
+  }
+  return headers;
+}
+
+/** Sets a header on the built response in place; immutable headers (`Response.redirect()`) fall back to Hono. */
 export function setResponseHeader(c: HonoContext, name: string, value: string): void {
   try {
     c.res.headers.set(name, value);
   } catch {
     c.header(name, value);
   }
+}
+
+/**
+ * After the handler: gives a response not built by `liftResponse` the pending headers it lacks (a header the
+ * handler set wins; Vary is merged). Idempotent and free for responses that already have them.
+ */
+export function finishResponseHeaders(c: HonoContext): void {
+  const pending = c.get('liftHeaders');
+  if (pending === undefined || complete.has(c.res)) return;
+  const headers = c.res.headers;
+  for (const name in pending) {
+    const value = pending[name]!;
+    const existing = headers.get(name);
+    if (existing === null) setResponseHeader(c, name, value);
+    else if (name === 'vary') setResponseHeader(c, name, mergeVary(existing, value));
+  }
+  complete.add(c.res);
 }

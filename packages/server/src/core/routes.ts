@@ -11,7 +11,8 @@ import {
   type Runtime,
   type TypedHandler,
 } from './handler.ts';
-import { problemResponse } from './problem.ts';
+import { problemBody, problemHeaders } from './problem.ts';
+import { liftResponse } from './response-headers.ts';
 
 /**
  * Route registration: the `get/post/…/group/use` surface of a Lift app. Handlers are compiled (their form
@@ -71,10 +72,11 @@ export class RouteTable {
 export function notFoundHandler(table: RouteTable) {
   return (c: HonoContext): Response => {
     const allow = table.allowed(c.req.path);
-    if (allow.length === 0) return problemResponse(new NotFoundError(), c.var.requestId, c.req.path);
-    if (c.req.method === 'OPTIONS')
-      return new Response(null, { status: 204, headers: { allow: allow.join(', ') } });
-    return problemResponse(new MethodNotAllowedError(c.req.method, allow), c.var.requestId, c.req.path);
+    if (allow.length > 0 && c.req.method === 'OPTIONS')
+      return liftResponse(c, null, 204, { allow: allow.join(', ') });
+    const error = allow.length === 0 ? new NotFoundError() : new MethodNotAllowedError(c.req.method, allow);
+    const body = JSON.stringify(problemBody(error, c.var.requestId, c.req.path));
+    return liftResponse(c, body, error.status, problemHeaders(error));
   };
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { LiftConfigError, LiftError } from '../../core/errors.ts';
 import { createRedactor } from '../../core/logger.ts';
+import { requestHeader } from '../../core/request-headers.ts';
 
 export interface AccessLogOptions {
   /**
@@ -50,8 +51,8 @@ export function accessLog(options: AccessLogOptions = {}): MiddlewareHandler {
       // The request's child logger already carries request_id; repeat it only for a logger that does not.
       request_id: log === c.get('log') ? undefined : c.get('requestId'),
       client_ip: c.get('clientIp'),
-      user_agent: c.req.header('user-agent'),
-      bytes_in: byteCount(c.req.header('content-length')),
+      user_agent: requestHeader(c, 'user-agent'),
+      bytes_in: byteCount(requestHeader(c, 'content-length')),
       bytes_out: byteCount(c.res.headers.get('content-length') ?? undefined),
       error_code: c.error instanceof LiftError ? c.error.code : undefined,
     };

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { PayloadTooLargeError } from '../../core/errors.ts';
+import { requestHeader } from '../../core/request-headers.ts';
 
 export interface BodyLimitOptions {
   /** Largest accepted request body in bytes (config `http.bodyLimit.maxBytes`). Default 1048576 (1 MiB). */
@@ -17,8 +18,8 @@ export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler {
   const maxBytes = options.maxBytes ?? 1_048_576;
 
   return async function liftBodyLimit(c, next) {
-    const declared = c.req.header('content-length');
-    const chunked = c.req.header('transfer-encoding') !== undefined;
+    const declared = requestHeader(c, 'content-length');
+    const chunked = requestHeader(c, 'transfer-encoding') !== undefined;
     if (declared !== undefined && !chunked) {
       // Node's parser never delivers more bytes than a valid Content-Length declares, so the header is enough.
       if (Number(declared) > maxBytes) throw new PayloadTooLargeError(maxBytes);

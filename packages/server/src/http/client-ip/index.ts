@@ -2,6 +2,7 @@ import { BlockList, isIP } from 'node:net';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { LiftConfigError } from '../../core/errors.ts';
+import { requestHeader } from '../../core/request-headers.ts';
 
 export interface ClientIpOptions {
   /**
@@ -96,7 +97,7 @@ export function clientIp(options: ClientIpOptions = {}): MiddlewareHandler {
     const peer = normalizeAddress(socketAddress(c) ?? '');
     let client = peer;
     if (peer !== undefined && trustsAny && trusted.check(peer.address, peer.family)) {
-      const hops = (c.req.header('x-forwarded-for') ?? '').split(',');
+      const hops = (requestHeader(c, 'x-forwarded-for') ?? '').split(',');
       for (let i = hops.length - 1; i >= 0 && client !== undefined; i--) {
         if (!trusted.check(client.address, client.family)) break;
         const hop = parseHop(hops[i] ?? '');

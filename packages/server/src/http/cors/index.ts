@@ -1,6 +1,7 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { ForbiddenError, LiftConfigError } from '../../core/errors.ts';
-import { setResponseHeader } from '../../core/response-headers.ts';
+import { requestHeader } from '../../core/request-headers.ts';
+import { finishResponseHeaders, liftResponse, pendResponseHeader } from '../../core/response-headers.ts';
 
 export interface CorsOptions {
   /** Allowed origins, exact (`https://app.example.com`), or `'*'` for any (config `http.cors.origins`). Default `[]`: none. */
@@ -85,13 +86,8 @@ export function cors(options: CorsOptions = {}): MiddlewareHandler {
     return allowed.has(origin) ? origin : undefined;
   };
 
-  const setAllowOrigin = (c: Context, value: string): void => {
-    setResponseHeader(c, 'access-control-allow-origin', value);
-    if (credentials) setResponseHeader(c, 'access-control-allow-credentials', 'true');
-  };
-
   return async function liftCors(c, next) {
-    const origin = c.req.header('origin');
+    const origin = requestHeader(c, 'origin');
     const allowOrigin = allowOriginFor(origin);
 
     if (isCorsPreflight(c.req.raw)) {
@@ -106,26 +102,17 @@ export function cors(options: CorsOptions = {}): MiddlewareHandler {
       if (credentials) headers['access-control-allow-credentials'] = 'true';
       if (allowHeaders !== '') headers['access-control-allow-headers'] = allowHeaders;
       if (!anyOrigin) headers.vary = 'Origin';
-      return new Response(null, { status: 204, headers });
+      return liftResponse(c, null, 204, headers);
     }
 
-    await next();
     if (allowOrigin !== undefined) {
-      setAllowOrigin(c, allowOrigin);
-      if (exposeHeaders !== '') setResponseHeader(c, 'access-control-expose-headers', exposeHeaders);
+      pendResponseHeader(c, 'access-control-allow-origin', allowOrigin);
+      if (credentials) pendResponseHeader(c, 'access-control-allow-credentials', 'true');
+      if (exposeHeaders !== '') pendResponseHeader(c, 'access-control-expose-headers', exposeHeaders);
     }
-    addVaryOrigin(c, anyOrigin);
+    // Responses differ by Origin unless every origin gets the same `*`, so shared caches must key on it.
+    if (!anyOrigin) pendResponseHeader(c, 'vary', 'Origin');
+    await next();
+    finishResponseHeaders(c);
   };
-}
-
-/** Responses differ by Origin unless every origin gets the same `*`, so shared caches must key on it. */
-function addVaryOrigin(c: Context, anyOrigin: boolean): void {
-  if (anyOrigin) return;
-  const vary = c.res.headers.get('vary');
-  if (vary === null || vary === '') {
-    setResponseHeader(c, 'vary', 'Origin');
-    return;
-  }
-  const names = vary.split(',').map((name) => name.trim().toLowerCase());
-  if (!names.includes('origin') && !names.includes('*')) setResponseHeader(c, 'vary', `${vary}, Origin`);
 }

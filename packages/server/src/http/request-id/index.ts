@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { randomId } from '../../core/clock.ts';
-import { setResponseHeader } from '../../core/response-headers.ts';
+import { requestHeader } from '../../core/request-headers.ts';
+import { finishResponseHeaders, pendResponseHeader } from '../../core/response-headers.ts';
 
 export interface RequestIdOptions {
   /** The request logger's parent; each request gets `logger.child({ request_id })` as `c.var.log`. */
@@ -20,16 +21,17 @@ const WELL_FORMED_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * response, error responses included. A well-formed incoming id is kept so calls can be traced across services.
  */
 export function requestId(options: RequestIdOptions): MiddlewareHandler {
-  const header = options.header ?? 'x-request-id';
+  const header = (options.header ?? 'x-request-id').toLowerCase();
   const generate = options.generate ?? (() => randomId());
   const { logger } = options;
 
   return async function liftRequestId(c, next) {
-    const incoming = c.req.header(header);
+    const incoming = requestHeader(c, header);
     const id = incoming !== undefined && WELL_FORMED_ID.test(incoming) ? incoming : generate();
     c.set('requestId', id);
     c.set('log', logger.child({ request_id: id }));
+    pendResponseHeader(c, header, id);
     await next();
-    setResponseHeader(c, header, id);
+    finishResponseHeaders(c);
   };
 }

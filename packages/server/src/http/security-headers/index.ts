@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { setResponseHeader } from '../../core/response-headers.ts';
+import { finishResponseHeaders, pendResponseHeader } from '../../core/response-headers.ts';
 
 export interface SecurityHeadersOptions {
   /** Content-Security-Policy value (config `http.securityHeaders.contentSecurityPolicy`); `''` sends none. Default `frame-ancestors 'none'`. */
@@ -16,8 +16,9 @@ export interface SecurityHeadersOptions {
 
 /**
  * Adds the response headers every API response should carry: X-Content-Type-Options, Referrer-Policy,
- * X-Frame-Options, Content-Security-Policy and, when enabled, Strict-Transport-Security. Headers are added after
- * the handler (so error responses get them too), and a header the handler already set is left as it is.
+ * X-Frame-Options, Content-Security-Policy and, when enabled, Strict-Transport-Security. They are pended before the
+ * handler and land on whatever response the request ends with, error responses included; a header the handler
+ * set itself is left as it is (see core/response-headers.ts).
  */
 export function securityHeaders(options: SecurityHeadersOptions = {}): MiddlewareHandler {
   const csp = options.contentSecurityPolicy ?? "frame-ancestors 'none'";
@@ -33,9 +34,8 @@ export function securityHeaders(options: SecurityHeadersOptions = {}): Middlewar
     headers.push(['strict-transport-security', `max-age=${options.hstsMaxAgeSeconds ?? 31_536_000}`]);
 
   return async function liftSecurityHeaders(c, next) {
+    for (const [name, value] of headers) pendResponseHeader(c, name, value);
     await next();
-    for (const [name, value] of headers) {
-      if (!c.res.headers.has(name)) setResponseHeader(c, name, value);
-    }
+    finishResponseHeaders(c);
   };
 }
