@@ -127,25 +127,25 @@ export class Context {
   }
 
   get requestId(): string {
-    return this.raw.var.requestId;
+    return this.raw.get('requestId');
   }
 
   get log(): Logger {
-    return this.raw.var.log;
+    return this.raw.get('log');
   }
 
   /** Aborted when the request times out or the client goes away: pass it to slow work. */
   get signal(): AbortSignal {
-    return this.raw.var.deadline?.signal ?? this.raw.req.raw.signal;
+    return this.raw.get('deadline')?.signal ?? this.raw.req.raw.signal;
   }
 
   get clientIp(): string {
-    return this.raw.var.clientIp ?? 'unknown';
+    return this.raw.get('clientIp') ?? 'unknown';
   }
 
   /** Who is calling; null until an authentication resolver fills it. */
   get principal(): Principal | null {
-    return this.raw.var.principal ?? null;
+    return this.raw.get('principal') ?? null;
   }
 
   get values(): ValueBag {

@@ -64,7 +64,7 @@ export class LiftApp extends RouteGroup {
     installPipeline(hono, config, this.log, {
       onUnexpectedError: (error, c) => {
         this.stats.unexpectedErrors += 1;
-        (c.var.log ?? this.log).error({ err: error }, 'unexpected error while serving a request');
+        (c.get('log') ?? this.log).error({ err: error }, 'unexpected error while serving a request');
       },
     });
     hono.notFound(notFoundHandler(table));

@@ -159,16 +159,26 @@ async function parseInput(ctx: Context, schemas: InputSchemas): Promise<ParsedIn
 }
 
 function serveContext(handler: ContextHandler): Compiled {
-  return async (c) => toResponse(await handler(contextOf(c)), contextOf(c));
+  return async (c) => {
+    const ctx = contextOf(c);
+    return toResponse(await handler(ctx), ctx);
+  };
 }
 
-const CONTEXT = Symbol('lift.context');
+declare module 'hono' {
+  interface ContextVariableMap {
+    liftContext: Context;
+  }
+}
 
 /** One Lift Context per request, shared by group middleware and the handler. */
 export function contextOf(c: HonoContext): Context {
-  const holder = c as HonoContext & { [CONTEXT]?: Context };
-  holder[CONTEXT] ??= new Context(c);
-  return holder[CONTEXT];
+  let ctx = c.get('liftContext');
+  if (ctx === undefined) {
+    ctx = new Context(c);
+    c.set('liftContext', ctx);
+  }
+  return ctx;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -222,7 +232,7 @@ function serveNode(handler: NodeHandler): Compiled {
       });
     }
     // Node handlers own the raw response, so pass on what the pipeline decided so far.
-    outgoing.setHeader('x-request-id', c.var.requestId);
+    outgoing.setHeader('x-request-id', c.get('requestId'));
     const done = new Promise<void>((resolve) => {
       outgoing.once('finish', resolve);
       outgoing.once('close', resolve);

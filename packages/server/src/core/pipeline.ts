@@ -1,12 +1,21 @@
 import type { Hono, Context as HonoContext } from 'hono';
 import type { Logger } from 'pino';
-import { accessLog, bodyLimit, clientIp, cors, requestId, securityHeaders, timeout } from '../http/index.ts';
+import {
+  accessLogStage,
+  bodyLimitStage,
+  clientIpStage,
+  corsStage,
+  DeadlineKeeper,
+  requestIdStage,
+  securityHeadersStage,
+} from '../http/index.ts';
 import { randomId } from './clock.ts';
 import type { LiftConfig } from './config/schema.ts';
 import { LiftError } from './errors.ts';
 import { problemBody, problemHeaders, toLiftError } from './problem.ts';
-import { liftResponse } from './response-headers.ts';
+import { finishResponseHeaders, liftResponse } from './response-headers.ts';
 import type { Middleware } from './routes.ts';
+import type { PipelineStage } from './stage.ts';
 
 /**
  * The request pipeline, written down once (DESIGN §2). Modules never reorder it:
@@ -15,8 +24,10 @@ import type { Middleware } from './routes.ts';
  *   → route match (404 / 405 / OPTIONS) → group middleware (authenticate, rate limit, authorize)
  *   → input validation → handler → error rendering
  *
- * Hono's compose turns a thrown Error into `onError`'s response at the frame where it was thrown, so every
- * middleware still sees a response after `await next()`; `recover` catches the rest (non-Error throws).
+ * The built-in stages (http/) run inside one middleware, `before` halves in this order and `after` halves in
+ * reverse, so a request pays for one async frame rather than one per stage. Hono's compose turns an Error thrown
+ * by the route into `onError`'s response before `next()` returns; anything else thrown (a stage's refusal, a
+ * non-Error) is caught here — that is "recover".
  */
 
 export interface PipelineHooks {
@@ -29,55 +40,51 @@ export function renderError(hooks: PipelineHooks) {
   return (error: unknown, c: HonoContext): Response => {
     if (!(error instanceof LiftError)) hooks.onUnexpectedError(error, c);
     const problem = toLiftError(error);
-    const body = JSON.stringify(problemBody(problem, c.var.requestId, c.req.path));
+    const body = JSON.stringify(problemBody(problem, c.get('requestId'), c.req.path));
     return liftResponse(c, body, problem.status, problemHeaders(problem));
   };
 }
 
-function recover(hooks: PipelineHooks): Middleware {
-  return async (c, next) => {
-    try {
-      await next();
-    } catch (error) {
-      c.res = renderError(hooks)(error, c);
-    }
+/** Without the request-id stage, requests still get an id and a logger (never read from the client). */
+function internalRequestIdStage(logger: Logger): PipelineStage {
+  return {
+    before(c) {
+      const id = randomId();
+      c.set('requestId', id);
+      c.set('log', logger.child({ request_id: id }));
+      return undefined;
+    },
   };
 }
 
-/** Without the request-id middleware, requests still get an id and a logger (never read from the client). */
-function internalRequestId(logger: Logger): Middleware {
-  return async (c, next) => {
-    const id = randomId();
-    c.set('requestId', id);
-    c.set('log', logger.child({ request_id: id }));
-    await next();
-  };
-}
-
-export function installPipeline(hono: Hono, config: LiftConfig, logger: Logger, hooks: PipelineHooks): void {
+/** The built-in stages in pipeline order, as the configuration asks for them. */
+function builtInStages(
+  config: LiftConfig,
+  logger: Logger,
+): { outer: PipelineStage[]; inner: PipelineStage[] } {
   const http = config.http;
-  const production = config.env === 'production';
-  const stages: Middleware[] = [];
-
-  stages.push(
-    http.requestId.enabled ? requestId({ header: http.requestId.header, logger }) : internalRequestId(logger),
-  );
-  if (http.accessLog.enabled) stages.push(accessLog({ redactFields: http.accessLog.redactFields }));
-  stages.push(recover(hooks));
+  const outer: PipelineStage[] = [
+    http.requestId.enabled
+      ? requestIdStage({ header: http.requestId.header, logger })
+      : internalRequestIdStage(logger),
+  ];
+  if (http.accessLog.enabled) outer.push(accessLogStage({ redactFields: http.accessLog.redactFields }));
+  // Stages after "recover": their refusals (403 preflight, 413) become problem+json like any error.
+  const inner: PipelineStage[] = [];
   if (http.securityHeaders.enabled) {
-    stages.push(
-      securityHeaders({
+    inner.push(
+      securityHeadersStage({
         contentSecurityPolicy: http.securityHeaders.contentSecurityPolicy,
         referrerPolicy: http.securityHeaders.referrerPolicy,
         hsts: http.securityHeaders.hsts,
         hstsMaxAgeSeconds: http.securityHeaders.hstsMaxAgeSeconds,
-        production,
+        production: config.env === 'production',
       }),
     );
   }
   if (http.cors.enabled) {
-    stages.push(
-      cors({
+    inner.push(
+      corsStage({
         origins: http.cors.origins,
         credentials: http.cors.credentials,
         allowHeaders: http.cors.allowHeaders,
@@ -86,10 +93,43 @@ export function installPipeline(hono: Hono, config: LiftConfig, logger: Logger, 
       }),
     );
   }
-  stages.push(clientIp({ trustedProxies: http.clientIp.trustedProxies }));
-  stages.push(bodyLimit({ maxBytes: http.bodyLimit.maxBytes }));
-  stages.push(timeout({ ms: http.timeout.ms }));
+  inner.push(clientIpStage({ trustedProxies: http.clientIp.trustedProxies }));
+  inner.push(bodyLimitStage({ maxBytes: http.bodyLimit.maxBytes }));
+  return { outer, inner };
+}
 
-  hono.use('*', ...stages);
-  hono.onError(renderError(hooks));
+function befores(stages: PipelineStage[]) {
+  return stages.flatMap((stage) => (stage.before ? [stage.before] : []));
+}
+function afters(stages: PipelineStage[]) {
+  return stages.flatMap((stage) => (stage.after ? [stage.after] : [])).reverse();
+}
+
+export function installPipeline(hono: Hono, config: LiftConfig, logger: Logger, hooks: PipelineHooks): void {
+  const { outer, inner } = builtInStages(config, logger);
+  const outerBefore = befores(outer);
+  const outerAfter = afters(outer);
+  const innerBefore = befores(inner);
+  const innerAfter = afters(inner);
+  const render = renderError(hooks);
+  const deadlines = new DeadlineKeeper(config.http.timeout.ms);
+
+  const pipeline: Middleware = async function liftPipeline(c, next) {
+    // request id (and access log start) cannot fail in a way a client could be told about; a throw here is a bug.
+    for (const before of outerBefore) before(c);
+    try {
+      let answer: Response | undefined;
+      for (let i = 0; i < innerBefore.length && answer === undefined; i++) answer = innerBefore[i]!(c);
+      if (answer === undefined) await deadlines.run(c, next);
+      else c.res = answer;
+      for (const after of innerAfter) after(c);
+    } catch (error) {
+      c.res = render(error, c);
+    }
+    finishResponseHeaders(c);
+    for (const after of outerAfter) after(c);
+  };
+
+  hono.use('*', pipeline);
+  hono.onError(render);
 }

@@ -75,7 +75,7 @@ export function notFoundHandler(table: RouteTable) {
     if (allow.length > 0 && c.req.method === 'OPTIONS')
       return liftResponse(c, null, 204, { allow: allow.join(', ') });
     const error = allow.length === 0 ? new NotFoundError() : new MethodNotAllowedError(c.req.method, allow);
-    const body = JSON.stringify(problemBody(error, c.var.requestId, c.req.path));
+    const body = JSON.stringify(problemBody(error, c.get('requestId'), c.req.path));
     return liftResponse(c, body, error.status, problemHeaders(error));
   };
 }
@@ -143,13 +143,12 @@ export class RouteGroup {
     const serve = compileHandler({ method, path: fullPath, runtime: this.#shared.runtime }, handler);
     const chain = this.#chain;
     this.#shared.table.add(method, fullPath);
-    const final = async (c: HonoContext) => {
-      c.res = await serve(c);
-    };
     this.#shared.hono.on(method, fullPath, async (c) => {
-      const middleware = chain.flat();
-      if (middleware.length === 0) await final(c);
-      else await runChain(c, middleware, () => final(c));
+      // Group middleware may be added after this route, so the chain is read per request (no copy when empty).
+      if (chain.every((own) => own.length === 0)) return serve(c);
+      await runChain(c, chain.flat(), async () => {
+        c.res = await serve(c);
+      });
       return c.res;
     });
     return this;

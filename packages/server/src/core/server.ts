@@ -1,10 +1,11 @@
-import type { Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 
 /**
- * The Node HTTP server around an app's `fetch`, with in-flight tracking so `close()` can drain: stop
- * accepting, let running requests finish until the deadline, then cut what is left.
+ * The Node HTTP server around an app's `fetch`, and its drain: stop accepting, let running requests finish until
+ * the deadline, then cut what is left. Node never counts a connection with a request in progress as idle, so
+ * closing idle connections repeatedly drains without tracking each request (which would cost every request).
  */
 
 export interface ListeningAddress {
@@ -16,8 +17,6 @@ export interface ListeningAddress {
 export interface NodeServerHandle {
   server: Server;
   address: ListeningAddress;
-  /** Number of requests being served right now. */
-  inFlight(): number;
   /** Stops accepting, waits for in-flight requests up to `deadlineMs`, then closes every connection. */
   close(deadlineMs: number): Promise<{ drained: boolean }>;
 }
@@ -31,11 +30,6 @@ function formatUrl(host: string, port: number): string {
 
 export async function startNodeServer(fetch: FetchFn, host: string, port: number): Promise<NodeServerHandle> {
   const server = createAdaptorServer({ fetch, hostname: host }) as Server;
-  const active = new Set<ServerResponse>();
-  server.on('request', (_req, res: ServerResponse) => {
-    active.add(res);
-    res.once('close', () => active.delete(res));
-  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -49,16 +43,21 @@ export async function startNodeServer(fetch: FetchFn, host: string, port: number
   let closing: Promise<{ drained: boolean }> | undefined;
   const close = (deadlineMs: number) => {
     closing ??= (async () => {
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Keep-alive sockets would hold the server open: finish responses with `Connection: close` and drop idle ones.
-      for (const res of active) if (!res.headersSent) res.setHeader('connection', 'close');
-      server.closeIdleConnections();
+      let stoppedAll = false;
+      const stopped = new Promise<void>((resolve) =>
+        server.close(() => {
+          stoppedAll = true;
+          resolve();
+        }),
+      );
+      // Keep-alive sockets hold the server open; each becomes idle once its response is out, and is closed then.
       const deadline = Date.now() + deadlineMs;
-      while (active.size > 0 && Date.now() < deadline) {
+      server.closeIdleConnections();
+      while (!stoppedAll && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         server.closeIdleConnections();
       }
-      const drained = active.size === 0;
+      const drained = stoppedAll;
       server.closeAllConnections();
       await stopped;
       return { drained };
@@ -66,5 +65,5 @@ export async function startNodeServer(fetch: FetchFn, host: string, port: number
     return closing;
   };
 
-  return { server, address, inFlight: () => active.size, close };
+  return { server, address, close };
 }

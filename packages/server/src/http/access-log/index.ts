@@ -1,9 +1,10 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { LiftConfigError, LiftError } from '../../core/errors.ts';
 import { createRedactor } from '../../core/logger.ts';
 import { requestHeader } from '../../core/request-headers.ts';
+import { type PipelineStage, stageMiddleware } from '../../core/stage.ts';
 
 export interface AccessLogOptions {
   /**
@@ -25,38 +26,61 @@ export interface AccessLogOptions {
  * `duration_ms` is the time until the response was ready, not until a streamed body finished.
  */
 export function accessLog(options: AccessLogOptions = {}): MiddlewareHandler {
+  return stageMiddleware(accessLogStage(options));
+}
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** When the access log started timing this request. */
+    liftStartedAt: number;
+  }
+}
+
+/** The access log as a pipeline stage (see core/stage.ts); its `after` must run last. */
+export function accessLogStage(options: AccessLogOptions = {}): PipelineStage {
   const redactor = createRedactor(options.redactFields ?? []);
   const clock = options.clock ?? systemClock;
-
-  return async function liftAccessLog(c, next) {
+  const loggerOf = (c: Context): Logger => {
     const log = c.get('log') ?? options.logger;
     if (log === undefined) {
       throw new LiftConfigError('accessLog() needs requestId() before it or a logger option.');
     }
-    const started = clock.now();
-    // Hono turns errors thrown further in into a response before next() returns, so this sees every outcome.
-    await next();
-    const status = c.res.status;
-    const level = status >= 500 ? 'error' : 'info';
-    if (!log.isLevelEnabled(level)) return;
-    const url = c.req.url;
-    const queryStart = url.indexOf('?');
-    const query = queryStart === -1 ? '' : redactor.redactUrl(url.slice(queryStart)).slice(1);
-    const entry = {
-      method: c.req.method,
-      path: c.req.path,
-      query: query === '' ? undefined : query,
-      status,
-      duration_ms: clock.now() - started,
-      // The request's child logger already carries request_id; repeat it only for a logger that does not.
-      request_id: log === c.get('log') ? undefined : c.get('requestId'),
-      client_ip: c.get('clientIp'),
-      user_agent: requestHeader(c, 'user-agent'),
-      bytes_in: byteCount(requestHeader(c, 'content-length')),
-      bytes_out: byteCount(c.res.headers.get('content-length') ?? undefined),
-      error_code: c.error instanceof LiftError ? c.error.code : undefined,
-    };
-    log[level](entry, 'request completed');
+    return log;
+  };
+
+  return {
+    before(c) {
+      // Nothing to write at this level (not even errors): skip the bookkeeping too.
+      if (loggerOf(c).isLevelEnabled('error')) c.set('liftStartedAt', clock.now());
+      return undefined;
+    },
+    // Hono turns errors thrown further in into a response before this runs, so it sees every outcome.
+    after(c) {
+      const started = c.get('liftStartedAt');
+      if (started === undefined) return;
+      const log = loggerOf(c);
+      const status = c.res.status;
+      const level = status >= 500 ? 'error' : 'info';
+      if (!log.isLevelEnabled(level)) return;
+      const url = c.req.url;
+      const queryStart = url.indexOf('?');
+      const query = queryStart === -1 ? '' : redactor.redactUrl(url.slice(queryStart)).slice(1);
+      const entry = {
+        method: c.req.method,
+        path: c.req.path,
+        query: query === '' ? undefined : query,
+        status,
+        duration_ms: clock.now() - started,
+        // The request's child logger already carries request_id; repeat it only for a logger that does not.
+        request_id: log === c.get('log') ? undefined : c.get('requestId'),
+        client_ip: c.get('clientIp'),
+        user_agent: requestHeader(c, 'user-agent'),
+        bytes_in: byteCount(requestHeader(c, 'content-length')),
+        bytes_out: byteCount(c.res.headers.get('content-length') ?? undefined),
+        error_code: c.error instanceof LiftError ? c.error.code : undefined,
+      };
+      log[level](entry, 'request completed');
+    },
   };
 }
 

@@ -1,6 +1,7 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { PayloadTooLargeError } from '../../core/errors.ts';
 import { requestHeader } from '../../core/request-headers.ts';
+import { type PipelineStage, stageMiddleware } from '../../core/stage.ts';
 
 export interface BodyLimitOptions {
   /** Largest accepted request body in bytes (config `http.bodyLimit.maxBytes`). Default 1048576 (1 MiB). */
@@ -15,46 +16,68 @@ export interface BodyLimitOptions {
  * is 413 whatever the handler made of that failure. A handler that never reads the body is not affected.
  */
 export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler {
+  return stageMiddleware(bodyLimitStage(options));
+}
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Set when a streamed body passed the limit. */
+    liftBodyTooLarge: boolean;
+  }
+}
+
+/** The body limit as a pipeline stage (see core/stage.ts). */
+export function bodyLimitStage(options: BodyLimitOptions = {}): PipelineStage {
   const maxBytes = options.maxBytes ?? 1_048_576;
-
-  return async function liftBodyLimit(c, next) {
-    const declared = requestHeader(c, 'content-length');
-    const chunked = requestHeader(c, 'transfer-encoding') !== undefined;
-    if (declared !== undefined && !chunked) {
-      // Node's parser never delivers more bytes than a valid Content-Length declares, so the header is enough.
-      if (Number(declared) > maxBytes) throw new PayloadTooLargeError(maxBytes);
-      return next();
-    }
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    const source = c.req.raw.body;
-    if (source === null) return next();
-
-    let received = 0;
-    let exceeded = false;
-    const reader = source.getReader();
-    const counted = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) {
-          controller.close();
-          return;
-        }
-        received += value.byteLength;
-        if (received > maxBytes) {
-          exceeded = true;
-          // Stop reading but leave the connection alone, so the client still receives the 413.
-          reader.releaseLock();
-          controller.error(new PayloadTooLargeError(maxBytes));
-          return;
-        }
-        controller.enqueue(value);
-      },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
-    });
-    c.req.raw = new Request(c.req.raw, { body: counted, duplex: 'half' });
-    await next();
-    if (exceeded) throw new PayloadTooLargeError(maxBytes);
+  return {
+    before(c) {
+      const method = c.req.method;
+      if (method === 'GET' || method === 'HEAD') return undefined;
+      const declared = requestHeader(c, 'content-length');
+      const chunked = requestHeader(c, 'transfer-encoding') !== undefined;
+      if (declared !== undefined && !chunked) {
+        // Node's parser never delivers more bytes than a valid Content-Length declares, so the header is enough.
+        if (Number(declared) > maxBytes) throw new PayloadTooLargeError(maxBytes);
+        return undefined;
+      }
+      const source = c.req.raw.body;
+      if (source === null) return undefined;
+      c.req.raw = new Request(c.req.raw, { body: countedBody(c, source, maxBytes), duplex: 'half' });
+      return undefined;
+    },
+    after(c) {
+      if (c.get('liftBodyTooLarge') === true) throw new PayloadTooLargeError(maxBytes);
+    },
   };
+}
+
+/** Passes the body through while counting; past the limit the read fails and the request is marked. */
+function countedBody(
+  c: Context,
+  source: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): ReadableStream<Uint8Array> {
+  let received = 0;
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        controller.close();
+        return;
+      }
+      received += value.byteLength;
+      if (received > maxBytes) {
+        c.set('liftBodyTooLarge', true);
+        // Stop reading but leave the connection alone, so the client still receives the 413.
+        reader.releaseLock();
+        controller.error(new PayloadTooLargeError(maxBytes));
+        return;
+      }
+      controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
 }

@@ -3,6 +3,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { LiftConfigError } from '../../core/errors.ts';
 import { requestHeader } from '../../core/request-headers.ts';
+import { type PipelineStage, stageMiddleware } from '../../core/stage.ts';
 
 export interface ClientIpOptions {
   /**
@@ -24,6 +25,10 @@ function normalizeAddress(address: string): { address: string; family: Family } 
   if (version === 4) return { address: plain, family: 'ipv4' };
   if (version === 6) return { address: plain.toLowerCase(), family: 'ipv6' };
   return undefined;
+}
+
+function unmapIpv4(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
 function buildTrustList(entries: readonly string[]): BlockList {
@@ -69,6 +74,8 @@ function hasNodeSocket(env: unknown): boolean {
 /** The peer address: the node socket, else `remoteAddress` given to `app.fetch(request, { remoteAddress })`. */
 function socketAddress(c: Context): string | undefined {
   const env: unknown = c.env;
+  const direct = (env as Partial<NodeBindings> | undefined)?.incoming?.socket?.remoteAddress;
+  if (direct !== undefined) return direct;
   if (hasNodeSocket(env)) return getConnInfo(c).remote.address;
   if (
     typeof env === 'object' &&
@@ -89,14 +96,25 @@ function socketAddress(c: Context): string | undefined {
  * @throws LiftConfigError when a trusted proxy entry is not an address or CIDR.
  */
 export function clientIp(options: ClientIpOptions = {}): MiddlewareHandler {
+  return stageMiddleware(clientIpStage(options));
+}
+
+/** Client IP resolution as a pipeline stage (see core/stage.ts). */
+export function clientIpStage(options: ClientIpOptions = {}): PipelineStage {
   const entries = options.trustedProxies ?? [];
   const trusted = buildTrustList(entries);
   const trustsAny = entries.length > 0;
 
-  return async function liftClientIp(c, next) {
-    const peer = normalizeAddress(socketAddress(c) ?? '');
+  const before = (c: Context): undefined => {
+    const address = socketAddress(c);
+    if (!trustsAny) {
+      // The common case: the socket peer is the client. A socket address needs no validation, only unmapping.
+      c.set('clientIp', address === undefined ? 'unknown' : unmapIpv4(address));
+      return undefined;
+    }
+    const peer = normalizeAddress(address ?? '');
     let client = peer;
-    if (peer !== undefined && trustsAny && trusted.check(peer.address, peer.family)) {
+    if (peer !== undefined && trusted.check(peer.address, peer.family)) {
       const hops = (requestHeader(c, 'x-forwarded-for') ?? '').split(',');
       for (let i = hops.length - 1; i >= 0 && client !== undefined; i--) {
         if (!trusted.check(client.address, client.family)) break;
@@ -107,6 +125,7 @@ export function clientIp(options: ClientIpOptions = {}): MiddlewareHandler {
       }
     }
     c.set('clientIp', client?.address ?? 'unknown');
-    await next();
+    return undefined;
   };
+  return { before };
 }

@@ -1,7 +1,8 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { ForbiddenError, LiftConfigError } from '../../core/errors.ts';
 import { requestHeader } from '../../core/request-headers.ts';
-import { finishResponseHeaders, liftResponse, pendResponseHeader } from '../../core/response-headers.ts';
+import { liftResponse, pendResponseHeader } from '../../core/response-headers.ts';
+import { type PipelineStage, stageMiddleware } from '../../core/stage.ts';
 
 export interface CorsOptions {
   /** Allowed origins, exact (`https://app.example.com`), or `'*'` for any (config `http.cors.origins`). Default `[]`: none. */
@@ -65,6 +66,11 @@ function checkOrigin(origin: string): void {
  * @throws LiftConfigError when an origin is not exact, or when `'*'` is combined with credentials.
  */
 export function cors(options: CorsOptions = {}): MiddlewareHandler {
+  return stageMiddleware(corsStage(options));
+}
+
+/** CORS as a pipeline stage (see core/stage.ts). */
+export function corsStage(options: CorsOptions = {}): PipelineStage {
   const origins = options.origins ?? [];
   origins.forEach(checkOrigin);
   const credentials = options.credentials ?? false;
@@ -86,7 +92,7 @@ export function cors(options: CorsOptions = {}): MiddlewareHandler {
     return allowed.has(origin) ? origin : undefined;
   };
 
-  return async function liftCors(c, next) {
+  const before = (c: Context): Response | undefined => {
     const origin = requestHeader(c, 'origin');
     const allowOrigin = allowOriginFor(origin);
 
@@ -110,9 +116,10 @@ export function cors(options: CorsOptions = {}): MiddlewareHandler {
       if (credentials) pendResponseHeader(c, 'access-control-allow-credentials', 'true');
       if (exposeHeaders !== '') pendResponseHeader(c, 'access-control-expose-headers', exposeHeaders);
     }
-    // Responses differ by Origin unless every origin gets the same `*`, so shared caches must key on it.
-    if (!anyOrigin) pendResponseHeader(c, 'vary', 'Origin');
-    await next();
-    finishResponseHeaders(c);
+    // Responses differ by Origin unless every origin gets the same `*` (or none gets any), so shared caches
+    // must key on it.
+    if (!anyOrigin && allowed.size > 0) pendResponseHeader(c, 'vary', 'Origin');
+    return undefined;
   };
+  return { before };
 }

@@ -2,7 +2,8 @@ import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { randomId } from '../../core/clock.ts';
 import { requestHeader } from '../../core/request-headers.ts';
-import { finishResponseHeaders, pendResponseHeader } from '../../core/response-headers.ts';
+import { pendResponseHeader } from '../../core/response-headers.ts';
+import { type PipelineStage, stageMiddleware } from '../../core/stage.ts';
 
 export interface RequestIdOptions {
   /** The request logger's parent; each request gets `logger.child({ request_id })` as `c.var.log`. */
@@ -21,17 +22,22 @@ const WELL_FORMED_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * response, error responses included. A well-formed incoming id is kept so calls can be traced across services.
  */
 export function requestId(options: RequestIdOptions): MiddlewareHandler {
+  return stageMiddleware(requestIdStage(options));
+}
+
+/** The request id as a pipeline stage (see core/stage.ts). */
+export function requestIdStage(options: RequestIdOptions): PipelineStage {
   const header = (options.header ?? 'x-request-id').toLowerCase();
   const generate = options.generate ?? (() => randomId());
   const { logger } = options;
-
-  return async function liftRequestId(c, next) {
-    const incoming = requestHeader(c, header);
-    const id = incoming !== undefined && WELL_FORMED_ID.test(incoming) ? incoming : generate();
-    c.set('requestId', id);
-    c.set('log', logger.child({ request_id: id }));
-    pendResponseHeader(c, header, id);
-    await next();
-    finishResponseHeaders(c);
+  return {
+    before(c) {
+      const incoming = requestHeader(c, header);
+      const id = incoming !== undefined && WELL_FORMED_ID.test(incoming) ? incoming : generate();
+      c.set('requestId', id);
+      c.set('log', logger.child({ request_id: id }));
+      pendResponseHeader(c, header, id);
+      return undefined;
+    },
   };
 }

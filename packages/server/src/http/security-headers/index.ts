@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import { finishResponseHeaders, pendResponseHeader } from '../../core/response-headers.ts';
+import { pendResponseHeader } from '../../core/response-headers.ts';
+import { type PipelineStage, stageMiddleware } from '../../core/stage.ts';
 
 export interface SecurityHeadersOptions {
   /** Content-Security-Policy value (config `http.securityHeaders.contentSecurityPolicy`); `''` sends none. Default `frame-ancestors 'none'`. */
@@ -21,6 +22,11 @@ export interface SecurityHeadersOptions {
  * set itself is left as it is (see core/response-headers.ts).
  */
 export function securityHeaders(options: SecurityHeadersOptions = {}): MiddlewareHandler {
+  return stageMiddleware(securityHeadersStage(options));
+}
+
+/** The security headers as a pipeline stage (see core/stage.ts). */
+export function securityHeadersStage(options: SecurityHeadersOptions = {}): PipelineStage {
   const csp = options.contentSecurityPolicy ?? "frame-ancestors 'none'";
   const hsts = options.hsts ?? 'auto';
   const hstsOn = hsts === 'on' || (hsts === 'auto' && options.production === true);
@@ -33,9 +39,10 @@ export function securityHeaders(options: SecurityHeadersOptions = {}): Middlewar
   if (hstsOn)
     headers.push(['strict-transport-security', `max-age=${options.hstsMaxAgeSeconds ?? 31_536_000}`]);
 
-  return async function liftSecurityHeaders(c, next) {
-    for (const [name, value] of headers) pendResponseHeader(c, name, value);
-    await next();
-    finishResponseHeaders(c);
+  return {
+    before(c) {
+      for (const [name, value] of headers) pendResponseHeader(c, name, value);
+      return undefined;
+    },
   };
 }
