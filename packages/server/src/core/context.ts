@@ -2,6 +2,7 @@ import type { Context as HonoContext } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import { BadRequestError, UnsupportedMediaTypeError } from './errors.ts';
+import { requestLog } from './request-log.ts';
 import type { Principal } from './request-state.ts';
 
 /** A typed key for the per-request value bag: `const TenantKey = contextKey<Tenant>('tenant')`. */
@@ -73,12 +74,23 @@ export class Context {
   /** The underlying Hono context, for middleware interop. */
   readonly raw: HonoContext;
   /** Status and headers for the response built from the handler's return value. */
-  readonly response = new ResponseInit();
+  #response: ResponseInit | undefined;
   #query: Record<string, string> | undefined;
   #url: URL | undefined;
 
   constructor(raw: HonoContext) {
     this.raw = raw;
+  }
+
+  /** Status and headers for the response built from the handler's return value. */
+  get response(): ResponseInit {
+    this.#response ??= new ResponseInit();
+    return this.#response;
+  }
+
+  /** Whether the handler asked for a status or headers (else the response takes the defaults). */
+  get hasResponseInit(): boolean {
+    return this.#response !== undefined;
   }
 
   get request(): Request {
@@ -131,7 +143,9 @@ export class Context {
   }
 
   get log(): Logger {
-    return this.raw.get('log');
+    const log = requestLog(this.raw);
+    if (log === undefined) throw new Error('ctx.log needs the request id stage of the pipeline');
+    return log;
   }
 
   /** Aborted when the request times out or the client goes away: pass it to slow work. */

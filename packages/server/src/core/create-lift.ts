@@ -11,6 +11,7 @@ import { LiftConfigError } from './errors.ts';
 import type { Runtime } from './handler.ts';
 import { createLogger } from './logger.ts';
 import { installPipeline } from './pipeline.ts';
+import { requestLog } from './request-log.ts';
 import { notFoundHandler, RouteGroup, RouteTable } from './routes.ts';
 import { type ListeningAddress, type NodeServerHandle, startNodeServer } from './server.ts';
 
@@ -64,7 +65,7 @@ export class LiftApp extends RouteGroup {
     installPipeline(hono, config, this.log, {
       onUnexpectedError: (error, c) => {
         this.stats.unexpectedErrors += 1;
-        (c.get('log') ?? this.log).error({ err: error }, 'unexpected error while serving a request');
+        (requestLog(c) ?? this.log).error({ err: error }, 'unexpected error while serving a request');
       },
     });
     hono.notFound(notFoundHandler(table));

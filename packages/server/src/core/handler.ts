@@ -191,18 +191,19 @@ const JSON_HEADERS = { 'content-type': JSON_TYPE };
 export function toResponse(result: HandlerResult, ctx: Context): Response {
   if (result instanceof Response) return result;
   const c = ctx.raw;
-  const { status } = ctx.response;
   const empty = result === undefined;
   const body = empty ? null : JSON.stringify(result);
+  if (!ctx.hasResponseInit) return liftResponse(c, body, empty ? 204 : 200, empty ? undefined : JSON_HEADERS);
+  const { status } = ctx.response;
   const code = empty && status === 200 ? 204 : status;
   if (!ctx.response.hasHeaders) return liftResponse(c, body, code, empty ? undefined : JSON_HEADERS);
-  const headers: Record<string, string | string[]> = {};
-  ctx.response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers[name] = value;
+  const own = ctx.response.headers;
+  if (!empty && !own.has('content-type')) own.set('content-type', JSON_TYPE);
+  if (own.getSetCookie().length > 0) return liftResponse(c, body, code, own);
+  const headers: Record<string, string> = {};
+  own.forEach((value, name) => {
+    headers[name] = value;
   });
-  const cookies = ctx.response.headers.getSetCookie();
-  if (cookies.length > 0) headers['set-cookie'] = cookies;
-  if (!empty) headers['content-type'] ??= JSON_TYPE;
   return liftResponse(c, body, code, headers);
 }
 

@@ -13,6 +13,7 @@ import { randomId } from './clock.ts';
 import type { LiftConfig } from './config/schema.ts';
 import { LiftError } from './errors.ts';
 import { problemBody, problemHeaders, toLiftError } from './problem.ts';
+import { bindRequestLog } from './request-log.ts';
 import { finishResponseHeaders, liftResponse } from './response-headers.ts';
 import type { Middleware } from './routes.ts';
 import type { PipelineStage } from './stage.ts';
@@ -51,7 +52,7 @@ function internalRequestIdStage(logger: Logger): PipelineStage {
     before(c) {
       const id = randomId();
       c.set('requestId', id);
-      c.set('log', logger.child({ request_id: id }));
+      bindRequestLog(c, logger);
       return undefined;
     },
   };

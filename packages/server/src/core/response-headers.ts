@@ -16,13 +16,10 @@ declare module 'hono' {
   interface ContextVariableMap {
     /** Headers pending for this request's response (lower-case names). */
     liftHeaders: Record<string, string>;
+    /** The response that already carries the pending headers. */
+    liftComplete: Response;
   }
 }
-
-type HeaderRecord = Record<string, string | string[]>;
-
-/** Responses that already carry the pending headers. */
-const complete = new WeakSet<Response>();
 
 /** Adds a header to this request's response, whoever builds it. A header the handler sets itself wins. */
 export function pendResponseHeader(c: HonoContext, name: string, value: string): void {
@@ -42,39 +39,42 @@ function mergeVary(own: string, pending: string): string {
   return missing.length === 0 ? own : `${own}, ${missing.join(', ')}`;
 }
 
-/** Builds a response carrying the pending headers, from a plain header record (the fast path). */
+/**
+ * Builds a response carrying the pending headers. `own` is the builder's headers: a plain record (the fast
+ * path), or `Headers` when a name repeats (several Set-Cookie), which a record cannot express.
+ */
 export function liftResponse(
   c: HonoContext,
   body: string | null,
   status: number,
-  own?: HeaderRecord,
+  own?: Record<string, string> | Headers,
 ): Response {
   const pending = c.get('liftHeaders');
-  let headers: HeaderRecord | undefined = own;
+  let headers: Record<string, string> | Headers | undefined = own;
   if (pending !== undefined) {
-    headers = { ...pending, ...own };
-    const ownVary = own?.vary;
-    if (typeof ownVary === 'string' && pending.vary !== undefined)
-      headers.vary = mergeVary(ownVary, pending.vary);
+    if (own instanceof Headers) {
+      for (const name in pending) {
+        const existing = own.get(name);
+        if (existing === null) own.set(name, pending[name]!);
+        else if (name === 'vary') own.set(name, mergeVary(existing, pending[name]!));
+      }
+    } else {
+      // One record per request; a second response for the same request (rare) gets a copy.
+      const merged: Record<string, string> = c.get('liftComplete') === undefined ? pending : { ...pending };
+      if (own !== undefined) {
+        for (const name in own) {
+          const value = own[name]!;
+          merged[name] =
+            name === 'vary' && pending.vary !== undefined ? mergeVary(value, pending.vary) : value;
+        }
+      }
+      headers = merged;
+    }
   }
-  const response = new Response(body, { status, headers: headers && toHeadersInit(headers) });
-  complete.add(response);
+  const response = new Response(body, { status, headers });
+  c.set('liftComplete', response);
   return response;
 }
-
-/** A record's array values (several Set-Cookie) must become separate entries, which only `Headers` keeps apart. */
-function toHeadersInit(record: HeaderRecord): Record<string, string> | Headers {
-  let hasList = false;
-  for (const name in record) if (typeof record[name] !== 'string') hasList = true;
-  if (!hasList) return record as Record<string, string>;
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(record)) {
-    if (typeof value === 'string') headers.set(name, value);
-    else for (const item of value) headers.append(name, item);
-  }
-  return headers;
-}
-
 /** Sets a header on the built response in place; immutable headers (`Response.redirect()`) fall back to Hono. */
 export function setResponseHeader(c: HonoContext, name: string, value: string): void {
   try {
@@ -90,7 +90,7 @@ export function setResponseHeader(c: HonoContext, name: string, value: string): 
  */
 export function finishResponseHeaders(c: HonoContext): void {
   const pending = c.get('liftHeaders');
-  if (pending === undefined || complete.has(c.res)) return;
+  if (pending === undefined || c.get('liftComplete') === c.res) return;
   const headers = c.res.headers;
   for (const name in pending) {
     const value = pending[name]!;
@@ -98,5 +98,5 @@ export function finishResponseHeaders(c: HonoContext): void {
     if (existing === null) setResponseHeader(c, name, value);
     else if (name === 'vary') setResponseHeader(c, name, mergeVary(existing, value));
   }
-  complete.add(c.res);
+  c.set('liftComplete', c.res);
 }

@@ -4,6 +4,7 @@ import { type Clock, systemClock } from '../../core/clock.ts';
 import { LiftConfigError, LiftError } from '../../core/errors.ts';
 import { createRedactor } from '../../core/logger.ts';
 import { requestHeader } from '../../core/request-headers.ts';
+import { requestLog, requestLogBase } from '../../core/request-log.ts';
 import { type PipelineStage, stageMiddleware } from '../../core/stage.ts';
 
 export interface AccessLogOptions {
@@ -40,8 +41,8 @@ declare module 'hono' {
 export function accessLogStage(options: AccessLogOptions = {}): PipelineStage {
   const redactor = createRedactor(options.redactFields ?? []);
   const clock = options.clock ?? systemClock;
-  const loggerOf = (c: Context): Logger => {
-    const log = c.get('log') ?? options.logger;
+  const loggerOf = (c: Context, bound: boolean): Logger => {
+    const log = (bound ? requestLog(c) : requestLogBase(c)) ?? options.logger;
     if (log === undefined) {
       throw new LiftConfigError('accessLog() needs requestId() before it or a logger option.');
     }
@@ -51,17 +52,17 @@ export function accessLogStage(options: AccessLogOptions = {}): PipelineStage {
   return {
     before(c) {
       // Nothing to write at this level (not even errors): skip the bookkeeping too.
-      if (loggerOf(c).isLevelEnabled('error')) c.set('liftStartedAt', clock.now());
+      if (loggerOf(c, false).isLevelEnabled('error')) c.set('liftStartedAt', clock.now());
       return undefined;
     },
     // Hono turns errors thrown further in into a response before this runs, so it sees every outcome.
     after(c) {
       const started = c.get('liftStartedAt');
       if (started === undefined) return;
-      const log = loggerOf(c);
       const status = c.res.status;
       const level = status >= 500 ? 'error' : 'info';
-      if (!log.isLevelEnabled(level)) return;
+      if (!loggerOf(c, false).isLevelEnabled(level)) return;
+      const log = loggerOf(c, true);
       const url = c.req.url;
       const queryStart = url.indexOf('?');
       const query = queryStart === -1 ? '' : redactor.redactUrl(url.slice(queryStart)).slice(1);

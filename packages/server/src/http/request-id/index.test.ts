@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/logger.ts';
+import { requestLog } from '../../core/request-log.ts';
 import { captureLogger, createTestApp } from '../test-app.ts';
 import { requestId } from './index.ts';
 
@@ -8,7 +9,7 @@ function setup(generate?: () => string) {
   const app = createTestApp();
   app.use(requestId(generate ? { logger, generate } : { logger }));
   app.get('/', (c) => {
-    c.var.log.info('inside');
+    requestLog(c)?.info('inside');
     return c.json({ id: c.var.requestId });
   });
   app.get('/boom', () => {

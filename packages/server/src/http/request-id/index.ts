@@ -2,11 +2,12 @@ import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { randomId } from '../../core/clock.ts';
 import { requestHeader } from '../../core/request-headers.ts';
+import { bindRequestLog } from '../../core/request-log.ts';
 import { pendResponseHeader } from '../../core/response-headers.ts';
 import { type PipelineStage, stageMiddleware } from '../../core/stage.ts';
 
 export interface RequestIdOptions {
-  /** The request logger's parent; each request gets `logger.child({ request_id })` as `c.var.log`. */
+  /** The request logger's parent; each request's logger (`requestLog(c)`, `ctx.log`) is `logger.child({ request_id })`, made on first use. */
   logger: Logger;
   /** Header read from the client and echoed in the response (config `http.requestId.header`). Default `x-request-id`. */
   header?: string;
@@ -35,7 +36,7 @@ export function requestIdStage(options: RequestIdOptions): PipelineStage {
       const incoming = requestHeader(c, header);
       const id = incoming !== undefined && WELL_FORMED_ID.test(incoming) ? incoming : generate();
       c.set('requestId', id);
-      c.set('log', logger.child({ request_id: id }));
+      bindRequestLog(c, logger);
       pendResponseHeader(c, header, id);
       return undefined;
     },
