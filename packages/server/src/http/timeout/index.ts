@@ -21,12 +21,6 @@ export function timeout(options: TimeoutOptions = {}): MiddlewareHandler {
   };
 }
 
-interface PendingRequest {
-  at: number;
-  deadline: LazyDeadline;
-  reject(error: Error): void;
-}
-
 /**
  * Runs requests against one deadline. Instead of a timer per request, one sweeper checks the pending requests
  * every `ms / 20` (between 5 ms and 500 ms), so a 504 goes out at most that much after the deadline. Requests
@@ -35,7 +29,7 @@ interface PendingRequest {
 export class DeadlineKeeper {
   readonly ms: number;
   readonly #tickMs: number;
-  readonly #pending = new Set<PendingRequest>();
+  readonly #pending = new Set<LazyDeadline>();
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(ms: number) {
@@ -45,10 +39,9 @@ export class DeadlineKeeper {
 
   /** Runs `next` with `c.var.deadline` set; rejects with the 504 error when it passes the deadline first. */
   run(c: Context, next: () => Promise<void>): Promise<void> {
-    const deadline = new LazyDeadline(c.req.raw);
-    c.set('deadline', deadline);
     return new Promise<void>((resolve, reject) => {
-      const entry: PendingRequest = { at: Date.now() + this.ms, deadline, reject };
+      const entry = new LazyDeadline(c.req.raw, Date.now() + this.ms, reject);
+      c.set('deadline', entry);
       this.#pending.add(entry);
       this.#sweeper ??= setInterval(() => this.#sweep(), this.#tickMs).unref();
       // After a timeout the handler keeps running; whatever it ends with is no longer anyone's concern.
@@ -70,9 +63,7 @@ export class DeadlineKeeper {
     for (const entry of this.#pending) {
       if (entry.at > now) break;
       this.#pending.delete(entry);
-      const error = new GatewayTimeoutError(this.ms);
-      entry.deadline.expire(error);
-      entry.reject(error);
+      entry.expire(new GatewayTimeoutError(this.ms));
     }
     if (this.#pending.size === 0) {
       clearInterval(this.#sweeper);
@@ -81,15 +72,22 @@ export class DeadlineKeeper {
   }
 }
 
-/** Builds the combined signal only when someone asks for it; until then expiry is just remembered. */
+/**
+ * One request's deadline. Builds the combined signal only when someone asks for it; until then expiry is just
+ * remembered. Expiring also rejects the request's run, so the client gets the 504 at once.
+ */
 class LazyDeadline implements RequestDeadline {
+  readonly at: number;
   readonly #request: Request;
+  readonly #reject: (error: Error) => void;
   #controller: AbortController | undefined;
   #signal: AbortSignal | undefined;
   #reason: Error | undefined;
 
-  constructor(request: Request) {
+  constructor(request: Request, at: number, reject: (error: Error) => void) {
     this.#request = request;
+    this.at = at;
+    this.#reject = reject;
   }
 
   get expired(): boolean {
@@ -108,5 +106,6 @@ class LazyDeadline implements RequestDeadline {
   expire(reason: Error): void {
     this.#reason = reason;
     this.#controller?.abort(reason);
+    this.#reject(reason);
   }
 }
