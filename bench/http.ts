@@ -29,7 +29,7 @@ const MIN_RECORDED_DURATION_SECONDS = 5;
 const PEER_STARTUP_MS = 20_000;
 const LIFT_STARTUP_MS = 60_000;
 
-type TargetId = 'node-http' | 'hono' | 'fastify' | 'lift';
+type TargetId = 'node-http' | 'hono' | 'hono-secure' | 'fastify' | 'lift';
 
 interface HttpTarget extends ServerTarget {
   id: TargetId;
@@ -154,6 +154,12 @@ function renderReport(
   } else {
     const ratio = best(liftMeasurement).requestsPerSecond / baseline;
     verdict = `${targetName}: ${ratio >= LIFT_TARGET_RATIO ? 'PASS' : 'FAIL'} (${formatRatio(ratio)})`;
+    // The same response headers in bare Hono: separates the cost of the headers from the cost of Lift.
+    const secured = measurements.find((m) => m.target.id === 'hono-secure');
+    if (secured !== undefined) {
+      const peerRatio = best(liftMeasurement).requestsPerSecond / best(secured).requestsPerSecond;
+      verdict += `; Lift / (Hono + requestId + secureHeaders): ${formatRatio(peerRatio)}`;
+    }
   }
 
   const machine = describeMachine();
@@ -180,7 +186,7 @@ function renderReport(
 function selectedTargets(): Set<TargetId> | null {
   const raw = process.env.BENCH_TARGETS;
   if (raw === undefined || raw.trim() === '') return null;
-  const known: TargetId[] = ['node-http', 'hono', 'fastify', 'lift'];
+  const known: TargetId[] = ['node-http', 'hono', 'hono-secure', 'fastify', 'lift'];
   const selected = new Set<TargetId>(['node-http']);
   for (const name of raw.split(',').map((part) => part.trim())) {
     const id = known.find((candidate) => candidate === name);
@@ -199,6 +205,7 @@ async function main(): Promise<void> {
   const targets: HttpTarget[] = [
     peer('node-http', 'raw node:http'),
     peer('hono', 'Hono (@hono/node-server)'),
+    peer('hono-secure', 'Hono + requestId + secureHeaders'),
     peer('fastify', 'Fastify'),
   ].filter((target) => wanted(target.id));
   let liftSkipReason: string | null = null;
