@@ -28,7 +28,10 @@ export {
   type TypedHandler,
 } from './core/handler.ts';
 export { PROBLEM_CONTENT_TYPE, type ProblemBody, problemType } from './core/problem.ts';
-export type { Principal } from './core/request-state.ts';
+export { requestHeader } from './core/request-headers.ts';
+export { requestLog } from './core/request-log.ts';
+export type { Principal, RequestDeadline } from './core/request-state.ts';
+export { pendResponseHeader } from './core/response-headers.ts';
 export type { HttpMethod, Middleware, RouteGroup } from './core/routes.ts';
 export type { ListeningAddress } from './core/server.ts';
 export type {
