@@ -97,7 +97,7 @@ function targets(): Array<{ label: string; fetch: Fetch }> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { requests: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '3' } },
+    options: { requests: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '5' } },
     strict: false,
   });
   const requests = Number(values.requests);

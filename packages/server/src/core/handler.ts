@@ -4,6 +4,7 @@ import type { Context as HonoContext } from 'hono';
 import type { z } from 'zod';
 import { Context } from './context.ts';
 import { type FieldIssue, LiftConfigError, LiftError, ValidationError } from './errors.ts';
+import { requestScope } from './request-scope.ts';
 import { liftResponse } from './response-headers.ts';
 
 /**
@@ -165,20 +166,11 @@ function serveContext(handler: ContextHandler): Compiled {
   };
 }
 
-declare module 'hono' {
-  interface ContextVariableMap {
-    liftContext: Context;
-  }
-}
-
 /** One Lift Context per request, shared by group middleware and the handler. */
 export function contextOf(c: HonoContext): Context {
-  let ctx = c.get('liftContext');
-  if (ctx === undefined) {
-    ctx = new Context(c);
-    c.set('liftContext', ctx);
-  }
-  return ctx;
+  const scope = requestScope(c);
+  scope.context ??= new Context(c);
+  return scope.context as Context;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';

@@ -1,4 +1,5 @@
 import type { Context as HonoContext } from 'hono';
+import { requestScope } from './request-scope.ts';
 
 /**
  * Response headers the pipeline adds to every response (request id, security headers, CORS).
@@ -12,23 +13,11 @@ import type { Context as HonoContext } from 'hono';
  * it is free for responses `liftResponse` built.
  */
 
-declare module 'hono' {
-  interface ContextVariableMap {
-    /** Headers pending for this request's response (lower-case names). */
-    liftHeaders: Record<string, string>;
-    /** The response that already carries the pending headers. */
-    liftComplete: Response;
-  }
-}
-
 /** Adds a header to this request's response, whoever builds it. A header the handler sets itself wins. */
 export function pendResponseHeader(c: HonoContext, name: string, value: string): void {
-  let pending = c.get('liftHeaders');
-  if (pending === undefined) {
-    pending = {};
-    c.set('liftHeaders', pending);
-  }
-  pending[name] = value;
+  const scope = requestScope(c);
+  scope.headers ??= {};
+  scope.headers[name] = value;
 }
 
 /** Adds `Origin`-style tokens to a Vary value without duplicating them. */
@@ -49,7 +38,8 @@ export function liftResponse(
   status: number,
   own?: Record<string, string> | Headers,
 ): Response {
-  const pending = c.get('liftHeaders');
+  const scope = requestScope(c);
+  const pending = scope.headers;
   let headers: Record<string, string> | Headers | undefined = own;
   if (pending !== undefined) {
     if (own instanceof Headers) {
@@ -60,7 +50,7 @@ export function liftResponse(
       }
     } else {
       // One record per request; a second response for the same request (rare) gets a copy.
-      const merged: Record<string, string> = c.get('liftComplete') === undefined ? pending : { ...pending };
+      const merged: Record<string, string> = scope.complete === undefined ? pending : { ...pending };
       if (own !== undefined) {
         for (const name in own) {
           const value = own[name]!;
@@ -72,7 +62,7 @@ export function liftResponse(
     }
   }
   const response = new Response(body, { status, headers });
-  c.set('liftComplete', response);
+  scope.complete = response;
   return response;
 }
 /** Sets a header on the built response in place; immutable headers (`Response.redirect()`) fall back to Hono. */
@@ -89,8 +79,9 @@ export function setResponseHeader(c: HonoContext, name: string, value: string): 
  * handler set wins; Vary is merged). Idempotent and free for responses that already have them.
  */
 export function finishResponseHeaders(c: HonoContext): void {
-  const pending = c.get('liftHeaders');
-  if (pending === undefined || c.get('liftComplete') === c.res) return;
+  const scope = requestScope(c);
+  const pending = scope.headers;
+  if (pending === undefined || scope.complete === c.res) return;
   const headers = c.res.headers;
   for (const name in pending) {
     const value = pending[name]!;
@@ -98,5 +89,5 @@ export function finishResponseHeaders(c: HonoContext): void {
     if (existing === null) setResponseHeader(c, name, value);
     else if (name === 'vary') setResponseHeader(c, name, mergeVary(existing, value));
   }
-  c.set('liftComplete', c.res);
+  scope.complete = c.res;
 }

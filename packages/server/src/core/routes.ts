@@ -43,6 +43,11 @@ export async function runChain(
   await dispatch(0);
 }
 
+function hasMiddleware(chain: readonly Middleware[][]): boolean {
+  for (const own of chain) if (own.length > 0) return true;
+  return false;
+}
+
 /** Which methods exist for which paths, independent of middleware. */
 export class RouteTable {
   readonly #router = new TrieRouter<string>();
@@ -145,7 +150,7 @@ export class RouteGroup {
     this.#shared.table.add(method, fullPath);
     this.#shared.hono.on(method, fullPath, async (c) => {
       // Group middleware may be added after this route, so the chain is read per request (no copy when empty).
-      if (chain.every((own) => own.length === 0)) return serve(c);
+      if (!hasMiddleware(chain)) return serve(c);
       await runChain(c, chain.flat(), async () => {
         c.res = await serve(c);
       });

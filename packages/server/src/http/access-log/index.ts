@@ -5,6 +5,7 @@ import { LiftConfigError, LiftError } from '../../core/errors.ts';
 import { createRedactor } from '../../core/logger.ts';
 import { requestHeader } from '../../core/request-headers.ts';
 import { requestLog, requestLogBase } from '../../core/request-log.ts';
+import { requestScope } from '../../core/request-scope.ts';
 import { type PipelineStage, stageMiddleware } from '../../core/stage.ts';
 
 export interface AccessLogOptions {
@@ -30,13 +31,6 @@ export function accessLog(options: AccessLogOptions = {}): MiddlewareHandler {
   return stageMiddleware(accessLogStage(options));
 }
 
-declare module 'hono' {
-  interface ContextVariableMap {
-    /** When the access log started timing this request. */
-    liftStartedAt: number;
-  }
-}
-
 /** The access log as a pipeline stage (see core/stage.ts); its `after` must run last. */
 export function accessLogStage(options: AccessLogOptions = {}): PipelineStage {
   const redactor = createRedactor(options.redactFields ?? []);
@@ -52,12 +46,12 @@ export function accessLogStage(options: AccessLogOptions = {}): PipelineStage {
   return {
     before(c) {
       // Nothing to write at this level (not even errors): skip the bookkeeping too.
-      if (loggerOf(c, false).isLevelEnabled('error')) c.set('liftStartedAt', clock.now());
+      if (loggerOf(c, false).isLevelEnabled('error')) requestScope(c).startedAt = clock.now();
       return undefined;
     },
     // Hono turns errors thrown further in into a response before this runs, so it sees every outcome.
     after(c) {
-      const started = c.get('liftStartedAt');
+      const started = requestScope(c).startedAt;
       if (started === undefined) return;
       const status = c.res.status;
       const level = status >= 500 ? 'error' : 'info';

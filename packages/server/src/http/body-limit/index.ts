@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { PayloadTooLargeError } from '../../core/errors.ts';
 import { requestHeader } from '../../core/request-headers.ts';
+import { requestScope } from '../../core/request-scope.ts';
 import { type PipelineStage, stageMiddleware } from '../../core/stage.ts';
 
 export interface BodyLimitOptions {
@@ -17,13 +18,6 @@ export interface BodyLimitOptions {
  */
 export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler {
   return stageMiddleware(bodyLimitStage(options));
-}
-
-declare module 'hono' {
-  interface ContextVariableMap {
-    /** Set when a streamed body passed the limit. */
-    liftBodyTooLarge: boolean;
-  }
 }
 
 /** The body limit as a pipeline stage (see core/stage.ts). */
@@ -46,7 +40,7 @@ export function bodyLimitStage(options: BodyLimitOptions = {}): PipelineStage {
       return undefined;
     },
     after(c) {
-      if (c.get('liftBodyTooLarge') === true) throw new PayloadTooLargeError(maxBytes);
+      if (requestScope(c).bodyTooLarge) throw new PayloadTooLargeError(maxBytes);
     },
   };
 }
@@ -68,7 +62,7 @@ function countedBody(
       }
       received += value.byteLength;
       if (received > maxBytes) {
-        c.set('liftBodyTooLarge', true);
+        requestScope(c).bodyTooLarge = true;
         // Stop reading but leave the connection alone, so the client still receives the 413.
         reader.releaseLock();
         controller.error(new PayloadTooLargeError(maxBytes));

@@ -1,0 +1,38 @@
+import type { Context as HonoContext } from 'hono';
+import type { Logger } from 'pino';
+
+/**
+ * Lift's internal per-request state, kept in one object under one context variable. Each `c.set()` adds an
+ * entry to the Hono context's Map (which grows, and is garbage, per request); with dozens of requests in flight
+ * that showed up as GC time, so internal bookkeeping lives here and only values meant for middleware
+ * (`requestId`, `clientIp`, `deadline`, `principal`, `log`) are context variables.
+ */
+export class RequestScope {
+  /** The logger the request log derives from (request id stage). */
+  logBase: Logger | undefined;
+  /** Response headers pending for whoever builds the response (lower-case names). */
+  headers: Record<string, string> | undefined;
+  /** The response that already carries the pending headers. */
+  complete: Response | undefined;
+  /** When the access log started timing the request. */
+  startedAt: number | undefined;
+  /** The handler-facing context (core/context.ts), made once. */
+  context: unknown;
+  /** Set when a streamed body passed the body limit. */
+  bodyTooLarge = false;
+}
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    liftScope: RequestScope;
+  }
+}
+
+export function requestScope(c: HonoContext): RequestScope {
+  let scope = c.get('liftScope');
+  if (scope === undefined) {
+    scope = new RequestScope();
+    c.set('liftScope', scope);
+  }
+  return scope;
+}
