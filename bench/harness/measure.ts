@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 /**
  * One measurement: start a server in its own process, wait until it answers, check the answer, run the load
  * generator in another process (warm-up, then the measured window), stop the server. Exactly one server and one
@@ -41,6 +43,19 @@ export interface MeasureOptions {
   checkResponse(response: ProbeResponse, target: ServerTarget): string;
 }
 
+/**
+ * With two or more CPUs (and `taskset`), the server runs on CPU 0 and the load generator on CPU 1, so they never
+ * take turns on one core: on a small machine that scheduling noise otherwise moves results by tens of percent.
+ * `BENCH_PIN=0` turns it off.
+ */
+const PIN = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && existsSync('/usr/bin/taskset');
+
+function pinned(cpu: number, command: string, args: string[]): { command: string; args: string[] } {
+  return PIN
+    ? { command: '/usr/bin/taskset', args: ['-c', String(cpu), command, ...args] }
+    : { command, args };
+}
+
 async function runLoad(options: MeasureOptions, url: string, expectBody: string, label: string) {
   const { settings } = options;
   const request: LoadRequest = {
@@ -53,8 +68,12 @@ async function runLoad(options: MeasureOptions, url: string, expectBody: string,
   };
   const load = startChild({
     name: `load generator (${label})`,
-    command: process.execPath,
-    args: ['--import', 'tsx', join(options.root, 'bench/harness/load.ts'), JSON.stringify(request)],
+    ...pinned(1, process.execPath, [
+      '--import',
+      'tsx',
+      join(options.root, 'bench/harness/load.ts'),
+      JSON.stringify(request),
+    ]),
     cwd: options.root,
   });
   try {
@@ -93,8 +112,7 @@ export async function measureServer(target: ServerTarget, options: MeasureOption
   try {
     server = startChild({
       name: target.label,
-      command: launch.command,
-      args: launch.args,
+      ...pinned(0, launch.command, launch.args),
       env: launch.env,
       cwd: options.root,
     });
