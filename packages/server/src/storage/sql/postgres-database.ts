@@ -1,7 +1,8 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { LiftConfigError } from '../../core/errors.ts';
 import type { LiftTables, SqlDatabase } from '../ports.ts';
+import { kyselyDatabase } from './kysely-database.ts';
 
 export interface PostgresDatabaseOptions {
   /** Connections per process. */
@@ -35,18 +36,7 @@ export function openPostgresDatabase(url: string, options: PostgresDatabaseOptio
     });
   }
   const db = new Kysely<LiftTables>({ dialect: new PostgresDialect({ pool }) });
-  let closing: Promise<void> | undefined;
-  return {
-    dialect: 'postgres',
-    db,
-    async ping() {
-      await sql`select 1`.execute(db);
-    },
-    close() {
-      closing ??= db.destroy();
-      return closing;
-    },
-  };
+  return kyselyDatabase('postgres', db);
 }
 
 function splitSchemaParameter(url: string): { connectionString: string; schema: string | undefined } {

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import type { LiftTables, SqlDatabase } from '../ports.ts';
+import { kyselyDatabase } from './kysely-database.ts';
 
 /** `:memory:` or a file path (relative to the working directory); the parent directory is created. */
 export function openSqliteDatabase(location: string): SqlDatabase {
@@ -13,16 +14,5 @@ export function openSqliteDatabase(location: string): SqlDatabase {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   const db = new Kysely<LiftTables>({ dialect: new SqliteDialect({ database: connection }) });
-  let closing: Promise<void> | undefined;
-  return {
-    dialect: 'sqlite',
-    db,
-    async ping() {
-      await sql`select 1`.execute(db);
-    },
-    close() {
-      closing ??= db.destroy();
-      return closing;
-    },
-  };
+  return kyselyDatabase('sqlite', db);
 }

@@ -1,0 +1,18 @@
+import { type Kysely, sql } from 'kysely';
+import type { LiftTables, SqlDatabase, SqlDialectName } from '../ports.ts';
+
+/** The SqlDatabase port over a Kysely instance: `ping` runs `select 1`; `close` is idempotent. */
+export function kyselyDatabase(dialect: SqlDialectName, db: Kysely<LiftTables>): SqlDatabase {
+  let closing: Promise<void> | undefined;
+  return {
+    dialect,
+    db,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close() {
+      closing ??= db.destroy();
+      return closing;
+    },
+  };
+}
