@@ -1,0 +1,36 @@
+import { type Clock, cryptoRandom, type RandomSource, randomId, systemClock } from '../core/clock.ts';
+import { extractMailLinks } from './mail-links.ts';
+import type { DeliveredMail, MailMessage, MailTransport } from './ports.ts';
+
+export interface MemoryMailTransportOptions {
+  clock?: Clock;
+  random?: RandomSource;
+}
+
+/** Test transport: keeps every message, in send order, in `messages`. */
+export class MemoryMailTransport implements MailTransport {
+  readonly messages: DeliveredMail[] = [];
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+
+  constructor(options: MemoryMailTransportOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? cryptoRandom;
+  }
+
+  async send(message: MailMessage): Promise<{ id: string }> {
+    const id = randomId(this.random);
+    this.messages.push({
+      id,
+      sentAt: new Date(this.clock.now()).toISOString(),
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      links: extractMailLinks(message.text, message.html),
+    });
+    return { id };
+  }
+
+  async close(): Promise<void> {}
+}

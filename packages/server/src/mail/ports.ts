@@ -1,0 +1,23 @@
+/** One message, already rendered. Lift sends every mail with both a plain-text and an HTML part. */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Where mail goes: a file per message in development, SMTP in production, memory in tests. */
+export interface MailTransport {
+  /** Resolves once the message is handed over; rejects with `MailUnavailableError` when it could not be. */
+  send(message: MailMessage): Promise<{ id: string }>;
+  close(): Promise<void>;
+}
+
+/** A message as the file and memory transports keep it, with the absolute links found in it. */
+export interface DeliveredMail extends MailMessage {
+  id: string;
+  /** ISO 8601 time the transport accepted the message. */
+  sentAt: string;
+  /** Every absolute http(s) URL in the text and HTML parts, deduplicated, in order of appearance. */
+  links: string[];
+}
