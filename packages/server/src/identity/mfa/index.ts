@@ -1,0 +1,43 @@
+export { decodeBase32, encodeBase32 } from './base32.ts';
+export {
+  DEFAULT_ALGORITHM,
+  DEFAULT_DIGITS,
+  type HotpOptions,
+  hotp,
+  normaliseOtpCode,
+  type OtpAlgorithm,
+  otpCodesEqual,
+} from './hotp.ts';
+export {
+  generateTotpSecret,
+  type OtpauthUriOptions,
+  otpauthUri,
+  TOTP_SECRET_BYTES,
+  totpQrSvg,
+} from './provisioning.ts';
+export {
+  generateRecoveryCodes,
+  hashRecoveryCode,
+  matchRecoveryCode,
+  normaliseRecoveryCode,
+  RECOVERY_CODE_COUNT,
+  type RecoveryCodes,
+} from './recovery-codes.ts';
+export {
+  openSecret,
+  type SealOptions,
+  type SecretBoxOptions,
+  SecretUnreadableError,
+  sealSecret,
+  TOTP_KEY_PURPOSE,
+} from './secret-box.ts';
+export {
+  DEFAULT_PERIOD,
+  DEFAULT_WINDOW,
+  generateTotp,
+  type TotpOptions,
+  totpAt,
+  totpStep,
+  type VerifyTotpOptions,
+  verifyTotp,
+} from './totp.ts';
