@@ -34,6 +34,8 @@ export type { Principal, RequestDeadline } from './core/request-state.ts';
 export { pendResponseHeader } from './core/response-headers.ts';
 export type { HttpMethod, Middleware, RouteGroup } from './core/routes.ts';
 export type { ListeningAddress } from './core/server.ts';
+export type { DeliveredMail, MailMessage, MailTransport } from './mail/index.ts';
+export { createMailTemplates, type MailTemplates } from './mail/index.ts';
 export type {
   Broker,
   KeyValueStore,

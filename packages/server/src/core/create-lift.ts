@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { createMailTransport, type MailTransport } from '../mail/index.ts';
 import { createStorage } from '../storage/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/ports.ts';
 import { checkReadiness, type HealthComponent } from '../telemetry/health.ts';
@@ -47,6 +48,7 @@ export class LiftApp extends RouteGroup {
   readonly #migrations: MigrationSet[];
   readonly #healthChecks: HealthComponent[] = [];
   #storage: Storage | undefined;
+  #mail: MailTransport | undefined;
   #started: Promise<void> | undefined;
   #rootSecret: Buffer | undefined;
   #server: NodeServerHandle | undefined;
@@ -83,6 +85,17 @@ export class LiftApp extends RouteGroup {
       clock: this.clock,
     });
     return this.#storage;
+  }
+
+  /** The mail transport named by `mail.url`, made on first use. */
+  get mail(): MailTransport {
+    this.#mail ??= createMailTransport({
+      url: this.config.mail.url,
+      dataDir: this.config.dataDir,
+      from: this.config.mail.from,
+      clock: this.clock,
+    });
+    return this.#mail;
   }
 
   /** Serves one request without a socket (tests, serverless). `env` may carry `{ remoteAddress }`. */
@@ -151,6 +164,7 @@ export class LiftApp extends RouteGroup {
     }
     this.#processHooks?.();
     this.#processHooks = undefined;
+    await this.#mail?.close();
     await this.#storage?.close();
   }
 

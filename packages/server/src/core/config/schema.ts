@@ -165,6 +165,18 @@ const healthSchema = z
   })
   .prefault({});
 
+const mailSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .default('file:')
+      .describe(
+        'Mail transport: file: (one JSON file per message in the data directory, folder mail), smtp://user:pass@host:port, smtps://… or memory:.',
+      ),
+    from: z.string().default('Lift <no-reply@localhost>').describe('From header of the mail Lift sends.'),
+  })
+  .prefault({});
+
 const logSchema = z
   .strictObject({
     level: z
@@ -206,6 +218,7 @@ export const liftConfigSchema = z.strictObject({
   log: logSchema,
   http: httpSchema,
   storage: storageSchema,
+  mail: mailSchema,
   health: healthSchema,
 });
 
