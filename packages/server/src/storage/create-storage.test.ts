@@ -45,7 +45,9 @@ describe('createStorage, embedded shape', () => {
     expect(storage.sql.dialect).toBe('sqlite');
     expect(storage.kv).toBeInstanceOf(SqlKeyValueStore);
     expect(storage.broker).toBeInstanceOf(MemoryBroker);
-    expect(await storage.migrate()).toEqual({ applied: ['lift/0001_create_kv', 'notes/0001_create_notes'] });
+    expect(await storage.migrate()).toEqual({
+      applied: ['lift/0001_create_kv', 'lift/0002_create_users', 'notes/0001_create_notes'],
+    });
     expect((await storage.migrationStatus()).every((entry) => entry.executedAt !== null)).toBe(true);
     expect(storage.components().map((component) => component.name)).toEqual(['sql', 'kv', 'broker']);
     for (const component of storage.components())
@@ -95,7 +97,7 @@ describe.skipIf(!pg || !redis)('createStorage, scaled shape', () => {
     expect(storage.sql.dialect).toBe('postgres');
     expect(storage.kv).toBeInstanceOf(RedisKeyValueStore);
     expect(storage.broker).toBeInstanceOf(RedisBroker);
-    expect((await storage.migrate()).applied).toEqual(['lift/0001_create_kv']);
+    expect((await storage.migrate()).applied).toEqual(['lift/0001_create_kv', 'lift/0002_create_users']);
     for (const component of storage.components())
       await expect(component.check.ping()).resolves.toBeUndefined();
     const box = await inbox(storage.broker, `create-storage:${schema.schema}`);

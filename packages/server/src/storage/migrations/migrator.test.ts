@@ -51,10 +51,13 @@ function migratorBehaviour(open: () => Promise<{ database: SqlDatabase; close():
     const first = await runMigrations(database, [liftMigrations, notes]);
     expect(first.applied).toEqual([
       'lift/0001_create_kv',
+      'lift/0002_create_users',
       'notes/0001_create_notes',
       'notes/0002_create_tags',
     ]);
-    expect(await tableNames(database)).toEqual(expect.arrayContaining(['lift_kv', 'notes', 'tags']));
+    expect(await tableNames(database)).toEqual(
+      expect.arrayContaining(['lift_kv', 'lift_users', 'notes', 'tags']),
+    );
     expect(await tableNames(database)).toEqual(
       expect.arrayContaining(['lift_migrations', 'notes_migrations']),
     );
@@ -67,13 +70,15 @@ function migratorBehaviour(open: () => Promise<{ database: SqlDatabase; close():
     const before = await migrationStatus(database, [liftMigrations, notes]);
     expect(before).toEqual([
       { set: 'lift', name: '0001_create_kv', executedAt: null },
+      { set: 'lift', name: '0002_create_users', executedAt: null },
       { set: 'notes', name: '0001_create_notes', executedAt: null },
       { set: 'notes', name: '0002_create_tags', executedAt: null },
     ]);
     await runMigrations(database, [liftMigrations]);
     const after = await migrationStatus(database, [liftMigrations, notes]);
     expect(after[0]?.executedAt).toBeInstanceOf(Date);
-    expect(after.slice(1).map((entry) => entry.executedAt)).toEqual([null, null]);
+    expect(after[1]?.executedAt).toBeInstanceOf(Date);
+    expect(after.slice(2).map((entry) => entry.executedAt)).toEqual([null, null]);
     await close();
   });
 
@@ -86,7 +91,7 @@ function migratorBehaviour(open: () => Promise<{ database: SqlDatabase; close():
     expect(error.migration).toBe('broken/0002_half_done');
     expect(error.message).toContain('broken/0002_half_done');
     expect(error.message).toContain('column "nope" does not exist');
-    expect(error.applied).toEqual(['lift/0001_create_kv', 'broken/0001_fine']);
+    expect(error.applied).toEqual(['lift/0001_create_kv', 'lift/0002_create_users', 'broken/0001_fine']);
     const status = await migrationStatus(database, [broken]);
     expect(status.map((entry) => entry.executedAt !== null)).toEqual([true, false, false]);
     const tables = await tableNames(database);

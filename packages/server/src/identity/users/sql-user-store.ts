@@ -1,0 +1,212 @@
+import { type Selectable, type SqlBool, sql } from 'kysely';
+import { type Clock, randomId, systemClock } from '../../core/clock.ts';
+import { ValidationError } from '../../core/errors.ts';
+import type { SqlDatabase } from '../../storage/ports.ts';
+import { normalizeEmail } from './email.ts';
+import { EmailTakenError } from './email-taken-error.ts';
+import {
+  type CreateUserInput,
+  type ListUsersInput,
+  MAX_USER_PAGE_SIZE,
+  USER_STATUSES,
+  type User,
+  type UserPage,
+  type UserStatus,
+  type UserStore,
+} from './user-store.ts';
+import type { LiftUsersTable } from './users-table.ts';
+
+export interface SqlUserStoreOptions {
+  clock?: Clock;
+}
+
+type UserRow = Selectable<LiftUsersTable>;
+
+/** Users in `lift_users`, on SQLite or PostgreSQL. */
+export class SqlUserStore implements UserStore {
+  readonly #database: SqlDatabase;
+  readonly #clock: Clock;
+
+  constructor(database: SqlDatabase, options: SqlUserStoreOptions = {}) {
+    this.#database = database;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  get #db() {
+    return this.#database.db;
+  }
+
+  async create(input: CreateUserInput): Promise<User> {
+    const { email, normalized } = normalizeEmail(input.email);
+    const now = this.#clock.now();
+    // ON CONFLICT DO NOTHING instead of catching the driver's error: the same on both dialects, and it
+    // leaves a PostgreSQL transaction usable.
+    const row = await this.#db
+      .insertInto('lift_users')
+      .values({
+        id: randomId(),
+        email,
+        email_normalized: normalized,
+        name: input.name ?? null,
+        status: 'active',
+        email_verified_at: null,
+        password_hash: input.passwordHash ?? null,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((conflict) => conflict.column('email_normalized').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new EmailTakenError();
+    return toUser(row);
+  }
+
+  async findById(id: string): Promise<User | null> {
+    const row = await this.#db.selectFrom('lift_users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  async findByEmail(email: string): Promise<User | null> {
+    let normalized: string;
+    try {
+      normalized = normalizeEmail(email).normalized;
+    } catch (error) {
+      // An address that cannot be stored matches nobody.
+      if (error instanceof ValidationError) return null;
+      throw error;
+    }
+    const row = await this.#db
+      .selectFrom('lift_users')
+      .selectAll()
+      .where('email_normalized', '=', normalized)
+      .executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  setPasswordHash(id: string, passwordHash: string): Promise<User | null> {
+    return this.#update(id, { password_hash: passwordHash });
+  }
+
+  async markEmailVerified(id: string): Promise<User | null> {
+    const now = this.#clock.now();
+    const row = await this.#db
+      .updateTable('lift_users')
+      .set({ email_verified_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('email_verified_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toUser(row) : this.findById(id);
+  }
+
+  setStatus(id: string, status: UserStatus): Promise<User | null> {
+    if (!USER_STATUSES.includes(status)) {
+      throw new ValidationError([
+        { location: 'body', path: 'status', message: 'Status is active or disabled.', code: 'invalid_value' },
+      ]);
+    }
+    return this.#update(id, { status });
+  }
+
+  updateName(id: string, name: string | null): Promise<User | null> {
+    return this.#update(id, { name });
+  }
+
+  async list(input: ListUsersInput): Promise<UserPage> {
+    const { limit } = input;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_USER_PAGE_SIZE) {
+      throw listIssue('limit', `The limit is a whole number from 1 to ${MAX_USER_PAGE_SIZE}.`);
+    }
+    const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+    const search = input.search?.trim().toLowerCase() ?? '';
+    let query = this.#db.selectFrom('lift_users').selectAll();
+    if (search !== '') {
+      const pattern = `%${escapeLike(search)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          sql<SqlBool>`${eb.ref('email_normalized')} like ${pattern} escape '\\'`,
+          sql<SqlBool>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
+        ]),
+      );
+    }
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const users = rows.slice(0, limit).map(toUser);
+    const last = users.at(-1);
+    const nextCursor = rows.length > limit && last ? encodeCursor(last) : null;
+    return { users, nextCursor };
+  }
+
+  async #update(
+    id: string,
+    changes: { name?: string | null; status?: UserStatus; password_hash?: string },
+  ): Promise<User | null> {
+    const row = await this.#db
+      .updateTable('lift_users')
+      .set({ ...changes, updated_at: this.#clock.now() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+}
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    status: row.status,
+    emailVerifiedAt: row.email_verified_at === null ? null : new Date(Number(row.email_verified_at)),
+    passwordHash: row.password_hash,
+    createdAt: new Date(Number(row.created_at)),
+    updatedAt: new Date(Number(row.updated_at)),
+  };
+}
+
+/** `\` escapes itself and LIKE's wildcards, so a search for `50%_off` finds exactly that text. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+interface Cursor {
+  createdAt: number;
+  id: string;
+}
+
+function encodeCursor(user: User): string {
+  return Buffer.from(JSON.stringify([user.createdAt.getTime(), user.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Cursor {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw listIssue('cursor', 'The cursor is not one this server returned.');
+  }
+  if (
+    !Array.isArray(value) ||
+    value.length !== 2 ||
+    !Number.isSafeInteger(value[0]) ||
+    typeof value[1] !== 'string'
+  ) {
+    throw listIssue('cursor', 'The cursor is not one this server returned.');
+  }
+  return { createdAt: value[0], id: value[1] };
+}
+
+function listIssue(path: 'limit' | 'cursor', message: string): ValidationError {
+  return new ValidationError([{ location: 'query', path, message, code: 'invalid_value' }]);
+}

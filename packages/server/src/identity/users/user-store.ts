@@ -1,0 +1,63 @@
+export type UserStatus = 'active' | 'disabled';
+
+export const USER_STATUSES: readonly UserStatus[] = ['active', 'disabled'];
+
+/** A global identity. Tenants and memberships refer to it; it belongs to none. */
+export interface User {
+  /** Random, 128 bits, base64url (DESIGN §5). */
+  id: string;
+  /** As the user typed the local part, with the domain in lower-case ASCII; what mail is sent to. */
+  email: string;
+  name: string | null;
+  status: UserStatus;
+  /** When the address was first proven; null until then. */
+  emailVerifiedAt: Date | null;
+  /** The argon2id hash from `../passwords/`; null for users without a password. Never render it. */
+  passwordHash: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CreateUserInput {
+  /** Any form `normalizeEmail` accepts. */
+  email: string;
+  name?: string | null;
+  passwordHash?: string | null;
+}
+
+export interface ListUsersInput {
+  /** Case-insensitive substring of the email or the name; `%` and `_` match themselves. */
+  search?: string;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  /** Page size, 1 to `MAX_USER_PAGE_SIZE`. */
+  limit: number;
+}
+
+export const MAX_USER_PAGE_SIZE = 200;
+
+export interface UserPage {
+  /** Newest first; users created in the same millisecond are ordered by id. */
+  users: User[];
+  /** Opaque; null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * Where users live. Methods that change a user return it as stored afterwards, or null when no user has
+ * that id; each change moves `updatedAt` to the clock's now.
+ */
+export interface UserStore {
+  /** Throws `ValidationError` for a malformed address and `EmailTakenError` when the address is in use. */
+  create(input: CreateUserInput): Promise<User>;
+  findById(id: string): Promise<User | null>;
+  /** Looks up by the normalised address, so `Bob@Example.COM` finds `bob@example.com`. */
+  findByEmail(email: string): Promise<User | null>;
+  setPasswordHash(id: string, passwordHash: string): Promise<User | null>;
+  /** Keeps the time of the first verification when called again. */
+  markEmailVerified(id: string): Promise<User | null>;
+  setStatus(id: string, status: UserStatus): Promise<User | null>;
+  updateName(id: string, name: string | null): Promise<User | null>;
+  /** Throws `ValidationError` for a limit out of range or a cursor this store did not make. */
+  list(input: ListUsersInput): Promise<UserPage>;
+}
