@@ -2,16 +2,11 @@ import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createLift } from '../src/core/create-lift.ts';
 import { captureLogger } from '../src/http/test-app.ts';
+import { call } from './support/app-request.ts';
 
 /** The built-in pipeline as a user of createLift() sees it: defaults on, one request at a time. */
 
 const memoryStorage = { url: 'sqlite::memory:', kv: 'memory:' };
-const call = (
-  app: { fetch: (r: Request, env?: unknown) => Response | Promise<Response> },
-  path: string,
-  init?: RequestInit,
-  env?: unknown,
-) => app.fetch(new Request(`http://lift.test${path}`, init), env);
 
 describe('default pipeline', () => {
   it('sets security headers and a request id on every response, 404s included', async () => {

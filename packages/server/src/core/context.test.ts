@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { call, quiet } from '../../test/support/app-request.ts';
 import { contextKey } from './context.ts';
 import { createLift } from './create-lift.ts';
-
-const quiet = { log: { level: 'silent' as const } };
-const call = (
-  app: { fetch: (r: Request) => Response | Promise<Response> },
-  path: string,
-  init?: RequestInit,
-) => app.fetch(new Request(`http://lift.test${path}`, init));
 
 describe('Context', () => {
   it('exposes params, query, case-insensitive headers, cookies, request id and values', async () => {

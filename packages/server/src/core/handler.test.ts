@@ -1,16 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { call, quiet } from '../../test/support/app-request.ts';
 import { createLift } from './create-lift.ts';
 import { LiftConfigError } from './errors.ts';
 import { fetchHandler, nodeHandler } from './handler.ts';
 
-const quiet = { log: { level: 'silent' as const } };
-const get = (
-  app: { fetch: (r: Request) => Response | Promise<Response> },
-  path: string,
-  init?: RequestInit,
-) => app.fetch(new Request(`http://lift.test${path}`, init));
+const get = call;
 
 describe('handler forms', () => {
   it('1. (ctx) => value: a value is 200 JSON, undefined is 204, a Response passes through', async () => {

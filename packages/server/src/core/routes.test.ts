@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { call, quiet } from '../../test/support/app-request.ts';
 import { captureLogger } from '../http/test-app.ts';
 import { createLift } from './create-lift.ts';
 import { ConflictError } from './errors.ts';
 import type { Middleware } from './routes.ts';
-
-const quiet = { log: { level: 'silent' as const } };
-const call = (
-  app: { fetch: (r: Request) => Response | Promise<Response> },
-  path: string,
-  init?: RequestInit,
-) => app.fetch(new Request(`http://lift.test${path}`, init));
 
 describe('404, 405 and OPTIONS', () => {
   const app = createLift(quiet);
