@@ -8,6 +8,10 @@ import { inbox, received } from './broker.conformance.ts';
 import { createStorage } from './create-storage.ts';
 import { MemoryBroker } from './memory/memory-broker.ts';
 import { MemoryKeyValueStore } from './memory/memory-key-value-store.ts';
+import { liftMigrations } from './migrations/lift-migrations.ts';
+
+const liftNames = liftMigrations.migrations.map((migration) => `lift/${migration.name}`);
+
 import type { MigrationSet } from './ports.ts';
 import { RedisBroker } from './redis/redis-broker.ts';
 import { RedisKeyValueStore } from './redis/redis-key-value-store.ts';
@@ -46,7 +50,7 @@ describe('createStorage, embedded shape', () => {
     expect(storage.kv).toBeInstanceOf(SqlKeyValueStore);
     expect(storage.broker).toBeInstanceOf(MemoryBroker);
     expect(await storage.migrate()).toEqual({
-      applied: ['lift/0001_create_kv', 'lift/0002_create_users', 'notes/0001_create_notes'],
+      applied: [...liftNames, 'notes/0001_create_notes'],
     });
     expect((await storage.migrationStatus()).every((entry) => entry.executedAt !== null)).toBe(true);
     expect(storage.components().map((component) => component.name)).toEqual(['sql', 'kv', 'broker']);
@@ -97,7 +101,7 @@ describe.skipIf(!pg || !redis)('createStorage, scaled shape', () => {
     expect(storage.sql.dialect).toBe('postgres');
     expect(storage.kv).toBeInstanceOf(RedisKeyValueStore);
     expect(storage.broker).toBeInstanceOf(RedisBroker);
-    expect((await storage.migrate()).applied).toEqual(['lift/0001_create_kv', 'lift/0002_create_users']);
+    expect((await storage.migrate()).applied).toEqual(liftNames);
     for (const component of storage.components())
       await expect(component.check.ping()).resolves.toBeUndefined();
     const box = await inbox(storage.broker, `create-storage:${schema.schema}`);

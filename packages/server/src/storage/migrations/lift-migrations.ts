@@ -48,5 +48,82 @@ export const liftMigrations: MigrationSet = {
         await db.schema.dropTable('lift_users').execute();
       },
     },
+    {
+      name: '0003_create_sessions',
+      async up(db) {
+        // Sessions: the token is never stored, only its SHA-256 (token_hash). `id` is a separate public id
+        // (session lists, revocation by id), so knowing an id never lets anyone present the session.
+        await db.schema
+          .createTable('lift_sessions')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('token_hash', 'text', (column) => column.notNull())
+          .addColumn('user_id', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('last_seen_at', 'bigint', (column) => column.notNull())
+          .addColumn('idle_expires_at', 'bigint', (column) => column.notNull())
+          .addColumn('absolute_expires_at', 'bigint', (column) => column.notNull())
+          .addColumn('auth_time', 'bigint', (column) => column.notNull())
+          .addColumn('amr', 'text', (column) => column.notNull())
+          .addColumn('ip', 'text')
+          .addColumn('user_agent', 'text')
+          .addColumn('ua_family', 'text', (column) => column.notNull())
+          .addColumn('ip_prefix', 'text', (column) => column.notNull())
+          .addUniqueConstraint('lift_sessions_token_hash_key', ['token_hash'])
+          .execute();
+        await db.schema.createIndex('lift_sessions_user_id').on('lift_sessions').column('user_id').execute();
+        await db.schema
+          .createIndex('lift_sessions_idle_expires_at')
+          .on('lift_sessions')
+          .column('idle_expires_at')
+          .execute();
+      },
+      async down(db) {
+        await db.schema.dropTable('lift_sessions').execute();
+      },
+    },
+    {
+      name: '0004_create_identity_credentials',
+      async up(db) {
+        // Single-use mail tokens (verify email, reset password, set password): only the SHA-256 is stored.
+        await db.schema
+          .createTable('lift_email_tokens')
+          .addColumn('token_hash', 'text', (column) => column.primaryKey())
+          .addColumn('user_id', 'text', (column) => column.notNull())
+          .addColumn('purpose', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('expires_at', 'bigint', (column) => column.notNull())
+          .addColumn('used_at', 'bigint')
+          .execute();
+        await db.schema
+          .createIndex('lift_email_tokens_user_id')
+          .on('lift_email_tokens')
+          .columns(['user_id', 'purpose'])
+          .execute();
+        // One TOTP factor per user; the secret is sealed with a key derived from the root secret.
+        // recovery_codes is a JSON array of SHA-256 hashes, a used code's slot set to null.
+        await db.schema
+          .createTable('lift_mfa_factors')
+          .addColumn('user_id', 'text', (column) => column.primaryKey())
+          .addColumn('type', 'text', (column) => column.notNull())
+          .addColumn('secret_sealed', 'text', (column) => column.notNull())
+          .addColumn('confirmed_at', 'bigint')
+          .addColumn('last_used_step', 'bigint')
+          .addColumn('recovery_codes', 'text', (column) => column.notNull().defaultTo('[]'))
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('updated_at', 'bigint', (column) => column.notNull())
+          .execute();
+        // NIST 800-63B: after 100 consecutive failures the account needs a password reset; this must
+        // survive a key-value store that forgets.
+        await db.schema
+          .alterTable('lift_users')
+          .addColumn('password_reset_required', 'integer', (column) => column.notNull().defaultTo(0))
+          .execute();
+      },
+      async down(db) {
+        await db.schema.alterTable('lift_users').dropColumn('password_reset_required').execute();
+        await db.schema.dropTable('lift_mfa_factors').execute();
+        await db.schema.dropTable('lift_email_tokens').execute();
+      },
+    },
   ],
 };

@@ -1,0 +1,70 @@
+import type { Logger } from 'pino';
+import type { Broker } from '../storage/ports.ts';
+import type { Clock } from './clock.ts';
+
+/**
+ * Security and domain events (DESIGN §2 rule 4): every security decision is published on the broker, on one
+ * channel, as JSON. Caches, the audit log (a later module) and metrics subscribe; nobody is called directly.
+ */
+
+export const EVENTS_CHANNEL = 'lift:events';
+
+export interface LiftEvent {
+  /** Dotted name: `auth.login.failed`, `session.revoked`, `user.disabled` … */
+  type: string;
+  /** ISO 8601 time of the decision. */
+  at: string;
+  /** Who acted: a user id, `system`, or null for an anonymous caller. */
+  actor: string | null;
+  /** Whom it is about (a user id), when that differs from the actor or the actor is anonymous. */
+  subject?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+  /** Why a refusal happened (`wrong_password`, `locked`, `unknown_email` …). Never a secret. */
+  reason?: string;
+  /** Further non-secret facts (session ids, counts). */
+  data?: Record<string, unknown>;
+}
+
+/** Where an event happened: the request facts every event carries. */
+export interface EventOrigin {
+  ip?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+}
+
+export type EventInput = Omit<LiftEvent, 'at'>;
+
+export class EventPublisher {
+  readonly #broker: () => Broker;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+
+  /** `broker` is a getter so the storage can stay lazy until the first event. */
+  constructor(broker: () => Broker, clock: Clock, log: Logger) {
+    this.#broker = broker;
+    this.#clock = clock;
+    this.#log = log;
+  }
+
+  /**
+   * Publishes an event. Never throws: a broker outage must not turn a security decision into a 500, so a
+   * failed publication is logged at error level with the event (events hold no secrets).
+   */
+  async emit(event: EventInput): Promise<void> {
+    const full: LiftEvent = { ...event, at: new Date(this.#clock.now()).toISOString() };
+    try {
+      await this.#broker().publish(EVENTS_CHANNEL, JSON.stringify(full));
+    } catch (error) {
+      this.#log.error({ err: error, event: full }, 'could not publish an event');
+    }
+  }
+
+  /** Subscribes to every event (tests, the audit log). Resolves once active; returns the unsubscribe. */
+  subscribe(handler: (event: LiftEvent) => void): Promise<() => Promise<void>> {
+    return this.#broker().subscribe(EVENTS_CHANNEL, (message) => {
+      handler(JSON.parse(message) as LiftEvent);
+    });
+  }
+}
