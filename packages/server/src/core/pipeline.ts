@@ -9,11 +9,13 @@ import {
   requestIdStage,
   securityHeadersStage,
 } from '../http/index.ts';
+import type { Authenticator } from './authenticate.ts';
 import { randomId } from './clock.ts';
 import type { LiftConfig } from './config/schema.ts';
 import { LiftError } from './errors.ts';
 import { problemBody, problemHeaders, toLiftError } from './problem.ts';
 import { bindRequestLog } from './request-log.ts';
+import { requestScope } from './request-scope.ts';
 import { finishResponseHeaders, liftResponse } from './response-headers.ts';
 import type { Middleware } from './routes.ts';
 import type { PipelineStage } from './stage.ts';
@@ -34,6 +36,8 @@ import type { PipelineStage } from './stage.ts';
 export interface PipelineHooks {
   /** Called for every error that is not a LiftError (a bug): counted, logged with the request id. */
   onUnexpectedError(error: unknown, c: HonoContext): void;
+  /** The app's resolver chain, which `requireAuth()` / `optionalAuth()` find on every request. */
+  authenticator?: Authenticator;
 }
 
 /** Renders any error as problem+json; unknown errors are logged in full and answered with a generic 500. */
@@ -114,10 +118,12 @@ export function installPipeline(hono: Hono, config: LiftConfig, logger: Logger, 
   const innerAfter = afters(inner);
   const render = renderError(hooks);
   const deadlines = new DeadlineKeeper(config.http.timeout.ms);
+  const authenticator = hooks.authenticator;
 
   const pipeline: Middleware = async function liftPipeline(c, next) {
     // request id (and access log start) cannot fail in a way a client could be told about; a throw here is a bug.
     for (const before of outerBefore) before(c);
+    if (authenticator !== undefined) requestScope(c).authenticator = authenticator;
     try {
       let answer: Response | undefined;
       for (let i = 0; i < innerBefore.length && answer === undefined; i++) answer = innerBefore[i]!(c);

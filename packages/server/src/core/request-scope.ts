@@ -1,5 +1,6 @@
 import type { Context as HonoContext } from 'hono';
 import type { Logger } from 'pino';
+import type { Authenticator } from './authenticate.ts';
 
 /**
  * Lift's internal per-request state, kept in one object under one context variable. Each `c.set()` adds an
@@ -20,6 +21,10 @@ export class RequestScope {
   context: unknown;
   /** Set when a streamed body passed the body limit. */
   bodyTooLarge = false;
+  /** The app's authentication resolver chain (core/authenticate.ts). */
+  authenticator: Authenticator | undefined;
+  /** Set once the chain ran, so two guards on one route resolve once. */
+  authenticated = false;
 }
 
 declare module 'hono' {

@@ -5,16 +5,31 @@ import type { Logger } from 'pino';
  * order (core/pipeline.ts); handlers read them through the Lift `Context` (core/context.ts).
  */
 
-/** Who is calling. Empty (`null`) until an authentication resolver fills it. */
+/** How a principal proved who it is. */
+export type AuthMethod = 'session' | 'bearer' | 'api_key' | 'signature';
+
+/**
+ * Who is calling, as an authentication resolver (core/authenticate.ts) found it; `null` when nobody is
+ * authenticated (or no resolver ran).
+ */
 export interface Principal {
   /** What kind of subject this is. */
   type: 'user' | 'api_key' | 'service';
-  /** The subject's id. */
+  /** The subject's id (the user id for users). */
   id: string;
+  /** The user behind the request, when there is one. */
+  userId: string | null;
+  /** The session (or token grant) the request belongs to. */
+  sessionId: string | null;
+  authMethod: AuthMethod;
+  /** RFC 8176 method references of the login: `pwd`, `otp`, `email`, `rc` (recovery code). */
+  amr: string[];
+  /** When the subject last proved who it is, ms since the epoch. */
+  authTime: number;
+  /** Proved recently enough for sensitive actions (`auth.freshMs`). */
+  fresh: boolean;
   /** Active tenant, when there is one. */
   tenantId?: string;
-  /** How the caller proved who it is (`session`, `bearer`, `api_key`, `signature`). */
-  method: string;
 }
 
 /**

@@ -177,6 +177,158 @@ const mailSchema = z
   })
   .prefault({});
 
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+const perMinute = (def: number, what: string) =>
+  z.coerce.number().int().min(1).default(def).describe(`${what} per minute per client IP.`);
+
+const authSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Serve the built-in identity routes (/auth/*, /admin/api/users*).'),
+    prefix: z.string().default('/auth').describe('Path prefix of the authentication routes.'),
+    adminPrefix: z.string().default('/admin/api').describe('Path prefix of the admin API.'),
+    publicUrl: z
+      .string()
+      .optional()
+      .describe(
+        'Base URL that links in mail point to (https://app.example.com); default http://<host>:<port>. Required in production.',
+      ),
+    emailTokenTtlMs: durationMs(DAY, 'Lifetime of email verification and set-password links.'),
+    resetTokenTtlMs: durationMs(HOUR, 'Lifetime of password reset links.'),
+    mfaTokenTtlMs: durationMs(5 * MINUTE, 'How long the MFA step of a login may take.'),
+    mfaMaxAttempts: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(5)
+      .describe('Wrong codes allowed per MFA login token before it dies.'),
+    freshMs: durationMs(
+      5 * MINUTE,
+      'How long after proving who they are (login, step-up) a session counts as fresh for sensitive actions.',
+    ),
+    csrfAllowedOrigins: z
+      .array(z.string())
+      .default([])
+      .describe('Other origins allowed to make cookie-authenticated state-changing requests.'),
+    throttle: z
+      .strictObject({
+        login: perMinute(20, 'Login attempts'),
+        signup: perMinute(5, 'Signups'),
+        forgot: perMinute(5, 'Password reset requests and verification resends'),
+        reset: perMinute(10, 'Password reset and email verification submissions'),
+        mfa: perMinute(10, 'MFA code submissions'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const signupSchema = z
+  .strictObject({
+    mode: z
+      .enum(['open', 'invite', 'closed'])
+      .default('open')
+      .describe('open: anyone may sign up; invite: only through an invitation; closed: no signup route.'),
+  })
+  .prefault({});
+
+const passwordsSchema = z
+  .strictObject({
+    minLength: z.coerce.number().int().min(8).max(128).default(12).describe('Minimum password length.'),
+    minScore: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(4)
+      .default(3)
+      .describe('Minimum zxcvbn-ts strength score (0–4).'),
+    memoryCost: z.coerce.number().int().min(8192).default(19_456).describe('argon2id memory in KiB.'),
+    timeCost: z.coerce.number().int().min(1).default(2).describe('argon2id iterations.'),
+    parallelism: z.coerce.number().int().min(1).default(1).describe('argon2id lanes.'),
+  })
+  .prefault({});
+
+const lockoutSchema = z
+  .strictObject({
+    threshold: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(5)
+      .describe('Consecutive failed logins before an account starts waiting between attempts.'),
+    baseMs: durationMs(MINUTE, 'First wait after the threshold; doubles with each further failure.'),
+    maxMs: durationMs(15 * MINUTE, 'Longest wait between attempts.'),
+    resetRequiredAfter: z.coerce
+      .number()
+      .int()
+      .min(2)
+      .default(100)
+      .describe('Consecutive failures after which only a password reset unlocks the account.'),
+  })
+  .prefault({});
+
+const sessionsSchema = z
+  .strictObject({
+    store: z
+      .enum(['auto', 'sql', 'redis'])
+      .default('auto')
+      .describe(
+        'Session store: sql, or redis (Redis with the SQL database as backup); auto = redis when storage.kv is a redis:// URL.',
+      ),
+    idleTimeoutMs: durationMs(DAY, 'A session unused this long ends.'),
+    absoluteLifetimeMs: durationMs(30 * DAY, 'A session ends this long after login, used or not.'),
+    renewIntervalMs: durationMs(MINUTE, 'Sliding renewal writes a session at most once per interval.'),
+    cacheTtlMs: durationMs(
+      5_000,
+      'How long a node trusts a session it validated without asking the store again (revocations reach every node through the broker at once; this bounds a missed broker message).',
+    ),
+    cacheSize: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(100_000)
+      .describe('Sessions each node keeps in memory.'),
+    maxPerUser: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Concurrent sessions per user; 0 = unlimited.'),
+    maxPerUserPolicy: z
+      .enum(['evict_oldest', 'deny_new'])
+      .default('evict_oldest')
+      .describe('At the cap: end the oldest session, or refuse the new login.'),
+    binding: z
+      .enum(['off', 'record', 'enforce'])
+      .default('record')
+      .describe(
+        'When a session changes user-agent family or IP prefix (/24, /48): record an event, or enforce (end the session).',
+      ),
+    purgeIntervalMs: durationMs(HOUR, 'How often expired sessions and mail tokens are deleted.'),
+    cookie: z
+      .strictObject({
+        name: z
+          .string()
+          .optional()
+          .describe('Cookie name; default __Host-lift_session in production, lift_session otherwise.'),
+        secure: z
+          .enum(['auto', 'always', 'never'])
+          .default('auto')
+          .describe('Secure attribute: auto = in production only. Production refuses never.'),
+        sameSite: z
+          .enum(['lax', 'strict'])
+          .default('lax')
+          .describe('SameSite attribute (None is refused).'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 const logSchema = z
   .strictObject({
     level: z
@@ -220,6 +372,11 @@ export const liftConfigSchema = z.strictObject({
   storage: storageSchema,
   mail: mailSchema,
   health: healthSchema,
+  auth: authSchema,
+  signup: signupSchema,
+  passwords: passwordsSchema,
+  lockout: lockoutSchema,
+  sessions: sessionsSchema,
 });
 
 /** What a user may pass to createLift() or write in lift.config.*: every key optional. */

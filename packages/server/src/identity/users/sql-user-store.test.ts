@@ -34,6 +34,7 @@ function userStoreBehaviour(open: () => Promise<Fixture>): void {
       status: 'active',
       emailVerifiedAt: null,
       passwordHash: null,
+      passwordResetRequired: false,
       createdAt: new Date(START),
       updatedAt: new Date(START),
     });
@@ -93,9 +94,11 @@ function userStoreBehaviour(open: () => Promise<Fixture>): void {
       name: 'Ada King',
       updatedAt: new Date(START + 4_000),
     });
+    expect(await store.requirePasswordReset(id)).toMatchObject({ passwordResetRequired: true });
     clock.advance(1_000);
     expect(await store.setPasswordHash(id, '$argon2id$new')).toMatchObject({
       passwordHash: '$argon2id$new',
+      passwordResetRequired: false,
       updatedAt: new Date(START + 5_000),
     });
     expect(await store.setStatus(id, 'active')).toMatchObject({ status: 'active', name: 'Ada King' });

@@ -84,7 +84,11 @@ export class SqlUserStore implements UserStore {
   }
 
   setPasswordHash(id: string, passwordHash: string): Promise<User | null> {
-    return this.#update(id, { password_hash: passwordHash });
+    return this.#update(id, { password_hash: passwordHash, password_reset_required: 0 });
+  }
+
+  requirePasswordReset(id: string): Promise<User | null> {
+    return this.#update(id, { password_reset_required: 1 });
   }
 
   async markEmailVerified(id: string): Promise<User | null> {
@@ -150,7 +154,12 @@ export class SqlUserStore implements UserStore {
 
   async #update(
     id: string,
-    changes: { name?: string | null; status?: UserStatus; password_hash?: string },
+    changes: {
+      name?: string | null;
+      status?: UserStatus;
+      password_hash?: string;
+      password_reset_required?: number;
+    },
   ): Promise<User | null> {
     const row = await this.#db
       .updateTable('lift_users')
@@ -170,6 +179,7 @@ function toUser(row: UserRow): User {
     status: row.status,
     emailVerifiedAt: row.email_verified_at === null ? null : new Date(Number(row.email_verified_at)),
     passwordHash: row.password_hash,
+    passwordResetRequired: Number(row.password_reset_required) === 1,
     createdAt: new Date(Number(row.created_at)),
     updatedAt: new Date(Number(row.updated_at)),
   };

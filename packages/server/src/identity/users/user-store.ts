@@ -14,6 +14,8 @@ export interface User {
   emailVerifiedAt: Date | null;
   /** The argon2id hash from `../passwords/`; null for users without a password. Never render it. */
   passwordHash: string | null;
+  /** Set after too many consecutive failed logins (NIST 800-63B); only a password reset clears it. */
+  passwordResetRequired: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -53,7 +55,10 @@ export interface UserStore {
   findById(id: string): Promise<User | null>;
   /** Looks up by the normalised address, so `Bob@Example.COM` finds `bob@example.com`. */
   findByEmail(email: string): Promise<User | null>;
+  /** Also clears `passwordResetRequired`: a new password is what the flag asks for. */
   setPasswordHash(id: string, passwordHash: string): Promise<User | null>;
+  /** Marks the account as needing a password reset before the next login. */
+  requirePasswordReset(id: string): Promise<User | null>;
   /** Keeps the time of the first verification when called again. */
   markEmailVerified(id: string): Promise<User | null>;
   setStatus(id: string, status: UserStatus): Promise<User | null>;

@@ -14,6 +14,8 @@ export interface LiftUsersTable {
   status: ColumnType<UserStatus, UserStatus | undefined, UserStatus>;
   email_verified_at: ColumnType<number | string | null, number | null, number | null>;
   password_hash: string | null;
+  /** 0 or 1 (`lift/0004`); an integer so both dialects read it the same way. */
+  password_reset_required: ColumnType<number, number | undefined, number>;
   created_at: Millis;
   updated_at: Millis;
 }

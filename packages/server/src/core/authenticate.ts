@@ -1,0 +1,83 @@
+import type { Context as HonoContext } from 'hono';
+import { LiftConfigError, UnauthenticatedError } from './errors.ts';
+import { requestScope } from './request-scope.ts';
+import type { Principal } from './request-state.ts';
+import type { Middleware } from './routes.ts';
+
+/**
+ * Authentication as a chain of resolvers (DESIGN §2: session cookie, bearer JWT, API key, signature). Each
+ * resolver looks for its own kind of credential:
+ *
+ * - no credential of its kind → `null`, and the next resolver is asked;
+ * - a valid credential → the `Principal`; the chain stops;
+ * - a credential that is present but wrong (expired, revoked, forged) → `null` too, unless the resolver
+ *   wants a specific refusal, in which case it throws a `LiftError` (a 401, a 403 `LIFT_CSRF`, a 503 when
+ *   the store that decides is down — authentication fails closed).
+ *
+ * The sessions module adds the cookie resolver; the tokens and API-key modules add theirs to the same chain.
+ * The chain runs at most once per request, on the first guard that asks.
+ */
+
+export type AuthResolver = (c: HonoContext) => Promise<Principal | null> | Principal | null;
+
+export class Authenticator {
+  readonly #resolvers: Array<{ name: string; resolve: AuthResolver }> = [];
+
+  /** Adds a resolver at the end of the chain. Names are unique (`session`, `bearer`, `api_key`). */
+  add(name: string, resolve: AuthResolver): void {
+    if (this.#resolvers.some((entry) => entry.name === name)) {
+      throw new LiftConfigError(`An authentication resolver named "${name}" is already registered.`);
+    }
+    this.#resolvers.push({ name, resolve });
+  }
+
+  get names(): string[] {
+    return this.#resolvers.map((entry) => entry.name);
+  }
+
+  /** Runs the chain once per request and stores the result as the request's principal. */
+  async authenticate(c: HonoContext): Promise<Principal | null> {
+    const scope = requestScope(c);
+    if (scope.authenticated) return c.get('principal') ?? null;
+    let principal: Principal | null = null;
+    for (const entry of this.#resolvers) {
+      principal = await entry.resolve(c);
+      if (principal !== null) break;
+    }
+    scope.authenticated = true;
+    c.set('principal', principal);
+    return principal;
+  }
+}
+
+function chainOf(c: HonoContext): Authenticator {
+  const authenticator = requestScope(c).authenticator;
+  if (authenticator === undefined) {
+    throw new LiftConfigError('requireAuth()/optionalAuth() used outside a Lift app (no authenticator).');
+  }
+  return authenticator;
+}
+
+/** Refuses the request with 401 `LIFT_UNAUTHENTICATED` unless a resolver finds a principal. */
+export function requireAuth(): Middleware {
+  return async function requireAuthGuard(c, next) {
+    const principal = await chainOf(c).authenticate(c);
+    if (principal === null) throw new UnauthenticatedError();
+    await next();
+  };
+}
+
+/** Resolves the principal when there is one; anonymous requests go on with `ctx.principal === null`. */
+export function optionalAuth(): Middleware {
+  return async function optionalAuthGuard(c, next) {
+    await chainOf(c).authenticate(c);
+    await next();
+  };
+}
+
+/** For handlers and guards: the principal, or a 401 when the route forgot `requireAuth()`. */
+export function principalOf(c: HonoContext): Principal {
+  const principal = c.get('principal');
+  if (!principal) throw new UnauthenticatedError();
+  return principal;
+}
