@@ -179,7 +179,7 @@ describe('CsrfError', () => {
     expect(error.status).toBe(403);
     expect(error.code).toBe('LIFT_CSRF');
     expect(error.detail).toContain('"https://evil.test"');
-    expect(error.detail).toContain('allowed origins');
+    expect(error.detail).toContain('auth.csrfAllowedOrigins');
     expect(error.detail).toContain('bearer token');
   });
 });

@@ -30,7 +30,7 @@ export interface CsrfVerdictInput {
   origin: string | undefined;
   /** Origins the app itself is served from (`https://app.example.com`). */
   ownOrigins: readonly string[];
-  /** Other origins allowed to make state-changing requests with the session cookie. */
+  /** Other origins allowed to make state-changing requests with the session cookie (config `auth.csrfAllowedOrigins`). */
   allowedOrigins: readonly string[];
 }
 
@@ -68,7 +68,7 @@ export class CsrfError extends ForbiddenError {
   constructor(reason: string) {
     super(
       `Refused a state-changing request authenticated by the session cookie from another origin: ${reason}. ` +
-        'If that origin is yours, add it to the CSRF allowed origins; API clients should send a bearer token instead of the cookie.',
+        'If that origin is yours, add it to auth.csrfAllowedOrigins; API clients should send a bearer token instead of the cookie.',
       'LIFT_CSRF',
     );
   }
