@@ -1,0 +1,314 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  freshPostgresSchemaUrl,
+  postgresUrl,
+  redisUrl,
+  uniqueRedisPrefix,
+} from '../../test/support/services.ts';
+import { ManualClock } from '../core/clock.ts';
+import { LiftConfigError } from '../core/errors.ts';
+import { MemoryKeyValueStore } from '../storage/memory/memory-key-value-store.ts';
+import { liftMigrations } from '../storage/migrations/lift-migrations.ts';
+import { runMigrations } from '../storage/migrations/migrator.ts';
+import type { KeyValueStore } from '../storage/ports.ts';
+import { RedisKeyValueStore } from '../storage/redis/redis-key-value-store.ts';
+import { openSqlDatabase } from '../storage/sql/open-sql-database.ts';
+import { SqlKeyValueStore } from '../storage/sql/sql-key-value-store.ts';
+import { createLockout, type Lockout } from './lockout.ts';
+
+const redis = await redisUrl();
+const postgres = await postgresUrl();
+
+interface OpenKv {
+  kv: KeyValueStore;
+  close(): Promise<void>;
+}
+
+interface Adapter {
+  name: string;
+  /** True when keys expire by the manual clock, so forgetting after 24 h can be tested without waiting. */
+  clockDrivesExpiry: boolean;
+  open(clock: ManualClock): Promise<OpenKv>;
+}
+
+const adapters: Adapter[] = [
+  {
+    name: 'memory',
+    clockDrivesExpiry: true,
+    async open(clock) {
+      const kv = new MemoryKeyValueStore({ clock });
+      return { kv, close: () => kv.close() };
+    },
+  },
+  {
+    name: 'SQL on SQLite',
+    clockDrivesExpiry: true,
+    async open(clock) {
+      const database = openSqlDatabase('sqlite::memory:', { poolSize: 1 });
+      await runMigrations(database, [liftMigrations]);
+      const kv = new SqlKeyValueStore(database, { clock, purgeIntervalMs: 0 });
+      return {
+        kv,
+        close: async () => {
+          await kv.close();
+          await database.close();
+        },
+      };
+    },
+  },
+  ...(postgres === undefined
+    ? []
+    : [
+        {
+          name: 'SQL on PostgreSQL',
+          clockDrivesExpiry: true,
+          async open(clock: ManualClock): Promise<OpenKv> {
+            const schema = await freshPostgresSchemaUrl('lockout');
+            const database = openSqlDatabase(schema.url, { poolSize: 10 });
+            await runMigrations(database, [liftMigrations]);
+            const kv = new SqlKeyValueStore(database, { clock, purgeIntervalMs: 0 });
+            return {
+              kv,
+              close: async () => {
+                await kv.close();
+                await database.close();
+                await schema.drop();
+              },
+            };
+          },
+        },
+      ]),
+  ...(redis === undefined
+    ? []
+    : [
+        {
+          name: 'Redis',
+          clockDrivesExpiry: false,
+          async open(): Promise<OpenKv> {
+            const kv = new RedisKeyValueStore({ url: redis, prefix: uniqueRedisPrefix('lockout') });
+            return { kv, close: () => kv.close() };
+          },
+        },
+      ]),
+];
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** The login route's use of the lockout: a locked account is refused before the password is looked at. */
+async function wrongPassword(lockout: Lockout, accountId: string) {
+  const lock = await lockout.check(accountId);
+  if (lock.locked) return { refused: 'locked' as const, retryAfterMs: lock.retryAfterMs };
+  return { refused: 'wrong_password' as const, ...(await lockout.recordFailure(accountId)) };
+}
+
+describe.each(adapters)('createLockout on $name', ({ open, clockDrivesExpiry }) => {
+  const clock = new ManualClock();
+  let store: OpenKv;
+  let lockout: Lockout;
+  let accountCounter = 0;
+  const nextAccount = () => `user-${++accountCounter}`;
+
+  beforeAll(async () => {
+    store = await open(clock);
+    lockout = createLockout({ kv: store.kv, clock });
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it('does not lock an account below the threshold', async () => {
+    const account = nextAccount();
+    expect(await lockout.check(account)).toEqual({ locked: false, retryAfterMs: 0 });
+    for (let i = 1; i <= 4; i += 1) {
+      expect(await lockout.recordFailure(account)).toEqual({
+        failures: i,
+        lockedForMs: 0,
+        episodeStarted: false,
+        resetRequired: false,
+      });
+      expect(await lockout.check(account)).toEqual({ locked: false, retryAfterMs: 0 });
+    }
+  });
+
+  it('locks for 1, 2, 4, 8, 15, 15 minutes after failures 5 to 10', async () => {
+    const account = nextAccount();
+    for (let i = 0; i < 4; i += 1) await lockout.recordFailure(account);
+    const locks: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const failure = await lockout.recordFailure(account);
+      locks.push(failure.lockedForMs / MINUTE);
+      expect(await lockout.check(account)).toEqual({ locked: true, retryAfterMs: failure.lockedForMs });
+      clock.advance(failure.lockedForMs - 1);
+      expect(await lockout.check(account)).toEqual({ locked: true, retryAfterMs: 1 });
+      clock.advance(1);
+      expect(await lockout.check(account)).toEqual({ locked: false, retryAfterMs: 0 });
+    }
+    expect(locks).toEqual([1, 2, 4, 8, 15, 15]);
+  });
+
+  it('neither counts nor extends for attempts refused while locked', async () => {
+    const account = nextAccount();
+    for (let i = 0; i < 5; i += 1) await wrongPassword(lockout, account);
+    clock.advance(30_000);
+    for (let i = 0; i < 10; i += 1) {
+      expect(await wrongPassword(lockout, account)).toEqual({ refused: 'locked', retryAfterMs: 30_000 });
+    }
+    clock.advance(30_000);
+    expect(await wrongPassword(lockout, account)).toMatchObject({
+      refused: 'wrong_password',
+      failures: 6,
+      lockedForMs: 2 * MINUTE,
+    });
+  });
+
+  it('starts from zero after a success', async () => {
+    const account = nextAccount();
+    for (let i = 0; i < 7; i += 1) await lockout.recordFailure(account);
+    clock.advance(4 * MINUTE);
+    expect((await lockout.check(account)).locked).toBe(false);
+    await lockout.recordSuccess(account);
+    for (let i = 1; i <= 4; i += 1) {
+      expect(await lockout.recordFailure(account)).toMatchObject({ failures: i, lockedForMs: 0 });
+    }
+    expect(await lockout.recordFailure(account)).toMatchObject({ failures: 5, lockedForMs: MINUTE });
+  });
+
+  it('unlocks at once on clear (password reset)', async () => {
+    const account = nextAccount();
+    for (let i = 0; i < 9; i += 1) await lockout.recordFailure(account);
+    expect((await lockout.check(account)).locked).toBe(true);
+    await lockout.clear(account);
+    expect(await lockout.check(account)).toEqual({ locked: false, retryAfterMs: 0 });
+    expect(await lockout.recordFailure(account)).toMatchObject({ failures: 1, lockedForMs: 0 });
+  });
+
+  it('reports episodeStarted once per episode, not on each escalation', async () => {
+    const account = nextAccount();
+    const episodeStarts = async (count: number) => {
+      const started: number[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const result = await wrongPassword(lockout, account);
+        if (result.refused === 'locked') {
+          clock.advance(result.retryAfterMs);
+          i -= 1;
+        } else if (result.episodeStarted) {
+          started.push(result.failures);
+        }
+      }
+      return started;
+    };
+    expect(await episodeStarts(9)).toEqual([5]);
+    await lockout.recordSuccess(account);
+    expect(await episodeStarts(7)).toEqual([5]);
+    await lockout.clear(account);
+    expect(await episodeStarts(5)).toEqual([5]);
+  });
+
+  it('reports resetRequired from the 100th consecutive failure', async () => {
+    const account = nextAccount();
+    const results = [];
+    for (let i = 0; i < 101; i += 1) results.push(await lockout.recordFailure(account));
+    expect(results.findIndex((result) => result.resetRequired)).toBe(99);
+    expect(results[99]).toMatchObject({ failures: 100, resetRequired: true, episodeStarted: false });
+    expect(results[100]).toMatchObject({ failures: 101, resetRequired: true });
+  });
+
+  it('keeps accounts apart', async () => {
+    const [victim, bystander] = [nextAccount(), nextAccount()];
+    for (let i = 0; i < 5; i += 1) await lockout.recordFailure(victim);
+    expect((await lockout.check(victim)).locked).toBe(true);
+    expect(await lockout.check(bystander)).toEqual({ locked: false, retryAfterMs: 0 });
+    expect(await lockout.recordFailure(bystander)).toMatchObject({ failures: 1 });
+  });
+
+  it('counts 50 concurrent failures exactly, with one episode start', async () => {
+    const account = nextAccount();
+    const results = await Promise.all(Array.from({ length: 50 }, () => lockout.recordFailure(account)));
+    expect(results.map((result) => result.failures).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    expect(results.filter((result) => result.episodeStarted)).toHaveLength(1);
+    expect(await lockout.recordFailure(account)).toMatchObject({ failures: 51 });
+  });
+
+  it.runIf(clockDrivesExpiry)('forgets a streak 24 h after its last failure, not its first', async () => {
+    const account = nextAccount();
+    for (let i = 0; i < 3; i += 1) await lockout.recordFailure(account);
+    clock.advance(23 * HOUR);
+    expect(await lockout.recordFailure(account)).toMatchObject({ failures: 4 });
+    clock.advance(23 * HOUR);
+    expect(await lockout.recordFailure(account)).toMatchObject({
+      failures: 5,
+      lockedForMs: MINUTE,
+      episodeStarted: true,
+    });
+    clock.advance(24 * HOUR);
+    expect(await lockout.check(account)).toEqual({ locked: false, retryAfterMs: 0 });
+    expect(await lockout.recordFailure(account)).toMatchObject({ failures: 1, lockedForMs: 0 });
+  });
+});
+
+describe.skipIf(redis === undefined)('createLockout across nodes sharing Redis', () => {
+  it('counts 50 concurrent failures made on two nodes', async () => {
+    const prefix = uniqueRedisPrefix('lockout-nodes');
+    const nodes = [
+      new RedisKeyValueStore({ url: redis!, prefix }),
+      new RedisKeyValueStore({ url: redis!, prefix }),
+    ];
+    const clock = new ManualClock();
+    const lockouts = nodes.map((kv) => createLockout({ kv, clock }));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => lockouts[i % 2]!.recordFailure('shared-account')),
+    );
+    expect(Math.max(...results.map((result) => result.failures))).toBe(50);
+    expect(results.filter((result) => result.episodeStarted)).toHaveLength(1);
+    expect(await lockouts[1]!.check('shared-account')).toEqual({ locked: true, retryAfterMs: 15 * MINUTE });
+    await lockouts[0]!.recordSuccess('shared-account');
+    expect(await lockouts[1]!.check('shared-account')).toEqual({ locked: false, retryAfterMs: 0 });
+    await Promise.all(nodes.map((kv) => kv.close()));
+  });
+});
+
+describe('createLockout options', () => {
+  const kv = new MemoryKeyValueStore();
+  const clock = new ManualClock();
+
+  it('follows custom threshold, base and cap', async () => {
+    const lockout = createLockout({
+      kv,
+      clock,
+      threshold: 2,
+      baseMs: 1_000,
+      maxMs: 5_000,
+      resetRequiredAfter: 6,
+    });
+    const results = [];
+    for (let i = 0; i < 6; i += 1) results.push(await lockout.recordFailure('custom'));
+    expect(results.map((result) => result.lockedForMs)).toEqual([0, 1_000, 2_000, 4_000, 5_000, 5_000]);
+    expect(results.map((result) => result.episodeStarted)).toEqual([false, true, false, false, false, false]);
+    expect(results.map((result) => result.resetRequired)).toEqual([false, false, false, false, false, true]);
+  });
+
+  it('locks from the first failure with threshold 1', async () => {
+    const lockout = createLockout({ kv, clock, threshold: 1 });
+    expect(await lockout.recordFailure('strict')).toEqual({
+      failures: 1,
+      lockedForMs: MINUTE,
+      episodeStarted: true,
+      resetRequired: false,
+    });
+  });
+
+  it.each([
+    ['threshold 0', { threshold: 0 }],
+    ['a fractional threshold', { threshold: 2.5 }],
+    ['baseMs 0', { baseMs: 0 }],
+    ['maxMs below baseMs', { baseMs: 10_000, maxMs: 5_000 }],
+    ['maxMs over 24 h', { maxMs: 25 * HOUR }],
+    ['resetRequiredAfter 0', { resetRequiredAfter: 0 }],
+    ['a NaN base', { baseMs: Number.NaN }],
+  ])('refuses %s with LiftConfigError', (_, bad) => {
+    expect(() => createLockout({ kv, clock, ...bad })).toThrow(LiftConfigError);
+  });
+});

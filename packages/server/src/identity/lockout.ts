@@ -1,0 +1,178 @@
+import { type Clock, cryptoRandom, randomId } from '../core/clock.ts';
+import { LiftConfigError } from '../core/errors.ts';
+import type { KeyValueStore } from '../storage/ports.ts';
+
+/**
+ * Account lockout (config `lockout.*`). Consecutive failed logins of an account are counted; from the
+ * `threshold`-th on, each failure locks the account for `baseMs`, doubling with every further failure up to
+ * `maxMs` (defaults: after failure 5 one minute, then 2, 4, 8, 15, 15, … minutes). After `resetRequiredAfter`
+ * failures the result says `resetRequired`; the caller persists that and refuses logins until a reset.
+ *
+ * Callers run `check()` before verifying a password: a locked account is refused without checking the
+ * password and without `recordFailure()`, so attempts made during a lock neither guess nor extend it.
+ * `recordSuccess()` (a correct password) and `clear()` (password reset, admin) end the streak.
+ *
+ * `episodeStarted` is true only for the failure that first locks the account in a streak (exactly one
+ * caller sees the count reach `threshold`), so the owner gets one mail per episode, not one per escalation.
+ *
+ * Storage, in the KV port so every node sees the same state:
+ * - `<prefix>streak:<account>` holds `<streak id> <time of the last failure>`, rewritten on every failure with
+ *   a TTL of `FORGET_AFTER_MS` (24 h): a streak with no failure for a day is forgotten, and the next failure
+ *   starts a new one (and a new episode);
+ * - `<prefix>failures:<streak id>:<account>` is the count, raised with the atomic `increment` so concurrent
+ *   failures on any number of nodes are all counted. The streak id in the key starts each streak at 0 without
+ *   a racy reset. The port cannot extend a counter's TTL, so it is created with `COUNTER_LIFETIME_MS` (30 days):
+ *   long enough that a streak reaches the default `resetRequiredAfter` (about a day at the fastest pace the
+ *   locks allow) well before, short enough to reclaim the count of a forgotten streak. A streak that outlives
+ *   its counter counts again from 1.
+ *
+ * The lock is derived, not stored: locked while `now < last failure + lock duration(count)`.
+ */
+
+export interface LockoutOptions {
+  kv: KeyValueStore;
+  clock: Clock;
+  /** Consecutive failures that lock the account the first time, ≥ 1. Default 5. */
+  threshold?: number;
+  /** Lock after the `threshold`-th failure, in ms, ≥ 1; doubles per further failure. Default 60 000. */
+  baseMs?: number;
+  /** Longest lock, in ms, from `baseMs` to 24 h. Default 900 000. */
+  maxMs?: number;
+  /** Consecutive failures after which `resetRequired` is reported, ≥ 1. Default 100. */
+  resetRequiredAfter?: number;
+  /** Prepended to every key. Default `lockout:`. */
+  prefix?: string;
+}
+
+export interface LockoutCheck {
+  locked: boolean;
+  /** ms until the lock ends; 0 when not locked. */
+  retryAfterMs: number;
+}
+
+export interface LockoutFailure {
+  /** Consecutive failures of the account, this one included. */
+  failures: number;
+  /** How long the account is now locked; 0 below the threshold. */
+  lockedForMs: number;
+  /** This failure locked the account for the first time in this streak: mail the owner. */
+  episodeStarted: boolean;
+  /** `failures` reached `resetRequiredAfter`: only a password reset may unlock the account. */
+  resetRequired: boolean;
+}
+
+export interface Lockout {
+  check(accountId: string): Promise<LockoutCheck>;
+  recordFailure(accountId: string): Promise<LockoutFailure>;
+  /** A correct password: the streak ends. */
+  recordSuccess(accountId: string): Promise<void>;
+  /** Password reset or an administrator: the streak ends. */
+  clear(accountId: string): Promise<void>;
+}
+
+const HOUR = 3_600_000;
+/** Consecutive failures this far apart are not consecutive any more. */
+const FORGET_AFTER_MS = 24 * HOUR;
+/** Lifetime of a streak's counter from its first failure. */
+const COUNTER_LIFETIME_MS = 30 * 24 * HOUR;
+const UNLOCKED: LockoutCheck = { locked: false, retryAfterMs: 0 };
+
+interface Streak {
+  id: string;
+  lastFailureAt: number;
+}
+
+/** @throws LiftConfigError for an option out of range. */
+export function createLockout(options: LockoutOptions): Lockout {
+  const { kv, clock } = options;
+  const threshold = options.threshold ?? 5;
+  const baseMs = options.baseMs ?? 60_000;
+  const maxMs = options.maxMs ?? 900_000;
+  const resetRequiredAfter = options.resetRequiredAfter ?? 100;
+  const prefix = options.prefix ?? 'lockout:';
+  checkWholeNumber('threshold', threshold, 1);
+  checkWholeNumber('baseMs', baseMs, 1);
+  checkWholeNumber('maxMs', maxMs, baseMs);
+  checkWholeNumber('resetRequiredAfter', resetRequiredAfter, 1);
+  if (maxMs > FORGET_AFTER_MS) {
+    throw new LiftConfigError(
+      `Lockout maxMs must be at most ${FORGET_AFTER_MS} (24 h, after which failures are forgotten), got ${maxMs}.`,
+    );
+  }
+
+  const streakKey = (accountId: string) => `${prefix}streak:${accountId}`;
+  const countKey = (streakId: string, accountId: string) => `${prefix}failures:${streakId}:${accountId}`;
+
+  const lockDuration = (failures: number): number =>
+    failures < threshold ? 0 : Math.min(maxMs, baseMs * 2 ** (failures - threshold));
+
+  const readStreak = async (accountId: string): Promise<Streak | undefined> =>
+    parseStreak(await kv.get(streakKey(accountId)));
+
+  /** The current streak's id, starting a streak when there is none; `created` when this call started it. */
+  const joinStreak = async (accountId: string, now: number): Promise<{ id: string; created: boolean }> => {
+    const existing = await readStreak(accountId);
+    if (existing) return { id: existing.id, created: false };
+    const id = randomId(cryptoRandom, 9);
+    const key = streakKey(accountId);
+    if (await kv.set(key, `${id} ${now}`, { ifNotExists: true, ttlMs: FORGET_AFTER_MS })) {
+      return { id, created: true };
+    }
+    // Another node started the streak first: count under its id. If that streak already ended again (a
+    // success in between), ours is written by the caller's refresh.
+    const winner = await readStreak(accountId);
+    return { id: winner?.id ?? id, created: false };
+  };
+
+  const clear = async (accountId: string): Promise<void> => {
+    // One read for the usual login without a streak. An unreadable streak value is overwritten by the
+    // next failure.
+    const streak = await readStreak(accountId);
+    if (!streak) return;
+    await kv.delete(streakKey(accountId));
+    await kv.delete(countKey(streak.id, accountId));
+  };
+
+  return {
+    async check(accountId) {
+      const streak = await readStreak(accountId);
+      if (!streak) return UNLOCKED;
+      const count = await kv.get(countKey(streak.id, accountId));
+      const failures = count === null ? 0 : Number(count);
+      const retryAfterMs = streak.lastFailureAt + lockDuration(failures) - clock.now();
+      return retryAfterMs > 0 ? { locked: true, retryAfterMs } : UNLOCKED;
+    },
+
+    async recordFailure(accountId) {
+      const now = clock.now();
+      const streak = await joinStreak(accountId, now);
+      // Written before the count, so a check in between sees the new time with the old count: still locked.
+      if (!streak.created) {
+        await kv.set(streakKey(accountId), `${streak.id} ${now}`, { ttlMs: FORGET_AFTER_MS });
+      }
+      const failures = await kv.increment(countKey(streak.id, accountId), 1, { ttlMs: COUNTER_LIFETIME_MS });
+      return {
+        failures,
+        lockedForMs: lockDuration(failures),
+        episodeStarted: failures === threshold,
+        resetRequired: failures >= resetRequiredAfter,
+      };
+    },
+
+    recordSuccess: clear,
+    clear,
+  };
+}
+
+function parseStreak(value: string | null): Streak | undefined {
+  if (value === null) return undefined;
+  const [id, lastFailureAt] = value.split(' ');
+  const at = Number(lastFailureAt);
+  return id && Number.isFinite(at) ? { id, lastFailureAt: at } : undefined;
+}
+
+function checkWholeNumber(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new LiftConfigError(`Lockout ${name} must be a whole number ≥ ${min}, got ${value}.`);
+  }
+}
