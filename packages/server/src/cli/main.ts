@@ -16,6 +16,7 @@ Commands:
   migrate [up]     Apply pending migrations
   migrate status   List migrations and whether they ran
   config print     Show the effective configuration, secrets redacted
+  users create     Create a user and print a one-time set-password link
 
 Run lift <command> --help for its options.`;
 
@@ -37,6 +38,12 @@ const HELP: Record<string, string> = {
 
   up       Apply pending migrations of Lift and of the app (default)
   status   List every migration and when it ran`,
+  users: `Usage: lift users create --email ADDRESS [--name NAME] [--admin] [--config FILE] [--app MODULE]
+
+  --email ADDRESS   The new user's email address
+  --name NAME       Display name
+  --admin           Grant the system admin role
+  Prints a one-time link where the user sets a password; there are no default accounts.`,
   config: `Usage: lift config print [--config FILE] [--sources]
 
   --sources   Also show where each value came from (default, file, env, flag)`,
@@ -80,6 +87,37 @@ async function migrate(args: string[]): Promise<number> {
         );
       }
     }
+  } finally {
+    await app.close();
+  }
+  return 0;
+}
+
+async function users(args: string[]): Promise<number> {
+  const options = {
+    ...COMMON,
+    email: { type: 'string' },
+    name: { type: 'string' },
+    admin: { type: 'boolean' },
+  } as const;
+  const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+  if (values.help) return printHelp('users');
+  if (positionals[0] !== 'create') throw new UsageError('usage: lift users create --email ADDRESS [--admin]');
+  if (typeof values.email !== 'string' || values.email === '') throw new UsageError('--email is required');
+  const { loadApp } = await import('./load-app.ts');
+  const { createUserWithLink } = await import('../identity/bootstrap.ts');
+  const app = await loadApp(await load(values));
+  try {
+    await app.start({ bootstrapAdmin: false });
+    const created = await createUserWithLink(app.identity, {
+      email: values.email,
+      name: values.name ?? null,
+      admin: values.admin === true,
+    });
+    console.log(
+      `Created ${created.user.email} (${created.user.id})${values.admin ? ' with the admin role' : ''}.`,
+    );
+    console.log(`One-time set-password link: ${created.link}`);
   } finally {
     await app.close();
   }
@@ -138,6 +176,8 @@ async function run(argv: string[]): Promise<number | 'running'> {
       return serveCommand(rest);
     case 'migrate':
       return migrate(rest);
+    case 'users':
+      return users(rest);
     case 'config':
       return config(rest);
     default:

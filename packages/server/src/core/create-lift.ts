@@ -1,10 +1,16 @@
 import path from 'node:path';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { registerAdminUserRoutes } from '../identity/admin-routes.ts';
+import { bootstrapDevelopmentAdmin } from '../identity/bootstrap.ts';
+import { Identity } from '../identity/identity.ts';
+import { registerIdentityRoutes } from '../identity/routes.ts';
 import { createMailTransport, type MailTransport } from '../mail/index.ts';
+import { sessionCookieSettings } from '../sessions/session-cookie.ts';
 import { createStorage } from '../storage/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/ports.ts';
 import { checkReadiness, type HealthComponent } from '../telemetry/health.ts';
+import { Authenticator } from './authenticate.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { deriveKey, parseConfig, resolveRootSecret } from './config/index.ts';
 import type { LiftConfig, LiftConfigInput } from './config/schema.ts';
@@ -45,10 +51,16 @@ export class LiftApp extends RouteGroup {
   /** The underlying Hono app, for interop; register routes through Lift so forms are checked. */
   readonly hono: Hono;
   readonly stats: AppStats = { unexpectedErrors: 0, unhandledRejections: 0, uncaughtExceptions: 0 };
+  /**
+   * The authentication resolver chain `requireAuth()` runs: the session cookie (when `auth.enabled`), then
+   * whatever modules add (bearer tokens, API keys).
+   */
+  readonly authenticator = new Authenticator();
   readonly #migrations: MigrationSet[];
   readonly #healthChecks: HealthComponent[] = [];
   #storage: Storage | undefined;
   #mail: MailTransport | undefined;
+  #identity: Identity | undefined;
   #started: Promise<void> | undefined;
   #rootSecret: Buffer | undefined;
   #server: NodeServerHandle | undefined;
@@ -65,6 +77,7 @@ export class LiftApp extends RouteGroup {
     this.log = options.logger ?? createLogger({ level: config.log.level });
     this.#migrations = options.migrations ?? [];
     installPipeline(hono, config, this.log, {
+      authenticator: this.authenticator,
       onUnexpectedError: (error, c) => {
         this.stats.unexpectedErrors += 1;
         (requestLog(c) ?? this.log).error({ err: error }, 'unexpected error while serving a request');
@@ -72,6 +85,39 @@ export class LiftApp extends RouteGroup {
     });
     hono.notFound(notFoundHandler(table));
     this.#registerHealthRoutes();
+    if (config.auth.enabled) this.#registerIdentity();
+  }
+
+  /**
+   * Users, credentials and sessions (identity/, sessions/), built on first use after `start()` (the TOTP
+   * sealing key comes from the root secret).
+   */
+  get identity(): Identity {
+    if (!this.config.auth.enabled)
+      throw new LiftConfigError('auth.enabled is false: this app has no identity.');
+    this.#identity ??= new Identity({
+      config: this.config,
+      storage: this.storage,
+      mail: this.mail,
+      clock: this.clock,
+      log: this.log,
+      deriveKey: (purpose) => this.deriveKey(purpose),
+    });
+    return this.#identity;
+  }
+
+  #registerIdentity(): void {
+    // Refuse a weakened production cookie now, not at the first login.
+    const cookie = sessionCookieSettings(this.config);
+    if (!cookie.secure) {
+      this.log.warn(
+        { cookie: cookie.name },
+        'session cookie without Secure (development over plain HTTP); production uses __Host-lift_session with Secure',
+      );
+    }
+    this.authenticator.add('session', (c) => this.identity.resolveSession(c));
+    registerIdentityRoutes(this, () => this.identity, this.config.auth.prefix);
+    registerAdminUserRoutes(this, () => this.identity, this.config.auth.adminPrefix);
   }
 
   /** The SQL database, key-value store and broker, opened on first use. */
@@ -108,9 +154,11 @@ export class LiftApp extends RouteGroup {
 
   /**
    * Resolves the root secret (generated once in development, required in production) and applies pending
-   * migrations when `storage.migrate` is auto (the default outside production). Idempotent.
+   * migrations when `storage.migrate` is auto (the default outside production), starts the identity module
+   * and, in development with an empty user table, prints a set-password link for a first admin
+   * (`bootstrapAdmin: false` skips that). Idempotent.
    */
-  start(): Promise<void> {
+  start(options: { bootstrapAdmin?: boolean } = {}): Promise<void> {
     this.#started ??= (async () => {
       const resolved = await resolveRootSecret(this.config, { log: this.log });
       this.#rootSecret = resolved.secret;
@@ -118,6 +166,19 @@ export class LiftApp extends RouteGroup {
       if (migrate === 'auto') {
         const result = await this.migrate();
         if (result.applied.length > 0) this.log.info({ applied: result.applied }, 'applied migrations');
+      }
+      if (this.config.auth.enabled) {
+        await this.identity.start();
+        const bootstrap = options.bootstrapAdmin ?? true;
+        if (bootstrap && this.config.env === 'development' && migrate === 'auto') {
+          const created = await bootstrapDevelopmentAdmin(this.identity);
+          if (created) {
+            this.log.warn(
+              { email: created.user.email, link: created.link },
+              `no users yet: set the first admin's password (one-time link) at ${created.link}`,
+            );
+          }
+        }
       }
     })();
     return this.#started;
@@ -164,6 +225,7 @@ export class LiftApp extends RouteGroup {
     }
     this.#processHooks?.();
     this.#processHooks = undefined;
+    await this.#identity?.close();
     await this.#mail?.close();
     await this.#storage?.close();
   }

@@ -43,7 +43,11 @@ export function sessionCookieSettings(config: LiftConfig): SessionCookieSettings
 }
 
 /** `Set-Cookie` value for a new session; `maxAgeMs` is the absolute lifetime left. */
-export function serializeSessionCookie(settings: SessionCookieSettings, token: string, maxAgeMs: number): string {
+export function serializeSessionCookie(
+  settings: SessionCookieSettings,
+  token: string,
+  maxAgeMs: number,
+): string {
   const maxAge = Math.max(0, Math.floor(maxAgeMs / 1000));
   return `${settings.name}=${token}; Max-Age=${maxAge}; Path=/; HttpOnly; SameSite=${settings.sameSite}${settings.secure ? '; Secure' : ''}`;
 }

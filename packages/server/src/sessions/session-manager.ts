@@ -67,10 +67,7 @@ export interface ValidatedSession {
 /** 409 when `sessions.maxPerUserPolicy` is `deny_new` and the user is at the cap. */
 export class SessionLimitError extends ConflictError {
   constructor(max: number) {
-    super(
-      `This account already has ${max} active sessions; log out elsewhere first.`,
-      'LIFT_SESSION_LIMIT',
-    );
+    super(`This account already has ${max} active sessions; log out elsewhere first.`, 'LIFT_SESSION_LIMIT');
   }
 }
 

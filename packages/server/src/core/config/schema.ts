@@ -320,10 +320,7 @@ const sessionsSchema = z
           .enum(['auto', 'always', 'never'])
           .default('auto')
           .describe('Secure attribute: auto = in production only. Production refuses never.'),
-        sameSite: z
-          .enum(['lax', 'strict'])
-          .default('lax')
-          .describe('SameSite attribute (None is refused).'),
+        sameSite: z.enum(['lax', 'strict']).default('lax').describe('SameSite attribute (None is refused).'),
       })
       .prefault({}),
   })

@@ -125,5 +125,21 @@ export const liftMigrations: MigrationSet = {
         await db.schema.dropTable('lift_email_tokens').execute();
       },
     },
+    {
+      name: '0005_create_system_roles',
+      async up(db) {
+        // Global roles (`admin`) until the access-control module brings grants and role hierarchies.
+        await db.schema
+          .createTable('lift_system_roles')
+          .addColumn('user_id', 'text', (column) => column.notNull())
+          .addColumn('role', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addPrimaryKeyConstraint('lift_system_roles_pkey', ['user_id', 'role'])
+          .execute();
+      },
+      async down(db) {
+        await db.schema.dropTable('lift_system_roles').execute();
+      },
+    },
   ],
 };

@@ -1,0 +1,234 @@
+import { ValidationError } from '../core/errors.ts';
+import type { EventOrigin } from '../core/events.ts';
+import type { IssuedSession, ValidatedSession } from '../sessions/session-manager.ts';
+import {
+  InvalidCredentialsError,
+  InvalidLinkTokenError,
+  InvalidMfaCodeError,
+  MfaCodeRequiredError,
+  SignupClosedError,
+} from './errors.ts';
+import {
+  emit,
+  type IdentityDeps,
+  mailLink,
+  type PublicUser,
+  publicUser,
+  requireFresh,
+  sendMailInBackground,
+} from './identity-deps.ts';
+import { completeFirstFactor, type LoginResult } from './login-flows.ts';
+import { checkSecondFactor, hasMfa, type SecondFactorInput } from './mfa-flows.ts';
+import { WeakPasswordError } from './passwords/index.ts';
+import { EmailTakenError, normalizeEmail } from './users/index.ts';
+
+/**
+ * Signup, email verification, password change, forgot and reset.
+ *
+ * Signup, resend and forgot answer the same whether or not the address has an account; the difference is
+ * only in the mail the address's owner receives. Tokens in links are single use and stored hashed
+ * (email-tokens/).
+ */
+
+export const VERIFY_PATH = '/email/verify';
+export const RESET_PATH = '/password/reset';
+
+export async function signup(
+  deps: IdentityDeps,
+  input: { email: string; password: string; name?: string | null | undefined },
+  origin: EventOrigin,
+): Promise<void> {
+  const mode = deps.config.signup.mode;
+  if (mode !== 'open') throw new SignupClosedError(mode);
+  // Malformed input is refused the same way for every address; nothing here depends on existing accounts.
+  const { email } = normalizeEmail(input.email);
+  const check = deps.policy.check(input.password, { email, name: input.name ?? undefined });
+  if (!check.ok) throw new WeakPasswordError(check.reasons);
+  // Hash before looking the address up, so both branches spend the same argon2id time.
+  const passwordHash = await deps.hasher.hash(input.password);
+  const existing = await deps.users.findByEmail(email);
+  if (existing) {
+    await sendExistingAccountNotice(deps, existing.id, existing.email);
+    await emit(deps, origin, { type: 'auth.signup.existing_account', actor: null, subject: existing.id });
+    return;
+  }
+  let user: Awaited<ReturnType<typeof deps.users.create>>;
+  try {
+    user = await deps.users.create({ email, name: input.name ?? null, passwordHash });
+  } catch (error) {
+    if (!(error instanceof EmailTakenError)) throw error;
+    // Lost a race with a concurrent signup of the same address: answer exactly like the branch above.
+    const winner = await deps.users.findByEmail(email);
+    if (winner) await sendExistingAccountNotice(deps, winner.id, winner.email);
+    return;
+  }
+  await sendVerification(deps, user.id, user.email);
+  await emit(deps, origin, { type: 'auth.signup', actor: user.id });
+}
+
+async function sendExistingAccountNotice(deps: IdentityDeps, userId: string, email: string) {
+  const token = await deps.emailTokens.issue(userId, 'password_reset', deps.config.auth.resetTokenTtlMs);
+  sendMailInBackground(
+    deps,
+    email,
+    deps.templates.signupAttemptExistingAccount({
+      appName: deps.appName,
+      link: mailLink(deps, RESET_PATH, token),
+    }),
+  );
+}
+
+async function sendVerification(deps: IdentityDeps, userId: string, email: string) {
+  const token = await deps.emailTokens.issue(userId, 'verify_email', deps.config.auth.emailTokenTtlMs);
+  sendMailInBackground(
+    deps,
+    email,
+    deps.templates.verifyEmail({ appName: deps.appName, link: mailLink(deps, VERIFY_PATH, token) }),
+  );
+}
+
+/** Consumes a verification link: the address is proven and the user is logged in (or asked for MFA). */
+export async function verifyEmail(
+  deps: IdentityDeps,
+  token: string,
+  origin: EventOrigin,
+): Promise<LoginResult> {
+  const consumed = await deps.emailTokens.consume(token, 'verify_email');
+  const user = consumed ? await deps.users.markEmailVerified(consumed.userId) : null;
+  if (!user || user.status !== 'active') {
+    await emit(deps, origin, { type: 'auth.email.verify_failed', actor: null, reason: 'invalid_token' });
+    throw new InvalidLinkTokenError();
+  }
+  await emit(deps, origin, { type: 'auth.email.verified', actor: user.id });
+  return completeFirstFactor(deps, user, ['email'], origin);
+}
+
+/** Sends a new verification link when the address has an unverified, active account; silent otherwise. */
+export async function resendVerification(deps: IdentityDeps, email: string, origin: EventOrigin) {
+  const user = await deps.users.findByEmail(email);
+  if (!user || user.emailVerifiedAt !== null || user.status !== 'active') {
+    await emit(deps, origin, { type: 'auth.email.resend_ignored', actor: null, subject: user?.id ?? null });
+    return;
+  }
+  await deps.emailTokens.revokeAll(user.id, 'verify_email');
+  await sendVerification(deps, user.id, user.email);
+  await emit(deps, origin, { type: 'auth.email.resent', actor: null, subject: user.id });
+}
+
+export async function forgotPassword(deps: IdentityDeps, email: string, origin: EventOrigin) {
+  const user = await deps.users.findByEmail(email);
+  if (!user || user.status !== 'active') {
+    await emit(deps, origin, {
+      type: 'auth.password.reset_requested',
+      actor: null,
+      subject: user?.id ?? null,
+      reason: user ? 'disabled' : 'unknown_email',
+    });
+    return;
+  }
+  const token = await deps.emailTokens.issue(user.id, 'password_reset', deps.config.auth.resetTokenTtlMs);
+  sendMailInBackground(
+    deps,
+    user.email,
+    deps.templates.passwordReset({ appName: deps.appName, link: mailLink(deps, RESET_PATH, token) }),
+  );
+  await emit(deps, origin, { type: 'auth.password.reset_requested', actor: null, subject: user.id });
+}
+
+/**
+ * Sets a new password from a reset (or set-password) link. An account with MFA must also give a TOTP or
+ * recovery code: a reset never bypasses MFA. Every session ends; the user logs in with the new password.
+ */
+export async function resetPassword(
+  deps: IdentityDeps,
+  input: { token: string; newPassword: string } & SecondFactorInput,
+  origin: EventOrigin,
+): Promise<void> {
+  let purpose: 'password_reset' | 'set_password' = 'password_reset';
+  let userId = await deps.emailTokens.peek(input.token, purpose);
+  if (userId === null) {
+    purpose = 'set_password';
+    userId = await deps.emailTokens.peek(input.token, purpose);
+  }
+  const user = userId === null ? null : await deps.users.findById(userId);
+  if (!user || user.status !== 'active') throw new InvalidLinkTokenError();
+  const check = deps.policy.check(input.newPassword, { email: user.email, name: user.name ?? undefined });
+  if (!check.ok) throw new WeakPasswordError(check.reasons);
+  if (await hasMfa(deps, user.id)) {
+    if (!input.code && !input.recoveryCode) throw new MfaCodeRequiredError();
+    if ((await checkSecondFactor(deps, user.id, input)) === null) {
+      await emit(deps, origin, {
+        type: 'auth.mfa.failed',
+        actor: null,
+        subject: user.id,
+        reason: 'reset_code',
+      });
+      throw new InvalidMfaCodeError();
+    }
+  }
+  const passwordHash = await deps.hasher.hash(input.newPassword);
+  // Single use: only the request that consumes the token changes the password.
+  if (!(await deps.emailTokens.consume(input.token, purpose))) throw new InvalidLinkTokenError();
+  await deps.users.setPasswordHash(user.id, passwordHash);
+  // Following the link proved control of the mailbox.
+  if (user.emailVerifiedAt === null) await deps.users.markEmailVerified(user.id);
+  await deps.lockout.clear(user.id);
+  await deps.emailTokens.revokeAll(user.id, 'password_reset');
+  await deps.sessions.revokeUser(user.id, { actor: user.id, reason: 'password_reset', origin });
+  sendMailInBackground(
+    deps,
+    user.email,
+    deps.templates.passwordChanged({ appName: deps.appName, when: new Date(deps.clock.now()) }),
+  );
+  await emit(deps, origin, { type: 'auth.password.reset', actor: user.id, data: { purpose } });
+}
+
+/**
+ * Changes the password of the signed-in user (fresh session, current password). The session id rotates and
+ * every other session ends; the owner gets a notification.
+ */
+export async function changePassword(
+  deps: IdentityDeps,
+  session: ValidatedSession,
+  input: { currentPassword: string; newPassword: string },
+  origin: EventOrigin,
+): Promise<{ user: PublicUser; issued: IssuedSession }> {
+  requireFresh(session);
+  const user = await deps.users.findById(session.record.userId);
+  if (!user || user.passwordHash === null) throw new InvalidCredentialsError();
+  if (!(await deps.hasher.verify(user.passwordHash, input.currentPassword))) {
+    await emit(deps, origin, {
+      type: 'auth.password.change_failed',
+      actor: user.id,
+      reason: 'wrong_password',
+    });
+    throw new InvalidCredentialsError();
+  }
+  if (input.newPassword === input.currentPassword) {
+    throw new ValidationError([
+      {
+        location: 'body',
+        path: 'new_password',
+        message: 'The new password is the current one.',
+        code: 'same_password',
+      },
+    ]);
+  }
+  const check = deps.policy.check(input.newPassword, { email: user.email, name: user.name ?? undefined });
+  if (!check.ok) throw new WeakPasswordError(check.reasons);
+  const updated = await deps.users.setPasswordHash(user.id, await deps.hasher.hash(input.newPassword));
+  const issued = await deps.sessions.rotate(session.record, { origin, reason: 'password_changed' });
+  await deps.sessions.revokeUser(user.id, {
+    actor: user.id,
+    reason: 'password_changed',
+    origin,
+    exceptId: issued.record.id,
+  });
+  sendMailInBackground(
+    deps,
+    user.email,
+    deps.templates.passwordChanged({ appName: deps.appName, when: new Date(deps.clock.now()) }),
+  );
+  await emit(deps, origin, { type: 'auth.password.changed', actor: user.id });
+  return { user: publicUser(updated ?? user), issued };
+}

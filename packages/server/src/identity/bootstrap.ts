@@ -1,0 +1,48 @@
+import { RESET_PATH } from './account-flows.ts';
+import type { Identity } from './identity.ts';
+import { mailLink, type PublicUser, publicUser } from './identity-deps.ts';
+import { EmailTakenError } from './users/index.ts';
+
+/**
+ * No default accounts: the first user is created by `lift users create --email … --admin`, or, in
+ * development only, on the first start with an empty user table. Either way the new user has no password;
+ * what is printed is a one-time set-password link (single use, stored hashed, `auth.emailTokenTtlMs`).
+ */
+
+export const DEVELOPMENT_ADMIN_EMAIL = 'admin@lift.localhost';
+
+export interface CreatedUser {
+  user: PublicUser;
+  /** The one-time set-password link. */
+  link: string;
+}
+
+export async function createUserWithLink(
+  identity: Identity,
+  input: { email: string; name?: string | null; admin?: boolean },
+): Promise<CreatedUser> {
+  const deps = identity.deps;
+  const user = await deps.users.create({ email: input.email, name: input.name ?? null });
+  if (input.admin) await identity.roles.grant(user.id, 'admin');
+  const token = await deps.emailTokens.issue(user.id, 'set_password', deps.config.auth.emailTokenTtlMs);
+  await deps.events.emit({
+    type: 'user.created',
+    actor: 'system',
+    subject: user.id,
+    data: { admin: input.admin === true },
+  });
+  return { user: publicUser(user), link: mailLink(deps, RESET_PATH, token) };
+}
+
+/** Development only: creates the first admin when there are no users yet; null when there are. */
+export async function bootstrapDevelopmentAdmin(identity: Identity): Promise<CreatedUser | null> {
+  const page = await identity.deps.users.list({ limit: 1 });
+  if (page.users.length > 0) return null;
+  try {
+    return await createUserWithLink(identity, { email: DEVELOPMENT_ADMIN_EMAIL, name: 'Admin', admin: true });
+  } catch (error) {
+    // Another worker of the same cluster got there first.
+    if (error instanceof EmailTakenError) return null;
+    throw error;
+  }
+}

@@ -1,0 +1,101 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.ts';
+import type { LiftConfig } from '../core/config/schema.ts';
+import type { EventInput, EventOrigin, EventPublisher } from '../core/events.ts';
+import type { MailTemplates, MailTransport, RenderedMail } from '../mail/index.ts';
+import type { SessionManager, ValidatedSession } from '../sessions/session-manager.ts';
+import type { KeyValueStore } from '../storage/ports.ts';
+import type { EmailTokenStore } from './email-tokens/index.ts';
+import { ReauthRequiredError } from './errors.ts';
+import type { Lockout } from './lockout.ts';
+import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
+import type { PasswordHasher, PasswordPolicy } from './passwords/index.ts';
+import type { User, UserStore } from './users/index.ts';
+
+/**
+ * Everything the identity flows need, built once by `createIdentity()` (identity.ts). Flows are plain
+ * functions of these ports: no HTTP, no concrete store.
+ */
+export interface IdentityDeps {
+  config: LiftConfig;
+  users: UserStore;
+  emailTokens: EmailTokenStore;
+  mfa: MfaFactorStore;
+  sessions: SessionManager;
+  hasher: PasswordHasher;
+  policy: PasswordPolicy;
+  lockout: Lockout;
+  kv: KeyValueStore;
+  mail: MailTransport;
+  templates: MailTemplates;
+  events: EventPublisher;
+  clock: Clock;
+  log: Logger;
+  /** Seals TOTP secrets at rest (derived from the root secret). */
+  totpKey: Buffer;
+  /** Shown in mail and authenticator apps. */
+  appName: string;
+}
+
+/** What the API shows of a user: never the password hash. */
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string | null;
+  status: string;
+  email_verified: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export function publicUser(user: User): PublicUser {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    status: user.status,
+    email_verified: user.emailVerifiedAt !== null,
+    created_at: user.createdAt.toISOString(),
+    updated_at: user.updatedAt.toISOString(),
+  };
+}
+
+/** Absolute link into the app for mail: `<publicUrl><auth.prefix><path>?token=…`. */
+export function mailLink(deps: IdentityDeps, path: string, token: string): string {
+  const base = (deps.config.auth.publicUrl ?? `http://${deps.config.host}:${deps.config.port}`).replace(
+    /\/+$/,
+    '',
+  );
+  const prefix = deps.config.auth.prefix.replace(/\/+$/, '');
+  return `${base}${prefix}${path}?token=${encodeURIComponent(token)}`;
+}
+
+/**
+ * Sends a mail without letting a slow or failing transport change the response (timing must not reveal
+ * which branch ran, and a mail outage must not turn "check your inbox" into a 500). Failures are logged.
+ */
+export function sendMailInBackground(deps: IdentityDeps, to: string, rendered: RenderedMail): void {
+  deps.mail.send({ to, ...rendered }).catch((error: unknown) => {
+    deps.log.error({ err: error }, 'could not send a mail');
+  });
+}
+
+export function emit(deps: IdentityDeps, origin: EventOrigin, event: Omit<EventInput, keyof EventOrigin>) {
+  return deps.events.emit({ ...event, ...origin });
+}
+
+/** Sensitive actions need a session that proved itself within `auth.freshMs`. */
+export function requireFresh(session: ValidatedSession): void {
+  if (!session.fresh) throw new ReauthRequiredError();
+}
+
+/** 256-bit opaque handle (MFA login step) and its stored form. */
+export function newOpaqueToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: hashOpaque(token) };
+}
+
+export function hashOpaque(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}

@@ -1,0 +1,144 @@
+import type { Logger } from 'pino';
+import type { AuthResolver } from '../core/authenticate.ts';
+import type { Clock } from '../core/clock.ts';
+import type { LiftConfig } from '../core/config/schema.ts';
+import { EventPublisher } from '../core/events.ts';
+import { createMailTemplates, type MailTemplates, type MailTransport } from '../mail/index.ts';
+import { createSessionStore } from '../sessions/create-session-store.ts';
+import { type SessionCookieSettings, sessionCookieSettings } from '../sessions/session-cookie.ts';
+import { SessionManager } from '../sessions/session-manager.ts';
+import { sessionResolver } from '../sessions/session-resolver.ts';
+import type { Storage } from '../storage/ports.ts';
+import { SqlEmailTokenStore } from './email-tokens/index.ts';
+import type { IdentityDeps } from './identity-deps.ts';
+import { createLockout } from './lockout.ts';
+import { TOTP_KEY_PURPOSE } from './mfa/index.ts';
+import { SqlMfaFactorStore } from './mfa/sql-mfa-factor-store.ts';
+import { createPasswordHasher, createPasswordPolicy } from './passwords/index.ts';
+import { type AttemptThrottle, createKvAttemptThrottle } from './throttle.ts';
+import { SqlUserStore, SystemRoles } from './users/index.ts';
+
+/**
+ * The composition of users, credentials, sessions and mail: built once per app by `createLift` (after the
+ * root secret is known) from the app's storage, mail transport, clock and configuration.
+ */
+
+export interface IdentitySources {
+  config: LiftConfig;
+  storage: Storage;
+  mail: MailTransport;
+  clock: Clock;
+  log: Logger;
+  deriveKey(purpose: string): Buffer;
+  templates?: MailTemplates;
+}
+
+export type IdentityThrottleBucket = 'login' | 'signup' | 'forgot' | 'reset' | 'mfa';
+
+export class Identity {
+  readonly deps: IdentityDeps;
+  readonly roles: SystemRoles;
+  readonly throttle: AttemptThrottle;
+  readonly cookie: SessionCookieSettings;
+  /** The session-cookie resolver of the app's authentication chain. */
+  readonly resolveSession: AuthResolver;
+
+  constructor(sources: IdentitySources) {
+    const { config, storage, clock, log } = sources;
+    const events = new EventPublisher(() => storage.broker, clock, log);
+    this.cookie = sessionCookieSettings(config);
+    const sessions = new SessionManager({
+      store: createSessionStore({ config, storage, log, clock }),
+      broker: () => storage.broker,
+      events,
+      clock,
+      log,
+      settings: {
+        idleTimeoutMs: config.sessions.idleTimeoutMs,
+        absoluteLifetimeMs: config.sessions.absoluteLifetimeMs,
+        renewIntervalMs: config.sessions.renewIntervalMs,
+        cacheTtlMs: config.sessions.cacheTtlMs,
+        cacheSize: config.sessions.cacheSize,
+        maxPerUser: config.sessions.maxPerUser,
+        maxPerUserPolicy: config.sessions.maxPerUserPolicy,
+        binding: config.sessions.binding,
+        freshMs: config.auth.freshMs,
+      },
+    });
+    const passwords = config.passwords;
+    this.deps = {
+      config,
+      users: new SqlUserStore(storage.sql, { clock }),
+      emailTokens: new SqlEmailTokenStore(storage.sql, { clock }),
+      mfa: new SqlMfaFactorStore(storage.sql, { clock }),
+      sessions,
+      hasher: createPasswordHasher({
+        memoryCost: passwords.memoryCost,
+        timeCost: passwords.timeCost,
+        parallelism: passwords.parallelism,
+      }),
+      policy: createPasswordPolicy({
+        minLength: passwords.minLength,
+        minScore: passwords.minScore as 0 | 1 | 2 | 3 | 4,
+      }),
+      lockout: createLockout({
+        kv: storage.kv,
+        clock,
+        threshold: config.lockout.threshold,
+        baseMs: config.lockout.baseMs,
+        maxMs: config.lockout.maxMs,
+        resetRequiredAfter: config.lockout.resetRequiredAfter,
+      }),
+      kv: storage.kv,
+      mail: sources.mail,
+      templates: sources.templates ?? createMailTemplates(),
+      events,
+      clock,
+      log,
+      totpKey: sources.deriveKey(TOTP_KEY_PURPOSE),
+      appName: 'Lift',
+    };
+    this.roles = new SystemRoles(storage.sql, clock);
+    const minute = 60_000;
+    const throttle = config.auth.throttle;
+    this.throttle = createKvAttemptThrottle({
+      kv: storage.kv,
+      clock,
+      prefix: 'identity:throttle:',
+      limits: {
+        login: { limit: throttle.login, windowMs: minute },
+        signup: { limit: throttle.signup, windowMs: minute },
+        forgot: { limit: throttle.forgot, windowMs: minute },
+        reset: { limit: throttle.reset, windowMs: minute },
+        mfa: { limit: throttle.mfa, windowMs: minute },
+      },
+    });
+    this.resolveSession = sessionResolver({
+      sessions,
+      cookie: this.cookie,
+      events,
+      allowedOrigins: config.auth.csrfAllowedOrigins,
+      publicOrigin: config.auth.publicUrl ? new URL(config.auth.publicUrl).origin : undefined,
+    });
+  }
+
+  get sessions(): SessionManager {
+    return this.deps.sessions;
+  }
+
+  get events(): EventPublisher {
+    return this.deps.events;
+  }
+
+  /** Subscribes to revocations from other nodes and starts the purge task. */
+  async start(): Promise<void> {
+    const tokens = this.deps.emailTokens;
+    await this.deps.sessions.start(this.deps.config.sessions.purgeIntervalMs, (now) =>
+      tokens.purgeExpired(now),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.deps.sessions.close();
+  }
+}

@@ -1,0 +1,207 @@
+import type { EventOrigin } from '../core/events.ts';
+import type { IssuedSession, ValidatedSession } from '../sessions/session-manager.ts';
+import { InvalidCredentialsError, InvalidMfaCodeError, InvalidMfaTokenError } from './errors.ts';
+import {
+  emit,
+  hashOpaque,
+  type IdentityDeps,
+  newOpaqueToken,
+  type PublicUser,
+  publicUser,
+  sendMailInBackground,
+} from './identity-deps.ts';
+import { checkSecondFactor, hasMfa, type SecondFactorInput } from './mfa-flows.ts';
+import type { User } from './users/index.ts';
+
+/**
+ * Login, the MFA step, step-up and logout.
+ *
+ * No enumeration: an unknown email, a wrong password, a locked, disabled or unverified account and an account
+ * needing a reset all end in the same `InvalidCredentialsError`, after the same argon2id work (a dummy verify
+ * where there is no hash to check). Only the event says which it was.
+ */
+
+export type LoginResult =
+  | { kind: 'session'; user: PublicUser; issued: IssuedSession }
+  | { kind: 'mfa'; mfaToken: string };
+
+interface MfaChallenge {
+  userId: string;
+  amr: string[];
+}
+
+const MFA_KEY = 'identity:mfa-login:';
+const MFA_FAILURES_KEY = 'identity:mfa-login-failures:';
+
+export async function login(
+  deps: IdentityDeps,
+  input: { email: string; password: string },
+  origin: EventOrigin,
+): Promise<LoginResult> {
+  const user = await verifyPassword(deps, input.email, input.password, origin);
+  return completeFirstFactor(deps, user, ['pwd'], origin);
+}
+
+/**
+ * Checks an email and password with lockout; returns the user or throws `InvalidCredentialsError`. Every
+ * refusal emits `auth.login.failed` with its reason.
+ */
+async function verifyPassword(
+  deps: IdentityDeps,
+  email: string,
+  password: string,
+  origin: EventOrigin,
+): Promise<User> {
+  const user = await deps.users.findByEmail(email);
+  const fail = async (reason: string, subject: string | null) => {
+    await emit(deps, origin, { type: 'auth.login.failed', actor: null, subject, reason });
+    return new InvalidCredentialsError();
+  };
+  if (!user || user.passwordHash === null) {
+    await deps.hasher.verifyAgainstDummy(password);
+    throw await fail(user ? 'no_password' : 'unknown_email', user?.id ?? null);
+  }
+  const lock = await deps.lockout.check(user.id);
+  if (lock.locked) {
+    await deps.hasher.verifyAgainstDummy(password);
+    throw await fail('locked', user.id);
+  }
+  if (user.passwordResetRequired) {
+    await deps.hasher.verifyAgainstDummy(password);
+    throw await fail('reset_required', user.id);
+  }
+  if (!(await deps.hasher.verify(user.passwordHash, password))) {
+    const failure = await deps.lockout.recordFailure(user.id);
+    if (failure.resetRequired && !user.passwordResetRequired) await deps.users.requirePasswordReset(user.id);
+    if (failure.episodeStarted || failure.resetRequired) {
+      await emit(deps, origin, {
+        type: 'auth.lockout',
+        actor: null,
+        subject: user.id,
+        reason: failure.resetRequired ? 'reset_required' : 'threshold',
+        data: { failures: failure.failures, lockedForMs: failure.lockedForMs },
+      });
+    }
+    if (failure.episodeStarted) {
+      const link = `${(deps.config.auth.publicUrl ?? `http://${deps.config.host}:${deps.config.port}`).replace(/\/+$/, '')}${deps.config.auth.prefix}/password/forgot`;
+      sendMailInBackground(deps, user.email, deps.templates.lockout({ appName: deps.appName, link }));
+    }
+    throw await fail('wrong_password', user.id);
+  }
+  if (user.status !== 'active') throw await fail('disabled', user.id);
+  if (user.emailVerifiedAt === null) throw await fail('unverified', user.id);
+  await deps.lockout.recordSuccess(user.id);
+  if (deps.hasher.needsRehash(user.passwordHash)) {
+    await deps.users.setPasswordHash(user.id, await deps.hasher.hash(password));
+    await emit(deps, origin, { type: 'auth.password.rehashed', actor: user.id });
+  }
+  return user;
+}
+
+/** After a first factor: a session, or the MFA step when the user has a factor. */
+export async function completeFirstFactor(
+  deps: IdentityDeps,
+  user: User,
+  amr: string[],
+  origin: EventOrigin,
+): Promise<LoginResult> {
+  if (await hasMfa(deps, user.id)) {
+    const { token, hash } = newOpaqueToken();
+    const challenge: MfaChallenge = { userId: user.id, amr };
+    await deps.kv.set(MFA_KEY + hash, JSON.stringify(challenge), { ttlMs: deps.config.auth.mfaTokenTtlMs });
+    await emit(deps, origin, { type: 'auth.mfa.challenged', actor: user.id });
+    return { kind: 'mfa', mfaToken: token };
+  }
+  const issued = await deps.sessions.create({ userId: user.id, amr, origin });
+  await emit(deps, origin, {
+    type: 'auth.login.succeeded',
+    actor: user.id,
+    data: { sessionId: issued.record.id, amr },
+  });
+  return { kind: 'session', user: publicUser(user), issued };
+}
+
+/** The MFA step of a login: at most `auth.mfaMaxAttempts` wrong codes per token, then the token dies. */
+export async function verifyMfaLogin(
+  deps: IdentityDeps,
+  mfaToken: string,
+  factor: SecondFactorInput,
+  origin: EventOrigin,
+): Promise<{ user: PublicUser; issued: IssuedSession }> {
+  const hash = hashOpaque(mfaToken);
+  const stored = await deps.kv.get(MFA_KEY + hash);
+  if (stored === null) throw new InvalidMfaTokenError();
+  const challenge = JSON.parse(stored) as MfaChallenge;
+  const method = await checkSecondFactor(deps, challenge.userId, factor);
+  if (method === null) {
+    const failures = await deps.kv.increment(MFA_FAILURES_KEY + hash, 1, {
+      ttlMs: deps.config.auth.mfaTokenTtlMs,
+    });
+    const exhausted = failures >= deps.config.auth.mfaMaxAttempts;
+    if (exhausted) await deps.kv.delete(MFA_KEY + hash);
+    await emit(deps, origin, {
+      type: 'auth.mfa.failed',
+      actor: null,
+      subject: challenge.userId,
+      reason: exhausted ? 'attempts_exhausted' : 'wrong_code',
+      data: { failures },
+    });
+    throw exhausted ? new InvalidMfaTokenError() : new InvalidMfaCodeError();
+  }
+  // One use: whoever deletes the challenge first gets the session.
+  if (!(await deps.kv.delete(MFA_KEY + hash))) throw new InvalidMfaTokenError();
+  const user = await deps.users.findById(challenge.userId);
+  if (!user || user.status !== 'active') throw new InvalidMfaTokenError();
+  if (method === 'rc') {
+    await emit(deps, origin, { type: 'auth.mfa.recovery_code_used', actor: user.id });
+  }
+  // A recovery code stands in for the one-time code: the login still had two factors.
+  const amr = [...new Set([...challenge.amr, 'otp'])];
+  const issued = await deps.sessions.create({ userId: user.id, amr, origin });
+  await emit(deps, origin, {
+    type: 'auth.login.succeeded',
+    actor: user.id,
+    data: { sessionId: issued.record.id, amr: issued.record.amr, mfa: method },
+  });
+  return { user: publicUser(user), issued };
+}
+
+/**
+ * Step-up: proves the user again (password, or a code when the account has MFA) and rotates the session with
+ * a new `authTime`, which makes it fresh. Wrong passwords count towards lockout like a login.
+ */
+export async function reauthenticate(
+  deps: IdentityDeps,
+  session: ValidatedSession,
+  input: { password?: string | undefined } & SecondFactorInput,
+  origin: EventOrigin,
+): Promise<IssuedSession> {
+  const user = await deps.users.findById(session.record.userId);
+  if (!user) throw new InvalidCredentialsError();
+  let method: string;
+  if (typeof input.password === 'string') {
+    await verifyPassword(deps, user.email, input.password, origin);
+    method = 'pwd';
+  } else {
+    const second = await checkSecondFactor(deps, user.id, input);
+    if (second === null) {
+      await emit(deps, origin, { type: 'auth.reauth.failed', actor: user.id, reason: 'wrong_code' });
+      throw new InvalidMfaCodeError();
+    }
+    method = 'otp';
+  }
+  const amr = [...new Set([...session.record.amr, method])];
+  const issued = await deps.sessions.rotate(session.record, {
+    amr,
+    authTime: deps.clock.now(),
+    origin,
+    reason: 'step_up',
+  });
+  await emit(deps, origin, { type: 'auth.reauth.succeeded', actor: user.id, data: { method } });
+  return issued;
+}
+
+export async function logout(deps: IdentityDeps, session: ValidatedSession, origin: EventOrigin) {
+  await deps.sessions.revoke(session.record.id, { actor: session.record.userId, reason: 'logout', origin });
+  await emit(deps, origin, { type: 'auth.logout', actor: session.record.userId });
+}

@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.ts';
+import type { LiftConfig } from '../core/config/schema.ts';
+import { LiftConfigError } from '../core/errors.ts';
+import type { Storage } from '../storage/ports.ts';
+import { RedisSessionStore } from './redis-session-store.ts';
+import type { SessionStore } from './session-store.ts';
+import { SqlSessionStore } from './sql-session-store.ts';
+
+/**
+ * Picks the session store from `sessions.store`: `sql`, or `redis` (Redis in front, the SQL database as
+ * backup). `auto` follows `storage.kv`: a redis:// key-value store means Redis sessions too.
+ */
+export function createSessionStore(options: {
+  config: LiftConfig;
+  storage: Storage;
+  log: Logger;
+  clock: Clock;
+}): SessionStore {
+  const { config, storage, log } = options;
+  const kv = config.storage.kv;
+  const redisUrl = /^rediss?:\/\//.test(kv) ? kv : undefined;
+  const choice = config.sessions.store === 'auto' ? (redisUrl ? 'redis' : 'sql') : config.sessions.store;
+  if (choice === 'sql') return new SqlSessionStore(storage.sql);
+  if (!redisUrl) {
+    throw new LiftConfigError('sessions.store is "redis" but storage.kv is not a redis:// URL to use.');
+  }
+  return new RedisSessionStore(storage.sql, { redis: redisUrl, log, clock: options.clock });
+}
