@@ -35,7 +35,10 @@ function merge(base: Record<string, unknown>, extra: Record<string, unknown>): R
   return out;
 }
 
-export async function startAuthApp(config: LiftConfigInput = {}, clock = new ManualClock()): Promise<AuthApp> {
+export async function startAuthApp(
+  config: LiftConfigInput = {},
+  clock = new ManualClock(),
+): Promise<AuthApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lift-auth-'));
   const base = {
     env: 'test',
@@ -104,7 +107,8 @@ export class Browser {
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const [name, value] = (pair ?? '').split('=');
-      if (name === this.cookieName) this.cookie = value === '' || /Max-Age=0\b/.test(line) ? null : (value ?? null);
+      if (name === this.cookieName)
+        this.cookie = value === '' || /Max-Age=0\b/.test(line) ? null : (value ?? null);
     }
     return response;
   }

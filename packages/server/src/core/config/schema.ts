@@ -262,7 +262,13 @@ const lockoutSchema = z
       .default(5)
       .describe('Consecutive failed logins before an account starts waiting between attempts.'),
     baseMs: durationMs(MINUTE, 'First wait after the threshold; doubles with each further failure.'),
-    maxMs: durationMs(15 * MINUTE, 'Longest wait between attempts.'),
+    maxMs: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(DAY)
+      .default(15 * MINUTE)
+      .describe('Longest wait between attempts (at most 24 h, after which failures are forgotten).'),
     resetRequiredAfter: z.coerce
       .number()
       .int()

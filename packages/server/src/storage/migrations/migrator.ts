@@ -63,14 +63,15 @@ async function migratorFor(database: SqlDatabase, set: MigrationSet): Promise<Mi
   for (const migration of set.migrations) {
     migrations[migration.name] = toKyselyMigration(migration, database.dialect);
   }
+  const schema = database.dialect === 'postgres' ? await currentSchema(db) : undefined;
   return new Migrator({
-    db,
+    db: schema === undefined ? db : withSchemaScopedIntrospection(db, schema),
     provider: { getMigrations: async () => migrations },
     migrationTableName: `${set.name}_migrations`,
     migrationLockTableName: `${set.name}_migrations_lock`,
     // Kysely looks for its tables in every schema unless told which one; with `?schema=` isolation another
     // schema's bookkeeping table would be mistaken for ours.
-    ...(database.dialect === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
 }
 
@@ -85,6 +86,32 @@ function toKyselyMigration(migration: LiftMigration, dialect: SqlDialectName): M
     up: inTransaction(migration.up.bind(migration)),
     ...(down ? { down: inTransaction(down) } : {}),
   };
+}
+
+/**
+ * Kysely's migrator asks "does my table exist?" by introspecting every table of every schema, and on
+ * PostgreSQL that query fails (`schema … does not exist`) when another process drops a schema meanwhile — as
+ * parallel test files and per-tenant schemas do. This hands the migrator a view of the database whose
+ * introspection lists only our own schema's tables; everything else is the real Kysely instance.
+ */
+function withSchemaScopedIntrospection(db: Kysely<unknown>, schema: string): Kysely<unknown> {
+  const introspection = {
+    async getTables() {
+      const { rows } = await sql<{ name: string }>`
+        select table_name as name from information_schema.tables where table_schema = ${schema}`.execute(db);
+      return rows.map((row) => ({ name: row.name, schema, isView: false, columns: [] }));
+    },
+    getSchemas: () => db.introspection.getSchemas(),
+    getMetadata: () => db.introspection.getMetadata(),
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'introspection') return introspection;
+      const value = Reflect.get(target, property, target) as unknown;
+      // Kysely's methods use private fields, so they must run with the real instance as `this`.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 async function currentSchema(db: Kysely<unknown>): Promise<string> {
