@@ -8,6 +8,8 @@ export {
   type OtpAlgorithm,
   otpCodesEqual,
 } from './hotp.ts';
+export type { MfaFactor, MfaFactorStore, MfaFactorType } from './mfa-factor-store.ts';
+export type { LiftMfaFactorsTable } from './mfa-factors-table.ts';
 export {
   generateTotpSecret,
   type OtpauthUriOptions,
@@ -31,6 +33,7 @@ export {
   sealSecret,
   TOTP_KEY_PURPOSE,
 } from './secret-box.ts';
+export { SqlMfaFactorStore, type SqlMfaFactorStoreOptions } from './sql-mfa-factor-store.ts';
 export {
   DEFAULT_PERIOD,
   DEFAULT_WINDOW,

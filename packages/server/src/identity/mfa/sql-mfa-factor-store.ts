@@ -73,12 +73,6 @@ export class SqlMfaFactorStore implements MfaFactorStore {
   }
 
   async useStep(userId: string, step: number): Promise<boolean> {
-    const current = await this.get(userId);
-    if (!current?.confirmedAt || (current.lastUsedStep !== null && current.lastUsedStep >= step)) return false;
-    await this.#db.updateTable('lift_mfa_factors').set({ last_used_step: step }).where('user_id', '=', userId).execute();
-    return true;
-  }
-  async useStepOld(userId: string, step: number): Promise<boolean> {
     // The step check lives in the WHERE clause: on PostgreSQL a concurrent use of the same code waits for the
     // row lock, re-evaluates the condition against the new last_used_step and updates nothing.
     const result = await this.#db
@@ -92,13 +86,6 @@ export class SqlMfaFactorStore implements MfaFactorStore {
   }
 
   async useRecoveryCode(userId: string, index: number): Promise<boolean> {
-    const current = await this.get(userId);
-    if (!current?.confirmedAt || !current.recoveryCodes[index]) return false;
-    const codes = [...current.recoveryCodes]; codes[index] = null;
-    await this.#db.updateTable('lift_mfa_factors').set({ recovery_codes: JSON.stringify(codes) }).where('user_id', '=', userId).execute();
-    return true;
-  }
-  async useRecoveryCodeOld(userId: string, index: number): Promise<boolean> {
     // A negative index would count from the end in PostgreSQL's `->`.
     if (!Number.isSafeInteger(index) || index < 0) return false;
     const codes = sql.ref('recovery_codes');
