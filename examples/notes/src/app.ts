@@ -1,11 +1,12 @@
-import { createLift, type LiftConfigInput, NotFoundError, randomId } from '@lift/server';
+import { createLift, type LiftConfigInput, NotFoundError, randomId, requireAuth } from '@lift/server';
 import { z } from 'zod';
 import { type NoteRow, type NotesTables, notesMigrations } from './migrations.ts';
 
 /**
  * Lift's reference app: a small multi-tenant notes API, built only with Lift's public API. `npm start` runs
- * it through `lift serve --app`. Notes are open for now; later issues put authentication and permissions in
- * front of them.
+ * it through `lift serve --app`. Lift's identity routes (/auth/*) are on by default; the notes need a
+ * logged-in principal (session cookie now; bearer tokens and API keys join the same chain later).
+ * Permissions per tenant come with the access-control module.
  */
 
 const title = z.string().trim().min(1).max(200);
@@ -39,7 +40,19 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
 
   app.get('/hello', () => ({ hello: 'world' }));
 
-  const notes = app.group('/tenants/:tenantId/notes');
+  // Who is calling: any authenticated principal, whatever resolver found it.
+  app.group('/me', requireAuth()).get('/', (ctx) => {
+    const principal = ctx.principal!;
+    return {
+      id: principal.id,
+      type: principal.type,
+      auth_method: principal.authMethod,
+      amr: principal.amr,
+      fresh: principal.fresh,
+    };
+  });
+
+  const notes = app.group('/tenants/:tenantId/notes', requireAuth());
 
   notes.get('/', {
     input: { params: tenantParams, query: listQuery },

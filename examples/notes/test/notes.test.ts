@@ -17,6 +17,8 @@ const pgUrl = await postgresUrl();
 function suite(name: string, storageUrl: () => Promise<{ url: string; cleanup(): Promise<void> }>) {
   describe(`notes on ${name}`, () => {
     let app: LiftApp;
+    let cookie = '';
+    let userId = '';
     let cleanup: () => Promise<void> = async () => {};
     beforeAll(async () => {
       const storage = await storageUrl();
@@ -27,17 +29,23 @@ function suite(name: string, storageUrl: () => Promise<{ url: string; cleanup():
         storage: { url: storage.url, kv: 'memory:' },
       });
       await app.start();
+      // A logged-in user, made through the identity module's own ports (the HTTP journey has its own tests).
+      const user = await app.identity.deps.users.create({ email: 'notes-owner@example.com' });
+      userId = user.id;
+      const { token } = await app.identity.sessions.create({ userId, amr: ['pwd'], origin: {} });
+      cookie = `${app.identity.cookie.name}=${token}`;
     });
     afterAll(async () => {
       await app.close();
       await cleanup();
     });
 
-    const call = async (method: string, url: string, body?: unknown) => {
-      const init: RequestInit = { method };
+    const call = async (method: string, url: string, body?: unknown, authenticated = true) => {
+      const headers: Record<string, string> = authenticated ? { cookie } : {};
+      const init: RequestInit = { method, headers };
       if (body !== undefined) {
         init.body = JSON.stringify(body);
-        init.headers = { 'content-type': 'application/json' };
+        headers['content-type'] = 'application/json';
       }
       const response = await app.fetch(new Request(`http://notes.test${url}`, init));
       const text = await response.text();
@@ -49,7 +57,21 @@ function suite(name: string, storageUrl: () => Promise<{ url: string; cleanup():
     };
 
     it('says hello', async () => {
-      expect(await call('GET', '/hello')).toMatchObject({ status: 200, body: { hello: 'world' } });
+      expect(await call('GET', '/hello', undefined, false)).toMatchObject({
+        status: 200,
+        body: { hello: 'world' },
+      });
+    });
+
+    it('tells an authenticated caller who it is, and refuses anonymous callers on /me and the notes', async () => {
+      expect(await call('GET', '/me')).toMatchObject({
+        status: 200,
+        body: { id: userId, type: 'user', auth_method: 'session', amr: ['pwd'], fresh: true },
+      });
+      const anonymous = await call('GET', '/me', undefined, false);
+      expect(anonymous).toMatchObject({ status: 401, body: { code: 'LIFT_UNAUTHENTICATED' } });
+      expect((await call('GET', '/tenants/acme/notes', undefined, false)).status).toBe(401);
+      expect((await call('POST', '/tenants/acme/notes', { title: 'x' }, false)).status).toBe(401);
     });
 
     it('creates, reads, lists with a cursor, updates and deletes notes inside one tenant', async () => {

@@ -1,6 +1,14 @@
 /**
  * @lift/server — the public API. Everything not exported here is internal.
  */
+
+export {
+  Authenticator,
+  type AuthResolver,
+  optionalAuth,
+  principalOf,
+  requireAuth,
+} from './core/authenticate.ts';
 export {
   type Clock,
   cryptoRandom,
@@ -14,6 +22,7 @@ export { liftConfigSchema } from './core/config/schema.ts';
 export { Context, type ContextKey, contextKey, ValueBag } from './core/context.ts';
 export { type AppStats, createLift, LiftApp, type LiftOptions } from './core/create-lift.ts';
 export * from './core/errors.ts';
+export { EVENTS_CHANNEL, type EventOrigin, EventPublisher, type LiftEvent } from './core/events.ts';
 export {
   type ContextHandler,
   type FetchHandler,
@@ -30,12 +39,21 @@ export {
 export { PROBLEM_CONTENT_TYPE, type ProblemBody, problemType } from './core/problem.ts';
 export { requestHeader } from './core/request-headers.ts';
 export { requestLog } from './core/request-log.ts';
-export type { Principal, RequestDeadline } from './core/request-state.ts';
+export type { AuthMethod, Principal, RequestDeadline } from './core/request-state.ts';
 export { pendResponseHeader } from './core/response-headers.ts';
 export type { HttpMethod, Middleware, RouteGroup } from './core/routes.ts';
 export type { ListeningAddress } from './core/server.ts';
+export { CsrfError, csrfVerdict } from './http/csrf/index.ts';
+export { createUserWithLink } from './identity/bootstrap.ts';
+export * from './identity/errors.ts';
+export { Identity } from './identity/identity.ts';
+export { type PublicUser, publicUser } from './identity/identity-deps.ts';
+export { TooManyAttemptsError } from './identity/throttle.ts';
+export type { User, UserStatus } from './identity/users/index.ts';
 export type { DeliveredMail, MailMessage, MailTransport } from './mail/index.ts';
 export { createMailTemplates, type MailTemplates } from './mail/index.ts';
+export { SessionLimitError, SessionManager } from './sessions/session-manager.ts';
+export type { SessionRecord, SessionStore } from './sessions/session-store.ts';
 export type {
   Broker,
   KeyValueStore,
