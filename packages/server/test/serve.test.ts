@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { HttpSession, waitForMailLink } from './support/http-session.ts';
 import { type LiftProcess, runLift, startLift, tempDataDir } from './support/lift-process.ts';
 
 /** Black-box: the real `lift` command in a child process, spoken to over HTTP. Process starts are slow-ish. */
@@ -68,11 +69,18 @@ describe('lift serve', () => {
     expect(lift.stdout()).toContain('(2 workers)');
     const responses = await Promise.all(Array.from({ length: 20 }, () => fetch(`${lift.url}/hello`)));
     expect(responses.every((response) => response.status === 200)).toBe(true);
-    const created = await fetch(`${lift.url}/tenants/acme/notes`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ title: 'shared by every worker' }),
+    // A session made through one worker is valid on every worker (one SQL store, revocations relayed).
+    const browser = new HttpSession(lift.url);
+    await browser.post('/auth/signup', {
+      email: 'cluster@example.com',
+      password: 'violet kettle marching 1887',
     });
+    const link = await waitForMailLink(lift.dataDir, 'cluster@example.com', '/auth/email/verify');
+    const token = new URL(link).searchParams.get('token');
+    expect((await browser.post('/auth/email/verify', { token })).status).toBe(200);
+    const mes = await Promise.all(Array.from({ length: 10 }, () => browser.request('/me')));
+    expect(mes.map((response) => response.status)).toEqual(Array(10).fill(200));
+    const created = await browser.post('/tenants/acme/notes', { title: 'shared by every worker' });
     expect(created.status).toBe(201);
     lift.child.kill('SIGTERM');
     expect(await lift.exited).toBe(0);

@@ -28,6 +28,8 @@ export function tempDataDir(): string {
 export interface LiftProcess {
   child: ChildProcess;
   url: string;
+  /** The process's data directory (SQLite file, development secret, mail folder). */
+  dataDir: string;
   stdout(): string;
   stderr(): string;
   /** Resolves with the exit code (or signal name). */
@@ -68,9 +70,10 @@ export async function runLift(
 /** Starts `lift serve <args>` on a free port and waits until it prints where it listens. */
 export async function startLift(args: string[], env: Record<string, string> = {}): Promise<LiftProcess> {
   const port = await freePort();
+  const dataDir = env.LIFT_DATA_DIR ?? tempDataDir();
   const child = spawn(process.execPath, [liftBin, 'serve', '--port', String(port), ...args], {
     cwd: repoRoot,
-    env: cleanEnv({ LIFT_DATA_DIR: tempDataDir(), LIFT_LOG__LEVEL: 'info', ...env }),
+    env: cleanEnv({ LIFT_LOG__LEVEL: 'info', ...env, LIFT_DATA_DIR: dataDir }),
   });
   let out = '';
   let err = '';
@@ -95,6 +98,7 @@ export async function startLift(args: string[], env: Record<string, string> = {}
   return {
     child,
     url,
+    dataDir,
     stdout: () => out,
     stderr: () => err,
     exited,

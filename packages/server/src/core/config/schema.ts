@@ -189,7 +189,7 @@ const authSchema = z
     enabled: z
       .boolean()
       .default(true)
-      .describe('Serve the built-in identity routes (/auth/*, /admin/api/users*).'),
+      .describe('Serve the built-in identity routes (under auth.prefix and auth.adminPrefix).'),
     prefix: z.string().default('/auth').describe('Path prefix of the authentication routes.'),
     adminPrefix: z.string().default('/admin/api').describe('Path prefix of the admin API.'),
     publicUrl: z
