@@ -6,6 +6,7 @@ import type { EventInput, EventOrigin, EventPublisher } from '../core/events.ts'
 import type { MailTemplates, MailTransport, RenderedMail } from '../mail/index.ts';
 import type { SessionManager, ValidatedSession } from '../sessions/session-manager.ts';
 import type { KeyValueStore } from '../storage/ports.ts';
+import type { BackgroundTasks } from './background.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
 import { ReauthRequiredError } from './errors.ts';
 import type { Lockout } from './lockout.ts';
@@ -36,6 +37,8 @@ export interface IdentityDeps {
   totpKey: Buffer;
   /** Shown in mail and authenticator apps. */
   appName: string;
+  /** Work done after the response (mail, account-dependent halves of anonymous flows). */
+  background: BackgroundTasks;
 }
 
 /** What the API shows of a user: never the password hash. */
@@ -76,9 +79,7 @@ export function mailLink(deps: IdentityDeps, path: string, token: string): strin
  * which branch ran, and a mail outage must not turn "check your inbox" into a 500). Failures are logged.
  */
 export function sendMailInBackground(deps: IdentityDeps, to: string, rendered: RenderedMail): void {
-  deps.mail.send({ to, ...rendered }).catch((error: unknown) => {
-    deps.log.error({ err: error }, 'could not send a mail');
-  });
+  deps.background.run('mail', () => deps.mail.send({ to, ...rendered }));
 }
 
 export function emit(deps: IdentityDeps, origin: EventOrigin, event: Omit<EventInput, keyof EventOrigin>) {

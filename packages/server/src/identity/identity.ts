@@ -9,6 +9,7 @@ import { type SessionCookieSettings, sessionCookieSettings } from '../sessions/s
 import { SessionManager } from '../sessions/session-manager.ts';
 import { sessionResolver } from '../sessions/session-resolver.ts';
 import type { Storage } from '../storage/ports.ts';
+import { BackgroundTasks } from './background.ts';
 import { SqlEmailTokenStore } from './email-tokens/index.ts';
 import type { IdentityDeps } from './identity-deps.ts';
 import { createLockout } from './lockout.ts';
@@ -97,6 +98,7 @@ export class Identity {
       log,
       totpKey: sources.deriveKey(TOTP_KEY_PURPOSE),
       appName: 'Lift',
+      background: new BackgroundTasks(log),
     };
     this.roles = new SystemRoles(storage.sql, clock);
     const minute = 60_000;
@@ -138,7 +140,13 @@ export class Identity {
     );
   }
 
+  /** Resolves when mail and other work queued after responses has finished. */
+  idle(): Promise<void> {
+    return this.deps.background.idle();
+  }
+
   async close(): Promise<void> {
+    await this.deps.background.idle();
     await this.deps.sessions.close();
   }
 }

@@ -127,7 +127,9 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await throttle(identity, ctx, 'forgot');
-      await resendVerification(identity.deps, body.email, origin(ctx));
+      // The account-dependent work runs after the answer: its timing must not reveal the account.
+      const from = origin(ctx);
+      identity.deps.background.run('resend', () => resendVerification(identity.deps, body.email, from));
       ctx.response.status = 202;
       return { status: 'accepted' };
     },
@@ -286,7 +288,8 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await throttle(identity, ctx, 'forgot');
-      await forgotPassword(identity.deps, body.email, origin(ctx));
+      const from = origin(ctx);
+      identity.deps.background.run('forgot', () => forgotPassword(identity.deps, body.email, from));
       ctx.response.status = 202;
       return { status: 'accepted' };
     },

@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+
+/**
+ * Work the identity flows do after answering: sending mail, and the account-dependent half of "forgot
+ * password" and "resend verification", so that the response time cannot tell whether an account exists.
+ * Failures are logged with the task's label; `idle()` waits for everything started so far (graceful
+ * shutdown waits for it, so nothing queued is lost on SIGTERM; tests use it instead of sleeping).
+ */
+export class BackgroundTasks {
+  readonly #pending = new Set<Promise<void>>();
+  readonly #log: Logger;
+
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  run(label: string, task: () => Promise<unknown>): void {
+    const promise: Promise<void> = Promise.resolve()
+      .then(task)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.#log.error({ err: error, task: label }, 'background task failed');
+        },
+      )
+      .finally(() => {
+        this.#pending.delete(promise);
+      });
+    this.#pending.add(promise);
+  }
+
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** Resolves once every task started before or during the wait has finished. */
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+}
