@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AuthResolver } from '../core/authenticate.ts';
 import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
+import { LiftConfigError } from '../core/errors.ts';
 import { EventPublisher } from '../core/events.ts';
 import { createMailTemplates, type MailTemplates, type MailTransport } from '../mail/index.ts';
 import { createSessionStore } from '../sessions/create-session-store.ts';
@@ -46,6 +47,11 @@ export class Identity {
 
   constructor(sources: IdentitySources) {
     const { config, storage, clock, log } = sources;
+    if (config.env === 'production' && !config.auth.publicUrl) {
+      throw new LiftConfigError(
+        'auth.publicUrl is required in production: links in mail (verification, password reset) are built from it. Set LIFT_AUTH__PUBLIC_URL=https://your.app',
+      );
+    }
     const events = new EventPublisher(() => storage.broker, clock, log);
     this.cookie = sessionCookieSettings(config);
     const sessions = new SessionManager({
