@@ -75,7 +75,9 @@ interface CacheEntry {
   record: SessionRecord;
   checkedAt: number;
   /** Client shapes already reported as anomalies for this session (one event each). */
-  anomalies?: Set<string>;
+  anomalies?: Set<string> | undefined;
+  /** The last user agent and IP seen that matched the binding, so a repeat skips the classification. */
+  matched?: { userAgent: string | null | undefined; ip: string | null | undefined } | undefined;
 }
 
 export class SessionManager {
@@ -295,9 +297,14 @@ export class SessionManager {
 
   async #checkBinding(entry: CacheEntry, origin: EventOrigin): Promise<boolean> {
     const record = entry.record;
+    const matched = entry.matched;
+    if (matched !== undefined && matched.userAgent === origin.userAgent && matched.ip === origin.ip) return true;
     const family = userAgentFamily(origin.userAgent);
     const prefix = ipPrefix(origin.ip);
-    if (family === record.uaFamily && prefix === record.ipPrefix) return true;
+    if (family === record.uaFamily && prefix === record.ipPrefix) {
+      entry.matched = { userAgent: origin.userAgent, ip: origin.ip };
+      return true;
+    }
     const shape = `${family}|${prefix}`;
     entry.anomalies ??= new Set();
     const enforce = this.settings.binding === 'enforce';
