@@ -1,0 +1,73 @@
+import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuthApp, GOOD_PASSWORD, startAuthApp } from '../support/auth-app.ts';
+
+/**
+ * No account enumeration through timing: for signup and forgot-password, the median response time for a
+ * registered address and for an unknown one differ by less than 20%. Real argon2id parameters (signup hashes
+ * in both branches); samples alternate between the two kinds so machine noise hits both alike. Login timing
+ * is covered in login.test.ts.
+ */
+
+const SAMPLES = 15;
+let env: AuthApp;
+
+beforeAll(async () => {
+  env = await startAuthApp({
+    passwords: { memoryCost: 19_456, timeCost: 2 },
+    auth: { throttle: { signup: 10_000, forgot: 10_000 } },
+  });
+  await env.app.identity.deps.users.create({ email: 'known@example.com', passwordHash: null });
+});
+
+afterAll(async () => {
+  await env.close();
+});
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timed(path: string, body: unknown): Promise<number> {
+  const started = performance.now();
+  const response = await env.app.fetch(
+    new Request(`http://lift.test${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  );
+  await response.arrayBuffer();
+  const elapsed = performance.now() - started;
+  expect(response.status).toBe(202);
+  // Work queued after the answer is not part of what a client can time; let it finish between samples.
+  await env.app.identity.idle();
+  return elapsed;
+}
+
+async function compare(path: string, body: (email: string, index: number) => unknown) {
+  const known: number[] = [];
+  const unknown: number[] = [];
+  // Warm-up: the first requests pay for JIT and the password dictionaries.
+  await timed(path, body('known@example.com', -1));
+  await timed(path, body('warmup@example.com', -1));
+  for (let index = 0; index < SAMPLES; index++) {
+    known.push(await timed(path, body('known@example.com', index)));
+    unknown.push(await timed(path, body(`nobody-${index}@example.com`, index)));
+  }
+  const [a, b] = [median(known), median(unknown)];
+  return { known: a, unknown: b, difference: Math.abs(a - b) / Math.max(a, b) };
+}
+
+describe('response timing does not reveal accounts', () => {
+  it('signup: registered vs new address', async () => {
+    const result = await compare('/auth/signup', (email) => ({ email, password: GOOD_PASSWORD }));
+    expect(result.difference, JSON.stringify(result)).toBeLessThan(0.2);
+  });
+
+  it('forgot password: registered vs unknown address', async () => {
+    const result = await compare('/auth/password/forgot', (email) => ({ email }));
+    expect(result.difference, JSON.stringify(result)).toBeLessThan(0.2);
+  });
+});
