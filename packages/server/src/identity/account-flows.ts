@@ -92,6 +92,7 @@ export async function verifyEmail(
   deps: IdentityDeps,
   token: string,
   origin: EventOrigin,
+  replaces?: string | null,
 ): Promise<LoginResult> {
   const consumed = await deps.emailTokens.consume(token, 'verify_email');
   const user = consumed ? await deps.users.markEmailVerified(consumed.userId) : null;
@@ -100,7 +101,7 @@ export async function verifyEmail(
     throw new InvalidLinkTokenError();
   }
   await emit(deps, origin, { type: 'auth.email.verified', actor: user.id });
-  return completeFirstFactor(deps, user, ['email'], origin);
+  return completeFirstFactor(deps, user, ['email'], origin, replaces);
 }
 
 /** Sends a new verification link when the address has an unverified, active account; silent otherwise. */

@@ -44,6 +44,7 @@ export class Identity {
   readonly cookie: SessionCookieSettings;
   /** The session-cookie resolver of the app's authentication chain. */
   readonly resolveSession: AuthResolver;
+  readonly #publicOrigin: string | undefined;
 
   constructor(sources: IdentitySources) {
     const { config, storage, clock, log } = sources;
@@ -121,13 +122,19 @@ export class Identity {
         mfa: { limit: throttle.mfa, windowMs: minute },
       },
     });
+    this.#publicOrigin = config.auth.publicUrl ? new URL(config.auth.publicUrl).origin : undefined;
     this.resolveSession = sessionResolver({
       sessions,
       cookie: this.cookie,
       events,
       allowedOrigins: config.auth.csrfAllowedOrigins,
-      publicOrigin: config.auth.publicUrl ? new URL(config.auth.publicUrl).origin : undefined,
+      publicOrigin: this.#publicOrigin,
     });
+  }
+
+  /** Origins this app is served from: the request's own, and `auth.publicUrl`'s. */
+  ownOrigins(requestOrigin: string): string[] {
+    return this.#publicOrigin === undefined ? [requestOrigin] : [requestOrigin, this.#publicOrigin];
   }
 
   get sessions(): SessionManager {

@@ -33,13 +33,18 @@ interface MfaChallenge {
 const MFA_KEY = 'identity:mfa-login:';
 const MFA_FAILURES_KEY = 'identity:mfa-login-failures:';
 
+/**
+ * `replaces`: the session the client presented, if any. It ends when the new session starts (never before the
+ * credentials are proven), so no session id survives a login.
+ */
 export async function login(
   deps: IdentityDeps,
   input: { email: string; password: string },
   origin: EventOrigin,
+  replaces?: string | null,
 ): Promise<LoginResult> {
   const user = await verifyPassword(deps, input.email, input.password, origin);
-  return completeFirstFactor(deps, user, ['pwd'], origin);
+  return completeFirstFactor(deps, user, ['pwd'], origin, replaces);
 }
 
 /**
@@ -58,7 +63,12 @@ async function verifyPassword(
     return new InvalidCredentialsError();
   };
   if (!user || user.passwordHash === null) {
+    // The same work as a wrong password on a real account — lockout check, argon2id, failure count — so the
+    // time taken does not tell the two apart. The count is kept under a stand-in id for the address.
+    const standIn = `unknown:${hashOpaque(email.trim().toLowerCase())}`;
+    await deps.lockout.check(standIn);
     await deps.hasher.verifyAgainstDummy(password);
+    await deps.lockout.recordFailure(standIn);
     throw await fail(user ? 'no_password' : 'unknown_email', user?.id ?? null);
   }
   const lock = await deps.lockout.check(user.id);
@@ -104,6 +114,7 @@ export async function completeFirstFactor(
   user: User,
   amr: string[],
   origin: EventOrigin,
+  replaces?: string | null,
 ): Promise<LoginResult> {
   if (await hasMfa(deps, user.id)) {
     const { token, hash } = newOpaqueToken();
@@ -112,7 +123,7 @@ export async function completeFirstFactor(
     await emit(deps, origin, { type: 'auth.mfa.challenged', actor: user.id });
     return { kind: 'mfa', mfaToken: token };
   }
-  const issued = await deps.sessions.create({ userId: user.id, amr, origin });
+  const issued = await deps.sessions.create({ userId: user.id, amr, origin, replaces });
   await emit(deps, origin, {
     type: 'auth.login.succeeded',
     actor: user.id,
@@ -127,6 +138,7 @@ export async function verifyMfaLogin(
   mfaToken: string,
   factor: SecondFactorInput,
   origin: EventOrigin,
+  replaces?: string | null,
 ): Promise<{ user: PublicUser; issued: IssuedSession }> {
   const hash = hashOpaque(mfaToken);
   const stored = await deps.kv.get(MFA_KEY + hash);
@@ -157,7 +169,7 @@ export async function verifyMfaLogin(
   }
   // A recovery code stands in for the one-time code: the login still had two factors.
   const amr = [...new Set([...challenge.amr, 'otp'])];
-  const issued = await deps.sessions.create({ userId: user.id, amr, origin });
+  const issued = await deps.sessions.create({ userId: user.id, amr, origin, replaces });
   await emit(deps, origin, {
     type: 'auth.login.succeeded',
     actor: user.id,

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { optionalAuth, requireAuth } from '../core/authenticate.ts';
 import type { Context } from '../core/context.ts';
 import { UnauthenticatedError } from '../core/errors.ts';
+import { requestHeader } from '../core/request-headers.ts';
 import type { RouteGroup } from '../core/routes.ts';
+import { CsrfError, csrfVerdict } from '../http/csrf/index.ts';
 import { clearSessionCookie, serializeSessionCookie } from '../sessions/session-cookie.ts';
 import type { IssuedSession, ValidatedSession } from '../sessions/session-manager.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
@@ -64,21 +66,35 @@ function sessionBody(issued: IssuedSession) {
   };
 }
 
-/** Ends a session the browser still presents when it logs in again, so no id survives a login. */
-async function endPresentedSession(identity: Identity, ctx: Context): Promise<void> {
-  const presented = ctx.raw.get('liftSession');
-  if (presented) {
-    await identity.sessions.revoke(presented.record.id, {
-      actor: presented.record.userId,
-      reason: 'superseded',
-      origin: origin(ctx),
-    });
-  }
+/** The session the browser presented; a login ends it when the new one starts, so no id survives a login. */
+function presentedSessionId(ctx: Context): string | null {
+  return ctx.raw.get('liftSession')?.record.id ?? null;
+}
+
+/**
+ * Login CSRF: another site must not be able to log a visitor's browser into an account (the attacker's), so the
+ * endpoints that set a session cookie apply the same origin rule as cookie-authenticated requests.
+ */
+async function refuseForeignOrigin(identity: Identity, ctx: Context): Promise<void> {
+  const verdict = csrfVerdict({
+    method: ctx.method,
+    secFetchSite: requestHeader(ctx.raw, 'sec-fetch-site'),
+    origin: requestHeader(ctx.raw, 'origin'),
+    ownOrigins: identity.ownOrigins(ctx.url.origin),
+    allowedOrigins: identity.deps.config.auth.csrfAllowedOrigins,
+  });
+  if (verdict.ok) return;
+  await identity.events.emit({
+    type: 'auth.csrf.refused',
+    actor: null,
+    ...origin(ctx),
+    reason: verdict.reason,
+  });
+  throw new CsrfError(verdict.reason);
 }
 
 async function loginResponse(identity: Identity, ctx: Context, result: LoginResult) {
   if (result.kind === 'mfa') return { mfa_required: true, mfa_token: result.mfaToken };
-  await endPresentedSession(identity, ctx);
   setSessionCookie(identity, ctx, result.issued);
   return { user: result.user, session: sessionBody(result.issued) };
 }
@@ -116,8 +132,9 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     input: { body: z.object({ token: z.string().min(1).max(200) }) },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
+      await refuseForeignOrigin(identity, ctx);
       await throttle(identity, ctx, 'reset');
-      const result = await verifyEmail(identity.deps, body.token, origin(ctx));
+      const result = await verifyEmail(identity.deps, body.token, origin(ctx), presentedSessionId(ctx));
       return loginResponse(identity, ctx, result);
     },
   });
@@ -139,8 +156,9 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     input: { body: z.object({ email, password }) },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
+      await refuseForeignOrigin(identity, ctx);
       await throttle(identity, ctx, 'login');
-      const result = await login(identity.deps, body, origin(ctx));
+      const result = await login(identity.deps, body, origin(ctx), presentedSessionId(ctx));
       return loginResponse(identity, ctx, result);
     },
   });
@@ -160,12 +178,14 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
+      await refuseForeignOrigin(identity, ctx);
       await throttle(identity, ctx, 'mfa');
       const result = await verifyMfaLogin(
         identity.deps,
         body.mfa_token,
         { code: body.code, recoveryCode: body.recovery_code },
         origin(ctx),
+        presentedSessionId(ctx),
       );
       return loginResponse(identity, ctx, { kind: 'session', ...result });
     },

@@ -51,6 +51,11 @@ export interface CreateSessionInput {
   origin: EventOrigin;
   /** Kept from the session being rotated, so rotation never extends the absolute lifetime. */
   absoluteExpiresAt?: number;
+  /**
+   * The session the client presented when it logged in again: it ends first, so it never survives the login
+   * and does not count against `maxPerUser`.
+   */
+  replaces?: string | null | undefined;
 }
 
 export interface IssuedSession {
@@ -131,6 +136,9 @@ export class SessionManager {
   /** A new session for a user who just proved who they are. Enforces `maxPerUser`. */
   async create(input: CreateSessionInput): Promise<IssuedSession> {
     const now = this.#clock.now();
+    if (input.replaces) {
+      await this.revoke(input.replaces, { actor: input.userId, reason: 'superseded', origin: input.origin });
+    }
     await this.#enforceCap(input.userId, input.origin);
     const token = newSessionToken();
     const absoluteExpiresAt = input.absoluteExpiresAt ?? now + this.settings.absoluteLifetimeMs;
@@ -298,7 +306,8 @@ export class SessionManager {
   async #checkBinding(entry: CacheEntry, origin: EventOrigin): Promise<boolean> {
     const record = entry.record;
     const matched = entry.matched;
-    if (matched !== undefined && matched.userAgent === origin.userAgent && matched.ip === origin.ip) return true;
+    if (matched !== undefined && matched.userAgent === origin.userAgent && matched.ip === origin.ip)
+      return true;
     const family = userAgentFamily(origin.userAgent);
     const prefix = ipPrefix(origin.ip);
     if (family === record.uaFamily && prefix === record.ipPrefix) {
