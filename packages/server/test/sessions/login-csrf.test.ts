@@ -41,11 +41,12 @@ describe('login CSRF', () => {
     );
     expect(old.status).toBe(403);
     // The app's own origin, an allowlisted origin and non-browser clients log in.
-    for (const headers of [
+    const clients: Record<string, string>[] = [
       { origin: 'http://lift.test', 'sec-fetch-site': 'same-origin' },
       { origin: 'https://app.example.com', 'sec-fetch-site': 'cross-site' },
       {},
-    ]) {
+    ];
+    for (const headers of clients) {
       const client = new Browser(env.app);
       const response = await client.post('/auth/login', { email, password: GOOD_PASSWORD }, headers);
       expect(response.status, JSON.stringify(headers)).toBe(200);
