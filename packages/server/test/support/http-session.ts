@@ -38,7 +38,8 @@ export async function waitForMailLink(
   linkPath: string,
   after = 0,
 ): Promise<string> {
-  const deadline = Date.now() + 5_000;
+  // Generous: under load a loaded CI machine can take seconds to get the mail to disk.
+  const deadline = Date.now() + 15_000;
   for (;;) {
     const mails = await readMailbox(path.join(dataDir, 'mail'));
     const mail = mails
