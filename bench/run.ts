@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: runs every benchmark script `bench/*.ts` (except this one) in sequence, each in its own
- * process, and exits non-zero if any failed. Flags and `BENCH_*` variables are passed through.
+ * `npm run bench`: runs every benchmark script `bench/*.ts` (except this one and the files benchmarks start or
+ * import) in sequence, each in its own process, and exits non-zero if any failed. Flags and `BENCH_*`
+ * variables are passed through.
  */
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,8 +10,19 @@ import { startChild, stopChildrenOnExit } from './harness/children.ts';
 const BENCH_DIR = resolve(import.meta.dirname);
 const ROOT = resolve(BENCH_DIR, '..');
 
+/** Not benchmarks: this runner, and children or modules of a benchmark (session.ts's server fixture …). */
+const NOT_BENCHMARKS = new Set([
+  'run.ts',
+  'session-load.ts',
+  'session-protocol.ts',
+  'session-redis-scaling.ts',
+  'session-report.ts',
+  'session-server.ts',
+  'session-servers.ts',
+]);
+
 const benchmarks = readdirSync(BENCH_DIR)
-  .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && file !== 'run.ts')
+  .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !NOT_BENCHMARKS.has(file))
   .sort();
 
 stopChildrenOnExit();
