@@ -70,7 +70,7 @@ export class LiftApp extends RouteGroup {
   constructor(config: LiftConfig, options: LiftOptions) {
     const hono = new Hono();
     const table = new RouteTable();
-    super({ hono, table, runtime: options.runtime ?? 'node' }, '/', [], []);
+    super({ hono, table, runtime: options.runtime ?? 'node', version: 0 }, '/', [], []);
     this.hono = hono;
     this.config = config;
     this.clock = options.clock ?? systemClock;

@@ -25,6 +25,8 @@ export class RequestScope {
   authenticator: Authenticator | undefined;
   /** Set once the chain ran, so two guards on one route resolve once. */
   authenticated = false;
+  /** The session behind the principal when the session cookie authenticated the request (sessions/). */
+  session: unknown;
 }
 
 declare module 'hono' {

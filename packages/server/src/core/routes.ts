@@ -25,24 +25,6 @@ export type Middleware = MiddlewareHandler;
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 export type HttpMethod = (typeof METHODS)[number] | 'ALL';
 
-/** Runs `chain` then `final`, Koa style; a middleware that returns a Response short-circuits. */
-export async function runChain(
-  c: HonoContext,
-  chain: readonly Middleware[],
-  final: () => Promise<void>,
-): Promise<void> {
-  let index = -1;
-  const dispatch = async (i: number): Promise<void> => {
-    if (i <= index) throw new Error('next() called multiple times');
-    index = i;
-    const middleware = chain[i];
-    if (middleware === undefined) return final();
-    const result = await middleware(c, () => dispatch(i + 1));
-    if (result instanceof Response) c.res = result;
-  };
-  await dispatch(0);
-}
-
 function hasMiddleware(chain: readonly Middleware[][]): boolean {
   for (const own of chain) if (own.length > 0) return true;
   return false;
@@ -99,6 +81,33 @@ interface RouterShared {
   hono: Hono;
   table: RouteTable;
   runtime: Runtime;
+  /** Bumped by every `use()`, so routes know to recompose their middleware chain. */
+  version: number;
+}
+
+type CompiledRoute = (c: HonoContext) => Promise<Response>;
+
+/**
+ * Composes middleware around a compiled handler once, Koa style: each middleware gets `next`, and one that
+ * returns a Response short-circuits the rest.
+ */
+function composeRoute(middleware: readonly Middleware[], serve: CompiledRoute): CompiledRoute {
+  let next = async (c: HonoContext): Promise<void> => {
+    c.res = await serve(c);
+  };
+  for (let i = middleware.length - 1; i >= 0; i--) {
+    const current = middleware[i]!;
+    const inner = next;
+    next = async (c) => {
+      const result = await current(c, () => inner(c));
+      if (result instanceof Response) c.res = result;
+    };
+  }
+  const first = next;
+  return async (c) => {
+    await first(c);
+    return c.res;
+  };
 }
 
 function joinPath(prefix: string, path: string): string {
@@ -147,14 +156,18 @@ export class RouteGroup {
     const fullPath = joinPath(this.prefix, path);
     const serve = compileHandler({ method, path: fullPath, runtime: this.#shared.runtime }, handler);
     const chain = this.#chain;
+    const shared = this.#shared;
     this.#shared.table.add(method, fullPath);
-    this.#shared.hono.on(method, fullPath, async (c) => {
-      // Group middleware may be added after this route, so the chain is read per request (no copy when empty).
-      if (!hasMiddleware(chain)) return serve(c);
-      await runChain(c, chain.flat(), async () => {
-        c.res = await serve(c);
-      });
-      return c.res;
+    // Group middleware may be added after this route: the composed chain is rebuilt when `use()` changed any
+    // group, and otherwise reused, so a request allocates one closure per middleware and nothing else.
+    let builtFor = -1;
+    let run: CompiledRoute = serve;
+    this.#shared.hono.on(method, fullPath, (c) => {
+      if (builtFor !== shared.version) {
+        run = hasMiddleware(chain) ? composeRoute(chain.flat(), serve) : serve;
+        builtFor = shared.version;
+      }
+      return run(c);
     });
     return this;
   }
@@ -162,6 +175,7 @@ export class RouteGroup {
   /** Adds middleware for this group's routes only. */
   use(...middleware: Middleware[]): this {
     this.#own.push(...middleware);
+    this.#shared.version += 1;
     return this;
   }
 

@@ -7,7 +7,7 @@ import type { RouteGroup } from '../core/routes.ts';
 import { CsrfError, csrfVerdict } from '../http/csrf/index.ts';
 import { clearSessionCookie, serializeSessionCookie } from '../sessions/session-cookie.ts';
 import type { IssuedSession, ValidatedSession } from '../sessions/session-manager.ts';
-import { requestOrigin } from '../sessions/session-resolver.ts';
+import { requestOrigin, requestSession } from '../sessions/session-resolver.ts';
 import {
   changePassword,
   forgotPassword,
@@ -48,7 +48,7 @@ async function throttle(identity: Identity, ctx: Context, bucket: IdentityThrott
 
 /** The session behind the request; bearer-authenticated callers have none and get 401. */
 function currentSession(ctx: Context): ValidatedSession {
-  const session = ctx.raw.get('liftSession');
+  const session = requestSession(ctx.raw);
   if (!session) throw new UnauthenticatedError('This action needs a session (log in with a password).');
   return session;
 }
@@ -68,7 +68,7 @@ function sessionBody(issued: IssuedSession) {
 
 /** The session the browser presented; a login ends it when the new one starts, so no id survives a login. */
 function presentedSessionId(ctx: Context): string | null {
-  return ctx.raw.get('liftSession')?.record.id ?? null;
+  return requestSession(ctx.raw)?.record.id ?? null;
 }
 
 /**
@@ -193,7 +193,7 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
 
   optional.post('/logout', async (ctx) => {
     const identity = identityOf();
-    const session = ctx.raw.get('liftSession');
+    const session = requestSession(ctx.raw);
     if (session) await logout(identity.deps, session, origin(ctx));
     ctx.response.headers.append('set-cookie', clearSessionCookie(identity.cookie));
     return new Response(null, { status: 204, headers: ctx.response.headers });

@@ -2,6 +2,7 @@ import type { Context as HonoContext } from 'hono';
 import type { AuthResolver } from '../core/authenticate.ts';
 import type { EventOrigin, EventPublisher } from '../core/events.ts';
 import { requestHeader } from '../core/request-headers.ts';
+import { requestScope } from '../core/request-scope.ts';
 import { CsrfError, csrfVerdict } from '../http/csrf/index.ts';
 import { readSessionCookie, type SessionCookieSettings } from './session-cookie.ts';
 import type { SessionManager, ValidatedSession } from './session-manager.ts';
@@ -13,11 +14,9 @@ import type { SessionManager, ValidatedSession } from './session-manager.ts';
  * left to the next resolver (bearer tokens and API keys are not subject to CSRF).
  */
 
-declare module 'hono' {
-  interface ContextVariableMap {
-    /** The session behind `principal`, when the session cookie authenticated the request. */
-    liftSession: ValidatedSession | undefined;
-  }
+/** The session behind `ctx.principal`, when the session cookie authenticated the request. */
+export function requestSession(c: HonoContext): ValidatedSession | undefined {
+  return requestScope(c).session as ValidatedSession | undefined;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -68,7 +67,7 @@ export function sessionResolver(options: SessionResolverOptions): AuthResolver {
         throw new CsrfError(verdict.reason);
       }
     }
-    c.set('liftSession', session);
+    requestScope(c).session = session;
     const record = session.record;
     return {
       type: 'user',

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * Session tokens: 256 random bits as base64url (43 characters). Only `hashSessionToken(token)` is stored, so a
@@ -19,5 +19,6 @@ export function isWellFormedSessionToken(value: string): boolean {
 
 /** base64url SHA-256: a 256-bit random token needs no salt or slow hash. */
 export function hashSessionToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  // One-shot `crypto.hash` (Node ≥ 20.12): a third of `createHash()`'s cost, and this runs on every request.
+  return hash('sha256', token, 'base64url');
 }
