@@ -35,16 +35,31 @@ export class Authenticator {
     return this.#resolvers.map((entry) => entry.name);
   }
 
-  /** Runs the chain once per request and stores the result as the request's principal. */
-  async authenticate(c: HonoContext): Promise<Principal | null> {
+  /**
+   * Runs the chain once per request and stores the result as the request's principal. Synchronous when every
+   * resolver asked answers synchronously (a cached session), so the hot path allocates no promise.
+   */
+  authenticate(c: HonoContext): Principal | null | Promise<Principal | null> {
     const scope = requestScope(c);
     if (scope.authenticated) return c.get('principal') ?? null;
-    let principal: Principal | null = null;
-    for (const entry of this.#resolvers) {
-      principal = await entry.resolve(c);
-      if (principal !== null) break;
+    return this.#from(c, 0);
+  }
+
+  #from(c: HonoContext, start: number): Principal | null | Promise<Principal | null> {
+    for (let index = start; index < this.#resolvers.length; index++) {
+      const found = this.#resolvers[index]!.resolve(c);
+      if (found instanceof Promise) {
+        return found.then((principal) =>
+          principal === null ? this.#from(c, index + 1) : this.#settle(c, principal),
+        );
+      }
+      if (found !== null) return this.#settle(c, found);
     }
-    scope.authenticated = true;
+    return this.#settle(c, null);
+  }
+
+  #settle(c: HonoContext, principal: Principal | null): Principal | null {
+    requestScope(c).authenticated = true;
     c.set('principal', principal);
     return principal;
   }
@@ -61,7 +76,8 @@ function chainOf(c: HonoContext): Authenticator {
 /** Refuses the request with 401 `LIFT_UNAUTHENTICATED` unless a resolver finds a principal. */
 export function requireAuth(): Middleware {
   return async function requireAuthGuard(c, next) {
-    const principal = await chainOf(c).authenticate(c);
+    let principal = chainOf(c).authenticate(c);
+    if (principal instanceof Promise) principal = await principal;
     if (principal === null) throw new UnauthenticatedError();
     await next();
   };
@@ -70,7 +86,8 @@ export function requireAuth(): Middleware {
 /** Resolves the principal when there is one; anonymous requests go on with `ctx.principal === null`. */
 export function optionalAuth(): Middleware {
   return async function optionalAuthGuard(c, next) {
-    await chainOf(c).authenticate(c);
+    const principal = chainOf(c).authenticate(c);
+    if (principal instanceof Promise) await principal;
     await next();
   };
 }

@@ -3,6 +3,7 @@ import type { AuthResolver } from '../core/authenticate.ts';
 import type { EventOrigin, EventPublisher } from '../core/events.ts';
 import { requestHeader } from '../core/request-headers.ts';
 import { requestScope } from '../core/request-scope.ts';
+import type { Principal } from '../core/request-state.ts';
 import { CsrfError, csrfVerdict } from '../http/csrf/index.ts';
 import { readSessionCookie, type SessionCookieSettings } from './session-cookie.ts';
 import type { SessionManager, ValidatedSession } from './session-manager.ts';
@@ -41,11 +42,8 @@ export function requestOrigin(c: HonoContext): EventOrigin {
 
 export function sessionResolver(options: SessionResolverOptions): AuthResolver {
   const { sessions, cookie, events, allowedOrigins, publicOrigin } = options;
-  return async (c) => {
-    const token = readSessionCookie(requestHeader(c, 'cookie'), cookie.name);
-    if (token === null || token === '') return null;
-    const origin = requestOrigin(c);
-    const session = await sessions.validate(token, origin);
+
+  const principalFor = (c: HonoContext, session: ValidatedSession | null, origin: EventOrigin) => {
     if (session === null) return null;
     if (!SAFE_METHODS.has(c.req.method)) {
       const ownOrigins = [new URL(c.req.url).origin];
@@ -58,18 +56,21 @@ export function sessionResolver(options: SessionResolverOptions): AuthResolver {
         allowedOrigins,
       });
       if (!verdict.ok) {
-        await events.emit({
-          type: 'auth.csrf.refused',
-          actor: session.record.userId,
-          ...origin,
-          reason: verdict.reason,
-        });
-        throw new CsrfError(verdict.reason);
+        return events
+          .emit({
+            type: 'auth.csrf.refused',
+            actor: session.record.userId,
+            ...origin,
+            reason: verdict.reason,
+          })
+          .then(() => {
+            throw new CsrfError(verdict.reason);
+          });
       }
     }
     requestScope(c).session = session;
     const record = session.record;
-    return {
+    const principal: Principal = {
       type: 'user',
       id: record.userId,
       userId: record.userId,
@@ -79,5 +80,16 @@ export function sessionResolver(options: SessionResolverOptions): AuthResolver {
       authTime: record.authTime,
       fresh: session.fresh,
     };
+    return principal;
+  };
+
+  // Not async: a cached session resolves without a promise (core/authenticate.ts accepts both).
+  return (c) => {
+    const token = readSessionCookie(requestHeader(c, 'cookie'), cookie.name);
+    if (token === null || token === '') return null;
+    const origin = requestOrigin(c);
+    const session = sessions.validate(token, origin);
+    if (session instanceof Promise) return session.then((resolved) => principalFor(c, resolved, origin));
+    return principalFor(c, session, origin);
   };
 }
