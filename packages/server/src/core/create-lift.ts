@@ -5,7 +5,12 @@ import { registerAdminUserRoutes } from '../identity/admin-routes.ts';
 import { bootstrapDevelopmentAdmin } from '../identity/bootstrap.ts';
 import { Identity } from '../identity/identity.ts';
 import { registerIdentityRoutes } from '../identity/routes.ts';
-import { createMailTransport, type MailTransport } from '../mail/index.ts';
+import {
+  createMailTemplates,
+  createMailTransport,
+  type MailTemplates,
+  type MailTransport,
+} from '../mail/index.ts';
 import { sessionCookieSettings } from '../sessions/session-cookie.ts';
 import { createStorage } from '../storage/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/ports.ts';
@@ -35,6 +40,8 @@ export interface LiftOptions {
   logger?: Logger;
   /** The app's own migration sets, applied after Lift's. */
   migrations?: MigrationSet[];
+  /** Replacements for any of the mails Lift sends (verification, reset, lockout …). */
+  mailTemplates?: Partial<MailTemplates>;
 }
 
 export interface AppStats {
@@ -57,6 +64,7 @@ export class LiftApp extends RouteGroup {
    */
   readonly authenticator = new Authenticator();
   readonly #migrations: MigrationSet[];
+  readonly #mailTemplates: Partial<MailTemplates> | undefined;
   readonly #healthChecks: HealthComponent[] = [];
   #storage: Storage | undefined;
   #mail: MailTransport | undefined;
@@ -76,6 +84,7 @@ export class LiftApp extends RouteGroup {
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? createLogger({ level: config.log.level });
     this.#migrations = options.migrations ?? [];
+    this.#mailTemplates = options.mailTemplates;
     installPipeline(hono, config, this.log, {
       authenticator: this.authenticator,
       onUnexpectedError: (error, c) => {
@@ -102,6 +111,7 @@ export class LiftApp extends RouteGroup {
       clock: this.clock,
       log: this.log,
       deriveKey: (purpose) => this.deriveKey(purpose),
+      templates: createMailTemplates(this.#mailTemplates),
     });
     return this.#identity;
   }

@@ -104,7 +104,7 @@ export class Identity {
       clock,
       log,
       totpKey: sources.deriveKey(TOTP_KEY_PURPOSE),
-      appName: 'Lift',
+      appName: config.auth.appName,
       background: new BackgroundTasks(log),
     };
     this.roles = new SystemRoles(storage.sql, clock);

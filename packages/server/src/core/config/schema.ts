@@ -190,6 +190,12 @@ const authSchema = z
       .boolean()
       .default(true)
       .describe('Serve the built-in identity routes (under auth.prefix and auth.adminPrefix).'),
+    appName: z
+      .string()
+      .min(1)
+      .max(100)
+      .default('Lift')
+      .describe('Name shown in mail and as the issuer in authenticator apps.'),
     prefix: z.string().default('/auth').describe('Path prefix of the authentication routes.'),
     adminPrefix: z.string().default('/admin/api').describe('Path prefix of the admin API.'),
     publicUrl: z
