@@ -141,5 +141,68 @@ export const liftMigrations: MigrationSet = {
         await db.schema.dropTable('lift_system_roles').execute();
       },
     },
+    {
+      name: '0006_create_tokens',
+      async up(db) {
+        // Signing keys: the private half sealed with a key derived from the root secret; the public half as a
+        // JWK. A retired key keeps verifying until verify_until (its last token's expiry), then leaves the JWKS.
+        await db.schema
+          .createTable('lift_signing_keys')
+          .addColumn('kid', 'text', (column) => column.primaryKey())
+          .addColumn('alg', 'text', (column) => column.notNull())
+          .addColumn('public_jwk', 'text')
+          .addColumn('private_sealed', 'text', (column) => column.notNull())
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('activated_at', 'bigint')
+          .addColumn('retired_at', 'bigint')
+          .addColumn('verify_until', 'bigint')
+          .addCheckConstraint('lift_signing_keys_status_check', sql`status in ('pending', 'active', 'retired')`)
+          .execute();
+        // Refresh-token families: one per login; rotation keeps the family, reuse revokes it.
+        await db.schema
+          .createTable('lift_refresh_families')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('user_id', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('last_used_at', 'bigint', (column) => column.notNull())
+          .addColumn('idle_expires_at', 'bigint', (column) => column.notNull())
+          .addColumn('absolute_expires_at', 'bigint', (column) => column.notNull())
+          .addColumn('auth_time', 'bigint', (column) => column.notNull())
+          .addColumn('amr', 'text', (column) => column.notNull())
+          .addColumn('scope', 'text')
+          .addColumn('tenant_id', 'text')
+          .addColumn('dpop_jkt', 'text')
+          .addColumn('revoked_at', 'bigint')
+          .addColumn('revoked_reason', 'text')
+          .execute();
+        await db.schema
+          .createIndex('lift_refresh_families_user_id')
+          .on('lift_refresh_families')
+          .column('user_id')
+          .execute();
+        // Each refresh token of a family, stored as its SHA-256. rotated_at is set when it is exchanged;
+        // successor_sealed holds the successor pair for the optional grace window, sealed, then cleared.
+        await db.schema
+          .createTable('lift_refresh_tokens')
+          .addColumn('token_hash', 'text', (column) => column.primaryKey())
+          .addColumn('family_id', 'text', (column) => column.notNull())
+          .addColumn('generation', 'integer', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('rotated_at', 'bigint')
+          .addColumn('successor_sealed', 'text')
+          .execute();
+        await db.schema
+          .createIndex('lift_refresh_tokens_family_id')
+          .on('lift_refresh_tokens')
+          .column('family_id')
+          .execute();
+      },
+      async down(db) {
+        await db.schema.dropTable('lift_refresh_tokens').execute();
+        await db.schema.dropTable('lift_refresh_families').execute();
+        await db.schema.dropTable('lift_signing_keys').execute();
+      },
+    },
   ],
 };
