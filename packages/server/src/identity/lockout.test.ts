@@ -1,96 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  freshPostgresSchemaUrl,
-  postgresUrl,
-  redisUrl,
-  uniqueRedisPrefix,
-} from '../../test/support/services.ts';
+import { redisUrl, uniqueRedisPrefix } from '../../test/support/services.ts';
+import { kvTargets, type OpenKv } from '../../test/support/stores.ts';
 import { ManualClock } from '../core/clock.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import { MemoryKeyValueStore } from '../storage/memory/memory-key-value-store.ts';
-import { liftMigrations } from '../storage/migrations/lift-migrations.ts';
-import { runMigrations } from '../storage/migrations/migrator.ts';
-import type { KeyValueStore } from '../storage/ports.ts';
 import { RedisKeyValueStore } from '../storage/redis/redis-key-value-store.ts';
-import { openSqlDatabase } from '../storage/sql/open-sql-database.ts';
-import { SqlKeyValueStore } from '../storage/sql/sql-key-value-store.ts';
 import { createLockout, type Lockout } from './lockout.ts';
 
 const redis = await redisUrl();
-const postgres = await postgresUrl();
-
-interface OpenKv {
-  kv: KeyValueStore;
-  close(): Promise<void>;
-}
-
-interface Adapter {
-  name: string;
-  /** True when keys expire by the manual clock, so forgetting after 24 h can be tested without waiting. */
-  clockDrivesExpiry: boolean;
-  open(clock: ManualClock): Promise<OpenKv>;
-}
-
-const adapters: Adapter[] = [
-  {
-    name: 'memory',
-    clockDrivesExpiry: true,
-    async open(clock) {
-      const kv = new MemoryKeyValueStore({ clock });
-      return { kv, close: () => kv.close() };
-    },
-  },
-  {
-    name: 'SQL on SQLite',
-    clockDrivesExpiry: true,
-    async open(clock) {
-      const database = openSqlDatabase('sqlite::memory:', { poolSize: 1 });
-      await runMigrations(database, [liftMigrations]);
-      const kv = new SqlKeyValueStore(database, { clock, purgeIntervalMs: 0 });
-      return {
-        kv,
-        close: async () => {
-          await kv.close();
-          await database.close();
-        },
-      };
-    },
-  },
-  ...(postgres === undefined
-    ? []
-    : [
-        {
-          name: 'SQL on PostgreSQL',
-          clockDrivesExpiry: true,
-          async open(clock: ManualClock): Promise<OpenKv> {
-            const schema = await freshPostgresSchemaUrl('lockout');
-            const database = openSqlDatabase(schema.url, { poolSize: 10 });
-            await runMigrations(database, [liftMigrations]);
-            const kv = new SqlKeyValueStore(database, { clock, purgeIntervalMs: 0 });
-            return {
-              kv,
-              close: async () => {
-                await kv.close();
-                await database.close();
-                await schema.drop();
-              },
-            };
-          },
-        },
-      ]),
-  ...(redis === undefined
-    ? []
-    : [
-        {
-          name: 'Redis',
-          clockDrivesExpiry: false,
-          async open(): Promise<OpenKv> {
-            const kv = new RedisKeyValueStore({ url: redis, prefix: uniqueRedisPrefix('lockout') });
-            return { kv, close: () => kv.close() };
-          },
-        },
-      ]),
-];
+const adapters = await kvTargets('lockout');
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

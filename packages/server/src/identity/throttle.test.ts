@@ -1,87 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  freshPostgresSchemaUrl,
-  postgresUrl,
-  redisUrl,
-  uniqueRedisPrefix,
-} from '../../test/support/services.ts';
+import { redisUrl, uniqueRedisPrefix } from '../../test/support/services.ts';
+import { kvTargets, type OpenKv } from '../../test/support/stores.ts';
 import { ManualClock } from '../core/clock.ts';
 import { LiftConfigError, LiftError } from '../core/errors.ts';
 import { problemResponse } from '../core/problem.ts';
 import { MemoryKeyValueStore } from '../storage/memory/memory-key-value-store.ts';
-import { liftMigrations } from '../storage/migrations/lift-migrations.ts';
-import { runMigrations } from '../storage/migrations/migrator.ts';
-import type { KeyValueStore } from '../storage/ports.ts';
 import { RedisKeyValueStore } from '../storage/redis/redis-key-value-store.ts';
-import { openSqlDatabase } from '../storage/sql/open-sql-database.ts';
-import { SqlKeyValueStore } from '../storage/sql/sql-key-value-store.ts';
 import { createKvAttemptThrottle, TooManyAttemptsError } from './throttle.ts';
 
 const redis = await redisUrl();
-const postgres = await postgresUrl();
-
-interface OpenKv {
-  kv: KeyValueStore;
-  close(): Promise<void>;
-}
-
-/** Every KV adapter; memory and SQL expire keys by the manual clock, Redis by its own (real) clock. */
-const adapters: Array<{ name: string; open(clock: ManualClock): Promise<OpenKv> }> = [
-  {
-    name: 'memory',
-    async open(clock) {
-      const kv = new MemoryKeyValueStore({ clock });
-      return { kv, close: () => kv.close() };
-    },
-  },
-  {
-    name: 'SQL on SQLite',
-    async open(clock) {
-      const database = openSqlDatabase('sqlite::memory:', { poolSize: 1 });
-      await runMigrations(database, [liftMigrations]);
-      const kv = new SqlKeyValueStore(database, { clock, purgeIntervalMs: 0 });
-      return {
-        kv,
-        close: async () => {
-          await kv.close();
-          await database.close();
-        },
-      };
-    },
-  },
-  ...(postgres === undefined
-    ? []
-    : [
-        {
-          name: 'SQL on PostgreSQL',
-          async open(clock: ManualClock): Promise<OpenKv> {
-            const schema = await freshPostgresSchemaUrl('throttle');
-            const database = openSqlDatabase(schema.url, { poolSize: 10 });
-            await runMigrations(database, [liftMigrations]);
-            const kv = new SqlKeyValueStore(database, { clock, purgeIntervalMs: 0 });
-            return {
-              kv,
-              close: async () => {
-                await kv.close();
-                await database.close();
-                await schema.drop();
-              },
-            };
-          },
-        },
-      ]),
-  ...(redis === undefined
-    ? []
-    : [
-        {
-          name: 'Redis',
-          async open(): Promise<OpenKv> {
-            const kv = new RedisKeyValueStore({ url: redis, prefix: uniqueRedisPrefix('throttle') });
-            return { kv, close: () => kv.close() };
-          },
-        },
-      ]),
-];
+const adapters = await kvTargets('throttle');
 
 const MINUTE = 60_000;
 /** The start of a one-minute window. */

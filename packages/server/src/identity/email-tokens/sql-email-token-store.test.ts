@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { freshPostgresSchemaUrl, postgresUrl } from '../../../test/support/services.ts';
+import { migratedSqlTargets, type OpenSql } from '../../../test/support/stores.ts';
 import { ManualClock } from '../../core/clock.ts';
-import { liftMigrations } from '../../storage/migrations/lift-migrations.ts';
-import { runMigrations } from '../../storage/migrations/migrator.ts';
 import type { SqlDatabase } from '../../storage/ports.ts';
-import { openSqlDatabase } from '../../storage/sql/open-sql-database.ts';
 import type { EmailTokenStore } from './email-token-store.ts';
 import { SqlEmailTokenStore } from './sql-email-token-store.ts';
 
@@ -19,8 +16,7 @@ interface Fixture {
   close(): Promise<void>;
 }
 
-async function fixture(database: SqlDatabase, close: () => Promise<void>): Promise<Fixture> {
-  await runMigrations(database, [liftMigrations]);
+async function fixture({ database, close }: OpenSql): Promise<Fixture> {
   const clock = new ManualClock(START);
   return { store: new SqlEmailTokenStore(database, { clock }), database, clock, close };
 }
@@ -169,22 +165,8 @@ function emailTokenStoreBehaviour(open: () => Promise<Fixture>): void {
   });
 }
 
-describe('SqlEmailTokenStore on SQLite', () => {
-  emailTokenStoreBehaviour(async () => {
-    const database = openSqlDatabase('sqlite::memory:', { poolSize: 1 });
-    return fixture(database, () => database.close());
+for (const target of await migratedSqlTargets('email_tokens')) {
+  describe(`SqlEmailTokenStore on ${target.name}`, () => {
+    emailTokenStoreBehaviour(async () => fixture(await target.open()));
   });
-});
-
-const pgUrl = await postgresUrl();
-
-describe.skipIf(!pgUrl)('SqlEmailTokenStore on PostgreSQL', () => {
-  emailTokenStoreBehaviour(async () => {
-    const schema = await freshPostgresSchemaUrl('email_tokens');
-    const database = openSqlDatabase(schema.url, { poolSize: 8 });
-    return fixture(database, async () => {
-      await database.close();
-      await schema.drop();
-    });
-  });
-});
+}

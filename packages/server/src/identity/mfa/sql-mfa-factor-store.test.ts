@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { freshPostgresSchemaUrl, postgresUrl } from '../../../test/support/services.ts';
+import { migratedSqlTargets, type OpenSql } from '../../../test/support/stores.ts';
 import { ManualClock } from '../../core/clock.ts';
-import { liftMigrations } from '../../storage/migrations/lift-migrations.ts';
-import { runMigrations } from '../../storage/migrations/migrator.ts';
 import type { SqlDatabase } from '../../storage/ports.ts';
-import { openSqlDatabase } from '../../storage/sql/open-sql-database.ts';
 import type { MfaFactorStore } from './mfa-factor-store.ts';
 import { generateRecoveryCodes } from './recovery-codes.ts';
 import { SqlMfaFactorStore } from './sql-mfa-factor-store.ts';
@@ -19,8 +16,7 @@ interface Fixture {
   close(): Promise<void>;
 }
 
-async function fixture(database: SqlDatabase, close: () => Promise<void>): Promise<Fixture> {
-  await runMigrations(database, [liftMigrations]);
+async function fixture({ database, close }: OpenSql): Promise<Fixture> {
   const clock = new ManualClock(START);
   return { store: new SqlMfaFactorStore(database, { clock }), database, clock, close };
 }
@@ -219,22 +215,8 @@ function mfaFactorStoreBehaviour(open: () => Promise<Fixture>): void {
   });
 }
 
-describe('SqlMfaFactorStore on SQLite', () => {
-  mfaFactorStoreBehaviour(async () => {
-    const database = openSqlDatabase('sqlite::memory:', { poolSize: 1 });
-    return fixture(database, () => database.close());
+for (const target of await migratedSqlTargets('mfa_factors')) {
+  describe(`SqlMfaFactorStore on ${target.name}`, () => {
+    mfaFactorStoreBehaviour(async () => fixture(await target.open()));
   });
-});
-
-const pgUrl = await postgresUrl();
-
-describe.skipIf(!pgUrl)('SqlMfaFactorStore on PostgreSQL', () => {
-  mfaFactorStoreBehaviour(async () => {
-    const schema = await freshPostgresSchemaUrl('mfa_factors');
-    const database = openSqlDatabase(schema.url, { poolSize: 10 });
-    return fixture(database, async () => {
-      await database.close();
-      await schema.drop();
-    });
-  });
-});
+}

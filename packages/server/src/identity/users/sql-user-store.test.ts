@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { freshPostgresSchemaUrl, postgresUrl } from '../../../test/support/services.ts';
+import { migratedSqlTargets, type OpenSql } from '../../../test/support/stores.ts';
 import { ManualClock } from '../../core/clock.ts';
-import { liftMigrations } from '../../storage/migrations/lift-migrations.ts';
-import { runMigrations } from '../../storage/migrations/migrator.ts';
 import type { SqlDatabase } from '../../storage/ports.ts';
-import { openSqlDatabase } from '../../storage/sql/open-sql-database.ts';
 import { SqlUserStore } from './sql-user-store.ts';
 import type { UserStore } from './user-store.ts';
 
@@ -17,8 +14,7 @@ interface Fixture {
   close(): Promise<void>;
 }
 
-async function fixture(database: SqlDatabase, close: () => Promise<void>): Promise<Fixture> {
-  await runMigrations(database, [liftMigrations]);
+async function fixture({ database, close }: OpenSql): Promise<Fixture> {
   const clock = new ManualClock(START);
   return { store: new SqlUserStore(database, { clock }), database, clock, close };
 }
@@ -184,22 +180,8 @@ function userStoreBehaviour(open: () => Promise<Fixture>): void {
   });
 }
 
-describe('SqlUserStore on SQLite', () => {
-  userStoreBehaviour(async () => {
-    const database = openSqlDatabase('sqlite::memory:', { poolSize: 1 });
-    return fixture(database, () => database.close());
+for (const target of await migratedSqlTargets('users')) {
+  describe(`SqlUserStore on ${target.name}`, () => {
+    userStoreBehaviour(async () => fixture(await target.open()));
   });
-});
-
-const pgUrl = await postgresUrl();
-
-describe.skipIf(!pgUrl)('SqlUserStore on PostgreSQL', () => {
-  userStoreBehaviour(async () => {
-    const schema = await freshPostgresSchemaUrl('users');
-    const database = openSqlDatabase(schema.url, { poolSize: 3 });
-    return fixture(database, async () => {
-      await database.close();
-      await schema.drop();
-    });
-  });
-});
+}
