@@ -338,6 +338,65 @@ const sessionsSchema = z
   })
   .prefault({});
 
+const tokensSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Issue and accept bearer tokens (JWKS, /auth/token, revocation, introspection).'),
+    issuer: z
+      .string()
+      .optional()
+      .describe('The iss of access tokens; default auth.publicUrl, else http://<host>:<port>.'),
+    audience: z.string().optional().describe('The aud of access tokens; default the issuer.'),
+    algorithm: z
+      .enum(['EdDSA', 'ES256', 'RS256', 'PS256', 'HS256', 'HS384', 'HS512'])
+      .default('EdDSA')
+      .describe('Signing algorithm of new keys; HS* only for a single service (the key is not published).'),
+    accessTokenTtlMs: z.coerce
+      .number()
+      .int()
+      .min(10_000)
+      .max(HOUR)
+      .default(10 * MINUTE)
+      .describe('Lifetime of an access token.'),
+    clockSkewMs: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(5 * MINUTE)
+      .default(30_000)
+      .describe('Tolerated clock difference when checking exp, nbf and iat.'),
+    keyRotationIntervalMs: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Rotate the signing key this often; 0 = only with lift keys rotate or the admin API.'),
+    verifiedCacheSize: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(10_000)
+      .describe('Verified access tokens each node keeps in memory (entries expire with the token).'),
+    refresh: z
+      .strictObject({
+        absoluteLifetimeMs: durationMs(30 * DAY, 'A refresh-token family ends this long after login.'),
+        idleLifetimeMs: durationMs(7 * DAY, 'A refresh-token family unused this long ends.'),
+        reuseGraceSeconds: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .max(300)
+          .default(0)
+          .describe(
+            'A refresh token presented again within this many seconds of its rotation gets the same successor instead of revoking the family.',
+          ),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 const logSchema = z
   .strictObject({
     level: z
@@ -386,6 +445,7 @@ export const liftConfigSchema = z.strictObject({
   passwords: passwordsSchema,
   lockout: lockoutSchema,
   sessions: sessionsSchema,
+  tokens: tokensSchema,
 });
 
 /** What a user may pass to createLift() or write in lift.config.*: every key optional. */
