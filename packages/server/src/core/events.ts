@@ -36,7 +36,10 @@ export interface EventOrigin {
 
 export type EventInput = Omit<LiftEvent, 'at'>;
 
+export type LocalEventHandler = (event: LiftEvent) => void | Promise<void>;
+
 export class EventPublisher {
+  readonly #local = new Set<LocalEventHandler>();
   readonly #broker: () => Broker;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -54,11 +57,28 @@ export class EventPublisher {
    */
   async emit(event: EventInput): Promise<void> {
     const full: LiftEvent = { ...event, at: new Date(this.#clock.now()).toISOString() };
+    for (const handler of this.#local) {
+      try {
+        await handler(full);
+      } catch (error) {
+        this.#log.error({ err: error, event: full.type }, 'a local event handler failed');
+      }
+    }
     try {
       await this.#broker().publish(EVENTS_CHANNEL, JSON.stringify(full));
     } catch (error) {
       this.#log.error({ err: error, event: full }, 'could not publish an event');
     }
+  }
+
+  /**
+   * Runs `handler` in this process for every event this process emits, before the event is published — for
+   * modules that must act where the decision was taken, exactly once (tokens revoking a disabled user's
+   * families). Returns the unsubscribe.
+   */
+  onLocal(handler: LocalEventHandler): () => void {
+    this.#local.add(handler);
+    return () => this.#local.delete(handler);
   }
 
   /** Subscribes to every event (tests, the audit log). Resolves once active; returns the unsubscribe. */
