@@ -15,11 +15,14 @@ import { sessionCookieSettings } from '../sessions/session-cookie.ts';
 import { createStorage } from '../storage/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/ports.ts';
 import { checkReadiness, type HealthComponent } from '../telemetry/health.ts';
+import { registerTokenRoutes } from '../tokens/routes.ts';
+import { Tokens } from '../tokens/tokens.ts';
 import { Authenticator } from './authenticate.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { deriveKey, parseConfig, resolveRootSecret } from './config/index.ts';
 import type { LiftConfig, LiftConfigInput } from './config/schema.ts';
 import { LiftConfigError } from './errors.ts';
+import { EventPublisher } from './events.ts';
 import type { Runtime } from './handler.ts';
 import { createLogger } from './logger.ts';
 import { installPipeline } from './pipeline.ts';
@@ -69,6 +72,8 @@ export class LiftApp extends RouteGroup {
   #storage: Storage | undefined;
   #mail: MailTransport | undefined;
   #identity: Identity | undefined;
+  #tokens: Tokens | undefined;
+  #events: EventPublisher | undefined;
   #started: Promise<void> | undefined;
   #rootSecret: Buffer | undefined;
   #server: NodeServerHandle | undefined;
@@ -102,18 +107,52 @@ export class LiftApp extends RouteGroup {
    * sealing key comes from the root secret).
    */
   get identity(): Identity {
-    if (!this.config.auth.enabled)
+    if (!this.config.auth.enabled) {
       throw new LiftConfigError('auth.enabled is false: this app has no identity.');
-    this.#identity ??= new Identity({
+    }
+    if (this.#identity === undefined) {
+      const identity = new Identity({
+        config: this.config,
+        storage: this.storage,
+        mail: this.mail,
+        clock: this.clock,
+        log: this.log,
+        deriveKey: (purpose) => this.deriveKey(purpose),
+        templates: createMailTemplates(this.#mailTemplates),
+        events: this.events,
+      });
+      if (this.#tokensOn) {
+        identity.deps.issueTokens = async (grant, origin) => ({
+          ...(await this.tokens.issuePair(grant, origin)),
+        });
+      }
+      this.#identity = identity;
+    }
+    return this.#identity;
+  }
+
+  /** Security and domain events of this app (core/events.ts), published on the broker. */
+  get events(): EventPublisher {
+    this.#events ??= new EventPublisher(() => this.storage.broker, this.clock, this.log);
+    return this.#events;
+  }
+
+  /** Signing keys, access and refresh tokens, revocation (tokens/); built on first use after `start()`. */
+  get tokens(): Tokens {
+    if (!this.#tokensOn) throw new LiftConfigError('tokens.enabled is false: this app issues no tokens.');
+    this.#tokens ??= new Tokens({
       config: this.config,
       storage: this.storage,
-      mail: this.mail,
       clock: this.clock,
       log: this.log,
+      events: this.events,
       deriveKey: (purpose) => this.deriveKey(purpose),
-      templates: createMailTemplates(this.#mailTemplates),
     });
-    return this.#identity;
+    return this.#tokens;
+  }
+
+  get #tokensOn(): boolean {
+    return this.config.auth.enabled && this.config.tokens.enabled;
   }
 
   #registerIdentity(): void {
@@ -126,8 +165,17 @@ export class LiftApp extends RouteGroup {
       );
     }
     this.authenticator.add('session', (c) => this.identity.resolveSession(c));
+    if (this.#tokensOn) this.authenticator.add('bearer', (c) => this.tokens.resolveBearer(c));
     registerIdentityRoutes(this, () => this.identity, this.config.auth.prefix);
     registerAdminUserRoutes(this, () => this.identity, this.config.auth.adminPrefix);
+    if (this.#tokensOn) {
+      registerTokenRoutes(
+        this,
+        () => this.tokens,
+        () => this.identity,
+        this.config.auth.prefix,
+      );
+    }
   }
 
   /** The SQL database, key-value store and broker, opened on first use. */
@@ -178,6 +226,7 @@ export class LiftApp extends RouteGroup {
         if (result.applied.length > 0) this.log.info({ applied: result.applied }, 'applied migrations');
       }
       if (this.config.auth.enabled) {
+        if (this.#tokensOn) await this.tokens.start();
         await this.identity.start();
         const bootstrap = options.bootstrapAdmin ?? true;
         if (bootstrap && this.config.env === 'development' && migrate === 'auto') {
@@ -236,6 +285,7 @@ export class LiftApp extends RouteGroup {
     this.#processHooks?.();
     this.#processHooks = undefined;
     await this.#identity?.close();
+    await this.#tokens?.close();
     await this.#mail?.close();
     await this.#storage?.close();
   }

@@ -39,6 +39,28 @@ export interface IdentityDeps {
   appName: string;
   /** Work done after the response (mail, account-dependent halves of anonymous flows). */
   background: BackgroundTasks;
+  /**
+   * Issues a refresh/access token pair instead of a session (login with `response: tokens`); set by the app
+   * when the tokens module is on.
+   */
+  issueTokens?: TokenIssuer | undefined;
+}
+
+export interface TokenGrant {
+  userId: string;
+  amr: string[];
+  authTime: number;
+  /** DPoP key thumbprint the tokens are bound to. */
+  jkt?: string | null;
+}
+
+export type TokenIssuer = (grant: TokenGrant, origin: EventOrigin) => Promise<Record<string, unknown>>;
+
+/** How a login ends: a cookie session, or a token pair for API clients. */
+export interface LoginMode {
+  kind: 'session' | 'tokens';
+  /** For tokens: the DPoP key thumbprint to bind them to. */
+  jkt?: string | null;
 }
 
 /** What the API shows of a user: never the password hash. */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AuthResolver } from '../core/authenticate.ts';
 import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
+import type { Context } from '../core/context.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import { EventPublisher } from '../core/events.ts';
 import { createMailTemplates, type MailTemplates, type MailTransport } from '../mail/index.ts';
@@ -33,6 +34,8 @@ export interface IdentitySources {
   log: Logger;
   deriveKey(purpose: string): Buffer;
   templates?: MailTemplates;
+  /** The app's event publisher (one per app, shared with other modules). */
+  events?: EventPublisher;
 }
 
 export type IdentityThrottleBucket = 'login' | 'signup' | 'forgot' | 'reset' | 'mfa';
@@ -42,6 +45,11 @@ export class Identity {
   readonly roles: SystemRoles;
   readonly throttle: AttemptThrottle;
   readonly cookie: SessionCookieSettings;
+  /**
+   * Set by the app when tokens are on: the thumbprint of a valid DPoP proof on this request (login binds the
+   * tokens to it), or null when the request has none.
+   */
+  dpopThumbprint: ((ctx: Context) => Promise<string | null>) | undefined;
   /** The session-cookie resolver of the app's authentication chain. */
   readonly resolveSession: AuthResolver;
   readonly #publicOrigin: string | undefined;
@@ -53,7 +61,7 @@ export class Identity {
         'auth.publicUrl is required in production: links in mail (verification, password reset) are built from it. Set LIFT_AUTH__PUBLIC_URL=https://your.app',
       );
     }
-    const events = new EventPublisher(() => storage.broker, clock, log);
+    const events = sources.events ?? new EventPublisher(() => storage.broker, clock, log);
     this.cookie = sessionCookieSettings(config);
     const sessions = new SessionManager({
       store: createSessionStore({ config, storage, log, clock }),

@@ -1,3 +1,4 @@
+import { BadRequestError } from '../core/errors.ts';
 import type { EventOrigin } from '../core/events.ts';
 import type { IssuedSession, ValidatedSession } from '../sessions/session-manager.ts';
 import { InvalidCredentialsError, InvalidMfaCodeError, InvalidMfaTokenError } from './errors.ts';
@@ -5,6 +6,7 @@ import {
   emit,
   hashOpaque,
   type IdentityDeps,
+  type LoginMode,
   newOpaqueToken,
   type PublicUser,
   publicUser,
@@ -23,12 +25,16 @@ import type { User } from './users/index.ts';
 
 export type LoginResult =
   | { kind: 'session'; user: PublicUser; issued: IssuedSession }
+  | { kind: 'tokens'; user: PublicUser; tokens: Record<string, unknown> }
   | { kind: 'mfa'; mfaToken: string };
 
 interface MfaChallenge {
   userId: string;
   amr: string[];
+  mode?: LoginMode;
 }
+
+const SESSION_MODE: LoginMode = { kind: 'session' };
 
 const MFA_KEY = 'identity:mfa-login:';
 const MFA_FAILURES_KEY = 'identity:mfa-login-failures:';
@@ -42,9 +48,11 @@ export async function login(
   input: { email: string; password: string },
   origin: EventOrigin,
   replaces?: string | null,
+  mode: LoginMode = SESSION_MODE,
 ): Promise<LoginResult> {
+  if (mode.kind === 'tokens' && !deps.issueTokens) throw new TokensDisabledError();
   const user = await verifyPassword(deps, input.email, input.password, origin);
-  return completeFirstFactor(deps, user, ['pwd'], origin, replaces);
+  return completeFirstFactor(deps, user, ['pwd'], origin, replaces, mode);
 }
 
 /**
@@ -115,14 +123,16 @@ export async function completeFirstFactor(
   amr: string[],
   origin: EventOrigin,
   replaces?: string | null,
+  mode: LoginMode = SESSION_MODE,
 ): Promise<LoginResult> {
   if (await hasMfa(deps, user.id)) {
     const { token, hash } = newOpaqueToken();
-    const challenge: MfaChallenge = { userId: user.id, amr };
+    const challenge: MfaChallenge = { userId: user.id, amr, mode };
     await deps.kv.set(MFA_KEY + hash, JSON.stringify(challenge), { ttlMs: deps.config.auth.mfaTokenTtlMs });
     await emit(deps, origin, { type: 'auth.mfa.challenged', actor: user.id });
     return { kind: 'mfa', mfaToken: token };
   }
+  if (mode.kind === 'tokens') return tokenLogin(deps, user, amr, origin, mode);
   const issued = await deps.sessions.create({ userId: user.id, amr, origin, replaces });
   await emit(deps, origin, {
     type: 'auth.login.succeeded',
@@ -132,6 +142,32 @@ export async function completeFirstFactor(
   return { kind: 'session', user: publicUser(user), issued };
 }
 
+async function tokenLogin(
+  deps: IdentityDeps,
+  user: User,
+  amr: string[],
+  origin: EventOrigin,
+  mode: LoginMode,
+): Promise<LoginResult> {
+  if (!deps.issueTokens) throw new TokensDisabledError();
+  const tokens = await deps.issueTokens(
+    { userId: user.id, amr, authTime: deps.clock.now(), jkt: mode.jkt ?? null },
+    origin,
+  );
+  await emit(deps, origin, { type: 'auth.login.succeeded', actor: user.id, data: { amr, tokens: true } });
+  return { kind: 'tokens', user: publicUser(user), tokens };
+}
+
+/** `response: tokens` on an app whose tokens module is off. */
+export class TokensDisabledError extends BadRequestError {
+  constructor() {
+    super(
+      'This app does not issue tokens (tokens.enabled is false); log in for a session.',
+      'LIFT_TOKENS_DISABLED',
+    );
+  }
+}
+
 /** The MFA step of a login: at most `auth.mfaMaxAttempts` wrong codes per token, then the token dies. */
 export async function verifyMfaLogin(
   deps: IdentityDeps,
@@ -139,7 +175,7 @@ export async function verifyMfaLogin(
   factor: SecondFactorInput,
   origin: EventOrigin,
   replaces?: string | null,
-): Promise<{ user: PublicUser; issued: IssuedSession }> {
+): Promise<LoginResult> {
   const hash = hashOpaque(mfaToken);
   const stored = await deps.kv.get(MFA_KEY + hash);
   if (stored === null) throw new InvalidMfaTokenError();
@@ -169,13 +205,14 @@ export async function verifyMfaLogin(
   }
   // A recovery code stands in for the one-time code: the login still had two factors.
   const amr = [...new Set([...challenge.amr, 'otp'])];
+  if (challenge.mode?.kind === 'tokens') return tokenLogin(deps, user, amr, origin, challenge.mode);
   const issued = await deps.sessions.create({ userId: user.id, amr, origin, replaces });
   await emit(deps, origin, {
     type: 'auth.login.succeeded',
     actor: user.id,
     data: { sessionId: issued.record.id, amr: issued.record.amr, mfa: method },
   });
-  return { user: publicUser(user), issued };
+  return { kind: 'session', user: publicUser(user), issued };
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   verifyEmail,
 } from './account-flows.ts';
 import type { Identity, IdentityThrottleBucket } from './identity.ts';
+import type { LoginMode } from './identity-deps.ts';
 import { publicUser } from './identity-deps.ts';
 import { linkFormPage } from './link-pages.ts';
 import { type LoginResult, login, logout, reauthenticate, verifyMfaLogin } from './login-flows.ts';
@@ -93,8 +94,23 @@ async function refuseForeignOrigin(identity: Identity, ctx: Context): Promise<vo
   throw new CsrfError(verdict.reason);
 }
 
+const TOKENS_MEDIA_TYPE = 'application/vnd.lift.tokens+json';
+
+/** `response: tokens` in the body, or `Accept: application/vnd.lift.tokens+json`, asks for tokens. */
+async function loginMode(identity: Identity, ctx: Context, response: string | undefined): Promise<LoginMode> {
+  const wantsTokens = response === 'tokens' || (ctx.headers.get('accept') ?? '').includes(TOKENS_MEDIA_TYPE);
+  if (!wantsTokens) return { kind: 'session' };
+  const jkt = identity.dpopThumbprint ? await identity.dpopThumbprint(ctx) : null;
+  return { kind: 'tokens', jkt };
+}
+
 async function loginResponse(identity: Identity, ctx: Context, result: LoginResult) {
   if (result.kind === 'mfa') return { mfa_required: true, mfa_token: result.mfaToken };
+  if (result.kind === 'tokens') {
+    // RFC 6749 §5.1: token responses are never cached.
+    ctx.response.headers.set('cache-control', 'no-store');
+    return result.tokens;
+  }
   setSessionCookie(identity, ctx, result.issued);
   return { user: result.user, session: sessionBody(result.issued) };
 }
@@ -153,12 +169,13 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
   });
 
   optional.post('/login', {
-    input: { body: z.object({ email, password }) },
+    input: { body: z.object({ email, password, response: z.enum(['session', 'tokens']).optional() }) },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await refuseForeignOrigin(identity, ctx);
       await throttle(identity, ctx, 'login');
-      const result = await login(identity.deps, body, origin(ctx), presentedSessionId(ctx));
+      const mode = await loginMode(identity, ctx, body.response);
+      const result = await login(identity.deps, body, origin(ctx), presentedSessionId(ctx), mode);
       return loginResponse(identity, ctx, result);
     },
   });
@@ -187,7 +204,7 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
         origin(ctx),
         presentedSessionId(ctx),
       );
-      return loginResponse(identity, ctx, { kind: 'session', ...result });
+      return loginResponse(identity, ctx, result);
     },
   });
 

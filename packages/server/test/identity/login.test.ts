@@ -171,6 +171,9 @@ describe('password rehash', () => {
       {
         env: 'test',
         dataDir,
+        // Both apps open the same database: they need the same root secret (test mode's default is a new
+        // random one per app), or the sealed signing keys of the first would not open in the second.
+        secret: 'rehash-test-root-secret-of-at-least-32-bytes',
         log: { level: 'silent' },
         mail: { url: 'memory:' },
         passwords: { memoryCost, timeCost: 1 },

@@ -8,7 +8,7 @@ import type { LiftConfigInput } from '../../src/core/config/schema.ts';
 import { createLift } from '../../src/core/create-lift.ts';
 import { LiftConfigError } from '../../src/core/errors.ts';
 import type { Principal } from '../../src/core/request-state.ts';
-import { type AuthApp, Browser, startAuthApp } from '../support/auth-app.ts';
+import { type AuthApp, Browser, GOOD_PASSWORD, startAuthApp } from '../support/auth-app.ts';
 import { browserWithCookie, logIn, sessionStatus, signUpVerified } from './verified-user.ts';
 
 /**
@@ -503,28 +503,27 @@ describe('CSRF', () => {
 
   it('does not apply to bearer-authenticated requests', async () => {
     const auth = await start();
-    const testBearer: Principal = {
-      type: 'user',
-      id: 'u',
-      userId: 'u',
-      sessionId: null,
-      authMethod: 'bearer',
-      amr: [],
-      authTime: 0,
-      fresh: true,
-    };
-    auth.app.authenticator.add('test-bearer', (c) =>
-      c.req.header('authorization') === 'Bearer test' ? testBearer : null,
-    );
     auth.app.group('/t', requireAuth()).post('/x', () => ({ ok: true }));
     const browser = new Browser(auth.app);
-    await signUpVerified(browser, 'bearer@example.com');
+    const user = await signUpVerified(browser, 'bearer@example.com');
+    // A real access token, from a token login (no cookie involved).
+    const login = await new Browser(auth.app).post('/auth/login', {
+      email: user.email,
+      password: GOOD_PASSWORD,
+      response: 'tokens',
+    });
+    expect(login.status, await login.clone().text()).toBe(200);
+    const { access_token: accessToken } = await json<{ access_token: string }>(login);
 
     const client = new Browser(auth.app);
     const bearer = await client.post(
       '/t/x',
       {},
-      { authorization: 'Bearer test', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      {
+        authorization: `Bearer ${accessToken}`,
+        origin: 'https://evil.example',
+        'sec-fetch-site': 'cross-site',
+      },
     );
     expect(bearer.status, await bearer.clone().text()).toBe(200);
     expect(await bearer.json()).toEqual({ ok: true });

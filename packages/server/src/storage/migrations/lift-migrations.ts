@@ -157,7 +157,10 @@ export const liftMigrations: MigrationSet = {
           .addColumn('activated_at', 'bigint')
           .addColumn('retired_at', 'bigint')
           .addColumn('verify_until', 'bigint')
-          .addCheckConstraint('lift_signing_keys_status_check', sql`status in ('pending', 'active', 'retired')`)
+          .addCheckConstraint(
+            'lift_signing_keys_status_check',
+            sql`status in ('pending', 'active', 'retired')`,
+          )
           .execute();
         // Refresh-token families: one per login; rotation keeps the family, reuse revokes it.
         await db.schema

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { principalOf, requireAuth } from '../core/authenticate.ts';
+import type { Context } from '../core/context.ts';
+import type { RouteGroup } from '../core/routes.ts';
+import { requireSystemRole } from '../identity/admin-routes.ts';
+import type { Identity } from '../identity/identity.ts';
+import { requestOrigin } from '../sessions/session-resolver.ts';
+import type { Tokens } from './tokens.ts';
+
+/**
+ * The token endpoints: discovery (`/.well-known/jwks.json`, `/.well-known/openid-configuration`), refresh
+ * (`POST /auth/token`, RFC 6749 §6), revocation (`POST /auth/revoke`, RFC 7009) and introspection
+ * (`POST /auth/introspect`, RFC 7662, for admins). Bodies may be form-encoded (as OAuth clients send them) or
+ * JSON.
+ */
+
+const token = z.string().min(1).max(8192);
+
+function noStore(ctx: Context): void {
+  ctx.response.headers.set('cache-control', 'no-store');
+}
+
+export function registerTokenRoutes(
+  app: RouteGroup,
+  tokensOf: () => Tokens,
+  identityOf: () => Identity,
+  prefix: string,
+): void {
+  app.get('/.well-known/jwks.json', (ctx) => {
+    // Caches may keep it a few minutes: a new key is published before it signs (rotation keeps the old one
+    // verifying for a token lifetime), so a stale copy still verifies everything in circulation.
+    ctx.response.headers.set('cache-control', 'public, max-age=300');
+    return tokensOf().keys.jwks();
+  });
+
+  app.get('/.well-known/openid-configuration', (ctx) => {
+    ctx.response.headers.set('cache-control', 'public, max-age=3600');
+    const tokens = tokensOf();
+    const base = tokens.issuer;
+    const auth = prefix.replace(/\/+$/, '');
+    return {
+      issuer: tokens.issuer,
+      jwks_uri: `${base}/.well-known/jwks.json`,
+      token_endpoint: `${base}${auth}/token`,
+      revocation_endpoint: `${base}${auth}/revoke`,
+      introspection_endpoint: `${base}${auth}/introspect`,
+      grant_types_supported: ['refresh_token'],
+      response_types_supported: [],
+      token_endpoint_auth_methods_supported: ['none'],
+      revocation_endpoint_auth_methods_supported: ['none'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: [],
+      dpop_signing_alg_values_supported: ['EdDSA', 'ES256', 'RS256', 'PS256'],
+    };
+  });
+
+  const auth = app.group(prefix);
+
+  auth.post('/token', {
+    input: {
+      body: z.object({ grant_type: z.literal('refresh_token'), refresh_token: token }),
+    },
+    handler: async (ctx, { body }) => {
+      noStore(ctx);
+      const identity = identityOf();
+      const jkt = identity.dpopThumbprint ? await identity.dpopThumbprint(ctx) : null;
+      return tokensOf().refresh(body.refresh_token, requestOrigin(ctx.raw), jkt);
+    },
+  });
+
+  auth.post('/revoke', {
+    input: {
+      body: z.object({
+        token,
+        token_type_hint: z.enum(['access_token', 'refresh_token']).optional(),
+      }),
+    },
+    handler: async (ctx, { body }) => {
+      noStore(ctx);
+      await tokensOf().revoke(body.token, body.token_type_hint, requestOrigin(ctx.raw));
+      // RFC 7009 §2.2: 200 whether or not the token was known.
+      return {};
+    },
+  });
+
+  const admin = app.group(prefix, requireAuth(), requireSystemRole(identityOf, 'admin'));
+  admin.post('/introspect', {
+    input: { body: z.object({ token, token_type_hint: z.string().max(50).optional() }) },
+    handler: async (ctx, { body }) => {
+      noStore(ctx);
+      const result = await tokensOf().introspect(body.token);
+      await identityOf().events.emit({
+        type: 'token.introspected',
+        actor: principalOf(ctx.raw).id,
+        ...requestOrigin(ctx.raw),
+        data: { active: result.active },
+      });
+      return result;
+    },
+  });
+}

@@ -1,0 +1,336 @@
+import type { Logger } from 'pino';
+import type { AuthResolver } from '../core/authenticate.ts';
+import type { Clock } from '../core/clock.ts';
+import type { LiftConfig } from '../core/config/schema.ts';
+import { LiftError } from '../core/errors.ts';
+import type { EventOrigin, EventPublisher, LiftEvent } from '../core/events.ts';
+import type { Storage } from '../storage/ports.ts';
+import { AccessTokens } from './access-tokens.ts';
+import { bearerResolver } from './bearer-resolver.ts';
+import { KeyRing } from './keys/key-ring.ts';
+import { SqlSigningKeyStore } from './keys/sql-signing-key-store.ts';
+import {
+  REFRESH_SUCCESSOR_KEY_PURPOSE,
+  type RefreshTokenFamily,
+  RefreshTokens,
+  SqlRefreshTokenStore,
+} from './refresh/index.ts';
+import { RevocationState } from './revocation.ts';
+import { TokenRejectedError } from './token-errors.ts';
+
+/**
+ * The tokens module, composed once per app at `start()`: the key ring (signing keys, JWKS, rotation), access
+ * tokens (issue, verify, cache), refresh-token families (rotation, reuse detection) and the revocation state
+ * that ties them together. The flows here are what `/auth/token`, `/auth/revoke` and `/auth/introspect` call.
+ */
+
+export const SIGNING_KEY_PURPOSE = 'tokens.signing-keys';
+
+/** Events after which every token of the user ends (documented in docs/tokens.md). */
+const CREDENTIAL_EVENTS = new Set([
+  'user.disabled',
+  'auth.password.changed',
+  'auth.password.reset',
+  'auth.mfa.enrolled',
+  'auth.mfa.removed',
+  'auth.mfa.reset',
+]);
+
+export interface TokenPair {
+  access_token: string;
+  token_type: 'Bearer' | 'DPoP';
+  expires_in: number;
+  refresh_token: string;
+}
+
+export interface TokenGrantInput {
+  userId: string;
+  amr: string[];
+  authTime: number;
+  tenantId?: string | null;
+  scope?: string | null;
+  /** DPoP key thumbprint: bind both tokens to the client's key. */
+  jkt?: string | null;
+}
+
+/** 400 per RFC 6749 §5.2, with the OAuth `error` member next to Lift's code. */
+export class InvalidGrantError extends LiftError {
+  constructor(detail = 'The refresh token is invalid, expired or revoked.') {
+    super('LIFT_INVALID_GRANT', 400, 'Invalid grant', { detail, extensions: { error: 'invalid_grant' } });
+  }
+}
+
+/** A rotated refresh token came back: the family is revoked (RFC 9700 §4.14). */
+export class TokenReusedError extends LiftError {
+  constructor() {
+    super('LIFT_TOKEN_REUSED', 401, 'Refresh token reused', {
+      detail: 'This refresh token was already used; every token of this login is revoked. Log in again.',
+      extensions: { error: 'invalid_grant' },
+    });
+  }
+}
+
+export interface TokensSources {
+  config: LiftConfig;
+  storage: Storage;
+  clock: Clock;
+  log: Logger;
+  events: EventPublisher;
+  deriveKey(purpose: string): Buffer;
+}
+
+export class Tokens {
+  readonly keys: KeyRing;
+  readonly revocation: RevocationState;
+  readonly accessTokens: AccessTokens;
+  readonly refreshTokens: RefreshTokens;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly resolveBearer: AuthResolver;
+  readonly #events: EventPublisher;
+  readonly #clock: Clock;
+  readonly #graceMs: number;
+  #stopListening: (() => void) | undefined;
+
+  constructor(sources: TokensSources) {
+    const { config, storage, clock, log, events } = sources;
+    const settings = config.tokens;
+    this.#events = events;
+    this.#clock = clock;
+    this.issuer =
+      settings.issuer ?? config.auth.publicUrl?.replace(/\/+$/, '') ?? `http://${config.host}:${config.port}`;
+    this.audience = settings.audience ?? this.issuer;
+    this.#graceMs = settings.refresh.reuseGraceSeconds * 1000;
+    this.keys = new KeyRing({
+      store: new SqlSigningKeyStore(storage.sql),
+      broker: () => storage.broker,
+      clock,
+      sealingKey: sources.deriveKey(SIGNING_KEY_PURPOSE),
+      algorithm: settings.algorithm,
+      maxTokenLifetimeMs: settings.accessTokenTtlMs + settings.clockSkewMs,
+      rotationIntervalMs: settings.keyRotationIntervalMs,
+      log,
+    });
+    this.revocation = new RevocationState({
+      kv: storage.kv,
+      broker: () => storage.broker,
+      clock,
+      log,
+      maxTokenLifetimeMs: settings.accessTokenTtlMs + settings.clockSkewMs,
+    });
+    this.accessTokens = new AccessTokens({
+      keys: this.keys,
+      revocation: this.revocation,
+      clock,
+      issuer: this.issuer,
+      audience: this.audience,
+      ttlMs: settings.accessTokenTtlMs,
+      skewMs: settings.clockSkewMs,
+      cacheSize: settings.verifiedCacheSize,
+    });
+    this.refreshTokens = new RefreshTokens(new SqlRefreshTokenStore(storage.sql), {
+      sealingKey: sources.deriveKey(REFRESH_SUCCESSOR_KEY_PURPOSE),
+      clock,
+      absoluteLifetimeMs: settings.refresh.absoluteLifetimeMs,
+      idleTimeoutMs: settings.refresh.idleLifetimeMs,
+      maxGraceMs: Math.max(this.#graceMs, 60_000),
+    });
+    this.resolveBearer = bearerResolver({
+      accessTokens: this.accessTokens,
+      events,
+      freshMs: config.auth.freshMs,
+      now: () => clock.now(),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.keys.start();
+    await this.revocation.start();
+    // Credential changes end every token of the user, decided once, where the change happened.
+    this.#stopListening ??= this.#events.onLocal(async (event: LiftEvent) => {
+      if (!CREDENTIAL_EVENTS.has(event.type)) return;
+      const userId = event.subject ?? event.actor;
+      if (userId && userId !== 'system') await this.revokeUser(userId, event.type, {});
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#stopListening?.();
+    this.#stopListening = undefined;
+    await this.revocation.close();
+    await this.keys.close();
+  }
+
+  /** A new refresh family and its first access token (login with `response: tokens`). */
+  async issuePair(input: TokenGrantInput, origin: EventOrigin): Promise<TokenPair> {
+    const { token: refresh, family } = await this.refreshTokens.issue({
+      userId: input.userId,
+      amr: input.amr,
+      authTime: input.authTime,
+      ...(input.scope ? { scope: input.scope } : {}),
+      ...(input.tenantId ? { tenantId: input.tenantId } : {}),
+      ...(input.jkt ? { dpopJkt: input.jkt } : {}),
+    });
+    const pair = this.#pair(family, refresh);
+    await this.#events.emit({
+      type: 'token.issued',
+      actor: input.userId,
+      ...origin,
+      data: { familyId: family.id, dpop: Boolean(input.jkt) },
+    });
+    return pair;
+  }
+
+  /** `grant_type=refresh_token`: rotation, grace replay, or reuse detection (the family dies). */
+  async refresh(refreshToken: string, origin: EventOrigin, jkt?: string | null): Promise<TokenPair> {
+    const family = await this.refreshTokens.findFamilyByToken(refreshToken);
+    if (family?.dpopJkt && family.dpopJkt !== jkt) {
+      await this.#events.emit({
+        type: 'token.refresh_failed',
+        actor: null,
+        subject: family.userId,
+        ...origin,
+        reason: 'dpop_key_mismatch',
+      });
+      throw new InvalidGrantError('This refresh token is bound to a DPoP key; send a proof made with it.');
+    }
+    const result = await this.refreshTokens.rotate(refreshToken, { graceMs: this.#graceMs });
+    switch (result.kind) {
+      case 'rotated':
+      case 'replayed_within_grace': {
+        await this.#events.emit({
+          type: 'token.refreshed',
+          actor: result.family.userId,
+          ...origin,
+          data: { familyId: result.family.id, replayed: result.kind === 'replayed_within_grace' },
+        });
+        return this.#pair(result.family, result.token);
+      }
+      case 'reuse_detected': {
+        await this.revocation.revokeSid(result.family.id);
+        await this.#events.emit({
+          type: 'token.reuse_detected',
+          actor: null,
+          subject: result.family.userId,
+          ...origin,
+          reason: 'refresh_token_reused',
+          data: { familyId: result.family.id },
+        });
+        throw new TokenReusedError();
+      }
+      default:
+        await this.#events.emit({ type: 'token.refresh_failed', actor: null, ...origin, reason: 'invalid' });
+        throw new InvalidGrantError();
+    }
+  }
+
+  /**
+   * RFC 7009: a refresh token revokes its family (and its access tokens); an access token is denylisted by
+   * `jti`. Unknown or invalid tokens are ignored, as the RFC asks.
+   */
+  async revoke(token: string, hint: string | undefined, origin: EventOrigin): Promise<void> {
+    const tryRefresh = async () => {
+      const family = await this.refreshTokens.findFamilyByToken(token);
+      if (!family) return false;
+      await this.#endFamily(family, 'revoked', origin);
+      return true;
+    };
+    const tryAccess = async () => {
+      try {
+        const { claims } = await this.accessTokens.verify(token);
+        await this.revocation.revokeTokenId(claims.jti, claims.exp * 1000);
+        await this.#events.emit({
+          type: 'token.revoked',
+          actor: claims.sub,
+          ...origin,
+          data: { jti: claims.jti },
+        });
+        return true;
+      } catch (error) {
+        if (error instanceof TokenRejectedError || error instanceof LiftError) return false;
+        throw error;
+      }
+    };
+    if (hint === 'access_token') {
+      if (!(await tryAccess())) await tryRefresh();
+    } else if (!(await tryRefresh())) {
+      await tryAccess();
+    }
+  }
+
+  /** RFC 7662: `{ active: false }` for anything invalid, expired or revoked. */
+  async introspect(token: string): Promise<Record<string, unknown>> {
+    try {
+      const { claims } = await this.accessTokens.verify(token);
+      return { active: true, token_type: claims.cnf ? 'DPoP' : 'Bearer', ...claims };
+    } catch {
+      // Not an access token: perhaps a refresh token.
+    }
+    const family = await this.refreshTokens.findFamilyByToken(token);
+    if (!family) return { active: false };
+    const current = await this.refreshTokens.getFamily(family.id);
+    const now = this.#clock.now();
+    if (
+      !current ||
+      current.revokedAt !== null ||
+      current.absoluteExpiresAt <= now ||
+      current.idleExpiresAt <= now
+    ) {
+      return { active: false };
+    }
+    return {
+      active: true,
+      token_type: 'refresh_token',
+      sub: current.userId,
+      iss: this.issuer,
+      exp: Math.floor(Math.min(current.absoluteExpiresAt, current.idleExpiresAt) / 1000),
+      iat: Math.floor(current.createdAt / 1000),
+      sid: current.id,
+    };
+  }
+
+  /** Ends every refresh family and access token of a user (credential change, disable). */
+  async revokeUser(userId: string, reason: string, origin: EventOrigin): Promise<void> {
+    const families = await this.refreshTokens.revokeUserFamilies(userId, reason);
+    for (const familyId of families) await this.revocation.revokeSid(familyId);
+    await this.revocation.revokeUserTokens(userId);
+    await this.#events.emit({
+      type: 'token.revoked',
+      actor: null,
+      subject: userId,
+      ...origin,
+      reason,
+      data: { families: families.length },
+    });
+  }
+
+  async #endFamily(family: RefreshTokenFamily, reason: string, origin: EventOrigin): Promise<void> {
+    await this.refreshTokens.revokeFamily(family.id, reason);
+    await this.revocation.revokeSid(family.id);
+    await this.#events.emit({
+      type: 'token.revoked',
+      actor: family.userId,
+      ...origin,
+      reason,
+      data: { familyId: family.id },
+    });
+  }
+
+  #pair(family: RefreshTokenFamily, refreshToken: string): TokenPair {
+    const access = this.accessTokens.issue({
+      userId: family.userId,
+      sid: family.id,
+      tenantId: family.tenantId,
+      amr: family.amr,
+      authTime: family.authTime,
+      scope: family.scope,
+      jkt: family.dpopJkt,
+    });
+    return {
+      access_token: access.token,
+      token_type: family.dpopJkt ? 'DPoP' : 'Bearer',
+      expires_in: access.expiresIn,
+      refresh_token: refreshToken,
+    };
+  }
+}
