@@ -125,6 +125,7 @@ export class LiftApp extends RouteGroup {
         identity.deps.issueTokens = async (grant, origin) => ({
           ...(await this.tokens.issuePair(grant, origin)),
         });
+        identity.dpopThumbprint = (ctx) => this.tokens.dpopThumbprint(ctx.raw);
       }
       this.#identity = identity;
     }

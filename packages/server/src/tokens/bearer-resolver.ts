@@ -5,30 +5,37 @@ import { requestHeader } from '../core/request-headers.ts';
 import type { Principal } from '../core/request-state.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
 import type { AccessTokens, VerifiedAccessToken } from './access-tokens.ts';
+import { DpopError, type DpopVerifier } from './dpop.ts';
 import { TokenRejectedError } from './token-errors.ts';
 
 /**
- * The bearer resolver of the authentication chain: `Authorization: Bearer <access token>`. No Authorization
- * header, or another scheme (Basic, an API key), → `null`, for the next resolver. A Bearer token that fails
- * verification is a 401 `LIFT_TOKEN_INVALID` with `WWW-Authenticate` (RFC 6750), never "anonymous", and a
- * `token.rejected` event with the reason. Bearer requests are not subject to CSRF (no ambient credential).
+ * The bearer resolver of the authentication chain: `Authorization: Bearer <access token>`, or
+ * `Authorization: DPoP <access token>` with a `DPoP` proof for key-bound tokens (RFC 9449). No Authorization
+ * header, or another scheme (Basic, an API key), → `null`, for the next resolver. A token that fails
+ * verification is a 401 (`LIFT_TOKEN_INVALID` or `LIFT_DPOP_INVALID`) with `WWW-Authenticate` (RFC 6750),
+ * never "anonymous", and a `token.rejected` event with the reason. These requests are not subject to CSRF
+ * (no ambient credential).
  */
 
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+const AUTHORIZATION = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 export interface BearerResolverOptions {
   accessTokens: AccessTokens;
   events: EventPublisher;
+  /** Checks `DPoP` proofs for tokens bound to a key. */
+  dpop: DpopVerifier;
+  /** The URI the client addressed (a proof's `htu`). */
+  requestUri(c: HonoContext): string;
   /** How long after `auth_time` the principal counts as fresh. */
   freshMs: number;
   now(): number;
 }
 
 export function bearerResolver(options: BearerResolverOptions): AuthResolver {
-  const { accessTokens, events, freshMs } = options;
+  const { accessTokens, events, freshMs, dpop } = options;
 
   const refuse = (c: HonoContext, error: unknown): never => {
-    if (error instanceof TokenRejectedError) {
+    if (error instanceof TokenRejectedError || error instanceof DpopError) {
       void events.emit({ type: 'token.rejected', actor: null, ...requestOrigin(c), reason: error.reason });
     }
     throw error;
@@ -36,13 +43,6 @@ export function bearerResolver(options: BearerResolverOptions): AuthResolver {
 
   const principalOf = (verified: VerifiedAccessToken): Principal => {
     const claims = verified.claims;
-    if (claims.cnf !== undefined) {
-      // A DPoP-bound token presented as a plain bearer token: whoever sends it lacks the proof.
-      throw new TokenRejectedError(
-        'dpop_required',
-        'This token is bound to a key; send it with a DPoP proof.',
-      );
-    }
     const authTime = typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : claims.iat * 1000;
     const principal: Principal = {
       type: 'user',
@@ -58,17 +58,50 @@ export function bearerResolver(options: BearerResolverOptions): AuthResolver {
     return principal;
   };
 
+  const bearerOnly = (verified: VerifiedAccessToken): Principal => {
+    if (verified.claims.cnf !== undefined) {
+      // A key-bound token presented as a plain bearer token: whoever sends it lacks the proof.
+      throw new TokenRejectedError(
+        'dpop_required',
+        'This token is bound to a key; send it with a DPoP proof.',
+      );
+    }
+    return principalOf(verified);
+  };
+
+  const withProof = async (c: HonoContext, token: string, verified: VerifiedAccessToken) => {
+    const jkt = verified.claims.cnf?.jkt;
+    if (jkt === undefined) {
+      throw new TokenRejectedError('not_dpop_bound', 'This token is not bound to a key; send it as Bearer.');
+    }
+    const proof = requestHeader(c, 'dpop');
+    if (proof === undefined || proof.includes(',')) throw new DpopError('malformed');
+    await dpop.verify(proof, {
+      htm: c.req.method,
+      htu: options.requestUri(c),
+      accessToken: token,
+      expectedJkt: jkt,
+    });
+    return principalOf(verified);
+  };
+
   return (c) => {
     const authorization = requestHeader(c, 'authorization');
-    if (authorization === undefined || !/^bearer\b/i.test(authorization)) return null;
-    const match = BEARER.exec(authorization);
+    if (authorization === undefined || !/^(?:bearer|dpop)\b/i.test(authorization)) return null;
+    const match = AUTHORIZATION.exec(authorization);
     try {
       if (match === null) throw new TokenRejectedError('malformed', 'The Authorization header is malformed.');
-      const verified = accessTokens.verify(match[1]!);
-      if (verified instanceof Promise) {
-        return verified.then(principalOf).catch((error: unknown) => refuse(c, error));
+      const token = match[2]!;
+      const verified = accessTokens.verify(token);
+      if (match[1]!.toLowerCase() === 'dpop') {
+        return Promise.resolve(verified)
+          .then((result) => withProof(c, token, result))
+          .catch((error: unknown) => refuse(c, error));
       }
-      return principalOf(verified);
+      if (verified instanceof Promise) {
+        return verified.then(bearerOnly).catch((error: unknown) => refuse(c, error));
+      }
+      return bearerOnly(verified);
     } catch (error) {
       return refuse(c, error);
     }

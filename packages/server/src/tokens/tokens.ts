@@ -1,3 +1,4 @@
+import type { Context as HonoContext } from 'hono';
 import type { Logger } from 'pino';
 import type { AuthResolver } from '../core/authenticate.ts';
 import type { Clock } from '../core/clock.ts';
@@ -7,6 +8,7 @@ import type { EventOrigin, EventPublisher, LiftEvent } from '../core/events.ts';
 import type { Storage } from '../storage/ports.ts';
 import { AccessTokens } from './access-tokens.ts';
 import { bearerResolver } from './bearer-resolver.ts';
+import { DpopVerifier } from './dpop.ts';
 import { KeyRing } from './keys/key-ring.ts';
 import { SqlSigningKeyStore } from './keys/sql-signing-key-store.ts';
 import {
@@ -87,6 +89,9 @@ export class Tokens {
   readonly issuer: string;
   readonly audience: string;
   readonly resolveBearer: AuthResolver;
+  readonly dpop: DpopVerifier;
+  /** The URI a client addressed with this request (what a DPoP proof's `htu` must name). */
+  readonly requestUri: (c: HonoContext) => string;
   readonly #events: EventPublisher;
   readonly #clock: Clock;
   readonly #graceMs: number;
@@ -135,9 +140,18 @@ export class Tokens {
       idleTimeoutMs: settings.refresh.idleLifetimeMs,
       maxGraceMs: Math.max(this.#graceMs, 60_000),
     });
+    this.dpop = new DpopVerifier({ kv: storage.kv, clock });
+    const publicOrigin = config.auth.publicUrl ? new URL(config.auth.publicUrl).origin : undefined;
+    // Behind a proxy the client addressed the public URL, not the one the request arrived on.
+    this.requestUri = (c) => {
+      const url = new URL(c.req.url);
+      return publicOrigin ? `${publicOrigin}${url.pathname}` : `${url.origin}${url.pathname}`;
+    };
     this.resolveBearer = bearerResolver({
       accessTokens: this.accessTokens,
       events,
+      dpop: this.dpop,
+      requestUri: this.requestUri,
       freshMs: config.auth.freshMs,
       now: () => clock.now(),
     });
@@ -159,6 +173,17 @@ export class Tokens {
     this.#stopListening = undefined;
     await this.revocation.close();
     await this.keys.close();
+  }
+
+  /**
+   * The thumbprint of the key behind a valid `DPoP` proof on this request (login and refresh bind tokens to
+   * it), or null when the request carries no proof. An invalid proof is a 401 `LIFT_DPOP_INVALID`.
+   */
+  async dpopThumbprint(c: HonoContext): Promise<string | null> {
+    const proof = c.req.header('dpop');
+    if (proof === undefined) return null;
+    const verified = await this.dpop.verify(proof, { htm: c.req.method, htu: this.requestUri(c) });
+    return verified.jkt;
   }
 
   /** A new refresh family and its first access token (login with `response: tokens`). */
