@@ -11,7 +11,7 @@ import { type AuthApp, GOOD_PASSWORD, startAuthApp } from '../support/auth-app.t
 
 interface ClientKey {
   privateKey: KeyObject;
-  jwk: JsonWebKey;
+  jwk: import('node:crypto').JsonWebKey;
 }
 
 function clientKey(): ClientKey {
