@@ -17,6 +17,7 @@ Commands:
   migrate status   List migrations and whether they ran
   config print     Show the effective configuration, secrets redacted
   users create     Create a user and print a one-time set-password link
+  keys rotate      Make a new signing key active (the old one keeps verifying)
 
 Run lift <command> --help for its options.`;
 
@@ -44,6 +45,10 @@ const HELP: Record<string, string> = {
   --name NAME       Display name
   --admin           Grant the system admin role
   Prints a one-time link where the user sets a password; there are no default accounts.`,
+  keys: `Usage: lift keys rotate [--config FILE] [--app MODULE]
+
+  Makes a new signing key active on every node (broker event). Tokens signed by the previous key keep
+  verifying until they expire; then the key leaves the JWKS.`,
   config: `Usage: lift config print [--config FILE] [--sources]
 
   --sources   Also show where each value came from (default, file, env, flag)`,
@@ -124,6 +129,25 @@ async function users(args: string[]): Promise<number> {
   return 0;
 }
 
+async function keys(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: COMMON, allowPositionals: true, strict: true });
+  if (values.help) return printHelp('keys');
+  if (positionals[0] !== 'rotate') throw new UsageError('usage: lift keys rotate');
+  const { loadApp } = await import('./load-app.ts');
+  const app = await loadApp(await load(values));
+  try {
+    await app.start({ bootstrapAdmin: false });
+    const { kid } = await app.tokens.keys.rotate();
+    await app.events.emit({ type: 'key.rotated', actor: 'system', data: { kid, via: 'cli' } });
+    console.log(
+      `New active signing key: ${kid}. Every node switches within seconds; the previous key keeps verifying until its tokens expire.`,
+    );
+  } finally {
+    await app.close();
+  }
+  return 0;
+}
+
 async function config(args: string[]): Promise<number> {
   const options = { ...COMMON, sources: { type: 'boolean' } } as const;
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -178,6 +202,8 @@ async function run(argv: string[]): Promise<number | 'running'> {
       return migrate(rest);
     case 'users':
       return users(rest);
+    case 'keys':
+      return keys(rest);
     case 'config':
       return config(rest);
     default:

@@ -1,5 +1,6 @@
 import type { Context as HonoContext } from 'hono';
 import { LiftConfigError, UnauthenticatedError } from './errors.ts';
+import type { EventPublisher } from './events.ts';
 import { requestScope } from './request-scope.ts';
 import type { Principal } from './request-state.ts';
 import type { Middleware } from './routes.ts';
@@ -21,6 +22,8 @@ import type { Middleware } from './routes.ts';
 export type AuthResolver = (c: HonoContext) => Promise<Principal | null> | Principal | null;
 
 export class Authenticator {
+  /** The app's event publisher, for guards that report refusals (set by the app). */
+  events: EventPublisher | undefined;
   readonly #resolvers: Array<{ name: string; resolve: AuthResolver }> = [];
 
   /** Adds a resolver at the end of the chain. Names are unique (`session`, `bearer`, `api_key`). */

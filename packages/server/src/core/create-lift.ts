@@ -165,6 +165,7 @@ export class LiftApp extends RouteGroup {
         'session cookie without Secure (development over plain HTTP); production uses __Host-lift_session with Secure',
       );
     }
+    this.authenticator.events = this.events;
     this.authenticator.add('session', (c) => this.identity.resolveSession(c));
     if (this.#tokensOn) this.authenticator.add('bearer', (c) => this.tokens.resolveBearer(c));
     registerIdentityRoutes(this, () => this.identity, this.config.auth.prefix);
@@ -175,6 +176,7 @@ export class LiftApp extends RouteGroup {
         () => this.tokens,
         () => this.identity,
         this.config.auth.prefix,
+        this.config.auth.adminPrefix,
       );
     }
   }

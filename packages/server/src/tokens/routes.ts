@@ -25,6 +25,7 @@ export function registerTokenRoutes(
   tokensOf: () => Tokens,
   identityOf: () => Identity,
   prefix: string,
+  adminPrefix: string,
 ): void {
   app.get('/.well-known/jwks.json', (ctx) => {
     // Caches may keep it a few minutes: a new key is published before it signs (rotation keeps the old one
@@ -97,5 +98,17 @@ export function registerTokenRoutes(
       });
       return result;
     },
+  });
+
+  const keysAdmin = app.group(adminPrefix, requireAuth(), requireSystemRole(identityOf, 'admin'));
+  keysAdmin.post('/keys/rotate', async (ctx) => {
+    const rotated = await tokensOf().keys.rotate();
+    await identityOf().events.emit({
+      type: 'key.rotated',
+      actor: principalOf(ctx.raw).id,
+      ...requestOrigin(ctx.raw),
+      data: { kid: rotated.kid },
+    });
+    return { kid: rotated.kid, jwks: tokensOf().keys.jwks() };
   });
 }
