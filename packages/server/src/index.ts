@@ -63,3 +63,9 @@ export type {
   SqlDialectName,
   Storage,
 } from './storage/ports.ts';
+export { type AccessTokenClaims, AccessTokens } from './tokens/access-tokens.ts';
+export { DpopError } from './tokens/dpop.ts';
+export { requireTenant, TenantMismatchError } from './tokens/require-tenant.ts';
+export { allowQueryToken } from './tokens/token-carriers.ts';
+export { TokenRejectedError } from './tokens/token-errors.ts';
+export { InvalidGrantError, type TokenPair, TokenReusedError, Tokens } from './tokens/tokens.ts';

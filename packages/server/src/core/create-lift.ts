@@ -16,6 +16,7 @@ import { createStorage } from '../storage/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/ports.ts';
 import { checkReadiness, type HealthComponent } from '../telemetry/health.ts';
 import { registerTokenRoutes } from '../tokens/routes.ts';
+import { accessCookieSettings } from '../tokens/token-carriers.ts';
 import { Tokens } from '../tokens/tokens.ts';
 import { Authenticator } from './authenticate.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -126,6 +127,8 @@ export class LiftApp extends RouteGroup {
           ...(await this.tokens.issuePair(grant, origin)),
         });
         identity.dpopThumbprint = (ctx) => this.tokens.dpopThumbprint(ctx.raw);
+        identity.decorateTokenResponse = (ctx, tokens) =>
+          this.tokens.setAccessCookie(ctx.response.headers, tokens);
       }
       this.#identity = identity;
     }
@@ -159,6 +162,7 @@ export class LiftApp extends RouteGroup {
   #registerIdentity(): void {
     // Refuse a weakened production cookie now, not at the first login.
     const cookie = sessionCookieSettings(this.config);
+    if (this.#tokensOn) accessCookieSettings(this.config);
     if (!cookie.secure) {
       this.log.warn(
         { cookie: cookie.name },

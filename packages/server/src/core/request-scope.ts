@@ -27,6 +27,8 @@ export class RequestScope {
   authenticated = false;
   /** The session behind the principal when the session cookie authenticated the request (sessions/). */
   session: unknown;
+  /** Set by `allowQueryToken()`: this route accepts `?access_token=` (the realtime gateway). */
+  queryTokenAllowed = false;
 }
 
 declare module 'hono' {

@@ -50,6 +50,8 @@ export class Identity {
    * tokens to it), or null when the request has none.
    */
   dpopThumbprint: ((ctx: Context) => Promise<string | null>) | undefined;
+  /** Set by the app when tokens are on: adds what a token response carries besides its body (a cookie). */
+  decorateTokenResponse: ((ctx: Context, tokens: Record<string, unknown>) => void) | undefined;
   /** The session-cookie resolver of the app's authentication chain. */
   readonly resolveSession: AuthResolver;
   readonly #publicOrigin: string | undefined;

@@ -109,6 +109,7 @@ async function loginResponse(identity: Identity, ctx: Context, result: LoginResu
   if (result.kind === 'tokens') {
     // RFC 6749 §5.1: token responses are never cached.
     ctx.response.headers.set('cache-control', 'no-store');
+    identity.decorateTokenResponse?.(ctx, result.tokens);
     return result.tokens;
   }
   setSessionCookie(identity, ctx, result.issued);

@@ -3,9 +3,11 @@ import type { AuthResolver } from '../core/authenticate.ts';
 import type { EventPublisher } from '../core/events.ts';
 import { requestHeader } from '../core/request-headers.ts';
 import type { Principal } from '../core/request-state.ts';
+import { CsrfError, csrfVerdict } from '../http/csrf/index.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
 import type { AccessTokens, VerifiedAccessToken } from './access-tokens.ts';
 import { DpopError, type DpopVerifier } from './dpop.ts';
+import { type AccessCookieSettings, ambientToken, type TokenSource } from './token-carriers.ts';
 import { TokenRejectedError } from './token-errors.ts';
 
 /**
@@ -29,7 +31,15 @@ export interface BearerResolverOptions {
   /** How long after `auth_time` the principal counts as fresh. */
   freshMs: number;
   now(): number;
+  /** The access-token cookie, when `tokens.cookie.enabled`. */
+  cookie?: AccessCookieSettings | undefined;
+  /** For cookie-borne tokens: other origins allowed to send state-changing requests (`auth.csrfAllowedOrigins`). */
+  csrfAllowedOrigins: readonly string[];
+  /** The app's public origin (`auth.publicUrl`), besides the request's own. */
+  publicOrigin: string | undefined;
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function bearerResolver(options: BearerResolverOptions): AuthResolver {
   const { accessTokens, events, freshMs, dpop } = options;
@@ -85,9 +95,44 @@ export function bearerResolver(options: BearerResolverOptions): AuthResolver {
     return principalOf(verified);
   };
 
+  /** A token from the cookie or an allowed query parameter: a cookie is ambient, so CSRF rules apply. */
+  const fromAmbient = (c: HonoContext, token: string, source: TokenSource) => {
+    if (source === 'cookie' && !SAFE_METHODS.has(c.req.method)) {
+      const ownOrigins = [new URL(c.req.url).origin];
+      if (options.publicOrigin) ownOrigins.push(options.publicOrigin);
+      const verdict = csrfVerdict({
+        method: c.req.method,
+        secFetchSite: requestHeader(c, 'sec-fetch-site'),
+        origin: requestHeader(c, 'origin'),
+        ownOrigins,
+        allowedOrigins: options.csrfAllowedOrigins,
+      });
+      if (!verdict.ok) {
+        return events
+          .emit({ type: 'auth.csrf.refused', actor: null, ...requestOrigin(c), reason: verdict.reason })
+          .then(() => {
+            throw new CsrfError(verdict.reason);
+          });
+      }
+    }
+    try {
+      const verified = accessTokens.verify(token);
+      if (verified instanceof Promise) {
+        return verified.then(bearerOnly).catch((error: unknown) => refuse(c, error));
+      }
+      return bearerOnly(verified);
+    } catch (error) {
+      return refuse(c, error);
+    }
+  };
+
   return (c) => {
     const authorization = requestHeader(c, 'authorization');
-    if (authorization === undefined || !/^(?:bearer|dpop)\b/i.test(authorization)) return null;
+    if (authorization === undefined) {
+      const ambient = ambientToken(c, options.cookie);
+      return ambient === null ? null : fromAmbient(c, ambient.token, ambient.source);
+    }
+    if (!/^(?:bearer|dpop)\b/i.test(authorization)) return null;
     const match = AUTHORIZATION.exec(authorization);
     try {
       if (match === null) throw new TokenRejectedError('malformed', 'The Authorization header is malformed.');

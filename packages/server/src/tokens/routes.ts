@@ -65,7 +65,9 @@ export function registerTokenRoutes(
       noStore(ctx);
       const identity = identityOf();
       const jkt = identity.dpopThumbprint ? await identity.dpopThumbprint(ctx) : null;
-      return tokensOf().refresh(body.refresh_token, requestOrigin(ctx.raw), jkt);
+      const pair = await tokensOf().refresh(body.refresh_token, requestOrigin(ctx.raw), jkt);
+      tokensOf().setAccessCookie(ctx.response.headers, pair);
+      return pair;
     },
   });
 
@@ -79,6 +81,7 @@ export function registerTokenRoutes(
     handler: async (ctx, { body }) => {
       noStore(ctx);
       await tokensOf().revoke(body.token, body.token_type_hint, requestOrigin(ctx.raw));
+      tokensOf().clearAccessCookie(ctx.response.headers);
       // RFC 7009 §2.2: 200 whether or not the token was known.
       return {};
     },

@@ -18,6 +18,12 @@ import {
   SqlRefreshTokenStore,
 } from './refresh/index.ts';
 import { RevocationState } from './revocation.ts';
+import {
+  type AccessCookieSettings,
+  accessCookieSettings,
+  clearAccessCookie,
+  serializeAccessCookie,
+} from './token-carriers.ts';
 import { TokenRejectedError } from './token-errors.ts';
 
 /**
@@ -90,6 +96,8 @@ export class Tokens {
   readonly audience: string;
   readonly resolveBearer: AuthResolver;
   readonly dpop: DpopVerifier;
+  /** The access-token cookie, when `tokens.cookie.enabled`. */
+  readonly accessCookie: AccessCookieSettings | undefined;
   /** The URI a client addressed with this request (what a DPoP proof's `htu` must name). */
   readonly requestUri: (c: HonoContext) => string;
   readonly #events: EventPublisher;
@@ -141,6 +149,7 @@ export class Tokens {
       maxGraceMs: Math.max(this.#graceMs, 60_000),
     });
     this.dpop = new DpopVerifier({ kv: storage.kv, clock });
+    this.accessCookie = accessCookieSettings(config);
     const publicOrigin = config.auth.publicUrl ? new URL(config.auth.publicUrl).origin : undefined;
     // Behind a proxy the client addressed the public URL, not the one the request arrived on.
     this.requestUri = (c) => {
@@ -154,6 +163,9 @@ export class Tokens {
       requestUri: this.requestUri,
       freshMs: config.auth.freshMs,
       now: () => clock.now(),
+      cookie: this.accessCookie,
+      csrfAllowedOrigins: config.auth.csrfAllowedOrigins,
+      publicOrigin,
     });
   }
 
@@ -339,6 +351,18 @@ export class Tokens {
       reason,
       data: { familyId: family.id },
     });
+  }
+
+  /** Clears the access-token cookie (revocation), when the cookie carrier is on. */
+  clearAccessCookie(headers: Headers): void {
+    if (this.accessCookie) headers.append('set-cookie', clearAccessCookie(this.accessCookie));
+  }
+
+  /** Sets the access-token cookie on a token response, when the cookie carrier is on. */
+  setAccessCookie(headers: Headers, pair: { access_token?: unknown; expires_in?: unknown }): void {
+    if (!this.accessCookie || typeof pair.access_token !== 'string') return;
+    const maxAge = typeof pair.expires_in === 'number' ? pair.expires_in : 0;
+    headers.append('set-cookie', serializeAccessCookie(this.accessCookie, pair.access_token, maxAge));
   }
 
   #pair(family: RefreshTokenFamily, refreshToken: string): TokenPair {

@@ -379,6 +379,20 @@ const tokensSchema = z
       .min(0)
       .default(10_000)
       .describe('Verified access tokens each node keeps in memory (entries expire with the token).'),
+    cookie: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Also set the access token as an HttpOnly cookie on token logins and refreshes, and accept it from there (CSRF rules apply).',
+          ),
+        name: z
+          .string()
+          .optional()
+          .describe('Cookie name; default __Host-lift_access in production, lift_access otherwise.'),
+      })
+      .prefault({}),
     refresh: z
       .strictObject({
         absoluteLifetimeMs: durationMs(30 * DAY, 'A refresh-token family ends this long after login.'),
