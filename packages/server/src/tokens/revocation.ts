@@ -99,10 +99,16 @@ export class RevocationState {
     return this.#revoke('sid', sid, 0, this.#clock.now() + this.#maxLifetime);
   }
 
-  /** Every access token of the user issued before now ("log out everywhere"). */
+  /**
+   * Every access token of the user issued before now ("log out everywhere"). `iat` has whole seconds, so the
+   * cut is at the start of the current second: a token issued later in this second (a login right after a
+   * password change) must work. Callers also revoke the `sid`s they know of, which ends the tokens issued
+   * earlier in the same second.
+   */
   revokeUserTokens(userId: string): Promise<void> {
     const now = this.#clock.now();
-    return this.#revoke('user', userId, now, now + this.#maxLifetime);
+    const cut = Math.floor(now / 1000) * 1000;
+    return this.#revoke('user', userId, cut, now + this.#maxLifetime);
   }
 
   /**
@@ -122,7 +128,7 @@ export class RevocationState {
     if (this.#entries.has(`jti:${token.jti}`)) return true;
     if (token.sid && this.#entries.has(`sid:${token.sid}`)) return true;
     const user = this.#entries.get(`user:${token.sub}`);
-    return user !== undefined && token.issuedAt <= user.at;
+    return user !== undefined && token.issuedAt < user.at;
   }
 
   async #checkStore(token: TokenIdentity, now: number): Promise<boolean> {
