@@ -1,0 +1,16 @@
+/**
+ * @lift/client — the public API. Everything not exported here is internal.
+ */
+
+export { LiftClientError } from './client-error.ts';
+export type { Clock } from './clock.ts';
+export { DpopKey, type DpopProofRequest, type DpopPublicJwk } from './dpop-key.ts';
+export {
+  type Credentials,
+  createLiftClient,
+  LiftClient,
+  type LiftClientOptions,
+  type LoginResult,
+  type MfaFactor,
+} from './lift-client.ts';
+export type { TokenStorage, Tokens } from './tokens.ts';
