@@ -74,6 +74,22 @@ function suite(name: string, storageUrl: () => Promise<{ url: string; cleanup():
       expect((await call('POST', '/tenants/acme/notes', { title: 'x' }, false)).status).toBe(401);
     });
 
+    it('accepts a bearer access token wherever it accepts the session', async () => {
+      const pair = await app.tokens.issuePair({ userId, amr: ['pwd'], authTime: app.clock.now() }, {});
+      const headers = { authorization: `Bearer ${pair.access_token}` };
+      const me = await app.fetch(new Request('http://notes.test/me', { headers }));
+      expect(me.status).toBe(200);
+      expect(await me.json()).toMatchObject({ id: userId, auth_method: 'bearer', amr: ['pwd'] });
+      const created = await app.fetch(
+        new Request('http://notes.test/tenants/initech/notes', {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ title: 'by token' }),
+        }),
+      );
+      expect(created.status).toBe(201);
+    });
+
     it('creates, reads, lists with a cursor, updates and deletes notes inside one tenant', async () => {
       const created = await call('POST', '/tenants/acme/notes', { title: ' First ', body: 'hello' });
       expect(created.status).toBe(201);

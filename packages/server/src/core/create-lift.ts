@@ -15,6 +15,7 @@ import { sessionCookieSettings } from '../sessions/session-cookie.ts';
 import { createStorage } from '../storage/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/ports.ts';
 import { checkReadiness, type HealthComponent } from '../telemetry/health.ts';
+import type { IssueAccessTokenInput } from '../tokens/access-tokens.ts';
 import { registerTokenRoutes } from '../tokens/routes.ts';
 import { accessCookieSettings } from '../tokens/token-carriers.ts';
 import { Tokens } from '../tokens/tokens.ts';
@@ -46,6 +47,11 @@ export interface LiftOptions {
   migrations?: MigrationSet[];
   /** Replacements for any of the mails Lift sends (verification, reset, lockout …). */
   mailTemplates?: Partial<MailTemplates>;
+  /**
+   * Extra claims for every access token (a plan, a display name …). Registered claims (`iss`, `sub`, `aud`,
+   * `exp`, `iat`, `jti`, `sid`, `tid`, `amr`, `auth_time`, `cnf`) cannot be replaced.
+   */
+  tokenClaims?: (input: IssueAccessTokenInput) => Record<string, unknown>;
 }
 
 export interface AppStats {
@@ -69,6 +75,7 @@ export class LiftApp extends RouteGroup {
   readonly authenticator = new Authenticator();
   readonly #migrations: MigrationSet[];
   readonly #mailTemplates: Partial<MailTemplates> | undefined;
+  readonly #tokenClaims: LiftOptions['tokenClaims'];
   readonly #healthChecks: HealthComponent[] = [];
   #storage: Storage | undefined;
   #mail: MailTransport | undefined;
@@ -91,6 +98,7 @@ export class LiftApp extends RouteGroup {
     this.log = options.logger ?? createLogger({ level: config.log.level });
     this.#migrations = options.migrations ?? [];
     this.#mailTemplates = options.mailTemplates;
+    this.#tokenClaims = options.tokenClaims;
     installPipeline(hono, config, this.log, {
       authenticator: this.authenticator,
       onUnexpectedError: (error, c) => {
@@ -151,6 +159,7 @@ export class LiftApp extends RouteGroup {
       log: this.log,
       events: this.events,
       deriveKey: (purpose) => this.deriveKey(purpose),
+      customClaims: this.#tokenClaims,
     });
     return this.#tokens;
   }

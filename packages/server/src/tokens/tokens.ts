@@ -6,7 +6,7 @@ import type { LiftConfig } from '../core/config/schema.ts';
 import { LiftError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher, LiftEvent } from '../core/events.ts';
 import type { Storage } from '../storage/ports.ts';
-import { AccessTokens } from './access-tokens.ts';
+import { AccessTokens, type IssueAccessTokenInput } from './access-tokens.ts';
 import { bearerResolver } from './bearer-resolver.ts';
 import { DpopVerifier } from './dpop.ts';
 import { KeyRing } from './keys/key-ring.ts';
@@ -85,6 +85,8 @@ export interface TokensSources {
   log: Logger;
   events: EventPublisher;
   deriveKey(purpose: string): Buffer;
+  /** Adds claims to every access token. */
+  customClaims?: ((input: IssueAccessTokenInput) => Record<string, unknown>) | undefined;
 }
 
 export class Tokens {
@@ -140,6 +142,7 @@ export class Tokens {
       ttlMs: settings.accessTokenTtlMs,
       skewMs: settings.clockSkewMs,
       cacheSize: settings.verifiedCacheSize,
+      ...(sources.customClaims ? { customClaims: sources.customClaims } : {}),
     });
     this.refreshTokens = new RefreshTokens(new SqlRefreshTokenStore(storage.sql), {
       sealingKey: sources.deriveKey(REFRESH_SUCCESSOR_KEY_PURPOSE),
