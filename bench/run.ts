@@ -10,8 +10,14 @@ import { startChild, stopChildrenOnExit } from './harness/children.ts';
 const BENCH_DIR = resolve(import.meta.dirname);
 const ROOT = resolve(BENCH_DIR, '..');
 
-/** Not benchmarks: this runner, and children or modules of a benchmark (session.ts's server fixture …). */
+/** Not benchmarks: this runner, and children or modules of a benchmark (session.ts's and jwt.ts's fixtures …). */
 const NOT_BENCHMARKS = new Set([
+  'jwt-fastify-server.ts',
+  'jwt-lift-server.ts',
+  'jwt-protocol.ts',
+  'jwt-report.ts',
+  'jwt-servers.ts',
+  'jwt-verify.ts',
   'run.ts',
   'session-load.ts',
   'session-protocol.ts',
