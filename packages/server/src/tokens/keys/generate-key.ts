@@ -2,8 +2,8 @@ import { createSecretKey, generateKeyPair, type JsonWebKey, type KeyObject } fro
 import { promisify } from 'node:util';
 import { cryptoRandom, type RandomSource, randomId } from '../../core/clock.ts';
 import { LiftConfigError } from '../../core/errors.ts';
+import { publicJwk } from '../jws/jwk.ts';
 import type { JwsAlgorithm, SigningKey } from '../jws/jws-types.ts';
-import { exportPublicJwk } from './public-jwk.ts';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -48,7 +48,7 @@ export async function generateSigningKey(
     throw new LiftConfigError(`RSA signing keys are 2048 or 3072 bits, not ${String(modulusLength)}.`);
   }
   const key = await generatePrivateKey(alg, modulusLength);
-  return { kid, alg, key, publicJwk: exportPublicJwk(key, kid, alg) };
+  return { kid, alg, key, publicJwk: publicJwk(key, kid, alg) };
 }
 
 async function generatePrivateKey(

@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
 import { LiftConfigError, LiftError } from '../../core/errors.ts';
 import type { Broker } from '../../storage/ports.ts';
+import { publicJwk } from '../jws/jwk.ts';
 import type { JwsAlgorithm, KeyResolver, SigningKey, VerificationKey } from '../jws/jws-types.ts';
 import { generateSigningKey, isHmacAlgorithm, type RsaModulusLength } from './generate-key.ts';
-import { exportPublicJwk } from './public-jwk.ts';
 import { openSigningKey, sealSigningKey } from './sealed-signing-key.ts';
 import type { SigningKeyStore, StoredSigningKey } from './signing-key-store.ts';
 
@@ -316,7 +316,7 @@ function verifyingKey(signing: SigningKey, verifyUntil: number | null): Verifyin
   return {
     key: { kid: signing.kid, alg: signing.alg, key: publicKey },
     verifyUntil,
-    jwk: Object.freeze(exportPublicJwk(publicKey, signing.kid, signing.alg)),
+    jwk: Object.freeze(publicJwk(publicKey, signing.kid, signing.alg)),
   };
 }
 
