@@ -85,7 +85,7 @@ export function verifyCompact(
     throw new JwsError('bad_base64url');
   }
 
-  const header = parseHeader(Buffer.from(token.slice(0, firstDot), 'base64url'));
+  const header = cachedHeader(token.slice(0, firstDot));
   const alg = checkAlgorithm(header.alg, options.allowedAlgorithms);
   if (Object.hasOwn(header, 'crit')) throw new JwsError('crit_unsupported');
   if (Object.hasOwn(header, 'b64') && header.b64 !== true) throw new JwsError('b64_false');
@@ -107,6 +107,24 @@ export function verifyCompact(
 function payloadBytes(payload: Uint8Array | string | object): Uint8Array {
   if (payload instanceof Uint8Array) return payload;
   return Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload), 'utf8');
+}
+
+/**
+ * Tokens from one key share one header, so parsed headers are kept by their encoded segment (bounded; frozen,
+ * so no caller can change what the next one gets). Only successful parses are kept; every check on the header's
+ * contents still runs on each call.
+ */
+const HEADER_CACHE_SIZE = 256;
+const headers = new Map<string, Record<string, unknown>>();
+
+function cachedHeader(segment: string): Record<string, unknown> {
+  let header = headers.get(segment);
+  if (header === undefined) {
+    header = Object.freeze(parseHeader(Buffer.from(segment, 'base64url')));
+    if (headers.size >= HEADER_CACHE_SIZE) headers.clear();
+    headers.set(segment, header);
+  }
+  return header;
 }
 
 /** The header as a JSON object; its bytes must be UTF-8 (RFC 7515 §5.2 step 3). */
