@@ -1,0 +1,49 @@
+export type GrantSubjectType = 'user' | 'api_key' | 'service';
+
+export const GRANT_SUBJECT_TYPES: readonly GrantSubjectType[] = ['user', 'api_key', 'service'];
+
+export interface GrantSubject {
+  type: GrantSubjectType;
+  id: string;
+}
+
+export interface Grant {
+  /** Random, 128 bits, base64url. */
+  id: string;
+  subject: GrantSubject;
+  roleId: string;
+  /** null for a global grant, which holds in every tenant. */
+  tenantId: string | null;
+  createdBy: string | null;
+  createdAt: Date;
+}
+
+/** What makes a grant unique. */
+export interface GrantKey {
+  subject: GrantSubject;
+  roleId: string;
+  tenantId: string | null;
+}
+
+export interface AddGrantInput extends GrantKey {
+  createdBy?: string | null;
+}
+
+/** Which subject holds which role where. */
+export interface GrantStore {
+  /**
+   * Idempotent: granting the same role again returns the existing grant unchanged. The role must be a
+   * system role or, for a tenant grant, a role of that tenant; otherwise `ValidationError` on `roleId`.
+   */
+  add(input: AddGrantInput): Promise<Grant>;
+  remove(key: GrantKey): Promise<boolean>;
+  /**
+   * The subject's grants that hold in `tenantId`: the global ones plus that tenant's, never another
+   * tenant's. With null, only the global ones.
+   */
+  listBySubject(subject: GrantSubject, tenantId: string | null): Promise<Grant[]>;
+  /** The grants made in one tenant (global grants are not listed). */
+  listByTenant(tenantId: string): Promise<Grant[]>;
+  /** The grants of one role in one tenant, or its global grants when `tenantId` is null. */
+  listByRole(roleId: string, tenantId: string | null): Promise<Grant[]>;
+}

@@ -1,0 +1,46 @@
+export interface Invitation {
+  /** Random, 128 bits, base64url: the handle for lists and revocation. Never the token. */
+  id: string;
+  tenantId: string;
+  /** Normalised by `normalizeEmail`. */
+  email: string;
+  /** The role the invitee receives in the tenant, or null for plain membership. */
+  roleId: string | null;
+  invitedBy: string;
+  createdAt: Date;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+}
+
+export interface IssueInvitationInput {
+  tenantId: string;
+  email: string;
+  roleId?: string | null;
+  invitedBy: string;
+  /** Default `INVITATION_TTL_MS` (7 days). */
+  ttlMs?: number;
+}
+
+export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface IssuedInvitation {
+  /** 256 random bits, base64url; only its SHA-256 is stored, so this is the one chance to mail it. */
+  token: string;
+  invitation: Invitation;
+}
+
+/** Invitations to join a tenant. */
+export interface InvitationStore {
+  /** Throws `ValidationError` for a malformed address. */
+  issue(input: IssueInvitationInput): Promise<IssuedInvitation>;
+  /**
+   * Marks the invitation accepted and returns it, when the token is live, unused, and was issued to
+   * `email` (in any form `normalizeEmail` accepts); otherwise null. Exactly one of any number of
+   * concurrent calls with the same token succeeds.
+   */
+  consume(token: string, email: string): Promise<Invitation | null>;
+  /** Deletes a pending invitation of the tenant; false when none matches. */
+  revoke(tenantId: string, id: string): Promise<boolean>;
+  /** The tenant's invitations not yet accepted and not expired, newest first. */
+  listPending(tenantId: string): Promise<Invitation[]>;
+}
