@@ -73,13 +73,15 @@ for (const target of await migratedSqlTargets('memberships')) {
     });
 
     it("removes a member with their grants in that tenant, keeping global and other tenants' grants", async () => {
-      const { members, roles, grants, close } = stores(await target.open());
+      const { members, roles, grants, clock, close } = stores(await target.open());
       const admin = await roles.create({ owner: { scope: 'system' }, name: 'admin' });
       const user = { type: 'user' as const, id: 'user-1' };
       await members.add('tenant-a', 'user-1');
       await members.add('tenant-b', 'user-1');
       await grants.add({ subject: user, roleId: admin.id, tenantId: 'tenant-a' });
+      clock.advance(1);
       await grants.add({ subject: user, roleId: admin.id, tenantId: 'tenant-b' });
+      clock.advance(1);
       await grants.add({ subject: user, roleId: admin.id, tenantId: null });
 
       expect(await members.remove('tenant-a', 'user-1')).toBe(true);
