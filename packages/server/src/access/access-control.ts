@@ -1,0 +1,314 @@
+import type { Logger } from 'pino';
+import { type Clock, systemClock } from '../core/clock.ts';
+import type { EventPublisher } from '../core/events.ts';
+import type { Principal } from '../core/request-state.ts';
+import type { Broker } from '../storage/ports.ts';
+import {
+  ACCESS_CHANNEL,
+  type AccessChange,
+  type AccessChangedMessage,
+  isAccessChange,
+  parseAccessMessage,
+  subjectKey,
+} from './access-change.ts';
+import type { AccessSnapshotSource, SnapshotRole } from './access-snapshot.ts';
+import { AccessEngine, type AccessExplanation } from './engine/index.ts';
+import type { GrantStore, GrantSubject } from './stores/grant-store.ts';
+import type { MembershipStore } from './stores/membership-store.ts';
+import type { RoleOwner, RoleStore } from './stores/role-store.ts';
+
+export interface AccessControlOptions {
+  roles: RoleStore;
+  grants: GrantStore;
+  memberships: MembershipStore;
+  /** Everything, once, at `start()` (the store ports only read one tenant at a time). */
+  snapshot: AccessSnapshotSource;
+  /** A getter, so the storage can stay lazy. */
+  broker: () => Broker;
+  events: EventPublisher;
+  log: Logger;
+  clock?: Clock;
+  /** How long a positive membership answer is reused. Default 30 s; a grant change for the pair drops it. */
+  membershipTtlMs?: number;
+}
+
+/** What an `authorize` check is about; `ownerId` is a user id. */
+export interface AccessTarget {
+  ownerId?: string | null;
+  tenantId?: string | null;
+}
+
+const DEFAULT_MEMBERSHIP_TTL_MS = 30_000;
+/** Bound on remembered memberships; past it the memory starts over (answers are re-read, never wrong). */
+const MAX_REMEMBERED_MEMBERSHIPS = 10_000;
+
+function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
+/** The engine subject of a principal: `user:<id>` for users, `<type>:<id>` otherwise, as grants store them. */
+export function subjectOf(principal: Principal): string {
+  if (principal.type === 'user') return subjectKey({ type: 'user', id: principal.userId ?? principal.id });
+  return subjectKey({ type: principal.type, id: principal.id });
+}
+
+/**
+ * Access control of one node: an `AccessEngine` kept equal to the stores. `start()` loads every role and
+ * grant; afterwards code that writes a store calls `changed()`, which rereads exactly the rows named and
+ * publishes the change on `lift:access` so every node rereads them too. Rereading is idempotent, so a node
+ * hearing its own message costs one read and changes nothing. Reloads run one at a time, in order, so an
+ * older read never overwrites a newer one.
+ */
+export class AccessControl {
+  readonly events: EventPublisher;
+  readonly #engine = new AccessEngine();
+  readonly #roles: RoleStore;
+  readonly #grants: GrantStore;
+  readonly #memberships: MembershipStore;
+  readonly #snapshot: AccessSnapshotSource;
+  readonly #broker: () => Broker;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #membershipTtlMs: number;
+  /** role id → owner, for the roles in the engine. */
+  readonly #roleOwners = new Map<string, RoleOwner>();
+  /** engine subject → scope → role ids: the grants in the engine, to diff a reread against. */
+  readonly #held = new Map<string, Map<string | null, Set<string>>>();
+  /** `tenant\nuser` → until when a positive membership answer holds. */
+  readonly #members = new Map<string, number>();
+  #queue: Promise<void> = Promise.resolve();
+  #unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(options: AccessControlOptions) {
+    this.#roles = options.roles;
+    this.#grants = options.grants;
+    this.#memberships = options.memberships;
+    this.#snapshot = options.snapshot;
+    this.#broker = options.broker;
+    this.events = options.events;
+    this.#log = options.log;
+    this.#clock = options.clock ?? systemClock;
+    this.#membershipTtlMs = options.membershipTtlMs ?? DEFAULT_MEMBERSHIP_TTL_MS;
+  }
+
+  /** Subscribes to `lift:access`, then loads everything; changes heard meanwhile apply after the load. */
+  async start(): Promise<void> {
+    this.#unsubscribe ??= await this.#broker().subscribe(ACCESS_CHANNEL, (message) => {
+      const change = parseAccessMessage(message);
+      if (change === undefined) this.#log.warn('ignored a malformed lift:access message');
+      else void this.#enqueue(() => this.#apply(change));
+    });
+    await this.reload();
+  }
+
+  async close(): Promise<void> {
+    const unsubscribe = this.#unsubscribe;
+    this.#unsubscribe = undefined;
+    await unsubscribe?.().catch(() => undefined);
+    await this.idle();
+  }
+
+  /** Rereads every role and grant, for recovery after broker messages may have been lost. */
+  reload(): Promise<void> {
+    return this.#enqueue(() => this.#loadAll());
+  }
+
+  /**
+   * Call after a store write: rereads the rows `change` names into this node's engine, then tells every
+   * other node to do the same. A failed publication is logged; other nodes catch up at their next `reload()`.
+   */
+  async changed(change: AccessChange): Promise<void> {
+    if (!isAccessChange(change)) throw new TypeError('changed() needs a role, grant or tenant change.');
+    await this.#enqueue(() => this.#apply(change));
+    const message: AccessChangedMessage = { type: 'access.changed', change };
+    try {
+      await this.#broker().publish(ACCESS_CHANNEL, JSON.stringify(message));
+    } catch (error) {
+      this.#log.error({ err: error, change }, 'could not publish an access change; other nodes are stale');
+    }
+  }
+
+  /** Resolves when every change heard so far has been applied. */
+  async idle(): Promise<void> {
+    let current: Promise<void>;
+    do {
+      current = this.#queue;
+      await current;
+    } while (current !== this.#queue);
+  }
+
+  /** Unconditional permission in `tenantId` (default: the principal's active tenant; null: global grants only). */
+  can(principal: Principal, permission: string, tenantId?: string | null): boolean {
+    return this.#engine.can(subjectOf(principal), permission, tenantId ?? principal.tenantId ?? null);
+  }
+
+  /**
+   * `permission` on `target`, decided in the target's tenant; `:own` grants count when `ownerId` is the
+   * principal's user. With `activeTenant` given and not the target's tenant: false.
+   */
+  authorize(
+    principal: Principal,
+    permission: string,
+    target: AccessTarget,
+    activeTenant?: string | null,
+  ): boolean {
+    const ownerId = target.ownerId == null ? null : subjectKey({ type: 'user', id: target.ownerId });
+    return this.#engine.authorize(
+      subjectOf(principal),
+      permission,
+      { ownerId, tenantId: target.tenantId ?? null },
+      activeTenant,
+    );
+  }
+
+  explain(principal: Principal, permission: string, tenantId?: string | null): AccessExplanation {
+    return this.#engine.explain(subjectOf(principal), permission, tenantId ?? principal.tenantId ?? null);
+  }
+
+  /** Whether the principal's user belongs to `tenantId`; positive answers are reused briefly. */
+  async isMember(principal: Principal, tenantId: string): Promise<boolean> {
+    const userId = principal.userId;
+    if (userId === null) return false;
+    const key = `${tenantId}\n${userId}`;
+    const now = this.#clock.now();
+    const until = this.#members.get(key);
+    if (until !== undefined && until > now) return true;
+    const member = await this.#memberships.isMember(tenantId, userId);
+    if (member) {
+      if (this.#members.size >= MAX_REMEMBERED_MEMBERSHIPS) this.#members.clear();
+      this.#members.set(key, now + this.#membershipTtlMs);
+    } else {
+      this.#members.delete(key);
+    }
+    return member;
+  }
+
+  #enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.#queue.then(task);
+    this.#queue = run.catch((error: unknown) => {
+      this.#log.error({ err: error }, 'could not reload access data; decisions may be stale');
+    });
+    return run;
+  }
+
+  async #loadAll(): Promise<void> {
+    const { roles, grants } = await this.#snapshot.load();
+    const loaded = new Set(roles.map((role) => role.id));
+    for (const id of [...this.#roleOwners.keys()]) if (!loaded.has(id)) this.#removeRole(id);
+    for (const role of roles) this.#putRole(role);
+    const wanted = new Map<string, Map<string | null, Set<string>>>();
+    for (const grant of grants) {
+      const key = subjectKey(grant.subject);
+      entryOf(
+        entryOf(wanted, key, () => new Map()),
+        grant.tenantId,
+        () => new Set(),
+      ).add(grant.roleId);
+    }
+    for (const [subject, scopes] of this.#held)
+      for (const scope of [...scopes.keys()])
+        if (!wanted.get(subject)?.has(scope)) this.#syncGrants(subject, scope, new Set());
+    for (const [subject, scopes] of wanted)
+      for (const [scope, ids] of scopes) this.#syncGrants(subject, scope, ids);
+    this.#members.clear();
+  }
+
+  async #apply(change: AccessChange): Promise<void> {
+    if (change.kind === 'role') {
+      for (const id of change.ids) {
+        const role = await this.#roles.get(change.owner, id);
+        if (role === null) this.#removeRole(id);
+        else this.#putRole({ ...role, owner: change.owner });
+      }
+    } else if (change.kind === 'grant') {
+      for (const subject of change.subjects) await this.#reloadGrants(subject, change.tenantId);
+    } else {
+      await this.#reloadTenant(change.tenantId);
+    }
+  }
+
+  async #reloadGrants(subject: GrantSubject, tenantId: string | null): Promise<void> {
+    const rows = await this.#grants.listBySubject(subject, tenantId);
+    const ids = new Set(rows.filter((row) => row.tenantId === tenantId).map((row) => row.roleId));
+    // A role created just before its first grant may not have been announced: read it with the grant.
+    const unknown = [...ids].filter((id) => !this.#roleOwners.has(id));
+    for (const role of await this.#roles.findVisible(tenantId, unknown)) {
+      const owner: RoleOwner =
+        role.scope === 'tenant' && role.tenantId !== null
+          ? { scope: 'tenant', tenantId: role.tenantId }
+          : { scope: 'system' };
+      this.#putRole({ ...role, owner });
+    }
+    this.#syncGrants(subjectKey(subject), tenantId, ids);
+    if (subject.type === 'user' && tenantId !== null) this.#members.delete(`${tenantId}\n${subject.id}`);
+  }
+
+  async #reloadTenant(tenantId: string): Promise<void> {
+    const owner: RoleOwner = { scope: 'tenant', tenantId };
+    const roles = await this.#roles.list(owner);
+    const grants = await this.#grants.listByTenant(tenantId);
+    const kept = new Set(roles.map((role) => role.id));
+    for (const [id, known] of [...this.#roleOwners])
+      if (known.scope === 'tenant' && known.tenantId === tenantId && !kept.has(id)) this.#removeRole(id);
+    for (const role of roles) this.#putRole({ ...role, owner });
+    const wanted = new Map<string, Set<string>>();
+    for (const grant of grants) {
+      const key = subjectKey(grant.subject);
+      entryOf(wanted, key, () => new Set()).add(grant.roleId);
+    }
+    for (const [subject, scopes] of this.#held)
+      if (scopes.has(tenantId) && !wanted.has(subject)) this.#syncGrants(subject, tenantId, new Set());
+    for (const [subject, ids] of wanted) this.#syncGrants(subject, tenantId, ids);
+    for (const key of [...this.#members.keys()])
+      if (key.startsWith(`${tenantId}\n`)) this.#members.delete(key);
+  }
+
+  /** A role the engine refuses (a cycle two concurrent writes closed) is logged and left out, not fatal. */
+  #putRole(role: SnapshotRole): void {
+    try {
+      this.#engine.upsertRole({ id: role.id, permissions: role.permissions, inherits: role.inherits });
+      this.#roleOwners.set(role.id, role.owner);
+    } catch (error) {
+      this.#log.error({ err: error, roleId: role.id }, 'a stored role was refused by the access engine');
+    }
+  }
+
+  /** The store deletes a role's grants with it; the engine's copies of them go too. */
+  #removeRole(id: string): void {
+    this.#engine.removeRole(id);
+    this.#roleOwners.delete(id);
+    for (const [subject, scopes] of this.#held)
+      for (const [scope, ids] of scopes)
+        if (ids.has(id)) this.#removeGrant({ subject, roleId: id, tenantId: scope });
+  }
+
+  /** Makes the engine's grants of `subject` in exactly `scope` equal to `roleIds`. */
+  #syncGrants(subject: string, scope: string | null, roleIds: ReadonlySet<string>): void {
+    const held = this.#held.get(subject)?.get(scope) ?? new Set<string>();
+    for (const roleId of [...held])
+      if (!roleIds.has(roleId)) this.#removeGrant({ subject, roleId, tenantId: scope });
+    for (const roleId of roleIds) {
+      if (held.has(roleId)) continue;
+      this.#engine.addGrant({ subject, role: roleId, tenantId: scope });
+      entryOf(
+        entryOf(this.#held, subject, () => new Map()),
+        scope,
+        () => new Set(),
+      ).add(roleId);
+    }
+  }
+
+  #removeGrant(grant: { subject: string; roleId: string; tenantId: string | null }): void {
+    this.#engine.removeGrant({ subject: grant.subject, role: grant.roleId, tenantId: grant.tenantId });
+    const scopes = this.#held.get(grant.subject);
+    const ids = scopes?.get(grant.tenantId);
+    ids?.delete(grant.roleId);
+    if (ids?.size === 0) scopes?.delete(grant.tenantId);
+    if (scopes?.size === 0) this.#held.delete(grant.subject);
+  }
+}

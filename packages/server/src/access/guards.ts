@@ -1,0 +1,97 @@
+import type { Context as HonoContext } from 'hono';
+import { principalOf } from '../core/authenticate.ts';
+import { Context } from '../core/context.ts';
+import { requestHeader } from '../core/request-headers.ts';
+import type { Principal } from '../core/request-state.ts';
+import type { Middleware } from '../core/routes.ts';
+import { requestOrigin } from '../sessions/session-resolver.ts';
+import type { AccessControl, AccessTarget } from './access-control.ts';
+import { parseCheckedPermission } from './engine/permission.ts';
+import { NotTenantMemberError, PermissionDeniedError } from './permission-denied-error.ts';
+
+/**
+ * Route guards bound to one `AccessControl`. They run after `requireAuth()`. The active tenant is the
+ * `:tenantId` path parameter, else the `X-Tenant-Id` header, else the principal's active tenant (an access
+ * token's `tid`); none means global grants only. A refusal is 403 `LIFT_FORBIDDEN` and an `access.denied`
+ * event.
+ */
+
+export interface TenantGuardOptions {
+  /** Path parameter naming the tenant. Default `tenantId`. */
+  param?: string;
+}
+
+export interface AccessGuards {
+  /** Allows the request when the principal holds `permission` (`resource:action`) in the active tenant. */
+  requirePermission(permission: string, options?: TenantGuardOptions): Middleware;
+  /**
+   * Allows the request when the principal's user is a member of the active tenant (a route without one is
+   * refused). Membership is read from the MembershipStore, not inferred from grants: a member may hold no
+   * role, and a global grant makes nobody a member. Positive answers are reused briefly (see
+   * `AccessControl.isMember`).
+   */
+  requireTenantMember(options?: TenantGuardOptions): Middleware;
+  /** Throws the 403 unless the principal may apply `permission` to `target` (`:own` grants included). */
+  authorize(ctx: Context | HonoContext, permission: string, target: AccessTarget): Promise<void>;
+}
+
+export function activeTenant(c: HonoContext, principal: Principal, param = 'tenantId'): string | null {
+  return c.req.param(param) ?? requestHeader(c, 'x-tenant-id') ?? principal.tenantId ?? null;
+}
+
+export function accessGuards(access: AccessControl): AccessGuards {
+  const deny = async (
+    c: HonoContext,
+    principal: Principal,
+    tenantId: string | null,
+    reason: 'missing_permission' | 'not_member',
+    permission?: string,
+  ): Promise<void> => {
+    await access.events.emit({
+      type: 'access.denied',
+      actor: principal.id,
+      ...requestOrigin(c),
+      reason,
+      data: { ...(permission === undefined ? {} : { permission }), tenantId },
+    });
+  };
+
+  return {
+    requirePermission(permission, options = {}) {
+      // A typo in a permission name fails when the route is declared, not on the first request.
+      parseCheckedPermission(permission);
+      return async function permissionGuard(c, next) {
+        const principal = principalOf(c);
+        const tenantId = activeTenant(c, principal, options.param);
+        if (!access.can(principal, permission, tenantId)) {
+          await deny(c, principal, tenantId, 'missing_permission', permission);
+          throw new PermissionDeniedError(permission);
+        }
+        await next();
+      };
+    },
+
+    requireTenantMember(options = {}) {
+      return async function tenantMemberGuard(c, next) {
+        const principal = principalOf(c);
+        const tenantId = activeTenant(c, principal, options.param);
+        if (tenantId === null || !(await access.isMember(principal, tenantId))) {
+          await deny(c, principal, tenantId, 'not_member');
+          throw new NotTenantMemberError();
+        }
+        await next();
+      };
+    },
+
+    async authorize(ctx, permission, target) {
+      const c = ctx instanceof Context ? ctx.raw : ctx;
+      const principal = principalOf(c);
+      // With no tenant in play the decision is simply the target's tenant's.
+      const tenantId = activeTenant(c, principal) ?? undefined;
+      if (!access.authorize(principal, permission, target, tenantId)) {
+        await deny(c, principal, target.tenantId ?? null, 'missing_permission', permission);
+        throw new PermissionDeniedError(permission);
+      }
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import { ForbiddenError } from '../core/errors.ts';
+
+/** 403 `LIFT_FORBIDDEN` naming the permission that was missing; never the caller's roles. */
+export class PermissionDeniedError extends ForbiddenError {
+  readonly permission: string;
+
+  constructor(permission: string) {
+    super(`This requires the permission ${permission}.`);
+    this.permission = permission;
+  }
+}
+
+/** 403 `LIFT_FORBIDDEN` for a caller who is not a member of the route's tenant. */
+export class NotTenantMemberError extends ForbiddenError {
+  constructor() {
+    super('This requires membership of the tenant.');
+  }
+}
