@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.ts';
-import { ValidationError } from '../../core/errors.ts';
 import type { SqlDatabase } from '../../storage/ports.ts';
+import { decodeKeysetCursor, encodeKeysetCursor, pageIssue } from '../../storage/sql/keyset-cursor.ts';
 import type { LiftMembershipsTable } from './access-tables.ts';
 import {
   type ListMembersInput,
@@ -70,15 +70,15 @@ export class SqlMembershipStore implements MembershipStore {
   async list(tenantId: string, input: ListMembersInput): Promise<MemberPage> {
     const { limit } = input;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MEMBER_PAGE_SIZE) {
-      throw listIssue('limit', `The limit is a whole number from 1 to ${MAX_MEMBER_PAGE_SIZE}.`);
+      throw pageIssue('limit', `The limit is a whole number from 1 to ${MAX_MEMBER_PAGE_SIZE}.`);
     }
-    const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+    const after = input.cursor === undefined ? undefined : decodeKeysetCursor(input.cursor);
     let query = this.#db.selectFrom('lift_memberships').selectAll().where('tenant_id', '=', tenantId);
     if (after) {
       query = query.where((eb) =>
         eb.or([
           eb('created_at', '>', after.createdAt),
-          eb.and([eb('created_at', '=', after.createdAt), eb('user_id', '>', after.userId)]),
+          eb.and([eb('created_at', '=', after.createdAt), eb('user_id', '>', after.id)]),
         ]),
       );
     }
@@ -89,7 +89,10 @@ export class SqlMembershipStore implements MembershipStore {
       .execute();
     const members = rows.slice(0, limit).map(toMembership);
     const last = members.at(-1);
-    const nextCursor = rows.length > limit && last ? encodeCursor(last) : null;
+    const nextCursor =
+      rows.length > limit && last
+        ? encodeKeysetCursor({ createdAt: last.createdAt.getTime(), id: last.userId })
+        : null;
     return { members, nextCursor };
   }
 
@@ -106,30 +109,4 @@ export class SqlMembershipStore implements MembershipStore {
 
 function toMembership(row: MembershipRow): Membership {
   return { tenantId: row.tenant_id, userId: row.user_id, createdAt: new Date(Number(row.created_at)) };
-}
-
-function encodeCursor(member: Membership): string {
-  return Buffer.from(JSON.stringify([member.createdAt.getTime(), member.userId])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: number; userId: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw listIssue('cursor', 'The cursor is not one this server returned.');
-  }
-  if (
-    !Array.isArray(value) ||
-    value.length !== 2 ||
-    !Number.isSafeInteger(value[0]) ||
-    typeof value[1] !== 'string'
-  ) {
-    throw listIssue('cursor', 'The cursor is not one this server returned.');
-  }
-  return { createdAt: value[0], userId: value[1] };
-}
-
-function listIssue(path: 'limit' | 'cursor', message: string): ValidationError {
-  return new ValidationError([{ location: 'query', path, message, code: 'invalid_value' }]);
 }

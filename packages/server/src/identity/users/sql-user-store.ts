@@ -2,6 +2,7 @@ import { type Selectable, type SqlBool, sql } from 'kysely';
 import { type Clock, randomId, systemClock } from '../../core/clock.ts';
 import { ValidationError } from '../../core/errors.ts';
 import type { SqlDatabase } from '../../storage/ports.ts';
+import { decodeKeysetCursor, encodeKeysetCursor, pageIssue } from '../../storage/sql/keyset-cursor.ts';
 import { normalizeEmail } from './email.ts';
 import { EmailTakenError } from './email-taken-error.ts';
 import {
@@ -119,9 +120,9 @@ export class SqlUserStore implements UserStore {
   async list(input: ListUsersInput): Promise<UserPage> {
     const { limit } = input;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_USER_PAGE_SIZE) {
-      throw listIssue('limit', `The limit is a whole number from 1 to ${MAX_USER_PAGE_SIZE}.`);
+      throw pageIssue('limit', `The limit is a whole number from 1 to ${MAX_USER_PAGE_SIZE}.`);
     }
-    const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+    const after = input.cursor === undefined ? undefined : decodeKeysetCursor(input.cursor);
     const search = input.search?.trim().toLowerCase() ?? '';
     let query = this.#db.selectFrom('lift_users').selectAll();
     if (search !== '') {
@@ -148,7 +149,10 @@ export class SqlUserStore implements UserStore {
       .execute();
     const users = rows.slice(0, limit).map(toUser);
     const last = users.at(-1);
-    const nextCursor = rows.length > limit && last ? encodeCursor(last) : null;
+    const nextCursor =
+      rows.length > limit && last
+        ? encodeKeysetCursor({ createdAt: last.createdAt.getTime(), id: last.id })
+        : null;
     return { users, nextCursor };
   }
 
@@ -188,35 +192,4 @@ function toUser(row: UserRow): User {
 /** `\` escapes itself and LIKE's wildcards, so a search for `50%_off` finds exactly that text. */
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`);
-}
-
-interface Cursor {
-  createdAt: number;
-  id: string;
-}
-
-function encodeCursor(user: User): string {
-  return Buffer.from(JSON.stringify([user.createdAt.getTime(), user.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): Cursor {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw listIssue('cursor', 'The cursor is not one this server returned.');
-  }
-  if (
-    !Array.isArray(value) ||
-    value.length !== 2 ||
-    !Number.isSafeInteger(value[0]) ||
-    typeof value[1] !== 'string'
-  ) {
-    throw listIssue('cursor', 'The cursor is not one this server returned.');
-  }
-  return { createdAt: value[0], id: value[1] };
-}
-
-function listIssue(path: 'limit' | 'cursor', message: string): ValidationError {
-  return new ValidationError([{ location: 'query', path, message, code: 'invalid_value' }]);
 }
