@@ -6,15 +6,16 @@
  *
  *   node --import tsx bench/http.ts [--duration 10] [--connections 50] [--pipelining 1] [--warmup 2] [--rounds 2]
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { stopAllChildren, stopChildrenOnExit } from './harness/children.ts';
-import type { LoadResult } from './harness/load-protocol.ts';
+import { withoutLiftVariables } from './harness/lift-environment.ts';
 import { type MeasureOptions, measureServer, type ServerTarget } from './harness/measure.ts';
 import type { ProbeResponse } from './harness/probe.ts';
-import { describeMachine, formatInteger, formatRatio, markdownTable } from './harness/report.ts';
+import { formatInteger, formatRatio, machineLines, markdownTable } from './harness/report.ts';
+import { best, type Measurement, measureInRounds } from './harness/rounds.ts';
+import { recordReport, runBenchmark } from './harness/run-benchmark.ts';
 import { type LoadSettings, readLoadSettings } from './harness/settings.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -23,8 +24,6 @@ const LIFT_BIN = join(ROOT, 'packages/server/bin/lift.js');
 const LIFT_APP = 'examples/notes/src/app.ts';
 /** Lift must reach at least this fraction of raw node:http's requests/s. */
 const LIFT_TARGET_RATIO = 0.75;
-/** Runs shorter than this are harness smoke tests; they do not overwrite the recorded results. */
-const MIN_RECORDED_DURATION_SECONDS = 5;
 
 const PEER_STARTUP_MS = 20_000;
 const LIFT_STARTUP_MS = 60_000;
@@ -50,11 +49,7 @@ function peer(id: Exclude<TargetId, 'lift'>, label: string): HttpTarget {
 
 /** Lift's own environment without inherited `LIFT_*` settings, so the run measures the defaults. */
 function liftEnvironment(dataDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('LIFT_')) env[key] = value;
-  }
-  return { ...env, LIFT_LOG__LEVEL: 'warn', LIFT_DATA_DIR: dataDir };
+  return { ...withoutLiftVariables(), LIFT_LOG__LEVEL: 'warn', LIFT_DATA_DIR: dataDir };
 }
 
 const lift: HttpTarget = {
@@ -93,37 +88,20 @@ function checkHello(response: ProbeResponse, target: ServerTarget): string {
   return response.body;
 }
 
-interface Measurement {
-  target: HttpTarget;
-  rounds: LoadResult[];
-}
+type HttpMeasurement = Measurement<HttpTarget>;
 
-function best(measurement: Measurement): LoadResult {
-  const [first, ...rest] = measurement.rounds;
-  if (first === undefined) throw new Error(`${measurement.target.label}: no rounds measured`);
-  return rest.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a), first);
-}
-
-async function measureAll(targets: HttpTarget[], settings: LoadSettings): Promise<Measurement[]> {
+function measureAll(targets: HttpTarget[], settings: LoadSettings): Promise<HttpMeasurement[]> {
   const options: MeasureOptions = { root: ROOT, path: '/hello', settings, checkResponse: checkHello };
-  const measurements = targets.map((target): Measurement => ({ target, rounds: [] }));
-  for (let round = 1; round <= settings.rounds; round++) {
-    // Alternate the order so slow drift on a shared machine does not always favour the same target.
-    const order = round % 2 === 1 ? measurements : [...measurements].reverse();
-    for (const measurement of order) {
-      const result = await measureServer(measurement.target, options);
-      measurement.rounds.push(result);
-      console.log(
-        `round ${round}/${settings.rounds}  ${measurement.target.label.padEnd(42)} ` +
-          `${formatInteger(result.requestsPerSecond).padStart(8)} req/s  p99 ${result.latencyP99Ms.toFixed(1)} ms`,
-      );
-    }
-  }
-  return measurements;
+  return measureInRounds(targets, {
+    rounds: settings.rounds,
+    name: (target) => target.label,
+    nameWidth: 42,
+    measure: (target) => measureServer(target, options),
+  });
 }
 
 function renderReport(
-  measurements: Measurement[],
+  measurements: HttpMeasurement[],
   settings: LoadSettings,
   liftSkipReason: string | null,
 ): string {
@@ -162,7 +140,6 @@ function renderReport(
     }
   }
 
-  const machine = describeMachine();
   const method =
     `${settings.durationSeconds} s measured after ${settings.warmupSeconds} s warm-up per target, ` +
     `${settings.connections} connections, pipelining ${settings.pipelining}, ` +
@@ -170,9 +147,7 @@ function renderReport(
   return [
     '# HTTP benchmark: GET /hello',
     '',
-    `- Date: ${machine.date}`,
-    `- Node: ${machine.node}`,
-    `- CPU: ${machine.cpu} (${machine.cores} cores)`,
+    ...machineLines(),
     `- Method: ${method}`,
     '',
     table,
@@ -198,7 +173,6 @@ function selectedTargets(): Set<TargetId> | null {
 }
 
 async function main(): Promise<void> {
-  stopChildrenOnExit();
   const settings = readLoadSettings();
   const selected = selectedTargets();
   const wanted = (id: TargetId) => selected === null || selected.has(id);
@@ -221,20 +195,7 @@ async function main(): Promise<void> {
   const measurements = await measureAll(targets, settings);
   const report = renderReport(measurements, settings, liftSkipReason);
   console.log(`\n${report}`);
-  if (settings.durationSeconds >= MIN_RECORDED_DURATION_SECONDS) {
-    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(RESULTS_FILE, report);
-    console.log(`written to ${RESULTS_FILE}`);
-  } else {
-    console.log(`smoke run (< ${MIN_RECORDED_DURATION_SECONDS} s): ${RESULTS_FILE} left unchanged`);
-  }
+  recordReport(report, RESULTS_FILE, settings.durationSeconds);
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(`\nhttp benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-} finally {
-  await stopAllChildren();
-}
+await runBenchmark('http', main, 'message');

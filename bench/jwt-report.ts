@@ -1,9 +1,10 @@
 /** The Markdown report of `bench/jwt.ts`: throughput of bearer `GET /me`, then verification alone. */
-import type { LoadResult } from './harness/load-protocol.ts';
-import { describeMachine, formatInteger, formatRatio, markdownTable } from './harness/report.ts';
+import { PIN } from './harness/pinning.ts';
+import { formatInteger, formatRatio, machineLines, markdownTable, verdict } from './harness/report.ts';
+import { best, type Measurement, throughputRow } from './harness/rounds.ts';
 import type { LoadSettings } from './harness/settings.ts';
 import type { VerifyResult, VerifyTiming } from './jwt-protocol.ts';
-import { PIN, type Target, type TargetId } from './jwt-servers.ts';
+import type { Target, TargetId } from './jwt-servers.ts';
 
 /** Lift HS256 must serve at least this multiple of Fastify + @fastify/jwt HS256's requests/s. */
 const HS256_VS_FASTIFY_TARGET = 1.0;
@@ -12,36 +13,13 @@ const EDDSA_VS_NODE_TARGET = 0.7;
 /** Uncached verification may cost at most this multiple of the bare node:crypto signature check. */
 const UNCACHED_VS_CRYPTO_TARGET = 2;
 
-export interface Measurement {
-  target: Target;
-  rounds: LoadResult[];
-}
-
-function best(measurement: Measurement): LoadResult {
-  return measurement.rounds.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
-}
-
-function verdict(name: string, pass: boolean, value: string): string {
-  return `${name}: **${pass ? 'PASS' : 'FAIL'}** (${value})`;
-}
-
-function throughputSection(measurements: Measurement[], settings: LoadSettings): string[] {
+function throughputSection(measurements: Measurement<Target>[], settings: LoadSettings): string[] {
   const rps = (id: TargetId) => {
     const measurement = measurements.find((m) => m.target.id === id);
     return measurement ? best(measurement).requestsPerSecond : null;
   };
   const baseline = rps('node-http')!;
-  const rows = measurements.map((measurement) => {
-    const result = best(measurement);
-    return [
-      measurement.target.label,
-      `GET ${measurement.target.path}`,
-      formatInteger(result.requestsPerSecond),
-      result.latencyP99Ms.toFixed(1),
-      formatRatio(result.requestsPerSecond / baseline),
-      measurement.rounds.map((r) => formatInteger(r.requestsPerSecond)).join(' / '),
-    ];
-  });
+  const rows = measurements.map((measurement) => throughputRow(measurement, baseline));
   const lines: string[] = [];
   const ratio = (a: TargetId, b: TargetId) => {
     const top = rps(a);
@@ -152,17 +130,14 @@ function verifySection(result: VerifyResult): string[] {
 }
 
 export function renderReport(
-  measurements: Measurement[],
+  measurements: Measurement<Target>[],
   settings: LoadSettings,
   verify: VerifyResult,
 ): string {
-  const machine = describeMachine();
   return [
     '# JWT benchmark: bearer-authenticated GET /me',
     '',
-    `- Date: ${machine.date}`,
-    `- Node: ${machine.node}`,
-    `- CPU: ${machine.cpu} (${machine.cores} cores)`,
+    ...machineLines(),
     '',
     ...throughputSection(measurements, settings),
     ...verifySection(verify),

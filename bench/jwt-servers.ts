@@ -4,12 +4,14 @@
  * (jwt-lift-server.ts), one at a time in its own process. The load generator with request headers and the
  * HTTP client are session.ts's (session-servers.ts).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
-import { type Child, startChild } from './harness/children.ts';
+import { startChild } from './harness/children.ts';
 import { findFreePort } from './harness/free-port.ts';
+import { withoutLiftVariables } from './harness/lift-environment.ts';
+import { pinned } from './harness/pinning.ts';
+import { assertJsonAnswer, waitUntil } from './harness/probe.ts';
 import { findReadyLine, type JwtAlgorithm, type JwtServerReady } from './jwt-protocol.ts';
 import { send } from './session-servers.ts';
 
@@ -95,18 +97,6 @@ export const DEFAULT_TARGETS: TargetId[] = [
   'lift-eddsa-uncached',
 ];
 
-/**
- * With two or more CPUs (and `taskset`), servers and the verification child run on CPU 0 and the load
- * generator on CPU 1, as in bench/harness/measure.ts. `BENCH_PIN=0` turns it off.
- */
-export const PIN = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && existsSync('/usr/bin/taskset');
-
-export function pinned(cpu: number, args: string[]): { command: string; args: string[] } {
-  return PIN
-    ? { command: '/usr/bin/taskset', args: ['-c', String(cpu), process.execPath, ...args] }
-    : { command: process.execPath, args };
-}
-
 export interface RunningServer {
   baseUrl: string;
   /** Request headers every measured request carries (the bearer token). */
@@ -114,26 +104,6 @@ export interface RunningServer {
   /** What the measured path must answer, exactly. */
   expectBody: string;
   stop(): Promise<void>;
-}
-
-/** The environment without inherited `LIFT_*` settings, so Lift runs with its defaults plus the bench's. */
-function withoutLiftVariables(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('LIFT_')) env[key] = value;
-  return env;
-}
-
-async function waitUntil<T>(child: Child, what: string, poll: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + STARTUP_MS;
-  for (;;) {
-    if (child.hasExited()) {
-      throw new Error(`${child.name} exited (${await child.exited}) before ${what}\n${child.stderrTail()}`);
-    }
-    const value = await poll();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`${child.name}: no ${what} within ${STARTUP_MS / 1000} s`);
-    await new Promise((wait) => setTimeout(wait, 100));
-  }
 }
 
 /** The same token with one character of its signature changed: a verifying server must answer 401. */
@@ -155,18 +125,7 @@ async function checkServer(
 ): Promise<string> {
   const url = baseUrl + target.path;
   const response = await send(url, { headers });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(response.body);
-  } catch {
-    parsed = undefined;
-  }
-  if (response.status !== 200 || !isDeepStrictEqual(parsed, expected)) {
-    throw new Error(
-      `${target.label}: GET ${target.path} answered ${response.status} ${response.body.slice(0, 300)}, ` +
-        `expected 200 ${JSON.stringify(expected)}`,
-    );
-  }
+  assertJsonAnswer(`${target.label}: GET ${target.path}`, response, expected);
   if (target.path === '/me') {
     const anonymous = await send(url);
     const tampered = await send(url, {
@@ -191,7 +150,7 @@ export async function startServer(target: Target): Promise<RunningServer> {
   const script = fixture === undefined ? 'servers/node-http.ts' : fixture.script;
   const child = startChild({
     name: target.label,
-    ...pinned(0, ['--import', 'tsx', join(ROOT, 'bench', script)]),
+    ...pinned(0, process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script)]),
     env: {
       ...(fixture?.script === 'jwt-lift-server.ts' ? withoutLiftVariables() : process.env),
       ...address,
@@ -208,7 +167,7 @@ export async function startServer(target: Target): Promise<RunningServer> {
   try {
     let ready: JwtServerReady;
     if (fixture === undefined) {
-      await waitUntil(child, 'an answer', () =>
+      await waitUntil(child, 'an answer', STARTUP_MS, () =>
         send(baseUrl + target.path).then(
           () => true,
           () => null,
@@ -216,7 +175,7 @@ export async function startServer(target: Target): Promise<RunningServer> {
       );
       ready = { authorization: `Bearer ${'A'.repeat(PLACEHOLDER_TOKEN_LENGTH)}`, body: {} };
     } else {
-      ready = await waitUntil(child, 'ready line', async () => findReadyLine(child.stdout()));
+      ready = await waitUntil(child, 'ready line', STARTUP_MS, async () => findReadyLine(child.stdout()));
     }
     const headers = { authorization: ready.authorization };
     const expected = target.path === '/hello' ? { hello: 'world' } : ready.body;

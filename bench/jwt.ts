@@ -14,21 +14,21 @@
  * More settings are environment variables: BENCH_TARGETS, BENCH_VERIFY_ROUNDS, BENCH_VERIFY_SCALE, BENCH_PIN
  * (see bench/README.md).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startChild, stopAllChildren, stopChildrenOnExit } from './harness/children.ts';
-import { formatInteger } from './harness/report.ts';
+import { startChild } from './harness/children.ts';
+import { pinned } from './harness/pinning.ts';
+import { type Measurement, measureInRounds } from './harness/rounds.ts';
+import { recordReport, runBenchmark } from './harness/run-benchmark.ts';
 import { type LoadSettings, readLoadSettings } from './harness/settings.ts';
+import { selectTargets } from './harness/targets.ts';
 import { withTimeout } from './harness/timeout.ts';
 import { findVerifyResult, type VerifyResult } from './jwt-protocol.ts';
-import { type Measurement, renderReport } from './jwt-report.ts';
-import { DEFAULT_TARGETS, pinned, startServer, TARGETS, type Target, type TargetId } from './jwt-servers.ts';
+import { renderReport } from './jwt-report.ts';
+import { DEFAULT_TARGETS, startServer, TARGETS, type Target } from './jwt-servers.ts';
 import { runLoad } from './session-servers.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RESULTS_FILE = join(ROOT, 'bench/results/jwt.md');
-/** Runs shorter than this are harness smoke tests; they do not overwrite the recorded results. */
-const MIN_RECORDED_DURATION_SECONDS = 5;
 const VERIFY_TIMEOUT_MS = 180_000;
 /**
  * Measured seconds per target when neither `--duration` nor `BENCH_DURATION` says otherwise: 8 rather than
@@ -47,45 +47,29 @@ function loadSettings(): LoadSettings {
 async function measureTarget(target: Target, settings: LoadSettings) {
   const server = await startServer(target);
   try {
-    return await runLoad(
-      {
-        url: server.baseUrl + target.path,
-        warmupSeconds: settings.warmupSeconds,
-        durationSeconds: settings.durationSeconds,
-        connections: settings.connections,
-        pipelining: settings.pipelining,
-        expectBody: server.expectBody,
-        headers: server.headers,
-      },
-      target.label,
-    );
+    return await runLoad(target.label, server.baseUrl + target.path, settings, {
+      expectBody: server.expectBody,
+      headers: server.headers,
+    });
   } finally {
     await server.stop();
   }
 }
 
-async function measureThroughput(targets: Target[], settings: LoadSettings): Promise<Measurement[]> {
-  const measurements = targets.map((target): Measurement => ({ target, rounds: [] }));
-  for (let round = 1; round <= settings.rounds; round++) {
-    // Alternate the order so slow drift on a shared machine does not always favour the same target.
-    const order = round % 2 === 1 ? measurements : [...measurements].reverse();
-    for (const measurement of order) {
-      const result = await measureTarget(measurement.target, settings);
-      measurement.rounds.push(result);
-      console.log(
-        `round ${round}/${settings.rounds}  ${`${measurement.target.label} ${measurement.target.path}`.padEnd(62)} ` +
-          `${formatInteger(result.requestsPerSecond).padStart(8)} req/s  p99 ${result.latencyP99Ms.toFixed(1)} ms`,
-      );
-    }
-  }
-  return measurements;
+function measureThroughput(targets: Target[], settings: LoadSettings): Promise<Measurement<Target>[]> {
+  return measureInRounds(targets, {
+    rounds: settings.rounds,
+    name: (target) => `${target.label} ${target.path}`,
+    nameWidth: 62,
+    measure: (target) => measureTarget(target, settings),
+  });
 }
 
 /** jwt-verify.ts in its own process, pinned where the servers ran, with nothing else running. */
 async function measureVerification(): Promise<VerifyResult> {
   const child = startChild({
     name: 'verification (jwt-verify.ts)',
-    ...pinned(0, ['--import', 'tsx', join(ROOT, 'bench/jwt-verify.ts')]),
+    ...pinned(0, process.execPath, ['--import', 'tsx', join(ROOT, 'bench/jwt-verify.ts')]),
     cwd: ROOT,
   });
   try {
@@ -100,48 +84,15 @@ async function measureVerification(): Promise<VerifyResult> {
   }
 }
 
-function selectedTargets(): Target[] {
-  const raw = process.env.BENCH_TARGETS;
-  const ids = new Set<TargetId>(['node-http']);
-  if (raw === undefined || raw.trim() === '') {
-    for (const id of DEFAULT_TARGETS) ids.add(id);
-  } else {
-    for (const name of raw.split(',').map((part) => part.trim())) {
-      const target = TARGETS.find((candidate) => candidate.id === name);
-      if (target === undefined) {
-        throw new Error(
-          `BENCH_TARGETS: unknown target "${name}" (known: ${TARGETS.map((t) => t.id).join(', ')})`,
-        );
-      }
-      ids.add(target.id);
-    }
-  }
-  return TARGETS.filter((target) => ids.has(target.id));
-}
-
 async function main(): Promise<void> {
-  stopChildrenOnExit();
   const settings = loadSettings();
-  const targets = selectedTargets();
+  const targets = selectTargets(TARGETS, DEFAULT_TARGETS);
   const measurements = await measureThroughput(targets, settings);
   console.log('\nverification alone (jwt-verify.ts) …');
   const verify = await measureVerification();
   const report = renderReport(measurements, settings, verify);
   console.log(`\n${report}`);
-  if (settings.durationSeconds >= MIN_RECORDED_DURATION_SECONDS) {
-    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(RESULTS_FILE, report);
-    console.log(`written to ${RESULTS_FILE}`);
-  } else {
-    console.log(`smoke run (< ${MIN_RECORDED_DURATION_SECONDS} s): ${RESULTS_FILE} left unchanged`);
-  }
+  recordReport(report, RESULTS_FILE, settings.durationSeconds);
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(`\njwt benchmark failed: ${error instanceof Error ? error.stack : String(error)}`);
-  process.exitCode = 1;
-} finally {
-  await stopAllChildren();
-}
+await runBenchmark('jwt', main);

@@ -1,23 +1,15 @@
 /** The Markdown report of `bench/session.ts`: one section per measurement, with the issue's targets. */
-import type { LoadResult } from './harness/load-protocol.ts';
-import { describeMachine, formatInteger, formatRatio, markdownTable } from './harness/report.ts';
+import { PIN } from './harness/pinning.ts';
+import { formatInteger, formatRatio, machineLines, markdownTable, verdict } from './harness/report.ts';
+import { best, type Measurement, throughputRow } from './harness/rounds.ts';
 import type { LoadSettings } from './harness/settings.ts';
 import type { ScalingResult } from './session-redis-scaling.ts';
-import { PIN, TARGETS, type Target, type TargetId } from './session-servers.ts';
+import { TARGETS, type Target, type TargetId } from './session-servers.ts';
 
 /** Lift's cookie-authenticated GET /me must reach at least this fraction of raw node:http's requests/s. */
 const ME_TARGET_RATIO = 0.6;
 /** Validating with 1,000,000 sessions in Redis may take at most this multiple of validating with 1,000. */
 const SCALING_TARGET_RATIO = 1.2;
-
-export interface Measurement {
-  target: Target;
-  rounds: LoadResult[];
-}
-
-export function best(measurement: Measurement): LoadResult {
-  return measurement.rounds.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
-}
 
 export interface LoginResult {
   /** Logins made before the measured ones. */
@@ -31,27 +23,17 @@ function quantile(values: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * fraction) - 1)] ?? Number.NaN;
 }
 
-function verdict(name: string, pass: boolean, value: string): string {
-  return `${name}: **${pass ? 'PASS' : 'FAIL'}** (${value})`;
-}
-
-function throughputSection(measurements: Measurement[], settings: LoadSettings, skipped: string[]): string[] {
+function throughputSection(
+  measurements: Measurement<Target>[],
+  settings: LoadSettings,
+  skipped: string[],
+): string[] {
   const baseline = best(measurements.find((m) => m.target.id === 'node-http')!).requestsPerSecond;
   const ratioOf = (id: TargetId) => {
     const measurement = measurements.find((m) => m.target.id === id);
     return measurement ? best(measurement).requestsPerSecond / baseline : null;
   };
-  const rows = measurements.map((measurement) => {
-    const result = best(measurement);
-    return [
-      measurement.target.label,
-      `GET ${measurement.target.path}`,
-      formatInteger(result.requestsPerSecond),
-      result.latencyP99Ms.toFixed(1),
-      formatRatio(result.requestsPerSecond / baseline),
-      measurement.rounds.map((r) => formatInteger(r.requestsPerSecond)).join(' / '),
-    ];
-  });
+  const rows = measurements.map((measurement) => throughputRow(measurement, baseline));
   const verdicts: string[] = [];
   for (const id of ['me-sql', 'me-redis', 'me-redis-uncached'] as const) {
     const ratio = ratioOf(id);
@@ -166,7 +148,7 @@ export interface SessionReport {
   /** null when Redis did not answer. */
   redisUrl: string | null;
   settings: LoadSettings;
-  measurements: Measurement[];
+  measurements: Measurement<Target>[];
   /** Why targets were left out. */
   skipped: string[];
   login: LoginResult;
@@ -174,13 +156,10 @@ export interface SessionReport {
 }
 
 export function renderReport(report: SessionReport): string {
-  const machine = describeMachine();
   return [
     '# Session benchmark',
     '',
-    `- Date: ${machine.date}`,
-    `- Node: ${machine.node}`,
-    `- CPU: ${machine.cpu} (${machine.cores} cores)`,
+    ...machineLines(),
     `- Redis: ${report.redisUrl ?? 'not reachable'}`,
     '',
     ...throughputSection(report.measurements, report.settings, report.skipped),

@@ -3,13 +3,17 @@
  * (bench/servers/node-http.ts) and the Lift fixture (session-server.ts) in several configurations, one at a
  * time in its own process, with the load generator (session-load.ts) in another.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { type Agent, request } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Child, startChild } from './harness/children.ts';
 import { findFreePort } from './harness/free-port.ts';
+import { withoutLiftVariables } from './harness/lift-environment.ts';
 import { type LoadResult, parseLoadResult } from './harness/load-protocol.ts';
+import { pinned } from './harness/pinning.ts';
+import { waitUntil } from './harness/probe.ts';
+import type { LoadSettings } from './harness/settings.ts';
 import { withTimeout } from './harness/timeout.ts';
 import { findReadyLine, type HeaderLoadRequest, type SessionServerReady } from './session-protocol.ts';
 
@@ -80,18 +84,6 @@ export const DEFAULT_TARGETS: TargetId[] = [
   'me-redis-uncached',
 ];
 
-/**
- * With two or more CPUs (and `taskset`), servers run on CPU 0 and the load generator on CPU 1, as in
- * bench/harness/measure.ts. `BENCH_PIN=0` turns it off.
- */
-export const PIN = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && existsSync('/usr/bin/taskset');
-
-function pinned(cpu: number, args: string[]): { command: string; args: string[] } {
-  return PIN
-    ? { command: '/usr/bin/taskset', args: ['-c', String(cpu), process.execPath, ...args] }
-    : { command: process.execPath, args };
-}
-
 export interface HttpResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -134,25 +126,6 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-function liftEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('LIFT_')) env[key] = value;
-  return env;
-}
-
-async function waitUntil<T>(child: Child, what: string, poll: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + STARTUP_MS;
-  for (;;) {
-    if (child.hasExited()) {
-      throw new Error(`${child.name} exited (${await child.exited}) before ${what}\n${child.stderrTail()}`);
-    }
-    const value = await poll();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`${child.name}: no ${what} within ${STARTUP_MS / 1000} s`);
-    await new Promise((wait) => setTimeout(wait, 100));
-  }
-}
-
 export async function startServer(
   target: Target,
   extraEnv: Record<string, string> = {},
@@ -163,11 +136,11 @@ export async function startServer(
   if (target.fixture === undefined) {
     const child = startChild({
       name: target.label,
-      ...pinned(0, ['--import', 'tsx', join(ROOT, 'bench/servers/node-http.ts')]),
+      ...pinned(0, process.execPath, ['--import', 'tsx', join(ROOT, 'bench/servers/node-http.ts')]),
       env: { ...process.env, ...address },
       cwd: ROOT,
     });
-    await waitUntil(child, 'an answer', () =>
+    await waitUntil(child, 'an answer', STARTUP_MS, () =>
       send(baseUrl + target.path).then(
         () => true,
         () => null,
@@ -178,9 +151,9 @@ export async function startServer(
   const dataDir = mkdtempSync(join(tmpdir(), 'lift-bench-session-'));
   const child = startChild({
     name: target.label,
-    ...pinned(0, ['--import', 'tsx', join(ROOT, 'bench/session-server.ts')]),
+    ...pinned(0, process.execPath, ['--import', 'tsx', join(ROOT, 'bench/session-server.ts')]),
     env: {
-      ...liftEnvironment(),
+      ...withoutLiftVariables(),
       ...address,
       BENCH_DATA_DIR: dataDir,
       BENCH_USER_AGENT: USER_AGENT,
@@ -191,7 +164,7 @@ export async function startServer(
     cwd: ROOT,
   });
   try {
-    const ready = await waitUntil(child, 'ready line', async () => findReadyLine(child.stdout()));
+    const ready = await waitUntil(child, 'ready line', STARTUP_MS, async () => findReadyLine(child.stdout()));
     return {
       child,
       baseUrl,
@@ -208,10 +181,29 @@ export async function startServer(
   }
 }
 
-export async function runLoad(request: HeaderLoadRequest, label: string): Promise<LoadResult> {
+/** Measures `url` with `settings`, every request carrying `headers` and answered with exactly `expectBody`. */
+export async function runLoad(
+  label: string,
+  url: string,
+  settings: LoadSettings,
+  expected: { expectBody: string; headers: Record<string, string> },
+): Promise<LoadResult> {
+  const request: HeaderLoadRequest = {
+    url,
+    warmupSeconds: settings.warmupSeconds,
+    durationSeconds: settings.durationSeconds,
+    connections: settings.connections,
+    pipelining: settings.pipelining,
+    ...expected,
+  };
   const load = startChild({
     name: `load generator (${label})`,
-    ...pinned(1, ['--import', 'tsx', join(ROOT, 'bench/session-load.ts'), JSON.stringify(request)]),
+    ...pinned(1, process.execPath, [
+      '--import',
+      'tsx',
+      join(ROOT, 'bench/session-load.ts'),
+      JSON.stringify(request),
+    ]),
     cwd: ROOT,
   });
   try {

@@ -14,17 +14,17 @@
  * More settings are environment variables: BENCH_TARGETS, BENCH_LOGINS, BENCH_LOOKUPS, BENCH_SESSIONS_SMALL,
  * BENCH_SESSIONS_LARGE, BENCH_REDIS_URL, BENCH_PIN (see bench/README.md).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { join, resolve } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import { Redis } from 'ioredis';
-import { stopAllChildren, stopChildrenOnExit } from './harness/children.ts';
-import { formatInteger } from './harness/report.ts';
+import { assertJsonAnswer } from './harness/probe.ts';
+import { measureInRounds } from './harness/rounds.ts';
+import { recordReport, runBenchmark } from './harness/run-benchmark.ts';
 import { type LoadSettings, readLoadSettings } from './harness/settings.ts';
+import { selectTargets } from './harness/targets.ts';
 import type { SessionServerReady } from './session-protocol.ts';
 import { measureRedisScaling, type ScalingResult } from './session-redis-scaling.ts';
-import { type LoginResult, type Measurement, renderReport } from './session-report.ts';
+import { type LoginResult, renderReport } from './session-report.ts';
 import {
   DEFAULT_TARGETS,
   REDIS_URL,
@@ -34,14 +34,11 @@ import {
   startServer,
   TARGETS,
   type Target,
-  type TargetId,
   USER_AGENT,
 } from './session-servers.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RESULTS_FILE = join(ROOT, 'bench/results/session.md');
-/** Runs shorter than this are harness smoke tests; they do not overwrite the recorded results. */
-const MIN_RECORDED_DURATION_SECONDS = 5;
 const LOGIN_WARMUP = 3;
 const ARGON2_SAMPLES = 10;
 /** Lift's default Redis key prefix: where the Redis-store fixture's one session lives. */
@@ -67,18 +64,7 @@ async function checkTarget(target: Target, server: RunningServer, headers: Recor
     target.path === '/hello' || server.ready === null
       ? { hello: 'world' }
       : { id: server.ready.userId, type: 'user', auth_method: 'session', amr: ['pwd'], fresh: true };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(response.body);
-  } catch {
-    parsed = undefined;
-  }
-  if (response.status !== 200 || !isDeepStrictEqual(parsed, expected)) {
-    throw new Error(
-      `${target.label}: GET ${target.path} answered ${response.status} ${response.body.slice(0, 300)}, ` +
-        `expected 200 ${JSON.stringify(expected)}`,
-    );
-  }
+  assertJsonAnswer(`${target.label}: GET ${target.path}`, response, expected);
   if (target.path === '/me') {
     const anonymous = await send(server.baseUrl + target.path, { headers: { 'user-agent': USER_AGENT } });
     if (anonymous.status !== 401) {
@@ -104,39 +90,20 @@ async function measureTarget(target: Target, settings: LoadSettings, redis: Redi
     // Raw node:http gets the same cookie header, so every target parses the same request.
     headers.cookie = server.ready?.cookie ?? 'lift_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
     const expectBody = await checkTarget(target, server, headers);
-    return await runLoad(
-      {
-        url: server.baseUrl + target.path,
-        warmupSeconds: settings.warmupSeconds,
-        durationSeconds: settings.durationSeconds,
-        connections: settings.connections,
-        pipelining: settings.pipelining,
-        expectBody,
-        headers,
-      },
-      target.label,
-    );
+    return await runLoad(target.label, server.baseUrl + target.path, settings, { expectBody, headers });
   } finally {
     await server.stop();
     if (target.redis && redis && server.ready) await removeFixtureSession(redis, server.ready);
   }
 }
 
-async function measureThroughput(targets: Target[], settings: LoadSettings, redis: Redis | null) {
-  const measurements = targets.map((target): Measurement => ({ target, rounds: [] }));
-  for (let round = 1; round <= settings.rounds; round++) {
-    // Alternate the order so slow drift on a shared machine does not always favour the same target.
-    const order = round % 2 === 1 ? measurements : [...measurements].reverse();
-    for (const measurement of order) {
-      const result = await measureTarget(measurement.target, settings, redis);
-      measurement.rounds.push(result);
-      console.log(
-        `round ${round}/${settings.rounds}  ${`${measurement.target.label} ${measurement.target.path}`.padEnd(58)} ` +
-          `${formatInteger(result.requestsPerSecond).padStart(8)} req/s  p99 ${result.latencyP99Ms.toFixed(1)} ms`,
-      );
-    }
-  }
-  return measurements;
+function measureThroughput(targets: Target[], settings: LoadSettings, redis: Redis | null) {
+  return measureInRounds(targets, {
+    rounds: settings.rounds,
+    name: (target) => `${target.label} ${target.path}`,
+    nameWidth: 58,
+    measure: (target) => measureTarget(target, settings, redis),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -170,22 +137,6 @@ async function measureLogin(logins: number): Promise<LoginResult> {
 
 // ---------------------------------------------------------------------------------------------------------
 
-function selectedTargets(): TargetId[] {
-  const raw = process.env.BENCH_TARGETS;
-  if (raw === undefined || raw.trim() === '') return DEFAULT_TARGETS;
-  const selected = new Set<TargetId>(['node-http']);
-  for (const name of raw.split(',').map((part) => part.trim())) {
-    const target = TARGETS.find((candidate) => candidate.id === name);
-    if (target === undefined) {
-      throw new Error(
-        `BENCH_TARGETS: unknown target "${name}" (known: ${TARGETS.map((t) => t.id).join(', ')})`,
-      );
-    }
-    selected.add(target.id);
-  }
-  return TARGETS.filter((target) => selected.has(target.id)).map((target) => target.id);
-}
-
 async function connectRedis(): Promise<Redis | null> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000 });
   try {
@@ -202,7 +153,6 @@ async function connectRedis(): Promise<Redis | null> {
 }
 
 async function main(): Promise<void> {
-  stopChildrenOnExit();
   const settings = readLoadSettings();
   const logins = envInteger('BENCH_LOGINS', 30, 1);
   const lookups = envInteger('BENCH_LOOKUPS', 20_000, 1);
@@ -211,13 +161,11 @@ async function main(): Promise<void> {
   const redis = await connectRedis();
   try {
     const skipped: string[] = [];
-    const targets = selectedTargets()
-      .map((id) => TARGETS.find((target) => target.id === id)!)
-      .filter((target) => {
-        if (target.redis && redis === null)
-          skipped.push(`${target.label}: Redis at ${REDIS_URL} does not answer`);
-        return !target.redis || redis !== null;
-      });
+    const targets = selectTargets(TARGETS, DEFAULT_TARGETS).filter((target) => {
+      if (target.redis && redis === null)
+        skipped.push(`${target.label}: Redis at ${REDIS_URL} does not answer`);
+      return !target.redis || redis !== null;
+    });
 
     const measurements = await measureThroughput(targets, settings, redis);
     console.log(`\nlogin: ${logins} sequential logins …`);
@@ -244,23 +192,10 @@ async function main(): Promise<void> {
       scaling,
     });
     console.log(`\n${report}`);
-    if (settings.durationSeconds >= MIN_RECORDED_DURATION_SECONDS) {
-      mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-      writeFileSync(RESULTS_FILE, report);
-      console.log(`written to ${RESULTS_FILE}`);
-    } else {
-      console.log(`smoke run (< ${MIN_RECORDED_DURATION_SECONDS} s): ${RESULTS_FILE} left unchanged`);
-    }
+    recordReport(report, RESULTS_FILE, settings.durationSeconds);
   } finally {
     redis?.disconnect();
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(`\nsession benchmark failed: ${error instanceof Error ? error.stack : String(error)}`);
-  process.exitCode = 1;
-} finally {
-  await stopAllChildren();
-}
+await runBenchmark('session', main);

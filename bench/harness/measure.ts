@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
 /**
  * One measurement: start a server in its own process, wait until it answers, check the answer, run the load
  * generator in another process (warm-up, then the measured window), stop the server. Exactly one server and one
@@ -9,6 +7,7 @@ import { join } from 'node:path';
 import { type Child, startChild } from './children.ts';
 import { findFreePort } from './free-port.ts';
 import { type LoadRequest, type LoadResult, parseLoadResult } from './load-protocol.ts';
+import { pinned } from './pinning.ts';
 import { type ProbeResponse, waitForFirstResponse } from './probe.ts';
 import type { LoadSettings } from './settings.ts';
 import { withTimeout } from './timeout.ts';
@@ -41,19 +40,6 @@ export interface MeasureOptions {
   settings: LoadSettings;
   /** Throws if the first response is not the expected one; returns the exact body every request must return. */
   checkResponse(response: ProbeResponse, target: ServerTarget): string;
-}
-
-/**
- * With two or more CPUs (and `taskset`), the server runs on CPU 0 and the load generator on CPU 1, so they never
- * take turns on one core: on a small machine that scheduling noise otherwise moves results by tens of percent.
- * `BENCH_PIN=0` turns it off.
- */
-const PIN = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && existsSync('/usr/bin/taskset');
-
-function pinned(cpu: number, command: string, args: string[]): { command: string; args: string[] } {
-  return PIN
-    ? { command: '/usr/bin/taskset', args: ['-c', String(cpu), command, ...args] }
-    : { command, args };
 }
 
 async function runLoad(options: MeasureOptions, url: string, expectBody: string, label: string) {

@@ -2,6 +2,7 @@
  * Waits for a freshly started server to answer and checks the answer before any load is sent to it.
  */
 import { request } from 'node:http';
+import { isDeepStrictEqual } from 'node:util';
 import type { Child } from './children.ts';
 
 const POLL_INTERVAL_MS = 100;
@@ -65,5 +66,44 @@ export async function waitForFirstResponse(
       );
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+}
+
+/** Polls until `poll` returns a value; fails if the child exits or `timeoutMs` passes first. */
+export async function waitUntil<T>(
+  child: Child,
+  what: string,
+  timeoutMs: number,
+  poll: () => Promise<T | null>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.hasExited()) {
+      throw new Error(`${child.name} exited (${await child.exited}) before ${what}\n${child.stderrTail()}`);
+    }
+    const value = await poll();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`${child.name}: no ${what} within ${timeoutMs / 1000} s`);
+    await new Promise((wait) => setTimeout(wait, POLL_INTERVAL_MS));
+  }
+}
+
+/** Throws unless the response is 200 with a body that parses to exactly `expected`; `what` names the request. */
+export function assertJsonAnswer(
+  what: string,
+  response: { status: number; body: string },
+  expected: unknown,
+): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(response.body);
+  } catch {
+    parsed = undefined;
+  }
+  if (response.status !== 200 || !isDeepStrictEqual(parsed, expected)) {
+    throw new Error(
+      `${what} answered ${response.status} ${response.body.slice(0, 300)}, ` +
+        `expected 200 ${JSON.stringify(expected)}`,
+    );
   }
 }

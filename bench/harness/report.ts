@@ -8,6 +8,16 @@ export interface Machine {
   cores: number;
 }
 
+/** The report's header lines: date, Node version, CPU. */
+export function machineLines(): string[] {
+  const machine = describeMachine();
+  return [
+    `- Date: ${machine.date}`,
+    `- Node: ${machine.node}`,
+    `- CPU: ${machine.cpu} (${machine.cores} cores)`,
+  ];
+}
+
 export function describeMachine(): Machine {
   const cores = cpus();
   return {
@@ -35,4 +45,9 @@ export function formatInteger(value: number): string {
 
 export function formatRatio(value: number): string {
   return `${value.toFixed(2)}×`;
+}
+
+/** A target line of a report: `name: **PASS** (value)` or `**FAIL**`. */
+export function verdict(name: string, pass: boolean, value: string): string {
+  return `${name}: **${pass ? 'PASS' : 'FAIL'}** (${value})`;
 }
