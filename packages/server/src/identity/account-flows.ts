@@ -96,7 +96,7 @@ export async function verifyEmail(
 ): Promise<LoginResult> {
   const consumed = await deps.emailTokens.consume(token, 'verify_email');
   const user = consumed ? await deps.users.markEmailVerified(consumed.userId) : null;
-  if (!user || user.status !== 'active') {
+  if (user?.status !== 'active') {
     await emit(deps, origin, { type: 'auth.email.verify_failed', actor: null, reason: 'invalid_token' });
     throw new InvalidLinkTokenError();
   }
@@ -118,7 +118,7 @@ export async function resendVerification(deps: IdentityDeps, email: string, orig
 
 export async function forgotPassword(deps: IdentityDeps, email: string, origin: EventOrigin) {
   const user = await deps.users.findByEmail(email);
-  if (!user || user.status !== 'active') {
+  if (user?.status !== 'active') {
     await emit(deps, origin, {
       type: 'auth.password.reset_requested',
       actor: null,
@@ -152,7 +152,7 @@ export async function resetPassword(
     userId = await deps.emailTokens.peek(input.token, purpose);
   }
   const user = userId === null ? null : await deps.users.findById(userId);
-  if (!user || user.status !== 'active') throw new InvalidLinkTokenError();
+  if (user?.status !== 'active') throw new InvalidLinkTokenError();
   const check = deps.policy.check(input.newPassword, { email: user.email, name: user.name ?? undefined });
   if (!check.ok) throw new WeakPasswordError(check.reasons);
   if (await hasMfa(deps, user.id)) {

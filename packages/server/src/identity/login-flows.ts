@@ -199,7 +199,7 @@ export async function verifyMfaLogin(
   // One use: whoever deletes the challenge first gets the session.
   if (!(await deps.kv.delete(MFA_KEY + hash))) throw new InvalidMfaTokenError();
   const user = await deps.users.findById(challenge.userId);
-  if (!user || user.status !== 'active') throw new InvalidMfaTokenError();
+  if (user?.status !== 'active') throw new InvalidMfaTokenError();
   if (method === 'rc') {
     await emit(deps, origin, { type: 'auth.mfa.recovery_code_used', actor: user.id });
   }

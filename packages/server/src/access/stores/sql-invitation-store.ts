@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { type Clock, cryptoRandom, type RandomSource, randomId, systemClock } from '../../core/clock.ts';
-import { LiftConfigError, ValidationError } from '../../core/errors.ts';
-import { normalizeEmail } from '../../identity/users/email.ts';
+import { LiftConfigError } from '../../core/errors.ts';
+import { normalizedOrNull, normalizeEmail } from '../../identity/users/email.ts';
 import type { SqlDatabase } from '../../storage/ports.ts';
 import type { LiftInvitationsTable } from './access-tables.ts';
 import {
@@ -68,13 +68,8 @@ export class SqlInvitationStore implements InvitationStore {
 
   async consume(token: string, email: string): Promise<Invitation | null> {
     if (!TOKEN_SHAPE.test(token)) return null;
-    let normalized: string;
-    try {
-      normalized = normalizeEmail(email).normalized;
-    } catch (error) {
-      if (error instanceof ValidationError) return null;
-      throw error;
-    }
+    const normalized = normalizedOrNull(email);
+    if (normalized === null) return null;
     const now = this.#clock.now();
     // One conditional UPDATE, so the database picks the single winner: on PostgreSQL a concurrent consumer
     // waits for the row lock, re-checks `accepted_at is null` and finds it set. The address is part of the

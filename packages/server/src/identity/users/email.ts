@@ -61,3 +61,16 @@ function asciiDomain(domain: string): string | undefined {
 function invalidEmail(message: string): ValidationError {
   return new ValidationError([{ location: 'body', path: 'email', message, code: 'invalid_format' }]);
 }
+
+/**
+ * The normalised form of `email`, or null when it is not an address Lift can store — for lookups, where an
+ * impossible address simply matches nobody.
+ */
+export function normalizedOrNull(email: string): string | null {
+  try {
+    return normalizeEmail(email).normalized;
+  } catch (error) {
+    if (error instanceof ValidationError) return null;
+    throw error;
+  }
+}

@@ -1,4 +1,4 @@
-export { type NormalizedEmail, normalizeEmail } from './email.ts';
+export { type NormalizedEmail, normalizedOrNull, normalizeEmail } from './email.ts';
 export { EmailTakenError } from './email-taken-error.ts';
 export { SqlUserStore, type SqlUserStoreOptions } from './sql-user-store.ts';
 export { type LiftSystemRolesTable, SystemRoles } from './system-roles.ts';

@@ -3,7 +3,7 @@ import { type Clock, randomId, systemClock } from '../../core/clock.ts';
 import { ValidationError } from '../../core/errors.ts';
 import type { SqlDatabase } from '../../storage/ports.ts';
 import { decodeKeysetCursor, encodeKeysetCursor, pageIssue } from '../../storage/sql/keyset-cursor.ts';
-import { normalizeEmail } from './email.ts';
+import { normalizedOrNull, normalizeEmail } from './email.ts';
 import { EmailTakenError } from './email-taken-error.ts';
 import {
   type CreateUserInput,
@@ -68,14 +68,8 @@ export class SqlUserStore implements UserStore {
   }
 
   async findByEmail(email: string): Promise<User | null> {
-    let normalized: string;
-    try {
-      normalized = normalizeEmail(email).normalized;
-    } catch (error) {
-      // An address that cannot be stored matches nobody.
-      if (error instanceof ValidationError) return null;
-      throw error;
-    }
+    const normalized = normalizedOrNull(email);
+    if (normalized === null) return null;
     const row = await this.#db
       .selectFrom('lift_users')
       .selectAll()
