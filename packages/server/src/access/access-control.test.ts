@@ -48,7 +48,7 @@ function cluster({ database }: OpenSql) {
   return { clock, broker, roles, grants, memberships, a: node(), b: node() };
 }
 
-for (const target of await migratedSqlTargets('access_control')) {
+for (const target of await migratedSqlTargets('access_control', { withoutDefaultRoles: true })) {
   describe(`AccessControl on ${target.name}`, () => {
     it('loads every role and grant at start, and follows changed() on its own node', async () => {
       const open = await target.open();

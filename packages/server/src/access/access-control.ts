@@ -51,8 +51,14 @@ function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   return value;
 }
 
+/**
+ * Whom a decision is about: a request's `Principal`, or just `{ type, id }` (a stored grant's subject, for
+ * the admin API and the CLI).
+ */
+export type AccessSubject = Pick<Principal, 'type' | 'id'> & Partial<Pick<Principal, 'userId' | 'tenantId'>>;
+
 /** The engine subject of a principal: `user:<id>` for users, `<type>:<id>` otherwise, as grants store them. */
-export function subjectOf(principal: Principal): string {
+export function subjectOf(principal: AccessSubject): string {
   if (principal.type === 'user') return subjectKey({ type: 'user', id: principal.userId ?? principal.id });
   return subjectKey({ type: principal.type, id: principal.id });
 }
@@ -77,6 +83,8 @@ export class AccessControl {
   readonly #membershipTtlMs: number;
   /** role id → owner, for the roles in the engine. */
   readonly #roleOwners = new Map<string, RoleOwner>();
+  /** role id → name, for `holdsRole`. */
+  readonly #roleNames = new Map<string, string>();
   /** engine subject → scope → role ids: the grants in the engine, to diff a reread against. */
   readonly #held = new Map<string, Map<string | null, Set<string>>>();
   /** `tenant\nuser` → until when a positive membership answer holds. */
@@ -143,7 +151,7 @@ export class AccessControl {
   }
 
   /** Unconditional permission in `tenantId` (default: the principal's active tenant; null: global grants only). */
-  can(principal: Principal, permission: string, tenantId?: string | null): boolean {
+  can(principal: AccessSubject, permission: string, tenantId?: string | null): boolean {
     return this.#engine.can(subjectOf(principal), permission, tenantId ?? principal.tenantId ?? null);
   }
 
@@ -152,7 +160,7 @@ export class AccessControl {
    * principal's user. With `activeTenant` given and not the target's tenant: false.
    */
   authorize(
-    principal: Principal,
+    principal: AccessSubject,
     permission: string,
     target: AccessTarget,
     activeTenant?: string | null,
@@ -166,8 +174,39 @@ export class AccessControl {
     );
   }
 
-  explain(principal: Principal, permission: string, tenantId?: string | null): AccessExplanation {
+  explain(principal: AccessSubject, permission: string, tenantId?: string | null): AccessExplanation {
     return this.#engine.explain(subjectOf(principal), permission, tenantId ?? principal.tenantId ?? null);
+  }
+
+  /**
+   * Whether the principal holds a role named `name` in `tenantId` (default: its active tenant): a system role
+   * of that name, or that tenant's role of that name, granted there or globally, directly or through
+   * inheritance (a tenant `owner` holds `admin`, `member` and `viewer`).
+   */
+  holdsRole(principal: AccessSubject, name: string, tenantId?: string | null): boolean {
+    const scope = tenantId === undefined ? (principal.tenantId ?? null) : tenantId;
+    for (const id of this.#engine.heldRoles(subjectOf(principal), scope)) {
+      if (this.#roleNames.get(id) !== name) continue;
+      const owner = this.#roleOwners.get(id);
+      if (owner?.scope === 'system') return true;
+      if (owner?.scope === 'tenant' && owner.tenantId === scope) return true;
+    }
+    return false;
+  }
+
+  /** The names of the roles the principal holds in `tenantId` (inherited ones included), sorted. */
+  roleNames(principal: AccessSubject, tenantId: string | null): string[] {
+    const names = new Set<string>();
+    for (const id of this.#engine.heldRoles(subjectOf(principal), tenantId)) {
+      const name = this.#roleNames.get(id);
+      if (name !== undefined) names.add(name);
+    }
+    return [...names].sort();
+  }
+
+  /** Effective permissions in `tenantId` (global grants included), as granted: wildcards and `:own` kept. */
+  permissions(principal: AccessSubject, tenantId: string | null): string[] {
+    return [...this.#engine.effectivePermissions(subjectOf(principal), tenantId)].sort();
   }
 
   /** Whether the principal's user belongs to `tenantId`; positive answers are reused briefly. */
@@ -273,6 +312,7 @@ export class AccessControl {
     try {
       this.#engine.upsertRole({ id: role.id, permissions: role.permissions, inherits: role.inherits });
       this.#roleOwners.set(role.id, role.owner);
+      this.#roleNames.set(role.id, role.name);
     } catch (error) {
       this.#log.error({ err: error, roleId: role.id }, 'a stored role was refused by the access engine');
     }
@@ -282,6 +322,7 @@ export class AccessControl {
   #removeRole(id: string): void {
     this.#engine.removeRole(id);
     this.#roleOwners.delete(id);
+    this.#roleNames.delete(id);
     for (const [subject, scopes] of this.#held)
       for (const [scope, ids] of scopes)
         if (ids.has(id)) this.#removeGrant({ subject, roleId: id, tenantId: scope });

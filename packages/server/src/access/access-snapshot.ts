@@ -7,6 +7,7 @@ import type { RoleOwner } from './stores/role-store.ts';
 export interface SnapshotRole {
   id: string;
   owner: RoleOwner;
+  name: string;
   permissions: string[];
   inherits: string[];
 }
@@ -44,7 +45,7 @@ export class SqlAccessSnapshot implements AccessSnapshotSource {
     const db = this.#database.db;
     const roles = await db
       .selectFrom('lift_roles')
-      .select(['id', 'scope', 'tenant_id', 'permissions', 'inherits'])
+      .select(['id', 'scope', 'tenant_id', 'name', 'permissions', 'inherits'])
       .execute();
     const grants = await db
       .selectFrom('lift_grants')
@@ -57,6 +58,7 @@ export class SqlAccessSnapshot implements AccessSnapshotSource {
           row.scope === 'tenant' && row.tenant_id !== null
             ? { scope: 'tenant', tenantId: row.tenant_id }
             : { scope: row.scope === 'template' ? 'template' : 'system' },
+        name: row.name,
         permissions: parseStringArray(row.permissions),
         inherits: parseStringArray(row.inherits),
       })),

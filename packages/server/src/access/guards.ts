@@ -7,7 +7,7 @@ import type { Middleware } from '../core/routes.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
 import type { AccessControl, AccessTarget } from './access-control.ts';
 import { parseCheckedPermission } from './engine/permission.ts';
-import { NotTenantMemberError, PermissionDeniedError } from './permission-denied-error.ts';
+import { NotTenantMemberError, PermissionDeniedError, RoleRequiredError } from './permission-denied-error.ts';
 
 /**
  * Route guards bound to one `AccessControl`. They run after `requireAuth()`. The active tenant is the
@@ -19,6 +19,11 @@ import { NotTenantMemberError, PermissionDeniedError } from './permission-denied
 export interface TenantGuardOptions {
   /** Path parameter naming the tenant. Default `tenantId`. */
   param?: string;
+  /**
+   * Decide on global grants alone, ignoring any tenant the request names: for system endpoints
+   * (`/admin/api/*`), so no tenant role can open them.
+   */
+  global?: boolean;
 }
 
 export interface AccessGuards {
@@ -31,6 +36,12 @@ export interface AccessGuards {
    * `AccessControl.isMember`).
    */
   requireTenantMember(options?: TenantGuardOptions): Middleware;
+  /**
+   * Allows the request when the principal holds a role of one of these names in the active tenant (a system
+   * role, or that tenant's role), directly or through inheritance: a tenant `owner` passes
+   * `requireRole('admin')`. Prefer `requirePermission`: roles are data an admin can rename.
+   */
+  requireRole(names: string | readonly string[], options?: TenantGuardOptions): Middleware;
   /** Throws the 403 unless the principal may apply `permission` to `target` (`:own` grants included). */
   authorize(ctx: Context | HonoContext, permission: string, target: AccessTarget): Promise<void>;
 }
@@ -39,20 +50,33 @@ export function activeTenant(c: HonoContext, principal: Principal, param = 'tena
   return c.req.param(param) ?? requestHeader(c, 'x-tenant-id') ?? principal.tenantId ?? null;
 }
 
-export function accessGuards(access: AccessControl): AccessGuards {
+function guardTenant(c: HonoContext, principal: Principal, options: TenantGuardOptions): string | null {
+  return options.global === true ? null : activeTenant(c, principal, options.param);
+}
+
+/**
+ * `access` may be a getter, so guards can be declared before the app's storage is opened (routes are
+ * registered at import time; the `AccessControl` is made on the first request).
+ */
+export function accessGuards(source: AccessControl | (() => AccessControl)): AccessGuards {
+  let resolved: AccessControl | undefined = typeof source === 'function' ? undefined : source;
+  const control = (): AccessControl => {
+    resolved ??= (source as () => AccessControl)();
+    return resolved;
+  };
   const deny = async (
     c: HonoContext,
     principal: Principal,
     tenantId: string | null,
-    reason: 'missing_permission' | 'not_member',
-    permission?: string,
+    reason: 'missing_permission' | 'not_member' | 'missing_role',
+    needed?: { permission: string } | { roles: readonly string[] },
   ): Promise<void> => {
-    await access.events.emit({
+    await control().events.emit({
       type: 'access.denied',
       actor: principal.id,
       ...requestOrigin(c),
       reason,
-      data: { ...(permission === undefined ? {} : { permission }), tenantId },
+      data: { ...needed, tenantId },
     });
   };
 
@@ -62,9 +86,9 @@ export function accessGuards(access: AccessControl): AccessGuards {
       parseCheckedPermission(permission);
       return async function permissionGuard(c, next) {
         const principal = principalOf(c);
-        const tenantId = activeTenant(c, principal, options.param);
-        if (!access.can(principal, permission, tenantId)) {
-          await deny(c, principal, tenantId, 'missing_permission', permission);
+        const tenantId = guardTenant(c, principal, options);
+        if (!control().can(principal, permission, tenantId)) {
+          await deny(c, principal, tenantId, 'missing_permission', { permission });
           throw new PermissionDeniedError(permission);
         }
         await next();
@@ -74,10 +98,24 @@ export function accessGuards(access: AccessControl): AccessGuards {
     requireTenantMember(options = {}) {
       return async function tenantMemberGuard(c, next) {
         const principal = principalOf(c);
-        const tenantId = activeTenant(c, principal, options.param);
-        if (tenantId === null || !(await access.isMember(principal, tenantId))) {
+        const tenantId = guardTenant(c, principal, options);
+        if (tenantId === null || !(await control().isMember(principal, tenantId))) {
           await deny(c, principal, tenantId, 'not_member');
           throw new NotTenantMemberError();
+        }
+        await next();
+      };
+    },
+
+    requireRole(names, options = {}) {
+      const wanted = typeof names === 'string' ? [names] : [...names];
+      if (wanted.length === 0) throw new TypeError('requireRole() needs at least one role name.');
+      return async function roleGuard(c, next) {
+        const principal = principalOf(c);
+        const tenantId = guardTenant(c, principal, options);
+        if (!wanted.some((name) => control().holdsRole(principal, name, tenantId))) {
+          await deny(c, principal, tenantId, 'missing_role', { roles: wanted });
+          throw new RoleRequiredError(wanted);
         }
         await next();
       };
@@ -88,8 +126,8 @@ export function accessGuards(access: AccessControl): AccessGuards {
       const principal = principalOf(c);
       // With no tenant in play the decision is simply the target's tenant's.
       const tenantId = activeTenant(c, principal) ?? undefined;
-      if (!access.authorize(principal, permission, target, tenantId)) {
-        await deny(c, principal, target.tenantId ?? null, 'missing_permission', permission);
+      if (!control().authorize(principal, permission, target, tenantId)) {
+        await deny(c, principal, target.tenantId ?? null, 'missing_permission', { permission });
         throw new PermissionDeniedError(permission);
       }
     },

@@ -16,3 +16,13 @@ export class NotTenantMemberError extends ForbiddenError {
     super('This requires membership of the tenant.');
   }
 }
+
+/** 403 `LIFT_FORBIDDEN` from `requireRole`, naming the roles that would do; never the caller's. */
+export class RoleRequiredError extends ForbiddenError {
+  readonly roles: readonly string[];
+
+  constructor(roles: readonly string[]) {
+    super(`This requires the role ${roles.join(' or ')}.`);
+    this.roles = roles;
+  }
+}

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { Access } from '../access/access.ts';
+import { type AccessGuards, accessGuards } from '../access/guards.ts';
 import { registerAdminUserRoutes } from '../identity/admin-routes.ts';
 import { bootstrapDevelopmentAdmin } from '../identity/bootstrap.ts';
 import { Identity } from '../identity/identity.ts';
@@ -81,6 +83,8 @@ export class LiftApp extends RouteGroup {
   #mail: MailTransport | undefined;
   #identity: Identity | undefined;
   #tokens: Tokens | undefined;
+  #access: Access | undefined;
+  #guards: AccessGuards | undefined;
   #events: EventPublisher | undefined;
   #started: Promise<void> | undefined;
   #rootSecret: Buffer | undefined;
@@ -129,6 +133,12 @@ export class LiftApp extends RouteGroup {
         deriveKey: (purpose) => this.deriveKey(purpose),
         templates: createMailTemplates(this.#mailTemplates),
         events: this.events,
+        systemRoles: {
+          grant: async (userId, role) => {
+            await this.access.grantSystemRole(userId, role);
+          },
+          rolesOf: async (userId) => this.access.systemRolesOf(userId),
+        },
       });
       if (this.#tokensOn) {
         identity.deps.issueTokens = async (grant, origin) => ({
@@ -141,6 +151,32 @@ export class LiftApp extends RouteGroup {
       this.#identity = identity;
     }
     return this.#identity;
+  }
+
+  /**
+   * Tenants, memberships, roles, grants and invitations, and the in-memory decisions over them (access/);
+   * needs `auth.enabled`. Started by `start()`.
+   */
+  get access(): Access {
+    if (!this.config.auth.enabled) {
+      throw new LiftConfigError('auth.enabled is false: this app has no access control.');
+    }
+    this.#access ??= new Access({
+      storage: this.storage,
+      clock: this.clock,
+      log: this.log,
+      events: this.events,
+    });
+    return this.#access;
+  }
+
+  /**
+   * Route guards: `requirePermission('notes:write')`, `requireRole('admin')`, `requireTenantMember()` and the
+   * object-level `authorize(ctx, permission, { ownerId, tenantId })`. Run them after `requireAuth()`.
+   */
+  get guards(): AccessGuards {
+    this.#guards ??= accessGuards(() => this.access.control);
+    return this.#guards;
   }
 
   /** Security and domain events of this app (core/events.ts), published on the broker. */
@@ -181,8 +217,9 @@ export class LiftApp extends RouteGroup {
     this.authenticator.events = this.events;
     this.authenticator.add('session', (c) => this.identity.resolveSession(c));
     if (this.#tokensOn) this.authenticator.add('bearer', (c) => this.tokens.resolveBearer(c));
+    const permit = (permission: string) => this.guards.requirePermission(permission, { global: true });
     registerIdentityRoutes(this, () => this.identity, this.config.auth.prefix);
-    registerAdminUserRoutes(this, () => this.identity, this.config.auth.adminPrefix);
+    registerAdminUserRoutes(this, () => this.identity, this.config.auth.adminPrefix, permit);
     if (this.#tokensOn) {
       registerTokenRoutes(
         this,
@@ -190,6 +227,7 @@ export class LiftApp extends RouteGroup {
         () => this.identity,
         this.config.auth.prefix,
         this.config.auth.adminPrefix,
+        permit,
       );
     }
   }
@@ -242,6 +280,7 @@ export class LiftApp extends RouteGroup {
         if (result.applied.length > 0) this.log.info({ applied: result.applied }, 'applied migrations');
       }
       if (this.config.auth.enabled) {
+        await this.access.start();
         if (this.#tokensOn) await this.tokens.start();
         await this.identity.start();
         const bootstrap = options.bootstrapAdmin ?? true;
@@ -302,6 +341,7 @@ export class LiftApp extends RouteGroup {
     this.#processHooks = undefined;
     await this.#identity?.close();
     await this.#tokens?.close();
+    await this.#access?.close();
     await this.#mail?.close();
     await this.#storage?.close();
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { LIFT_PERMISSIONS } from '../access/default-roles.ts';
 import { principalOf, requireAuth } from '../core/authenticate.ts';
 import type { Context } from '../core/context.ts';
-import { ForbiddenError } from '../core/errors.ts';
 import type { Middleware, RouteGroup } from '../core/routes.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
 import { adminUserView, disableUser, enableUser, resetUserMfa, revokeUserSessions } from './admin-flows.ts';
@@ -10,37 +10,34 @@ import { publicUser } from './identity-deps.ts';
 import { MAX_USER_PAGE_SIZE } from './users/index.ts';
 
 /**
- * `/admin/api/users*`: for principals holding the system `admin` role (the access-control module turns this
- * into permissions such as `users:*`). Every action emits an event naming the admin.
+ * `/admin/api/users*`: each route needs a global permission (`users:read`, `users:update`,
+ * `users:reset_mfa`, `sessions:revoke`), which the system `admin` role holds through `*`. Every action emits
+ * an event naming the admin.
  */
 
-/** 403 unless the principal is a user holding the system role. Runs after `requireAuth()`. */
-export function requireSystemRole(identityOf: () => Identity, role: string): Middleware {
-  return async function systemRoleGuard(c, next) {
-    const principal = principalOf(c);
-    const allowed = principal.userId !== null && (await identityOf().roles.has(principal.userId, role));
-    if (!allowed) {
-      await identityOf().events.emit({
-        type: 'access.denied',
-        actor: principal.id,
-        ...requestOrigin(c),
-        reason: `missing system role ${role}`,
-        data: { path: c.req.path },
-      });
-      throw new ForbiddenError(`This needs the system role "${role}".`);
-    }
-    await next();
-  };
-}
+/**
+ * A guard that lets a request through when its principal holds `permission` globally (the access-control
+ * module's `requirePermission(permission, { global: true })`); refusals are 403 `LIFT_FORBIDDEN` and an
+ * `access.denied` event.
+ */
+export type GlobalPermissionGuard = (permission: string) => Middleware;
 
 function adminId(ctx: Context): string {
   return principalOf(ctx.raw).id;
 }
 
-export function registerAdminUserRoutes(app: RouteGroup, identityOf: () => Identity, prefix: string): void {
-  const admin = app.group(prefix, requireAuth(), requireSystemRole(identityOf, 'admin'));
+export function registerAdminUserRoutes(
+  app: RouteGroup,
+  identityOf: () => Identity,
+  prefix: string,
+  permit: GlobalPermissionGuard,
+): void {
+  const readers = app.group(prefix, requireAuth(), permit(LIFT_PERMISSIONS.usersRead));
+  const updaters = app.group(prefix, requireAuth(), permit(LIFT_PERMISSIONS.usersUpdate));
+  const revokers = app.group(prefix, requireAuth(), permit(LIFT_PERMISSIONS.sessionsRevoke));
+  const mfaResetters = app.group(prefix, requireAuth(), permit(LIFT_PERMISSIONS.usersMfaReset));
 
-  admin.get('/users', {
+  readers.get('/users', {
     input: {
       query: z.object({
         search: z.string().max(200).optional(),
@@ -54,20 +51,20 @@ export function registerAdminUserRoutes(app: RouteGroup, identityOf: () => Ident
     },
   });
 
-  admin.get('/users/:id', async (ctx) => {
+  readers.get('/users/:id', async (ctx) => {
     const identity = identityOf();
     return adminUserView({ ...identity.deps, roles: identity.roles }, ctx.params.id ?? '');
   });
 
-  admin.post('/users/:id/disable', async (ctx) => ({
+  updaters.post('/users/:id/disable', async (ctx) => ({
     user: await disableUser(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
   }));
 
-  admin.post('/users/:id/enable', async (ctx) => ({
+  updaters.post('/users/:id/enable', async (ctx) => ({
     user: await enableUser(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
   }));
 
-  admin.post('/users/:id/sessions/revoke', async (ctx) => ({
+  revokers.post('/users/:id/sessions/revoke', async (ctx) => ({
     revoked: await revokeUserSessions(
       identityOf().deps,
       adminId(ctx),
@@ -76,7 +73,7 @@ export function registerAdminUserRoutes(app: RouteGroup, identityOf: () => Ident
     ),
   }));
 
-  admin.post('/users/:id/mfa/reset', async (ctx) => ({
+  mfaResetters.post('/users/:id/mfa/reset', async (ctx) => ({
     removed: await resetUserMfa(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
   }));
 }

@@ -19,7 +19,7 @@ import { TOTP_KEY_PURPOSE } from './mfa/index.ts';
 import { SqlMfaFactorStore } from './mfa/sql-mfa-factor-store.ts';
 import { createPasswordHasher, createPasswordPolicy } from './passwords/index.ts';
 import { type AttemptThrottle, createKvAttemptThrottle } from './throttle.ts';
-import { SqlUserStore, SystemRoles } from './users/index.ts';
+import { SqlUserStore } from './users/index.ts';
 
 /**
  * The composition of users, credentials, sessions and mail: built once per app by `createLift` (after the
@@ -36,13 +36,23 @@ export interface IdentitySources {
   templates?: MailTemplates;
   /** The app's event publisher (one per app, shared with other modules). */
   events?: EventPublisher;
+  /** Global roles of users, kept by the access-control module (`app.access`). */
+  systemRoles: SystemRoleDirectory;
+}
+
+/** What identity needs of access control: making a user a system admin, and listing a user's system roles. */
+export interface SystemRoleDirectory {
+  /** Grants the system role `role` to the user globally. */
+  grant(userId: string, role: string): Promise<void>;
+  /** The system roles the user holds globally, inherited ones included, sorted. */
+  rolesOf(userId: string): Promise<string[]>;
 }
 
 export type IdentityThrottleBucket = 'login' | 'signup' | 'forgot' | 'reset' | 'mfa';
 
 export class Identity {
   readonly deps: IdentityDeps;
-  readonly roles: SystemRoles;
+  readonly roles: SystemRoleDirectory;
   readonly throttle: AttemptThrottle;
   readonly cookie: SessionCookieSettings;
   /**
@@ -117,7 +127,7 @@ export class Identity {
       appName: config.auth.appName,
       background: new BackgroundTasks(log),
     };
-    this.roles = new SystemRoles(storage.sql, clock);
+    this.roles = sources.systemRoles;
     const minute = 60_000;
     const throttle = config.auth.throttle;
     this.throttle = createKvAttemptThrottle({

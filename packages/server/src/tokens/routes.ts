@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { LIFT_PERMISSIONS } from '../access/default-roles.ts';
 import { principalOf, requireAuth } from '../core/authenticate.ts';
 import type { Context } from '../core/context.ts';
 import type { RouteGroup } from '../core/routes.ts';
-import { requireSystemRole } from '../identity/admin-routes.ts';
+import type { GlobalPermissionGuard } from '../identity/admin-routes.ts';
 import type { Identity } from '../identity/identity.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
 import type { Tokens } from './tokens.ts';
@@ -26,6 +27,7 @@ export function registerTokenRoutes(
   identityOf: () => Identity,
   prefix: string,
   adminPrefix: string,
+  permit: GlobalPermissionGuard,
 ): void {
   app.get('/.well-known/jwks.json', (ctx) => {
     // Caches may keep it a few minutes: a new key is published before it signs (rotation keeps the old one
@@ -87,7 +89,7 @@ export function registerTokenRoutes(
     },
   });
 
-  const admin = app.group(prefix, requireAuth(), requireSystemRole(identityOf, 'admin'));
+  const admin = app.group(prefix, requireAuth(), permit(LIFT_PERMISSIONS.tokensIntrospect));
   admin.post('/introspect', {
     input: { body: z.object({ token, token_type_hint: z.string().max(50).optional() }) },
     handler: async (ctx, { body }) => {
@@ -103,7 +105,7 @@ export function registerTokenRoutes(
     },
   });
 
-  const keysAdmin = app.group(adminPrefix, requireAuth(), requireSystemRole(identityOf, 'admin'));
+  const keysAdmin = app.group(adminPrefix, requireAuth(), permit(LIFT_PERMISSIONS.keysRotate));
   keysAdmin.post('/keys/rotate', async (ctx) => {
     const rotated = await tokensOf().keys.rotate();
     await identityOf().events.emit({

@@ -40,19 +40,38 @@ export interface KvTarget {
 /** PostgreSQL gets enough pooled connections for tests that run up to ten queries side by side. */
 const POSTGRES_POOL_SIZE = 10;
 
-async function migrated(database: SqlDatabase, close: () => Promise<void>): Promise<OpenSql> {
+export interface MigratedSqlOptions {
+  /**
+   * Delete the roles and grants migration 0008 seeds (system `admin`, the tenant templates), for store tests
+   * that start from empty tables; the seeds have their own tests.
+   */
+  withoutDefaultRoles?: boolean;
+}
+
+async function migrated(
+  database: SqlDatabase,
+  close: () => Promise<void>,
+  options: MigratedSqlOptions,
+): Promise<OpenSql> {
   await runMigrations(database, [liftMigrations]);
+  if (options.withoutDefaultRoles) {
+    await database.db.deleteFrom('lift_grants').execute();
+    await database.db.deleteFrom('lift_roles').execute();
+  }
   return { database, close };
 }
 
 /** SQLite in memory and, when it answers, a fresh PostgreSQL schema named after `prefix`. */
-export async function migratedSqlTargets(prefix: string): Promise<SqlTarget[]> {
+export async function migratedSqlTargets(
+  prefix: string,
+  options: MigratedSqlOptions = {},
+): Promise<SqlTarget[]> {
   const targets: SqlTarget[] = [
     {
       name: 'SQLite',
       open() {
         const database = openSqlDatabase('sqlite::memory:', { poolSize: 1 });
-        return migrated(database, () => database.close());
+        return migrated(database, () => database.close(), options);
       },
     },
   ];
@@ -62,10 +81,14 @@ export async function migratedSqlTargets(prefix: string): Promise<SqlTarget[]> {
       async open() {
         const schema = await freshPostgresSchemaUrl(prefix);
         const database = openSqlDatabase(schema.url, { poolSize: POSTGRES_POOL_SIZE });
-        return migrated(database, async () => {
-          await database.close();
-          await schema.drop();
-        });
+        return migrated(
+          database,
+          async () => {
+            await database.close();
+            await schema.drop();
+          },
+          options,
+        );
       },
     });
   }

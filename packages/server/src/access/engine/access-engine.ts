@@ -138,6 +138,18 @@ export class AccessEngine {
   }
 
   /**
+   * The ids of every role `subject` holds in `tenantId`: granted there or globally, plus what those inherit
+   * (transitively). Not cached: for `requireRole` and role listings, not the permission hot path.
+   */
+  heldRoles(subject: string, tenantId: string | null = null): Set<string> {
+    const held = new Set<string>();
+    const starts = [...this.#grants.rolesIn(subject, null)];
+    if (tenantId !== null) starts.push(...this.#grants.rolesIn(subject, tenantId));
+    this.#roles.forEachReachable(starts, (role) => held.add(role.id));
+    return held;
+  }
+
+  /**
    * Drops cached decisions, for changes made elsewhere (another node's broker event): everything; one
    * subject's entries; one subject's entry for one scope (`null` = outside any tenant); or, with `subject`
    * undefined, every subject's entry for one tenant.

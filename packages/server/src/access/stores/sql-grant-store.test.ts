@@ -28,7 +28,7 @@ async function fixture({ database, close }: OpenSql) {
   };
 }
 
-for (const target of await migratedSqlTargets('grants')) {
+for (const target of await migratedSqlTargets('grants', { withoutDefaultRoles: true })) {
   describe(`SqlGrantStore on ${target.name}`, () => {
     it('adds a tenant grant and a global grant, each idempotently', async () => {
       const { grants, clock, admin, editorA, database, close } = await fixture(await target.open());

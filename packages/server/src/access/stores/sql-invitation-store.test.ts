@@ -12,7 +12,7 @@ function fixture({ database, close }: OpenSql) {
   return { database, clock, close, invitations: new SqlInvitationStore(database, { clock }) };
 }
 
-for (const target of await migratedSqlTargets('invitations')) {
+for (const target of await migratedSqlTargets('invitations', { withoutDefaultRoles: true })) {
   describe(`SqlInvitationStore on ${target.name}`, () => {
     it('issues a 256-bit token stored only as its SHA-256, expiring after 7 days', async () => {
       const { invitations, database, close } = fixture(await target.open());

@@ -18,7 +18,7 @@ function stores({ database, close }: OpenSql) {
   };
 }
 
-for (const target of await migratedSqlTargets('memberships')) {
+for (const target of await migratedSqlTargets('memberships', { withoutDefaultRoles: true })) {
   describe(`SqlMembershipStore on ${target.name}`, () => {
     it('adds a member idempotently and answers isMember per tenant only', async () => {
       const { members, clock, close } = stores(await target.open());

@@ -24,7 +24,7 @@ function stores({ database, close }: OpenSql) {
   };
 }
 
-for (const target of await migratedSqlTargets('roles')) {
+for (const target of await migratedSqlTargets('roles', { withoutDefaultRoles: true })) {
   describe(`SqlRoleStore on ${target.name}`, () => {
     it('creates roles in every scope and returns permissions and inherits as arrays', async () => {
       const { roles, close } = await stores(await target.open());

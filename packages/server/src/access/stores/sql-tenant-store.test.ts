@@ -35,7 +35,7 @@ async function count(
   return Number(row.n);
 }
 
-for (const target of await migratedSqlTargets('tenants')) {
+for (const target of await migratedSqlTargets('tenants', { withoutDefaultRoles: true })) {
   describe(`SqlTenantStore on ${target.name}`, () => {
     it('creates a tenant with its creator as the first member, found by id and any casing of its slug', async () => {
       const { tenants, members, close } = stores(await target.open());

@@ -1,7 +1,6 @@
 export { type NormalizedEmail, normalizedOrNull, normalizeEmail } from './email.ts';
 export { EmailTakenError } from './email-taken-error.ts';
 export { SqlUserStore, type SqlUserStoreOptions } from './sql-user-store.ts';
-export { type LiftSystemRolesTable, SystemRoles } from './system-roles.ts';
 export {
   type CreateUserInput,
   type ListUsersInput,

@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
-import type { MigrationSet } from '../ports.ts';
+import { type Kysely, sql } from 'kysely';
+import { moveSystemRolesToGrants, seedDefaultRoles } from '../../access/default-roles.ts';
+import type { LiftTables, MigrationSet } from '../ports.ts';
 
 /** Lift's own tables. Append new steps; never edit one that has shipped. */
 export const liftMigrations: MigrationSet = {
@@ -324,6 +325,29 @@ export const liftMigrations: MigrationSet = {
         await db.schema.dropTable('lift_roles').execute();
         await db.schema.dropTable('lift_memberships').execute();
         await db.schema.dropTable('lift_tenants').execute();
+      },
+    },
+    {
+      name: '0008_default_roles',
+      async up(db) {
+        // The system admin role and the tenant templates (access/default-roles.ts); the admins of
+        // lift_system_roles become global grants of that role, and the old table goes. Sessions remember the
+        // active tenant (POST /auth/tenant).
+        const liftDb = db as unknown as Kysely<LiftTables>;
+        const { systemAdminId } = await seedDefaultRoles(liftDb, Date.now());
+        await moveSystemRolesToGrants(liftDb, systemAdminId);
+        await db.schema.dropTable('lift_system_roles').execute();
+        await db.schema.alterTable('lift_sessions').addColumn('tenant_id', 'text').execute();
+      },
+      async down(db) {
+        await db.schema.alterTable('lift_sessions').dropColumn('tenant_id').execute();
+        await db.schema
+          .createTable('lift_system_roles')
+          .addColumn('user_id', 'text', (column) => column.notNull())
+          .addColumn('role', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addPrimaryKeyConstraint('lift_system_roles_pkey', ['user_id', 'role'])
+          .execute();
       },
     },
   ],

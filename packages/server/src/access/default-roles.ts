@@ -1,0 +1,220 @@
+import type { Kysely } from 'kysely';
+import { randomId } from '../core/clock.ts';
+import type { LiftTables } from '../storage/ports.ts';
+import { assertGrantablePermission } from './engine/permission.ts';
+import { GLOBAL_TENANT } from './stores/access-tables.ts';
+import { parseStringArray } from './stores/json-text.ts';
+
+/**
+ * The roles every Lift database starts with (migration `lift/0008_default_roles`), and the permissions Lift's
+ * own endpoints check. Seeded once, in a migration, so the workers of a cluster never race to create them;
+ * change them afterwards through the admin API (`/admin/api/roles`).
+ *
+ * - System role `admin`: `*`, granted globally, so it holds in every tenant.
+ * - Tenant templates `owner` ⊃ `admin` ⊃ `member` ⊃ `viewer`: copied into each new tenant (as that tenant's
+ *   own roles, inheritance included) when the tenant is created; the creator is granted the copy of `owner`.
+ *   Editing a template changes tenants created afterwards, not existing ones.
+ */
+
+/** Name of the system role that holds every permission everywhere. */
+export const SYSTEM_ADMIN_ROLE = 'admin';
+
+/** Name of the role a tenant's creator receives, and the one ownership transfer moves. */
+export const TENANT_OWNER_ROLE = 'owner';
+
+/** The permissions Lift's built-in endpoints check, by what they guard. */
+export const LIFT_PERMISSIONS = {
+  /** Reading a tenant's name, slug and settings. */
+  tenantRead: 'tenant:read',
+  /** Renaming a tenant, changing its settings. */
+  tenantUpdate: 'tenant:update',
+  /** Deleting a tenant (also needs a fresh session). */
+  tenantDelete: 'tenant:delete',
+  /** Handing the owner role to another member. */
+  tenantTransfer: 'tenant:transfer',
+  membersRead: 'members:read',
+  membersInvite: 'members:invite',
+  /** Changing a member's role. */
+  membersUpdate: 'members:update',
+  membersRemove: 'members:remove',
+  rolesRead: 'roles:read',
+  rolesWrite: 'roles:write',
+  grantsRead: 'grants:read',
+  grantsWrite: 'grants:write',
+  usersRead: 'users:read',
+  /** Disabling and enabling users. */
+  usersUpdate: 'users:update',
+  usersMfaReset: 'users:reset_mfa',
+  sessionsRevoke: 'sessions:revoke',
+  tokensIntrospect: 'tokens:introspect',
+  keysRotate: 'keys:rotate',
+  accessCheck: 'access:check',
+} as const;
+
+export interface DefaultTemplate {
+  name: string;
+  description: string;
+  permissions: string[];
+  /** Names of the templates it inherits. */
+  inherits: string[];
+}
+
+/** In inheritance order: each template inherits only templates listed before it. */
+export const DEFAULT_TENANT_TEMPLATES: readonly DefaultTemplate[] = [
+  {
+    name: 'viewer',
+    description: 'Reads the tenant and its member list.',
+    permissions: [LIFT_PERMISSIONS.tenantRead, LIFT_PERMISSIONS.membersRead],
+    inherits: [],
+  },
+  {
+    name: 'member',
+    description: 'A viewer who also works on the tenant’s own objects.',
+    permissions: [],
+    inherits: ['viewer'],
+  },
+  {
+    name: 'admin',
+    description: 'Manages members, invitations, roles and settings.',
+    permissions: [
+      LIFT_PERMISSIONS.tenantUpdate,
+      'members:*',
+      LIFT_PERMISSIONS.rolesRead,
+      LIFT_PERMISSIONS.rolesWrite,
+      LIFT_PERMISSIONS.grantsRead,
+      LIFT_PERMISSIONS.grantsWrite,
+    ],
+    inherits: ['member'],
+  },
+  {
+    name: TENANT_OWNER_ROLE,
+    description: 'Owns the tenant: may delete it or hand it over.',
+    permissions: ['tenant:*'],
+    inherits: ['admin'],
+  },
+];
+
+/** The table of system roles before access control (migration 0005); 0008 moves it into grants and drops it. */
+interface LegacySystemRolesTable {
+  user_id: string;
+  role: string;
+  created_at: number | string;
+}
+
+type Db = Kysely<LiftTables>;
+type LegacyDb = Kysely<{ lift_system_roles: LegacySystemRolesTable }>;
+
+/** Creates the system admin role and the tenant templates that are missing (by name). For migration 0008. */
+export async function seedDefaultRoles(db: Db, now: number): Promise<{ systemAdminId: string }> {
+  let admin = await db
+    .selectFrom('lift_roles')
+    .select('id')
+    .where('scope', '=', 'system')
+    .where('name', '=', SYSTEM_ADMIN_ROLE)
+    .executeTakeFirst();
+  if (!admin) {
+    admin = { id: randomId() };
+    await db
+      .insertInto('lift_roles')
+      .values({
+        id: admin.id,
+        tenant_id: null,
+        scope: 'system',
+        name: SYSTEM_ADMIN_ROLE,
+        description: 'Every permission, in every tenant.',
+        permissions: JSON.stringify(['*']),
+        inherits: '[]',
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  }
+  const idsByName = new Map<string, string>();
+  for (const template of DEFAULT_TENANT_TEMPLATES) {
+    const existing = await db
+      .selectFrom('lift_roles')
+      .select('id')
+      .where('scope', '=', 'template')
+      .where('name', '=', template.name)
+      .executeTakeFirst();
+    if (existing) {
+      idsByName.set(template.name, existing.id);
+      continue;
+    }
+    const id = randomId();
+    const inherits = template.inherits.flatMap((name) => idsByName.get(name) ?? []);
+    await db
+      .insertInto('lift_roles')
+      .values({
+        id,
+        tenant_id: null,
+        scope: 'template',
+        name: template.name,
+        description: template.description,
+        permissions: JSON.stringify(template.permissions),
+        inherits: JSON.stringify(inherits),
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    idsByName.set(template.name, id);
+  }
+  return { systemAdminId: admin.id };
+}
+
+/**
+ * For an app's own migration: adds permissions to the tenant templates by name (`{ viewer: ['notes:read'] }`),
+ * keeping the ones they have. Tenants created afterwards get them; existing tenants keep their roles (add
+ * there through `/tenants/:tenantId/roles`). Throws for an unknown template or a malformed permission.
+ */
+export async function addTemplatePermissions(
+  db: Kysely<unknown>,
+  additions: Readonly<Record<string, readonly string[]>>,
+  now: number = Date.now(),
+): Promise<void> {
+  const liftDb = db as unknown as Db;
+  for (const [name, permissions] of Object.entries(additions)) {
+    for (const permission of permissions) {
+      assertGrantablePermission(permission);
+    }
+    const row = await liftDb
+      .selectFrom('lift_roles')
+      .select(['id', 'permissions'])
+      .where('scope', '=', 'template')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (!row) {
+      throw new TypeError(`There is no role template named "${name}".`);
+    }
+    const merged = [...new Set([...parseStringArray(row.permissions), ...permissions])];
+    await liftDb
+      .updateTable('lift_roles')
+      .set({ permissions: JSON.stringify(merged), updated_at: now })
+      .where('id', '=', row.id)
+      .execute();
+  }
+}
+
+/** Migration 0008: `lift_system_roles` rows become global grants of the system admin role. */
+export async function moveSystemRolesToGrants(db: Db, systemAdminId: string): Promise<void> {
+  const rows = await (db as unknown as LegacyDb)
+    .selectFrom('lift_system_roles')
+    .select(['user_id', 'role', 'created_at'])
+    .where('role', '=', SYSTEM_ADMIN_ROLE)
+    .execute();
+  for (const row of rows) {
+    await db
+      .insertInto('lift_grants')
+      .values({
+        id: randomId(),
+        subject_type: 'user',
+        subject_id: row.user_id,
+        role_id: systemAdminId,
+        tenant_id: GLOBAL_TENANT,
+        created_by: null,
+        created_at: Number(row.created_at),
+      })
+      .onConflict((conflict) => conflict.doNothing())
+      .execute();
+  }
+}
