@@ -13,6 +13,7 @@ import {
 } from './access-change.ts';
 import type { AccessSnapshotSource, SnapshotRole } from './access-snapshot.ts';
 import { AccessEngine, type AccessExplanation } from './engine/index.ts';
+import { permissionCovers } from './engine/permission.ts';
 import type { GrantStore, GrantSubject } from './stores/grant-store.ts';
 import type { MembershipStore } from './stores/membership-store.ts';
 import type { RoleOwner, RoleStore } from './stores/role-store.ts';
@@ -207,6 +208,27 @@ export class AccessControl {
   /** Effective permissions in `tenantId` (global grants included), as granted: wildcards and `:own` kept. */
   permissions(principal: AccessSubject, tenantId: string | null): string[] {
     return [...this.#engine.effectivePermissions(subjectOf(principal), tenantId)].sort();
+  }
+
+  /**
+   * The permissions among `wanted` (role form: wildcards and `:own` allowed) that the principal does not hold
+   * in `tenantId`; empty when it may hand all of them out. Nobody grants more than they hold.
+   */
+  missingForDelegation(
+    principal: AccessSubject,
+    wanted: readonly string[],
+    tenantId: string | null,
+  ): string[] {
+    const held = this.#engine.effectivePermissions(subjectOf(principal), tenantId);
+    return wanted.filter((permission) => {
+      for (const granted of held) if (permissionCovers(granted, permission)) return false;
+      return true;
+    });
+  }
+
+  /** Every permission role `roleId` gives (its own and inherited ones), as granted; empty for an unknown role. */
+  rolePermissions(roleId: string): string[] {
+    return this.#engine.rolePermissions(roleId);
   }
 
   /** Whether the principal's user belongs to `tenantId`; positive answers are reused briefly. */

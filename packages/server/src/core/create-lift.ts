@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { Access } from '../access/access.ts';
 import { type AccessGuards, accessGuards } from '../access/guards.ts';
+import { registerAccessRoutes } from '../access/http/index.ts';
 import { registerAdminUserRoutes } from '../identity/admin-routes.ts';
 import { bootstrapDevelopmentAdmin } from '../identity/bootstrap.ts';
 import { Identity } from '../identity/identity.ts';
@@ -220,6 +221,13 @@ export class LiftApp extends RouteGroup {
     const permit = (permission: string) => this.guards.requirePermission(permission, { global: true });
     registerIdentityRoutes(this, () => this.identity, this.config.auth.prefix);
     registerAdminUserRoutes(this, () => this.identity, this.config.auth.adminPrefix, permit);
+    registerAccessRoutes(this, {
+      config: this.config,
+      access: () => this.access,
+      identity: () => this.identity,
+      guards: this.guards,
+      permit,
+    });
     if (this.#tokensOn) {
       registerTokenRoutes(
         this,

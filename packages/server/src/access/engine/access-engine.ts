@@ -149,6 +149,15 @@ export class AccessEngine {
     return held;
   }
 
+  /** Every permission of role `id` and the roles it inherits (transitively), as granted. */
+  rolePermissions(id: string): string[] {
+    const permissions = new Set<string>();
+    this.#roles.forEachReachable([id], (role) => {
+      for (const permission of role.permissions) permissions.add(permission);
+    });
+    return [...permissions].sort();
+  }
+
   /**
    * Drops cached decisions, for changes made elsewhere (another node's broker event): everything; one
    * subject's entries; one subject's entry for one scope (`null` = outside any tenant); or, with `subject`

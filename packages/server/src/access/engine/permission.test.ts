@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidPermissionError } from './access-errors.ts';
-import { assertGrantablePermission, parseCheckedPermission } from './permission.ts';
+import { assertGrantablePermission, parseCheckedPermission, permissionCovers } from './permission.ts';
 
 describe('assertGrantablePermission', () => {
   it.each([
@@ -63,4 +63,24 @@ describe('parseCheckedPermission', () => {
       );
     },
   );
+});
+
+describe('permissionCovers', () => {
+  it.each([
+    ['*', '*', true],
+    ['*', 'notes:read:own', true],
+    ['notes:*', 'notes:read', true],
+    ['notes:*', 'notes:*:own', true],
+    ['notes:*', '*', false],
+    ['notes:*', 'members:read', false],
+    ['notes:read', 'notes:read:own', true],
+    ['notes:read', 'notes:update', false],
+    ['notes:read', 'notes:*', false],
+    ['notes:read:own', 'notes:read', false],
+    ['notes:*:own', 'notes:read:own', true],
+    ['notes:*:own', 'notes:read', false],
+    ['notes:read:own', 'notes:read:own', true],
+  ])('%s covers %s: %s', (granted, wanted, expected) => {
+    expect(permissionCovers(granted, wanted)).toBe(expected);
+  });
 });

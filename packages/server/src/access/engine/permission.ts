@@ -59,3 +59,20 @@ export function parseCheckedPermission(permission: string): CheckedPermission {
     anyActionOwn: `${resource}:*:own`,
   };
 }
+
+/**
+ * Whether holding the granted permission `granted` includes everything the granted permission `wanted` would
+ * give (both in role form: wildcards and `:own` allowed). `*` covers all; `notes:*` covers `notes:read`,
+ * `notes:read:own` and `notes:*:own`; `notes:read` covers `notes:read:own`; an `:own` grant covers only
+ * narrower `:own` grants. For delegation: nobody may hand out more than they hold.
+ */
+export function permissionCovers(granted: string, wanted: string): boolean {
+  if (granted === ALL_PERMISSIONS || granted === wanted) return true;
+  if (wanted === ALL_PERMISSIONS) return false;
+  const [grantedResource, grantedAction, grantedOwn] = granted.split(':');
+  const [wantedResource, wantedAction, wantedOwn] = wanted.split(':');
+  if (grantedResource !== wantedResource) return false;
+  // An `:own` grant never covers an unconditional one.
+  if (grantedOwn !== undefined && wantedOwn === undefined) return false;
+  return grantedAction === '*' || grantedAction === wantedAction;
+}
