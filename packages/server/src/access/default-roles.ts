@@ -167,8 +167,8 @@ export async function seedDefaultRoles(db: Db, now: number): Promise<{ systemAdm
  * keeping the ones they have. Tenants created afterwards get them; existing tenants keep their roles (add
  * there through `/tenants/:tenantId/roles`). Throws for an unknown template or a malformed permission.
  */
-export async function addTemplatePermissions(
-  db: Kysely<unknown>,
+export async function addTemplatePermissions<Tables>(
+  db: Kysely<Tables>,
   additions: Readonly<Record<string, readonly string[]>>,
   now: number = Date.now(),
 ): Promise<void> {
