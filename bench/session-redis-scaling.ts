@@ -130,6 +130,7 @@ class SessionSet {
       userAgent: this.userAgent,
       uaFamily: 'chrome',
       ipPrefix: '203.0.113.0/24',
+      tenantId: null,
     };
   }
 

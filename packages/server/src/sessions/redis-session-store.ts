@@ -453,6 +453,7 @@ function storedFields(record: SessionRecord): SessionRecord {
     userAgent: record.userAgent,
     uaFamily: record.uaFamily,
     ipPrefix: record.ipPrefix,
+    tenantId: record.tenantId,
   };
 }
 
@@ -474,6 +475,9 @@ function parseRecord(json: string): SessionRecord | null {
     Array.isArray(record.amr) &&
     record.amr.every((method) => typeof method === 'string') &&
     (record.ip === null || typeof record.ip === 'string') &&
-    (record.userAgent === null || typeof record.userAgent === 'string');
-  return valid ? (value as SessionRecord) : null;
+    (record.userAgent === null || typeof record.userAgent === 'string') &&
+    (record.tenantId === undefined || record.tenantId === null || typeof record.tenantId === 'string');
+  if (!valid) return null;
+  // Copies cached before sessions carried a tenant have no `tenantId`: none was active.
+  return { ...(value as SessionRecord), tenantId: (record.tenantId as string | null | undefined) ?? null };
 }

@@ -51,6 +51,8 @@ export interface CreateSessionInput {
   origin: EventOrigin;
   /** Kept from the session being rotated, so rotation never extends the absolute lifetime. */
   absoluteExpiresAt?: number;
+  /** The active tenant (default none); the caller checked the user may act there. */
+  tenantId?: string | null;
   /**
    * The session the client presented when it logged in again: it ends first, so it never survives the login
    * and does not count against `maxPerUser`.
@@ -156,6 +158,7 @@ export class SessionManager {
       userAgent: input.origin.userAgent ?? null,
       uaFamily: userAgentFamily(input.origin.userAgent),
       ipPrefix: ipPrefix(input.origin.ip),
+      tenantId: input.tenantId ?? null,
     };
     await this.#store.create(record);
     this.#remember(record.tokenHash, record, now);
@@ -228,12 +231,19 @@ export class SessionManager {
   }
 
   /**
-   * Fixation prevention: a new id and token for the same login (after MFA, step-up, a password or role change).
-   * The old session ends; the absolute lifetime does not grow.
+   * Fixation prevention: a new id and token for the same login (after MFA, step-up, a password or role change,
+   * a tenant switch). The old session ends; the absolute lifetime does not grow; the active tenant carries over
+   * unless `changes.tenantId` replaces it (null clears it).
    */
   async rotate(
     previous: SessionRecord,
-    changes: { amr?: string[]; authTime?: number; origin: EventOrigin; reason: string },
+    changes: {
+      amr?: string[];
+      authTime?: number;
+      tenantId?: string | null;
+      origin: EventOrigin;
+      reason: string;
+    },
   ): Promise<IssuedSession> {
     await this.#removeOne(previous.id);
     const issued = await this.create({
@@ -242,6 +252,7 @@ export class SessionManager {
       authTime: changes.authTime ?? previous.authTime,
       origin: changes.origin,
       absoluteExpiresAt: previous.absoluteExpiresAt,
+      tenantId: changes.tenantId === undefined ? previous.tenantId : changes.tenantId,
     });
     await this.#events.emit({
       type: 'session.rotated',

@@ -80,6 +80,8 @@ export function sessionResolver(options: SessionResolverOptions): AuthResolver {
       authTime: record.authTime,
       fresh: session.fresh,
     };
+    // Like a bearer token's `tid`: the tenant chosen with POST /auth/tenant.
+    if (record.tenantId !== null) principal.tenantId = record.tenantId;
     return principal;
   };
 

@@ -29,6 +29,7 @@ export function sessionRecord(overrides: Partial<SessionRecord> = {}): SessionRe
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
     uaFamily: 'firefox',
     ipPrefix: '203.0.113.0/24',
+    tenantId: null,
     ...overrides,
   };
 }
@@ -79,6 +80,23 @@ export function sessionStoreConformance(
         expect(await store.findById(record.id)).toEqual(record);
       }
       expect([...(await store.listByUser('user-ada'))].sort(byId)).toEqual([...records].sort(byId));
+    });
+
+    it('keeps the active tenant, and null for none', async () => {
+      const withTenant = sessionRecord({ tenantId: 'tenant-acme' });
+      const without = sessionRecord();
+      await store.create(withTenant);
+      await store.create(without);
+      for (const record of [withTenant, without]) {
+        // Twice: the second read may come from a cache.
+        expect(await store.findByTokenHash(record.tokenHash)).toEqual(record);
+        expect(await store.findByTokenHash(record.tokenHash)).toEqual(record);
+        expect(await store.findById(record.id)).toEqual(record);
+      }
+      expect((await store.deleteByUser('user-ada')).map((record) => record.tenantId).sort()).toEqual([
+        null,
+        'tenant-acme',
+      ]);
     });
 
     it('returns null for an unknown token hash or id', async () => {

@@ -31,6 +31,8 @@ export interface SessionRecord {
   uaFamily: string;
   /** The client address's /24 (IPv4) or /48 (IPv6) for anomaly binding. */
   ipPrefix: string;
+  /** The active tenant (`POST /auth/tenant`), or null; switching it rotates the session. */
+  tenantId: string | null;
 }
 
 export interface SessionStore {

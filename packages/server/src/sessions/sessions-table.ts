@@ -20,6 +20,8 @@ export interface LiftSessionsTable {
   user_agent: string | null;
   ua_family: string;
   ip_prefix: string;
+  /** The active tenant, added by `lift/0008_default_roles`. */
+  tenant_id: string | null;
 }
 
 declare module '../storage/ports.ts' {

@@ -126,6 +126,7 @@ function toRow(record: SessionRecord): Insertable<LiftSessionsTable> {
     user_agent: record.userAgent,
     ua_family: record.uaFamily,
     ip_prefix: record.ipPrefix,
+    tenant_id: record.tenantId,
   };
 }
 
@@ -144,6 +145,7 @@ function toRecord(row: SessionRow): SessionRecord {
     userAgent: row.user_agent,
     uaFamily: row.ua_family,
     ipPrefix: row.ip_prefix,
+    tenantId: row.tenant_id ?? null,
   };
 }
 
