@@ -1,0 +1,167 @@
+import { NotFoundError } from '../../core/errors.ts';
+import { normalizeEmail } from '../../identity/users/email.ts';
+import type { Invitation } from '../stores/index.ts';
+import { InvitationInvalidError, InvitationLimitError } from '../tenant-errors.ts';
+import {
+  assertCanDelegate,
+  type Caller,
+  callerUserId,
+  emitEvent,
+  publicLink,
+  requireTenantRole,
+  type TenantFlowDeps,
+  userSubject,
+} from './tenant-flow-deps.ts';
+import { type TenantWithRoles, withCallerRoles } from './tenant-flows.ts';
+
+/**
+ * Invitations: a member with `members:invite` asks someone to join with a role they could grant themselves;
+ * the store keeps the SHA-256 of a single-use token (7 days) and the invitee gets it by mail. Only the
+ * invited address can accept it, signed in.
+ */
+
+/** Pending (unaccepted, unexpired) invitations a tenant may have at once, so nobody can flood the mail out. */
+export const MAX_PENDING_INVITATIONS = 200;
+
+/** The role an invitation gives when it names none. */
+export const DEFAULT_INVITATION_ROLE = 'member';
+
+/** Where the mailed link points: a page with a form that POSTs the token to the same path. */
+export const INVITATION_ACCEPT_PATH = '/invitations/accept';
+
+export interface InvitationView {
+  id: string;
+  email: string;
+  /** The role's name; null when the invitation gives membership only. */
+  role: string | null;
+  invited_by: string;
+  created_at: string;
+  expires_at: string;
+}
+
+async function roleNames(deps: TenantFlowDeps, tenantId: string): Promise<Map<string, string>> {
+  const roles = await deps.access.roles.list({ scope: 'tenant', tenantId });
+  return new Map(roles.map((role) => [role.id, role.name]));
+}
+
+function invitationView(invitation: Invitation, names: ReadonlyMap<string, string>): InvitationView {
+  return {
+    id: invitation.id,
+    email: invitation.email,
+    role: invitation.roleId === null ? null : (names.get(invitation.roleId) ?? null),
+    invited_by: invitation.invitedBy,
+    created_at: invitation.createdAt.toISOString(),
+    expires_at: invitation.expiresAt.toISOString(),
+  };
+}
+
+async function inviterName(deps: TenantFlowDeps, caller: Caller): Promise<string> {
+  const userId = caller.principal.userId;
+  const user = userId === null ? null : await deps.identity.users.findById(userId);
+  return user?.name ?? user?.email ?? `An administrator of ${deps.identity.appName}`;
+}
+
+/** Issues an invitation and mails its link; the token appears nowhere else. */
+export async function inviteMember(
+  deps: TenantFlowDeps,
+  caller: Caller,
+  tenantId: string,
+  input: { email: string; role?: string | undefined },
+): Promise<InvitationView> {
+  const { access, identity } = deps;
+  const address = normalizeEmail(input.email);
+  const tenant = await access.tenants.get(tenantId);
+  if (tenant === null) throw new NotFoundError('No tenant has this id.');
+  const role = await requireTenantRole(deps, tenantId, input.role ?? DEFAULT_INVITATION_ROLE);
+  await assertCanDelegate(deps, caller, tenantId, access.control.rolePermissions(role.id));
+  if ((await access.invitations.listPending(tenantId)).length >= MAX_PENDING_INVITATIONS) {
+    await emitEvent(deps, caller, {
+      type: 'invitation.refused',
+      reason: 'limit',
+      data: { tenantId, limit: MAX_PENDING_INVITATIONS },
+    });
+    throw new InvitationLimitError(MAX_PENDING_INVITATIONS);
+  }
+  const { token, invitation } = await access.invitations.issue({
+    tenantId,
+    email: address.email,
+    roleId: role.id,
+    invitedBy: caller.principal.userId ?? caller.principal.id,
+  });
+  const rendered = identity.templates.invitation({
+    link: publicLink(deps, INVITATION_ACCEPT_PATH, token),
+    appName: identity.appName,
+    tenantName: tenant.name,
+    inviter: await inviterName(deps, caller),
+  });
+  try {
+    await identity.mail.send({ to: address.email, ...rendered });
+  } catch (error) {
+    // An invitation nobody received only blocks a retry's slot; take it back and report the outage.
+    await access.invitations.revoke(tenantId, invitation.id);
+    throw error;
+  }
+  await emitEvent(deps, caller, {
+    type: 'invitation.created',
+    data: { tenantId, invitationId: invitation.id, role: role.name },
+  });
+  return invitationView(invitation, new Map([[role.id, role.name]]));
+}
+
+export async function listInvitations(deps: TenantFlowDeps, tenantId: string): Promise<InvitationView[]> {
+  const pending = await deps.access.invitations.listPending(tenantId);
+  const names = await roleNames(deps, tenantId);
+  return pending.map((invitation) => invitationView(invitation, names));
+}
+
+export async function revokeInvitation(
+  deps: TenantFlowDeps,
+  caller: Caller,
+  tenantId: string,
+  invitationId: string,
+): Promise<void> {
+  if (!(await deps.access.invitations.revoke(tenantId, invitationId)))
+    throw new NotFoundError('No pending invitation of this tenant has this id.');
+  await emitEvent(deps, caller, { type: 'invitation.revoked', data: { tenantId, invitationId } });
+}
+
+/**
+ * The signed-in user accepts: they become a member with the invitation's role. Unknown, expired, used and
+ * someone else's tokens all get the same 400, and the token is spent only by its addressee.
+ */
+export async function acceptInvitation(
+  deps: TenantFlowDeps,
+  caller: Caller,
+  token: string,
+): Promise<TenantWithRoles> {
+  const { access } = deps;
+  const userId = await callerUserId(deps, caller, null);
+  const user = await deps.identity.users.findById(userId);
+  const invitation =
+    user !== null && user.emailVerifiedAt !== null
+      ? await access.invitations.consume(token, user.email)
+      : null;
+  const tenant = invitation === null ? null : await access.tenants.get(invitation.tenantId);
+  if (invitation === null || tenant === null) {
+    await emitEvent(deps, caller, { type: 'invitation.refused', reason: 'invalid_token', data: {} });
+    throw new InvitationInvalidError();
+  }
+  const subject = userSubject(userId);
+  try {
+    await access.memberships.add(tenant.id, userId);
+    if (invitation.roleId !== null)
+      await access.grants.add({
+        subject,
+        roleId: invitation.roleId,
+        tenantId: tenant.id,
+        createdBy: invitation.invitedBy,
+      });
+  } finally {
+    await access.control.changed({ kind: 'grant', tenantId: tenant.id, subjects: [subject] });
+  }
+  await emitEvent(deps, caller, {
+    type: 'invitation.accepted',
+    data: { tenantId: tenant.id, invitationId: invitation.id },
+  });
+  return withCallerRoles(deps, caller, tenant);
+}
