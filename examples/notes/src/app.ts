@@ -1,12 +1,27 @@
-import { createLift, type LiftConfigInput, NotFoundError, randomId, requireAuth } from '@lift/server';
+import {
+  createLift,
+  type LiftApp,
+  type LiftConfigInput,
+  NotFoundError,
+  randomId,
+  requireAuth,
+} from '@lift/server';
 import { z } from 'zod';
 import { type NoteRow, type NotesTables, notesMigrations } from './migrations.ts';
 
 /**
  * Lift's reference app: a small multi-tenant notes API, built only with Lift's public API. `npm start` runs
- * it through `lift serve --app`. Lift's identity routes (/auth/*) are on by default; the notes need a
- * logged-in principal (session cookie now; bearer tokens and API keys join the same chain later).
- * Permissions per tenant come with the access-control module.
+ * it through `lift serve --app`. Lift's identity (/auth/*), token and tenant routes are on by default; every
+ * notes route needs a logged-in principal (session cookie or bearer token) and a permission in the tenant
+ * named by `:tenantId`:
+ *
+ * - `notes:read` (role `viewer` and up) for every notes route, so someone outside the tenant gets the same
+ *   403 whether or not the tenant or the note exists;
+ * - `notes:create` (`member` and up) to write a note, which records its author;
+ * - `notes:update` / `notes:delete` (`admin`, `owner`) for any note, or their `:own` forms (`member`) for the
+ *   caller's own notes — decided per note with `app.guards.authorize`.
+ *
+ * The permissions reach the roles through the app's migration `0002_note_authors`.
  */
 
 const title = z.string().trim().min(1).max(200);
@@ -23,10 +38,14 @@ const listQuery = z.object({
   cursor: z.string().max(200).optional(),
 });
 
+/** Inputs of `GET /tenants/:tenantId/notes` (also used by the access benchmark). */
+export const listInput = { params: tenantParams, query: listQuery };
+
 function present(row: NoteRow) {
   return {
     id: row.id,
     tenant_id: row.tenant_id,
+    author_id: row.author_id,
     title: row.title,
     body: row.body,
     created_at: row.created_at,
@@ -34,9 +53,40 @@ function present(row: NoteRow) {
   };
 }
 
+const notesDb = (app: LiftApp) => app.storage.sql.db.withTables<NotesTables>();
+
+/** One page of a tenant's notes, keyset-paginated on (created_at, id); the cursor is opaque to clients. */
+export async function listNotes(app: LiftApp, tenantId: string, page: z.infer<typeof listQuery>) {
+  let q = notesDb(app).selectFrom('notes').selectAll().where('tenant_id', '=', tenantId);
+  if (page.cursor) {
+    const [createdAt, id] = Buffer.from(page.cursor, 'base64url').toString('utf8').split('|');
+    if (createdAt && id) {
+      q = q.where((eb) =>
+        eb.or([
+          eb('created_at', '>', createdAt),
+          eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)]),
+        ]),
+      );
+    }
+  }
+  const rows = await q
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(page.limit + 1)
+    .execute();
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  const next =
+    rows.length > page.limit && last
+      ? Buffer.from(`${last.created_at}|${last.id}`).toString('base64url')
+      : null;
+  return { items: items.map(present), next_cursor: next };
+}
+
 export default function buildNotesApp(config: LiftConfigInput = {}) {
   const app = createLift(config, { migrations: [notesMigrations] });
-  const db = () => app.storage.sql.db.withTables<NotesTables>();
+  const db = () => notesDb(app);
+  const { guards } = app;
 
   app.get('/hello', () => ({ hello: 'world' }));
 
@@ -52,46 +102,22 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
     };
   });
 
-  const notes = app.group('/tenants/:tenantId/notes', requireAuth());
+  const notes = app.group('/tenants/:tenantId/notes', requireAuth(), guards.requirePermission('notes:read'));
 
   notes.get('/', {
-    input: { params: tenantParams, query: listQuery },
-    handler: async (_ctx, { params, query }) => {
-      // Keyset pagination on (created_at, id); the cursor is opaque to clients.
-      let q = db().selectFrom('notes').selectAll().where('tenant_id', '=', params.tenantId);
-      if (query.cursor) {
-        const [createdAt, id] = Buffer.from(query.cursor, 'base64url').toString('utf8').split('|');
-        if (createdAt && id) {
-          q = q.where((eb) =>
-            eb.or([
-              eb('created_at', '>', createdAt),
-              eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)]),
-            ]),
-          );
-        }
-      }
-      const rows = await q
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(query.limit + 1)
-        .execute();
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      const next =
-        rows.length > query.limit && last
-          ? Buffer.from(`${last.created_at}|${last.id}`).toString('base64url')
-          : null;
-      return { items: page.map(present), next_cursor: next };
-    },
+    input: listInput,
+    handler: (_ctx, { params, query }) => listNotes(app, params.tenantId, query),
   });
 
-  notes.post('/', {
+  notes.group('/', guards.requirePermission('notes:create')).post('/', {
     input: { params: tenantParams, body: noteInput },
     handler: async (ctx, { params, body }) => {
       const now = new Date(app.clock.now()).toISOString();
       const row: NoteRow = {
         id: randomId(),
         tenant_id: params.tenantId,
+        // API keys act for nobody: their notes are nobody's own.
+        author_id: ctx.principal!.userId,
         title: body.title,
         body: body.body,
         created_at: now,
@@ -104,6 +130,7 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
     },
   });
 
+  // Only this tenant's notes exist here: another tenant's note id is a 404, like an unknown one.
   const findNote = async (tenantId: string, id: string) => {
     const row = await db()
       .selectFrom('notes')
@@ -114,6 +141,7 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
     if (!row) throw new NotFoundError('No note with this id in this tenant.');
     return row;
   };
+  const noteTarget = (row: NoteRow) => ({ ownerId: row.author_id, tenantId: row.tenant_id });
 
   notes.get('/:id', {
     input: { params: noteParams },
@@ -122,8 +150,10 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
 
   notes.patch('/:id', {
     input: { params: noteParams, body: notePatch },
-    handler: async (_ctx, { params, body }) => {
+    handler: async (ctx, { params, body }) => {
       const existing = await findNote(params.tenantId, params.id);
+      // `notes:update` edits any note; `notes:update:own` only the caller's.
+      await guards.authorize(ctx, 'notes:update', noteTarget(existing));
       const updated: NoteRow = {
         ...existing,
         ...(body.title !== undefined ? { title: body.title } : {}),
@@ -142,13 +172,14 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
 
   notes.delete('/:id', {
     input: { params: noteParams },
-    handler: async (_ctx, { params }) => {
-      const result = await db()
+    handler: async (ctx, { params }) => {
+      const existing = await findNote(params.tenantId, params.id);
+      await guards.authorize(ctx, 'notes:delete', noteTarget(existing));
+      await db()
         .deleteFrom('notes')
         .where('tenant_id', '=', params.tenantId)
         .where('id', '=', params.id)
-        .executeTakeFirst();
-      if (result.numDeletedRows === 0n) throw new NotFoundError('No note with this id in this tenant.');
+        .execute();
       return undefined;
     },
   });

@@ -1,6 +1,9 @@
-import type { MigrationSet } from '@lift/server';
+import { addTemplatePermissions, type MigrationSet } from '@lift/server';
 
-/** The notes app's own tables, applied after Lift's migrations. */
+/**
+ * The notes app's own tables, applied after Lift's migrations (so Lift's role templates exist). Shipped steps
+ * are never edited: a change is a new step at the end.
+ */
 export const notesMigrations: MigrationSet = {
   name: 'notes',
   migrations: [
@@ -23,12 +26,28 @@ export const notesMigrations: MigrationSet = {
           .execute();
       },
     },
+    {
+      // Notes get an author (older notes keep null: nobody's own), and the tenant role templates get the notes
+      // permissions: viewer reads, member creates and edits its own, admin (and so owner) edits all. Tenants
+      // created from now on have them; tenants created earlier keep their roles.
+      name: '0002_note_authors',
+      async up(db) {
+        await db.schema.alterTable('notes').addColumn('author_id', 'text').execute();
+        await addTemplatePermissions(db, {
+          viewer: ['notes:read'],
+          member: ['notes:create', 'notes:update:own', 'notes:delete:own'],
+          admin: ['notes:update', 'notes:delete'],
+        });
+      },
+    },
   ],
 };
 
 export type NoteRow = {
   id: string;
   tenant_id: string;
+  /** The user who wrote the note; null for notes older than authors (and those written by API keys). */
+  author_id: string | null;
   title: string;
   body: string;
   created_at: string;

@@ -2,6 +2,7 @@
  * @lift/server — the public API. Everything not exported here is internal.
  */
 
+export { addTemplatePermissions } from './access/default-roles.ts';
 export {
   Authenticator,
   type AuthResolver,
