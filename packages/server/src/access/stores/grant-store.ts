@@ -37,6 +37,8 @@ export interface GrantStore {
    */
   add(input: AddGrantInput): Promise<Grant>;
   remove(key: GrantKey): Promise<boolean>;
+  /** The grant with this id, in any scope: for the system admin API only. */
+  get(id: string): Promise<Grant | null>;
   /**
    * The subject's grants that hold in `tenantId`: the global ones plus that tenant's, never another
    * tenant's. With null, only the global ones.

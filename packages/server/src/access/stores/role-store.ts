@@ -52,6 +52,8 @@ export interface RoleStore {
    */
   create(input: CreateRoleInput): Promise<Role>;
   get(owner: RoleOwner, id: string): Promise<Role | null>;
+  /** The role with this id whoever owns it: for the system admin API only, never for a tenant's request. */
+  findById(id: string): Promise<Role | null>;
   /** The owner's roles by name. */
   list(owner: RoleOwner): Promise<Role[]>;
   /**

@@ -67,6 +67,11 @@ export class SqlGrantStore implements GrantStore {
     return Number(result.numDeletedRows) > 0;
   }
 
+  async get(id: string): Promise<Grant | null> {
+    const row = await this.#db.selectFrom('lift_grants').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toGrant(row) : null;
+  }
+
   async listBySubject(subject: GrantSubject, tenantId: string | null): Promise<Grant[]> {
     const tenants = tenantId === null ? [GLOBAL_TENANT] : [GLOBAL_TENANT, tenantColumn(tenantId)];
     const rows = await this.#db

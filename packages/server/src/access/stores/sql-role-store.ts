@@ -70,6 +70,11 @@ export class SqlRoleStore implements RoleStore {
     return row ? toRole(row) : null;
   }
 
+  async findById(id: string): Promise<Role | null> {
+    const row = await this.#db.selectFrom('lift_roles').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toRole(row) : null;
+  }
+
   async list(owner: RoleOwner): Promise<Role[]> {
     const rows = await this.#db
       .selectFrom('lift_roles')

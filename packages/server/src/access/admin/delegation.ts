@@ -1,0 +1,33 @@
+import type { EventOrigin } from '../../core/events.ts';
+import type { Principal } from '../../core/request-state.ts';
+import type { Access } from '../access.ts';
+import { DelegationDeniedError } from './admin-errors.ts';
+
+/** Who is acting through the admin API or a tenant's role endpoints, and where the request came from. */
+export interface AdminActor {
+  principal: Principal;
+  origin: EventOrigin;
+}
+
+/**
+ * Nobody hands out more than they hold: throws `DelegationDeniedError` (403, naming the first permission
+ * missing) and emits `access.denied` (reason `cannot_delegate`) unless the actor holds every one of
+ * `permissions` in `tenantId` (null: globally).
+ */
+export async function assertDelegable(
+  access: Access,
+  actor: AdminActor,
+  permissions: readonly string[],
+  tenantId: string | null,
+): Promise<void> {
+  const [missing] = access.control.missingForDelegation(actor.principal, permissions, tenantId);
+  if (missing === undefined) return;
+  await access.events.emit({
+    type: 'access.denied',
+    actor: actor.principal.id,
+    ...actor.origin,
+    reason: 'cannot_delegate',
+    data: { permission: missing, tenantId },
+  });
+  throw new DelegationDeniedError(missing);
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/** The request bodies of the role endpoints; permission shapes are checked by the engine (LIFT_PERMISSION_INVALID). */
+
+const permissions = z.array(z.string().min(1).max(200)).max(200);
+/** Role ids, or names. */
+const inherits = z.array(z.string().min(1).max(200)).max(50);
+const name = z.string().min(1).max(100);
+const description = z.string().max(1000).nullable();
+
+export const roleBody = z.object({
+  name,
+  description: description.optional(),
+  permissions: permissions.default([]),
+  inherits: inherits.default([]),
+});
+
+export const rolePatchBody = z.object({
+  name: name.optional(),
+  description: description.optional(),
+  permissions: permissions.optional(),
+  inherits: inherits.optional(),
+});
+
+export const roleIdParams = z.object({ roleId: z.string().min(1).max(200) });
+
+export const tenantRoleParams = z.object({
+  tenantId: z.string().min(1).max(200),
+  roleId: z.string().min(1).max(200),
+});
