@@ -43,7 +43,11 @@ describe('identity journey over HTTP', () => {
     const me = await browser.request('/me');
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ type: 'user', auth_method: 'session', amr: ['email'] });
-    const note = await browser.post('/tenants/acme/notes', { title: 'from a real session' });
+    // Notes live in a tenant; its creator owns it and may write there.
+    const created = await browser.post('/tenants', { name: 'Acme', slug: 'acme' });
+    expect(created.status).toBe(201);
+    const { tenant } = (await created.json()) as { tenant: { id: string } };
+    const note = await browser.post(`/tenants/${tenant.id}/notes`, { title: 'from a real session' });
     expect(note.status).toBe(201);
 
     // The link was single use.
