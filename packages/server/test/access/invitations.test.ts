@@ -238,6 +238,28 @@ describe('POST /invitations/accept', () => {
     await expectProblem(await late.browser.request(`/tenants/${tenantId}`), 403, 'LIFT_FORBIDDEN');
   });
 
+  it('accepts the form the mailed page posts (urlencoded, same origin)', async () => {
+    const { auth, owner, tenantId } = await setup();
+    await invite(owner, tenantId, 'carol@example.com');
+    const token = invitationToken(auth, 'carol@example.com');
+    const carol = await signedIn(auth, 'carol@example.com');
+    const response = await auth.app.fetch(
+      new Request('http://lift.test/invitations/accept', {
+        method: 'POST',
+        headers: {
+          cookie: `${carol.browser.cookieName}=${carol.browser.cookie}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          origin: 'http://lift.test',
+          'sec-fetch-site': 'same-origin',
+        },
+        body: new URLSearchParams({ token }).toString(),
+      }),
+      { remoteAddress: '198.51.100.30' },
+    );
+    const body = await expectJson<TenantBody>(response, 200);
+    expect(body.tenant.id).toBe(tenantId);
+  });
+
   it('needs a signed-in caller', async () => {
     const { auth, owner, tenantId } = await setup();
     await invite(owner, tenantId, 'carol@example.com');
