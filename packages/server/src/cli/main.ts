@@ -18,6 +18,7 @@ Commands:
   config print     Show the effective configuration, secrets redacted
   users create     Create a user and print a one-time set-password link
   keys rotate      Make a new signing key active (the old one keeps verifying)
+  access check     Whether a user holds a permission, and through which grant and roles
 
 Run lift <command> --help for its options.`;
 
@@ -49,6 +50,14 @@ const HELP: Record<string, string> = {
 
   Makes a new signing key active on every node (broker event). Tokens signed by the previous key keep
   verifying until they expire; then the key leaves the JWKS.`,
+  access: `Usage: lift access check --user ID|EMAIL --permission P [--tenant ID|SLUG] [--config FILE] [--app MODULE]
+
+  --user ID|EMAIL   The user (id, user:<id>, or email address)
+  --permission P    A permission to check, resource:action (notes:read)
+  --tenant ID|SLUG  Decide in this tenant; without it only global grants count
+  Prints allowed or denied and the chain grant → role → … → permission.
+  Exit code: 0 allowed, 1 denied, 2 bad input (unknown user or tenant, malformed permission).
+  Ids may begin with "-": pass them as --user=ID, --tenant=ID.`,
   config: `Usage: lift config print [--config FILE] [--sources]
 
   --sources   Also show where each value came from (default, file, env, flag)`,
@@ -148,6 +157,34 @@ async function keys(args: string[]): Promise<number> {
   return 0;
 }
 
+async function access(args: string[]): Promise<number> {
+  const options = {
+    ...COMMON,
+    user: { type: 'string' },
+    permission: { type: 'string' },
+    tenant: { type: 'string' },
+  } as const;
+  const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+  if (values.help) return printHelp('access');
+  if (positionals[0] !== 'check')
+    throw new UsageError('usage: lift access check --user ID|EMAIL --permission P [--tenant ID|SLUG]');
+  if (!values.user) throw new UsageError('--user is required');
+  if (!values.permission) throw new UsageError('--permission is required');
+  const { loadApp } = await import('./load-app.ts');
+  const { accessCheck } = await import('./access.ts');
+  const app = await loadApp(await load(values));
+  try {
+    await app.start({ bootstrapAdmin: false });
+    return await accessCheck(app, {
+      user: values.user,
+      permission: values.permission,
+      ...(values.tenant === undefined ? {} : { tenant: values.tenant }),
+    });
+  } finally {
+    await app.close();
+  }
+}
+
 async function config(args: string[]): Promise<number> {
   const options = { ...COMMON, sources: { type: 'boolean' } } as const;
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -204,6 +241,8 @@ async function run(argv: string[]): Promise<number | 'running'> {
       return users(rest);
     case 'keys':
       return keys(rest);
+    case 'access':
+      return access(rest);
     case 'config':
       return config(rest);
     default:
