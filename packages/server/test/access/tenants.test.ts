@@ -174,11 +174,15 @@ describe('PATCH /tenants/:tenantId', () => {
     const updated = await expectJson<TenantBody>(
       await patch(admin.browser, `/tenants/${tenantId}`, {
         name: 'Acme Inc',
-        settings: { require_mfa: true },
+        settings: { require_mfa: false, locale: 'de' },
       }),
       200,
     );
-    expect(updated.tenant).toMatchObject({ name: 'Acme Inc', slug: 'acme', settings: { require_mfa: true } });
+    expect(updated.tenant).toMatchObject({
+      name: 'Acme Inc',
+      slug: 'acme',
+      settings: { require_mfa: false, locale: 'de' },
+    });
     const event = await eventMatching(auth.events, (e) => e.type === 'tenant.updated');
     expect(event).toMatchObject({ actor: admin.userId, data: { tenantId, fields: ['name', 'settings'] } });
 
