@@ -56,8 +56,8 @@ async function notesApp(): Promise<Harness> {
     .group('/tenants/:tenantId/notes', requireAuth(), guards.requirePermission('notes:read'))
     .get('/', () => ({ notes: [] }));
   app
-    .group('/tenants/:tenantId/members', requireAuth(), guards.requireTenantMember())
-    .get('/', () => ({ members: [] }));
+    .group('/tenants/:tenantId/settings', requireAuth(), guards.requireTenantMember())
+    .get('/', () => ({ settings: {} }));
   app.group('/notes', requireAuth()).delete('/:ownerId', async (ctx) => {
     await guards.authorize(ctx, 'notes:delete', { ownerId: ctx.raw.req.param('ownerId'), tenantId: 'acme' });
     return undefined;
@@ -153,8 +153,8 @@ describe('access guards', () => {
     const { app, memberships, events } = await notesApp();
     const ada = await signedIn(app, 'ada@example.com');
     await memberships.add('acme', ada.userId);
-    expect((await call(app, '/tenants/acme/members', { headers: { cookie: ada.cookie } })).status).toBe(200);
-    const denied = await call(app, '/tenants/globex/members', { headers: { cookie: ada.cookie } });
+    expect((await call(app, '/tenants/acme/settings', { headers: { cookie: ada.cookie } })).status).toBe(200);
+    const denied = await call(app, '/tenants/globex/settings', { headers: { cookie: ada.cookie } });
     expect(denied.status).toBe(403);
     expect(((await denied.json()) as { code: string }).code).toBe('LIFT_FORBIDDEN');
     expect(events).toContainEqual(
