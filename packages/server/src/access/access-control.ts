@@ -17,6 +17,7 @@ import { permissionCovers } from './engine/permission.ts';
 import type { GrantStore, GrantSubject } from './stores/grant-store.ts';
 import type { MembershipStore } from './stores/membership-store.ts';
 import type { RoleOwner, RoleStore } from './stores/role-store.ts';
+import { provedSecondFactor } from './tenant-mfa.ts';
 
 export interface AccessControlOptions {
   roles: RoleStore;
@@ -90,6 +91,8 @@ export class AccessControl {
   readonly #held = new Map<string, Map<string | null, Set<string>>>();
   /** `tenant\nuser` → until when a positive membership answer holds. */
   readonly #members = new Map<string, number>();
+  /** Tenants whose settings say `require_mfa: true`; loaded with everything, reread on a `tenant` change. */
+  readonly #mfaTenants = new Set<string>();
   #queue: Promise<void> = Promise.resolve();
   #unsubscribe: (() => Promise<void>) | undefined;
 
@@ -231,6 +234,25 @@ export class AccessControl {
     return this.#engine.rolePermissions(roleId);
   }
 
+  /** Whether tenant `tenantId` requires MFA (its `require_mfa` setting), from memory. */
+  requiresMfa(tenantId: string | null): boolean {
+    return tenantId !== null && this.#mfaTenants.has(tenantId);
+  }
+
+  /**
+   * Whether acting in `tenantId` must be refused for want of a second factor: the tenant requires MFA and the
+   * principal is a user whose login had no `otp`/`rc`. One Set lookup; the login is only looked at when the
+   * tenant requires MFA. System admins acting through a global grant are no exception.
+   */
+  lacksRequiredMfa(principal: Pick<Principal, 'type' | 'amr'>, tenantId: string | null): boolean {
+    return tenantId !== null && this.#mfaTenants.has(tenantId) && !provedSecondFactor(principal);
+  }
+
+  /** Whether the principal holds some role through a global grant (one that applies in every tenant). */
+  holdsGlobalGrant(principal: AccessSubject): boolean {
+    return this.#held.get(subjectOf(principal))?.has(null) === true;
+  }
+
   /** Whether the principal's user belongs to `tenantId`; positive answers are reused briefly. */
   async isMember(principal: Principal, tenantId: string): Promise<boolean> {
     const userId = principal.userId;
@@ -258,7 +280,7 @@ export class AccessControl {
   }
 
   async #loadAll(): Promise<void> {
-    const { roles, grants } = await this.#snapshot.load();
+    const { roles, grants, mfaTenants } = await this.#snapshot.load();
     const loaded = new Set(roles.map((role) => role.id));
     for (const id of [...this.#roleOwners.keys()]) if (!loaded.has(id)) this.#removeRole(id);
     for (const role of roles) this.#putRole(role);
@@ -277,6 +299,8 @@ export class AccessControl {
     for (const [subject, scopes] of wanted)
       for (const [scope, ids] of scopes) this.#syncGrants(subject, scope, ids);
     this.#members.clear();
+    this.#mfaTenants.clear();
+    for (const tenantId of mfaTenants) this.#mfaTenants.add(tenantId);
   }
 
   async #apply(change: AccessChange): Promise<void> {
@@ -327,6 +351,9 @@ export class AccessControl {
     for (const [subject, ids] of wanted) this.#syncGrants(subject, tenantId, ids);
     for (const key of [...this.#members.keys()])
       if (key.startsWith(`${tenantId}\n`)) this.#members.delete(key);
+    // Settings too: PATCH /tenants/:tenantId announces a `require_mfa` change as a tenant change.
+    if (await this.#snapshot.requiresMfa(tenantId)) this.#mfaTenants.add(tenantId);
+    else this.#mfaTenants.delete(tenantId);
   }
 
   /** A role the engine refuses (a cycle two concurrent writes closed) is logged and left out, not fatal. */

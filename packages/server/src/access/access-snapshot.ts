@@ -1,7 +1,7 @@
 import type { SqlDatabase } from '../storage/ports.ts';
 import { GLOBAL_TENANT } from './stores/access-tables.ts';
 import type { GrantSubjectType } from './stores/grant-store.ts';
-import { parseStringArray } from './stores/json-text.ts';
+import { parseJsonObject, parseStringArray } from './stores/json-text.ts';
 import type { RoleOwner } from './stores/role-store.ts';
 
 export interface SnapshotRole {
@@ -23,6 +23,8 @@ export interface SnapshotGrant {
 export interface AccessSnapshot {
   roles: SnapshotRole[];
   grants: SnapshotGrant[];
+  /** The tenants whose settings say `require_mfa: true`. */
+  mfaTenants: string[];
 }
 
 /**
@@ -31,9 +33,16 @@ export interface AccessSnapshot {
  */
 export interface AccessSnapshotSource {
   load(): Promise<AccessSnapshot>;
+  /** Whether tenant `tenantId` requires MFA now (false for an unknown tenant), after a `tenant` change. */
+  requiresMfa(tenantId: string): Promise<boolean>;
 }
 
-/** Reads `lift_roles` and `lift_grants` in full, on SQLite or PostgreSQL. */
+/** `require_mfa` in a tenant's settings: only the JSON value `true` turns it on. */
+export function settingsRequireMfa(settingsText: string): boolean {
+  return parseJsonObject(settingsText).require_mfa === true;
+}
+
+/** Reads `lift_roles` and `lift_grants` in full (and the tenants requiring MFA), on SQLite or PostgreSQL. */
 export class SqlAccessSnapshot implements AccessSnapshotSource {
   readonly #database: SqlDatabase;
 
@@ -51,7 +60,14 @@ export class SqlAccessSnapshot implements AccessSnapshotSource {
       .selectFrom('lift_grants')
       .select(['subject_type', 'subject_id', 'role_id', 'tenant_id'])
       .execute();
+    // Only settings that mention the key need parsing; the JSON decides.
+    const tenants = await db
+      .selectFrom('lift_tenants')
+      .select(['id', 'settings'])
+      .where('settings', 'like', '%require_mfa%')
+      .execute();
     return {
+      mfaTenants: tenants.filter((row) => settingsRequireMfa(row.settings)).map((row) => row.id),
       roles: roles.map((row) => ({
         id: row.id,
         owner:
@@ -68,5 +84,14 @@ export class SqlAccessSnapshot implements AccessSnapshotSource {
         tenantId: row.tenant_id === GLOBAL_TENANT ? null : row.tenant_id,
       })),
     };
+  }
+
+  async requiresMfa(tenantId: string): Promise<boolean> {
+    const row = await this.#database.db
+      .selectFrom('lift_tenants')
+      .select('settings')
+      .where('id', '=', tenantId)
+      .executeTakeFirst();
+    return row !== undefined && settingsRequireMfa(row.settings);
   }
 }

@@ -8,12 +8,15 @@ import { requestOrigin } from '../sessions/session-resolver.ts';
 import type { AccessControl, AccessTarget } from './access-control.ts';
 import { parseCheckedPermission } from './engine/permission.ts';
 import { NotTenantMemberError, PermissionDeniedError, RoleRequiredError } from './permission-denied-error.ts';
+import { TenantMfaRequiredError } from './tenant-mfa.ts';
 
 /**
  * Route guards bound to one `AccessControl`. They run after `requireAuth()`. The active tenant is the
  * `:tenantId` path parameter, else the `X-Tenant-Id` header, else the principal's active tenant (an access
- * token's `tid`); none means global grants only. A refusal is 403 `LIFT_FORBIDDEN` and an `access.denied`
- * event.
+ * token's `tid`, or the session's tenant from `POST /auth/tenant`); none means global grants only. A refusal is
+ * 403 `LIFT_FORBIDDEN` and an `access.denied` event. In a tenant whose settings say `require_mfa: true`, a
+ * user allowed by the check but whose login had no second factor is refused with 403 `LIFT_MFA_REQUIRED`
+ * (reason `mfa_required`); the check comes first, so only those it lets in learn the tenant requires MFA.
  */
 
 export interface TenantGuardOptions {
@@ -68,7 +71,7 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
     c: HonoContext,
     principal: Principal,
     tenantId: string | null,
-    reason: 'missing_permission' | 'not_member' | 'missing_role',
+    reason: 'missing_permission' | 'not_member' | 'missing_role' | 'mfa_required',
     needed?: { permission: string } | { roles: readonly string[] },
   ): Promise<void> => {
     await control().events.emit({
@@ -78,6 +81,19 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
       reason,
       data: { ...needed, tenantId },
     });
+  };
+  /**
+   * The refusal after a passed check when `lacksRequiredMfa` (one Set lookup, asked synchronously by each
+   * guard so the allowed path awaits nothing more than before).
+   */
+  const refuseWithoutMfa = async (
+    c: HonoContext,
+    principal: Principal,
+    tenantId: string | null,
+    needed?: { permission: string } | { roles: readonly string[] },
+  ): Promise<never> => {
+    await deny(c, principal, tenantId, 'mfa_required', needed);
+    throw new TenantMfaRequiredError();
   };
 
   return {
@@ -91,6 +107,8 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
           await deny(c, principal, tenantId, 'missing_permission', { permission });
           throw new PermissionDeniedError(permission);
         }
+        if (control().lacksRequiredMfa(principal, tenantId))
+          await refuseWithoutMfa(c, principal, tenantId, { permission });
         await next();
       };
     },
@@ -103,6 +121,7 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
           await deny(c, principal, tenantId, 'not_member');
           throw new NotTenantMemberError();
         }
+        if (control().lacksRequiredMfa(principal, tenantId)) await refuseWithoutMfa(c, principal, tenantId);
         await next();
       };
     },
@@ -117,6 +136,8 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
           await deny(c, principal, tenantId, 'missing_role', { roles: wanted });
           throw new RoleRequiredError(wanted);
         }
+        if (control().lacksRequiredMfa(principal, tenantId))
+          await refuseWithoutMfa(c, principal, tenantId, { roles: wanted });
         await next();
       };
     },
@@ -130,6 +151,10 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
         await deny(c, principal, target.tenantId ?? null, 'missing_permission', { permission });
         throw new PermissionDeniedError(permission);
       }
+      // The decision was made in the target's tenant (the active one when the target names none).
+      const decidedIn = target.tenantId ?? tenantId ?? null;
+      if (control().lacksRequiredMfa(principal, decidedIn))
+        await refuseWithoutMfa(c, principal, decidedIn, { permission });
     },
   };
 }

@@ -52,6 +52,10 @@ export interface TokenGrant {
   authTime: number;
   /** DPoP key thumbprint the tokens are bound to. */
   jkt?: string | null;
+  /** The active tenant the access tokens carry (`tid`). */
+  tenantId?: string | null;
+  /** A live refresh family these tokens replace (tenant switch): see `Tokens.issuePair`. */
+  succeeds?: string | null;
 }
 
 export type TokenIssuer = (grant: TokenGrant, origin: EventOrigin) => Promise<Record<string, unknown>>;

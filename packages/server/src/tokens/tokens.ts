@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AuthResolver } from '../core/authenticate.ts';
 import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
-import { LiftError } from '../core/errors.ts';
+import { LiftError, UnauthenticatedError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher, LiftEvent } from '../core/events.ts';
 import type { Storage } from '../storage/ports.ts';
 import { AccessTokens, type IssueAccessTokenInput } from './access-tokens.ts';
@@ -59,6 +59,11 @@ export interface TokenGrantInput {
   scope?: string | null;
   /** DPoP key thumbprint: bind both tokens to the client's key. */
   jkt?: string | null;
+  /**
+   * A live family of the same user that this pair succeeds (a tenant switch): the new family keeps its amr,
+   * auth_time, scope, DPoP key and absolute end, takes `tenantId`, and the old family ends.
+   */
+  succeeds?: string | null;
 }
 
 /** 400 per RFC 6749 §5.2, with the OAuth `error` member next to Lift's code. */
@@ -201,24 +206,58 @@ export class Tokens {
     return verified.jkt;
   }
 
-  /** A new refresh family and its first access token (login with `response: tokens`). */
+  /**
+   * A new refresh family and its first access token (login with `response: tokens`), or, with `succeeds`,
+   * the family that replaces a live one (tenant switch).
+   */
   async issuePair(input: TokenGrantInput, origin: EventOrigin): Promise<TokenPair> {
+    const previous = input.succeeds ? await this.#liveFamily(input.succeeds, input.userId) : null;
+    const grant = previous
+      ? {
+          amr: previous.amr,
+          authTime: previous.authTime,
+          scope: previous.scope,
+          jkt: previous.dpopJkt,
+          absoluteExpiresAt: previous.absoluteExpiresAt,
+        }
+      : { ...input, absoluteExpiresAt: undefined };
     const { token: refresh, family } = await this.refreshTokens.issue({
       userId: input.userId,
-      amr: input.amr,
-      authTime: input.authTime,
-      ...(input.scope ? { scope: input.scope } : {}),
+      amr: grant.amr,
+      authTime: grant.authTime,
+      ...(grant.scope ? { scope: grant.scope } : {}),
       ...(input.tenantId ? { tenantId: input.tenantId } : {}),
-      ...(input.jkt ? { dpopJkt: input.jkt } : {}),
+      ...(grant.jkt ? { dpopJkt: grant.jkt } : {}),
+      ...(grant.absoluteExpiresAt ? { absoluteExpiresAt: grant.absoluteExpiresAt } : {}),
     });
     const pair = this.#pair(family, refresh);
     await this.#events.emit({
       type: 'token.issued',
       actor: input.userId,
       ...origin,
-      data: { familyId: family.id, dpop: Boolean(input.jkt) },
+      data: {
+        familyId: family.id,
+        dpop: Boolean(grant.jkt),
+        ...(previous ? { succeeds: previous.id } : {}),
+      },
     });
+    if (previous) await this.#endFamily(previous, 'superseded', origin);
     return pair;
+  }
+
+  /** The family `familyId` while it is live and belongs to `userId`; otherwise 401. */
+  async #liveFamily(familyId: string, userId: string): Promise<RefreshTokenFamily> {
+    const family = await this.refreshTokens.getFamily(familyId);
+    const now = this.#clock.now();
+    if (
+      family === null ||
+      family.userId !== userId ||
+      family.revokedAt !== null ||
+      family.absoluteExpiresAt <= now
+    ) {
+      throw new UnauthenticatedError('This login has ended; log in again.');
+    }
+    return family;
   }
 
   /** `grant_type=refresh_token`: rotation, grace replay, or reuse detection (the family dies). */

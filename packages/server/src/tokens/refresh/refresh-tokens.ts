@@ -41,6 +41,8 @@ export interface IssueRefreshTokenInput {
   tenantId?: string;
   /** RFC 9449 JWK thumbprint when the family is bound to a DPoP key. */
   dpopJkt?: string;
+  /** An earlier end than the configured lifetime: a family that succeeds another keeps its end. */
+  absoluteExpiresAt?: number;
 }
 
 export interface IssuedRefreshToken {
@@ -109,7 +111,10 @@ export class RefreshTokens {
   /** Starts a new family (one per login) with its generation-0 token. */
   async issue(input: IssueRefreshTokenInput): Promise<IssuedRefreshToken> {
     const now = this.#clock.now();
-    const absoluteExpiresAt = now + this.#absoluteLifetimeMs;
+    const absoluteExpiresAt = Math.min(
+      now + this.#absoluteLifetimeMs,
+      input.absoluteExpiresAt ?? Number.POSITIVE_INFINITY,
+    );
     const family: RefreshTokenFamily = {
       id: randomId(this.#random),
       userId: input.userId,
