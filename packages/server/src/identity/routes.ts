@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { optionalAuth, requireAuth } from '../core/authenticate.ts';
 import type { Context } from '../core/context.ts';
-import { UnauthenticatedError } from '../core/errors.ts';
+import { NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import { requestHeader } from '../core/request-headers.ts';
 import type { RouteGroup } from '../core/routes.ts';
 import { CsrfError, csrfVerdict } from '../http/csrf/index.ts';
@@ -256,9 +256,9 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     const identity = identityOf();
     const current = currentSession(ctx);
     const target = await identity.sessions.findById(ctx.params.id ?? '');
-    // Another user's session id answers exactly like an unknown one.
+    // Another user's session id answers exactly like an unknown one: 404, changing nothing.
     if (!target || target.userId !== current.record.userId) {
-      return new Response(null, { status: 204 });
+      throw new NotFoundError('No session of yours has this id.');
     }
     await identity.sessions.revoke(target.id, {
       actor: current.record.userId,

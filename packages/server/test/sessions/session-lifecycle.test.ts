@@ -297,7 +297,12 @@ describe('the user’s sessions', () => {
     ]);
 
     const foreign = await laptop.request(`/auth/sessions/${strangerUser.sessionId}`, { method: 'DELETE' });
-    expect(foreign.status).toBe(204);
+    const unknown = await laptop.request('/auth/sessions/AAAAAAAAAAAAAAAAAAAAAA', { method: 'DELETE' });
+    expect(foreign.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    // The same answer for an unknown id and another user's: nothing to learn about other sessions.
+    const strip = (body: string) => body.replace(/"(request_id|instance)":"[^"]*"/g, '');
+    expect(strip(await foreign.text())).toBe(strip(await unknown.text()));
     expect(await sessionStatus(stranger)).toBe(200);
     const strangerList = (await json<SessionList>(await stranger.request('/auth/sessions'))).sessions;
     expect(strangerList.map((session) => session.id)).toEqual([strangerUser.sessionId]);
