@@ -10,8 +10,13 @@ import { startChild, stopChildrenOnExit } from './harness/children.ts';
 const BENCH_DIR = resolve(import.meta.dirname);
 const ROOT = resolve(BENCH_DIR, '..');
 
-/** Not benchmarks: this runner, and children or modules of a benchmark (session.ts's and jwt.ts's fixtures …). */
+/** Not benchmarks: this runner, and children or modules of a benchmark (session.ts's, jwt.ts's and access.ts's fixtures …). */
 const NOT_BENCHMARKS = new Set([
+  'access-can.ts',
+  'access-fixture.ts',
+  'access-protocol.ts',
+  'access-report.ts',
+  'access-server.ts',
   'jwt-fastify-server.ts',
   'jwt-lift-server.ts',
   'jwt-protocol.ts',
