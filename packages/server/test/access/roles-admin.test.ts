@@ -285,8 +285,12 @@ describe('role rules', () => {
     const adminGrant = (await auth.app.access.grants.listByRole(adminRole.id, null))[0]!;
     await expectProblem(await del(half.browser, `/admin/api/grants/${adminGrant.id}`), 403, 'LIFT_FORBIDDEN');
     expect(auth.app.access.control.can({ type: 'user', id: half.userId }, 'users:update', null)).toBe(false);
-    const denied = await eventLike(auth, (event) => event.reason === 'cannot_delegate');
-    expect(denied).toMatchObject({ type: 'access.denied', actor: half.userId, data: { permission: '*' } });
+    const denied = await eventLike(auth, (event) => event.data?.action === 'delegate');
+    expect(denied).toMatchObject({
+      type: 'access.denied',
+      actor: half.userId,
+      data: { permission: '*', action: 'delegate' },
+    });
   });
 });
 

@@ -107,7 +107,7 @@ describe('a tenant admin managing custom roles', () => {
       const problem = await expectProblem(await admin.browser.post(base, body), 403, 'LIFT_FORBIDDEN');
       expect(problem.detail).toContain(permission);
     }
-    const denials = eventsOf(auth, 'access.denied').filter((event) => event.reason === 'cannot_delegate');
+    const denials = eventsOf(auth, 'access.denied').filter((event) => event.data?.action === 'delegate');
     expect(denials).toHaveLength(cases.length);
     expect(denials[0]).toMatchObject({ actor: admin.userId, data: { permission: '*', tenantId: tenant.id } });
 

@@ -11,7 +11,7 @@ export interface AdminActor {
 
 /**
  * Nobody hands out more than they hold: throws `DelegationDeniedError` (403, naming the first permission
- * missing) and emits `access.denied` (reason `cannot_delegate`) unless the actor holds every one of
+ * missing) and emits `access.denied` (reason `missing_permission`, `data.action` `delegate`) unless the actor holds every one of
  * `permissions` in `tenantId` (null: globally).
  */
 export async function assertDelegable(
@@ -26,8 +26,8 @@ export async function assertDelegable(
     type: 'access.denied',
     actor: actor.principal.id,
     ...actor.origin,
-    reason: 'cannot_delegate',
-    data: { permission: missing, tenantId },
+    reason: 'missing_permission',
+    data: { permission: missing, tenantId, action: 'delegate' },
   });
   throw new DelegationDeniedError(missing);
 }
