@@ -139,6 +139,16 @@ describe.each(databases)('role CRUD on %s', (_name, start) => {
       200,
     );
     expect(list.roles.map((role) => role.name)).toEqual(['admin', 'editor', 'member', 'owner', 'viewer']);
+    const implied = await expectJson<{ roles: RoleBody[] }>(
+      await admin.browser.request(`/admin/api/roles?tenant_id=${tenant.id}`),
+      200,
+    );
+    expect(implied.roles).toEqual(list.roles);
+    await expectProblem(
+      await admin.browser.request(`/admin/api/roles?scope=system&tenant_id=${tenant.id}`),
+      400,
+      'LIFT_VALIDATION_FAILED',
+    );
     await expectProblem(
       await admin.browser.post('/admin/api/roles', { scope: 'tenant', name: 'x' }),
       400,

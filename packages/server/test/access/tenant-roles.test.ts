@@ -93,6 +93,29 @@ describe('a tenant admin managing custom roles', () => {
     }
   });
 
+  it('cannot edit or delete a role that gives more than they hold', async () => {
+    const { owner, admin, tenant } = await setup();
+    const base = `/tenants/${tenant.id}/roles`;
+    const above = await expectJson<{ role: RoleBody }>(
+      await owner.browser.post(base, { name: 'closer', permissions: ['tenant:delete'] }),
+      201,
+    );
+    for (const response of [
+      await patch(admin.browser, `${base}/${above.role.id}`, { permissions: [] }),
+      await patch(admin.browser, `${base}/${above.role.id}`, { name: 'harmless' }),
+      await del(admin.browser, `${base}/${above.role.id}`),
+    ]) {
+      const problem = await expectProblem(response, 403, 'LIFT_FORBIDDEN');
+      expect(problem.detail).toContain('tenant:delete');
+    }
+    const kept = await expectJson<{ role: RoleBody }>(
+      await admin.browser.request(`${base}/${above.role.id}`),
+      200,
+    );
+    expect(kept.role).toMatchObject({ name: 'closer', permissions: ['tenant:delete'] });
+    expect((await del(owner.browser, `${base}/${above.role.id}`)).status).toBe(204);
+  });
+
   it('cannot create or extend a role beyond what they hold', async () => {
     const { auth, admin, tenant } = await setup();
     const base = `/tenants/${tenant.id}/roles`;

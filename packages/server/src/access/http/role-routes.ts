@@ -57,9 +57,11 @@ function registerAdminRoleRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
   };
 
   readers.get('/roles', {
-    input: { query: z.object({ scope: scopes.default('system'), tenant_id: tenantIdField.optional() }) },
+    input: { query: z.object({ scope: scopes.optional(), tenant_id: tenantIdField.optional() }) },
     handler: async (_ctx, { query }) => {
-      const roles = await deps.access().roles.list(ownerFrom(query.scope, query.tenant_id, 'query'));
+      // Without a scope: a tenant's roles when tenant_id is given, else the system roles.
+      const scope = query.scope ?? (query.tenant_id === undefined ? 'system' : 'tenant');
+      const roles = await deps.access().roles.list(ownerFrom(scope, query.tenant_id, 'query'));
       return { roles: roles.map(roleView) };
     },
   });
