@@ -1,6 +1,6 @@
 /** The Markdown report of `bench/access.ts`: throughput with and without the permission guard, then `can()`. */
 import type { TargetId } from './access.ts';
-import type { CanResult, CanTiming } from './access-protocol.ts';
+import { type CanResult, type CanTiming, ROUTES, type RouteName } from './access-protocol.ts';
 import { PIN } from './harness/pinning.ts';
 import { formatInteger, formatRatio, machineLines, markdownTable, verdict } from './harness/report.ts';
 import { best, type Measurement } from './harness/rounds.ts';
@@ -94,6 +94,42 @@ function canSection(result: CanResult): string[] {
   ];
 }
 
+function cpuSection(result: CanResult): string[] {
+  const cpu = (route: RouteName) => result.fetchCpu.find((entry) => entry.route === route);
+  const rows = result.fetchCpu.map((entry) => [
+    `GET ${ROUTES[entry.route](':tenantId')}`,
+    entry.microsPerRequest.toFixed(1),
+    entry.roundMicrosPerRequest.map((value) => value.toFixed(1)).join(' / '),
+  ]);
+  const pairs: Array<[string, RouteName, RouteName]> = [
+    ['The app’s route (SQL query)', 'dbGuarded', 'dbAuthOnly'],
+    ['In-memory handler', 'memoryGuarded', 'memoryAuthOnly'],
+  ];
+  const lines = pairs.flatMap(([what, guarded, open]) => {
+    const a = cpu(guarded);
+    const b = cpu(open);
+    if (!a || !b) return [];
+    const extra = a.microsPerRequest - b.microsPerRequest;
+    return [
+      `- ${what}: the guard adds ${extra.toFixed(1)} µs of CPU per request; requests per CPU second, guarded ÷ ` +
+        `unguarded = ${formatRatio(b.microsPerRequest / a.microsPerRequest)}`,
+    ];
+  });
+  return [
+    '## CPU per request, no network',
+    '',
+    'The same four routes driven through `app.fetch` in the timing process, one request at a time with the ' +
+      `viewer's bearer token; user + system CPU over ${formatInteger(result.requestsPerRound)} requests per ` +
+      `route per round, ${result.rounds} rounds after one discarded, best round shown. Neighbours on a shared ` +
+      'machine slow a process down far more than they change the CPU it spends, so this isolates what the guard costs.',
+    '',
+    markdownTable(['request', 'CPU µs per request', 'per round'], rows),
+    '',
+    ...lines,
+    '',
+  ];
+}
+
 export function renderReport(
   measurements: Measurement<ReportTarget>[],
   settings: LoadSettings,
@@ -105,6 +141,7 @@ export function renderReport(
     ...machineLines(),
     '',
     ...throughputSection(measurements, settings),
+    ...cpuSection(can),
     ...canSection(can),
   ].join('\n');
 }
