@@ -3,12 +3,13 @@
  * (access-fixture.ts), after a first call has computed and cached the subjects' effective permission sets:
  *
  * - `app.access.control.can()` and `authorize()`, ns per call; peer: `Set.has` of one string in the same loop.
- * - CPU (user + system) per request of each of the four routes through `app.fetch`, no network, one request at
- *   a time with the viewer's bearer token: on a shared machine this separates what the guard costs from the
- *   neighbours' noise that moves the loopback numbers.
+ * - CPU (user + system) per request of the four routes through `app.fetch`, no network, one request at a time
+ *   with the viewer's bearer token, each guarded route and its twin in alternating blocks: on a shared machine
+ *   this separates what the guard costs from the neighbours' noise that moves the loopback numbers.
  *
- * Prints one `CanResult` line. Environment: `BENCH_CAN_CALLS` (1,000,000 per round), `BENCH_FETCH_REQUESTS`
- * (10,000 per route per round), `BENCH_CAN_ROUNDS` (5, after a discarded warm-up round).
+ * Prints one `CanResult` line. Environment: `BENCH_CAN_CALLS` (1,000,000 per round), `BENCH_CAN_ROUNDS` (5,
+ * after a discarded warm-up round), `BENCH_FETCH_REQUESTS` (1,000 per block), `BENCH_FETCH_BLOCKS` (40 per
+ * route, after 2 discarded).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import {
   CAN_MARKER,
   type CanResult,
   type CanTiming,
-  type RequestCpu,
+  type PairCpu,
   ROUTES,
   type RouteName,
 } from './access-protocol.ts';
@@ -76,7 +77,8 @@ function inRounds<K extends string>(names: readonly K[], rounds: number, time: (
 
 exitWhenParentExits();
 const calls = envNumber('BENCH_CAN_CALLS', 1_000_000);
-const requests = envNumber('BENCH_FETCH_REQUESTS', 10_000);
+const requestsPerBlock = envNumber('BENCH_FETCH_REQUESTS', 1_000);
+const blocks = envNumber('BENCH_FETCH_BLOCKS', 40);
 const rounds = envNumber('BENCH_CAN_ROUNDS', 5);
 const dataDir = mkdtempSync(join(tmpdir(), 'lift-bench-access-can-'));
 const app = buildNotesApp({ env: 'test', dataDir, log: { level: 'warn' } });
@@ -113,7 +115,6 @@ try {
   );
   const headers = { authorization: `Bearer ${pair.access_token}` };
   const expected = JSON.stringify(page);
-  const routes = Object.keys(ROUTES) as RouteName[];
   const fetchRoute = async (route: RouteName) => {
     const response = await app.fetch(new Request(`http://127.0.0.1${ROUTES[route](tenant)}`, { headers }));
     const body = await response.text();
@@ -121,21 +122,44 @@ try {
       throw new Error(`${route} answered ${response.status} ${body.slice(0, 200)}`);
     }
   };
-  const perRound = new Map<RouteName, number[]>(routes.map((route) => [route, []]));
-  for (let round = 0; round <= rounds; round++) {
-    const order = round % 2 === 0 ? routes : [...routes].reverse();
-    for (const route of order) {
-      const before = process.cpuUsage();
-      for (let i = 0; i < requests; i++) await fetchRoute(route);
-      const used = process.cpuUsage(before);
-      if (round > 0) perRound.get(route)!.push((used.user + used.system) / requests);
+  // Each pair in blocks measured back to back (which goes first alternates), so the machine's slow and fast
+  // stretches hit both routes alike; medians over the blocks, the first two blocks discarded as warm-up.
+  const cpuOfBlock = async (route: RouteName) => {
+    const before = process.cpuUsage();
+    for (let i = 0; i < requestsPerBlock; i++) await fetchRoute(route);
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / requestsPerBlock;
+  };
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+  const fetchCpu: PairCpu[] = [];
+  for (const [guarded, open] of [
+    ['dbGuarded', 'dbAuthOnly'],
+    ['memoryGuarded', 'memoryAuthOnly'],
+  ] as const) {
+    const guardedCpu: number[] = [];
+    const openCpu: number[] = [];
+    for (let block = 0; block < blocks + 2; block++) {
+      const first = block % 2 === 0 ? guarded : open;
+      const second = first === guarded ? open : guarded;
+      const a = await cpuOfBlock(first);
+      const b = await cpuOfBlock(second);
+      if (block < 2) continue;
+      guardedCpu.push(first === guarded ? a : b);
+      openCpu.push(first === guarded ? b : a);
     }
+    fetchCpu.push({
+      guarded,
+      open,
+      guardedMicros: median(guardedCpu),
+      openMicros: median(openCpu),
+      extraMicros: median(guardedCpu.map((micros, i) => micros - openCpu[i]!)),
+      ratio: median(guardedCpu.map((micros, i) => openCpu[i]! / micros)),
+    });
   }
-  const fetchCpu: RequestCpu[] = routes.map((route) => ({
-    route,
-    microsPerRequest: Math.min(...perRound.get(route)!),
-    roundMicrosPerRequest: perRound.get(route)!,
-  }));
 
   const result: CanResult = {
     rounds,
@@ -144,7 +168,8 @@ try {
     denied: canTiming('denied'),
     authorizeOwn: canTiming('authorizeOwn'),
     setHas: canTiming('setHas'),
-    requestsPerRound: requests,
+    requestsPerBlock,
+    blocks,
     fetchCpu,
   };
   process.stdout.write(`${CAN_MARKER} ${JSON.stringify(result)}\n`);

@@ -49,16 +49,23 @@ export interface CanResult {
   authorizeOwn: CanTiming;
   /** A `Set.has` of one string in the same loop: the floor. */
   setHas: CanTiming;
-  /** CPU per request of each route through `app.fetch` (no network), sequential requests. */
-  requestsPerRound: number;
-  fetchCpu: RequestCpu[];
+  /** CPU per request through `app.fetch` (no network): blocks of sequential requests, paired back to back. */
+  requestsPerBlock: number;
+  blocks: number;
+  fetchCpu: PairCpu[];
 }
 
-/** CPU (user + system) µs per request of one route, best round, and every round. */
-export interface RequestCpu {
-  route: RouteName;
-  microsPerRequest: number;
-  roundMicrosPerRequest: number[];
+/** One guarded route and its unguarded twin, measured in alternating blocks. */
+export interface PairCpu {
+  guarded: RouteName;
+  open: RouteName;
+  /** Median over the blocks of the CPU (user + system) µs per request. */
+  guardedMicros: number;
+  openMicros: number;
+  /** Median over the block pairs of (guarded − unguarded) µs per request. */
+  extraMicros: number;
+  /** Median over the block pairs of unguarded ÷ guarded CPU per request: requests per CPU second, guarded ÷ unguarded. */
+  ratio: number;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -107,15 +114,19 @@ export function findCanResult(stdout: string): CanResult | null {
     isTiming(value.denied) &&
     isTiming(value.authorizeOwn) &&
     isTiming(value.setHas) &&
-    typeof value.requestsPerRound === 'number' &&
+    typeof value.requestsPerBlock === 'number' &&
+    typeof value.blocks === 'number' &&
     Array.isArray(value.fetchCpu) &&
     value.fetchCpu.every(
       (entry) =>
         isRecord(entry) &&
-        typeof entry.route === 'string' &&
-        entry.route in ROUTES &&
-        typeof entry.microsPerRequest === 'number' &&
-        Array.isArray(entry.roundMicrosPerRequest),
+        typeof entry.guarded === 'string' &&
+        entry.guarded in ROUTES &&
+        typeof entry.open === 'string' &&
+        entry.open in ROUTES &&
+        ['guardedMicros', 'openMicros', 'extraMicros', 'ratio'].every(
+          (key) => typeof entry[key] === 'number',
+        ),
     );
   if (!valid) throw new Error(`malformed can() result: ${JSON.stringify(value).slice(0, 300)}`);
   return value as unknown as CanResult;

@@ -1,6 +1,6 @@
 /** The Markdown report of `bench/access.ts`: throughput with and without the permission guard, then `can()`. */
 import type { TargetId } from './access.ts';
-import { type CanResult, type CanTiming, ROUTES, type RouteName } from './access-protocol.ts';
+import type { CanResult, CanTiming, RouteName } from './access-protocol.ts';
 import { PIN } from './harness/pinning.ts';
 import { formatInteger, formatRatio, machineLines, markdownTable, verdict } from './harness/report.ts';
 import { best, type Measurement } from './harness/rounds.ts';
@@ -95,37 +95,35 @@ function canSection(result: CanResult): string[] {
 }
 
 function cpuSection(result: CanResult): string[] {
-  const cpu = (route: RouteName) => result.fetchCpu.find((entry) => entry.route === route);
-  const rows = result.fetchCpu.map((entry) => [
-    `GET ${ROUTES[entry.route](':tenantId')}`,
-    entry.microsPerRequest.toFixed(1),
-    entry.roundMicrosPerRequest.map((value) => value.toFixed(1)).join(' / '),
+  const what = (route: RouteName) =>
+    route.startsWith('db') ? 'The app’s route (SQL query)' : 'In-memory handler';
+  const rows = result.fetchCpu.map((pair) => [
+    what(pair.guarded),
+    pair.guardedMicros.toFixed(1),
+    pair.openMicros.toFixed(1),
+    pair.extraMicros.toFixed(1),
+    formatRatio(pair.ratio),
   ]);
-  const pairs: Array<[string, RouteName, RouteName]> = [
-    ['The app’s route (SQL query)', 'dbGuarded', 'dbAuthOnly'],
-    ['In-memory handler', 'memoryGuarded', 'memoryAuthOnly'],
-  ];
-  const lines = pairs.flatMap(([what, guarded, open]) => {
-    const a = cpu(guarded);
-    const b = cpu(open);
-    if (!a || !b) return [];
-    const extra = a.microsPerRequest - b.microsPerRequest;
-    return [
-      `- ${what}: the guard adds ${extra.toFixed(1)} µs of CPU per request; requests per CPU second, guarded ÷ ` +
-        `unguarded = ${formatRatio(b.microsPerRequest / a.microsPerRequest)}`,
-    ];
-  });
   return [
     '## CPU per request, no network',
     '',
-    'The same four routes driven through `app.fetch` in the timing process, one request at a time with the ' +
-      `viewer's bearer token; user + system CPU over ${formatInteger(result.requestsPerRound)} requests per ` +
-      `route per round, ${result.rounds} rounds after one discarded, best round shown. Neighbours on a shared ` +
-      'machine slow a process down far more than they change the CPU it spends, so this isolates what the guard costs.',
+    'The same four routes driven through `app.fetch` in the timing process (pinned like the servers), one ' +
+      "request at a time with the viewer's bearer token. Each guarded route and its unguarded twin run in " +
+      `alternating blocks of ${formatInteger(result.requestsPerBlock)} requests, back to back, ` +
+      `${result.blocks} blocks each after two discarded; user + system CPU per request, medians over the blocks. ` +
+      'Neighbours on a shared machine slow a process down far more than they change the CPU it spends, and ' +
+      'pairing the blocks cancels most of what remains, so this isolates what the guard costs.',
     '',
-    markdownTable(['request', 'CPU µs per request', 'per round'], rows),
-    '',
-    ...lines,
+    markdownTable(
+      [
+        'pair',
+        'guarded (µs)',
+        'unguarded (µs)',
+        'guard adds (µs, median of pairs)',
+        'requests per CPU second, guarded ÷ unguarded',
+      ],
+      rows,
+    ),
     '',
   ];
 }
