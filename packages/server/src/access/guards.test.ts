@@ -65,7 +65,10 @@ async function notesApp(): Promise<Harness> {
   await app.start();
   await access.start();
   const events: LiftEvent[] = [];
-  const unsubscribe = await app.events.subscribe((event) => events.push(event));
+  // Local handlers run before emit() returns, so a refusal's event is recorded when its response arrives.
+  const unsubscribe = app.events.onLocal((event) => {
+    events.push(event);
+  });
   const harness: Harness = {
     app,
     access,
@@ -74,7 +77,7 @@ async function notesApp(): Promise<Harness> {
     memberships,
     events,
     async close() {
-      await unsubscribe();
+      unsubscribe();
       await access.close();
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
