@@ -102,6 +102,8 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
     };
   });
 
+  // Every notes route needs notes:read in the path's tenant, checked before anything is looked up: a caller
+  // outside the tenant gets the same 403 whether or not the tenant or the note exists.
   const notes = app.group('/tenants/:tenantId/notes', requireAuth(), guards.requirePermission('notes:read'));
 
   notes.get('/', {
@@ -109,6 +111,7 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
     handler: (_ctx, { params, query }) => listNotes(app, params.tenantId, query),
   });
 
+  // Writing a note also needs notes:create; the note records its author for the :own permissions.
   notes.group('/', guards.requirePermission('notes:create')).post('/', {
     input: { params: tenantParams, body: noteInput },
     handler: async (ctx, { params, body }) => {
