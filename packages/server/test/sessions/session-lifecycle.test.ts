@@ -7,7 +7,6 @@ import { requireAuth } from '../../src/core/authenticate.ts';
 import type { LiftConfigInput } from '../../src/core/config/schema.ts';
 import { createLift } from '../../src/core/create-lift.ts';
 import { LiftConfigError } from '../../src/core/errors.ts';
-import type { Principal } from '../../src/core/request-state.ts';
 import { type AuthApp, Browser, GOOD_PASSWORD, startAuthApp } from '../support/auth-app.ts';
 import { browserWithCookie, logIn, sessionStatus, signUpVerified } from './verified-user.ts';
 
