@@ -69,15 +69,11 @@ describe('lift access check', () => {
       '  permission: members:*',
     ]);
 
-    for (const args of [
+    // The refusals read the same database and change nothing: run them side by side (each is a process).
+    const deniedArgs = [
       ['--user', 'owner@example.com', '--permission', 'users:read', `--tenant=${tenantId}`],
       ['--user', 'owner@example.com', '--permission', 'members:invite'],
-    ]) {
-      const denied = await runLift(['access', 'check', ...args], env);
-      expect(denied.code, denied.stderr).toBe(1);
-      expect(denied.stdout).toMatch(/^denied: user:\S+ does not hold /);
-    }
-
+    ];
     const bad: Array<[string[], RegExp]> = [
       [['--user', 'owner@example.com'], /--permission is required/],
       [['--permission', 'users:read'], /--user is required/],
@@ -86,13 +82,21 @@ describe('lift access check', () => {
       [['--user', 'owner@example.com', '--permission', 'users:read', '--tenant', 'nope'], /--tenant nope/],
       [['--user', 'owner@example.com', '--permission', 'users:read', '--bogus'], /bogus/],
     ];
-    for (const [args, message] of bad) {
-      const result = await runLift(['access', 'check', ...args], env);
+    const [denials, badResults, wrongAction] = await Promise.all([
+      Promise.all(deniedArgs.map((args) => runLift(['access', 'check', ...args], env))),
+      Promise.all(bad.map(([args]) => runLift(['access', 'check', ...args], env))),
+      runLift(['access', 'grant'], env),
+    ]);
+    for (const denied of denials) {
+      expect(denied.code, denied.stderr).toBe(1);
+      expect(denied.stdout).toMatch(/^denied: user:\S+ does not hold /);
+    }
+    bad.forEach(([args, message], index) => {
+      const result = badResults[index]!;
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
       expect(result.stderr).toMatch(/^lift: /);
       expect(result.stderr).toMatch(message);
-    }
-    const wrongAction = await runLift(['access', 'grant'], env);
+    });
     expect(wrongAction.code).toBe(2);
 
     const help = await runLift(['access', '--help']);
