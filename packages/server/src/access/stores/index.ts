@@ -24,8 +24,11 @@ export {
 } from './invitation-store.ts';
 export type { JsonObject, JsonValue } from './json-text.ts';
 export {
+  type KeepOwnerInput,
+  type KeepOwnerOutcome,
   type ListMembersInput,
   MAX_MEMBER_PAGE_SIZE,
+  type MemberChange,
   type MemberPage,
   type Membership,
   type MembershipStore,

@@ -20,6 +20,27 @@ export interface MemberPage {
   nextCursor: string | null;
 }
 
+/** What `changeKeepingOwner` does to one member: leave the tenant, or hold exactly these tenant roles. */
+export type MemberChange =
+  | { action: 'remove' }
+  | {
+      action: 'set_roles';
+      /** The member's tenant grants become exactly these roles (system roles or the tenant's own). */
+      roleIds: readonly string[];
+      createdBy: string | null;
+    };
+
+export interface KeepOwnerInput {
+  tenantId: string;
+  userId: string;
+  /** The tenant's `owner` role; null when it has none (then nothing is checked). */
+  ownerRoleId: string | null;
+  change: MemberChange;
+}
+
+/** `last_owner`: nothing was changed, the user is the only one granted the owner role. */
+export type KeepOwnerOutcome = 'changed' | 'not_member' | 'last_owner';
+
 /** Which users belong to which tenant. Every method is scoped to the tenant it is given. */
 export interface MembershipStore {
   /** Idempotent: adding a member again returns the existing membership unchanged. */
@@ -29,4 +50,12 @@ export interface MembershipStore {
   /** Throws `ValidationError` for a limit out of range or a cursor this store did not make. */
   list(tenantId: string, input: ListMembersInput): Promise<MemberPage>;
   isMember(tenantId: string, userId: string): Promise<boolean>;
+  /**
+   * Removes a member (with their tenant grants) or replaces their tenant grants, unless afterwards no user
+   * would hold `ownerRoleId` in the tenant while this one did: then nothing changes and the answer is
+   * `last_owner`. One transaction that locks the tenant row before counting the owners, so two owners
+   * removing, demoting or leaving each other at the same instant cannot both succeed. `not_member` (nothing
+   * changed) when the user is no member or the tenant is gone.
+   */
+  changeKeepingOwner(input: KeepOwnerInput): Promise<KeepOwnerOutcome>;
 }

@@ -1,9 +1,12 @@
-import type { Selectable } from 'kysely';
-import { type Clock, systemClock } from '../../core/clock.ts';
-import type { SqlDatabase } from '../../storage/ports.ts';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Clock, randomId, systemClock } from '../../core/clock.ts';
+import { ValidationError } from '../../core/errors.ts';
+import type { LiftTables, SqlDatabase } from '../../storage/ports.ts';
 import { decodeKeysetCursor, encodeKeysetCursor, pageIssue } from '../../storage/sql/keyset-cursor.ts';
 import type { LiftMembershipsTable } from './access-tables.ts';
 import {
+  type KeepOwnerInput,
+  type KeepOwnerOutcome,
   type ListMembersInput,
   MAX_MEMBER_PAGE_SIZE,
   type MemberPage,
@@ -50,21 +53,104 @@ export class SqlMembershipStore implements MembershipStore {
   }
 
   async remove(tenantId: string, userId: string): Promise<boolean> {
+    return this.#db.transaction().execute((trx) => removeWithin(trx, tenantId, userId));
+  }
+
+  async changeKeepingOwner(input: KeepOwnerInput): Promise<KeepOwnerOutcome> {
+    const { tenantId, userId, ownerRoleId, change } = input;
+    const roleIds = change.action === 'set_roles' ? [...new Set(change.roleIds)] : [];
     return this.#db.transaction().execute(async (trx) => {
-      const result = await trx
-        .deleteFrom('lift_memberships')
+      if (!(await this.#lockTenant(trx, tenantId))) return 'not_member';
+      const member = await trx
+        .selectFrom('lift_memberships')
+        .select('user_id')
         .where('tenant_id', '=', tenantId)
         .where('user_id', '=', userId)
         .executeTakeFirst();
-      // A former member keeps no roles in the tenant, so re-adding them starts from nothing.
-      await trx
-        .deleteFrom('lift_grants')
-        .where('tenant_id', '=', tenantId)
-        .where('subject_type', '=', 'user')
-        .where('subject_id', '=', userId)
-        .execute();
-      return Number(result.numDeletedRows) > 0;
+      if (!member) return 'not_member';
+      const keepsOwner = ownerRoleId !== null && roleIds.includes(ownerRoleId);
+      if (ownerRoleId !== null && !keepsOwner && (await isLastOwner(trx, tenantId, userId, ownerRoleId)))
+        return 'last_owner';
+      if (change.action === 'remove') await removeWithin(trx, tenantId, userId);
+      else await this.#setRolesWithin(trx, tenantId, userId, roleIds, change.createdBy);
+      return 'changed';
     });
+  }
+
+  /**
+   * Takes the tenant row for this transaction, so every owner-changing transaction of one tenant runs after
+   * the other. PostgreSQL: `SELECT … FOR UPDATE`. SQLite has no row locks but one writer at a time: a
+   * no-op write as the first statement takes the database's write lock before anything is read (a plain
+   * `BEGIN` would otherwise read first and let another process write in between).
+   */
+  async #lockTenant(trx: Kysely<LiftTables>, tenantId: string): Promise<boolean> {
+    if (this.#database.dialect === 'postgres') {
+      const row = await trx
+        .selectFrom('lift_tenants')
+        .select('id')
+        .where('id', '=', tenantId)
+        .forUpdate()
+        .executeTakeFirst();
+      return row !== undefined;
+    }
+    const result = await trx
+      .updateTable('lift_tenants')
+      .set({ updated_at: sql<number>`updated_at` })
+      .where('id', '=', tenantId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** The user's grants in the tenant become exactly `roleIds` (each a system role or one of the tenant's). */
+  async #setRolesWithin(
+    trx: Kysely<LiftTables>,
+    tenantId: string,
+    userId: string,
+    roleIds: readonly string[],
+    createdBy: string | null,
+  ): Promise<void> {
+    if (roleIds.length > 0) {
+      const known = await trx
+        .selectFrom('lift_roles')
+        .select('id')
+        .where('id', 'in', roleIds)
+        .where((eb) => eb.or([eb('scope', '=', 'system'), eb('tenant_id', '=', tenantId)]))
+        .execute();
+      if (known.length !== roleIds.length) {
+        throw new ValidationError([
+          {
+            location: 'body',
+            path: 'roleId',
+            message: 'No such role is available here.',
+            code: 'unknown_role',
+          },
+        ]);
+      }
+    }
+    let stale = trx
+      .deleteFrom('lift_grants')
+      .where('tenant_id', '=', tenantId)
+      .where('subject_type', '=', 'user')
+      .where('subject_id', '=', userId);
+    if (roleIds.length > 0) stale = stale.where('role_id', 'not in', roleIds);
+    await stale.execute();
+    for (const roleId of roleIds) {
+      await trx
+        .insertInto('lift_grants')
+        .values({
+          id: randomId(),
+          subject_type: 'user',
+          subject_id: userId,
+          role_id: roleId,
+          tenant_id: tenantId,
+          created_by: createdBy,
+          created_at: this.#clock.now(),
+        })
+        .onConflict((conflict) =>
+          conflict.columns(['subject_type', 'subject_id', 'role_id', 'tenant_id']).doNothing(),
+        )
+        .execute();
+    }
   }
 
   async list(tenantId: string, input: ListMembersInput): Promise<MemberPage> {
@@ -105,6 +191,41 @@ export class SqlMembershipStore implements MembershipStore {
       .executeTakeFirst();
     return row !== undefined;
   }
+}
+
+/** Deletes the membership and the user's grants in the tenant; true when there was a membership. */
+async function removeWithin(trx: Kysely<LiftTables>, tenantId: string, userId: string): Promise<boolean> {
+  const result = await trx
+    .deleteFrom('lift_memberships')
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  // A former member keeps no roles in the tenant, so re-adding them starts from nothing.
+  await trx
+    .deleteFrom('lift_grants')
+    .where('tenant_id', '=', tenantId)
+    .where('subject_type', '=', 'user')
+    .where('subject_id', '=', userId)
+    .execute();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/** True when `userId` holds the owner role in the tenant and no other user does. */
+async function isLastOwner(
+  trx: Kysely<LiftTables>,
+  tenantId: string,
+  userId: string,
+  ownerRoleId: string,
+): Promise<boolean> {
+  const holders = await trx
+    .selectFrom('lift_grants')
+    .select('subject_id')
+    .where('tenant_id', '=', tenantId)
+    .where('role_id', '=', ownerRoleId)
+    .where('subject_type', '=', 'user')
+    .execute();
+  const ids = new Set(holders.map((row) => row.subject_id));
+  return ids.has(userId) && ids.size === 1;
 }
 
 function toMembership(row: MembershipRow): Membership {

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
 import { TENANT_OWNER_ROLE } from '../default-roles.ts';
-import type { Grant, ListMembersInput } from '../stores/index.ts';
+import type { KeepOwnerOutcome, ListMembersInput, MemberChange } from '../stores/index.ts';
 import { LastOwnerError } from '../tenant-errors.ts';
 import {
   assertCanDelegate,
@@ -78,39 +78,37 @@ async function requireMember(deps: TenantFlowDeps, tenantId: string, userId: str
     throw new NotFoundError('No member of this tenant has this id.');
 }
 
-/** Refuses when `userId` is the only user granted the tenant's `owner` role. */
-async function assertOwnerRemains(
+/**
+ * Removes the member or sets their tenant roles, in one store transaction that keeps the tenant an owner:
+ * 409 `LIFT_LAST_OWNER` (and `access.denied`) when `userId` is the only user granted `owner` and the change
+ * takes it away; 404 when they are no longer a member. Announces the change (to the member) either way.
+ */
+async function changeKeepingOwner(
   deps: TenantFlowDeps,
   caller: Caller,
   tenantId: string,
   userId: string,
+  change: MemberChange,
 ): Promise<void> {
-  const owner = await tenantRoleNamed(deps, tenantId, TENANT_OWNER_ROLE);
-  if (owner === null) return;
-  const holders = new Set(
-    (await deps.access.grants.listByRole(owner.id, tenantId))
-      .filter((grant) => grant.subject.type === 'user')
-      .map((grant) => grant.subject.id),
-  );
-  if (!holders.has(userId) || holders.size > 1) return;
-  throw await denied(deps, caller, 'last_owner', { tenantId, userId }, new LastOwnerError());
+  let outcome: KeepOwnerOutcome;
+  try {
+    const owner = await tenantRoleNamed(deps, tenantId, TENANT_OWNER_ROLE);
+    outcome = await deps.access.memberships.changeKeepingOwner({
+      tenantId,
+      userId,
+      ownerRoleId: owner?.id ?? null,
+      change,
+    });
+  } finally {
+    await deps.access.control.changed({ kind: 'grant', tenantId, subjects: [userSubject(userId)] });
+  }
+  if (outcome === 'not_member') throw new NotFoundError('No member of this tenant has this id.');
+  if (outcome === 'last_owner')
+    throw await denied(deps, caller, 'last_owner', { tenantId, userId }, new LastOwnerError());
 }
 
-/** Makes the user's grants in the tenant exactly `roleIds` (new ones first, so they never hold nothing). */
-async function replaceTenantRoles(
-  deps: TenantFlowDeps,
-  caller: Caller,
-  tenantId: string,
-  userId: string,
-  current: readonly Grant[],
-  roleIds: readonly string[],
-): Promise<void> {
-  const subject = userSubject(userId);
-  for (const roleId of roleIds)
-    await deps.access.grants.add({ subject, roleId, tenantId, createdBy: caller.principal.id });
-  for (const grant of current)
-    if (!roleIds.includes(grant.roleId))
-      await deps.access.grants.remove({ subject, roleId: grant.roleId, tenantId });
+function setRoles(caller: Caller, roleIds: readonly string[]): MemberChange {
+  return { action: 'set_roles', roleIds, createdBy: caller.principal.id };
 }
 
 /** Replaces the member's tenant roles by the one named `roleName`. */
@@ -128,12 +126,7 @@ export async function changeMemberRole(
     ...deps.access.control.rolePermissions(role.id),
     ...permissionsOfGrants(deps, current),
   ]);
-  if (role.name !== TENANT_OWNER_ROLE) await assertOwnerRemains(deps, caller, tenantId, userId);
-  try {
-    await replaceTenantRoles(deps, caller, tenantId, userId, current, [role.id]);
-  } finally {
-    await deps.access.control.changed({ kind: 'grant', tenantId, subjects: [userSubject(userId)] });
-  }
+  await changeKeepingOwner(deps, caller, tenantId, userId, setRoles(caller, [role.id]));
   await emitEvent(deps, caller, {
     type: 'member.role_changed',
     subject: userId,
@@ -152,19 +145,14 @@ export async function removeMember(
   await requireMember(deps, tenantId, userId);
   const current = await tenantGrantsOf(deps, tenantId, userId);
   await assertCanDelegate(deps, caller, tenantId, permissionsOfGrants(deps, current));
-  await assertOwnerRemains(deps, caller, tenantId, userId);
-  const removed = await deps.access.memberships.remove(tenantId, userId);
-  await deps.access.control.changed({ kind: 'grant', tenantId, subjects: [userSubject(userId)] });
-  if (!removed) throw new NotFoundError('No member of this tenant has this id.');
+  await changeKeepingOwner(deps, caller, tenantId, userId, { action: 'remove' });
   await emitEvent(deps, caller, { type: 'member.removed', subject: userId, data: { tenantId } });
 }
 
 /** The caller leaves the tenant (the route checks membership). */
 export async function leaveTenant(deps: TenantFlowDeps, caller: Caller, tenantId: string): Promise<void> {
   const userId = await callerUserId(deps, caller, tenantId);
-  await assertOwnerRemains(deps, caller, tenantId, userId);
-  await deps.access.memberships.remove(tenantId, userId);
-  await deps.access.control.changed({ kind: 'grant', tenantId, subjects: [userSubject(userId)] });
+  await changeKeepingOwner(deps, caller, tenantId, userId, { action: 'remove' });
   await emitEvent(deps, caller, { type: 'member.left', data: { tenantId } });
 }
 
@@ -189,21 +177,13 @@ export async function transferOwnership(
   const owner = await tenantRoleNamed(deps, tenantId, TENANT_OWNER_ROLE);
   if (owner === null) throw new ConflictError(`This tenant has no "${TENANT_OWNER_ROLE}" role to transfer.`);
   await assertCanDelegate(deps, caller, tenantId, deps.access.control.rolePermissions(owner.id));
-  const targetGrants = await tenantGrantsOf(deps, tenantId, targetId);
   const callerGrants = await tenantGrantsOf(deps, tenantId, userId);
-  try {
-    await replaceTenantRoles(deps, caller, tenantId, targetId, targetGrants, [owner.id]);
-    if (callerGrants.some((grant) => grant.roleId === owner.id)) {
-      const admin = await tenantRoleNamed(deps, tenantId, FORMER_OWNER_ROLE);
-      const kept = callerGrants.map((grant) => grant.roleId).filter((roleId) => roleId !== owner.id);
-      await replaceTenantRoles(deps, caller, tenantId, userId, callerGrants, admin ? [admin.id] : kept);
-    }
-  } finally {
-    await deps.access.control.changed({
-      kind: 'grant',
-      tenantId,
-      subjects: [userSubject(targetId), userSubject(userId)],
-    });
+  await changeKeepingOwner(deps, caller, tenantId, targetId, setRoles(caller, [owner.id]));
+  if (callerGrants.some((grant) => grant.roleId === owner.id)) {
+    // The target holds owner by now, so this demotion fails only if they lost it again in between.
+    const admin = await tenantRoleNamed(deps, tenantId, FORMER_OWNER_ROLE);
+    const kept = callerGrants.map((grant) => grant.roleId).filter((roleId) => roleId !== owner.id);
+    await changeKeepingOwner(deps, caller, tenantId, userId, setRoles(caller, admin ? [admin.id] : kept));
   }
   await emitEvent(deps, caller, {
     type: 'tenant.ownership_transferred',
