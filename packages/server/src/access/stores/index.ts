@@ -29,6 +29,8 @@ export {
   type ListMembersInput,
   MAX_MEMBER_PAGE_SIZE,
   type MemberChange,
+  type MemberDetail,
+  type MemberDetailPage,
   type MemberPage,
   type Membership,
   type MembershipStore,

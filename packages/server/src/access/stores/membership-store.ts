@@ -20,6 +20,20 @@ export interface MemberPage {
   nextCursor: string | null;
 }
 
+/** A member with what a member list shows: their account's address and name, and their tenant roles. */
+export interface MemberDetail extends Membership {
+  /** null when the account no longer exists. */
+  email: string | null;
+  name: string | null;
+  /** Names of the roles granted in the tenant itself (not global grants, not inherited), distinct, sorted. */
+  roles: string[];
+}
+
+export interface MemberDetailPage {
+  members: MemberDetail[];
+  nextCursor: string | null;
+}
+
 /** What `changeKeepingOwner` does to one member: leave the tenant, or hold exactly these tenant roles. */
 export type MemberChange =
   | { action: 'remove' }
@@ -49,6 +63,11 @@ export interface MembershipStore {
   remove(tenantId: string, userId: string): Promise<boolean>;
   /** Throws `ValidationError` for a limit out of range or a cursor this store did not make. */
   list(tenantId: string, input: ListMembersInput): Promise<MemberPage>;
+  /**
+   * The same page as `list`, with each member's account and tenant roles: two queries whatever the page size
+   * (the page joined with the users, then the page's grants in the tenant joined with their roles).
+   */
+  listDetailed(tenantId: string, input: ListMembersInput): Promise<MemberDetailPage>;
   isMember(tenantId: string, userId: string): Promise<boolean>;
   /**
    * Removes a member (with their tenant grants) or replaces their tenant grants, unless afterwards no user

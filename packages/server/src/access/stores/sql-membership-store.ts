@@ -2,17 +2,17 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Clock, randomId, systemClock } from '../../core/clock.ts';
 import { ValidationError } from '../../core/errors.ts';
 import type { LiftTables, SqlDatabase } from '../../storage/ports.ts';
-import { decodeKeysetCursor, encodeKeysetCursor, pageIssue } from '../../storage/sql/keyset-cursor.ts';
 import type { LiftMembershipsTable } from './access-tables.ts';
-import {
-  type KeepOwnerInput,
-  type KeepOwnerOutcome,
-  type ListMembersInput,
-  MAX_MEMBER_PAGE_SIZE,
-  type MemberPage,
-  type Membership,
-  type MembershipStore,
+import type {
+  KeepOwnerInput,
+  KeepOwnerOutcome,
+  ListMembersInput,
+  MemberDetailPage,
+  MemberPage,
+  Membership,
+  MembershipStore,
 } from './membership-store.ts';
+import { listMembersWithRoles, nextCursorOf, pageStart } from './sql-member-listing.ts';
 
 export interface SqlMembershipStoreOptions {
   clock?: Clock;
@@ -154,11 +154,7 @@ export class SqlMembershipStore implements MembershipStore {
   }
 
   async list(tenantId: string, input: ListMembersInput): Promise<MemberPage> {
-    const { limit } = input;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MEMBER_PAGE_SIZE) {
-      throw pageIssue('limit', `The limit is a whole number from 1 to ${MAX_MEMBER_PAGE_SIZE}.`);
-    }
-    const after = input.cursor === undefined ? undefined : decodeKeysetCursor(input.cursor);
+    const { limit, after } = pageStart(input);
     let query = this.#db.selectFrom('lift_memberships').selectAll().where('tenant_id', '=', tenantId);
     if (after) {
       query = query.where((eb) =>
@@ -174,12 +170,11 @@ export class SqlMembershipStore implements MembershipStore {
       .limit(limit + 1)
       .execute();
     const members = rows.slice(0, limit).map(toMembership);
-    const last = members.at(-1);
-    const nextCursor =
-      rows.length > limit && last
-        ? encodeKeysetCursor({ createdAt: last.createdAt.getTime(), id: last.userId })
-        : null;
-    return { members, nextCursor };
+    return { members, nextCursor: nextCursorOf(rows.length, limit, members.at(-1)) };
+  }
+
+  listDetailed(tenantId: string, input: ListMembersInput): Promise<MemberDetailPage> {
+    return listMembersWithRoles(this.#db, tenantId, input);
   }
 
   async isMember(tenantId: string, userId: string): Promise<boolean> {

@@ -51,25 +51,14 @@ export async function listMembers(
   tenantId: string,
   input: ListMembersInput,
 ): Promise<MemberPageView> {
-  const page = await deps.access.memberships.list(tenantId, input);
-  const roles = [
-    ...(await deps.access.roles.list({ scope: 'tenant', tenantId })),
-    ...(await deps.access.roles.list({ scope: 'system' })),
-  ];
-  const nameOf = new Map(roles.map((role) => [role.id, role.name]));
-  const members: MemberView[] = [];
-  for (const membership of page.members) {
-    const user = await deps.identity.users.findById(membership.userId);
-    const grants = await tenantGrantsOf(deps, tenantId, membership.userId);
-    const names = new Set(grants.flatMap((grant) => nameOf.get(grant.roleId) ?? []));
-    members.push({
-      user_id: membership.userId,
-      email: user?.email ?? null,
-      name: user?.name ?? null,
-      joined_at: membership.createdAt.toISOString(),
-      roles: [...names].sort(),
-    });
-  }
+  const page = await deps.access.memberships.listDetailed(tenantId, input);
+  const members = page.members.map((member) => ({
+    user_id: member.userId,
+    email: member.email,
+    name: member.name,
+    joined_at: member.createdAt.toISOString(),
+    roles: member.roles,
+  }));
   return { members, next_cursor: page.nextCursor };
 }
 
