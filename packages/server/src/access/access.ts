@@ -17,11 +17,23 @@ import {
   type Tenant,
 } from './stores/index.ts';
 
+/** The tunable limits of the module: the `access` config section (`LiftConfig['access']`). */
+export interface AccessLimits {
+  /** Lifetime of a new invitation. */
+  invitationTtlMs: number;
+  /** Pending invitations one tenant may have at once. */
+  maxPendingInvitations: number;
+  /** How long `AccessControl` reuses a positive membership answer. */
+  membershipCacheMs: number;
+}
+
 export interface AccessSources {
   storage: Storage;
   clock: Clock;
   log: Logger;
   events: EventPublisher;
+  /** `config.access` (defaults in the config schema). */
+  limits: AccessLimits;
 }
 
 /**
@@ -36,6 +48,7 @@ export class Access {
   readonly invitations: SqlInvitationStore;
   readonly control: AccessControl;
   readonly events: EventPublisher;
+  readonly limits: AccessLimits;
   readonly #log: Logger;
 
   constructor(sources: AccessSources) {
@@ -47,6 +60,7 @@ export class Access {
     this.grants = new SqlGrantStore(storage.sql, options);
     this.invitations = new SqlInvitationStore(storage.sql, options);
     this.events = events;
+    this.limits = sources.limits;
     this.#log = log;
     this.control = new AccessControl({
       roles: this.roles,
@@ -57,6 +71,7 @@ export class Access {
       events,
       log,
       clock,
+      membershipTtlMs: this.limits.membershipCacheMs,
     });
   }
 

@@ -25,7 +25,7 @@ export class InvitationInvalidError extends BadRequestError {
   }
 }
 
-/** A tenant has as many pending invitations as it may (`MAX_PENDING_INVITATIONS`). */
+/** A tenant has as many pending invitations as it may (`access.maxPendingInvitations`). */
 export class InvitationLimitError extends ConflictError {
   constructor(limit: number) {
     super(

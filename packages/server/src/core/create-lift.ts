@@ -167,6 +167,7 @@ export class LiftApp extends RouteGroup {
       clock: this.clock,
       log: this.log,
       events: this.events,
+      limits: this.config.access,
     });
     return this.#access;
   }

@@ -16,12 +16,10 @@ import { type TenantWithRoles, withCallerRoles } from './tenant-flows.ts';
 
 /**
  * Invitations: a member with `members:invite` asks someone to join with a role they could grant themselves;
- * the store keeps the SHA-256 of a single-use token (7 days) and the invitee gets it by mail. Only the
- * invited address can accept it, signed in.
+ * the store keeps the SHA-256 of a single-use token (valid `access.invitationTtlMs`, 7 days by default) and
+ * the invitee gets it by mail. Only the invited address can accept it, signed in. A tenant has at most
+ * `access.maxPendingInvitations` pending (unaccepted, unexpired) at once, so nobody can flood the mail out.
  */
-
-/** Pending (unaccepted, unexpired) invitations a tenant may have at once, so nobody can flood the mail out. */
-export const MAX_PENDING_INVITATIONS = 200;
 
 /** The role an invitation gives when it names none. */
 export const DEFAULT_INVITATION_ROLE = 'member';
@@ -74,16 +72,14 @@ export async function inviteMember(
   if (tenant === null) throw new NotFoundError('No tenant has this id.');
   const role = await requireTenantRole(deps, tenantId, input.role ?? DEFAULT_INVITATION_ROLE);
   await assertCanDelegate(deps, caller, tenantId, access.control.rolePermissions(role.id));
-  if ((await access.invitations.listPending(tenantId)).length >= MAX_PENDING_INVITATIONS) {
-    await emitEvent(deps, caller, {
-      type: 'invitation.refused',
-      reason: 'limit',
-      data: { tenantId, limit: MAX_PENDING_INVITATIONS },
-    });
-    throw new InvitationLimitError(MAX_PENDING_INVITATIONS);
+  const limit = access.limits.maxPendingInvitations;
+  if ((await access.invitations.listPending(tenantId)).length >= limit) {
+    await emitEvent(deps, caller, { type: 'invitation.refused', reason: 'limit', data: { tenantId, limit } });
+    throw new InvitationLimitError(limit);
   }
   const { token, invitation } = await access.invitations.issue({
     tenantId,
+    ttlMs: access.limits.invitationTtlMs,
     email: address.email,
     roleId: role.id,
     invitedBy: caller.principal.userId ?? caller.principal.id,

@@ -411,6 +411,28 @@ const tokensSchema = z
   })
   .prefault({});
 
+const accessSchema = z
+  .strictObject({
+    invitationTtlMs: durationMs(7 * DAY, 'How long a tenant invitation link can be accepted.'),
+    maxPendingInvitations: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(200)
+      .describe(
+        'Pending invitations a tenant may have at once; one more is refused with 409 LIFT_INVITATION_LIMIT.',
+      ),
+    membershipCacheMs: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(30_000)
+      .describe(
+        'How long a node reuses a positive tenant-membership answer (a removal announced through the broker drops it at once); 0 = ask the store every time.',
+      ),
+  })
+  .prefault({});
+
 const logSchema = z
   .strictObject({
     level: z
@@ -460,6 +482,7 @@ export const liftConfigSchema = z.strictObject({
   lockout: lockoutSchema,
   sessions: sessionsSchema,
   tokens: tokensSchema,
+  access: accessSchema,
 });
 
 /** What a user may pass to createLift() or write in lift.config.*: every key optional. */
