@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { type Clock, systemClock } from '../core/clock.ts';
 import type { EventPublisher } from '../core/events.ts';
 import type { Principal } from '../core/request-state.ts';
 import type { Broker } from '../storage/ports.ts';
@@ -29,9 +28,6 @@ export interface AccessControlOptions {
   broker: () => Broker;
   events: EventPublisher;
   log: Logger;
-  clock?: Clock;
-  /** How long a positive membership answer is reused. Default 30 s; a grant change for the pair drops it. */
-  membershipTtlMs?: number;
 }
 
 /** What an `authorize` check is about; `ownerId` is a user id. */
@@ -39,10 +35,6 @@ export interface AccessTarget {
   ownerId?: string | null;
   tenantId?: string | null;
 }
-
-const DEFAULT_MEMBERSHIP_TTL_MS = 30_000;
-/** Bound on remembered memberships; past it the memory starts over (answers are re-read, never wrong). */
-const MAX_REMEMBERED_MEMBERSHIPS = 10_000;
 
 function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   let value = map.get(key);
@@ -81,16 +73,14 @@ export class AccessControl {
   readonly #snapshot: AccessSnapshotSource;
   readonly #broker: () => Broker;
   readonly #log: Logger;
-  readonly #clock: Clock;
-  readonly #membershipTtlMs: number;
   /** role id → owner, for the roles in the engine. */
   readonly #roleOwners = new Map<string, RoleOwner>();
   /** role id → name, for `holdsRole`. */
   readonly #roleNames = new Map<string, string>();
   /** engine subject → scope → role ids: the grants in the engine, to diff a reread against. */
   readonly #held = new Map<string, Map<string | null, Set<string>>>();
-  /** `tenant\nuser` → until when a positive membership answer holds. */
-  readonly #members = new Map<string, number>();
+  /** tenant id → its members' user ids: loaded with everything, kept by `grant` and `tenant` changes. */
+  readonly #members = new Map<string, Set<string>>();
   /** Tenants whose settings say `require_mfa: true`; loaded with everything, reread on a `tenant` change. */
   readonly #mfaTenants = new Set<string>();
   #queue: Promise<void> = Promise.resolve();
@@ -104,8 +94,6 @@ export class AccessControl {
     this.#broker = options.broker;
     this.events = options.events;
     this.#log = options.log;
-    this.#clock = options.clock ?? systemClock;
-    this.#membershipTtlMs = options.membershipTtlMs ?? DEFAULT_MEMBERSHIP_TTL_MS;
   }
 
   /** Subscribes to `lift:access`, then loads everything; changes heard meanwhile apply after the load. */
@@ -253,22 +241,24 @@ export class AccessControl {
     return this.#held.get(subjectOf(principal))?.has(null) === true;
   }
 
-  /** Whether the principal's user belongs to `tenantId`; positive answers are reused briefly. */
-  async isMember(principal: Principal, tenantId: string): Promise<boolean> {
-    const userId = principal.userId;
-    if (userId === null) return false;
-    const key = `${tenantId}\n${userId}`;
-    const now = this.#clock.now();
-    const until = this.#members.get(key);
-    if (until !== undefined && until > now) return true;
-    const member = await this.#memberships.isMember(tenantId, userId);
+  /**
+   * Whether the principal's user belongs to `tenantId`, from memory (no SQL): memberships are loaded with
+   * everything and reread for a user on a `grant` change naming them in that tenant, and for a whole tenant
+   * on a `tenant` change — so code that adds or removes a member announces it with one of those.
+   */
+  isMember(principal: AccessSubject, tenantId: string): boolean {
+    const userId = principal.type === 'user' ? (principal.userId ?? principal.id) : null;
+    return userId !== null && this.#members.get(tenantId)?.has(userId) === true;
+  }
+
+  #setMember(tenantId: string, userId: string, member: boolean): void {
     if (member) {
-      if (this.#members.size >= MAX_REMEMBERED_MEMBERSHIPS) this.#members.clear();
-      this.#members.set(key, now + this.#membershipTtlMs);
-    } else {
-      this.#members.delete(key);
+      entryOf(this.#members, tenantId, () => new Set()).add(userId);
+      return;
     }
-    return member;
+    const members = this.#members.get(tenantId);
+    members?.delete(userId);
+    if (members?.size === 0) this.#members.delete(tenantId);
   }
 
   #enqueue(task: () => Promise<void>): Promise<void> {
@@ -280,7 +270,7 @@ export class AccessControl {
   }
 
   async #loadAll(): Promise<void> {
-    const { roles, grants, mfaTenants } = await this.#snapshot.load();
+    const { roles, grants, mfaTenants, memberships } = await this.#snapshot.load();
     const loaded = new Set(roles.map((role) => role.id));
     for (const id of [...this.#roleOwners.keys()]) if (!loaded.has(id)) this.#removeRole(id);
     for (const role of roles) this.#putRole(role);
@@ -299,6 +289,7 @@ export class AccessControl {
     for (const [subject, scopes] of wanted)
       for (const [scope, ids] of scopes) this.#syncGrants(subject, scope, ids);
     this.#members.clear();
+    for (const membership of memberships) this.#setMember(membership.tenantId, membership.userId, true);
     this.#mfaTenants.clear();
     for (const tenantId of mfaTenants) this.#mfaTenants.add(tenantId);
   }
@@ -330,7 +321,9 @@ export class AccessControl {
       this.#putRole({ ...role, owner });
     }
     this.#syncGrants(subjectKey(subject), tenantId, ids);
-    if (subject.type === 'user' && tenantId !== null) this.#members.delete(`${tenantId}\n${subject.id}`);
+    if (subject.type === 'user' && tenantId !== null) {
+      this.#setMember(tenantId, subject.id, await this.#memberships.isMember(tenantId, subject.id));
+    }
   }
 
   async #reloadTenant(tenantId: string): Promise<void> {
@@ -349,8 +342,9 @@ export class AccessControl {
     for (const [subject, scopes] of this.#held)
       if (scopes.has(tenantId) && !wanted.has(subject)) this.#syncGrants(subject, tenantId, new Set());
     for (const [subject, ids] of wanted) this.#syncGrants(subject, tenantId, ids);
-    for (const key of [...this.#members.keys()])
-      if (key.startsWith(`${tenantId}\n`)) this.#members.delete(key);
+    const members = await this.#snapshot.membersOf(tenantId);
+    if (members.length === 0) this.#members.delete(tenantId);
+    else this.#members.set(tenantId, new Set(members));
     // Settings too: PATCH /tenants/:tenantId announces a `require_mfa` change as a tenant change.
     if (await this.#snapshot.requiresMfa(tenantId)) this.#mfaTenants.add(tenantId);
     else this.#mfaTenants.delete(tenantId);

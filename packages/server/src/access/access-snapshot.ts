@@ -25,6 +25,8 @@ export interface AccessSnapshot {
   grants: SnapshotGrant[];
   /** The tenants whose settings say `require_mfa: true`. */
   mfaTenants: string[];
+  /** Every membership. */
+  memberships: Array<{ tenantId: string; userId: string }>;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface AccessSnapshotSource {
   load(): Promise<AccessSnapshot>;
   /** Whether tenant `tenantId` requires MFA now (false for an unknown tenant), after a `tenant` change. */
   requiresMfa(tenantId: string): Promise<boolean>;
+  /** The user ids of every member of `tenantId` now (none for an unknown tenant), after a `tenant` change. */
+  membersOf(tenantId: string): Promise<string[]>;
 }
 
 /** `require_mfa` in a tenant's settings: only the JSON value `true` turns it on. */
@@ -66,7 +70,9 @@ export class SqlAccessSnapshot implements AccessSnapshotSource {
       .select(['id', 'settings'])
       .where('settings', 'like', '%require_mfa%')
       .execute();
+    const memberships = await db.selectFrom('lift_memberships').select(['tenant_id', 'user_id']).execute();
     return {
+      memberships: memberships.map((row) => ({ tenantId: row.tenant_id, userId: row.user_id })),
       mfaTenants: tenants.filter((row) => settingsRequireMfa(row.settings)).map((row) => row.id),
       roles: roles.map((row) => ({
         id: row.id,
@@ -93,5 +99,14 @@ export class SqlAccessSnapshot implements AccessSnapshotSource {
       .where('id', '=', tenantId)
       .executeTakeFirst();
     return row !== undefined && settingsRequireMfa(row.settings);
+  }
+
+  async membersOf(tenantId: string): Promise<string[]> {
+    const rows = await this.#database.db
+      .selectFrom('lift_memberships')
+      .select('user_id')
+      .where('tenant_id', '=', tenantId)
+      .execute();
+    return rows.map((row) => row.user_id);
   }
 }

@@ -23,8 +23,6 @@ export interface AccessLimits {
   invitationTtlMs: number;
   /** Pending invitations one tenant may have at once. */
   maxPendingInvitations: number;
-  /** How long `AccessControl` reuses a positive membership answer. */
-  membershipCacheMs: number;
 }
 
 export interface AccessSources {
@@ -70,8 +68,6 @@ export class Access {
       broker: () => storage.broker,
       events,
       log,
-      clock,
-      membershipTtlMs: this.limits.membershipCacheMs,
     });
   }
 

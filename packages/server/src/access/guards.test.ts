@@ -153,9 +153,11 @@ describe('access guards', () => {
   });
 
   it('requires membership of the route tenant', async () => {
-    const { app, memberships, events } = await notesApp();
+    const { app, access, memberships, events } = await notesApp();
     const ada = await signedIn(app, 'ada@example.com');
     await memberships.add('acme', ada.userId);
+    // Memberships are decided from memory: a write is announced like a grant change for the member.
+    await access.changed({ kind: 'grant', tenantId: 'acme', subjects: [{ type: 'user', id: ada.userId }] });
     expect((await call(app, '/tenants/acme/settings', { headers: { cookie: ada.cookie } })).status).toBe(200);
     const denied = await call(app, '/tenants/globex/settings', { headers: { cookie: ada.cookie } });
     expect(denied.status).toBe(403);

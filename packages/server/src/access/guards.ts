@@ -34,9 +34,8 @@ export interface AccessGuards {
   requirePermission(permission: string, options?: TenantGuardOptions): Middleware;
   /**
    * Allows the request when the principal's user is a member of the active tenant (a route without one is
-   * refused). Membership is read from the MembershipStore, not inferred from grants: a member may hold no
-   * role, and a global grant makes nobody a member. Positive answers are reused briefly (see
-   * `AccessControl.isMember`).
+   * refused). Membership comes from the memberships table, not from grants: a member may hold no role, and a
+   * global grant makes nobody a member. Decided from memory (see `AccessControl.isMember`).
    */
   requireTenantMember(options?: TenantGuardOptions): Middleware;
   /**
@@ -117,7 +116,7 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
       return async function tenantMemberGuard(c, next) {
         const principal = principalOf(c);
         const tenantId = guardTenant(c, principal, options);
-        if (tenantId === null || !(await control().isMember(principal, tenantId))) {
+        if (tenantId === null || !control().isMember(principal, tenantId)) {
           await deny(c, principal, tenantId, 'not_member');
           throw new NotTenantMemberError();
         }

@@ -89,28 +89,3 @@ describe('access.maxPendingInvitations', () => {
     await invite(owner, tenantId, 'four@example.com');
   });
 });
-
-describe('access.membershipCacheMs', () => {
-  /** Membership as the guards see it, after the row was deleted behind the node's back (no change announced). */
-  async function memberAfterSilentRemoval(access: LiftConfigInput['access']): Promise<boolean> {
-    const { auth, owner, tenantId } = await start(access);
-    const principal = { type: 'user', id: owner.userId, userId: owner.userId } as Principal;
-    const control = auth.app.access.control;
-    expect(await control.isMember(principal, tenantId)).toBe(true);
-    await auth.app.storage.sql.db
-      .deleteFrom('lift_memberships')
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', '=', owner.userId)
-      .execute();
-    auth.clock.advance(1_000);
-    return control.isMember(principal, tenantId);
-  }
-
-  it('reuses a positive answer for the configured time (30 s by default)', async () => {
-    expect(await memberAfterSilentRemoval(undefined)).toBe(true);
-    await env?.close();
-    expect(await memberAfterSilentRemoval({ membershipCacheMs: 500 })).toBe(false);
-    await env?.close();
-    expect(await memberAfterSilentRemoval({ membershipCacheMs: 0 })).toBe(false);
-  });
-});

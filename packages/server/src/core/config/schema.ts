@@ -422,14 +422,6 @@ const accessSchema = z
       .describe(
         'Pending invitations a tenant may have at once; one more is refused with 409 LIFT_INVITATION_LIMIT.',
       ),
-    membershipCacheMs: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .default(30_000)
-      .describe(
-        'How long a node reuses a positive tenant-membership answer (a removal announced through the broker drops it at once); 0 = ask the store every time.',
-      ),
   })
   .prefault({});
 
