@@ -198,6 +198,7 @@ export class LiftApp extends RouteGroup {
       events: this.events,
       deriveKey: (purpose) => this.deriveKey(purpose),
       customClaims: this.#tokenClaims,
+      listening: () => this.address,
     });
     return this.#tokens;
   }

@@ -26,8 +26,8 @@ export interface BearerResolverOptions {
   events: EventPublisher;
   /** Checks `DPoP` proofs for tokens bound to a key. */
   dpop: DpopVerifier;
-  /** The URI the client addressed (a proof's `htu`). */
-  requestUri(c: HonoContext): string;
+  /** The URIs the client may have addressed (a proof's `htu` must be one of them). */
+  requestUris(c: HonoContext): string[];
   /** How long after `auth_time` the principal counts as fresh. */
   freshMs: number;
   now(): number;
@@ -88,7 +88,7 @@ export function bearerResolver(options: BearerResolverOptions): AuthResolver {
     if (proof === undefined || proof.includes(',')) throw new DpopError('malformed');
     await dpop.verify(proof, {
       htm: c.req.method,
-      htu: options.requestUri(c),
+      htu: options.requestUris(c),
       accessToken: token,
       expectedJkt: jkt,
     });

@@ -98,8 +98,11 @@ export class DpopError extends LiftError {
 export interface DpopProofCheck {
   /** The request method, compared exactly (`POST`, not `post`). */
   htm: string;
-  /** The absolute request URI as the client addressed it; its query and fragment are ignored. */
-  htu: string;
+  /**
+   * The absolute request URI as the client addressed it, or the URIs it may have addressed (the app's own
+   * origins); query and fragment are ignored.
+   */
+  htu: string | readonly string[];
   /** The access token presented with the proof; when given, the proof's `ath` must be its SHA-256. */
   accessToken?: string;
   /** The thumbprint the access token is bound to (`cnf.jkt`); when given, the proof key must have it. */
@@ -183,7 +186,7 @@ export class DpopVerifier {
       this.#refuse('bad_jti');
     }
     if (claims.htm !== check.htm) this.#refuse('htm_mismatch');
-    if (typeof claims.htu !== 'string' || targetUri(claims.htu) !== requestUri(check.htu)) {
+    if (typeof claims.htu !== 'string' || !matchesRequest(targetUri(claims.htu), check.htu)) {
       this.#refuse('htu_mismatch');
     }
     const iat = claims.iat;
@@ -266,6 +269,13 @@ function targetUri(uri: string): string | undefined {
   url.search = '';
   url.hash = '';
   return url.href;
+}
+
+/** Whether a proof's normalised `htu` names the request (one of its possible URIs). */
+function matchesRequest(target: string | undefined, htu: string | readonly string[]): boolean {
+  if (target === undefined) return false;
+  if (typeof htu === 'string') return target === requestUri(htu);
+  return htu.some((uri) => target === requestUri(uri));
 }
 
 /** The request side of the `htu` comparison; a URI the server cannot parse is the caller's mistake. */

@@ -5,12 +5,15 @@ import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
 import { LiftError, UnauthenticatedError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher, LiftEvent } from '../core/events.ts';
+import type { ListeningAddress } from '../core/server.ts';
+import { requestOrigin } from '../sessions/session-resolver.ts';
 import type { Storage } from '../storage/ports.ts';
 import { AccessTokens, type IssueAccessTokenInput } from './access-tokens.ts';
 import { bearerResolver } from './bearer-resolver.ts';
-import { DpopVerifier } from './dpop.ts';
+import { DpopError, DpopVerifier } from './dpop.ts';
 import { KeyRing } from './keys/key-ring.ts';
 import { SqlSigningKeyStore } from './keys/sql-signing-key-store.ts';
+import { ownOrigins } from './own-origins.ts';
 import {
   REFRESH_SUCCESSOR_KEY_PURPOSE,
   type RefreshTokenFamily,
@@ -92,6 +95,8 @@ export interface TokensSources {
   deriveKey(purpose: string): Buffer;
   /** Adds claims to every access token. */
   customClaims?: ((input: IssueAccessTokenInput) => Record<string, unknown>) | undefined;
+  /** The bound address once the app listens: without `auth.publicUrl`, DPoP proofs must name it. */
+  listening: () => ListeningAddress | undefined;
 }
 
 export class Tokens {
@@ -105,8 +110,8 @@ export class Tokens {
   readonly dpop: DpopVerifier;
   /** The access-token cookie, when `tokens.cookie.enabled`. */
   readonly accessCookie: AccessCookieSettings | undefined;
-  /** The URI a client addressed with this request (what a DPoP proof's `htu` must name). */
-  readonly requestUri: (c: HonoContext) => string;
+  /** The URIs a client may have addressed with this request (one of them is what a DPoP proof's `htu` names). */
+  readonly requestUris: (c: HonoContext) => string[];
   readonly #events: EventPublisher;
   readonly #clock: Clock;
   readonly #graceMs: number;
@@ -159,16 +164,23 @@ export class Tokens {
     this.dpop = new DpopVerifier({ kv: storage.kv, clock });
     this.accessCookie = accessCookieSettings(config);
     const publicOrigin = config.auth.publicUrl ? new URL(config.auth.publicUrl).origin : undefined;
-    // Behind a proxy the client addressed the public URL, not the one the request arrived on.
-    this.requestUri = (c) => {
-      const url = new URL(c.req.url);
-      return publicOrigin ? `${publicOrigin}${url.pathname}` : `${url.origin}${url.pathname}`;
+    // Behind a proxy the client addressed the public URL, not the one the request arrived on; without one
+    // (development), the listener's own address. Never the Host header: the client controls it.
+    const origins = ownOrigins({
+      publicUrl: config.auth.publicUrl,
+      host: config.host,
+      port: config.port,
+      listening: sources.listening,
+    });
+    this.requestUris = (c) => {
+      const path = new URL(c.req.url).pathname;
+      return origins().map((origin) => `${origin}${path}`);
     };
     this.resolveBearer = bearerResolver({
       accessTokens: this.accessTokens,
       events,
       dpop: this.dpop,
-      requestUri: this.requestUri,
+      requestUris: this.requestUris,
       freshMs: config.auth.freshMs,
       now: () => clock.now(),
       cookie: this.accessCookie,
@@ -202,8 +214,20 @@ export class Tokens {
   async dpopThumbprint(c: HonoContext): Promise<string | null> {
     const proof = c.req.header('dpop');
     if (proof === undefined) return null;
-    const verified = await this.dpop.verify(proof, { htm: c.req.method, htu: this.requestUri(c) });
-    return verified.jkt;
+    try {
+      const verified = await this.dpop.verify(proof, { htm: c.req.method, htu: this.requestUris(c) });
+      return verified.jkt;
+    } catch (error) {
+      if (error instanceof DpopError) {
+        void this.#events.emit({
+          type: 'token.rejected',
+          actor: null,
+          ...requestOrigin(c),
+          reason: error.reason,
+        });
+      }
+      throw error;
+    }
   }
 
   /**

@@ -43,9 +43,9 @@ afterEach(async () => {
   env = undefined;
 });
 
-async function setUp() {
+async function setUp(config: Parameters<typeof startAuthApp>[0] = {}) {
   // Proofs carry the real time (as a client's would), so the app reads the real time too.
-  env = await startAuthApp({}, new SystemTimeClock());
+  env = await startAuthApp(config, new SystemTimeClock());
   const app = env.app;
   app
     .group('/t', requireAuth())
@@ -150,5 +150,38 @@ describe('DPoP-bound tokens', () => {
     const good = await refresh(proof(key, 'POST', 'http://lift.test/auth/token'));
     expect(good.status, await good.clone().text()).toBe(200);
     expect(((await good.json()) as { token_type: string }).token_type).toBe('DPoP');
+  });
+});
+
+describe('DPoP htu without auth.publicUrl (development)', () => {
+  it("checks htu against the listener's own address, never the Host header", async () => {
+    const { app } = await setUp({ auth: { publicUrl: undefined } });
+    const { port } = await app.listen({ host: '127.0.0.1', port: 0 });
+    const login = (host: string, htu: string) =>
+      app.fetch(
+        new Request(`http://${host}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', dpop: proof(clientKey(), 'POST', htu) },
+          body: JSON.stringify({ email: 'dpop@example.com', password: GOOD_PASSWORD, response: 'tokens' }),
+        }),
+        { remoteAddress: '127.0.0.1' },
+      );
+
+    // An attacker's Host header and a proof made for that host: refused.
+    const forged = await login('evil.example', 'http://evil.example/auth/login');
+    expect(forged.status, await forged.clone().text()).toBe(401);
+    expect(((await forged.json()) as { code: string }).code).toBe('LIFT_DPOP_INVALID');
+    expect(
+      env!.events.some((event) => event.type === 'token.rejected' && event.reason === 'htu_mismatch'),
+    ).toBe(true);
+
+    // The listener's own address, under any loopback name, whatever Host the request carried.
+    for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]) {
+      const ok = await login('evil.example', `${origin}/auth/login`);
+      expect(ok.status, `${origin}: ${await ok.clone().text()}`).toBe(200);
+    }
+    // The configured port is not the listener's once it is bound elsewhere.
+    const stale = await login(`127.0.0.1:${port}`, 'http://127.0.0.1:3000/auth/login');
+    expect(stale.status).toBe(401);
   });
 });
