@@ -1,5 +1,6 @@
 import {
   createLift,
+  humanName,
   type LiftApp,
   type LiftConfigInput,
   NotFoundError,
@@ -24,7 +25,7 @@ import { type NoteRow, type NotesTables, notesMigrations } from './migrations.ts
  * The permissions reach the roles through the app's migration `0002_note_authors`.
  */
 
-const title = z.string().trim().min(1).max(200);
+const title = humanName({ max: 200 });
 const body = z.string().max(10_000);
 const noteInput = z.object({ title, body: body.default('') });
 // A patch changes only what it names (no defaults), and must name something.

@@ -94,4 +94,14 @@ eachDialect('notes', (target) => {
     expect(bad.body.errors.map((issue: { path: string }) => issue.path).sort()).toEqual(['body', 'title']);
     expect((await target().call(owner, 'GET', `${notesOf(acme)}?limit=1000`)).status).toBe(400);
   });
+
+  it('refuses a title with control or bidirectional formatting characters, and takes any script', async () => {
+    for (const title of ['Plan\r\nBcc: x', 'Plan\u0000', 'Plan \u202Etxt.exe']) {
+      const bad = await target().call(owner, 'POST', notesOf(acme), { title });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors.map((issue: { path: string }) => issue.path)).toEqual(['title']);
+    }
+    const good = await target().call(owner, 'POST', notesOf(acme), { title: 'Planification — 計画 📝' });
+    expect(good.status).toBe(201);
+  });
 });

@@ -37,6 +37,7 @@ export {
   type Runtime,
   type TypedHandler,
 } from './core/handler.ts';
+export { HUMAN_NAME_MESSAGE, type HumanNameOptions, humanName, isHumanName } from './core/human-name.ts';
 export { PROBLEM_CONTENT_TYPE, type ProblemBody, problemType } from './core/problem.ts';
 export { requestHeader } from './core/request-headers.ts';
 export { requestLog } from './core/request-log.ts';

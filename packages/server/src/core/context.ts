@@ -1,8 +1,17 @@
 import type { Context as HonoContext } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
-import { BadRequestError, UnsupportedMediaTypeError } from './errors.ts';
+import { UnsupportedMediaTypeError } from './errors.ts';
+import {
+  DEFAULT_MAX_JSON_DEPTH,
+  parseJsonBody,
+  parseMultipartBody,
+  parseTextBody,
+  parseUrlEncodedBody,
+  readBodyBytes,
+} from './request-body.ts';
 import { requestLog } from './request-log.ts';
+import { requestScope } from './request-scope.ts';
 import type { Principal } from './request-state.ts';
 
 /** A typed key for the per-request value bag: `const TenantKey = contextKey<Tenant>('tenant')`. */
@@ -64,7 +73,8 @@ export class ResponseInit {
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
-const FORM_TYPE = /^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
+const URLENCODED_TYPE = /^application\/x-www-form-urlencoded\b/i;
+const MULTIPART_TYPE = /^multipart\/form-data\b/i;
 const TEXT_TYPE = /^text\//i;
 
 /**
@@ -171,16 +181,14 @@ export class Context {
     return bag;
   }
 
-  /** The body parsed as JSON; 415 for another content type, 400 `LIFT_MALFORMED_BODY` for broken JSON. */
+  /**
+   * The body parsed as JSON; 415 for another content type, 400 `LIFT_MALFORMED_BODY` for broken JSON, bytes that
+   * are not UTF-8, a member named twice in one object, or nesting deeper than `http.bodyLimit.maxDepth`.
+   */
   async json<T = unknown>(): Promise<T> {
     const type = this.headers.get('content-type') ?? '';
     if (!JSON_TYPE.test(type)) throw new UnsupportedMediaTypeError(type, ['application/json']);
-    const text = await this.raw.req.text();
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new BadRequestError('The request body is not valid JSON.', 'LIFT_MALFORMED_BODY');
-    }
+    return parseJsonBody(await this.#bytes(), this.#maxJsonDepth()) as T;
   }
 
   /** The body as text, whatever its content type. */
@@ -190,14 +198,25 @@ export class Context {
 
   /**
    * The body parsed by its content type: JSON → value, form (urlencoded or multipart) → record, text/* →
-   * string, no body → undefined, anything else → bytes.
+   * string, no body → undefined, anything else → bytes. A body that does not decode as its type says is 400
+   * `LIFT_MALFORMED_BODY`.
    */
   async body(): Promise<unknown> {
     const type = this.headers.get('content-type') ?? '';
     if (JSON_TYPE.test(type)) return this.json();
-    if (FORM_TYPE.test(type)) return this.raw.req.parseBody({ all: true });
-    if (TEXT_TYPE.test(type)) return this.text();
-    const bytes = new Uint8Array(await this.raw.req.arrayBuffer());
+    const bytes = await this.#bytes();
+    if (URLENCODED_TYPE.test(type)) return parseUrlEncodedBody(bytes);
+    if (MULTIPART_TYPE.test(type)) return parseMultipartBody(bytes, type);
+    if (TEXT_TYPE.test(type)) return parseTextBody(bytes, type);
     return bytes.byteLength === 0 && type === '' ? undefined : bytes;
+  }
+
+  /** The raw body, read once (Hono caches it for `text()` and any later read). */
+  #bytes(): Promise<Uint8Array> {
+    return readBodyBytes(() => this.raw.req.arrayBuffer());
+  }
+
+  #maxJsonDepth(): number {
+    return requestScope(this.raw).maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   }
 }

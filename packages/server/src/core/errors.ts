@@ -54,6 +54,13 @@ export class BadRequestError extends LiftError {
   }
 }
 
+/** A body that cannot be decoded as its content type says (broken JSON or form, invalid UTF-8, too deep). */
+export class MalformedBodyError extends LiftError {
+  constructor(detail: string) {
+    super('LIFT_MALFORMED_BODY', 400, 'Malformed body', { detail });
+  }
+}
+
 export class ValidationError extends LiftError {
   readonly issues: FieldIssue[];
   constructor(issues: FieldIssue[], detail = 'The request did not pass validation.') {

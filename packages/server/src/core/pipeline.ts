@@ -99,7 +99,7 @@ function builtInStages(
     );
   }
   inner.push(clientIpStage({ trustedProxies: http.clientIp.trustedProxies }));
-  inner.push(bodyLimitStage({ maxBytes: http.bodyLimit.maxBytes }));
+  inner.push(bodyLimitStage({ maxBytes: http.bodyLimit.maxBytes, maxDepth: http.bodyLimit.maxDepth }));
   return { outer, inner };
 }
 

@@ -21,6 +21,8 @@ export class RequestScope {
   context: unknown;
   /** Set when a streamed body passed the body limit. */
   bodyTooLarge = false;
+  /** Deepest nesting a JSON body may have (body limit stage, `http.bodyLimit.maxDepth`). */
+  maxJsonDepth: number | undefined;
   /** The app's authentication resolver chain (core/authenticate.ts). */
   authenticator: Authenticator | undefined;
   /** Set once the chain ran, so two guards on one route resolve once. */

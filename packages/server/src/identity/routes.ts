@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { optionalAuth, requireAuth } from '../core/authenticate.ts';
 import type { Context } from '../core/context.ts';
 import { NotFoundError, UnauthenticatedError } from '../core/errors.ts';
+import { humanName } from '../core/human-name.ts';
 import { requestHeader } from '../core/request-headers.ts';
 import type { RouteGroup } from '../core/routes.ts';
 import { CsrfError, csrfVerdict } from '../http/csrf/index.ts';
@@ -124,7 +125,7 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
 
   auth.post('/signup', {
     input: {
-      body: z.object({ email, password, name: z.string().trim().max(200).nullish() }),
+      body: z.object({ email, password, name: humanName({ min: 0, max: 200 }).nullish() }),
     },
     handler: async (ctx, { body }) => {
       const identity = identityOf();

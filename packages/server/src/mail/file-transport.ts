@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, cryptoRandom, type RandomSource, randomId, systemClock } from '../core/clock.ts';
+import { headerText } from './header-text.ts';
 import { extractMailLinks } from './mail-links.ts';
 import { MailUnavailableError } from './mail-unavailable-error.ts';
 import type { DeliveredMail, MailMessage, MailTransport } from './ports.ts';
@@ -47,7 +48,7 @@ export class FileMailTransport implements MailTransport {
     const name = `${timestamp}-${id}${FILE_SUFFIX}`;
     const stored: StoredMail = {
       to: message.to,
-      subject: message.subject,
+      subject: headerText(message.subject),
       text: message.text,
       html: message.html,
       links: extractMailLinks(message.text, message.html),

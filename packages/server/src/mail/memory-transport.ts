@@ -1,4 +1,5 @@
 import { type Clock, cryptoRandom, type RandomSource, randomId, systemClock } from '../core/clock.ts';
+import { headerText } from './header-text.ts';
 import { extractMailLinks } from './mail-links.ts';
 import type { DeliveredMail, MailMessage, MailTransport } from './ports.ts';
 
@@ -24,7 +25,7 @@ export class MemoryMailTransport implements MailTransport {
       id,
       sentAt: new Date(this.clock.now()).toISOString(),
       to: message.to,
-      subject: message.subject,
+      subject: headerText(message.subject),
       text: message.text,
       html: message.html,
       links: extractMailLinks(message.text, message.html),

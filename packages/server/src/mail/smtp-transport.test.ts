@@ -83,6 +83,22 @@ describe('SmtpMailTransport', () => {
     expect(mail?.raw).toMatch(/Content-Type: text\/html[^\r]*\r\n(?:[^\r]+\r\n)*\r\n<p>HTML part<\/p>/);
   });
 
+  it('sends a subject with line breaks and bidi controls as one plain header line', async () => {
+    const { port, received } = await startServer();
+    const transport = new SmtpMailTransport({
+      url: `smtp://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}`,
+      from: 'no-reply@example.com',
+    });
+
+    await transport.send({ ...message, subject: 'Eve\r\nBcc: everyone@example.com\u202Einvited you' });
+    await transport.close();
+
+    const headers = (received[0]?.raw ?? '').split('\r\n\r\n')[0] ?? '';
+    expect(headers).toContain('Subject: Eve Bcc: everyone@example.com invited you\r\n');
+    expect(headers).not.toMatch(/^Bcc:/im);
+    expect(headers).not.toContain('\u202E');
+  });
+
   it('reports wrong credentials as LIFT_MAIL_UNAVAILABLE without the password', async () => {
     const { port, received } = await startServer();
     const wrong = 'not-the-Pa55word';

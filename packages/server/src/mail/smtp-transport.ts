@@ -1,6 +1,7 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { LiftConfigError } from '../core/errors.ts';
+import { headerText } from './header-text.ts';
 import { MailUnavailableError } from './mail-unavailable-error.ts';
 import type { MailMessage, MailTransport } from './ports.ts';
 
@@ -69,7 +70,7 @@ export class SmtpMailTransport implements MailTransport {
       const info = await this.transporter.sendMail({
         from: this.from,
         to: message.to,
-        subject: message.subject,
+        subject: headerText(message.subject),
         text: message.text,
         html: message.html,
       });

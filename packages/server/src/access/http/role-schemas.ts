@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { humanName } from '../../core/human-name.ts';
 
 /** The request bodies of the role endpoints; permission shapes are checked by the engine (LIFT_PERMISSION_INVALID). */
 
 const permissions = z.array(z.string().min(1).max(200)).max(200);
 /** Role ids, or names. */
 const inherits = z.array(z.string().min(1).max(200)).max(50);
-const name = z.string().min(1).max(100);
+const name = humanName({ max: 100 });
 const description = z.string().max(1000).nullable();
 
 export const roleBody = z.object({

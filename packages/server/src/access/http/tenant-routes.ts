@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { requireAuth } from '../../core/authenticate.ts';
+import { humanName } from '../../core/human-name.ts';
 import type { RouteGroup } from '../../core/routes.ts';
 import { LIFT_PERMISSIONS } from '../default-roles.ts';
 import type { TenantSettings } from '../stores/index.ts';
@@ -24,7 +25,7 @@ import { callerOf, tenantFlowDeps, tenantIdOf } from './tenant-caller.ts';
 /** Bound on a tenant's settings as stored JSON. */
 const MAX_SETTINGS_BYTES = 16 * 1024;
 
-const name = z.string().trim().min(1).max(200);
+const name = humanName({ max: 200 });
 const slug = z.string().trim().min(1).max(63);
 const settings = z
   .record(z.string().min(1).max(100), z.json())

@@ -100,6 +100,16 @@ const bodyLimitSchema = z
       .min(0)
       .default(1_048_576)
       .describe('Largest accepted request body in bytes; larger bodies get 413.'),
+    maxDepth: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(512)
+      .default(64)
+      // Bounded so that recursive schemas (z.json()) and serialisers never overflow the stack.
+      .describe(
+        'Deepest nesting of objects and arrays in a JSON body (checked before parsing); deeper get 400.',
+      ),
   })
   .prefault({});
 

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { PayloadTooLargeError } from '../../core/errors.ts';
+import { DEFAULT_MAX_JSON_DEPTH } from '../../core/request-body.ts';
 import { requestHeader } from '../../core/request-headers.ts';
 import { requestScope } from '../../core/request-scope.ts';
 import { type PipelineStage, stageMiddleware } from '../../core/stage.ts';
@@ -7,10 +8,16 @@ import { type PipelineStage, stageMiddleware } from '../../core/stage.ts';
 export interface BodyLimitOptions {
   /** Largest accepted request body in bytes (config `http.bodyLimit.maxBytes`). Default 1048576 (1 MiB). */
   maxBytes?: number;
+  /**
+   * Deepest nesting of objects and arrays a JSON body may have (config `http.bodyLimit.maxDepth`), checked on
+   * the text before it is parsed; deeper bodies get 400 `LIFT_MALFORMED_BODY`. Default 64.
+   */
+  maxDepth?: number;
 }
 
 /**
- * Refuses request bodies larger than `maxBytes` with 413 `LIFT_PAYLOAD_TOO_LARGE`.
+ * Refuses request bodies larger than `maxBytes` with 413 `LIFT_PAYLOAD_TOO_LARGE`, and hands `maxDepth` to the
+ * body parser (`ctx.json()`, `ctx.body()`, typed input).
  *
  * A declared Content-Length over the limit is refused before the handler runs. A body without one (chunked) is
  * counted as the handler reads it, never buffered here: the read fails once the limit is passed, and the response
@@ -23,8 +30,10 @@ export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler {
 /** The body limit as a pipeline stage (see core/stage.ts). */
 export function bodyLimitStage(options: BodyLimitOptions = {}): PipelineStage {
   const maxBytes = options.maxBytes ?? 1_048_576;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
   return {
     before(c) {
+      requestScope(c).maxJsonDepth = maxDepth;
       const method = c.req.method;
       if (method === 'GET' || method === 'HEAD') return undefined;
       const declared = requestHeader(c, 'content-length');

@@ -1,6 +1,7 @@
 import { type Selectable, type SqlBool, sql } from 'kysely';
 import { type Clock, randomId, systemClock } from '../../core/clock.ts';
 import { ValidationError } from '../../core/errors.ts';
+import { HUMAN_NAME_MESSAGE, isHumanName } from '../../core/human-name.ts';
 import type { SqlDatabase } from '../../storage/ports.ts';
 import { decodeKeysetCursor, encodeKeysetCursor, pageIssue } from '../../storage/sql/keyset-cursor.ts';
 import { normalizedOrNull, normalizeEmail } from './email.ts';
@@ -48,7 +49,7 @@ export class SqlUserStore implements UserStore {
         id: randomId(),
         email,
         email_normalized: normalized,
-        name: input.name ?? null,
+        name: checkedName(input.name ?? null),
         status: 'active',
         email_verified_at: null,
         password_hash: input.passwordHash ?? null,
@@ -107,8 +108,8 @@ export class SqlUserStore implements UserStore {
     return this.#update(id, { status });
   }
 
-  updateName(id: string, name: string | null): Promise<User | null> {
-    return this.#update(id, { name });
+  async updateName(id: string, name: string | null): Promise<User | null> {
+    return this.#update(id, { name: checkedName(name) });
   }
 
   async list(input: ListUsersInput): Promise<UserPage> {
@@ -186,4 +187,15 @@ function toUser(row: UserRow): User {
 /** `\` escapes itself and LIKE's wildcards, so a search for `50%_off` finds exactly that text. */
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+/**
+ * The display name, refused when it holds a character no name may carry (core/human-name.ts). Routes check it
+ * in their schemas; this keeps the CLI and code calling the store to the same rule.
+ */
+function checkedName(name: string | null): string | null {
+  if (name === null || isHumanName(name)) return name;
+  throw new ValidationError([
+    { location: 'body', path: 'name', message: HUMAN_NAME_MESSAGE, code: 'custom' },
+  ]);
 }
