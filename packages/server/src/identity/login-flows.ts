@@ -10,9 +10,9 @@ import {
   newOpaqueToken,
   type PublicUser,
   publicUser,
-  sendMailInBackground,
 } from './identity-deps.ts';
 import { checkSecondFactor, hasMfa, type SecondFactorInput } from './mfa-flows.ts';
+import { proveSecret } from './secret-attempts.ts';
 import type { User } from './users/index.ts';
 
 /**
@@ -79,36 +79,21 @@ async function verifyPassword(
     await deps.lockout.recordFailure(standIn);
     throw await fail(user ? 'no_password' : 'unknown_email', user?.id ?? null);
   }
-  const lock = await deps.lockout.check(user.id);
-  if (lock.locked) {
-    await deps.hasher.verifyAgainstDummy(password);
-    throw await fail('locked', user.id);
-  }
   if (user.passwordResetRequired) {
     await deps.hasher.verifyAgainstDummy(password);
     throw await fail('reset_required', user.id);
   }
-  if (!(await deps.hasher.verify(user.passwordHash, password))) {
-    const failure = await deps.lockout.recordFailure(user.id);
-    if (failure.resetRequired && !user.passwordResetRequired) await deps.users.requirePasswordReset(user.id);
-    if (failure.episodeStarted || failure.resetRequired) {
-      await emit(deps, origin, {
-        type: 'auth.lockout',
-        actor: null,
-        subject: user.id,
-        reason: failure.resetRequired ? 'reset_required' : 'threshold',
-        data: { failures: failure.failures, lockedForMs: failure.lockedForMs },
-      });
-    }
-    if (failure.episodeStarted) {
-      const link = `${(deps.config.auth.publicUrl ?? `http://${deps.config.host}:${deps.config.port}`).replace(/\/+$/, '')}${deps.config.auth.prefix}/password/forgot`;
-      sendMailInBackground(deps, user.email, deps.templates.lockout({ appName: deps.appName, link }));
-    }
-    throw await fail('wrong_password', user.id);
+  const hash = user.passwordHash;
+  const proof = await proveSecret(deps, user, 'password', origin, async () =>
+    (await deps.hasher.verify(hash, password)) ? true : null,
+  );
+  if (!proof.ok) {
+    // A locked account costs the same argon2id work as a wrong password, and is not counted.
+    if (proof.reason === 'locked') await deps.hasher.verifyAgainstDummy(password);
+    throw await fail(proof.reason === 'locked' ? 'locked' : 'wrong_password', user.id);
   }
   if (user.status !== 'active') throw await fail('disabled', user.id);
   if (user.emailVerifiedAt === null) throw await fail('unverified', user.id);
-  await deps.lockout.recordSuccess(user.id);
   if (deps.hasher.needsRehash(user.passwordHash)) {
     await deps.users.setPasswordHash(user.id, await deps.hasher.hash(password));
     await emit(deps, origin, { type: 'auth.password.rehashed', actor: user.id });
@@ -168,7 +153,11 @@ export class TokensDisabledError extends BadRequestError {
   }
 }
 
-/** The MFA step of a login: at most `auth.mfaMaxAttempts` wrong codes per token, then the token dies. */
+/**
+ * The MFA step of a login: at most `auth.mfaMaxAttempts` wrong codes per token, then the token dies. Every
+ * wrong code also counts against the account's lockout (secret-attempts.ts), so new logins do not buy new
+ * guesses, and a locked account's codes are not checked at all.
+ */
 export async function verifyMfaLogin(
   deps: IdentityDeps,
   mfaToken: string,
@@ -180,8 +169,16 @@ export async function verifyMfaLogin(
   const stored = await deps.kv.get(MFA_KEY + hash);
   if (stored === null) throw new InvalidMfaTokenError();
   const challenge = JSON.parse(stored) as MfaChallenge;
-  const method = await checkSecondFactor(deps, challenge.userId, factor);
-  if (method === null) {
+  const user = await deps.users.findById(challenge.userId);
+  if (user?.status !== 'active') throw new InvalidMfaTokenError();
+  const proof = await proveSecret(deps, user, 'second_factor', origin, () =>
+    checkSecondFactor(deps, user.id, factor),
+  );
+  if (!proof.ok) {
+    if (proof.reason === 'locked') {
+      await emit(deps, origin, { type: 'auth.mfa.failed', actor: null, subject: user.id, reason: 'locked' });
+      throw new InvalidMfaCodeError();
+    }
     const failures = await deps.kv.increment(MFA_FAILURES_KEY + hash, 1, {
       ttlMs: deps.config.auth.mfaTokenTtlMs,
     });
@@ -190,16 +187,15 @@ export async function verifyMfaLogin(
     await emit(deps, origin, {
       type: 'auth.mfa.failed',
       actor: null,
-      subject: challenge.userId,
+      subject: user.id,
       reason: exhausted ? 'attempts_exhausted' : 'wrong_code',
-      data: { failures },
+      data: { failures, accountFailures: proof.failures },
     });
     throw exhausted ? new InvalidMfaTokenError() : new InvalidMfaCodeError();
   }
+  const method = proof.value;
   // One use: whoever deletes the challenge first gets the session.
   if (!(await deps.kv.delete(MFA_KEY + hash))) throw new InvalidMfaTokenError();
-  const user = await deps.users.findById(challenge.userId);
-  if (user?.status !== 'active') throw new InvalidMfaTokenError();
   if (method === 'rc') {
     await emit(deps, origin, { type: 'auth.mfa.recovery_code_used', actor: user.id });
   }
@@ -217,7 +213,8 @@ export async function verifyMfaLogin(
 
 /**
  * Step-up: proves the user again (password, or a code when the account has MFA) and rotates the session with
- * a new `authTime`, which makes it fresh. Wrong passwords count towards lockout like a login.
+ * a new `authTime`, which makes it fresh. Wrong passwords and wrong codes count towards the account lockout
+ * like a login's.
  */
 export async function reauthenticate(
   deps: IdentityDeps,
@@ -232,9 +229,16 @@ export async function reauthenticate(
     await verifyPassword(deps, user.email, input.password, origin);
     method = 'pwd';
   } else {
-    const second = await checkSecondFactor(deps, user.id, input);
-    if (second === null) {
-      await emit(deps, origin, { type: 'auth.reauth.failed', actor: user.id, reason: 'wrong_code' });
+    const proof = await proveSecret(deps, user, 'second_factor', origin, () =>
+      checkSecondFactor(deps, user.id, input),
+    );
+    if (!proof.ok) {
+      await emit(deps, origin, {
+        type: 'auth.reauth.failed',
+        actor: user.id,
+        reason: proof.reason === 'locked' ? 'locked' : 'wrong_code',
+        data: { accountFailures: proof.failures },
+      });
       throw new InvalidMfaCodeError();
     }
     method = 'otp';
