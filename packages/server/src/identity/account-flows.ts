@@ -19,7 +19,7 @@ import {
   requireFresh,
   sendMailInBackground,
 } from './identity-deps.ts';
-import { completeFirstFactor, type LoginResult } from './login-flows.ts';
+import { completeFirstFactor, endLoginsInProgress, type LoginResult } from './login-flows.ts';
 import { checkSecondFactor, hasMfa, type SecondFactorInput } from './mfa-flows.ts';
 import { WeakPasswordError } from './passwords/index.ts';
 import { proveSecret } from './secret-attempts.ts';
@@ -227,7 +227,8 @@ async function refuseResetCode(
 /**
  * A password change or reset voids every mailed link still outstanding for the account, whatever its
  * purpose: a link sent before the change must not undo it (a reset link would set another password and end
- * the owner's sessions). A purpose added later is covered without anyone remembering to add it here.
+ * the owner's sessions). A purpose added later is covered without anyone remembering to add it here. Logins
+ * waiting for their second factor end too: they began with the old password.
  */
 async function voidMailedLinks(
   deps: IdentityDeps,
@@ -235,6 +236,7 @@ async function voidMailedLinks(
   reason: 'password_reset' | 'password_changed',
   origin: EventOrigin,
 ): Promise<void> {
+  await endLoginsInProgress(deps, userId);
   const count = await deps.emailTokens.revokeAll(userId);
   if (count > 0) {
     await emit(deps, origin, { type: 'auth.links.voided', actor: userId, reason, data: { count } });

@@ -32,12 +32,31 @@ interface MfaChallenge {
   userId: string;
   amr: string[];
   mode?: LoginMode;
+  /** When the first factor was proven; a password change after this time ends the challenge. */
+  startedAt?: number;
 }
 
 const SESSION_MODE: LoginMode = { kind: 'session' };
 
 const MFA_KEY = 'identity:mfa-login:';
 const MFA_FAILURES_KEY = 'identity:mfa-login-failures:';
+/** `<userId>` → when its password last changed; kept as long as an MFA login token can live. */
+const CREDENTIAL_CHANGED_KEY = 'identity:credential-changed:';
+
+/**
+ * A password change or reset ends the logins still waiting for their second factor: they were begun with a
+ * credential that no longer exists. Only the time is kept, for as long as such a login can wait.
+ */
+export async function endLoginsInProgress(deps: IdentityDeps, userId: string): Promise<void> {
+  await deps.kv.set(CREDENTIAL_CHANGED_KEY + userId, String(deps.clock.now()), {
+    ttlMs: deps.config.auth.mfaTokenTtlMs,
+  });
+}
+
+async function startedBeforeCredentialChange(deps: IdentityDeps, challenge: MfaChallenge): Promise<boolean> {
+  const changedAt = await deps.kv.get(CREDENTIAL_CHANGED_KEY + challenge.userId);
+  return changedAt !== null && Number(changedAt) > (challenge.startedAt ?? 0);
+}
 
 /**
  * `replaces`: the session the client presented, if any. It ends when the new session starts (never before the
@@ -112,7 +131,7 @@ export async function completeFirstFactor(
 ): Promise<LoginResult> {
   if (await hasMfa(deps, user.id)) {
     const { token, hash } = newOpaqueToken();
-    const challenge: MfaChallenge = { userId: user.id, amr, mode };
+    const challenge: MfaChallenge = { userId: user.id, amr, mode, startedAt: deps.clock.now() };
     await deps.kv.set(MFA_KEY + hash, JSON.stringify(challenge), { ttlMs: deps.config.auth.mfaTokenTtlMs });
     await emit(deps, origin, { type: 'auth.mfa.challenged', actor: user.id });
     return { kind: 'mfa', mfaToken: token };
@@ -171,6 +190,17 @@ export async function verifyMfaLogin(
   const challenge = JSON.parse(stored) as MfaChallenge;
   const user = await deps.users.findById(challenge.userId);
   if (user?.status !== 'active') throw new InvalidMfaTokenError();
+  if (await startedBeforeCredentialChange(deps, challenge)) {
+    await deps.kv.delete(MFA_KEY + hash);
+    await emit(deps, origin, {
+      type: 'auth.links.voided',
+      actor: null,
+      subject: user.id,
+      reason: 'credential_changed',
+      data: { count: 1, purpose: 'mfa_login' },
+    });
+    throw new InvalidMfaTokenError();
+  }
   const proof = await proveSecret(deps, user, 'second_factor', origin, () =>
     checkSecondFactor(deps, user.id, factor),
   );

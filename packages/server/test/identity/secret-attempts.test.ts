@@ -258,6 +258,44 @@ describe('a password change or reset voids every mailed link of the account', ()
     ]);
   });
 
+  it('a login waiting for its second factor ends when the password changes', async () => {
+    const auth = await start();
+    const { app, clock, events } = auth;
+    const { browser, email, secret, userId } = await enrolled(auth, 'fay@example.com');
+    const pending = await startMfaLogin(new Browser(app, { ip: freshIp() }), email);
+    clock.advance(1);
+
+    const change = await browser.post('/auth/password/change', {
+      current_password: GOOD_PASSWORD,
+      new_password: NEW_PASSWORD,
+    });
+    expect(change.status, await change.clone().text()).toBe(200);
+    clock.advance(STEP);
+    const late = await new Browser(app, { ip: freshIp() }).post('/auth/mfa/verify', {
+      mfa_token: pending,
+      code: generateTotp(secret, { clock }),
+    });
+    expect(await codeOf(late)).toBe('LIFT_INVALID_MFA_TOKEN');
+
+    // A login begun with the new password is not affected.
+    const fresh = new Browser(app, { ip: freshIp() });
+    const token = await startMfaLogin(fresh, email, NEW_PASSWORD);
+    clock.advance(STEP);
+    const ok = await fresh.post('/auth/mfa/verify', {
+      mfa_token: token,
+      code: generateTotp(secret, { clock }),
+    });
+    expect(ok.status, await ok.clone().text()).toBe(200);
+    await settle(app);
+    expect(ofType(events, 'auth.links.voided')).toContainEqual(
+      expect.objectContaining({
+        subject: userId,
+        reason: 'credential_changed',
+        data: { count: 1, purpose: 'mfa_login' },
+      }),
+    );
+  });
+
   it('a reset voids the other links whatever their purpose (an earlier set-password link)', async () => {
     const auth = await start();
     const { app, events, mail } = auth;
