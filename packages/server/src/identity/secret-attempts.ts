@@ -62,7 +62,7 @@ async function hasSecondFactor(deps: IdentityDeps, userId: string): Promise<bool
 }
 
 /** Counts a wrong secret; returns the account's consecutive failures. */
-export async function countSecretFailure(
+async function countSecretFailure(
   deps: IdentityDeps,
   user: User,
   kind: SecretKind,
