@@ -1,6 +1,7 @@
 import { ValidationError } from '../core/errors.ts';
 import type { EventOrigin } from '../core/events.ts';
 import type { IssuedSession, ValidatedSession } from '../sessions/session-manager.ts';
+import type { EmailTokenPurpose } from './email-tokens/index.ts';
 import {
   InvalidCredentialsError,
   InvalidLinkTokenError,
@@ -10,6 +11,7 @@ import {
 } from './errors.ts';
 import {
   emit,
+  hashOpaque,
   type IdentityDeps,
   mailLink,
   type PublicUser,
@@ -17,9 +19,10 @@ import {
   requireFresh,
   sendMailInBackground,
 } from './identity-deps.ts';
-import { completeFirstFactor, type LoginResult } from './login-flows.ts';
+import { completeFirstFactor, endLoginsInProgress, type LoginResult } from './login-flows.ts';
 import { checkSecondFactor, hasMfa, type SecondFactorInput } from './mfa-flows.ts';
 import { WeakPasswordError } from './passwords/index.ts';
+import { proveSecret } from './secret-attempts.ts';
 import { EmailTakenError, normalizeEmail } from './users/index.ts';
 
 /**
@@ -138,7 +141,9 @@ export async function forgotPassword(deps: IdentityDeps, email: string, origin: 
 
 /**
  * Sets a new password from a reset (or set-password) link. An account with MFA must also give a TOTP or
- * recovery code: a reset never bypasses MFA. Every session ends; the user logs in with the new password.
+ * recovery code: a reset never bypasses MFA. Wrong codes count against the account lockout, and after
+ * `auth.mfaMaxAttempts` of them the link itself dies, like an MFA login token. Every session and every
+ * other mailed link ends; the user logs in with the new password.
  */
 export async function resetPassword(
   deps: IdentityDeps,
@@ -157,15 +162,10 @@ export async function resetPassword(
   if (!check.ok) throw new WeakPasswordError(check.reasons);
   if (await hasMfa(deps, user.id)) {
     if (!input.code && !input.recoveryCode) throw new MfaCodeRequiredError();
-    if ((await checkSecondFactor(deps, user.id, input)) === null) {
-      await emit(deps, origin, {
-        type: 'auth.mfa.failed',
-        actor: null,
-        subject: user.id,
-        reason: 'reset_code',
-      });
-      throw new InvalidMfaCodeError();
-    }
+    const proof = await proveSecret(deps, user, 'second_factor', origin, () =>
+      checkSecondFactor(deps, user.id, input),
+    );
+    if (!proof.ok) await refuseResetCode(deps, input.token, purpose, user.id, proof, origin);
   }
   const passwordHash = await deps.hasher.hash(input.newPassword);
   // Single use: only the request that consumes the token changes the password.
@@ -174,7 +174,7 @@ export async function resetPassword(
   // Following the link proved control of the mailbox.
   if (user.emailVerifiedAt === null) await deps.users.markEmailVerified(user.id);
   await deps.lockout.clear(user.id);
-  await deps.emailTokens.revokeAll(user.id, 'password_reset');
+  await voidMailedLinks(deps, user.id, 'password_reset', origin);
   await deps.sessions.revokeUser(user.id, { actor: user.id, reason: 'password_reset', origin });
   sendMailInBackground(
     deps,
@@ -184,9 +184,70 @@ export async function resetPassword(
   await emit(deps, origin, { type: 'auth.password.reset', actor: user.id, data: { purpose } });
 }
 
+const RESET_CODE_FAILURES_KEY = 'identity:reset-code-failures:';
+
+/** A refused code on a reset link: counted per link, which dies at `auth.mfaMaxAttempts`. Always throws. */
+async function refuseResetCode(
+  deps: IdentityDeps,
+  token: string,
+  purpose: EmailTokenPurpose,
+  userId: string,
+  proof: { reason: 'locked' | 'wrong'; failures: number },
+  origin: EventOrigin,
+): Promise<never> {
+  if (proof.reason === 'locked') {
+    await emit(deps, origin, { type: 'auth.mfa.failed', actor: null, subject: userId, reason: 'locked' });
+    throw new InvalidMfaCodeError();
+  }
+  const ttlMs =
+    purpose === 'password_reset' ? deps.config.auth.resetTokenTtlMs : deps.config.auth.emailTokenTtlMs;
+  const failures = await deps.kv.increment(RESET_CODE_FAILURES_KEY + hashOpaque(token), 1, { ttlMs });
+  const exhausted = failures >= deps.config.auth.mfaMaxAttempts;
+  await emit(deps, origin, {
+    type: 'auth.mfa.failed',
+    actor: null,
+    subject: userId,
+    reason: exhausted ? 'attempts_exhausted' : 'reset_code',
+    data: { failures, accountFailures: proof.failures },
+  });
+  if (!exhausted) throw new InvalidMfaCodeError();
+  // Using the token up is what kills it: one conditional update, like a successful reset.
+  if (await deps.emailTokens.consume(token, purpose)) {
+    await emit(deps, origin, {
+      type: 'auth.links.voided',
+      actor: null,
+      subject: userId,
+      reason: 'code_attempts_exhausted',
+      data: { count: 1, purpose },
+    });
+  }
+  throw new InvalidLinkTokenError();
+}
+
 /**
- * Changes the password of the signed-in user (fresh session, current password). The session id rotates and
- * every other session ends; the owner gets a notification.
+ * A password change or reset voids every mailed link still outstanding for the account, whatever its
+ * purpose: a link sent before the change must not undo it (a reset link would set another password and end
+ * the owner's sessions). A purpose added later is covered without anyone remembering to add it here. Logins
+ * waiting for their second factor end too: they began with the old password.
+ */
+async function voidMailedLinks(
+  deps: IdentityDeps,
+  userId: string,
+  reason: 'password_reset' | 'password_changed',
+  origin: EventOrigin,
+): Promise<void> {
+  await endLoginsInProgress(deps, userId);
+  const count = await deps.emailTokens.revokeAll(userId);
+  if (count > 0) {
+    await emit(deps, origin, { type: 'auth.links.voided', actor: userId, reason, data: { count } });
+  }
+}
+
+/**
+ * Changes the password of the signed-in user (fresh session, current password). The current password is
+ * checked like a login's (account lockout here, per-IP throttle in the route), so a session is no password
+ * oracle. The session id rotates, every other session and every mailed link ends; the owner gets a
+ * notification.
  */
 export async function changePassword(
   deps: IdentityDeps,
@@ -197,11 +258,17 @@ export async function changePassword(
   requireFresh(session);
   const user = await deps.users.findById(session.record.userId);
   if (!user || user.passwordHash === null) throw new InvalidCredentialsError();
-  if (!(await deps.hasher.verify(user.passwordHash, input.currentPassword))) {
+  const hash = user.passwordHash;
+  const proof = await proveSecret(deps, user, 'password', origin, async () =>
+    (await deps.hasher.verify(hash, input.currentPassword)) ? true : null,
+  );
+  if (!proof.ok) {
+    if (proof.reason === 'locked') await deps.hasher.verifyAgainstDummy(input.currentPassword);
     await emit(deps, origin, {
       type: 'auth.password.change_failed',
       actor: user.id,
-      reason: 'wrong_password',
+      reason: proof.reason === 'locked' ? 'locked' : 'wrong_password',
+      data: { accountFailures: proof.failures },
     });
     throw new InvalidCredentialsError();
   }
@@ -218,6 +285,8 @@ export async function changePassword(
   const check = deps.policy.check(input.newPassword, { email: user.email, name: user.name ?? undefined });
   if (!check.ok) throw new WeakPasswordError(check.reasons);
   const updated = await deps.users.setPasswordHash(user.id, await deps.hasher.hash(input.newPassword));
+  await deps.lockout.clear(user.id);
+  await voidMailedLinks(deps, user.id, 'password_changed', origin);
   const issued = await deps.sessions.rotate(session.record, { origin, reason: 'password_changed' });
   await deps.sessions.revokeUser(user.id, {
     actor: user.id,

@@ -10,9 +10,9 @@ import {
   newOpaqueToken,
   type PublicUser,
   publicUser,
-  sendMailInBackground,
 } from './identity-deps.ts';
 import { checkSecondFactor, hasMfa, type SecondFactorInput } from './mfa-flows.ts';
+import { proveSecret } from './secret-attempts.ts';
 import type { User } from './users/index.ts';
 
 /**
@@ -32,12 +32,31 @@ interface MfaChallenge {
   userId: string;
   amr: string[];
   mode?: LoginMode;
+  /** When the first factor was proven; a password change after this time ends the challenge. */
+  startedAt?: number;
 }
 
 const SESSION_MODE: LoginMode = { kind: 'session' };
 
 const MFA_KEY = 'identity:mfa-login:';
 const MFA_FAILURES_KEY = 'identity:mfa-login-failures:';
+/** `<userId>` → when its password last changed; kept as long as an MFA login token can live. */
+const CREDENTIAL_CHANGED_KEY = 'identity:credential-changed:';
+
+/**
+ * A password change or reset ends the logins still waiting for their second factor: they were begun with a
+ * credential that no longer exists. Only the time is kept, for as long as such a login can wait.
+ */
+export async function endLoginsInProgress(deps: IdentityDeps, userId: string): Promise<void> {
+  await deps.kv.set(CREDENTIAL_CHANGED_KEY + userId, String(deps.clock.now()), {
+    ttlMs: deps.config.auth.mfaTokenTtlMs,
+  });
+}
+
+async function startedBeforeCredentialChange(deps: IdentityDeps, challenge: MfaChallenge): Promise<boolean> {
+  const changedAt = await deps.kv.get(CREDENTIAL_CHANGED_KEY + challenge.userId);
+  return changedAt !== null && Number(changedAt) > (challenge.startedAt ?? 0);
+}
 
 /**
  * `replaces`: the session the client presented, if any. It ends when the new session starts (never before the
@@ -79,36 +98,21 @@ async function verifyPassword(
     await deps.lockout.recordFailure(standIn);
     throw await fail(user ? 'no_password' : 'unknown_email', user?.id ?? null);
   }
-  const lock = await deps.lockout.check(user.id);
-  if (lock.locked) {
-    await deps.hasher.verifyAgainstDummy(password);
-    throw await fail('locked', user.id);
-  }
   if (user.passwordResetRequired) {
     await deps.hasher.verifyAgainstDummy(password);
     throw await fail('reset_required', user.id);
   }
-  if (!(await deps.hasher.verify(user.passwordHash, password))) {
-    const failure = await deps.lockout.recordFailure(user.id);
-    if (failure.resetRequired && !user.passwordResetRequired) await deps.users.requirePasswordReset(user.id);
-    if (failure.episodeStarted || failure.resetRequired) {
-      await emit(deps, origin, {
-        type: 'auth.lockout',
-        actor: null,
-        subject: user.id,
-        reason: failure.resetRequired ? 'reset_required' : 'threshold',
-        data: { failures: failure.failures, lockedForMs: failure.lockedForMs },
-      });
-    }
-    if (failure.episodeStarted) {
-      const link = `${(deps.config.auth.publicUrl ?? `http://${deps.config.host}:${deps.config.port}`).replace(/\/+$/, '')}${deps.config.auth.prefix}/password/forgot`;
-      sendMailInBackground(deps, user.email, deps.templates.lockout({ appName: deps.appName, link }));
-    }
-    throw await fail('wrong_password', user.id);
+  const hash = user.passwordHash;
+  const proof = await proveSecret(deps, user, 'password', origin, async () =>
+    (await deps.hasher.verify(hash, password)) ? true : null,
+  );
+  if (!proof.ok) {
+    // A locked account costs the same argon2id work as a wrong password, and is not counted.
+    if (proof.reason === 'locked') await deps.hasher.verifyAgainstDummy(password);
+    throw await fail(proof.reason === 'locked' ? 'locked' : 'wrong_password', user.id);
   }
   if (user.status !== 'active') throw await fail('disabled', user.id);
   if (user.emailVerifiedAt === null) throw await fail('unverified', user.id);
-  await deps.lockout.recordSuccess(user.id);
   if (deps.hasher.needsRehash(user.passwordHash)) {
     await deps.users.setPasswordHash(user.id, await deps.hasher.hash(password));
     await emit(deps, origin, { type: 'auth.password.rehashed', actor: user.id });
@@ -127,7 +131,7 @@ export async function completeFirstFactor(
 ): Promise<LoginResult> {
   if (await hasMfa(deps, user.id)) {
     const { token, hash } = newOpaqueToken();
-    const challenge: MfaChallenge = { userId: user.id, amr, mode };
+    const challenge: MfaChallenge = { userId: user.id, amr, mode, startedAt: deps.clock.now() };
     await deps.kv.set(MFA_KEY + hash, JSON.stringify(challenge), { ttlMs: deps.config.auth.mfaTokenTtlMs });
     await emit(deps, origin, { type: 'auth.mfa.challenged', actor: user.id });
     return { kind: 'mfa', mfaToken: token };
@@ -168,7 +172,11 @@ export class TokensDisabledError extends BadRequestError {
   }
 }
 
-/** The MFA step of a login: at most `auth.mfaMaxAttempts` wrong codes per token, then the token dies. */
+/**
+ * The MFA step of a login: at most `auth.mfaMaxAttempts` wrong codes per token, then the token dies. Every
+ * wrong code also counts against the account's lockout (secret-attempts.ts), so new logins do not buy new
+ * guesses, and a locked account's codes are not checked at all.
+ */
 export async function verifyMfaLogin(
   deps: IdentityDeps,
   mfaToken: string,
@@ -180,8 +188,27 @@ export async function verifyMfaLogin(
   const stored = await deps.kv.get(MFA_KEY + hash);
   if (stored === null) throw new InvalidMfaTokenError();
   const challenge = JSON.parse(stored) as MfaChallenge;
-  const method = await checkSecondFactor(deps, challenge.userId, factor);
-  if (method === null) {
+  const user = await deps.users.findById(challenge.userId);
+  if (user?.status !== 'active') throw new InvalidMfaTokenError();
+  if (await startedBeforeCredentialChange(deps, challenge)) {
+    await deps.kv.delete(MFA_KEY + hash);
+    await emit(deps, origin, {
+      type: 'auth.links.voided',
+      actor: null,
+      subject: user.id,
+      reason: 'credential_changed',
+      data: { count: 1, purpose: 'mfa_login' },
+    });
+    throw new InvalidMfaTokenError();
+  }
+  const proof = await proveSecret(deps, user, 'second_factor', origin, () =>
+    checkSecondFactor(deps, user.id, factor),
+  );
+  if (!proof.ok) {
+    if (proof.reason === 'locked') {
+      await emit(deps, origin, { type: 'auth.mfa.failed', actor: null, subject: user.id, reason: 'locked' });
+      throw new InvalidMfaCodeError();
+    }
     const failures = await deps.kv.increment(MFA_FAILURES_KEY + hash, 1, {
       ttlMs: deps.config.auth.mfaTokenTtlMs,
     });
@@ -190,16 +217,15 @@ export async function verifyMfaLogin(
     await emit(deps, origin, {
       type: 'auth.mfa.failed',
       actor: null,
-      subject: challenge.userId,
+      subject: user.id,
       reason: exhausted ? 'attempts_exhausted' : 'wrong_code',
-      data: { failures },
+      data: { failures, accountFailures: proof.failures },
     });
     throw exhausted ? new InvalidMfaTokenError() : new InvalidMfaCodeError();
   }
+  const method = proof.value;
   // One use: whoever deletes the challenge first gets the session.
   if (!(await deps.kv.delete(MFA_KEY + hash))) throw new InvalidMfaTokenError();
-  const user = await deps.users.findById(challenge.userId);
-  if (user?.status !== 'active') throw new InvalidMfaTokenError();
   if (method === 'rc') {
     await emit(deps, origin, { type: 'auth.mfa.recovery_code_used', actor: user.id });
   }
@@ -217,7 +243,8 @@ export async function verifyMfaLogin(
 
 /**
  * Step-up: proves the user again (password, or a code when the account has MFA) and rotates the session with
- * a new `authTime`, which makes it fresh. Wrong passwords count towards lockout like a login.
+ * a new `authTime`, which makes it fresh. Wrong passwords and wrong codes count towards the account lockout
+ * like a login's.
  */
 export async function reauthenticate(
   deps: IdentityDeps,
@@ -232,9 +259,16 @@ export async function reauthenticate(
     await verifyPassword(deps, user.email, input.password, origin);
     method = 'pwd';
   } else {
-    const second = await checkSecondFactor(deps, user.id, input);
-    if (second === null) {
-      await emit(deps, origin, { type: 'auth.reauth.failed', actor: user.id, reason: 'wrong_code' });
+    const proof = await proveSecret(deps, user, 'second_factor', origin, () =>
+      checkSecondFactor(deps, user.id, input),
+    );
+    if (!proof.ok) {
+      await emit(deps, origin, {
+        type: 'auth.reauth.failed',
+        actor: user.id,
+        reason: proof.reason === 'locked' ? 'locked' : 'wrong_code',
+        data: { accountFailures: proof.failures },
+      });
       throw new InvalidMfaCodeError();
     }
     method = 'otp';

@@ -13,6 +13,7 @@ import {
   totpQrSvg,
   verifyTotp,
 } from './mfa/index.ts';
+import { proveSecret } from './secret-attempts.ts';
 
 /**
  * TOTP enrollment and second-factor checks. Secrets are sealed with a key derived from the root secret and
@@ -92,15 +93,25 @@ export async function confirmTotp(
   origin: EventOrigin,
 ) {
   const userId = session.record.userId;
+  const user = await deps.users.findById(userId);
   const factor = await deps.mfa.get(userId);
-  if (!factor) throw new MfaNotEnrolledError();
+  if (!user || !factor) throw new MfaNotEnrolledError();
   if (factor.confirmedAt !== null) throw new MfaAlreadyEnrolledError();
   const secret = openSecret(deps.totpKey, factor.secretSealed, { associatedData: userId });
-  const step = verifyTotp(secret, code, { clock: deps.clock });
-  if (step === null) {
-    await emit(deps, origin, { type: 'auth.mfa.failed', actor: userId, reason: 'enrollment_code' });
+  // Counted like every code: the rule has no exceptions to remember, and a locked account changes no factor.
+  const proof = await proveSecret(deps, user, 'second_factor', origin, async () =>
+    verifyTotp(secret, code, { clock: deps.clock }),
+  );
+  if (!proof.ok) {
+    await emit(deps, origin, {
+      type: 'auth.mfa.failed',
+      actor: userId,
+      reason: proof.reason === 'locked' ? 'locked' : 'enrollment_code',
+      data: { accountFailures: proof.failures },
+    });
     throw new InvalidMfaCodeError();
   }
+  const step = proof.value;
   const recovery = generateRecoveryCodes();
   if (!(await deps.mfa.confirm(userId, recovery.hashes, step))) throw new MfaAlreadyEnrolledError();
   await deps.sessions.revokeUser(userId, {
@@ -124,9 +135,18 @@ export async function removeTotp(
 ): Promise<void> {
   requireFresh(session);
   const userId = session.record.userId;
-  if (!(await hasMfa(deps, userId))) throw new MfaNotEnrolledError();
-  if ((await checkSecondFactor(deps, userId, input)) === null) {
-    await emit(deps, origin, { type: 'auth.mfa.failed', actor: userId, reason: 'remove_code' });
+  const user = await deps.users.findById(userId);
+  if (!user || !(await hasMfa(deps, userId))) throw new MfaNotEnrolledError();
+  const proof = await proveSecret(deps, user, 'second_factor', origin, () =>
+    checkSecondFactor(deps, userId, input),
+  );
+  if (!proof.ok) {
+    await emit(deps, origin, {
+      type: 'auth.mfa.failed',
+      actor: userId,
+      reason: proof.reason === 'locked' ? 'locked' : 'remove_code',
+      data: { accountFailures: proof.failures },
+    });
     throw new InvalidMfaCodeError();
   }
   await deps.mfa.delete(userId);

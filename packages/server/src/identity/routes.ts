@@ -311,6 +311,8 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     input: { body: z.object({ current_password: password, new_password: password }) },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
+      // The current password is a password guess like a login's: same bucket, same per-IP limit.
+      await throttle(identity, ctx, 'login');
       const result = await changePassword(
         identity.deps,
         currentSession(ctx),

@@ -1,5 +1,7 @@
 import { expect } from 'vitest';
+import type { ManualClock } from '../../src/core/clock.ts';
 import type { LiftApp } from '../../src/core/create-lift.ts';
+import { decodeBase32, generateTotp, totpAt } from '../../src/identity/mfa/index.ts';
 import type { DeliveredMail, MemoryMailTransport } from '../../src/mail/index.ts';
 import {
   type AuthApp,
@@ -111,4 +113,55 @@ export async function currentSession(
     session: { id: string; amr: string[]; fresh: boolean };
   };
   return { ...body.session, user: body.user };
+}
+
+/** One TOTP time step. */
+export const STEP = 30_000;
+
+export interface Enrolled {
+  browser: Browser;
+  userId: string;
+  email: string;
+  secret: Buffer;
+  base32: string;
+  recoveryCodes: string[];
+}
+
+/** Signs up and turns TOTP on; the returned browser holds the rotated, fresh session. */
+export async function enrolled(auth: AuthApp, email: string): Promise<Enrolled> {
+  const { browser, userId } = await signUpVerified(auth, email);
+  const enroll = await browser.post('/auth/mfa/totp/enroll');
+  expect(enroll.status, await enroll.clone().text()).toBe(200);
+  const { secret: base32 } = (await enroll.json()) as { secret: string };
+  const secret = decodeBase32(base32);
+  const confirm = await browser.post('/auth/mfa/totp/confirm', {
+    code: generateTotp(secret, { clock: auth.clock }),
+  });
+  expect(confirm.status, await confirm.clone().text()).toBe(200);
+  const { recovery_codes: recoveryCodes } = (await confirm.json()) as { recovery_codes: string[] };
+  return { browser, userId, email, secret, base32, recoveryCodes };
+}
+
+/** A six-digit code that is valid for no step the server accepts now. */
+export function wrongCode(secret: Buffer, clock: ManualClock): string {
+  const valid = new Set([-STEP, 0, STEP].map((offset) => totpAt(secret, clock.now() + offset)));
+  for (let n = 0; ; n += 1) {
+    const candidate = String(n).padStart(6, '0');
+    if (!valid.has(candidate)) return candidate;
+  }
+}
+
+/** Logs in with the password; expects the MFA step and returns its token. */
+export async function startMfaLogin(
+  browser: Browser,
+  email: string,
+  password = GOOD_PASSWORD,
+): Promise<string> {
+  const response = await browser.post('/auth/login', { email, password });
+  expect(response.status, await response.clone().text()).toBe(200);
+  expect(response.headers.getSetCookie()).toEqual([]);
+  const body = (await response.json()) as { mfa_required?: boolean; mfa_token?: string };
+  expect(body.mfa_required).toBe(true);
+  expect(typeof body.mfa_token).toBe('string');
+  return body.mfa_token ?? '';
 }

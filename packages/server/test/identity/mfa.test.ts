@@ -1,11 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ManualClock } from '../../src/core/clock.ts';
-import { decodeBase32, generateTotp, openSecret, totpAt } from '../../src/identity/mfa/index.ts';
+import { decodeBase32, generateTotp, openSecret } from '../../src/identity/mfa/index.ts';
 import { type AuthApp, Browser, GOOD_PASSWORD, startAuthApp, tokenFromMail } from '../support/auth-app.ts';
-import { currentSession, json, SUBJECTS, settle, signUpVerified, waitForMail } from './identity-steps.ts';
+import {
+  currentSession,
+  enrolled,
+  json,
+  STEP,
+  SUBJECTS,
+  settle,
+  signUpVerified,
+  startMfaLogin,
+  waitForMail,
+  wrongCode,
+} from './identity-steps.ts';
 
 const MINUTE = 60_000;
-const STEP = 30_000;
 const NEW_PASSWORD = 'velvet otter juggles lanterns 77';
 
 let env: AuthApp | undefined;
@@ -17,50 +26,6 @@ afterEach(async () => {
 async function start(): Promise<AuthApp> {
   env = await startAuthApp();
   return env;
-}
-
-interface Enrolled {
-  browser: Browser;
-  userId: string;
-  email: string;
-  secret: Buffer;
-  base32: string;
-  recoveryCodes: string[];
-}
-
-/** Signs up and turns TOTP on; the returned browser holds the rotated, fresh session. */
-async function enrolled(auth: AuthApp, email: string): Promise<Enrolled> {
-  const { browser, userId } = await signUpVerified(auth, email);
-  const enroll = await browser.post('/auth/mfa/totp/enroll');
-  expect(enroll.status, await enroll.clone().text()).toBe(200);
-  const { secret: base32 } = (await enroll.json()) as { secret: string };
-  const secret = decodeBase32(base32);
-  const confirm = await browser.post('/auth/mfa/totp/confirm', {
-    code: generateTotp(secret, { clock: auth.clock }),
-  });
-  expect(confirm.status, await confirm.clone().text()).toBe(200);
-  const { recovery_codes: recoveryCodes } = (await confirm.json()) as { recovery_codes: string[] };
-  return { browser, userId, email, secret, base32, recoveryCodes };
-}
-
-/** A six-digit code that is valid for no step the server accepts now. */
-function wrongCode(secret: Buffer, clock: ManualClock): string {
-  const valid = new Set([-STEP, 0, STEP].map((offset) => totpAt(secret, clock.now() + offset)));
-  for (let n = 0; ; n += 1) {
-    const candidate = String(n).padStart(6, '0');
-    if (!valid.has(candidate)) return candidate;
-  }
-}
-
-/** Logs in with the password; expects the MFA step and returns its token. */
-async function startMfaLogin(browser: Browser, email: string, password = GOOD_PASSWORD): Promise<string> {
-  const response = await browser.post('/auth/login', { email, password });
-  expect(response.status, await response.clone().text()).toBe(200);
-  expect(response.headers.getSetCookie()).toEqual([]);
-  const body = (await response.json()) as { mfa_required?: boolean; mfa_token?: string };
-  expect(body.mfa_required).toBe(true);
-  expect(typeof body.mfa_token).toBe('string');
-  return body.mfa_token ?? '';
 }
 
 function verifyMfa(browser: Browser, mfaToken: string, factor: { code?: string; recovery_code?: string }) {
@@ -251,9 +216,13 @@ describe('login with TOTP', () => {
     expect(await json(dead)).toMatchObject({ code: 'LIFT_INVALID_MFA_TOKEN' });
     expect(browser.cookie).toBeNull();
 
-    // The code itself was fine: a new login accepts it.
+    // Five wrong codes are also five failures of the account: it is locked for a minute, then a new login
+    // accepts a good code.
+    const locked = await browser.post('/auth/login', { email, password: GOOD_PASSWORD });
+    expect(await json(locked)).toMatchObject({ code: 'LIFT_INVALID_CREDENTIALS' });
+    clock.advance(MINUTE);
     const fresh = await startMfaLogin(browser, email);
-    expect((await verifyMfa(browser, fresh, { code: good })).status).toBe(200);
+    expect((await verifyMfa(browser, fresh, { code: generateTotp(secret, { clock }) })).status).toBe(200);
     await settle(auth.app);
     expect(events.filter((event) => event.type === 'auth.mfa.failed').map((event) => event.reason)).toEqual([
       'wrong_code',

@@ -223,7 +223,9 @@ const authSchema = z
       .min(1)
       .max(20)
       .default(5)
-      .describe('Wrong codes allowed per MFA login token before it dies.'),
+      .describe(
+        'Wrong codes allowed per MFA login token or password reset link before it dies (each also counts against the account lockout).',
+      ),
     freshMs: durationMs(
       5 * MINUTE,
       'How long after proving who they are (login, step-up) a session counts as fresh for sensitive actions.',
@@ -276,7 +278,9 @@ const lockoutSchema = z
       .int()
       .min(1)
       .default(5)
-      .describe('Consecutive failed logins before an account starts waiting between attempts.'),
+      .describe(
+        'Consecutive failed secrets of an account (passwords and second-factor codes, at every route that checks one) before it starts waiting between attempts.',
+      ),
     baseMs: durationMs(MINUTE, 'First wait after the threshold; doubles with each further failure.'),
     maxMs: z.coerce
       .number()
