@@ -14,8 +14,13 @@ export class BackgroundTasks {
     this.#log = log;
   }
 
+  /**
+   * Starts `task` on a later turn of the event loop, not as a microtask: SQLite calls run synchronously, so a
+   * task started in the same turn would run its account-dependent queries before the response is written,
+   * and the answer's timing would again depend on the account.
+   */
   run(label: string, task: () => Promise<unknown>): void {
-    const promise: Promise<void> = Promise.resolve()
+    const promise: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
       .then(task)
       .then(
         () => undefined,

