@@ -260,12 +260,14 @@ describe.skipIf(!pgUrl)('two nodes while their Redis is down and after it return
     expect(await sessionStatus(browserWithCookie(nodeA, browser.cookie))).toBe(401);
   });
 
-  it('revocations made on node A during the outage reach node B once Redis is back', async () => {
+  it('revocations and grants made on node A during the outage reach node B once Redis is back', async () => {
     await redisBack();
     const pair = await tokenLogin(nodeA, user.email);
-    // Node B has seen both and holds them in memory.
+    const other = await tokenLogin(nodeA, user.email);
+    // Node B has seen both and holds them in memory; the user is no administrator there.
     expect((await bearer(nodeB, '/t/me', pair.access_token)).status).toBe(200);
     expect(await sessionStatus(userOnB)).toBe(200);
+    expect((await bearer(nodeB, '/admin/api/users', other.access_token)).status).toBe(403);
 
     await redis.stop();
     const revoke = await new Browser(nodeA, randomClient()).post('/auth/revoke', {
@@ -274,14 +276,23 @@ describe.skipIf(!pgUrl)('two nodes while their Redis is down and after it return
     expect(revoke.status, await revoke.clone().text()).toBe(200);
     const logout = await userOnA.post('/auth/logout');
     expect(logout.status, await logout.clone().text()).toBe(204);
-    // Node B cannot hear about them yet: its memory still accepts both.
+    await nodeA.identity.roles.grant(user.userId, 'admin');
+    // Node B cannot hear about them yet: its memory still answers as before.
     expect((await bearer(nodeB, '/t/me', pair.access_token)).status).toBe(200);
     expect(await sessionStatus(userOnB)).toBe(200);
+    expect((await bearer(nodeB, '/admin/api/users', other.access_token)).status).toBe(403);
 
     await redis.restart();
     expect(
       await msUntil(async () => (await bearer(nodeB, '/t/me', pair.access_token)).status, 401, 10_000),
     ).toBeLessThan(10_000);
     expect(await msUntil(() => sessionStatus(userOnB), 401, 10_000)).toBeLessThan(10_000);
+    expect(
+      await msUntil(
+        async () => (await bearer(nodeB, '/admin/api/users', other.access_token)).status,
+        200,
+        10_000,
+      ),
+    ).toBeLessThan(10_000);
   });
 });
