@@ -147,6 +147,10 @@ describe.skipIf(!pgUrl)('two nodes while their Redis is down and after it return
     expect(
       (await loggingOut.post('/auth/login', { email: user.email, password: GOOD_PASSWORD })).status,
     ).toBe(200);
+    const victim = await signUpVerified(
+      new Browser(nodeA, randomClient()),
+      `victim-${randomBytes(4).toString('hex')}@example.com`,
+    );
     await redis.stop();
 
     const routes: Array<{ name: string; send: () => Promise<Response>; expect?: number }> = [
@@ -214,6 +218,26 @@ describe.skipIf(!pgUrl)('two nodes while their Redis is down and after it return
       {
         name: 'tenant creation',
         send: () => userOnA.post('/tenants', { name: 'Outage', slug: `o-${randomBytes(3).toString('hex')}` }),
+      },
+      {
+        name: 'verification mail resend',
+        send: () => new Browser(nodeA, randomClient()).post('/auth/email/resend', { email: user.email }),
+      },
+      {
+        name: 'password change',
+        send: () =>
+          userOnA.post('/auth/password/change', { current_password: 'wrong', new_password: GOOD_PASSWORD }),
+      },
+      { name: 'revoke other sessions', send: () => userOnA.post('/auth/sessions/revoke-others') },
+      {
+        name: 'admin: revoke a user’s sessions',
+        send: () => admin.post(`/admin/api/users/${victim.userId}/sessions/revoke`),
+        expect: 200,
+      },
+      {
+        name: 'admin: disable a user',
+        send: () => admin.post(`/admin/api/users/${victim.userId}/disable`),
+        expect: 200,
       },
       { name: 'logout', send: () => loggingOut.post('/auth/logout'), expect: 204 },
     ];
