@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { EventPublisher } from '../core/events.ts';
 import type { Principal } from '../core/request-state.ts';
 import type { Broker } from '../storage/ports.ts';
+import { publishInBackground } from '../storage/publish-in-background.ts';
 import {
   ACCESS_CHANNEL,
   type AccessChange,
@@ -98,11 +99,21 @@ export class AccessControl {
 
   /** Subscribes to `lift:access`, then loads everything; changes heard meanwhile apply after the load. */
   async start(): Promise<void> {
-    this.#unsubscribe ??= await this.#broker().subscribe(ACCESS_CHANNEL, (message) => {
-      const change = parseAccessMessage(message);
-      if (change === undefined) this.#log.warn('ignored a malformed lift:access message');
-      else void this.#enqueue(() => this.#apply(change));
-    });
+    if (this.#unsubscribe === undefined) {
+      const unsubscribe = await this.#broker().subscribe(ACCESS_CHANNEL, (message) => {
+        const change = parseAccessMessage(message);
+        if (change === undefined) this.#log.warn('ignored a malformed lift:access message');
+        else void this.#enqueue(() => this.#apply(change));
+      });
+      // Changes published while the broker was unreachable were lost: reread everything once it is back.
+      const stopResync = this.#broker().onResync(() => {
+        void this.reload().catch(() => {});
+      });
+      this.#unsubscribe = async () => {
+        stopResync();
+        await unsubscribe();
+      };
+    }
     await this.reload();
   }
 
@@ -120,17 +131,19 @@ export class AccessControl {
 
   /**
    * Call after a store write: rereads the rows `change` names into this node's engine, then tells every
-   * other node to do the same. A failed publication is logged; other nodes catch up at their next `reload()`.
+   * other node to do the same, without waiting for the broker. A failed publication is logged; other nodes
+   * reload everything when the broker is back (`Broker.onResync`).
    */
   async changed(change: AccessChange): Promise<void> {
     if (!isAccessChange(change)) throw new TypeError('changed() needs a role, grant or tenant change.');
     await this.#enqueue(() => this.#apply(change));
     const message: AccessChangedMessage = { type: 'access.changed', change };
-    try {
-      await this.#broker().publish(ACCESS_CHANNEL, JSON.stringify(message));
-    } catch (error) {
-      this.#log.error({ err: error, change }, 'could not publish an access change; other nodes are stale');
-    }
+    publishInBackground(this.#broker(), ACCESS_CHANNEL, JSON.stringify(message), (error) => {
+      this.#log.warn(
+        { err: error, change },
+        'could not publish an access change; other nodes reload on resync',
+      );
+    });
   }
 
   /** Resolves when every change heard so far has been applied. */

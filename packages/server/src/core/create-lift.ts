@@ -34,6 +34,7 @@ import { installPipeline } from './pipeline.ts';
 import { requestLog } from './request-log.ts';
 import { notFoundHandler, RouteGroup, RouteTable } from './routes.ts';
 import { type ListeningAddress, type NodeServerHandle, startNodeServer } from './server.ts';
+import { StoreFailureCounter, type StoreFailureCounts } from './store-failures.ts';
 
 /**
  * The composition root (DESIGN §2): `createLift(config)` reads the config, builds the logger, the pipeline and
@@ -62,6 +63,8 @@ export interface AppStats {
   unexpectedErrors: number;
   unhandledRejections: number;
   uncaughtExceptions: number;
+  /** Requests answered 503 because a store did not answer, per store (core/store-failures.ts). */
+  storeUnavailable: StoreFailureCounts;
 }
 
 export class LiftApp extends RouteGroup {
@@ -70,7 +73,13 @@ export class LiftApp extends RouteGroup {
   readonly clock: Clock;
   /** The underlying Hono app, for interop; register routes through Lift so forms are checked. */
   readonly hono: Hono;
-  readonly stats: AppStats = { unexpectedErrors: 0, unhandledRejections: 0, uncaughtExceptions: 0 };
+  readonly #storeFailures = new StoreFailureCounter(() => this.log);
+  readonly stats: AppStats = {
+    unexpectedErrors: 0,
+    unhandledRejections: 0,
+    uncaughtExceptions: 0,
+    storeUnavailable: this.#storeFailures.counts,
+  };
   /**
    * The authentication resolver chain `requireAuth()` runs: the session cookie (when `auth.enabled`), then
    * whatever modules add (bearer tokens, API keys).
@@ -110,6 +119,7 @@ export class LiftApp extends RouteGroup {
         this.stats.unexpectedErrors += 1;
         (requestLog(c) ?? this.log).error({ err: error }, 'unexpected error while serving a request');
       },
+      onStoreUnavailable: (error) => this.#storeFailures.record(error),
     });
     hono.notFound(notFoundHandler(table));
     this.#registerHealthRoutes();

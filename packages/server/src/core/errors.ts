@@ -137,6 +137,31 @@ export class ServiceUnavailableError extends LiftError {
   }
 }
 
+/** The stores a request path depends on, as named in `StoreUnavailableError` and its counter. */
+export type StoreName = 'sql' | 'kv' | 'broker' | 'sessions';
+
+/** Seconds a client is asked to wait after a store failure: about one reconnection attempt of the adapters. */
+export const STORE_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * A store (SQL, key-value, broker) did not answer: 503 `LIFT_UNAVAILABLE` with `Retry-After`. Adapters throw
+ * it for connection failures and deadlines; `toLiftError` maps a driver's connection error that slipped
+ * through to it, and the error renderer counts every one (`LiftApp.stats.storeUnavailable`). The cause is kept
+ * for the log; the client sees only which kind of store failed.
+ */
+export class StoreUnavailableError extends LiftError {
+  readonly store: StoreName;
+  constructor(store: StoreName, options: { cause?: unknown; code?: string } = {}) {
+    super(options.code ?? 'LIFT_UNAVAILABLE', 503, 'Service unavailable', {
+      detail: 'A store this request needs does not answer; try again shortly.',
+      cause: options.cause,
+      headers: { 'retry-after': String(STORE_RETRY_AFTER_SECONDS) },
+      extensions: { retry_after_seconds: STORE_RETRY_AFTER_SECONDS },
+    });
+    this.store = store;
+  }
+}
+
 export class GatewayTimeoutError extends LiftError {
   constructor(timeoutMs: number) {
     super('LIFT_TIMEOUT', 504, 'Request timed out', {

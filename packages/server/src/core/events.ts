@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Broker } from '../storage/ports.ts';
+import { publishInBackground } from '../storage/publish-in-background.ts';
 import type { Clock } from './clock.ts';
 
 /**
@@ -52,7 +53,8 @@ export class EventPublisher {
   }
 
   /**
-   * Publishes an event. Never throws: a broker outage must not turn a security decision into a 500, so a
+   * Runs the local handlers, then hands the event to the broker without waiting for it: publishing news never
+   * delays the answer. Never throws: a broker outage must not turn a security decision into an error, so a
    * failed publication is logged at error level with the event (events hold no secrets).
    */
   async emit(event: EventInput): Promise<void> {
@@ -64,11 +66,9 @@ export class EventPublisher {
         this.#log.error({ err: error, event: full.type }, 'a local event handler failed');
       }
     }
-    try {
-      await this.#broker().publish(EVENTS_CHANNEL, JSON.stringify(full));
-    } catch (error) {
+    publishInBackground(this.#broker(), EVENTS_CHANNEL, JSON.stringify(full), (error) => {
       this.#log.error({ err: error, event: full }, 'could not publish an event');
-    }
+    });
   }
 
   /**

@@ -12,7 +12,7 @@ import {
 import type { Authenticator } from './authenticate.ts';
 import { randomId } from './clock.ts';
 import type { LiftConfig } from './config/schema.ts';
-import { LiftError } from './errors.ts';
+import { LiftError, StoreUnavailableError } from './errors.ts';
 import { problemBody, problemHeaders, toLiftError } from './problem.ts';
 import { bindRequestLog } from './request-log.ts';
 import { requestScope } from './request-scope.ts';
@@ -36,15 +36,21 @@ import type { PipelineStage } from './stage.ts';
 export interface PipelineHooks {
   /** Called for every error that is not a LiftError (a bug): counted, logged with the request id. */
   onUnexpectedError(error: unknown, c: HonoContext): void;
+  /** Called for every store failure answered with 503: counted, logged once per interval. */
+  onStoreUnavailable?(error: StoreUnavailableError): void;
   /** The app's resolver chain, which `requireAuth()` / `optionalAuth()` find on every request. */
   authenticator?: Authenticator;
 }
 
-/** Renders any error as problem+json; unknown errors are logged in full and answered with a generic 500. */
+/**
+ * Renders any error as problem+json; a store failure is a counted 503, other unknown errors are logged in full
+ * and answered with a generic 500.
+ */
 export function renderError(hooks: PipelineHooks) {
   return (error: unknown, c: HonoContext): Response => {
-    if (!(error instanceof LiftError)) hooks.onUnexpectedError(error, c);
     const problem = toLiftError(error);
+    if (problem instanceof StoreUnavailableError) hooks.onStoreUnavailable?.(problem);
+    else if (!(error instanceof LiftError)) hooks.onUnexpectedError(error, c);
     const body = JSON.stringify(problemBody(problem, c.get('requestId'), c.req.path));
     return liftResponse(c, body, problem.status, problemHeaders(problem));
   };

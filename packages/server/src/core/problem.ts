@@ -1,4 +1,5 @@
 import { InternalError, LiftError } from './errors.ts';
+import { storeFailureOf } from './store-failures.ts';
 
 /**
  * RFC 9457 problem details. Every error response Lift sends goes through `problemResponse`, so clients see
@@ -32,9 +33,13 @@ export function problemType(code: string, base = DEFAULT_PROBLEM_TYPE_BASE): str
   );
 }
 
-/** Known errors pass through; anything else becomes a generic 500 whose message never reaches the client. */
+/**
+ * Known errors pass through; a store's connection failure becomes 503 `StoreUnavailableError`; anything else
+ * becomes a generic 500 whose message never reaches the client.
+ */
 export function toLiftError(error: unknown): LiftError {
-  return error instanceof LiftError ? error : new InternalError();
+  if (error instanceof LiftError) return error;
+  return storeFailureOf(error) ?? new InternalError();
 }
 
 export function problemBody(error: LiftError, requestId?: string, instance?: string): ProblemBody {

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import { type Clock, randomId } from '../core/clock.ts';
-import { ConflictError, ServiceUnavailableError } from '../core/errors.ts';
+import { ConflictError, StoreUnavailableError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher } from '../core/events.ts';
 import type { Broker } from '../storage/ports.ts';
+import { publishInBackground } from '../storage/publish-in-background.ts';
 import { ipPrefix, userAgentFamily } from './binding.ts';
 import type { SessionRecord, SessionStore } from './session-store.ts';
 import { hashSessionToken, isWellFormedSessionToken, newSessionToken } from './session-token.ts';
@@ -14,7 +15,9 @@ import { hashSessionToken, isWellFormedSessionToken, newSessionToken } from './s
  * store is asked again (one Redis round trip with the Redis store). Revocations do not wait for that: every
  * revocation deletes from the store, then publishes the session ids on the broker, and every node drops them
  * from its cache at once (and refuses to re-cache them for a while, so a read that raced the revocation cannot
- * bring a session back). The TTL only bounds staleness when a broker message is lost.
+ * bring a session back). The publication is not awaited; when the broker was unreachable, every node empties
+ * its cache once the broker is back (`Broker.onResync`), so revocations made meanwhile apply everywhere. The
+ * TTL only bounds staleness when a message is lost without the broker noticing.
  *
  * Sliding renewal writes `lastSeenAt` at most once per `renewIntervalMs` per session; idle expiry is therefore
  * exact to within that interval. Stores failing on the hot path give 503 — authentication fails closed.
@@ -114,10 +117,17 @@ export class SessionManager {
 
   /** Subscribes to revocations from other nodes and starts the purge task (when `purgeIntervalMs` > 0). */
   async start(purgeIntervalMs = 0, purgeExtra?: (now: number) => Promise<number>): Promise<void> {
-    this.#unsubscribe ??= await this.#broker().subscribe(SESSIONS_CHANNEL, (message) => {
-      const { ids } = JSON.parse(message) as { ids: string[] };
-      this.#forget(ids);
-    });
+    if (this.#unsubscribe === undefined) {
+      const unsubscribe = await this.#broker().subscribe(SESSIONS_CHANNEL, (message) => {
+        const { ids } = JSON.parse(message) as { ids: string[] };
+        this.#forget(ids);
+      });
+      const stopResync = this.#broker().onResync(() => this.#resync());
+      this.#unsubscribe = async () => {
+        stopResync();
+        await unsubscribe();
+      };
+    }
     if (purgeIntervalMs > 0 && this.#purgeTimer === undefined) {
       this.#purgeTimer = setInterval(() => {
         void this.purge(purgeExtra);
@@ -211,8 +221,8 @@ export class SessionManager {
       try {
         record = await this.#store.findByTokenHash(tokenHash);
       } catch (error) {
-        this.#log.error({ err: error }, 'session store unavailable; refusing session authentication');
-        throw new ServiceUnavailableError('Sessions cannot be checked right now; try again shortly.');
+        // Counted and logged once per interval by the error renderer, not once per request here.
+        throw new StoreUnavailableError('sessions', { cause: error });
       }
       if (record === null) {
         this.#drop(tokenHash);
@@ -283,7 +293,7 @@ export class SessionManager {
     if (removed.length > 0) {
       const ids = removed.map((record) => record.id);
       this.#forget(ids);
-      await this.#publishForget(ids);
+      this.#publishForget(ids);
     }
     await this.#emitRevoked(removed, userId, context);
     return removed.length;
@@ -389,7 +399,7 @@ export class SessionManager {
   async #removeOne(sessionId: string): Promise<SessionRecord | null> {
     const removed = await this.#store.delete(sessionId);
     this.#forget([sessionId]);
-    await this.#publishForget([sessionId]);
+    this.#publishForget([sessionId]);
     return removed;
   }
 
@@ -409,15 +419,23 @@ export class SessionManager {
     });
   }
 
-  async #publishForget(ids: string[]): Promise<void> {
-    try {
-      await this.#broker().publish(SESSIONS_CHANNEL, JSON.stringify({ ids }));
-    } catch (error) {
-      this.#log.error(
+  /** Not awaited by anyone: other nodes that miss it drop their whole cache when the broker resyncs. */
+  #publishForget(ids: string[]): void {
+    publishInBackground(this.#broker(), SESSIONS_CHANNEL, JSON.stringify({ ids }), (error) => {
+      this.#log.warn(
         { err: error },
-        'could not publish a session revocation; other nodes notice within sessions.cacheTtlMs',
+        'could not publish a session revocation; other nodes drop their cached sessions when the broker is back',
       );
-    }
+    });
+  }
+
+  /**
+   * Messages may have been missed (the broker was unreachable): every cached session is checked with the store
+   * again at its next use, so a revocation made meanwhile on another node applies here too.
+   */
+  #resync(): void {
+    this.#cache.clear();
+    this.#ids.clear();
   }
 
   #remember(tokenHash: string, record: SessionRecord, now: number, anomalies?: Set<string>): CacheEntry {

@@ -43,13 +43,21 @@ export type BrokerHandler = (message: string, channel: string) => void;
 
 /**
  * Publish/subscribe between every process of a deployment. At-most-once, no history: receivers must
- * tolerate a missed message (caches use TTLs as the backstop). A subscriber also receives its own
- * process's publications.
+ * tolerate a missed message. Whoever keeps state in step through the broker registers `onResync` and rereads
+ * that state from its durable source when messages may have been lost; caches' TTLs are the last backstop.
+ * A subscriber also receives its own process's publications.
  */
 export interface Broker extends Pingable {
+  /** Rejects (`StoreUnavailableError`) when the message could not be handed to the broker. */
   publish(channel: string, message: string): Promise<void>;
   /** Resolves once the subscription is active; the returned function unsubscribes. */
   subscribe(channel: string, handler: BrokerHandler): Promise<() => Promise<void>>;
+  /**
+   * Calls `listener` whenever messages may have been missed and are now flowing again: this process's
+   * subscriptions were restored after a drop, or a process reported publications it could not make during an
+   * outage. Subscriptions are active again when it is called. Returns the function that removes the listener.
+   */
+  onResync(listener: () => void): () => void;
   close(): Promise<void>;
 }
 

@@ -144,11 +144,8 @@ export class AccessTokens {
     return { token, expiresIn: lifetime, claims };
   }
 
-  /**
-   * The token's claims, or a `TokenRejectedError` naming the reason. Synchronous when the token is cached and
-   * the revocation state answers from memory.
-   */
-  verify(token: string): VerifiedAccessToken | Promise<VerifiedAccessToken> {
+  /** The token's claims, or a `TokenRejectedError` naming the reason; synchronous, no network call. */
+  verify(token: string): VerifiedAccessToken {
     if (typeof token !== 'string' || token.length > this.#maxBytes) throw new TokenRejectedError('too_large');
     const now = this.#options.clock.now();
     const key = hash('sha256', token, 'base64url');
@@ -169,12 +166,8 @@ export class AccessTokens {
       issuedAt: claims.iat * 1000,
       expiresAt: entry.expiresAt,
     });
-    if (revoked === false) return { claims };
-    if (revoked === true) throw new TokenRejectedError('revoked');
-    return revoked.then((isRevoked) => {
-      if (isRevoked) throw new TokenRejectedError('revoked');
-      return { claims };
-    });
+    if (revoked) throw new TokenRejectedError('revoked');
+    return { claims };
   }
 
   /** Drops every cached verification (after a key is withdrawn). */

@@ -1,33 +1,24 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { migratedSqlTargets, type OpenSql } from '../../test/support/stores.ts';
 import { ManualClock } from '../core/clock.ts';
 import { MemoryBroker } from '../storage/memory/memory-broker.ts';
-import { MemoryKeyValueStore } from '../storage/memory/memory-key-value-store.ts';
-import type { KeyValueStore } from '../storage/ports.ts';
 import { RevocationState } from './revocation.ts';
+import { type RevocationStore, SqlRevocationStore } from './revocation-store.ts';
 
 const MINUTE = 60_000;
 const log = pino({ level: 'silent' });
 
-/** Counts reads so a test can prove the hot path made none. */
-function countingKv(kv: KeyValueStore): KeyValueStore & { gets: number } {
-  const counted = Object.create(kv) as KeyValueStore & { gets: number };
-  counted.gets = 0;
-  counted.get = (key: string) => {
-    counted.gets += 1;
-    return kv.get(key);
-  };
-  return counted;
-}
-
 const open: RevocationState[] = [];
+const databases: OpenSql[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((state) => state.close()));
+  await Promise.all(databases.splice(0).map((database) => database.close()));
 });
 
-async function node(kv: KeyValueStore, broker: MemoryBroker, clock: ManualClock) {
+async function node(store: RevocationStore, broker: MemoryBroker, clock: ManualClock) {
   const state = new RevocationState({
-    kv,
+    store,
     broker: () => broker,
     clock,
     log,
@@ -50,18 +41,24 @@ const token = (
   ...overrides,
 });
 
-describe('RevocationState', () => {
+describe.each(await migratedSqlTargets('revocation'))('RevocationState on $name', (target) => {
+  async function sqlStore(): Promise<SqlRevocationStore> {
+    const database = await target.open();
+    databases.push(database);
+    return new SqlRevocationStore(database.database);
+  }
+
   it('revokes by token id, by sid and by user not-before, on every node at once', async () => {
     const clock = new ManualClock();
-    const kv = new MemoryKeyValueStore({ clock });
+    const store = await sqlStore();
     const broker = new MemoryBroker();
-    const [a, b] = [await node(kv, broker, clock), await node(kv, broker, clock)];
+    const [a, b] = [await node(store, broker, clock), await node(store, broker, clock)];
     const first = token({}, clock);
-    expect(await b.isRevoked(first)).toBe(false);
+    expect(b.isRevoked(first)).toBe(false);
 
     await a.revokeTokenId('jti-1', first.expiresAt);
     expect(b.isRevoked(first)).toBe(true);
-    expect(await b.isRevoked(token({ jti: 'jti-2' }, clock))).toBe(false);
+    expect(b.isRevoked(token({ jti: 'jti-2' }, clock))).toBe(false);
 
     await a.revokeSid('family-9');
     expect(b.isRevoked(token({ jti: 'jti-3', sid: 'family-9' }, clock))).toBe(true);
@@ -72,41 +69,40 @@ describe('RevocationState', () => {
     clock.advance(1_000);
     // A token issued after "log out everywhere" is fine.
     expect(
-      await b.isRevoked(token({ jti: 'jti-5', sid: 'other', sub: 'user-7', issuedAt: clock.now() }, clock)),
+      b.isRevoked(token({ jti: 'jti-5', sid: 'other', sub: 'user-7', issuedAt: clock.now() }, clock)),
     ).toBe(false);
   });
 
-  it('asks the key-value store only during its start-up window, once per token', async () => {
+  it('a node that starts later reads every live revocation from the store', async () => {
     const clock = new ManualClock();
-    const shared = new MemoryKeyValueStore({ clock });
-    const broker = new MemoryBroker();
-    const early = await node(shared, broker, clock);
+    const store = await sqlStore();
+    const early = await node(store, new MemoryBroker(), clock);
     await early.revokeTokenId('jti-old', clock.now() + 9 * MINUTE);
+    await early.revokeUserTokens('user-3');
 
-    // A node that starts after the revocation was published learns it from the store.
-    const kv = countingKv(shared);
-    const late = await node(kv, broker, clock);
-    expect(await late.isRevoked(token({ jti: 'jti-old' }, clock))).toBe(true);
-    expect(await late.isRevoked(token({ jti: 'jti-new' }, clock))).toBe(false);
-    const reads = kv.gets;
-    expect(reads).toBeGreaterThan(0);
-    expect(await late.isRevoked(token({ jti: 'jti-new' }, clock))).toBe(false);
-    expect(kv.gets).toBe(reads);
-
-    // After the window every revocation that matters came through the broker: no reads at all.
-    clock.advance(10 * MINUTE);
-    const answer = late.isRevoked(token({ jti: 'jti-later', sid: 'f-2', sub: 'u-2' }, clock));
-    expect(answer).toBe(false);
-    expect(kv.gets).toBe(reads);
+    // Another broker: the late node heard none of it.
+    const late = await node(store, new MemoryBroker(), clock);
+    expect(late.isRevoked(token({ jti: 'jti-old' }, clock))).toBe(true);
+    expect(late.isRevoked(token({ jti: 'jti-x', sid: 'f-x', sub: 'user-3' }, clock))).toBe(true);
+    expect(late.isRevoked(token({ jti: 'jti-new' }, clock))).toBe(false);
   });
 
-  it('writes each entry to the key-value store with a TTL bounded by the token lifetime', async () => {
+  it('keeps the later not-before and expiry of an entry, and purges entries whose tokens have expired', async () => {
     const clock = new ManualClock();
-    const kv = new MemoryKeyValueStore({ clock });
-    const state = await node(kv, new MemoryBroker(), clock);
-    await state.revokeSid('family-1');
-    await state.revokeTokenId('jti-1', clock.now() + 3 * MINUTE);
-    expect(await kv.ttl('tokens:revoked:sid:family-1')).toBe(10 * MINUTE);
-    expect(await kv.ttl('tokens:revoked:jti:jti-1')).toBe(3 * MINUTE);
+    const store = await sqlStore();
+    await store.save({ kind: 'user', value: 'u', at: 2_000, until: clock.now() + 5 * MINUTE });
+    await store.save({ kind: 'user', value: 'u', at: 1_000, until: clock.now() + 3 * MINUTE });
+    await store.save({ kind: 'jti', value: 'j', at: 0, until: clock.now() + MINUTE });
+    expect(await store.live(clock.now())).toEqual(
+      expect.arrayContaining([
+        { kind: 'user', value: 'u', at: 2_000, until: clock.now() + 5 * MINUTE },
+        { kind: 'jti', value: 'j', at: 0, until: clock.now() + MINUTE },
+      ]),
+    );
+    clock.advance(2 * MINUTE);
+    expect(await store.purgeExpired(clock.now())).toBe(1);
+    expect(await store.live(clock.now())).toEqual([
+      { kind: 'user', value: 'u', at: 2_000, until: clock.now() + 3 * MINUTE },
+    ]);
   });
 });

@@ -1,30 +1,22 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
-import type { Broker, KeyValueStore } from '../storage/ports.ts';
+import type { Broker } from '../storage/ports.ts';
+import { publishInBackground } from '../storage/publish-in-background.ts';
+import type { RevocationEntry, RevocationKind, RevocationStore } from './revocation-store.ts';
 
 /**
  * Revocation state for stateless access tokens: revoked `jti`s, revoked `sid`s (a refresh family or a session
  * ends, so every access token of it must stop working) and per-user "not before" times (log out everywhere).
  *
- * Each entry is written to the key-value port with a TTL equal to the longest life a matching token can still
- * have, then published on the broker; every node mirrors the entries in memory, so the hot path
- * (`check`) answers without a network call. A node that just started has not seen what was published before it
- * subscribed: for its first `maxTokenLifetimeMs` it also asks the key-value store on a miss (once per token
- * id), after which every revocation that can still matter reached it through the broker.
+ * Each entry is written durably (`RevocationStore`, SQL) with the longest life a matching token can still
+ * have, then published on the broker without waiting; every node mirrors the entries in memory, so the hot
+ * path (`isRevoked`) never makes a network call. A node reads every live entry from the store when it starts
+ * and again whenever the broker resyncs (`Broker.onResync`: its subscription dropped, or another node could
+ * not publish), so a revocation whose message was lost during a broker outage applies on every node as soon
+ * as the broker is back.
  */
 
 export const REVOCATIONS_CHANNEL = 'lift:revocations';
-
-type Kind = 'jti' | 'sid' | 'user';
-
-interface RevocationMessage {
-  kind: Kind;
-  value: string;
-  /** For `user`: the not-before time (ms); otherwise unused (0). */
-  at: number;
-  /** When the entry can be forgotten (ms). */
-  until: number;
-}
 
 export interface TokenIdentity {
   jti: string;
@@ -37,47 +29,55 @@ export interface TokenIdentity {
 }
 
 export interface RevocationStateOptions {
-  kv: KeyValueStore;
+  store: RevocationStore;
   broker: () => Broker;
   clock: Clock;
   log: Logger;
-  /** The longest an access token lives; bounds TTLs and the start-up window. */
+  /** The longest an access token lives; bounds how long an entry is kept. */
   maxTokenLifetimeMs: number;
-  /** Key prefix in the key-value store. Default `tokens:revoked:`. */
-  prefix?: string;
 }
 
+/** How often expired entries leave memory and the store. */
+const SWEEP_INTERVAL_MS = 60_000;
+
 export class RevocationState {
-  readonly #kv: KeyValueStore;
+  readonly #store: RevocationStore;
   readonly #broker: () => Broker;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #maxLifetime: number;
-  readonly #prefix: string;
   /** kind:value → { at, until } */
   readonly #entries = new Map<string, { at: number; until: number }>();
-  /** Token ids already checked against the key-value store during the start-up window. */
-  readonly #checked = new Map<string, number>();
-  #startedAt = 0;
   #unsubscribe: (() => Promise<void>) | undefined;
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: RevocationStateOptions) {
-    this.#kv = options.kv;
+    this.#store = options.store;
     this.#broker = options.broker;
     this.#clock = options.clock;
     this.#log = options.log;
     this.#maxLifetime = options.maxTokenLifetimeMs;
-    this.#prefix = options.prefix ?? 'tokens:revoked:';
   }
 
+  /** Subscribes first, then loads the store, so nothing revoked in between is missed. */
   async start(): Promise<void> {
-    this.#startedAt = this.#clock.now();
-    this.#unsubscribe ??= await this.#broker().subscribe(REVOCATIONS_CHANNEL, (raw) => {
-      const message = JSON.parse(raw) as RevocationMessage;
-      this.#remember(message.kind, message.value, message.at, message.until);
-    });
-    this.#sweeper ??= setInterval(() => this.#sweep(), 60_000);
+    if (this.#unsubscribe === undefined) {
+      const unsubscribe = await this.#broker().subscribe(REVOCATIONS_CHANNEL, (raw) => {
+        const entry = JSON.parse(raw) as RevocationEntry;
+        this.#remember(entry.kind, entry.value, entry.at, entry.until);
+      });
+      const stopResync = this.#broker().onResync(() => {
+        this.#load().catch((error: unknown) => {
+          this.#log.error({ err: error }, 'could not reread token revocations after a broker resync');
+        });
+      });
+      this.#unsubscribe = async () => {
+        stopResync();
+        await unsubscribe();
+      };
+    }
+    await this.#load();
+    this.#sweeper ??= setInterval(() => void this.#sweep(), SWEEP_INTERVAL_MS);
     this.#sweeper.unref();
   }
 
@@ -111,19 +111,8 @@ export class RevocationState {
     return this.#revoke('user', userId, cut, now + this.#maxLifetime);
   }
 
-  /**
-   * Whether a token is revoked. Synchronous from memory, except during a node's start-up window, when a token
-   * not seen before costs one key-value round trip.
-   */
-  isRevoked(token: TokenIdentity): boolean | Promise<boolean> {
-    if (this.#memoryRevoked(token)) return true;
-    const now = this.#clock.now();
-    if (now - this.#startedAt >= this.#maxLifetime) return false;
-    if ((this.#checked.get(token.jti) ?? 0) > now) return false;
-    return this.#checkStore(token, now);
-  }
-
-  #memoryRevoked(token: TokenIdentity): boolean {
+  /** Whether a token is revoked; from memory, always synchronous. */
+  isRevoked(token: TokenIdentity): boolean {
     if (this.#entries.size === 0) return false;
     if (this.#entries.has(`jti:${token.jti}`)) return true;
     if (token.sid && this.#entries.has(`sid:${token.sid}`)) return true;
@@ -131,37 +120,26 @@ export class RevocationState {
     return user !== undefined && token.issuedAt < user.at;
   }
 
-  async #checkStore(token: TokenIdentity, now: number): Promise<boolean> {
-    const [jti, sid, user] = await Promise.all([
-      this.#kv.get(`${this.#prefix}jti:${token.jti}`),
-      token.sid ? this.#kv.get(`${this.#prefix}sid:${token.sid}`) : null,
-      this.#kv.get(`${this.#prefix}user:${token.sub}`),
-    ]);
-    const until = now + this.#maxLifetime;
-    if (jti !== null) this.#remember('jti', token.jti, 0, Number(jti) || until);
-    if (sid !== null && token.sid) this.#remember('sid', token.sid, 0, until);
-    if (user !== null) this.#remember('user', token.sub, Number(user), until);
-    this.#checked.set(token.jti, token.expiresAt);
-    return this.#memoryRevoked(token);
+  /** Durable first (a failure reaches the caller: the revocation did not happen), then news in the background. */
+  async #revoke(kind: RevocationKind, value: string, at: number, until: number): Promise<void> {
+    const entry: RevocationEntry = { kind, value, at, until };
+    await this.#store.save(entry);
+    this.#remember(kind, value, at, until);
+    publishInBackground(this.#broker(), REVOCATIONS_CHANNEL, JSON.stringify(entry), (error) => {
+      this.#log.warn(
+        { err: error, kind },
+        'could not publish a token revocation; other nodes reread on resync',
+      );
+    });
   }
 
-  async #revoke(kind: Kind, value: string, at: number, until: number): Promise<void> {
-    const now = this.#clock.now();
-    this.#remember(kind, value, at, until);
-    const ttlMs = Math.max(1, until - now);
-    const stored = kind === 'user' ? String(at) : String(until);
-    await this.#kv.set(`${this.#prefix}${kind}:${value}`, stored, { ttlMs });
-    const message: RevocationMessage = { kind, value, at, until };
-    try {
-      await this.#broker().publish(REVOCATIONS_CHANNEL, JSON.stringify(message));
-    } catch (error) {
-      // Other nodes still learn it from the key-value store while they warm up; beyond that this is lost,
-      // which is why it is logged as an error.
-      this.#log.error({ err: error, kind }, 'could not publish a token revocation to other nodes');
+  async #load(): Promise<void> {
+    for (const entry of await this.#store.live(this.#clock.now())) {
+      this.#remember(entry.kind, entry.value, entry.at, entry.until);
     }
   }
 
-  #remember(kind: Kind, value: string, at: number, until: number): void {
+  #remember(kind: RevocationKind, value: string, at: number, until: number): void {
     const key = `${kind}:${value}`;
     const existing = this.#entries.get(key);
     // For users the latest not-before wins; other kinds only need the longest life.
@@ -172,10 +150,14 @@ export class RevocationState {
     });
   }
 
-  #sweep(): void {
+  async #sweep(): Promise<void> {
     const now = this.#clock.now();
     for (const [key, entry] of this.#entries) if (entry.until <= now) this.#entries.delete(key);
-    for (const [jti, until] of this.#checked) if (until <= now) this.#checked.delete(jti);
+    try {
+      await this.#store.purgeExpired(now);
+    } catch (error) {
+      this.#log.warn({ err: error }, 'could not purge expired token revocations; will retry');
+    }
   }
 
   /** Entries held in memory (metrics, tests). */

@@ -21,6 +21,7 @@ import {
   SqlRefreshTokenStore,
 } from './refresh/index.ts';
 import { RevocationState } from './revocation.ts';
+import { SqlRevocationStore } from './revocation-store.ts';
 import {
   type AccessCookieSettings,
   accessCookieSettings,
@@ -137,7 +138,7 @@ export class Tokens {
       log,
     });
     this.revocation = new RevocationState({
-      kv: storage.kv,
+      store: new SqlRevocationStore(storage.sql),
       broker: () => storage.broker,
       clock,
       log,

@@ -51,6 +51,11 @@ export class MemoryBroker implements Broker {
 
   async ping(): Promise<void> {}
 
+  /** In one process (or relayed between cluster workers over IPC) nothing is lost, so there is never a resync. */
+  onResync(): () => void {
+    return () => {};
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

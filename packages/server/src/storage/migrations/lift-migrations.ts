@@ -350,5 +350,29 @@ export const liftMigrations: MigrationSet = {
           .execute();
       },
     },
+    {
+      name: '0009_create_token_revocations',
+      async up(db) {
+        // Access-token revocations (by jti, by sid, per-user not-before), durable so that a node that missed
+        // the broker message reads them back at start and when the broker returns after an outage.
+        await db.schema
+          .createTable('lift_token_revocations')
+          .addColumn('kind', 'text', (column) => column.notNull())
+          .addColumn('value', 'text', (column) => column.notNull())
+          .addColumn('not_before', 'bigint', (column) => column.notNull())
+          .addColumn('expires_at', 'bigint', (column) => column.notNull())
+          .addPrimaryKeyConstraint('lift_token_revocations_pkey', ['kind', 'value'])
+          .addCheckConstraint('lift_token_revocations_kind_check', sql`kind in ('jti', 'sid', 'user')`)
+          .execute();
+        await db.schema
+          .createIndex('lift_token_revocations_expires_at')
+          .on('lift_token_revocations')
+          .column('expires_at')
+          .execute();
+      },
+      async down(db) {
+        await db.schema.dropTable('lift_token_revocations').execute();
+      },
+    },
   ],
 };

@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions, ReplyError } from 'ioredis';
+import { type StoreName, StoreUnavailableError } from '../../core/errors.ts';
 
 export interface RedisConnectionOptions {
   /** Per-command deadline in ms; commands queued while Redis is unreachable fail after it too. */
@@ -29,6 +30,7 @@ export function openRedisConnection(
 
 export class RedisConnection {
   #lastError: Error | undefined;
+  #disconnected = false;
 
   constructor(readonly client: Redis) {
     client.on('error', (error: Error) => {
@@ -36,7 +38,31 @@ export class RedisConnection {
     });
     client.on('ready', () => {
       this.#lastError = undefined;
+      this.#disconnected = false;
     });
+    client.on('close', () => {
+      this.#disconnected = true;
+    });
+  }
+
+  /**
+   * Runs one command, failing at once while the connection is known to be down (it closed and is not ready
+   * again) instead of queueing for a reconnection or a deadline: a request waits on at most one bounded Redis
+   * call, and during an outage on none. Failures become `StoreUnavailableError` (503) for `store`; an error
+   * reply from Redis itself passes through unchanged, since retrying would not help it.
+   */
+  async command<T>(store: StoreName, run: () => Promise<T>): Promise<T> {
+    if (this.#disconnected) {
+      throw new StoreUnavailableError(store, {
+        cause: this.#lastError ?? new Error('Connection is closed.'),
+      });
+    }
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof ReplyError) throw error;
+      throw new StoreUnavailableError(store, { cause: error });
+    }
   }
 
   /** Rejects within `timeoutMs` when Redis does not answer, instead of waiting in ioredis's offline queue. */

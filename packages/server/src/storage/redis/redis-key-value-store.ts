@@ -21,7 +21,11 @@ local ttl = tonumber(ARGV[2])
 if created and ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
 return value`;
 
-/** Hot state in Redis for the scaled shape: every node sees the same counters, nonces and revocations. */
+/**
+ * Hot state in Redis for the scaled shape: every node sees the same counters, nonces and one-time tickets.
+ * While Redis does not answer every operation rejects with `StoreUnavailableError` (503): at once once the
+ * connection is known to be down, otherwise within `commandTimeoutMs`.
+ */
 export class RedisKeyValueStore implements KeyValueStore {
   readonly #connection: RedisConnection;
   readonly #redis: Redis;
@@ -38,19 +42,19 @@ export class RedisKeyValueStore implements KeyValueStore {
   }
 
   get(key: string): Promise<string | null> {
-    return this.#redis.get(this.#prefix + key);
+    return this.#connection.command('kv', () => this.#redis.get(this.#prefix + key));
   }
 
   async set(key: string, value: string, options: KvSetOptions = {}): Promise<boolean> {
     const args: Array<string | number> = [this.#prefix + key, value];
     if (options.ttlMs !== undefined) args.push('PX', Math.max(1, Math.ceil(options.ttlMs)));
     if (options.ifNotExists) args.push('NX');
-    const reply = await this.#redis.call('SET', ...args);
+    const reply = await this.#connection.command('kv', () => this.#redis.call('SET', ...args));
     return reply === 'OK';
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await this.#redis.del(this.#prefix + key)) > 0;
+    return (await this.#connection.command('kv', () => this.#redis.del(this.#prefix + key))) > 0;
   }
 
   async increment(key: string, by = 1, options: { ttlMs?: number } = {}): Promise<number> {
@@ -58,7 +62,11 @@ export class RedisKeyValueStore implements KeyValueStore {
     try {
       // Plain EVAL: Redis caches the compiled script, so this costs only the bytes, and a restarted Redis
       // (empty script cache) needs no NOSCRIPT fallback.
-      return Number(await this.#redis.eval(INCREMENT_SCRIPT, 1, this.#prefix + key, by, ttl));
+      return Number(
+        await this.#connection.command('kv', () =>
+          this.#redis.eval(INCREMENT_SCRIPT, 1, this.#prefix + key, by, ttl),
+        ),
+      );
     } catch (error) {
       if (error instanceof Error && /not an integer/.test(error.message)) throw new KvNotACounterError(key);
       throw error;
@@ -66,7 +74,7 @@ export class RedisKeyValueStore implements KeyValueStore {
   }
 
   async ttl(key: string): Promise<number | null> {
-    const remaining = await this.#redis.pttl(this.#prefix + key);
+    const remaining = await this.#connection.command('kv', () => this.#redis.pttl(this.#prefix + key));
     if (remaining === -2) return null;
     if (remaining === -1) return Number.POSITIVE_INFINITY;
     return remaining;

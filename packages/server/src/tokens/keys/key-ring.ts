@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
 import { LiftConfigError, LiftError } from '../../core/errors.ts';
 import type { Broker } from '../../storage/ports.ts';
+import { publishInBackground } from '../../storage/publish-in-background.ts';
 import { publicJwk } from '../jws/jwk.ts';
 import type { JwsAlgorithm, KeyResolver, SigningKey, VerificationKey } from '../jws/jws-types.ts';
 import { generateSigningKey, isHmacAlgorithm, type RsaModulusLength } from './generate-key.ts';
@@ -103,9 +104,17 @@ export class KeyRing {
    */
   async start(): Promise<void> {
     // Subscribed before loading, so a rotation committed meanwhile is not missed.
-    this.#unsubscribe ??= await this.#broker().subscribe(KEYS_CHANNEL, (message) =>
-      this.#onAnnouncement(message),
-    );
+    if (this.#unsubscribe === undefined) {
+      const unsubscribe = await this.#broker().subscribe(KEYS_CHANNEL, (message) =>
+        this.#onAnnouncement(message),
+      );
+      // A rotation announced while the broker was unreachable was lost: reread the keys once it is back.
+      const stopResync = this.#broker().onResync(() => this.#onAnnouncement(''));
+      this.#unsubscribe = async () => {
+        stopResync();
+        await unsubscribe();
+      };
+    }
     await this.#reload();
     if (this.#view === undefined) {
       const kid = await this.#activateNewKey(null);
@@ -242,12 +251,10 @@ export class KeyRing {
   async #rotated(kid: string): Promise<void> {
     await this.#reload();
     this.#log.info({ kid, alg: this.#algorithm }, 'rotated the signing key');
-    try {
-      await this.#broker().publish(KEYS_CHANNEL, JSON.stringify({ kid }));
-    } catch (error) {
-      // The rotation is committed; other nodes pick it up at their next refresh.
+    publishInBackground(this.#broker(), KEYS_CHANNEL, JSON.stringify({ kid }), (error) => {
+      // The rotation is committed; other nodes pick it up when the broker resyncs or at their next refresh.
       this.#log.warn({ err: error, kid }, 'could not announce a signing key rotation');
-    }
+    });
   }
 
   #onAnnouncement(message: string): void {
