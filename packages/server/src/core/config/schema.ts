@@ -8,6 +8,13 @@ import { z } from 'zod';
  * `__` between nesting levels, snake_case segments: `LIFT_HTTP__BODY_LIMIT__MAX_BYTES`), CLI flags.
  */
 
+/**
+ * A key whose value is never shown (`lift config print`, configuration errors): the schema says so, rather than
+ * a guess from the key's name, so a TTL named `…TokenTtlMs` is printed and a secret named anything is not.
+ */
+const secretKey = <T extends z.ZodType>(schema: T, description: string): T =>
+  schema.meta({ description, secret: true });
+
 const durationMs = (def: number, what: string) => z.coerce.number().int().min(1).default(def).describe(what);
 
 const requestIdSchema = z
@@ -458,10 +465,10 @@ export const liftConfigSchema = z.strictObject({
     .string()
     .default('./.lift')
     .describe('Directory for the SQLite file, the development secret and mail.'),
-  secret: z
-    .string()
-    .optional()
-    .describe('Root secret Lift derives its keys from; at least 32 bytes. Generated once in development.'),
+  secret: secretKey(
+    z.string().optional(),
+    'Root secret Lift derives its keys from; at least 32 bytes. Generated once in development.',
+  ),
   app: z.string().optional().describe('Module whose default export builds the app (used by lift serve).'),
   log: logSchema,
   http: httpSchema,
@@ -481,6 +488,3 @@ export const liftConfigSchema = z.strictObject({
 export type LiftConfigInput = z.input<typeof liftConfigSchema>;
 /** The effective configuration, every default filled in. */
 export type LiftConfig = z.output<typeof liftConfigSchema>;
-
-/** Keys holding secrets; redacted by `lift config print` and in logs. */
-export const SECRET_CONFIG_KEYS = ['secret'] as const;
