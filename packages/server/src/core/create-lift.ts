@@ -13,6 +13,7 @@ import {
   createMailTransport,
   type MailTemplates,
   type MailTransport,
+  mailUrlOf,
 } from '../mail/index.ts';
 import { sessionCookieSettings } from '../sessions/session-cookie.ts';
 import { createStorage } from '../storage/index.ts';
@@ -257,7 +258,7 @@ export class LiftApp extends RouteGroup {
   /** The mail transport named by `mail.url`, made on first use. */
   get mail(): MailTransport {
     this.#mail ??= createMailTransport({
-      url: this.config.mail.url,
+      url: mailUrlOf(this.config),
       dataDir: this.config.dataDir,
       from: this.config.mail.from,
       clock: this.clock,

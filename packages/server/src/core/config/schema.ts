@@ -176,9 +176,9 @@ const mailSchema = z
   .strictObject({
     url: z
       .string()
-      .default('file:')
+      .optional()
       .describe(
-        'Mail transport: file: (one JSON file per message in the data directory, folder mail), smtp://user:pass@host:port, smtps://… or memory:.',
+        'Mail transport: file: (one JSON file per message in the data directory, folder mail), smtp://user:pass@host:port, smtps://… or memory:. Default file: outside production; production refuses to start without it, so mail never lands unread on disk by accident (set file: to choose that).',
       ),
     from: z.string().default('Lift <no-reply@localhost>').describe('From header of the mail Lift sends.'),
   })
