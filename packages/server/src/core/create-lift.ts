@@ -243,6 +243,7 @@ export class LiftApp extends RouteGroup {
       kv: this.config.storage.kv,
       broker: this.config.storage.broker,
       poolSize: this.config.storage.poolSize,
+      redisPrefix: this.config.storage.redisPrefix,
       migrationSets: this.#migrations,
       clock: this.clock,
     });

@@ -163,6 +163,13 @@ const storageSchema = z
       .min(1)
       .default(10)
       .describe('PostgreSQL connection pool size per process.'),
+    redisPrefix: z
+      .string()
+      .regex(/^[^\s*?[\]]+$/, 'must not be empty or hold spaces or glob characters (* ? [ ])')
+      .default('lift:')
+      .describe(
+        'Prepended to every Redis key and pub/sub channel Lift uses, so several apps can share one Redis: give each its own (myapp:).',
+      ),
   })
   .prefault({});
 
