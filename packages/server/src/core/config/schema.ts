@@ -142,7 +142,9 @@ const storageSchema = z
     url: z
       .string()
       .optional()
-      .describe('SQL database: sqlite:<file> or postgres://…; default sqlite:<dataDir>/lift.db.'),
+      .describe(
+        'SQL database: sqlite:<file> or postgres://…; default sqlite:<dataDir>/lift.db. On PostgreSQL, ?schema=<name> (a lower-case identifier) keeps every table in that schema, created when missing, so several apps or environments can share one database.',
+      ),
     kv: z
       .string()
       .default('sql')
