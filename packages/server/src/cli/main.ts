@@ -268,7 +268,9 @@ function flagIssues(error: ValidationError, values: Record<string, unknown>): st
   return error.issues
     .map((issue) => {
       const given = values[issue.path];
-      return `--${issue.path}${typeof given === 'string' ? ` ${given}` : ''}: ${issue.message}`;
+      // The value is echoed to a terminal: control characters in it must not act there.
+      const shown = typeof given === 'string' ? ` ${given.replace(/\p{Cc}/gu, '?')}` : '';
+      return `--${issue.path}${shown}: ${issue.message}`;
     })
     .join('; ');
 }
