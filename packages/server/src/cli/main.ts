@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { LoadedConfig } from '../core/config/index.ts';
 import type { LiftConfigInput } from '../core/config/schema.ts';
-import { LiftError } from '../core/errors.ts';
+import { LiftConfigError, LiftError, ValidationError } from '../core/errors.ts';
 
 /**
  * The `lift` command line: `serve`, `migrate`, `config print`. Bad input exits non-zero with one line.
@@ -89,7 +89,14 @@ async function migrate(args: string[]): Promise<number> {
   if (action !== 'up' && action !== 'status')
     throw new UsageError(`unknown migrate action "${action}" (up, status)`);
   const { loadApp } = await import('./load-app.ts');
-  const app = await loadApp(await load(values));
+  const loaded = await load(values);
+  const app = await loadApp(loaded);
+  if (loaded.config.app === undefined) {
+    // Without the app module Lift cannot know its migrations; saying nothing would read as "none pending".
+    console.error(
+      "Note: no app given (--app MODULE or config key app): only Lift's own migrations are included.",
+    );
+  }
   try {
     if (action === 'up') {
       const { applied } = await app.migrate();
@@ -97,7 +104,7 @@ async function migrate(args: string[]): Promise<number> {
     } else {
       for (const migration of await app.storage.migrationStatus()) {
         console.log(
-          `${migration.executedAt ? migration.executedAt.toISOString() : 'pending                 '}  ${migration.name}`,
+          `${migration.executedAt ? migration.executedAt.toISOString() : 'pending                 '}  ${migration.set}/${migration.name}`,
         );
       }
     }
@@ -127,6 +134,9 @@ async function users(args: string[]): Promise<number> {
       email: values.email,
       name: values.name ?? null,
       admin: values.admin === true,
+    }).catch((error: unknown) => {
+      if (error instanceof ValidationError) throw new UsageError(flagIssues(error, values));
+      throw error;
     });
     console.log(
       `Created ${created.user.email} (${created.user.id})${values.admin ? ' with the admin role' : ''}.`,
@@ -225,6 +235,9 @@ async function run(argv: string[]): Promise<number | 'running'> {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
+      // A bare `lift` did nothing it was asked to: scripts must not read it as success.
+      console.error(USAGE);
+      return 2;
     case 'help':
     case '--help':
     case '-h':
@@ -250,7 +263,34 @@ async function run(argv: string[]): Promise<number | 'running'> {
   }
 }
 
+/** `--email notanemail: An email address looks like name@example.com.`: the flag, what was given, what is wrong. */
+function flagIssues(error: ValidationError, values: Record<string, unknown>): string {
+  return error.issues
+    .map((issue) => {
+      const given = values[issue.path];
+      // The value is echoed to a terminal: control characters in it must not act there.
+      const shown = typeof given === 'string' ? ` ${given.replace(/\p{Cc}/gu, '?')}` : '';
+      return `--${issue.path}${shown}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** One problem on the `lift:` line itself; several as a list under it, one per line. */
+function configProblems(error: LiftConfigError): string | undefined {
+  const problems = error.extensions.problems;
+  if (!Array.isArray(problems) || problems.length === 0) return undefined;
+  if (problems.length === 1) return `invalid configuration: ${String(problems[0])}`;
+  return [
+    `invalid configuration (${problems.length} problems):`,
+    ...problems.map((p) => `  - ${String(p)}`),
+  ].join('\n');
+}
+
 function oneLine(error: unknown): string {
+  if (error instanceof LiftConfigError) {
+    const listed = configProblems(error);
+    if (listed !== undefined) return listed;
+  }
   if (error instanceof LiftError) return (error.detail ?? error.message).replace(/\s*\n\s*/g, '; ');
   if (error instanceof Error) return error.message.replace(/\s*\n\s*/g, '; ');
   return String(error);

@@ -13,6 +13,7 @@ import {
   createMailTransport,
   type MailTemplates,
   type MailTransport,
+  mailUrlOf,
 } from '../mail/index.ts';
 import { sessionCookieSettings } from '../sessions/session-cookie.ts';
 import { createStorage } from '../storage/index.ts';
@@ -219,14 +220,8 @@ export class LiftApp extends RouteGroup {
 
   #registerIdentity(): void {
     // Refuse a weakened production cookie now, not at the first login.
-    const cookie = sessionCookieSettings(this.config);
+    sessionCookieSettings(this.config);
     if (this.#tokensOn) accessCookieSettings(this.config);
-    if (!cookie.secure) {
-      this.log.warn(
-        { cookie: cookie.name },
-        'session cookie without Secure (development over plain HTTP); production uses __Host-lift_session with Secure',
-      );
-    }
     this.authenticator.events = this.events;
     this.authenticator.add('session', (c) => this.identity.resolveSession(c));
     if (this.#tokensOn) this.authenticator.add('bearer', (c) => this.tokens.resolveBearer(c));
@@ -259,6 +254,7 @@ export class LiftApp extends RouteGroup {
       kv: this.config.storage.kv,
       broker: this.config.storage.broker,
       poolSize: this.config.storage.poolSize,
+      redisPrefix: this.config.storage.redisPrefix,
       migrationSets: this.#migrations,
       clock: this.clock,
     });
@@ -268,7 +264,7 @@ export class LiftApp extends RouteGroup {
   /** The mail transport named by `mail.url`, made on first use. */
   get mail(): MailTransport {
     this.#mail ??= createMailTransport({
-      url: this.config.mail.url,
+      url: mailUrlOf(this.config),
       dataDir: this.config.dataDir,
       from: this.config.mail.from,
       clock: this.clock,
@@ -333,6 +329,7 @@ export class LiftApp extends RouteGroup {
   async listen(options: { host?: string; port?: number } = {}): Promise<ListeningAddress> {
     if (this.#server) throw new LiftConfigError('listen() was called twice on the same app.');
     await this.start();
+    this.#warnInsecureCookie();
     this.#server = await startNodeServer(
       this.fetch,
       options.host ?? this.config.host,
@@ -340,6 +337,20 @@ export class LiftApp extends RouteGroup {
     );
     this.#watchProcess();
     return this.#server.address;
+  }
+
+  /**
+   * Said once, by the process that serves browsers: not by every CLI command or every app a test builds,
+   * where it would only train people to skip warnings.
+   */
+  #warnInsecureCookie(): void {
+    if (!this.config.auth.enabled || this.config.env === 'test') return;
+    const cookie = sessionCookieSettings(this.config);
+    if (cookie.secure) return;
+    this.log.warn(
+      { cookie: cookie.name },
+      'session cookie without Secure (development over plain HTTP); production uses __Host-lift_session with Secure',
+    );
   }
 
   /** The address while listening. */

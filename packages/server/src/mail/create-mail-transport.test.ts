@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.ts';
 import { LiftConfigError } from '../core/errors.ts';
-import { createMailTransport } from './create-mail-transport.ts';
+import { createMailTransport, mailUrlOf } from './create-mail-transport.ts';
 import { FileMailTransport } from './file-transport.ts';
 import { MemoryMailTransport } from './memory-transport.ts';
 import { SmtpMailTransport } from './smtp-transport.ts';
@@ -70,5 +70,17 @@ describe('createMailTransport', () => {
     expect(attempt).toThrow(LiftConfigError);
     expect(attempt).toThrow(named);
     expect(attempt).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+  });
+});
+
+describe('mailUrlOf', () => {
+  it('means file: when unset outside production, and has no default in production', () => {
+    expect(mailUrlOf({ env: 'development', mail: {} })).toBe('file:');
+    expect(mailUrlOf({ env: 'test', mail: {} })).toBe('file:');
+    expect(() => mailUrlOf({ env: 'production', mail: {} })).toThrow(LiftConfigError);
+    expect(mailUrlOf({ env: 'production', mail: { url: 'file:' } })).toBe('file:');
+    expect(mailUrlOf({ env: 'production', mail: { url: 'smtps://smtp.example.com' } })).toBe(
+      'smtps://smtp.example.com',
+    );
   });
 });

@@ -17,6 +17,18 @@ export interface CreateMailTransportOptions {
   random?: RandomSource;
 }
 
+/**
+ * `mail.url`, or `file:` when unset outside production. Production has no default: a server whose mail goes to
+ * files nobody reads looks healthy while every verification and reset link is lost, so it must be chosen.
+ */
+export function mailUrlOf(config: { env: string; mail: { url?: string | undefined } }): string {
+  if (config.mail.url !== undefined) return config.mail.url;
+  if (config.env !== 'production') return 'file:';
+  throw new LiftConfigError(
+    'mail.url is not set: in production Lift does not write mail to files by default. Set LIFT_MAIL__URL=smtps://…, or file: to keep file mail on purpose.',
+  );
+}
+
 /** The one place that turns `mail.url` into a transport. An unknown scheme throws `LiftConfigError` at once. */
 export function createMailTransport(options: CreateMailTransportOptions): MailTransport {
   const { url, dataDir, clock, random } = options;

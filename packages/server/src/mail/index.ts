@@ -1,4 +1,4 @@
-export { type CreateMailTransportOptions, createMailTransport } from './create-mail-transport.ts';
+export { type CreateMailTransportOptions, createMailTransport, mailUrlOf } from './create-mail-transport.ts';
 export {
   FileMailTransport,
   type FileMailTransportOptions,

@@ -25,5 +25,10 @@ export function createSessionStore(options: {
   if (!redisUrl) {
     throw new LiftConfigError('sessions.store is "redis" but storage.kv is not a redis:// URL to use.');
   }
-  return new RedisSessionStore(storage.sql, { redis: redisUrl, log, clock: options.clock });
+  return new RedisSessionStore(storage.sql, {
+    redis: redisUrl,
+    prefix: config.storage.redisPrefix,
+    log,
+    clock: options.clock,
+  });
 }

@@ -20,10 +20,15 @@ export interface CreateStorageOptions {
   broker: string;
   /** PostgreSQL connections per process. */
   poolSize: number;
+  /** Prepended to every Redis key and channel (default `lift:`), so apps sharing one Redis stay apart. */
+  redisPrefix?: string;
   /** The app's migration sets, run after Lift's own `lift` set. */
   migrationSets?: MigrationSet[];
   clock?: Clock;
 }
+
+/** The `storage.redisPrefix` default: what Lift has always used, so existing deployments keep their keys. */
+export const DEFAULT_REDIS_PREFIX = 'lift:';
 
 /** The one place that turns storage URLs into adapters. Invalid URLs throw `LiftConfigError` at once. */
 export function createStorage(options: CreateStorageOptions): Storage {
@@ -36,9 +41,10 @@ export function createStorage(options: CreateStorageOptions): Storage {
   const kvKind = kvKindOf(options.kv);
   const brokerKind = brokerKindOf(options.broker);
   const sql = openSqlDatabase(options.url, { poolSize: options.poolSize });
-  const kv = openKeyValueStore(kvKind, options.kv, sql, clock);
+  const prefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
+  const kv = openKeyValueStore(kvKind, options.kv, sql, clock, prefix);
   const broker: Broker =
-    brokerKind === 'memory' ? new MemoryBroker() : new RedisBroker({ url: options.broker });
+    brokerKind === 'memory' ? new MemoryBroker() : new RedisBroker({ url: options.broker, prefix });
   let closing: Promise<void> | undefined;
   return {
     sql,
@@ -82,13 +88,19 @@ function isRedisUrl(setting: string): boolean {
   return scheme === 'redis' || scheme === 'rediss';
 }
 
-function openKeyValueStore(kind: KvKind, setting: string, sql: SqlDatabase, clock: Clock): KeyValueStore {
+function openKeyValueStore(
+  kind: KvKind,
+  setting: string,
+  sql: SqlDatabase,
+  clock: Clock,
+  prefix: string,
+): KeyValueStore {
   switch (kind) {
     case 'sql':
       return new SqlKeyValueStore(sql, { clock });
     case 'memory':
       return new MemoryKeyValueStore({ clock });
     case 'redis':
-      return new RedisKeyValueStore({ url: setting });
+      return new RedisKeyValueStore({ url: setting, prefix });
   }
 }

@@ -100,8 +100,9 @@ A value is taken from the highest of these sources that sets it (lowest first):
 
 Precedence is decided per key, so \`LIFT_HTTP__BODY_LIMIT__MAX_BYTES\` overrides only that key of the file's \`http\`
 section. \`createLift(config)\` validates an object passed in code by the same rules (errors name the source
-\`createLift\`). \`lift config print\` shows the effective configuration with secrets redacted (\`***\`, and
-\`postgres://user:***@host\` for passwords inside URLs), optionally with the source of every key.
+\`createLift\`). \`lift config print\` shows the effective configuration with secrets redacted (\`***\` for the keys the
+schema marks secret — today \`secret\` — and \`postgres://user:***@host\` for passwords inside URLs; TTLs and switches are
+shown as they are), optionally with the source of every key.
 
 All problems are reported together in one \`LIFT_CONFIG_INVALID\` error, each naming the key and its source:
 
@@ -110,6 +111,9 @@ Invalid configuration (2 problems):
   - http.bodyLimit.maxBytes from env LIFT_HTTP__BODY_LIMIT__MAX_BYTES: must be >= 0, got -1
   - http.bodyLimt from lift.config.json: unknown key (did you mean http.bodyLimit?)
 \`\`\`
+
+The \`lift\` command prints one problem on one line (\`lift: invalid configuration: port from env LIFT_PORT: must be a
+number, got "abc"\`) and several as the list above under \`lift: invalid configuration (N problems):\`.
 
 ## Environment variables
 

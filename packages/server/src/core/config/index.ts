@@ -6,7 +6,7 @@ export type { ConfigSource } from './layer.ts';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig, parseConfig } from './load.ts';
 export { type FormatConfigOptions, formatConfig } from './print.ts';
 export { isSecretKey, REDACTED, redactUrlPasswords } from './redact.ts';
-export { type LiftConfig, type LiftConfigInput, liftConfigSchema, SECRET_CONFIG_KEYS } from './schema.ts';
+export { type LiftConfig, type LiftConfigInput, liftConfigSchema } from './schema.ts';
 export {
   decodeSecret,
   deriveKey,

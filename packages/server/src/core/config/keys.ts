@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { globalRegistry, type z } from 'zod';
 import { liftConfigSchema } from './schema.ts';
 
 /**
@@ -24,6 +24,8 @@ export interface ConfigKey {
   /** The schema default; `undefined` for optional keys whose default is computed at startup. */
   defaultValue: unknown;
   description: string;
+  /** Marked secret in the schema: never shown by `lift config print` or in configuration errors. */
+  secret: boolean;
 }
 
 export const ENV_PREFIX = 'LIFT_';
@@ -42,23 +44,26 @@ type AnySchema = z.core.$ZodType;
 interface Unwrapped {
   inner: AnySchema;
   description: string | undefined;
+  secret: boolean;
 }
 
 /** Strips default/prefault/optional wrappers, keeping the first description found on the way in. */
 function unwrap(schema: AnySchema): Unwrapped {
   let current = schema;
-  let description = describedBy(current);
+  let description = metadataOf(current)?.description;
+  let secret = metadataOf(current)?.secret === true;
   for (;;) {
     const def = current._zod.def;
     if (def.type !== 'default' && def.type !== 'prefault' && def.type !== 'optional') break;
     current = (def as z.core.$ZodDefaultDef | z.core.$ZodPrefaultDef | z.core.$ZodOptionalDef).innerType;
-    description ??= describedBy(current);
+    description ??= metadataOf(current)?.description;
+    secret ||= metadataOf(current)?.secret === true;
   }
-  return { inner: current, description };
+  return { inner: current, description, secret };
 }
 
-function describedBy(schema: AnySchema): string | undefined {
-  return (schema as { description?: string }).description;
+function metadataOf(schema: AnySchema): { description?: string; secret?: unknown } | undefined {
+  return globalRegistry.get(schema);
 }
 
 /** The value at a key path inside a (nested) config object. */
@@ -71,12 +76,7 @@ export function valueAt(source: unknown, path: readonly string[]): unknown {
   return current;
 }
 
-function leafKey(
-  path: string[],
-  inner: AnySchema,
-  description: string | undefined,
-  defaults: unknown,
-): ConfigKey {
+function leafKey(path: string[], { inner, description, secret }: Unwrapped, defaults: unknown): ConfigKey {
   const key = path.join('.');
   if (!description) throw new Error(`config schema key ${key} has no .describe() text`);
   const base = {
@@ -85,6 +85,7 @@ function leafKey(
     envVar: envVarName(path),
     defaultValue: valueAt(defaults, path),
     description,
+    secret,
   };
   const type = inner._zod.def.type;
   switch (type) {
@@ -123,11 +124,11 @@ function collect(
 ): void {
   for (const [name, schema] of Object.entries(shape)) {
     const path = [...prefix, name];
-    const { inner, description } = unwrap(schema);
-    if (inner._zod.def.type === 'object') {
-      collect((inner as z.ZodObject).shape, path, defaults, out);
+    const unwrapped = unwrap(schema);
+    if (unwrapped.inner._zod.def.type === 'object') {
+      collect((unwrapped.inner as z.ZodObject).shape, path, defaults, out);
     } else {
-      out.push(leafKey(path, inner, description, defaults));
+      out.push(leafKey(path, unwrapped, defaults));
     }
   }
 }

@@ -1,18 +1,14 @@
-import { SECRET_CONFIG_KEYS } from './schema.ts';
+import { CONFIG_KEY_BY_NAME } from './keys.ts';
 
 /** Shown instead of a secret value. */
 export const REDACTED = '***';
 
-const SECRET_NAME = /secret|password|passwd|token|api[-_]?key|private[-_]?key|credential/i;
-
 /**
- * Whether a config key holds a secret: listed in SECRET_CONFIG_KEYS, or its last segment is named like one.
- * The name rule catches keys added later by modules that forget to list themselves.
+ * Whether a config key holds a secret, as its schema entry says (`secretKey()` in schema.ts). A name rule
+ * would hide TTLs and switches named after tokens or credentials and still miss a secret named otherwise.
  */
 export function isSecretKey(dottedKey: string): boolean {
-  if ((SECRET_CONFIG_KEYS as readonly string[]).includes(dottedKey)) return true;
-  const last = dottedKey.slice(dottedKey.lastIndexOf('.') + 1);
-  return SECRET_NAME.test(last);
+  return CONFIG_KEY_BY_NAME.get(dottedKey)?.secret === true;
 }
 
 // scheme://userinfo@ — the authority part runs up to the first / ? # or whitespace, and a greedy match takes

@@ -8,6 +8,13 @@ import { z } from 'zod';
  * `__` between nesting levels, snake_case segments: `LIFT_HTTP__BODY_LIMIT__MAX_BYTES`), CLI flags.
  */
 
+/**
+ * A key whose value is never shown (`lift config print`, configuration errors): the schema says so, rather than
+ * a guess from the key's name, so a TTL named `…TokenTtlMs` is printed and a secret named anything is not.
+ */
+const secretKey = <T extends z.ZodType>(schema: T, description: string): T =>
+  schema.meta({ description, secret: true });
+
 const durationMs = (def: number, what: string) => z.coerce.number().int().min(1).default(def).describe(what);
 
 const requestIdSchema = z
@@ -145,7 +152,9 @@ const storageSchema = z
     url: z
       .string()
       .optional()
-      .describe('SQL database: sqlite:<file> or postgres://…; default sqlite:<dataDir>/lift.db.'),
+      .describe(
+        'SQL database: sqlite:<file> or postgres://…; default sqlite:<dataDir>/lift.db. On PostgreSQL, ?schema=<name> (a lower-case identifier) keeps every table in that schema, created when missing, so several apps or environments can share one database.',
+      ),
     kv: z
       .string()
       .default('sql')
@@ -166,6 +175,13 @@ const storageSchema = z
       .min(1)
       .default(10)
       .describe('PostgreSQL connection pool size per process.'),
+    redisPrefix: z
+      .string()
+      .regex(/^[^\s*?[\]]+$/, 'must not be empty or hold spaces or glob characters (* ? [ ])')
+      .default('lift:')
+      .describe(
+        'Prepended to every Redis key and pub/sub channel Lift uses, so several apps can share one Redis: give each its own (myapp:).',
+      ),
   })
   .prefault({});
 
@@ -179,9 +195,9 @@ const mailSchema = z
   .strictObject({
     url: z
       .string()
-      .default('file:')
+      .optional()
       .describe(
-        'Mail transport: file: (one JSON file per message in the data directory, folder mail), smtp://user:pass@host:port, smtps://… or memory:.',
+        'Mail transport: file: (one JSON file per message in the data directory, folder mail), smtp://user:pass@host:port, smtps://… or memory:. Default file: outside production; production refuses to start without it, so mail never lands unread on disk by accident (set file: to choose that).',
       ),
     from: z.string().default('Lift <no-reply@localhost>').describe('From header of the mail Lift sends.'),
   })
@@ -472,10 +488,10 @@ export const liftConfigSchema = z.strictObject({
     .string()
     .default('./.lift')
     .describe('Directory for the SQLite file, the development secret and mail.'),
-  secret: z
-    .string()
-    .optional()
-    .describe('Root secret Lift derives its keys from; at least 32 bytes. Generated once in development.'),
+  secret: secretKey(
+    z.string().optional(),
+    'Root secret Lift derives its keys from; at least 32 bytes. Generated once in development.',
+  ),
   app: z.string().optional().describe('Module whose default export builds the app (used by lift serve).'),
   log: logSchema,
   http: httpSchema,
@@ -495,6 +511,3 @@ export const liftConfigSchema = z.strictObject({
 export type LiftConfigInput = z.input<typeof liftConfigSchema>;
 /** The effective configuration, every default filled in. */
 export type LiftConfig = z.output<typeof liftConfigSchema>;
-
-/** Keys holding secrets; redacted by `lift config print` and in logs. */
-export const SECRET_CONFIG_KEYS = ['secret'] as const;

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { signUpVerified } from './sessions/verified-user.ts';
+import { type LiftProcess, repoRoot, runLift, startLift } from './support/lift-process.ts';
+import { startRedisServer } from './support/redis-server.ts';
+import { freshPostgresSchemaUrl, postgresUrl } from './support/services.ts';
+import { decodeJwt, newClient, startTokenApp } from './tokens/token-client.ts';
+
+/**
+ * Claims the documentation makes that a machine can check, checked against the running code: the README's
+ * list of CLI commands against `lift --help`, the access-token claims of docs/tokens.md against issued tokens,
+ * and the scaled-shape command of docs/getting-started.md by running it.
+ */
+vi.setConfig({ testTimeout: 120_000 });
+
+const running: LiftProcess[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((lift) => lift.stop()));
+});
+
+function doc(relative: string): string {
+  return readFileSync(path.join(repoRoot, relative), 'utf8');
+}
+
+/** Backticked names in a piece of prose: `lift`, `cnf.jkt`. */
+function codeSpans(text: string): string[] {
+  return [...text.matchAll(/`([^`]+)`/g)].map((match) => match[1] ?? '');
+}
+
+/** The commands `lift --help` lists, `migrate [up]` read as `migrate`. */
+async function helpCommands(): Promise<string[]> {
+  const help = await runLift(['--help']);
+  expect(help.code).toBe(0);
+  const section = help.stdout.split('Commands:\n')[1]?.split('\n\n')[0] ?? '';
+  return section
+    .split('\n')
+    .map((line) => (line.trim().split(/\s{2,}/)[0] ?? '').replace(/\s*\[[^\]]*\]/g, ''))
+    .filter((name) => name !== '');
+}
+
+describe('the README and the CLI README list every lift command', () => {
+  it('README names exactly the commands lift --help lists', async () => {
+    const commands = await helpCommands();
+    expect(commands).toContain('keys rotate');
+    expect(commands).toContain('access check');
+    const row = doc('README.md')
+      .split('\n')
+      .find((line) => line.startsWith('| `packages/server`'));
+    const listed = codeSpans(/the `lift` CLI \(([^)]*)\)/.exec(row ?? '')?.[1] ?? '');
+    expect(listed.sort()).toEqual([...commands].sort());
+  });
+
+  it('packages/server/src/cli/README.md has a row for every command', async () => {
+    const topLevel = [...new Set((await helpCommands()).map((command) => command.split(' ')[0]))];
+    const rows = doc('packages/server/src/cli/README.md')
+      .split('\n')
+      .map((line) => /^\| `lift (\w+)/.exec(line)?.[1])
+      .filter((name): name is string => name !== undefined);
+    expect([...new Set(rows)].sort()).toEqual(topLevel.sort());
+  });
+});
+
+describe('docs/tokens.md names the claims access tokens carry', () => {
+  const text = doc('docs/tokens.md');
+  const claimNames = (part: string | undefined) =>
+    codeSpans(part ?? '').filter((name) => /^[a-z_]+(\.[a-z_]+)?$/.test(name));
+  const always = claimNames(/claims always present: ([^;]*);/.exec(text)?.[1]);
+  const conditional = claimNames(/when they apply: (.*?)\. Tokens carry no/s.exec(text)?.[1]);
+
+  it('lists exactly the claims of a login token, and the conditional ones appear when they apply', async () => {
+    expect(always.length).toBeGreaterThan(5);
+    expect(conditional.sort()).toEqual(['cnf.jkt', 'tid']);
+    const auth = await startTokenApp();
+    try {
+      const browser = newClient(auth);
+      const user = await signUpVerified(browser, 'claims@example.com');
+      const login = await newClient(auth).post('/auth/login', {
+        email: user.email,
+        password: 'correct horse battery staple 42',
+        response: 'tokens',
+      });
+      const pair = (await login.json()) as { access_token: string };
+      expect(Object.keys(decodeJwt(pair.access_token).claims).sort()).toEqual([...always].sort());
+
+      const tenant = (await (await browser.post('/tenants', { name: 'Claims', slug: 'claims' })).json()) as {
+        tenant: { id: string };
+      };
+      const switched = await newClient(auth).request('/auth/tenant', {
+        method: 'POST',
+        json: { tenant_id: tenant.tenant.id },
+        headers: { authorization: `Bearer ${pair.access_token}` },
+      });
+      expect(switched.status, await switched.clone().text()).toBe(200);
+      const inTenant = decodeJwt(((await switched.json()) as { access_token: string }).access_token).claims;
+      expect(inTenant.tid).toBe(tenant.tenant.id);
+
+      const bound = auth.app.tokens.accessTokens.issue({
+        userId: user.userId,
+        sid: 'family',
+        amr: ['pwd'],
+        authTime: auth.clock.now(),
+        jkt: 'thumbprint',
+      });
+      expect(decodeJwt(bound.token).claims.cnf).toEqual({ jkt: 'thumbprint' });
+      // Nothing a token can carry goes unnamed: every claim seen is listed.
+      const seen = new Set([...Object.keys(inTenant), 'cnf.jkt']);
+      expect([...seen].filter((name) => !always.includes(name) && !conditional.includes(name))).toEqual([]);
+      expect(text).not.toMatch(/`scope`,|, `scope`/);
+    } finally {
+      await auth.close();
+    }
+  });
+});
+
+describe.skipIf(!(await postgresUrl()))('docs/getting-started.md: the scaled shape', () => {
+  it('starts and is ready with exactly the settings the command gives', async () => {
+    const text = doc('docs/getting-started.md');
+    const block = /## Run on PostgreSQL and Redis[^\n]*\n+```sh\n([\s\S]*?)```/.exec(text)?.[1] ?? '';
+    const settings = Object.fromEntries(
+      [...block.matchAll(/^(LIFT_[A-Z_]+)=(\S+) \\$/gm)].map((match) => [
+        match[1] ?? '',
+        (match[2] ?? '').replace(/^(['"])(.*)\1$/, '$2'),
+      ]),
+    );
+    expect(settings.LIFT_ENV).toBe('production');
+
+    // The documented hosts do not exist here: the same settings, pointed at this machine's services.
+    const schema = await freshPostgresSchemaUrl('docs_scaled');
+    const redis = await startRedisServer();
+    try {
+      const env = {
+        ...settings,
+        LIFT_SECRET: randomBytes(32).toString('base64'),
+        LIFT_STORAGE__URL: schema.url,
+        LIFT_STORAGE__KV: redis.url,
+        LIFT_STORAGE__BROKER: redis.url,
+      };
+      const app = ['--app', 'examples/notes/src/app.ts'];
+      const migrated = await runLift(['migrate', ...app], env);
+      expect(migrated.code, migrated.stderr).toBe(0);
+      const lift = await startLift(app, env);
+      running.push(lift);
+      expect((await fetch(`${lift.url}/health/ready`)).status).toBe(200);
+      await lift.stop();
+
+      // `?schema=` kept every table in its schema, as documented.
+      expect(new URL(settings.LIFT_STORAGE__URL ?? '').searchParams.get('schema')).not.toBeNull();
+      const client = new pg.Client({ connectionString: await postgresUrl() });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ name: string }>(
+          'select table_name as name from information_schema.tables where table_schema = $1',
+          [schema.schema],
+        );
+        expect(rows.map((row) => row.name)).toEqual(expect.arrayContaining(['lift_users', 'notes']));
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await redis.stop();
+      await schema.drop();
+    }
+  });
+});
