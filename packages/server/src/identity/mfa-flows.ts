@@ -44,7 +44,9 @@ export async function checkSecondFactor(
   const factor = await deps.mfa.get(userId);
   if (!factor || factor.confirmedAt === null) return null;
   if (typeof input.code === 'string' && input.code !== '') {
-    const secret = openSecret(deps.totpKey, factor.secretSealed, { associatedData: userId });
+    const secret = openSecret([deps.totpKey, ...deps.totpPreviousKeys], factor.secretSealed, {
+      associatedData: userId,
+    });
     const step = verifyTotp(secret, input.code, { clock: deps.clock, lastUsedStep: factor.lastUsedStep });
     if (step === null) return null;
     return (await deps.mfa.useStep(userId, step)) ? 'otp' : null;
@@ -95,7 +97,9 @@ export async function confirmTotp(
   const factor = await deps.mfa.get(userId);
   if (!factor) throw new MfaNotEnrolledError();
   if (factor.confirmedAt !== null) throw new MfaAlreadyEnrolledError();
-  const secret = openSecret(deps.totpKey, factor.secretSealed, { associatedData: userId });
+  const secret = openSecret([deps.totpKey, ...deps.totpPreviousKeys], factor.secretSealed, {
+    associatedData: userId,
+  });
   const step = verifyTotp(secret, code, { clock: deps.clock });
   if (step === null) {
     await emit(deps, origin, { type: 'auth.mfa.failed', actor: userId, reason: 'enrollment_code' });

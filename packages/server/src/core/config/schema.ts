@@ -462,6 +462,12 @@ export const liftConfigSchema = z.strictObject({
     .string()
     .optional()
     .describe('Root secret Lift derives its keys from; at least 32 bytes. Generated once in development.'),
+  secretPrevious: z
+    .array(z.string())
+    .default([])
+    .describe(
+      'Other root secrets that still open what is sealed (MFA secrets, signing keys) but never seal: the old one while the root secret changes (docs/operations.md).',
+    ),
   app: z.string().optional().describe('Module whose default export builds the app (used by lift serve).'),
   log: logSchema,
   http: httpSchema,
@@ -483,4 +489,4 @@ export type LiftConfigInput = z.input<typeof liftConfigSchema>;
 export type LiftConfig = z.output<typeof liftConfigSchema>;
 
 /** Keys holding secrets; redacted by `lift config print` and in logs. */
-export const SECRET_CONFIG_KEYS = ['secret'] as const;
+export const SECRET_CONFIG_KEYS = ['secret', 'secretPrevious'] as const;
