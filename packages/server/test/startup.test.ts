@@ -128,9 +128,9 @@ describe.each(kinds)('production start on %s', (kind) => {
     });
     expect(setPassword.status, await setPassword.clone().text()).toBe(200);
     const browser = new HttpSession(before.url);
-    expect((await browser.post('/auth/login', { email: 'rotate@example.com', password: PASSWORD })).status).toBe(
-      200,
-    );
+    expect(
+      (await browser.post('/auth/login', { email: 'rotate@example.com', password: PASSWORD })).status,
+    ).toBe(200);
     const enroll = await browser.post('/auth/mfa/totp/enroll');
     expect(enroll.status, await enroll.clone().text()).toBe(200);
     const totp = decodeBase32(((await enroll.json()) as { secret: string }).secret);
