@@ -71,6 +71,20 @@ async function lift(args: string[], env: Record<string, string>): Promise<string
 
 const kinds: StorageKind[] = pgUrl ? ['sqlite', 'postgres'] : ['sqlite'];
 
+describe('production start with a database that does not answer', () => {
+  it('says which database in one line, its password masked', async () => {
+    const env = await productionEnv('sqlite', newSecret());
+    const line = await refusedServe([], {
+      ...env,
+      LIFT_STORAGE__URL: 'postgres://app:pw-9317@127.0.0.1:1/app',
+    });
+    expect(line).toMatch(
+      /^lift: The SQL database \(storage.url postgres:\/\/app:\*\*\*@127.0.0.1:1\/app\) did not answer: .*ECONNREFUSED/,
+    );
+    expect(line).not.toContain('pw-9317');
+  });
+});
+
 describe.each(kinds)('production start on %s', (kind) => {
   it('refuses an unmigrated database in one line naming the migrations and the command to run', async () => {
     const env = await productionEnv(kind, newSecret());
