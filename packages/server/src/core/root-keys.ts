@@ -38,6 +38,7 @@ export class RootKeys {
     const name =
       this.#root.source === 'file' ? `The development secret in ${this.#root.file}` : 'LIFT_SECRET';
     for (const column of columns) {
+      if (column.transient) continue;
       if (await sealedColumnOpens(database, column, this.all(column.purpose))) continue;
       throw new LiftConfigError(
         `${name} does not open the ${column.label} sealed in this database: it is not the root secret the ` +

@@ -19,6 +19,11 @@ export interface SealedColumn {
   associatedData: string;
   /** The `deriveKey` purpose of the sealing key. */
   purpose: string;
+  /**
+   * The values live for seconds and most rows hold none (refresh-token successors during the reuse grace
+   * window): the start does not sample them, since finding one could mean scanning a large table.
+   */
+  transient?: boolean;
 }
 
 export interface ResealResult {

@@ -52,6 +52,7 @@ export const TOKENS_SEALED_COLUMNS: readonly SealedColumn[] = [
     column: 'successor_sealed',
     associatedData: 'family_id',
     purpose: REFRESH_SUCCESSOR_KEY_PURPOSE,
+    transient: true,
   },
 ];
 
