@@ -66,6 +66,26 @@ describe.each(await migratedSqlTargets('sealed_column'))('sealed columns on $nam
     }
   });
 
+  it('re-seals each value exactly once when two runs race (compare-and-set)', async () => {
+    const { database, close } = await target.open();
+    try {
+      await insertFactors(database, ids('race', 300), previous);
+      const [a, b] = await Promise.all([
+        resealColumn(database, MFA_SEALED_COLUMN, [current, previous]),
+        resealColumn(database, MFA_SEALED_COLUMN, [current, previous]),
+      ]);
+      // A row the other run rewrote first is either seen as current or loses its compare-and-set.
+      expect(a.resealed + b.resealed).toBe(300);
+      expect(a.resealed + a.current + a.changed).toBe(300);
+      expect(b.resealed + b.current + b.changed).toBe(300);
+      for (const [userId, sealed] of await sealedValues(database)) {
+        expect(openSecret(current, sealed, { associatedData: userId })).toEqual(secretOf(userId));
+      }
+    } finally {
+      await close();
+    }
+  });
+
   it('leaves a value no configured key opens as it was, and names its row', async () => {
     const { database, close } = await target.open();
     try {
