@@ -34,6 +34,7 @@ import type { Runtime } from './handler.ts';
 import { createLogger } from './logger.ts';
 import { installPipeline } from './pipeline.ts';
 import { migrateCommand, prepareData } from './prepare-data.ts';
+import { watchProcess } from './process-watch.ts';
 import { requestLog } from './request-log.ts';
 import type { RootKeys } from './root-keys.ts';
 import { notFoundHandler, RouteGroup, RouteTable } from './routes.ts';
@@ -374,7 +375,7 @@ export class LiftApp extends RouteGroup {
       options.host ?? this.config.host,
       options.port ?? this.config.port,
     );
-    this.#watchProcess();
+    this.#processHooks = watchProcess(this.log, this.stats);
     return this.#server.address;
   }
 
@@ -400,23 +401,6 @@ export class LiftApp extends RouteGroup {
     await this.#access?.close();
     await this.#mail?.close();
     await this.#storage?.close();
-  }
-
-  #watchProcess(): void {
-    const onRejection = (reason: unknown) => {
-      this.stats.unhandledRejections += 1;
-      this.log.error({ err: reason }, 'unhandled promise rejection; still serving');
-    };
-    const onException = (error: Error) => {
-      this.stats.uncaughtExceptions += 1;
-      this.log.error({ err: error }, 'uncaught exception; still serving');
-    };
-    process.on('unhandledRejection', onRejection);
-    process.on('uncaughtException', onException);
-    this.#processHooks = () => {
-      process.off('unhandledRejection', onRejection);
-      process.off('uncaughtException', onException);
-    };
   }
 }
 
