@@ -71,6 +71,18 @@ async function lift(args: string[], env: Record<string, string>): Promise<string
 
 const kinds: StorageKind[] = pgUrl ? ['sqlite', 'postgres'] : ['sqlite'];
 
+describe('lift secret', () => {
+  it('explains reseal with --help and refuses another action with exit code 2', async () => {
+    const help = await runLift(['secret', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/lift secret reseal/);
+    expect(help.stdout).toContain('LIFT_SECRET_PREVIOUS');
+    const wrong = await runLift(['secret', 'rotate']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toBe('lift: usage: lift secret reseal\n');
+  });
+});
+
 describe('production start with a database that does not answer', () => {
   it('says which database in one line, its password masked', async () => {
     const env = await productionEnv('sqlite', newSecret());
