@@ -25,7 +25,7 @@ describe('lift serve', () => {
     expect(ready.status).toBe(200);
     const report = (await ready.json()) as { status: string; components: Record<string, { status: string }> };
     expect(report.status).toBe('ready');
-    expect(Object.keys(report.components).sort()).toEqual(['broker', 'kv', 'sql']);
+    expect(Object.keys(report.components).sort()).toEqual(['broker', 'kv', 'migrations', 'sql']);
     expect(lift.stdout()).toMatch(/generated a development secret/);
   });
 

@@ -19,6 +19,7 @@ Commands:
   users create     Create a user and print a one-time set-password link
   keys rotate      Make a new signing key active (the old one keeps verifying)
   access check     Whether a user holds a permission, and through which grant and roles
+  secret reseal    Re-seal stored secrets with the current root secret (changing LIFT_SECRET)
 
 Run lift <command> --help for its options.`;
 
@@ -195,6 +196,24 @@ async function access(args: string[]): Promise<number> {
   }
 }
 
+async function secret(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: COMMON, allowPositionals: true, strict: true });
+  const { SECRET_HELP, resealSecrets } = await import('./secret.ts');
+  if (values.help) {
+    console.log(SECRET_HELP);
+    return 0;
+  }
+  if (positionals[0] !== 'reseal') throw new UsageError('usage: lift secret reseal');
+  const { loadApp } = await import('./load-app.ts');
+  const app = await loadApp(await load(values));
+  try {
+    await app.start({ bootstrapAdmin: false });
+    return await resealSecrets(app);
+  } finally {
+    await app.close();
+  }
+}
+
 async function config(args: string[]): Promise<number> {
   const options = { ...COMMON, sources: { type: 'boolean' } } as const;
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -258,6 +277,8 @@ async function run(argv: string[]): Promise<number | 'running'> {
       return access(rest);
     case 'config':
       return config(rest);
+    case 'secret':
+      return secret(rest);
     default:
       throw new UsageError(`unknown command "${command}"; run lift --help`);
   }

@@ -7,6 +7,7 @@ import { registerAccessRoutes } from '../access/http/index.ts';
 import { registerAdminUserRoutes } from '../identity/admin-routes.ts';
 import { bootstrapDevelopmentAdmin } from '../identity/bootstrap.ts';
 import { Identity } from '../identity/identity.ts';
+import { MFA_SEALED_COLUMN } from '../identity/mfa/index.ts';
 import { registerIdentityRoutes } from '../identity/routes.ts';
 import {
   createMailTemplates,
@@ -16,24 +17,29 @@ import {
   mailUrlOf,
 } from '../mail/index.ts';
 import { sessionCookieSettings } from '../sessions/session-cookie.ts';
-import { createStorage } from '../storage/index.ts';
+import { createStorage, migrationsComponent } from '../storage/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/ports.ts';
-import { checkReadiness, type HealthComponent } from '../telemetry/health.ts';
+import type { HealthComponent } from '../telemetry/health.ts';
+import { registerHealthRoutes } from '../telemetry/health-routes.ts';
 import type { IssueAccessTokenInput } from '../tokens/access-tokens.ts';
 import { registerTokenRoutes } from '../tokens/routes.ts';
 import { accessCookieSettings } from '../tokens/token-carriers.ts';
-import { Tokens } from '../tokens/tokens.ts';
+import { TOKENS_SEALED_COLUMNS, Tokens } from '../tokens/tokens.ts';
 import { Authenticator } from './authenticate.ts';
 import { type Clock, systemClock } from './clock.ts';
-import { deriveKey, parseConfig, resolveRootSecret } from './config/index.ts';
+import { parseConfig } from './config/index.ts';
 import type { LiftConfig, LiftConfigInput } from './config/schema.ts';
 import { LiftConfigError } from './errors.ts';
 import { EventPublisher } from './events.ts';
 import type { Runtime } from './handler.ts';
 import { createLogger } from './logger.ts';
 import { installPipeline } from './pipeline.ts';
+import { migrateCommand, prepareData } from './prepare-data.ts';
+import { watchProcess } from './process-watch.ts';
 import { requestLog } from './request-log.ts';
+import type { RootKeys } from './root-keys.ts';
 import { notFoundHandler, RouteGroup, RouteTable } from './routes.ts';
+import type { ResealResult, SealedColumn } from './sealed-column.ts';
 import { type ListeningAddress, type NodeServerHandle, startNodeServer } from './server.ts';
 import { StoreFailureCounter, type StoreFailureCounts } from './store-failures.ts';
 
@@ -98,9 +104,10 @@ export class LiftApp extends RouteGroup {
   #guards: AccessGuards | undefined;
   #events: EventPublisher | undefined;
   #started: Promise<void> | undefined;
-  #rootSecret: Buffer | undefined;
+  #rootKeys: RootKeys | undefined;
   #server: NodeServerHandle | undefined;
   #processHooks: (() => void) | undefined;
+  #migrationsReadiness: Pingable | undefined;
 
   /** @internal — use `createLift()`. */
   constructor(config: LiftConfig, options: LiftOptions) {
@@ -123,7 +130,15 @@ export class LiftApp extends RouteGroup {
       onStoreUnavailable: (error) => this.#storeFailures.record(error),
     });
     hono.notFound(notFoundHandler(table));
-    this.#registerHealthRoutes();
+    registerHealthRoutes(this, {
+      components: () => [
+        ...this.storage.components(),
+        { name: 'migrations', check: this.#migrationsCheck() },
+        ...this.#healthChecks,
+      ],
+      timeoutMs: config.health.checkTimeoutMs,
+      stats: () => this.stats,
+    });
     if (config.auth.enabled) this.#registerIdentity();
   }
 
@@ -143,6 +158,7 @@ export class LiftApp extends RouteGroup {
         clock: this.clock,
         log: this.log,
         deriveKey: (purpose) => this.deriveKey(purpose),
+        previousKeys: (purpose) => this.#keys.previous(purpose),
         templates: createMailTemplates(this.#mailTemplates),
         events: this.events,
         systemRoles: {
@@ -208,6 +224,7 @@ export class LiftApp extends RouteGroup {
       log: this.log,
       events: this.events,
       deriveKey: (purpose) => this.deriveKey(purpose),
+      previousKeys: (purpose) => this.#keys.previous(purpose),
       customClaims: this.#tokenClaims,
       listening: () => this.address,
     });
@@ -281,20 +298,21 @@ export class LiftApp extends RouteGroup {
   }
 
   /**
-   * Resolves the root secret (generated once in development, required in production) and applies pending
-   * migrations when `storage.migrate` is auto (the default outside production), starts the identity module
+   * Resolves the root secret (generated once in development, required in production), applies pending
+   * migrations when `storage.migrate` is auto (the default outside production) or refuses to start while
+   * Lift's own are pending, checks the secret opens what is sealed (core/prepare-data.ts), starts the modules
    * and, in development with an empty user table, prints a set-password link for a first admin
    * (`bootstrapAdmin: false` skips that). Idempotent.
    */
   start(options: { bootstrapAdmin?: boolean } = {}): Promise<void> {
     this.#started ??= (async () => {
-      const resolved = await resolveRootSecret(this.config, { log: this.log });
-      this.#rootSecret = resolved.secret;
-      const migrate = this.config.storage.migrate ?? (this.config.env === 'production' ? 'manual' : 'auto');
-      if (migrate === 'auto') {
-        const result = await this.migrate();
-        if (result.applied.length > 0) this.log.info({ applied: result.applied }, 'applied migrations');
-      }
+      const { keys, migrate } = await prepareData({
+        config: this.config,
+        log: this.log,
+        storage: this.storage,
+        sealedColumns: this.#sealedColumns,
+      });
+      this.#rootKeys = keys;
       if (this.config.auth.enabled) {
         await this.access.start();
         if (this.#tokensOn) await this.tokens.start();
@@ -320,9 +338,39 @@ export class LiftApp extends RouteGroup {
 
   /** A key for one purpose, derived from the root secret (HKDF); available after `start()`. */
   deriveKey(purpose: string, length = 32): Buffer {
-    if (this.#rootSecret === undefined)
-      throw new LiftConfigError('deriveKey() needs the app to be started first.');
-    return deriveKey(this.#rootSecret, purpose, length);
+    return this.#keys.derive(purpose, length);
+  }
+
+  /**
+   * Re-seals every sealed value (MFA secrets, signing keys, refresh-token successors) that a previous root
+   * secret sealed with the current one; idempotent and safe while other servers run. After `start()`.
+   */
+  async resealSecrets(): Promise<ResealResult[]> {
+    const results = await this.#keys.reseal(this.storage.sql, this.#sealedColumns);
+    const count = (field: 'resealed' | 'current') => results.reduce((sum, r) => sum + r[field], 0);
+    await this.events.emit({
+      type: 'secret.resealed',
+      actor: 'system',
+      data: { resealed: count('resealed'), current: count('current') },
+    });
+    return results;
+  }
+
+  get #keys(): RootKeys {
+    if (this.#rootKeys === undefined) throw new LiftConfigError('Keys need the app to be started first.');
+    return this.#rootKeys;
+  }
+
+  /** The readiness component `migrations`, made on first use (the storage opens lazily). */
+  #migrationsCheck(): Pingable {
+    this.#migrationsReadiness ??= migrationsComponent(this.storage, migrateCommand(this.config));
+    return this.#migrationsReadiness;
+  }
+
+  /** Where the enabled modules keep values sealed with keys derived from the root secret. */
+  get #sealedColumns(): SealedColumn[] {
+    if (!this.config.auth.enabled) return [];
+    return [MFA_SEALED_COLUMN, ...(this.#tokensOn ? TOKENS_SEALED_COLUMNS : [])];
   }
 
   /** Starts, then listens on `host:port` (config defaults). Logs and counts unhandled errors meanwhile. */
@@ -335,7 +383,7 @@ export class LiftApp extends RouteGroup {
       options.host ?? this.config.host,
       options.port ?? this.config.port,
     );
-    this.#watchProcess();
+    this.#processHooks = watchProcess(this.log, this.stats);
     return this.#server.address;
   }
 
@@ -375,42 +423,6 @@ export class LiftApp extends RouteGroup {
     await this.#access?.close();
     await this.#mail?.close();
     await this.#storage?.close();
-  }
-
-  #watchProcess(): void {
-    const onRejection = (reason: unknown) => {
-      this.stats.unhandledRejections += 1;
-      this.log.error({ err: reason }, 'unhandled promise rejection; still serving');
-    };
-    const onException = (error: Error) => {
-      this.stats.uncaughtExceptions += 1;
-      this.log.error({ err: error }, 'uncaught exception; still serving');
-    };
-    process.on('unhandledRejection', onRejection);
-    process.on('uncaughtException', onException);
-    this.#processHooks = () => {
-      process.off('unhandledRejection', onRejection);
-      process.off('uncaughtException', onException);
-    };
-  }
-
-  #registerHealthRoutes(): void {
-    const noStore = { 'cache-control': 'no-store' };
-    this.get('/health/live', (ctx) => {
-      ctx.response.headers.set('cache-control', 'no-store');
-      return { status: 'live' };
-    });
-    const ready = async () => {
-      const components = [...this.storage.components(), ...this.#healthChecks];
-      const report = await checkReadiness(components, this.config.health.checkTimeoutMs);
-      return Response.json(report, { status: report.status === 'ready' ? 200 : 503, headers: noStore });
-    };
-    this.get('/health/ready', ready);
-    this.get('/health', async () => {
-      const response = await ready();
-      const report = (await response.json()) as object;
-      return Response.json({ ...report, stats: this.stats }, { status: response.status, headers: noStore });
-    });
   }
 }
 

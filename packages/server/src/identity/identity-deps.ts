@@ -35,6 +35,8 @@ export interface IdentityDeps {
   log: Logger;
   /** Seals TOTP secrets at rest (derived from the root secret). */
   totpKey: Buffer;
+  /** The same key derived from previous root secrets: opens secrets sealed before a root secret change. */
+  totpPreviousKeys: readonly Buffer[];
   /** Shown in mail and authenticator apps. */
   appName: string;
   /** Work done after the response (mail, account-dependent halves of anonymous flows). */

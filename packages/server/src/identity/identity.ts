@@ -33,6 +33,8 @@ export interface IdentitySources {
   clock: Clock;
   log: Logger;
   deriveKey(purpose: string): Buffer;
+  /** The key for `purpose` derived from each previous root secret (`secretPrevious`); opens, never seals. */
+  previousKeys(purpose: string): Buffer[];
   templates?: MailTemplates;
   /** The app's event publisher (one per app, shared with other modules). */
   events?: EventPublisher;
@@ -124,6 +126,7 @@ export class Identity {
       clock,
       log,
       totpKey: sources.deriveKey(TOTP_KEY_PURPOSE),
+      totpPreviousKeys: sources.previousKeys(TOTP_KEY_PURPOSE),
       appName: config.auth.appName,
       background: new BackgroundTasks(log),
     };

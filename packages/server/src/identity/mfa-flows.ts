@@ -45,7 +45,9 @@ export async function checkSecondFactor(
   const factor = await deps.mfa.get(userId);
   if (!factor || factor.confirmedAt === null) return null;
   if (typeof input.code === 'string' && input.code !== '') {
-    const secret = openSecret(deps.totpKey, factor.secretSealed, { associatedData: userId });
+    const secret = openSecret([deps.totpKey, ...deps.totpPreviousKeys], factor.secretSealed, {
+      associatedData: userId,
+    });
     const step = verifyTotp(secret, input.code, { clock: deps.clock, lastUsedStep: factor.lastUsedStep });
     if (step === null) return null;
     return (await deps.mfa.useStep(userId, step)) ? 'otp' : null;
@@ -97,7 +99,9 @@ export async function confirmTotp(
   const factor = await deps.mfa.get(userId);
   if (!user || !factor) throw new MfaNotEnrolledError();
   if (factor.confirmedAt !== null) throw new MfaAlreadyEnrolledError();
-  const secret = openSecret(deps.totpKey, factor.secretSealed, { associatedData: userId });
+  const secret = openSecret([deps.totpKey, ...deps.totpPreviousKeys], factor.secretSealed, {
+    associatedData: userId,
+  });
   // Counted like every code: the rule has no exceptions to remember, and a locked account changes no factor.
   const proof = await proveSecret(deps, user, 'second_factor', origin, async () =>
     verifyTotp(secret, code, { clock: deps.clock }),

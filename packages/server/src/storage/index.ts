@@ -10,6 +10,12 @@ export { MemoryKeyValueStore, type MemoryKeyValueStoreOptions } from './memory/m
 export { liftMigrations } from './migrations/lift-migrations.ts';
 export { MigrationFailedError } from './migrations/migration-failed-error.ts';
 export { migrationStatus, runMigrations } from './migrations/migrator.ts';
+export {
+  assertLiftMigrated,
+  MigrationsPendingError,
+  migrationsComponent,
+  pendingMigrations,
+} from './migrations/pending-migrations.ts';
 export type * from './ports.ts';
 export { RedisBroker, type RedisBrokerOptions } from './redis/redis-broker.ts';
 export { RedisKeyValueStore, type RedisKeyValueStoreOptions } from './redis/redis-key-value-store.ts';

@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
 import { LiftError, UnauthenticatedError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher, LiftEvent } from '../core/events.ts';
+import type { SealedColumn } from '../core/sealed-column.ts';
 import type { ListeningAddress } from '../core/server.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
 import type { Storage } from '../storage/ports.ts';
@@ -37,6 +38,27 @@ import { TokenRejectedError } from './token-errors.ts';
  */
 
 export const SIGNING_KEY_PURPOSE = 'tokens.signing-keys';
+
+/** Where this module keeps sealed values, for the start check and `lift secret reseal`. */
+export const TOKENS_SEALED_COLUMNS: readonly SealedColumn[] = [
+  {
+    label: 'signing keys',
+    table: 'lift_signing_keys',
+    key: 'kid',
+    column: 'private_sealed',
+    associatedData: 'kid',
+    purpose: SIGNING_KEY_PURPOSE,
+  },
+  {
+    label: 'refresh-token successors',
+    table: 'lift_refresh_tokens',
+    key: 'token_hash',
+    column: 'successor_sealed',
+    associatedData: 'family_id',
+    purpose: REFRESH_SUCCESSOR_KEY_PURPOSE,
+    transient: true,
+  },
+];
 
 /** Events after which every token of the user ends (documented in docs/tokens.md). */
 const CREDENTIAL_EVENTS = new Set([
@@ -94,6 +116,8 @@ export interface TokensSources {
   log: Logger;
   events: EventPublisher;
   deriveKey(purpose: string): Buffer;
+  /** The key for `purpose` derived from each previous root secret (`secretPrevious`); opens, never seals. */
+  previousKeys(purpose: string): Buffer[];
   /** Adds claims to every access token. */
   customClaims?: ((input: IssueAccessTokenInput) => Record<string, unknown>) | undefined;
   /** The bound address once the app listens: without `auth.publicUrl`, DPoP proofs must name it. */
@@ -132,6 +156,7 @@ export class Tokens {
       broker: () => storage.broker,
       clock,
       sealingKey: sources.deriveKey(SIGNING_KEY_PURPOSE),
+      previousSealingKeys: sources.previousKeys(SIGNING_KEY_PURPOSE),
       algorithm: settings.algorithm,
       maxTokenLifetimeMs: settings.accessTokenTtlMs + settings.clockSkewMs,
       rotationIntervalMs: settings.keyRotationIntervalMs,
@@ -157,6 +182,7 @@ export class Tokens {
     });
     this.refreshTokens = new RefreshTokens(new SqlRefreshTokenStore(storage.sql), {
       sealingKey: sources.deriveKey(REFRESH_SUCCESSOR_KEY_PURPOSE),
+      previousSealingKeys: sources.previousKeys(REFRESH_SUCCESSOR_KEY_PURPOSE),
       clock,
       absoluteLifetimeMs: settings.refresh.absoluteLifetimeMs,
       idleTimeoutMs: settings.refresh.idleLifetimeMs,

@@ -132,8 +132,8 @@ number, got "abc"\`) and several as the list above under \`lift: invalid configu
 
 ## The root secret
 
-Lift derives every key it needs (cookie signing, token signing, encryption) from one root secret with HKDF-SHA256,
-one derived key per purpose.
+Lift derives every key it needs from one root secret with HKDF-SHA256, one derived key per purpose: today the keys
+that seal TOTP secrets, private signing keys and refresh-token successors at rest.
 
 - **development**: when \`secret\` is not set, Lift generates ${MIN_SECRET_BYTES} random bytes once, stores them
   base64url-encoded in \`<dataDir>/${SECRET_FILE_NAME}\` (file mode 0600, directory 0700), reuses them on every later start
@@ -147,6 +147,12 @@ one derived key per purpose.
   # or
   openssl rand -base64 32
   \`\`\`
+
+- **changing it**: \`secretPrevious\` (\`LIFT_SECRET_PREVIOUS\`, comma-separated) lists earlier secrets that still open
+  what was sealed (MFA secrets, private signing keys) but never seal anything new; \`lift secret reseal\` re-seals
+  every stored value with the current secret, after which the previous one can be dropped. The start refuses, in
+  one line, a secret that opens none of the database's sealed values. The procedure for a live deployment, without
+  downtime: [operations.md](operations.md#changing-the-root-secret).
 
 ## Examples
 

@@ -50,7 +50,10 @@ describe('formatConfig', () => {
 
 describe('redaction rules', () => {
   it('hides exactly the keys the schema marks secret, whatever their names', () => {
-    expect(CONFIG_KEYS.filter((key) => key.secret).map((key) => key.key)).toEqual(['secret']);
+    expect(CONFIG_KEYS.filter((key) => key.secret).map((key) => key.key)).toEqual([
+      'secret',
+      'secretPrevious',
+    ]);
     expect(isSecretKey('secret')).toBe(true);
     // Named after tokens and credentials, but a lifetime and a switch: shown.
     expect(isSecretKey('auth.resetTokenTtlMs')).toBe(false);

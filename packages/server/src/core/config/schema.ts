@@ -492,6 +492,10 @@ export const liftConfigSchema = z.strictObject({
     z.string().optional(),
     'Root secret Lift derives its keys from; at least 32 bytes. Generated once in development.',
   ),
+  secretPrevious: secretKey(
+    z.array(z.string()).default([]),
+    'Other root secrets that still open what is sealed (MFA secrets, signing keys) but never seal: the old one while the root secret changes (docs/operations.md).',
+  ),
   app: z.string().optional().describe('Module whose default export builds the app (used by lift serve).'),
   log: logSchema,
   http: httpSchema,

@@ -51,6 +51,25 @@ describe('resolveRootSecret in production', () => {
     expect(await refusal(production(EXAMPLE_SECRET))).toContain('example value');
   });
 
+  it('takes previous secrets (decoded, without the current one or repeats) and refuses a weak one', async () => {
+    const old = Buffer.alloc(32, 3);
+    const resolved = await resolveRootSecret({
+      env: 'production',
+      secret: GOOD_SECRET,
+      secretPrevious: [`base64:${old.toString('base64')}`, GOOD_SECRET, `base64:${old.toString('base64')}`],
+      dataDir: dataDir(),
+    });
+    expect(resolved.secret.toString('utf8')).toBe(GOOD_SECRET);
+    expect(resolved.previous).toEqual([old]);
+    const weak = resolveRootSecret({
+      env: 'production',
+      secret: GOOD_SECRET,
+      secretPrevious: ['short'],
+      dataDir: dataDir(),
+    });
+    expect(await refusal(weak)).toContain('secretPrevious (LIFT_SECRET_PREVIOUS): an entry is 5 bytes');
+  });
+
   it('accepts a strong secret and never writes a file', async () => {
     const dir = dataDir();
     const resolved = await resolveRootSecret({ env: 'production', secret: GOOD_SECRET, dataDir: dir });

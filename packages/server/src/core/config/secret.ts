@@ -43,15 +43,42 @@ export interface RootSecret {
    * mode without a secret — random, in memory only.
    */
   source: 'config' | 'file' | 'ephemeral';
+  /**
+   * Earlier root secrets (`secretPrevious`), current one removed: what they sealed still opens, nothing new is
+   * sealed with them. Empty unless a root secret change is under way.
+   */
+  previous: Buffer[];
   /** Absolute path of the secret file when `source` is `file`. */
   file?: string;
   warnings: string[];
 }
 
 export async function resolveRootSecret(
-  config: Pick<LiftConfig, 'env' | 'secret' | 'dataDir'>,
+  config: Pick<LiftConfig, 'env' | 'secret' | 'dataDir'> & Partial<Pick<LiftConfig, 'secretPrevious'>>,
   options: ResolveRootSecretOptions = {},
 ): Promise<RootSecret> {
+  const current = await resolveCurrentSecret(config, options);
+  const env = options.env ?? config.env;
+  const previous: Buffer[] = [];
+  for (const value of config.secretPrevious ?? []) {
+    const secret = decodeSecret(value);
+    const weakness = secretWeakness(value, secret);
+    // A previous secret was once a current one, so production holds it to the same rule; a weak one here is a
+    // paste error, not a secret that ever sealed anything.
+    if (weakness && env === 'production') {
+      throw new LiftConfigError(`secretPrevious (LIFT_SECRET_PREVIOUS): an entry ${weakness}`);
+    }
+    if (!secret.equals(current.secret) && !previous.some((known) => known.equals(secret))) {
+      previous.push(secret);
+    }
+  }
+  return { ...current, previous };
+}
+
+async function resolveCurrentSecret(
+  config: Pick<LiftConfig, 'env' | 'secret' | 'dataDir'>,
+  options: ResolveRootSecretOptions,
+): Promise<Omit<RootSecret, 'previous'>> {
   const env = options.env ?? config.env;
   const warnings: string[] = [];
   const warn = (message: string): void => {

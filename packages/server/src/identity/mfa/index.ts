@@ -1,3 +1,10 @@
+export {
+  openSecret,
+  type SealOptions,
+  type SecretBoxOptions,
+  SecretUnreadableError,
+  sealSecret,
+} from '../../core/secret-box.ts';
 export { decodeBase32, encodeBase32 } from './base32.ts';
 export {
   DEFAULT_ALGORITHM,
@@ -10,6 +17,7 @@ export {
 } from './hotp.ts';
 export type { MfaFactor, MfaFactorStore, MfaFactorType } from './mfa-factor-store.ts';
 export type { LiftMfaFactorsTable } from './mfa-factors-table.ts';
+export { MFA_SEALED_COLUMN, TOTP_KEY_PURPOSE } from './mfa-factors-table.ts';
 export {
   generateTotpSecret,
   type OtpauthUriOptions,
@@ -25,14 +33,6 @@ export {
   RECOVERY_CODE_COUNT,
   type RecoveryCodes,
 } from './recovery-codes.ts';
-export {
-  openSecret,
-  type SealOptions,
-  type SecretBoxOptions,
-  SecretUnreadableError,
-  sealSecret,
-  TOTP_KEY_PURPOSE,
-} from './secret-box.ts';
 export { SqlMfaFactorStore, type SqlMfaFactorStoreOptions } from './sql-mfa-factor-store.ts';
 export {
   DEFAULT_PERIOD,

@@ -1,4 +1,5 @@
 import type { ColumnType } from 'kysely';
+import type { SealedColumn } from '../../core/sealed-column.ts';
 import type { MfaFactorType } from './mfa-factor-store.ts';
 
 /** PostgreSQL returns a `bigint` as a string, SQLite as a number; Lift always writes numbers. */
@@ -19,6 +20,19 @@ export interface LiftMfaFactorsTable {
   created_at: BigintColumn;
   updated_at: BigintColumn;
 }
+
+/** The `deriveKey` purpose for the key that seals TOTP secrets: `deriveKey(root, TOTP_KEY_PURPOSE)`. */
+export const TOTP_KEY_PURPOSE = 'mfa.totp';
+
+/** Where TOTP secrets are sealed, bound to the user id (for the start check and `lift secret reseal`). */
+export const MFA_SEALED_COLUMN: SealedColumn = {
+  label: 'MFA secrets',
+  table: 'lift_mfa_factors',
+  key: 'user_id',
+  column: 'secret_sealed',
+  associatedData: 'user_id',
+  purpose: TOTP_KEY_PURPOSE,
+};
 
 declare module '../../storage/ports.ts' {
   interface LiftTables {

@@ -30,6 +30,8 @@ export interface KeyRingOptions {
   clock: Clock;
   /** 32 bytes derived from the root secret; seals private keys at rest. */
   sealingKey: Buffer;
+  /** The sealing key derived from previous root secrets: opens keys sealed before a change, never seals. */
+  previousSealingKeys?: readonly Buffer[];
   /** For keys this ring creates; an existing active key keeps its own alg until the next rotation. */
   algorithm: JwsAlgorithm;
   /** The longest lifetime of a token signed by these keys; a retired key verifies this long (plus skew). */
@@ -66,6 +68,7 @@ export class KeyRing {
   readonly #broker: () => Broker;
   readonly #clock: Clock;
   readonly #sealingKey: Buffer;
+  readonly #openingKeys: readonly Buffer[];
   readonly #algorithm: JwsAlgorithm;
   readonly #maxTokenLifetimeMs: number;
   readonly #rotationIntervalMs: number;
@@ -90,6 +93,7 @@ export class KeyRing {
     this.#broker = options.broker;
     this.#clock = options.clock;
     this.#sealingKey = options.sealingKey;
+    this.#openingKeys = [options.sealingKey, ...(options.previousSealingKeys ?? [])];
     this.#algorithm = options.algorithm;
     this.#maxTokenLifetimeMs = options.maxTokenLifetimeMs;
     this.#rotationIntervalMs = rotationIntervalMs;
@@ -302,11 +306,11 @@ export class KeyRing {
         this.#log.error({}, 'no signing key is active in the database; keeping the current one');
       return;
     }
-    const signing = openSigningKey(this.#sealingKey, active);
+    const signing = openSigningKey(this.#openingKeys, active);
     const verifying = new Map<string, VerifyingKey>([[active.kid, verifyingKey(signing, null)]]);
     for (const key of stored) {
       if (key.kid === active.kid || !verifiesAt(key, now)) continue;
-      verifying.set(key.kid, verifyingKey(openSigningKey(this.#sealingKey, key), key.verifyUntil));
+      verifying.set(key.kid, verifyingKey(openSigningKey(this.#openingKeys, key), key.verifyUntil));
     }
     this.#view = { signing, activatedAt: active.activatedAt ?? active.createdAt, verifying };
   }

@@ -1,6 +1,6 @@
 import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { LiftConfigError } from '../../core/errors.ts';
-import { openSecret, sealSecret } from '../../identity/mfa/secret-box.ts';
+import { openSecret, sealSecret } from '../../core/secret-box.ts';
 import type { JwsAlgorithm, SigningKey } from '../jws/jws-types.ts';
 import { HMAC_SECRET_BYTES, isHmacAlgorithm } from './generate-key.ts';
 
@@ -18,12 +18,12 @@ export function sealSigningKey(sealingKey: Uint8Array, key: SigningKey): string 
 }
 
 /**
- * Opens what `sealSigningKey` sealed. Throws `SecretUnreadableError` (`LIFT_SECRET_UNREADABLE`) for a wrong
+ * Opens what `sealSigningKey` sealed, with the sealing key or the first of several that fits. Throws `SecretUnreadableError` (`LIFT_SECRET_UNREADABLE`) for a wrong
  * sealing key, a box sealed for another kid or a tampered one, and `LiftConfigError` when the key inside does
  * not fit `alg` (the alg column is not sealed, so it is checked here).
  */
 export function openSigningKey(
-  sealingKey: Uint8Array,
+  sealingKey: Uint8Array | readonly Uint8Array[],
   stored: { kid: string; alg: JwsAlgorithm; privateSealed: string },
 ): SigningKey {
   const plaintext = openSecret(sealingKey, stored.privateSealed, { associatedData: stored.kid });

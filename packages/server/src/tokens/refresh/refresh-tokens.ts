@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Clock, cryptoRandom, type RandomSource, randomId, systemClock } from '../../core/clock.ts';
 import { LiftConfigError } from '../../core/errors.ts';
-import { openSecret, sealSecret } from '../../identity/mfa/secret-box.ts';
+import { openSecret, sealSecret } from '../../core/secret-box.ts';
 import type { RefreshTokenFamily, RefreshTokenStore, RefreshTokenWithFamily } from './refresh-token-store.ts';
 
 /** The `deriveKey` purpose for the key that seals successors during the grace window. */
@@ -17,6 +17,8 @@ export const REUSE_DETECTED = 'reuse_detected';
 export interface RefreshTokensOptions {
   /** 32 bytes, e.g. `deriveKey(root, REFRESH_SUCCESSOR_KEY_PURPOSE)`; seals successors kept for grace replays. */
   sealingKey: Uint8Array;
+  /** Keys that open successors sealed before a root secret change, never seal; default none. */
+  previousSealingKeys?: readonly Uint8Array[];
   clock?: Clock;
   random?: RandomSource;
   /** How long a family lives after login, however often it is used. Default 30 days. */
@@ -80,6 +82,7 @@ const INVALID: RotateRefreshTokenResult = { kind: 'invalid' };
 export class RefreshTokens {
   readonly #store: RefreshTokenStore;
   readonly #sealingKey: Uint8Array;
+  readonly #openingKeys: readonly Uint8Array[];
   readonly #clock: Clock;
   readonly #random: RandomSource;
   readonly #absoluteLifetimeMs: number;
@@ -92,6 +95,7 @@ export class RefreshTokens {
     }
     this.#store = store;
     this.#sealingKey = options.sealingKey;
+    this.#openingKeys = [options.sealingKey, ...(options.previousSealingKeys ?? [])];
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? cryptoRandom;
     this.#absoluteLifetimeMs = positiveMs(
@@ -219,7 +223,7 @@ export class RefreshTokens {
   ): Promise<RotateRefreshTokenResult> {
     if (now - rotatedAt < graceMs && token.successorSealed !== null) {
       if (family.revokedAt !== null) return INVALID;
-      const successor = openSecret(this.#sealingKey, token.successorSealed, { associatedData: family.id });
+      const successor = openSecret(this.#openingKeys, token.successorSealed, { associatedData: family.id });
       return { kind: 'replayed_within_grace', token: successor.toString('base64url'), family };
     }
     // Reported even when the family is revoked already, so every replay of an old token reaches the caller;

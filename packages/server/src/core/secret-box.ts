@@ -1,12 +1,15 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { cryptoRandom, type RandomSource } from '../../core/clock.ts';
-import { LiftConfigError, LiftError } from '../../core/errors.ts';
+import { cryptoRandom, type RandomSource } from './clock.ts';
+import { LiftConfigError, LiftError } from './errors.ts';
 
 /**
- * TOTP secrets must be readable by the server (unlike passwords), so they are encrypted at rest rather than
- * hashed: AES-256-GCM under a key derived with `deriveKey(root, 'mfa.totp')`. A database dump alone then
- * reveals no secret. The sealed form is `v1.<iv>.<ciphertext>.<tag>` in base64url; the version prefix leaves
- * room to change algorithm or key later.
+ * Secrets the server must read back (TOTP secrets, private signing keys), unlike passwords, are encrypted at
+ * rest rather than hashed: AES-256-GCM under a key derived from the root secret for one purpose
+ * (`deriveKey(root, 'mfa.totp')`). A database dump alone then reveals no secret. The sealed form is
+ * `v1.<iv>.<ciphertext>.<tag>` in base64url; the version prefix leaves room to change algorithm later.
+ *
+ * While the root secret changes, a purpose has several keys: the current one seals, and every one opens
+ * (current first), so values sealed before the change stay readable until `lift secret reseal` has run.
  */
 
 const VERSION = 'v1';
@@ -48,23 +51,45 @@ export function sealSecret(key: Uint8Array, plaintext: Uint8Array, options: Seal
     .join('.');
 }
 
-/** Throws SecretUnreadableError (`LIFT_SECRET_UNREADABLE`, 500) unless the box opens intact. */
-export function openSecret(key: Uint8Array, sealed: string, options: SecretBoxOptions = {}): Buffer {
+/**
+ * Opens with `key`, or with the first of `keys` that opens it. Throws SecretUnreadableError
+ * (`LIFT_SECRET_UNREADABLE`, 500) unless one of them opens the box intact.
+ */
+export function openSecret(
+  key: Uint8Array | readonly Uint8Array[],
+  sealed: string,
+  options: SecretBoxOptions = {},
+): Buffer {
+  return openSecretWith(key instanceof Uint8Array ? [key] : key, sealed, options).plaintext;
+}
+
+/** Like openSecret, and says which key opened it (its index in `keys`: 0 = sealed with the current key). */
+export function openSecretWith(
+  keys: readonly Uint8Array[],
+  sealed: string,
+  options: SecretBoxOptions = {},
+): { plaintext: Buffer; keyIndex: number } {
+  for (const [keyIndex, key] of keys.entries()) {
+    const plaintext = openWithKey(key, sealed, options);
+    if (plaintext !== undefined) return { plaintext, keyIndex };
+  }
+  throw new SecretUnreadableError();
+}
+
+function openWithKey(key: Uint8Array, sealed: string, options: SecretBoxOptions): Buffer | undefined {
   checkKey(key);
   const parts = sealed.split('.');
-  if (parts.length !== 4 || parts[0] !== VERSION) throw new SecretUnreadableError();
+  if (parts.length !== 4 || parts[0] !== VERSION) return undefined;
   const [iv, ciphertext, tag] = parts.slice(1).map((part) => Buffer.from(part, 'base64url'));
   // The length checks matter: GCM would otherwise accept a truncated tag, which is far easier to forge.
-  if (!iv || !ciphertext || !tag || iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
-    throw new SecretUnreadableError();
-  }
+  if (!iv || !ciphertext || !tag || iv.length !== IV_BYTES || tag.length !== TAG_BYTES) return undefined;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     if (options.associatedData !== undefined) decipher.setAAD(toBytes(options.associatedData));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
   } catch {
-    throw new SecretUnreadableError();
+    return undefined;
   }
 }
 
@@ -77,6 +102,3 @@ function checkKey(key: Uint8Array): void {
 function toBytes(value: string | Uint8Array): Uint8Array {
   return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
 }
-
-/** The `deriveKey` purpose for the key that seals TOTP secrets: `deriveKey(root, TOTP_KEY_PURPOSE)`. */
-export const TOTP_KEY_PURPOSE = 'mfa.totp';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { RandomSource } from '../../core/clock.ts';
-import { deriveKey } from '../../core/config/secret.ts';
-import { LiftConfigError, LiftError } from '../../core/errors.ts';
-import { openSecret, SecretUnreadableError, sealSecret, TOTP_KEY_PURPOSE } from './secret-box.ts';
+import type { RandomSource } from './clock.ts';
+import { deriveKey } from './config/secret.ts';
+import { LiftConfigError, LiftError } from './errors.ts';
+import { openSecret, openSecretWith, SecretUnreadableError, sealSecret } from './secret-box.ts';
 
-const key = deriveKey(Buffer.alloc(32, 9), TOTP_KEY_PURPOSE);
+const key = deriveKey(Buffer.alloc(32, 9), 'mfa.totp');
 const plaintext = Buffer.from('12345678901234567890', 'ascii');
 
 function expectUnreadable(open: () => unknown): void {
@@ -84,5 +84,19 @@ describe('secret box', () => {
   it('refuses keys that are not 32 bytes', () => {
     expect(() => sealSecret(Buffer.alloc(16), plaintext)).toThrow(LiftConfigError);
     expect(() => openSecret(Buffer.alloc(16), sealSecret(key, plaintext))).toThrow(LiftConfigError);
+  });
+
+  it('opens with any of several keys and says which one (a root secret change under way)', () => {
+    const previous = deriveKey(Buffer.alloc(32, 7), 'mfa.totp');
+    const sealedBefore = sealSecret(previous, plaintext, { associatedData: 'user-1' });
+    const keys = [key, previous];
+    expect(openSecretWith(keys, sealedBefore, { associatedData: 'user-1' })).toEqual({
+      plaintext,
+      keyIndex: 1,
+    });
+    expect(openSecret(keys, sealSecret(key, plaintext))).toEqual(plaintext);
+    expect(openSecretWith(keys, sealSecret(key, plaintext)).keyIndex).toBe(0);
+    expectUnreadable(() => openSecret([key], sealedBefore, { associatedData: 'user-1' }));
+    expectUnreadable(() => openSecret(keys, sealedBefore, { associatedData: 'user-2' }));
   });
 });
