@@ -18,18 +18,37 @@ import {
   VERIFY_PATH,
   verifyEmail,
 } from './account-flows.ts';
+import {
+  accountPaths,
+  forgotPage,
+  forgotSentPage,
+  loginLink,
+  loginPage,
+  mfaPage,
+  passwordForm,
+  passwordFormPage,
+  passwordSetPage,
+  safeContinue,
+  signedInPage,
+  signedOutPage,
+  verifyPage,
+} from './account-pages.ts';
 import type { Identity, IdentityThrottleBucket } from './identity.ts';
 import type { LoginMode } from './identity-deps.ts';
 import { publicUser } from './identity-deps.ts';
-import { linkFormPage } from './link-pages.ts';
+import { type PageContent, pageResponse } from './link-pages.ts';
 import { type LoginResult, login, logout, reauthenticate, verifyMfaLogin } from './login-flows.ts';
 import { confirmTotp, enrollTotp, regenerateRecoveryCodes, removeTotp } from './mfa-flows.ts';
+import { errorPages, type PageBack, wantsPage } from './page-negotiation.ts';
 import { TooManyAttemptsError } from './throttle.ts';
 
 /**
- * `/auth/*`: JSON in and out (forms accepted too, for the link pages), errors as problem+json. Thin: each
- * handler parses, throttles, calls a flow and maps the result. Session cookies are set and cleared here and
- * nowhere else.
+ * `/auth/*`: JSON in and out, errors as problem+json. Thin: each handler parses, throttles, calls a flow and
+ * maps the result. Session cookies are set and cleared here and nowhere else.
+ *
+ * The routes the link pages post to (login, MFA step, verify, forgot, reset, logout) also answer a browser:
+ * a request that prefers `text/html` gets a page with the next step, or the refusal as a page with the same
+ * status (page-negotiation.ts). The JSON answers do not change.
  */
 
 const email = z.string().trim().min(1).max(320);
@@ -116,11 +135,61 @@ async function loginResponse(identity: Identity, ctx: Context, result: LoginResu
   return { user: result.user, session: sessionBody(result.issued) };
 }
 
+/** A page answer; the headers a handler set on `ctx.response` (the session cookie) go with it. */
+function page(ctx: Context, content: PageContent, status = 200): Response {
+  return pageResponse(content, { status, headers: ctx.hasResponseInit ? ctx.response.headers : undefined });
+}
+
+/** A form field of the submitted body, for an error page that shows the form again. */
+async function formValue(ctx: Context, name: string): Promise<string | undefined> {
+  try {
+    const body = (await ctx.body()) as Record<string, unknown> | undefined;
+    const value = body?.[name];
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The browser's answer to a login, MFA step or verification: the next form, or "signed in" and the cookie. */
+async function loginPageResponse(
+  identity: Identity,
+  ctx: Context,
+  result: LoginResult,
+  prefix: string,
+  continueTo: string | undefined,
+) {
+  const paths = accountPaths(prefix);
+  if (result.kind === 'mfa') return page(ctx, mfaPage(paths, result.mfaToken, continueTo));
+  if (result.kind === 'tokens') return loginResponse(identity, ctx, result);
+  setSessionCookie(identity, ctx, result.issued);
+  return page(ctx, signedInPage(paths, identity.deps.appName, result.user.email, continueTo));
+}
+
 export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identity, prefix: string): void {
+  const paths = accountPaths(prefix);
   const auth = app.group(prefix);
   // Same prefix, different guards: a route is registered on the group whose middleware it needs.
-  const optional = app.group(prefix, optionalAuth());
   const authed = app.group(prefix, requireAuth());
+  // Routes that also answer browsers: a refusal becomes a page offering the way back (page-negotiation.ts).
+  const toLogin: PageBack = async (ctx) => ({
+    links: [loginLink(paths, safeContinue(await formValue(ctx, 'continue')))],
+  });
+  // A refused password keeps the link usable: the form comes back; a dead link offers a new one.
+  const toPasswordForm: PageBack = async (ctx, error) => {
+    const token = await formValue(ctx, 'token');
+    const forms =
+      token === undefined || error.code === 'LIFT_INVALID_TOKEN'
+        ? []
+        : [passwordForm(ctx.path, token, false)];
+    return { forms, links: [{ href: paths.forgot, label: 'Ask for a new link' }, loginLink(paths)] };
+  };
+  const toForgot: PageBack = () => ({ links: [{ href: paths.forgot, label: 'Try again' }] });
+  const pages = {
+    login: app.group(prefix, errorPages(toLogin), optionalAuth()),
+    password: app.group(prefix, errorPages(toPasswordForm)),
+    forgot: app.group(prefix, errorPages(toForgot)),
+  };
 
   auth.post('/signup', {
     input: {
@@ -135,23 +204,16 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     },
   });
 
-  auth.get(VERIFY_PATH, (ctx) =>
-    linkFormPage({
-      title: 'Confirm your email address',
-      action: ctx.path,
-      token: ctx.query.token ?? '',
-      fields: [],
-      submit: 'Confirm',
-    }),
-  );
+  auth.get(VERIFY_PATH, (ctx) => pageResponse(verifyPage(ctx.path, ctx.query.token ?? '')));
 
-  optional.post(VERIFY_PATH, {
+  pages.login.post(VERIFY_PATH, {
     input: { body: z.object({ token: z.string().min(1).max(200) }) },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await refuseForeignOrigin(identity, ctx);
       await throttle(identity, ctx, 'reset');
       const result = await verifyEmail(identity.deps, body.token, origin(ctx), presentedSessionId(ctx));
+      if (wantsPage(ctx)) return loginPageResponse(identity, ctx, result, prefix, undefined);
       return loginResponse(identity, ctx, result);
     },
   });
@@ -169,25 +231,40 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     },
   });
 
-  optional.post('/login', {
-    input: { body: z.object({ email, password, response: z.enum(['session', 'tokens']).optional() }) },
+  auth.get('/login', (ctx) =>
+    pageResponse(loginPage(paths, { continueTo: safeContinue(ctx.query.continue) })),
+  );
+
+  pages.login.post('/login', {
+    input: {
+      body: z.object({
+        email,
+        password,
+        response: z.enum(['session', 'tokens']).optional(),
+        continue: z.string().max(2048).optional(),
+      }),
+    },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await refuseForeignOrigin(identity, ctx);
       await throttle(identity, ctx, 'login');
       const mode = await loginMode(identity, ctx, body.response);
       const result = await login(identity.deps, body, origin(ctx), presentedSessionId(ctx), mode);
+      if (wantsPage(ctx))
+        return loginPageResponse(identity, ctx, result, prefix, safeContinue(body.continue));
       return loginResponse(identity, ctx, result);
     },
   });
 
-  optional.post('/mfa/verify', {
+  pages.login.post('/mfa/verify', {
     input: {
       body: z
         .object({
           mfa_token: z.string().min(1).max(200),
-          code: code.optional(),
-          recovery_code: code.optional(),
+          // A page's form sends both fields, the unused one empty.
+          code: code.optional().or(z.literal('').transform(() => undefined)),
+          recovery_code: code.optional().or(z.literal('').transform(() => undefined)),
+          continue: z.string().max(2048).optional(),
         })
         .refine((value) => value.code !== undefined || value.recovery_code !== undefined, {
           message: 'Send code or recovery_code.',
@@ -205,15 +282,18 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
         origin(ctx),
         presentedSessionId(ctx),
       );
+      if (wantsPage(ctx))
+        return loginPageResponse(identity, ctx, result, prefix, safeContinue(body.continue));
       return loginResponse(identity, ctx, result);
     },
   });
 
-  optional.post('/logout', async (ctx) => {
+  pages.login.post('/logout', async (ctx) => {
     const identity = identityOf();
     const session = requestSession(ctx.raw);
     if (session) await logout(identity.deps, session, origin(ctx));
     ctx.response.headers.append('set-cookie', clearSessionCookie(identity.cookie));
+    if (wantsPage(ctx)) return page(ctx, signedOutPage(paths));
     return new Response(null, { status: 204, headers: ctx.response.headers });
   });
 
@@ -321,37 +401,33 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     },
   });
 
-  auth.post('/password/forgot', {
+  auth.get('/password/forgot', () => pageResponse(forgotPage(paths)));
+
+  pages.forgot.post('/password/forgot', {
     input: { body: z.object({ email }) },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await throttle(identity, ctx, 'forgot');
       const from = origin(ctx);
       identity.deps.background.run('forgot', () => forgotPassword(identity.deps, body.email, from));
+      if (wantsPage(ctx)) return page(ctx, forgotSentPage(paths), 202);
       ctx.response.status = 202;
       return { status: 'accepted' };
     },
   });
 
-  auth.get(RESET_PATH, (ctx) =>
-    linkFormPage({
-      title: 'Choose a new password',
-      action: ctx.path,
-      token: ctx.query.token ?? '',
-      fields: [
-        { name: 'new_password', label: 'New password', type: 'password', autocomplete: 'new-password' },
-        {
-          name: 'code',
-          label: 'Authenticator code (only if you use two-factor)',
-          type: 'text',
-          autocomplete: 'one-time-code',
-        },
-      ],
-      submit: 'Set password',
-    }),
-  );
+  auth.get(RESET_PATH, async (ctx) => {
+    const identity = identityOf();
+    const token = ctx.query.token ?? '';
+    // Only the words differ: a set-password link (a new account, made by an admin) greets a first-time user.
+    const firstPassword = (await identity.deps.emailTokens.peek(token, 'set_password')) !== null;
+    const { appName, config } = identity.deps;
+    return pageResponse(
+      passwordFormPage(ctx.path, token, { appName, firstPassword, minLength: config.passwords.minLength }),
+    );
+  });
 
-  auth.post(RESET_PATH, {
+  pages.password.post(RESET_PATH, {
     input: {
       body: z.object({
         token: z.string().min(1).max(200),
@@ -362,6 +438,8 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
+      // Another site has no business submitting a reset form (the pages post from this origin).
+      await refuseForeignOrigin(identity, ctx);
       await throttle(identity, ctx, 'reset');
       await resetPassword(
         identity.deps,
@@ -373,6 +451,7 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
         },
         origin(ctx),
       );
+      if (wantsPage(ctx)) return page(ctx, passwordSetPage(paths));
       return { status: 'password_reset' };
     },
   });
