@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Access } from '../access/access.ts';
 import { type AccessGuards, accessGuards } from '../access/guards.ts';
 import { registerAccessRoutes } from '../access/http/index.ts';
+import { acceptInvitationsOnVerification } from '../access/tenants/invitation-signup.ts';
 import { registerAdminUserRoutes } from '../identity/admin-routes.ts';
 import { bootstrapDevelopmentAdmin } from '../identity/bootstrap.ts';
 import { Identity } from '../identity/identity.ts';
@@ -91,6 +92,7 @@ export class LiftApp extends RouteGroup {
   #rootSecret: Buffer | undefined;
   #server: NodeServerHandle | undefined;
   #processHooks: (() => void) | undefined;
+  #stopInvitationSignups: (() => void) | undefined;
 
   /** @internal — use `createLift()`. */
   constructor(config: LiftConfig, options: LiftOptions) {
@@ -292,6 +294,10 @@ export class LiftApp extends RouteGroup {
         await this.access.start();
         if (this.#tokensOn) await this.tokens.start();
         await this.identity.start();
+        this.#stopInvitationSignups ??= acceptInvitationsOnVerification(() => ({
+          access: this.access,
+          identity: this.identity.deps,
+        }));
         const bootstrap = options.bootstrapAdmin ?? true;
         if (bootstrap && this.config.env === 'development' && migrate === 'auto') {
           const created = await bootstrapDevelopmentAdmin(this.identity);
@@ -348,6 +354,8 @@ export class LiftApp extends RouteGroup {
     }
     this.#processHooks?.();
     this.#processHooks = undefined;
+    this.#stopInvitationSignups?.();
+    this.#stopInvitationSignups = undefined;
     await this.#identity?.close();
     await this.#tokens?.close();
     await this.#access?.close();

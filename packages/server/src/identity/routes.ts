@@ -59,7 +59,12 @@ function origin(ctx: Context) {
   return requestOrigin(ctx.raw);
 }
 
-async function throttle(identity: Identity, ctx: Context, bucket: IdentityThrottleBucket): Promise<void> {
+/** Counts the request against the per-IP throttle of `bucket`; 429 when it is spent. */
+export async function throttle(
+  identity: Identity,
+  ctx: Context,
+  bucket: IdentityThrottleBucket,
+): Promise<void> {
   const decision = await identity.throttle.hit(bucket, ctx.clientIp);
   if (decision.allowed) return;
   await identity.events.emit({ type: 'auth.throttled', actor: null, ...origin(ctx), reason: bucket });
@@ -95,7 +100,7 @@ function presentedSessionId(ctx: Context): string | null {
  * Login CSRF: another site must not be able to log a visitor's browser into an account (the attacker's), so the
  * endpoints that set a session cookie apply the same origin rule as cookie-authenticated requests.
  */
-async function refuseForeignOrigin(identity: Identity, ctx: Context): Promise<void> {
+export async function refuseForeignOrigin(identity: Identity, ctx: Context): Promise<void> {
   const verdict = csrfVerdict({
     method: ctx.method,
     secFetchSite: requestHeader(ctx.raw, 'sec-fetch-site'),
