@@ -189,9 +189,20 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
         : [passwordForm(ctx.path, token, false)];
     return { forms, links: [{ href: paths.forgot, label: 'Ask for a new link' }, loginLink(paths)] };
   };
+  // A wrong code leaves the MFA step usable (up to auth.mfaMaxAttempts): its form comes back.
+  const toMfaForm: PageBack = async (ctx, error) => {
+    const mfaToken = await formValue(ctx, 'mfa_token');
+    const continueTo = safeContinue(await formValue(ctx, 'continue'));
+    const forms =
+      mfaToken === undefined || error.code === 'LIFT_INVALID_MFA_TOKEN'
+        ? []
+        : (mfaPage(paths, mfaToken, continueTo).forms ?? []);
+    return { forms, links: [loginLink(paths, continueTo)] };
+  };
   const toForgot: PageBack = () => ({ links: [{ href: paths.forgot, label: 'Try again' }] });
   const pages = {
     login: app.group(prefix, errorPages(toLogin), optionalAuth()),
+    mfa: app.group(prefix, errorPages(toMfaForm), optionalAuth()),
     password: app.group(prefix, errorPages(toPasswordForm)),
     forgot: app.group(prefix, errorPages(toForgot)),
   };
@@ -261,7 +272,7 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     },
   });
 
-  pages.login.post('/mfa/verify', {
+  pages.mfa.post('/mfa/verify', {
     input: {
       body: z
         .object({

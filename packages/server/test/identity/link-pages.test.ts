@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUserWithLink } from '../../src/identity/bootstrap.ts';
+import { decodeBase32, generateTotp } from '../../src/identity/mfa/index.ts';
 import { prefersHtml } from '../../src/identity/page-negotiation.ts';
 import { type AuthApp, Browser, GOOD_PASSWORD, startAuthApp, tokenFromMail } from '../support/auth-app.ts';
 import { expectPage, hiddenValue, linkHref, PageClient } from '../support/page-client.ts';
+import { signUpVerified } from './identity-steps.ts';
 
 /**
  * The pages mail links open, submitted as a browser submits them (form bodies, `Accept: text/html`): each
@@ -200,6 +202,55 @@ describe('the verification link and login in a browser', () => {
       200,
     );
     expect(hiddenValue(page, 'continue')).toBe('/x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+});
+
+describe('the second factor and the throttle in a browser', () => {
+  it('asks for the code after the password, shows a wrong code with the form again, then signs in', async () => {
+    const auth = await start();
+    const { browser: api } = await signUpVerified(auth, 'mfa@example.com');
+    const enroll = await api.post('/auth/mfa/totp/enroll');
+    const secret = decodeBase32(((await enroll.json()) as { secret: string }).secret);
+    expect(
+      (await api.post('/auth/mfa/totp/confirm', { code: generateTotp(secret, { clock: auth.clock }) }))
+        .status,
+    ).toBe(200);
+    auth.clock.advance(60_000);
+
+    const browser = new PageClient(auth.app);
+    const step = await expectPage(
+      await browser.submit('/auth/login', { email: 'mfa@example.com', password: GOOD_PASSWORD }),
+      200,
+    );
+    expect(step).toContain('Enter your authenticator code');
+    expect(browser.cookie).toBeNull();
+    const mfaToken = hiddenValue(step, 'mfa_token');
+    const good = generateTotp(secret, { clock: auth.clock });
+    const wrong = good === '000000' ? '111111' : '000000';
+    const refused = await expectPage(
+      await browser.submit('/auth/mfa/verify', { mfa_token: mfaToken, code: wrong, recovery_code: '' }),
+      401,
+    );
+    expect(hiddenValue(refused, 'mfa_token')).toBe(mfaToken);
+    const signedIn = await expectPage(
+      await browser.submit('/auth/mfa/verify', { mfa_token: mfaToken, code: good, recovery_code: '' }),
+      200,
+    );
+    expect(signedIn).toContain('Signed in to Lift as mfa@example.com');
+    expect(browser.cookie).not.toBeNull();
+  });
+
+  it('shows a spent throttle as a 429 page with Retry-After', async () => {
+    const auth = await start();
+    const browser = new PageClient(auth.app);
+    let last: Response | undefined;
+    for (let attempt = 0; attempt < 6; attempt += 1) {
+      last = await browser.submit('/auth/password/forgot', { email: 'someone@example.com' });
+      if (attempt < 5) expect(last.status).toBe(202);
+    }
+    const page = await expectPage(last!, 429);
+    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(linkHref(page, 'Try again')).toBe('/auth/password/forgot');
   });
 });
 
