@@ -1,13 +1,9 @@
 import { z } from 'zod';
-import { optionalAuth, requireAuth } from '../core/authenticate.ts';
-import type { Context } from '../core/context.ts';
+import { requireAuth } from '../core/authenticate.ts';
 import { NotFoundError, UnauthenticatedError } from '../core/errors.ts';
-import { requestHeader } from '../core/request-headers.ts';
 import type { RouteGroup } from '../core/routes.ts';
-import { CsrfError, csrfVerdict } from '../http/csrf/index.ts';
-import { clearSessionCookie, serializeSessionCookie } from '../sessions/session-cookie.ts';
-import type { IssuedSession, ValidatedSession } from '../sessions/session-manager.ts';
-import { requestOrigin, requestSession } from '../sessions/session-resolver.ts';
+import { clearSessionCookie } from '../sessions/session-cookie.ts';
+import { requestSession } from '../sessions/session-resolver.ts';
 import {
   changePassword,
   forgotPassword,
@@ -20,27 +16,28 @@ import {
 } from './account-flows.ts';
 import {
   accountPaths,
-  forgotPage,
   forgotSentPage,
-  loginLink,
-  loginPage,
-  mfaPage,
-  passwordForm,
-  passwordFormPage,
   passwordSetPage,
   safeContinue,
-  signedInPage,
   signedOutPage,
-  verifyPage,
 } from './account-pages.ts';
-import type { Identity, IdentityThrottleBucket } from './identity.ts';
-import type { LoginMode } from './identity-deps.ts';
+import type { Identity } from './identity.ts';
 import { publicUser } from './identity-deps.ts';
-import { type PageContent, pageResponse } from './link-pages.ts';
-import { type LoginResult, login, logout, reauthenticate, verifyMfaLogin } from './login-flows.ts';
+import { login, logout, reauthenticate, verifyMfaLogin } from './login-flows.ts';
 import { confirmTotp, enrollTotp, regenerateRecoveryCodes, removeTotp } from './mfa-flows.ts';
-import { errorPages, type PageBack, wantsPage } from './page-negotiation.ts';
-import { TooManyAttemptsError } from './throttle.ts';
+import { wantsPage } from './page-negotiation.ts';
+import { loginPageResponse, page, registerPageRoutes } from './page-routes.ts';
+import {
+  currentSession,
+  loginMode,
+  loginResponse,
+  origin,
+  presentedSessionId,
+  refuseForeignOrigin,
+  sessionBody,
+  setSessionCookie,
+  throttle,
+} from './route-steps.ts';
 
 /**
  * `/auth/*`: JSON in and out, errors as problem+json. Thin: each handler parses, throttles, calls a flow and
@@ -55,157 +52,13 @@ const email = z.string().trim().min(1).max(320);
 const password = z.string().min(1).max(4096);
 const code = z.string().trim().min(1).max(64);
 
-function origin(ctx: Context) {
-  return requestOrigin(ctx.raw);
-}
-
-/** Counts the request against the per-IP throttle of `bucket`; 429 when it is spent. */
-export async function throttle(
-  identity: Identity,
-  ctx: Context,
-  bucket: IdentityThrottleBucket,
-): Promise<void> {
-  const decision = await identity.throttle.hit(bucket, ctx.clientIp);
-  if (decision.allowed) return;
-  await identity.events.emit({ type: 'auth.throttled', actor: null, ...origin(ctx), reason: bucket });
-  throw new TooManyAttemptsError(decision.retryAfterMs);
-}
-
-/** The session behind the request; bearer-authenticated callers have none and get 401. */
-function currentSession(ctx: Context): ValidatedSession {
-  const session = requestSession(ctx.raw);
-  if (!session) throw new UnauthenticatedError('This action needs a session (log in with a password).');
-  return session;
-}
-
-function setSessionCookie(identity: Identity, ctx: Context, issued: IssuedSession): void {
-  const lifetime = issued.record.absoluteExpiresAt - identity.deps.clock.now();
-  ctx.response.headers.append('set-cookie', serializeSessionCookie(identity.cookie, issued.token, lifetime));
-}
-
-function sessionBody(issued: IssuedSession) {
-  const record = issued.record;
-  return {
-    id: record.id,
-    expires_at: new Date(Math.min(record.idleExpiresAt, record.absoluteExpiresAt)).toISOString(),
-  };
-}
-
-/** The session the browser presented; a login ends it when the new one starts, so no id survives a login. */
-function presentedSessionId(ctx: Context): string | null {
-  return requestSession(ctx.raw)?.record.id ?? null;
-}
-
-/**
- * Login CSRF: another site must not be able to log a visitor's browser into an account (the attacker's), so the
- * endpoints that set a session cookie apply the same origin rule as cookie-authenticated requests.
- */
-export async function refuseForeignOrigin(identity: Identity, ctx: Context): Promise<void> {
-  const verdict = csrfVerdict({
-    method: ctx.method,
-    secFetchSite: requestHeader(ctx.raw, 'sec-fetch-site'),
-    origin: requestHeader(ctx.raw, 'origin'),
-    ownOrigins: identity.ownOrigins(ctx.url.origin),
-    allowedOrigins: identity.deps.config.auth.csrfAllowedOrigins,
-  });
-  if (verdict.ok) return;
-  await identity.events.emit({
-    type: 'auth.csrf.refused',
-    actor: null,
-    ...origin(ctx),
-    reason: verdict.reason,
-  });
-  throw new CsrfError(verdict.reason);
-}
-
-const TOKENS_MEDIA_TYPE = 'application/vnd.lift.tokens+json';
-
-/** `response: tokens` in the body, or `Accept: application/vnd.lift.tokens+json`, asks for tokens. */
-async function loginMode(identity: Identity, ctx: Context, response: string | undefined): Promise<LoginMode> {
-  const wantsTokens = response === 'tokens' || (ctx.headers.get('accept') ?? '').includes(TOKENS_MEDIA_TYPE);
-  if (!wantsTokens) return { kind: 'session' };
-  const jkt = identity.dpopThumbprint ? await identity.dpopThumbprint(ctx) : null;
-  return { kind: 'tokens', jkt };
-}
-
-async function loginResponse(identity: Identity, ctx: Context, result: LoginResult) {
-  if (result.kind === 'mfa') return { mfa_required: true, mfa_token: result.mfaToken };
-  if (result.kind === 'tokens') {
-    // RFC 6749 §5.1: token responses are never cached.
-    ctx.response.headers.set('cache-control', 'no-store');
-    identity.decorateTokenResponse?.(ctx, result.tokens);
-    return result.tokens;
-  }
-  setSessionCookie(identity, ctx, result.issued);
-  return { user: result.user, session: sessionBody(result.issued) };
-}
-
-/** A page answer; the headers a handler set on `ctx.response` (the session cookie) go with it. */
-function page(ctx: Context, content: PageContent, status = 200): Response {
-  return pageResponse(content, { status, headers: ctx.hasResponseInit ? ctx.response.headers : undefined });
-}
-
-/** A form field of the submitted body, for an error page that shows the form again. */
-async function formValue(ctx: Context, name: string): Promise<string | undefined> {
-  try {
-    const body = (await ctx.body()) as Record<string, unknown> | undefined;
-    const value = body?.[name];
-    return typeof value === 'string' ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The browser's answer to a login, MFA step or verification: the next form, or "signed in" and the cookie. */
-async function loginPageResponse(
-  identity: Identity,
-  ctx: Context,
-  result: LoginResult,
-  prefix: string,
-  continueTo: string | undefined,
-) {
-  const paths = accountPaths(prefix);
-  if (result.kind === 'mfa') return page(ctx, mfaPage(paths, result.mfaToken, continueTo));
-  if (result.kind === 'tokens') return loginResponse(identity, ctx, result);
-  setSessionCookie(identity, ctx, result.issued);
-  return page(ctx, signedInPage(paths, identity.deps.appName, result.user.email, continueTo));
-}
-
 export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identity, prefix: string): void {
   const paths = accountPaths(prefix);
   const auth = app.group(prefix);
   // Same prefix, different guards: a route is registered on the group whose middleware it needs.
   const authed = app.group(prefix, requireAuth());
-  // Routes that also answer browsers: a refusal becomes a page offering the way back (page-negotiation.ts).
-  const toLogin: PageBack = async (ctx) => ({
-    links: [loginLink(paths, safeContinue(await formValue(ctx, 'continue')))],
-  });
-  // A refused password keeps the link usable: the form comes back; a dead link offers a new one.
-  const toPasswordForm: PageBack = async (ctx, error) => {
-    const token = await formValue(ctx, 'token');
-    const forms =
-      token === undefined || error.code === 'LIFT_INVALID_TOKEN'
-        ? []
-        : [passwordForm(ctx.path, token, false)];
-    return { forms, links: [{ href: paths.forgot, label: 'Ask for a new link' }, loginLink(paths)] };
-  };
-  // A wrong code leaves the MFA step usable (up to auth.mfaMaxAttempts): its form comes back.
-  const toMfaForm: PageBack = async (ctx, error) => {
-    const mfaToken = await formValue(ctx, 'mfa_token');
-    const continueTo = safeContinue(await formValue(ctx, 'continue'));
-    const forms =
-      mfaToken === undefined || error.code === 'LIFT_INVALID_MFA_TOKEN'
-        ? []
-        : (mfaPage(paths, mfaToken, continueTo).forms ?? []);
-    return { forms, links: [loginLink(paths, continueTo)] };
-  };
-  const toForgot: PageBack = () => ({ links: [{ href: paths.forgot, label: 'Try again' }] });
-  const pages = {
-    login: app.group(prefix, errorPages(toLogin), optionalAuth()),
-    mfa: app.group(prefix, errorPages(toMfaForm), optionalAuth()),
-    password: app.group(prefix, errorPages(toPasswordForm)),
-    forgot: app.group(prefix, errorPages(toForgot)),
-  };
+  // Routes that also answer browsers: a refusal becomes a page offering the way back (page-routes.ts).
+  const pages = registerPageRoutes(app, identityOf, prefix);
 
   auth.post('/signup', {
     input: {
@@ -219,8 +72,6 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
       return { status: 'verification_sent' };
     },
   });
-
-  auth.get(VERIFY_PATH, (ctx) => pageResponse(verifyPage(ctx.path, ctx.query.token ?? '')));
 
   pages.login.post(VERIFY_PATH, {
     input: { body: z.object({ token: z.string().min(1).max(200) }) },
@@ -246,10 +97,6 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
       return { status: 'accepted' };
     },
   });
-
-  auth.get('/login', (ctx) =>
-    pageResponse(loginPage(paths, { continueTo: safeContinue(ctx.query.continue) })),
-  );
 
   pages.login.post('/login', {
     input: {
@@ -417,8 +264,6 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     },
   });
 
-  auth.get('/password/forgot', () => pageResponse(forgotPage(paths)));
-
   pages.forgot.post('/password/forgot', {
     input: { body: z.object({ email }) },
     handler: async (ctx, { body }) => {
@@ -430,17 +275,6 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
       ctx.response.status = 202;
       return { status: 'accepted' };
     },
-  });
-
-  auth.get(RESET_PATH, async (ctx) => {
-    const identity = identityOf();
-    const token = ctx.query.token ?? '';
-    // Only the words differ: a set-password link (a new account, made by an admin) greets a first-time user.
-    const firstPassword = (await identity.deps.emailTokens.peek(token, 'set_password')) !== null;
-    const { appName, config } = identity.deps;
-    return pageResponse(
-      passwordFormPage(ctx.path, token, { appName, firstPassword, minLength: config.passwords.minLength }),
-    );
   });
 
   pages.password.post(RESET_PATH, {

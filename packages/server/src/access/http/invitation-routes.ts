@@ -4,7 +4,7 @@ import type { Context } from '../../core/context.ts';
 import type { RouteGroup } from '../../core/routes.ts';
 import { pageResponse } from '../../identity/link-pages.ts';
 import { errorPageContent, errorPages, type PageBack, wantsPage } from '../../identity/page-negotiation.ts';
-import { refuseForeignOrigin, throttle } from '../../identity/routes.ts';
+import { refuseForeignOrigin, throttle } from '../../identity/route-steps.ts';
 import { requestOrigin } from '../../sessions/session-resolver.ts';
 import { LIFT_PERMISSIONS } from '../default-roles.ts';
 import { InvitationInvalidError } from '../tenant-errors.ts';
