@@ -190,6 +190,28 @@ describe('an invitation to an address without an account', () => {
     expect(await memberEmails(owner, tenantId)).toEqual(['dave@example.com', 'owner@example.com']);
   });
 
+  it('offers "Join" to the signed-in invitee (in any case of the address) and "log out" to anyone else', async () => {
+    const { auth, owner, tenantId } = await setup();
+    const ivy = await signedIn(auth, 'Ivy@example.com');
+    await invite(owner, tenantId, 'ivy@example.com');
+    const token = invitationToken(auth, 'ivy@example.com');
+    const ivyPage = new PageClient(auth.app);
+    ivyPage.cookie = ivy.browser.cookie;
+    const join = await expectPage(await ivyPage.request(`/invitations/accept?token=${token}`), 200);
+    expect(join).toContain('>Join</button>');
+    expect(join).not.toContain('action="/invitations/signup"');
+
+    const other = new PageClient(auth.app);
+    other.cookie = owner.browser.cookie;
+    const wrong = await expectPage(await other.request(`/invitations/accept?token=${token}`), 200);
+    expect(wrong).toContain('You are signed in as owner@example.com');
+    expect(wrong).toContain('action="/auth/logout"');
+    expect(wrong).not.toContain('>Join</button>');
+
+    const joined = await expectPage(await ivyPage.submit('/invitations/accept', { token }), 200);
+    expect(joined).toContain('You joined Acme');
+  });
+
   it('works when signup is by invitation only, and not when signup is closed', async () => {
     const { auth, owner, tenantId } = await setup({ signup: { mode: 'invite' } });
     const open = await new Browser(auth.app).post('/auth/signup', {

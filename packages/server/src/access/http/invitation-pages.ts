@@ -21,23 +21,29 @@ export function invitationPagePath(acceptPath: string, token: string): string {
 
 export function invitationPage(
   details: InvitationDetails,
-  options: { acceptPath: string; authPrefix: string; token: string; signedInAs: string | null },
+  options: {
+    acceptPath: string;
+    authPrefix: string;
+    token: string;
+    /** The signed-in user's address, and whether it is the invited one; null when nobody is signed in. */
+    signedIn: { email: string; invitee: boolean } | null;
+  },
 ): PageContent {
   const paths = accountPaths(options.authPrefix);
   const title = `Join ${details.tenantName}`;
-  if (options.signedInAs === details.email) {
+  if (options.signedIn?.invitee) {
     return {
       title,
       paragraphs: [invitedTo(details)],
       forms: [{ action: options.acceptPath, hidden: { token: options.token }, submit: 'Join' }],
     };
   }
-  if (options.signedInAs !== null) {
+  if (options.signedIn !== null) {
     return {
       title,
       paragraphs: [
         invitedTo(details),
-        `You are signed in as ${options.signedInAs}. Log out, then open this invitation again.`,
+        `You are signed in as ${options.signedIn.email}. Log out, then open this invitation again.`,
       ],
       forms: [{ action: paths.logout, submit: 'Log out' }],
     };

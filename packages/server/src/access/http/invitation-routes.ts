@@ -5,6 +5,7 @@ import type { RouteGroup } from '../../core/routes.ts';
 import { pageResponse } from '../../identity/link-pages.ts';
 import { errorPageContent, errorPages, type PageBack, wantsPage } from '../../identity/page-negotiation.ts';
 import { refuseForeignOrigin, throttle } from '../../identity/route-steps.ts';
+import { normalizedOrNull } from '../../identity/users/email.ts';
 import { requestOrigin } from '../../sessions/session-resolver.ts';
 import { LIFT_PERMISSIONS } from '../default-roles.ts';
 import { InvitationInvalidError } from '../tenant-errors.ts';
@@ -95,7 +96,10 @@ export function registerInvitationRoutes(app: RouteGroup, deps: AccessRouteDeps)
         acceptPath: INVITATION_ACCEPT_PATH,
         authPrefix,
         token,
-        signedInAs: user?.email ?? null,
+        signedIn:
+          user === null
+            ? null
+            : { email: user.email, invitee: normalizedOrNull(user.email) === details.email },
       }),
     );
   });
