@@ -235,7 +235,9 @@ eachDialect('tenant isolation', (target) => {
         (route.includes('/:') || /^(GET|POST|PATCH|DELETE) \/(tenants|invitations|admin)/.test(route)) &&
         !NOT_ID_BEARING.has(route),
     );
-    const missing = idBearing.filter((route) => !walked.has(route) && route !== 'POST /invitations/accept');
+    // The invitation token routes have tests of their own below.
+    const tokenRoutes = new Set(['POST /invitations/accept', 'POST /invitations/signup']);
+    const missing = idBearing.filter((route) => !walked.has(route) && !tokenRoutes.has(route));
     expect(missing, 'routes with ids this walk does not cover yet').toEqual([]);
   });
 
@@ -252,6 +254,38 @@ eachDialect('tenant isolation', (target) => {
     expect(reply.body.code).toBe('LIFT_INVITATION_INVALID');
     for (const secret of secrets) expect(reply.text).not.toContain(secret);
     expect(await t.app.access.memberships.isMember(b, alice.id)).toBe(false);
+    expect(await t.app.access.invitations.revoke(b, invitation.id)).toBe(true);
+  });
+
+  it('lets a token of B sign up only its invited address, and answers nothing of B', async () => {
+    const t = target();
+    const guessed = await t.call(
+      alice,
+      'POST',
+      '/invitations/signup',
+      { token: 'x'.repeat(43), password: 'x' },
+      'bearer',
+    );
+    expect(guessed.status).toBe(400);
+    expect(guessed.body.code).toBe('LIFT_INVITATION_INVALID');
+    const { token, invitation } = await t.app.access.invitations.issue({
+      tenantId: b,
+      email: 'frank-b@example.com',
+      invitedBy: carol.id,
+    });
+    const reply = await t.call(
+      alice,
+      'POST',
+      '/invitations/signup',
+      { token, password: 'violet kettle marching 1887', email: 'alice-takes-it@example.com' },
+      'bearer',
+    );
+    expect(reply.status).toBe(202);
+    expect(reply.body).toEqual({ status: 'verification_sent' });
+    for (const secret of secrets) expect(reply.text).not.toContain(secret);
+    for (const id of Object.values(bIds)) expect(reply.text).not.toContain(id);
+    expect(await t.app.access.memberships.isMember(b, alice.id)).toBe(false);
+    expect(await t.app.identity.deps.users.findByEmail('alice-takes-it@example.com')).toBeNull();
     expect(await t.app.access.invitations.revoke(b, invitation.id)).toBe(true);
   });
 

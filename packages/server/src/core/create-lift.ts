@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Access } from '../access/access.ts';
 import { type AccessGuards, accessGuards } from '../access/guards.ts';
 import { registerAccessRoutes } from '../access/http/index.ts';
+import { acceptInvitationsOnVerification } from '../access/tenants/invitation-signup.ts';
 import { registerAdminUserRoutes } from '../identity/admin-routes.ts';
 import { bootstrapDevelopmentAdmin } from '../identity/bootstrap.ts';
 import { Identity } from '../identity/identity.ts';
@@ -108,6 +109,7 @@ export class LiftApp extends RouteGroup {
   #server: NodeServerHandle | undefined;
   #processHooks: (() => void) | undefined;
   #migrationsReadiness: Pingable | undefined;
+  #stopInvitationSignups: (() => void) | undefined;
 
   /** @internal — use `createLift()`. */
   constructor(config: LiftConfig, options: LiftOptions) {
@@ -317,6 +319,10 @@ export class LiftApp extends RouteGroup {
         await this.access.start();
         if (this.#tokensOn) await this.tokens.start();
         await this.identity.start();
+        this.#stopInvitationSignups ??= acceptInvitationsOnVerification(() => ({
+          access: this.access,
+          identity: this.identity.deps,
+        }));
         const bootstrap = options.bootstrapAdmin ?? true;
         if (bootstrap && this.config.env === 'development' && migrate === 'auto') {
           const created = await bootstrapDevelopmentAdmin(this.identity);
@@ -418,6 +424,8 @@ export class LiftApp extends RouteGroup {
     }
     this.#processHooks?.();
     this.#processHooks = undefined;
+    this.#stopInvitationSignups?.();
+    this.#stopInvitationSignups = undefined;
     await this.#identity?.close();
     await this.#tokens?.close();
     await this.#access?.close();

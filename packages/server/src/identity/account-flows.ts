@@ -36,13 +36,18 @@ import { EmailTakenError, normalizeEmail } from './users/index.ts';
 export const VERIFY_PATH = '/email/verify';
 export const RESET_PATH = '/password/reset';
 
+/**
+ * `invited`: the caller holds a live invitation to this address, which `signup.mode: invite` lets through
+ * (`closed` lets nothing through).
+ */
 export async function signup(
   deps: IdentityDeps,
   input: { email: string; password: string; name?: string | null | undefined },
   origin: EventOrigin,
+  options: { invited?: boolean } = {},
 ): Promise<void> {
   const mode = deps.config.signup.mode;
-  if (mode !== 'open') throw new SignupClosedError(mode);
+  if (mode === 'closed' || (mode === 'invite' && options.invited !== true)) throw new SignupClosedError(mode);
   // Malformed input is refused the same way for every address; nothing here depends on existing accounts.
   const { email } = normalizeEmail(input.email);
   const check = deps.policy.check(input.password, { email, name: input.name ?? undefined });

@@ -1,14 +1,10 @@
 import { z } from 'zod';
-import { optionalAuth, requireAuth } from '../core/authenticate.ts';
-import type { Context } from '../core/context.ts';
+import { requireAuth } from '../core/authenticate.ts';
 import { NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import { humanName } from '../core/human-name.ts';
-import { requestHeader } from '../core/request-headers.ts';
 import type { RouteGroup } from '../core/routes.ts';
-import { CsrfError, csrfVerdict } from '../http/csrf/index.ts';
-import { clearSessionCookie, serializeSessionCookie } from '../sessions/session-cookie.ts';
-import type { IssuedSession, ValidatedSession } from '../sessions/session-manager.ts';
-import { requestOrigin, requestSession } from '../sessions/session-resolver.ts';
+import { clearSessionCookie } from '../sessions/session-cookie.ts';
+import { requestSession } from '../sessions/session-resolver.ts';
 import {
   changePassword,
   forgotPassword,
@@ -19,109 +15,51 @@ import {
   VERIFY_PATH,
   verifyEmail,
 } from './account-flows.ts';
-import type { Identity, IdentityThrottleBucket } from './identity.ts';
-import type { LoginMode } from './identity-deps.ts';
+import {
+  accountPaths,
+  forgotSentPage,
+  passwordSetPage,
+  safeContinue,
+  signedOutPage,
+} from './account-pages.ts';
+import type { Identity } from './identity.ts';
 import { publicUser } from './identity-deps.ts';
-import { linkFormPage } from './link-pages.ts';
-import { type LoginResult, login, logout, reauthenticate, verifyMfaLogin } from './login-flows.ts';
+import { login, logout, reauthenticate, verifyMfaLogin } from './login-flows.ts';
 import { confirmTotp, enrollTotp, regenerateRecoveryCodes, removeTotp } from './mfa-flows.ts';
-import { TooManyAttemptsError } from './throttle.ts';
+import { wantsPage } from './page-negotiation.ts';
+import { loginPageResponse, page, registerPageRoutes } from './page-routes.ts';
+import {
+  currentSession,
+  loginMode,
+  loginResponse,
+  origin,
+  presentedSessionId,
+  refuseForeignOrigin,
+  sessionBody,
+  setSessionCookie,
+  throttle,
+} from './route-steps.ts';
 
 /**
- * `/auth/*`: JSON in and out (forms accepted too, for the link pages), errors as problem+json. Thin: each
- * handler parses, throttles, calls a flow and maps the result. Session cookies are set and cleared here and
- * nowhere else.
+ * `/auth/*`: JSON in and out, errors as problem+json. Thin: each handler parses, throttles, calls a flow and
+ * maps the result. Session cookies are set and cleared here and nowhere else.
+ *
+ * The routes the link pages post to (login, MFA step, verify, forgot, reset, logout) also answer a browser:
+ * a request that prefers `text/html` gets a page with the next step, or the refusal as a page with the same
+ * status (page-negotiation.ts). The JSON answers do not change.
  */
 
 const email = z.string().trim().min(1).max(320);
 const password = z.string().min(1).max(4096);
 const code = z.string().trim().min(1).max(64);
 
-function origin(ctx: Context) {
-  return requestOrigin(ctx.raw);
-}
-
-async function throttle(identity: Identity, ctx: Context, bucket: IdentityThrottleBucket): Promise<void> {
-  const decision = await identity.throttle.hit(bucket, ctx.clientIp);
-  if (decision.allowed) return;
-  await identity.events.emit({ type: 'auth.throttled', actor: null, ...origin(ctx), reason: bucket });
-  throw new TooManyAttemptsError(decision.retryAfterMs);
-}
-
-/** The session behind the request; bearer-authenticated callers have none and get 401. */
-function currentSession(ctx: Context): ValidatedSession {
-  const session = requestSession(ctx.raw);
-  if (!session) throw new UnauthenticatedError('This action needs a session (log in with a password).');
-  return session;
-}
-
-function setSessionCookie(identity: Identity, ctx: Context, issued: IssuedSession): void {
-  const lifetime = issued.record.absoluteExpiresAt - identity.deps.clock.now();
-  ctx.response.headers.append('set-cookie', serializeSessionCookie(identity.cookie, issued.token, lifetime));
-}
-
-function sessionBody(issued: IssuedSession) {
-  const record = issued.record;
-  return {
-    id: record.id,
-    expires_at: new Date(Math.min(record.idleExpiresAt, record.absoluteExpiresAt)).toISOString(),
-  };
-}
-
-/** The session the browser presented; a login ends it when the new one starts, so no id survives a login. */
-function presentedSessionId(ctx: Context): string | null {
-  return requestSession(ctx.raw)?.record.id ?? null;
-}
-
-/**
- * Login CSRF: another site must not be able to log a visitor's browser into an account (the attacker's), so the
- * endpoints that set a session cookie apply the same origin rule as cookie-authenticated requests.
- */
-async function refuseForeignOrigin(identity: Identity, ctx: Context): Promise<void> {
-  const verdict = csrfVerdict({
-    method: ctx.method,
-    secFetchSite: requestHeader(ctx.raw, 'sec-fetch-site'),
-    origin: requestHeader(ctx.raw, 'origin'),
-    ownOrigins: identity.ownOrigins(ctx.url.origin),
-    allowedOrigins: identity.deps.config.auth.csrfAllowedOrigins,
-  });
-  if (verdict.ok) return;
-  await identity.events.emit({
-    type: 'auth.csrf.refused',
-    actor: null,
-    ...origin(ctx),
-    reason: verdict.reason,
-  });
-  throw new CsrfError(verdict.reason);
-}
-
-const TOKENS_MEDIA_TYPE = 'application/vnd.lift.tokens+json';
-
-/** `response: tokens` in the body, or `Accept: application/vnd.lift.tokens+json`, asks for tokens. */
-async function loginMode(identity: Identity, ctx: Context, response: string | undefined): Promise<LoginMode> {
-  const wantsTokens = response === 'tokens' || (ctx.headers.get('accept') ?? '').includes(TOKENS_MEDIA_TYPE);
-  if (!wantsTokens) return { kind: 'session' };
-  const jkt = identity.dpopThumbprint ? await identity.dpopThumbprint(ctx) : null;
-  return { kind: 'tokens', jkt };
-}
-
-async function loginResponse(identity: Identity, ctx: Context, result: LoginResult) {
-  if (result.kind === 'mfa') return { mfa_required: true, mfa_token: result.mfaToken };
-  if (result.kind === 'tokens') {
-    // RFC 6749 §5.1: token responses are never cached.
-    ctx.response.headers.set('cache-control', 'no-store');
-    identity.decorateTokenResponse?.(ctx, result.tokens);
-    return result.tokens;
-  }
-  setSessionCookie(identity, ctx, result.issued);
-  return { user: result.user, session: sessionBody(result.issued) };
-}
-
 export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identity, prefix: string): void {
+  const paths = accountPaths(prefix);
   const auth = app.group(prefix);
   // Same prefix, different guards: a route is registered on the group whose middleware it needs.
-  const optional = app.group(prefix, optionalAuth());
   const authed = app.group(prefix, requireAuth());
+  // Routes that also answer browsers: a refusal becomes a page offering the way back (page-routes.ts).
+  const pages = registerPageRoutes(app, identityOf, prefix);
 
   auth.post('/signup', {
     input: {
@@ -136,23 +74,14 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     },
   });
 
-  auth.get(VERIFY_PATH, (ctx) =>
-    linkFormPage({
-      title: 'Confirm your email address',
-      action: ctx.path,
-      token: ctx.query.token ?? '',
-      fields: [],
-      submit: 'Confirm',
-    }),
-  );
-
-  optional.post(VERIFY_PATH, {
+  pages.login.post(VERIFY_PATH, {
     input: { body: z.object({ token: z.string().min(1).max(200) }) },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await refuseForeignOrigin(identity, ctx);
       await throttle(identity, ctx, 'reset');
       const result = await verifyEmail(identity.deps, body.token, origin(ctx), presentedSessionId(ctx));
+      if (wantsPage(ctx)) return loginPageResponse(identity, ctx, result, prefix, undefined);
       return loginResponse(identity, ctx, result);
     },
   });
@@ -170,25 +99,36 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     },
   });
 
-  optional.post('/login', {
-    input: { body: z.object({ email, password, response: z.enum(['session', 'tokens']).optional() }) },
+  pages.login.post('/login', {
+    input: {
+      body: z.object({
+        email,
+        password,
+        response: z.enum(['session', 'tokens']).optional(),
+        continue: z.string().max(2048).optional(),
+      }),
+    },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await refuseForeignOrigin(identity, ctx);
       await throttle(identity, ctx, 'login');
       const mode = await loginMode(identity, ctx, body.response);
       const result = await login(identity.deps, body, origin(ctx), presentedSessionId(ctx), mode);
+      if (wantsPage(ctx))
+        return loginPageResponse(identity, ctx, result, prefix, safeContinue(body.continue));
       return loginResponse(identity, ctx, result);
     },
   });
 
-  optional.post('/mfa/verify', {
+  pages.mfa.post('/mfa/verify', {
     input: {
       body: z
         .object({
           mfa_token: z.string().min(1).max(200),
-          code: code.optional(),
-          recovery_code: code.optional(),
+          // A page's form sends both fields, the unused one empty.
+          code: code.optional().or(z.literal('').transform(() => undefined)),
+          recovery_code: code.optional().or(z.literal('').transform(() => undefined)),
+          continue: z.string().max(2048).optional(),
         })
         .refine((value) => value.code !== undefined || value.recovery_code !== undefined, {
           message: 'Send code or recovery_code.',
@@ -206,15 +146,18 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
         origin(ctx),
         presentedSessionId(ctx),
       );
+      if (wantsPage(ctx))
+        return loginPageResponse(identity, ctx, result, prefix, safeContinue(body.continue));
       return loginResponse(identity, ctx, result);
     },
   });
 
-  optional.post('/logout', async (ctx) => {
+  pages.login.post('/logout', async (ctx) => {
     const identity = identityOf();
     const session = requestSession(ctx.raw);
     if (session) await logout(identity.deps, session, origin(ctx));
     ctx.response.headers.append('set-cookie', clearSessionCookie(identity.cookie));
+    if (wantsPage(ctx)) return page(ctx, signedOutPage(paths));
     return new Response(null, { status: 204, headers: ctx.response.headers });
   });
 
@@ -324,37 +267,20 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     },
   });
 
-  auth.post('/password/forgot', {
+  pages.forgot.post('/password/forgot', {
     input: { body: z.object({ email }) },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await throttle(identity, ctx, 'forgot');
       const from = origin(ctx);
       identity.deps.background.run('forgot', () => forgotPassword(identity.deps, body.email, from));
+      if (wantsPage(ctx)) return page(ctx, forgotSentPage(paths), 202);
       ctx.response.status = 202;
       return { status: 'accepted' };
     },
   });
 
-  auth.get(RESET_PATH, (ctx) =>
-    linkFormPage({
-      title: 'Choose a new password',
-      action: ctx.path,
-      token: ctx.query.token ?? '',
-      fields: [
-        { name: 'new_password', label: 'New password', type: 'password', autocomplete: 'new-password' },
-        {
-          name: 'code',
-          label: 'Authenticator code (only if you use two-factor)',
-          type: 'text',
-          autocomplete: 'one-time-code',
-        },
-      ],
-      submit: 'Set password',
-    }),
-  );
-
-  auth.post(RESET_PATH, {
+  pages.password.post(RESET_PATH, {
     input: {
       body: z.object({
         token: z.string().min(1).max(200),
@@ -365,6 +291,8 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
+      // Another site has no business submitting a reset form (the pages post from this origin).
+      await refuseForeignOrigin(identity, ctx);
       await throttle(identity, ctx, 'reset');
       await resetPassword(
         identity.deps,
@@ -376,6 +304,7 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
         },
         origin(ctx),
       );
+      if (wantsPage(ctx)) return page(ctx, passwordSetPage(paths));
       return { status: 'password_reset' };
     },
   });

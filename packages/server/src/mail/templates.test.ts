@@ -27,6 +27,12 @@ describe('mail templates', () => {
     },
   );
 
+  it('tells an invitee without an account that the invitation page signs them up', () => {
+    expect(rendered.invitation.text).toContain(
+      'No account yet? The page lets you create one with this address.',
+    );
+  });
+
   it('passwordChanged says when, in UTC, and carries no link', () => {
     const mail = rendered.passwordChanged;
     expect(mail.text).toContain('2026-01-02 09:30 UTC');

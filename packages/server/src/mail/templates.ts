@@ -137,7 +137,10 @@ export const defaultMailTemplates: MailTemplates = {
       subject: `${inviter} invited you to ${tenantName} on ${appName}`,
       before: [`${inviter} invited you to join ${tenantName} on ${appName}. To accept, open this link:`],
       link: { href: link, label: `Join ${tenantName}` },
-      after: ['If you do not want to join, you can ignore this message.'],
+      after: [
+        'No account yet? The page lets you create one with this address.',
+        'If you do not want to join, you can ignore this message.',
+      ],
     }),
 };
 

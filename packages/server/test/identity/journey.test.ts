@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { HttpSession, waitForMailLink } from '../support/http-session.ts';
-import { type LiftProcess, runLift, startLift } from '../support/lift-process.ts';
+import { type LiftProcess, runLift, startLift, waitForOutput } from '../support/lift-process.ts';
 
 /**
  * Black-box: the reference app under the real `lift serve`, a real HTTP client, mail read from the files the
@@ -71,9 +71,9 @@ describe('identity journey over HTTP', () => {
   it('prints a one-time admin link on the first development start, and lift users create makes more', async () => {
     const lift = await startLift(APP);
     running.push(lift);
-    const printed = /(http:\/\/\S+\/auth\/password\/reset\?token=[A-Za-z0-9_-]+)/.exec(lift.stdout());
-    expect(printed, lift.stdout()).not.toBeNull();
-    const token = new URL(printed![1]!).searchParams.get('token');
+    // The link is logged just after "listening": wait for it rather than race it.
+    const printed = await waitForOutput(lift, /(http:\/\/\S+\/auth\/password\/reset\?token=[A-Za-z0-9_-]+)/);
+    const token = new URL(printed[1]!).searchParams.get('token');
     const admin = new HttpSession(lift.url);
     const set = await admin.post('/auth/password/reset', { token, new_password: PASSWORD });
     expect(set.status).toBe(200);

@@ -108,3 +108,17 @@ export async function startLift(args: string[], env: Record<string, string> = {}
     },
   };
 }
+
+/**
+ * Waits until the process's stdout matches `pattern` (what it logs right after "listening" may come a few
+ * milliseconds later) and returns the match.
+ */
+export async function waitForOutput(lift: LiftProcess, pattern: RegExp, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = pattern.exec(lift.stdout());
+    if (match) return match;
+    if (Date.now() > deadline) throw new Error(`no ${pattern} in the output:\n${lift.stdout()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

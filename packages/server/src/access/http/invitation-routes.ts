@@ -1,8 +1,14 @@
 import { z } from 'zod';
-import { requireAuth } from '../../core/authenticate.ts';
+import { optionalAuth, requireAuth } from '../../core/authenticate.ts';
+import type { Context } from '../../core/context.ts';
 import type { RouteGroup } from '../../core/routes.ts';
-import { linkFormPage } from '../../identity/link-pages.ts';
+import { pageResponse } from '../../identity/link-pages.ts';
+import { errorPageContent, errorPages, type PageBack, wantsPage } from '../../identity/page-negotiation.ts';
+import { refuseForeignOrigin, throttle } from '../../identity/route-steps.ts';
+import { normalizedOrNull } from '../../identity/users/email.ts';
+import { requestOrigin } from '../../sessions/session-resolver.ts';
 import { LIFT_PERMISSIONS } from '../default-roles.ts';
+import { InvitationInvalidError } from '../tenant-errors.ts';
 import {
   acceptInvitation,
   INVITATION_ACCEPT_PATH,
@@ -10,13 +16,22 @@ import {
   listInvitations,
   revokeInvitation,
 } from '../tenants/invitation-flows.ts';
+import { describeInvitation, signUpForInvitation } from '../tenants/invitation-signup.ts';
 import type { AccessRouteDeps } from './deps.ts';
+import {
+  INVITATION_SIGNUP_PATH,
+  invitationPage,
+  invitationPagePath,
+  joinedPage,
+  signupSentPage,
+} from './invitation-pages.ts';
 import { callerOf, tenantFlowDeps, tenantIdOf } from './tenant-caller.ts';
 
 /**
- * `/tenants/:tenantId/invitations*` (`members:invite`) and `/invitations/accept`: the mailed link opens a
- * page whose form POSTs the token, so a mail scanner fetching the link spends nothing; accepting needs the
- * invited user signed in.
+ * `/tenants/:tenantId/invitations*` (`members:invite`), `/invitations/accept` and `/invitations/signup`: the
+ * mailed link opens a page whose forms POST, so a mail scanner fetching the link spends nothing. Accepting
+ * needs the invited user signed in; an invitee without an account signs up from the page with the invited
+ * address and joins when they verify it (tenants/invitation-signup.ts). Browsers get pages, API clients JSON.
  */
 
 export function registerInvitationRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
@@ -53,18 +68,82 @@ export function registerInvitationRoutes(app: RouteGroup, deps: AccessRouteDeps)
     );
   });
 
-  app.get(INVITATION_ACCEPT_PATH, (ctx) =>
-    linkFormPage({
-      title: 'Accept the invitation',
-      action: ctx.path,
-      token: ctx.query.token ?? '',
-      fields: [],
-      submit: 'Join',
-    }),
-  );
+  const authPrefix = deps.config.auth.prefix;
+  const loginLink = { href: `${authPrefix.replace(/\/+$/, '')}/login`, label: 'Log in' };
+  const toInvitation: PageBack = async (ctx) => {
+    const token = await formToken(ctx);
+    return {
+      links:
+        token === undefined
+          ? [loginLink]
+          : [{ href: invitationPagePath(INVITATION_ACCEPT_PATH, token), label: 'Back to the invitation' }],
+    };
+  };
 
-  app.group(INVITATION_ACCEPT_PATH, requireAuth()).post('/', {
-    input: { body: z.object({ token: z.string().min(1).max(200) }) },
-    handler: (ctx, { body }) => acceptInvitation(tenantFlowDeps(deps), callerOf(ctx), body.token),
+  // Opening the link spends nothing; it shows the tenant and the invited address, which the mail told its
+  // holder already, and the ways in (invitation-pages.ts).
+  app.group(INVITATION_ACCEPT_PATH, optionalAuth()).get('/', async (ctx) => {
+    const token = ctx.query.token ?? '';
+    const details = await describeInvitation(tenantFlowDeps(deps), token);
+    if (details === null) {
+      const error = new InvitationInvalidError();
+      return pageResponse(errorPageContent(error, { links: [loginLink] }), { status: error.status });
+    }
+    const userId = ctx.principal?.userId ?? null;
+    const user = userId === null ? null : await deps.identity().deps.users.findById(userId);
+    return pageResponse(
+      invitationPage(details, {
+        acceptPath: INVITATION_ACCEPT_PATH,
+        authPrefix,
+        token,
+        signedIn:
+          user === null
+            ? null
+            : { email: user.email, invitee: normalizedOrNull(user.email) === details.email },
+      }),
+    );
   });
+
+  app.group(INVITATION_ACCEPT_PATH, errorPages(toInvitation), requireAuth()).post('/', {
+    input: { body: z.object({ token: z.string().min(1).max(200) }) },
+    handler: async (ctx, { body }) => {
+      const joined = await acceptInvitation(tenantFlowDeps(deps), callerOf(ctx), body.token);
+      if (wantsPage(ctx)) return pageResponse(joinedPage(joined.tenant.name, joined.roles));
+      return joined;
+    },
+  });
+
+  app.group(INVITATION_SIGNUP_PATH, errorPages(toInvitation)).post('/', {
+    input: {
+      body: z.object({
+        token: z.string().min(1).max(200),
+        password: z.string().min(1).max(4096),
+        name: z.string().trim().max(200).nullish(),
+      }),
+    },
+    handler: async (ctx, { body }) => {
+      const identity = deps.identity();
+      await refuseForeignOrigin(identity, ctx);
+      await throttle(identity, ctx, 'signup');
+      const { email, tenantName } = await signUpForInvitation(
+        tenantFlowDeps(deps),
+        body.token,
+        { password: body.password, name: body.name || null },
+        requestOrigin(ctx.raw),
+      );
+      if (wantsPage(ctx)) return pageResponse(signupSentPage(email, tenantName), { status: 202 });
+      ctx.response.status = 202;
+      return { status: 'verification_sent' };
+    },
+  });
+}
+
+/** The token of the submitted form, for the way back to the invitation. */
+async function formToken(ctx: Context): Promise<string | undefined> {
+  try {
+    const body = (await ctx.body()) as Record<string, unknown> | undefined;
+    return typeof body?.token === 'string' ? body.token : undefined;
+  } catch {
+    return undefined;
+  }
 }

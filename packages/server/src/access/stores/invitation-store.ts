@@ -39,6 +39,13 @@ export interface InvitationStore {
    * concurrent calls with the same token succeeds.
    */
   consume(token: string, email: string): Promise<Invitation | null>;
+  /** The invitation behind a live, unused token, changing nothing (the page a mailed link opens); else null. */
+  peek(token: string): Promise<Invitation | null>;
+  /**
+   * `consume` by the invitation's id instead of its token, for an acceptance decided earlier by the token's
+   * holder (the invitee signed up from the invitation and has now verified the address).
+   */
+  consumeById(id: string, email: string): Promise<Invitation | null>;
   /** Deletes a pending invitation of the tenant; false when none matches. */
   revoke(tenantId: string, id: string): Promise<boolean>;
   /** The tenant's invitations not yet accepted and not expired, newest first. */

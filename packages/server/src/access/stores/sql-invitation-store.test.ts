@@ -74,6 +74,36 @@ for (const target of await migratedSqlTargets('invitations', { withoutDefaultRol
       await close();
     });
 
+    it('peeks without spending, and consumes by id only for the invited address while pending', async () => {
+      const { invitations, clock, close } = fixture(await target.open());
+      const { token, invitation } = await invitations.issue({
+        tenantId: 'tenant-a',
+        email: 'eve@example.com',
+        invitedBy: 'ada',
+      });
+      expect(await invitations.peek(token)).toEqual(invitation);
+      expect(await invitations.peek(token)).toEqual(invitation);
+      expect(await invitations.peek('x'.repeat(43))).toBeNull();
+      expect(await invitations.peek('short')).toBeNull();
+      expect(await invitations.consumeById(invitation.id, 'mallory@example.com')).toBeNull();
+      expect(await invitations.consumeById('unknown', 'eve@example.com')).toBeNull();
+      const accepted = await invitations.consumeById(invitation.id, 'Eve@Example.com');
+      expect(accepted?.acceptedAt).toEqual(new Date(START));
+      expect(await invitations.consumeById(invitation.id, 'eve@example.com')).toBeNull();
+      expect(await invitations.peek(token)).toBeNull();
+      expect(await invitations.consume(token, 'eve@example.com')).toBeNull();
+
+      const later = await invitations.issue({
+        tenantId: 'tenant-a',
+        email: 'eve@example.com',
+        invitedBy: 'ada',
+      });
+      clock.advance(INVITATION_TTL_MS);
+      expect(await invitations.peek(later.token)).toBeNull();
+      expect(await invitations.consumeById(later.invitation.id, 'eve@example.com')).toBeNull();
+      await close();
+    });
+
     it("lists and revokes a tenant's pending invitations, never another tenant's", async () => {
       const { invitations, clock, close } = fixture(await target.open());
       const first = await invitations.issue({

@@ -86,6 +86,34 @@ export class SqlInvitationStore implements InvitationStore {
     return row ? toInvitation(row) : null;
   }
 
+  async peek(token: string): Promise<Invitation | null> {
+    if (!TOKEN_SHAPE.test(token)) return null;
+    const row = await this.#db
+      .selectFrom('lift_invitations')
+      .selectAll()
+      .where('token_hash', '=', hashToken(token))
+      .where('accepted_at', 'is', null)
+      .where('expires_at', '>', this.#clock.now())
+      .executeTakeFirst();
+    return row ? toInvitation(row) : null;
+  }
+
+  async consumeById(id: string, email: string): Promise<Invitation | null> {
+    const normalized = normalizedOrNull(email);
+    if (normalized === null) return null;
+    const now = this.#clock.now();
+    const row = await this.#db
+      .updateTable('lift_invitations')
+      .set({ accepted_at: now })
+      .where('id', '=', id)
+      .where('email_normalized', '=', normalized)
+      .where('accepted_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toInvitation(row) : null;
+  }
+
   async revoke(tenantId: string, id: string): Promise<boolean> {
     const result = await this.#db
       .deleteFrom('lift_invitations')

@@ -121,6 +121,28 @@ export async function revokeInvitation(
   await emitEvent(deps, caller, { type: 'invitation.revoked', data: { tenantId, invitationId } });
 }
 
+/** Makes the user a member of the invitation's tenant, with its role; the invitation is already spent. */
+export async function joinWithInvitation(
+  deps: TenantFlowDeps,
+  userId: string,
+  invitation: Invitation,
+): Promise<void> {
+  const { access } = deps;
+  const subject = userSubject(userId);
+  try {
+    await access.memberships.add(invitation.tenantId, userId);
+    if (invitation.roleId !== null)
+      await access.grants.add({
+        subject,
+        roleId: invitation.roleId,
+        tenantId: invitation.tenantId,
+        createdBy: invitation.invitedBy,
+      });
+  } finally {
+    await access.control.changed({ kind: 'grant', tenantId: invitation.tenantId, subjects: [subject] });
+  }
+}
+
 /**
  * The signed-in user accepts: they become a member with the invitation's role. Unknown, expired, used and
  * someone else's tokens all get the same 400, and the token is spent only by its addressee.
@@ -142,19 +164,7 @@ export async function acceptInvitation(
     await emitEvent(deps, caller, { type: 'invitation.refused', reason: 'invalid_token', data: {} });
     throw new InvitationInvalidError();
   }
-  const subject = userSubject(userId);
-  try {
-    await access.memberships.add(tenant.id, userId);
-    if (invitation.roleId !== null)
-      await access.grants.add({
-        subject,
-        roleId: invitation.roleId,
-        tenantId: tenant.id,
-        createdBy: invitation.invitedBy,
-      });
-  } finally {
-    await access.control.changed({ kind: 'grant', tenantId: tenant.id, subjects: [subject] });
-  }
+  await joinWithInvitation(deps, userId, invitation);
   await emitEvent(deps, caller, {
     type: 'invitation.accepted',
     data: { tenantId: tenant.id, invitationId: invitation.id },

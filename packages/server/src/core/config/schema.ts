@@ -51,7 +51,9 @@ const securityHeadersSchema = z
     contentSecurityPolicy: z
       .string()
       .default("frame-ancestors 'none'")
-      .describe('Content-Security-Policy header value; empty string disables it.'),
+      .describe(
+        'Content-Security-Policy of API responses; empty string disables it. HTML link pages send a stricter one.',
+      ),
     referrerPolicy: z.string().default('no-referrer').describe('Referrer-Policy header value.'),
     hsts: z
       .enum(['auto', 'on', 'off'])
