@@ -541,6 +541,7 @@ const CHECKS_NO_ACCOUNT_SECRET: Record<string, string> = {
   'POST /auth/revoke': 'revokes the token it is given; checks no secret of an account',
   'POST /auth/introspect': BY_PERMISSION,
   'POST /invitations/accept': LINK_TOKEN,
+  'POST /invitations/signup': 'signup with the invited address (a link token); answers every address alike',
   'POST /admin/api/users/:id/disable': BY_PERMISSION,
   'POST /admin/api/users/:id/enable': BY_PERMISSION,
   'POST /admin/api/users/:id/sessions/revoke': BY_PERMISSION,
