@@ -2,6 +2,7 @@
  * @lift/server — the public API. Everything not exported here is internal.
  */
 
+export { type AccessScope, GLOBAL } from './access/access-control.ts';
 export { addTemplatePermissions } from './access/default-roles.ts';
 export {
   Authenticator,

@@ -46,10 +46,29 @@ function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 }
 
 /**
- * Whom a decision is about: a request's `Principal`, or just `{ type, id }` (a stored grant's subject, for
- * the admin API and the CLI).
+ * Decide on global grants alone: grants made for no tenant, whatever tenant the principal or request is in.
+ * A symbol, not `null`, so no `??` can turn "global only" into someone's active tenant.
  */
-export type AccessSubject = Pick<Principal, 'type' | 'id'> & Partial<Pick<Principal, 'userId' | 'tenantId'>>;
+export const GLOBAL: unique symbol = Symbol('lift.access.global');
+
+/** Where a decision is made: in one tenant (its grants and global ones), or `GLOBAL` (global grants alone). */
+export type AccessScope = string | typeof GLOBAL;
+
+/** The scope of a stored grant or role owner: its tenant, or `GLOBAL` for the store's `null`. */
+export function scopeOf(tenantId: string | null): AccessScope {
+  return tenantId === null ? GLOBAL : tenantId;
+}
+
+function engineScope(scope: AccessScope): string | null {
+  return scope === GLOBAL ? null : scope;
+}
+
+/**
+ * Whom a decision is about: a request's `Principal`, or just `{ type, id }` (a stored grant's subject, for
+ * the admin API and the CLI). Never where: a principal's active tenant is not read here, every decision names
+ * its `AccessScope`.
+ */
+export type AccessSubject = Pick<Principal, 'type' | 'id'> & Partial<Pick<Principal, 'userId'>>;
 
 /** The engine subject of a principal: `user:<id>` for users, `<type>:<id>` otherwise, as grants store them. */
 export function subjectOf(principal: AccessSubject): string {
@@ -142,9 +161,12 @@ export class AccessControl {
     } while (current !== this.#queue);
   }
 
-  /** Unconditional permission in `tenantId` (default: the principal's active tenant; null: global grants only). */
-  can(principal: AccessSubject, permission: string, tenantId?: string | null): boolean {
-    return this.#engine.can(subjectOf(principal), permission, tenantId ?? principal.tenantId ?? null);
+  /**
+   * Unconditional permission in `scope`: a tenant id (that tenant's grants and global ones), or `GLOBAL`
+   * (global grants alone). There is no default: the principal's active tenant is the caller's to pass.
+   */
+  can(principal: AccessSubject, permission: string, scope: AccessScope): boolean {
+    return this.#engine.can(subjectOf(principal), permission, engineScope(scope));
   }
 
   /**
@@ -166,51 +188,48 @@ export class AccessControl {
     );
   }
 
-  explain(principal: AccessSubject, permission: string, tenantId?: string | null): AccessExplanation {
-    return this.#engine.explain(subjectOf(principal), permission, tenantId ?? principal.tenantId ?? null);
+  /** Why `can(principal, permission, scope)` answers as it does (for admin tools, not the request path). */
+  explain(principal: AccessSubject, permission: string, scope: AccessScope): AccessExplanation {
+    return this.#engine.explain(subjectOf(principal), permission, engineScope(scope));
   }
 
   /**
-   * Whether the principal holds a role named `name` in `tenantId` (default: its active tenant): a system role
-   * of that name, or that tenant's role of that name, granted there or globally, directly or through
-   * inheritance (a tenant `owner` holds `admin`, `member` and `viewer`).
+   * Whether the principal holds a role named `name` in `scope`: a system role of that name, or that tenant's
+   * role of that name, granted there or globally, directly or through inheritance (a tenant `owner` holds
+   * `admin`, `member` and `viewer`). With `GLOBAL`, only system roles granted globally count.
    */
-  holdsRole(principal: AccessSubject, name: string, tenantId?: string | null): boolean {
-    const scope = tenantId === undefined ? (principal.tenantId ?? null) : tenantId;
-    for (const id of this.#engine.heldRoles(subjectOf(principal), scope)) {
+  holdsRole(principal: AccessSubject, name: string, scope: AccessScope): boolean {
+    const tenantId = engineScope(scope);
+    for (const id of this.#engine.heldRoles(subjectOf(principal), tenantId)) {
       if (this.#roleNames.get(id) !== name) continue;
       const owner = this.#roleOwners.get(id);
       if (owner?.scope === 'system') return true;
-      if (owner?.scope === 'tenant' && owner.tenantId === scope) return true;
+      if (owner?.scope === 'tenant' && owner.tenantId === tenantId) return true;
     }
     return false;
   }
 
-  /** The names of the roles the principal holds in `tenantId` (inherited ones included), sorted. */
-  roleNames(principal: AccessSubject, tenantId: string | null): string[] {
+  /** The names of the roles the principal holds in `scope` (inherited ones included), sorted. */
+  roleNames(principal: AccessSubject, scope: AccessScope): string[] {
     const names = new Set<string>();
-    for (const id of this.#engine.heldRoles(subjectOf(principal), tenantId)) {
+    for (const id of this.#engine.heldRoles(subjectOf(principal), engineScope(scope))) {
       const name = this.#roleNames.get(id);
       if (name !== undefined) names.add(name);
     }
     return [...names].sort();
   }
 
-  /** Effective permissions in `tenantId` (global grants included), as granted: wildcards and `:own` kept. */
-  permissions(principal: AccessSubject, tenantId: string | null): string[] {
-    return [...this.#engine.effectivePermissions(subjectOf(principal), tenantId)].sort();
+  /** Effective permissions in `scope` (a tenant's include global grants), as granted: wildcards and `:own` kept. */
+  permissions(principal: AccessSubject, scope: AccessScope): string[] {
+    return [...this.#engine.effectivePermissions(subjectOf(principal), engineScope(scope))].sort();
   }
 
   /**
    * The permissions among `wanted` (role form: wildcards and `:own` allowed) that the principal does not hold
-   * in `tenantId`; empty when it may hand all of them out. Nobody grants more than they hold.
+   * in `scope`; empty when it may hand all of them out. Nobody grants more than they hold.
    */
-  missingForDelegation(
-    principal: AccessSubject,
-    wanted: readonly string[],
-    tenantId: string | null,
-  ): string[] {
-    const held = this.#engine.effectivePermissions(subjectOf(principal), tenantId);
+  missingForDelegation(principal: AccessSubject, wanted: readonly string[], scope: AccessScope): string[] {
+    const held = this.#engine.effectivePermissions(subjectOf(principal), engineScope(scope));
     return wanted.filter((permission) => {
       for (const granted of held) if (permissionCovers(granted, permission)) return false;
       return true;

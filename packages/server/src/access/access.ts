@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import type { EventPublisher } from '../core/events.ts';
 import type { Storage } from '../storage/ports.ts';
-import { AccessControl } from './access-control.ts';
+import { AccessControl, GLOBAL } from './access-control.ts';
 import { SqlAccessSnapshot } from './access-snapshot.ts';
 import { SYSTEM_ADMIN_ROLE, TENANT_OWNER_ROLE } from './default-roles.ts';
 import {
@@ -97,7 +97,7 @@ export class Access {
 
   /** The names of the system roles a user holds globally (inherited ones included). */
   systemRolesOf(userId: string): string[] {
-    return this.control.roleNames({ type: 'user', id: userId }, null);
+    return this.control.roleNames({ type: 'user', id: userId }, GLOBAL);
   }
 
   /**

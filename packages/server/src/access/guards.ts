@@ -5,7 +5,7 @@ import { requestHeader } from '../core/request-headers.ts';
 import type { Principal } from '../core/request-state.ts';
 import type { Middleware } from '../core/routes.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
-import type { AccessControl, AccessTarget } from './access-control.ts';
+import { type AccessControl, type AccessScope, type AccessTarget, GLOBAL } from './access-control.ts';
 import { parseCheckedPermission } from './engine/permission.ts';
 import { NotTenantMemberError, PermissionDeniedError, RoleRequiredError } from './permission-denied-error.ts';
 import { TenantMfaRequiredError } from './tenant-mfa.ts';
@@ -52,8 +52,15 @@ export function activeTenant(c: HonoContext, principal: Principal, param = 'tena
   return c.req.param(param) ?? requestHeader(c, 'x-tenant-id') ?? principal.tenantId ?? null;
 }
 
-function guardTenant(c: HonoContext, principal: Principal, options: TenantGuardOptions): string | null {
-  return options.global === true ? null : activeTenant(c, principal, options.param);
+/** Where a guard decides: `GLOBAL` for system endpoints and for requests in no tenant, else the active tenant. */
+function guardScope(c: HonoContext, principal: Principal, options: TenantGuardOptions): AccessScope {
+  if (options.global === true) return GLOBAL;
+  return activeTenant(c, principal, options.param) ?? GLOBAL;
+}
+
+/** The tenant a scope names, for events and the MFA check; null for `GLOBAL`. */
+function tenantOf(scope: AccessScope): string | null {
+  return scope === GLOBAL ? null : scope;
 }
 
 /**
@@ -101,8 +108,9 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
       parseCheckedPermission(permission);
       return async function permissionGuard(c, next) {
         const principal = principalOf(c);
-        const tenantId = guardTenant(c, principal, options);
-        if (!control().can(principal, permission, tenantId)) {
+        const scope = guardScope(c, principal, options);
+        const tenantId = tenantOf(scope);
+        if (!control().can(principal, permission, scope)) {
           await deny(c, principal, tenantId, 'missing_permission', { permission });
           throw new PermissionDeniedError(permission);
         }
@@ -115,7 +123,7 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
     requireTenantMember(options = {}) {
       return async function tenantMemberGuard(c, next) {
         const principal = principalOf(c);
-        const tenantId = guardTenant(c, principal, options);
+        const tenantId = tenantOf(guardScope(c, principal, options));
         if (tenantId === null || !control().isMember(principal, tenantId)) {
           await deny(c, principal, tenantId, 'not_member');
           throw new NotTenantMemberError();
@@ -130,8 +138,9 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
       if (wanted.length === 0) throw new TypeError('requireRole() needs at least one role name.');
       return async function roleGuard(c, next) {
         const principal = principalOf(c);
-        const tenantId = guardTenant(c, principal, options);
-        if (!wanted.some((name) => control().holdsRole(principal, name, tenantId))) {
+        const scope = guardScope(c, principal, options);
+        const tenantId = tenantOf(scope);
+        if (!wanted.some((name) => control().holdsRole(principal, name, scope))) {
           await deny(c, principal, tenantId, 'missing_role', { roles: wanted });
           throw new RoleRequiredError(wanted);
         }
