@@ -5,6 +5,13 @@
 export { type AccessScope, GLOBAL } from './access/access-control.ts';
 export { addTemplatePermissions } from './access/default-roles.ts';
 export {
+  type DeclaredPermission,
+  PermissionCatalog,
+  type PermissionDeclaration,
+  type PermissionDeclarations,
+  UndeclaredPermissionError,
+} from './access/permission-catalog.ts';
+export {
   Authenticator,
   type AuthResolver,
   optionalAuth,

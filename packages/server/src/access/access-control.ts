@@ -13,6 +13,7 @@ import {
 import type { AccessSnapshotSource, SnapshotRole } from './access-snapshot.ts';
 import { AccessEngine, type AccessExplanation } from './engine/index.ts';
 import { permissionCovers } from './engine/permission.ts';
+import { PermissionCatalog } from './permission-catalog.ts';
 import type { GrantStore, GrantSubject } from './stores/grant-store.ts';
 import type { MembershipStore } from './stores/membership-store.ts';
 import type { RoleOwner, RoleStore } from './stores/role-store.ts';
@@ -28,6 +29,8 @@ export interface AccessControlOptions {
   broker: () => Broker;
   events: EventPublisher;
   log: Logger;
+  /** The declared permissions; those declared global are decided on global grants alone. Default: Lift's. */
+  permissions?: PermissionCatalog;
 }
 
 /** What an `authorize` check is about; `ownerId` is a user id. */
@@ -92,6 +95,7 @@ export class AccessControl {
   readonly #snapshot: AccessSnapshotSource;
   readonly #broker: () => Broker;
   readonly #log: Logger;
+  readonly #permissions: PermissionCatalog;
   /** role id → owner, for the roles in the engine. */
   readonly #roleOwners = new Map<string, RoleOwner>();
   /** role id → name, for `holdsRole`. */
@@ -113,6 +117,7 @@ export class AccessControl {
     this.#broker = options.broker;
     this.events = options.events;
     this.#log = options.log;
+    this.#permissions = options.permissions ?? new PermissionCatalog();
   }
 
   /** Subscribes to `lift:access`, then loads everything; changes heard meanwhile apply after the load. */
@@ -163,10 +168,12 @@ export class AccessControl {
 
   /**
    * Unconditional permission in `scope`: a tenant id (that tenant's grants and global ones), or `GLOBAL`
-   * (global grants alone). There is no default: the principal's active tenant is the caller's to pass.
+   * (global grants alone). There is no default: the principal's active tenant is the caller's to pass. A
+   * permission declared global is decided on global grants whatever the scope, so no tenant grant (not even
+   * a tenant owner's `*`) gives it.
    */
   can(principal: AccessSubject, permission: string, scope: AccessScope): boolean {
-    return this.#engine.can(subjectOf(principal), permission, engineScope(scope));
+    return this.#engine.can(subjectOf(principal), permission, this.#decidedIn(permission, scope));
   }
 
   /**
@@ -180,6 +187,8 @@ export class AccessControl {
     activeTenant?: string | null,
   ): boolean {
     const ownerId = target.ownerId == null ? null : subjectKey({ type: 'user', id: target.ownerId });
+    if (this.#permissions.isGlobal(permission))
+      return this.#engine.authorize(subjectOf(principal), permission, { ownerId, tenantId: null });
     return this.#engine.authorize(
       subjectOf(principal),
       permission,
@@ -190,7 +199,7 @@ export class AccessControl {
 
   /** Why `can(principal, permission, scope)` answers as it does (for admin tools, not the request path). */
   explain(principal: AccessSubject, permission: string, scope: AccessScope): AccessExplanation {
-    return this.#engine.explain(subjectOf(principal), permission, engineScope(scope));
+    return this.#engine.explain(subjectOf(principal), permission, this.#decidedIn(permission, scope));
   }
 
   /**
@@ -268,6 +277,11 @@ export class AccessControl {
   isMember(principal: AccessSubject, tenantId: string): boolean {
     const userId = principal.type === 'user' ? (principal.userId ?? principal.id) : null;
     return userId !== null && this.#members.get(tenantId)?.has(userId) === true;
+  }
+
+  /** The engine scope a check of `permission` is made in: global for a global permission. */
+  #decidedIn(permission: string, scope: AccessScope): string | null {
+    return scope === GLOBAL || this.#permissions.isGlobal(permission) ? null : scope;
   }
 
   #setMember(tenantId: string, userId: string, member: boolean): void {

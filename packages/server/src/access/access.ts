@@ -6,6 +6,7 @@ import type { Storage } from '../storage/ports.ts';
 import { AccessControl, GLOBAL } from './access-control.ts';
 import { SqlAccessSnapshot } from './access-snapshot.ts';
 import { SYSTEM_ADMIN_ROLE, TENANT_OWNER_ROLE } from './default-roles.ts';
+import type { PermissionCatalog } from './permission-catalog.ts';
 import {
   type CreateTenantInput,
   type Role,
@@ -32,6 +33,8 @@ export interface AccessSources {
   events: EventPublisher;
   /** `config.access` (defaults in the config schema). */
   limits: AccessLimits;
+  /** The app's declared permissions (`app.permissions`). */
+  permissions: PermissionCatalog;
 }
 
 /**
@@ -68,6 +71,7 @@ export class Access {
       broker: () => storage.broker,
       events,
       log,
+      permissions: sources.permissions,
     });
   }
 

@@ -7,6 +7,7 @@ import type { Middleware } from '../core/routes.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
 import { type AccessControl, type AccessScope, type AccessTarget, GLOBAL } from './access-control.ts';
 import { parseCheckedPermission } from './engine/permission.ts';
+import { PermissionCatalog } from './permission-catalog.ts';
 import { NotTenantMemberError, PermissionDeniedError, RoleRequiredError } from './permission-denied-error.ts';
 import { TenantMfaRequiredError } from './tenant-mfa.ts';
 
@@ -64,10 +65,15 @@ function tenantOf(scope: AccessScope): string | null {
 }
 
 /**
+ * `permissions` are the declared ones (default: Lift's own); a guard naming another throws
+ * `UndeclaredPermissionError` (with the closest declared name) when it is made.
  * `access` may be a getter, so guards can be declared before the app's storage is opened (routes are
  * registered at import time; the `AccessControl` is made on the first request).
  */
-export function accessGuards(source: AccessControl | (() => AccessControl)): AccessGuards {
+export function accessGuards(
+  source: AccessControl | (() => AccessControl),
+  permissions: PermissionCatalog = new PermissionCatalog(),
+): AccessGuards {
   let resolved: AccessControl | undefined = typeof source === 'function' ? undefined : source;
   const control = (): AccessControl => {
     resolved ??= (source as () => AccessControl)();
@@ -106,6 +112,7 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
     requirePermission(permission, options = {}) {
       // A typo in a permission name fails when the route is declared, not on the first request.
       parseCheckedPermission(permission);
+      permissions.assertDeclared(permission);
       return async function permissionGuard(c, next) {
         const principal = principalOf(c);
         const scope = guardScope(c, principal, options);
@@ -151,6 +158,8 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
     },
 
     async authorize(ctx, permission, target) {
+      // Checked at the call (an object check has no registration): a typo is a server error, not a denial.
+      permissions.assertDeclared(permission);
       const c = ctx instanceof Context ? ctx.raw : ctx;
       const principal = principalOf(c);
       // With no tenant in play the decision is simply the target's tenant's.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/clock.ts';
 import type { LiftConfigInput } from '../../src/core/config/schema.ts';
-import { createLift, type LiftApp } from '../../src/core/create-lift.ts';
+import { createLift, type LiftApp, type LiftOptions } from '../../src/core/create-lift.ts';
 import type { LiftEvent } from '../../src/core/events.ts';
 import type { MemoryMailTransport } from '../../src/mail/index.ts';
 
@@ -38,6 +38,7 @@ function merge(base: Record<string, unknown>, extra: Record<string, unknown>): R
 export async function startAuthApp(
   config: LiftConfigInput = {},
   clock = new ManualClock(),
+  options: Omit<LiftOptions, 'clock'> = {},
 ): Promise<AuthApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lift-auth-'));
   const base = {
@@ -49,7 +50,10 @@ export async function startAuthApp(
     auth: { publicUrl: 'http://lift.test' },
     sessions: { purgeIntervalMs: 3_600_000 },
   };
-  const app = createLift(merge(base, config as Record<string, unknown>) as LiftConfigInput, { clock });
+  const app = createLift(merge(base, config as Record<string, unknown>) as LiftConfigInput, {
+    ...options,
+    clock,
+  });
   await app.start();
   const events: LiftEvent[] = [];
   const unsubscribe = await app.identity.events.subscribe((event) => events.push(event));
