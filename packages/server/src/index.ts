@@ -2,7 +2,7 @@
  * @lift/server — the public API. Everything not exported here is internal.
  */
 
-export { type AccessScope, GLOBAL } from './access/access-control.ts';
+export { type AccessScope, GLOBAL } from './access/access-scope.ts';
 export { addTemplatePermissions } from './access/default-roles.ts';
 export {
   type DeclaredPermission,

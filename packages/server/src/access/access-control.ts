@@ -10,6 +10,7 @@ import {
   parseAccessMessage,
   subjectKey,
 } from './access-change.ts';
+import { type AccessScope, GLOBAL, toEngineScope } from './access-scope.ts';
 import type { AccessSnapshotSource, SnapshotRole } from './access-snapshot.ts';
 import { AccessEngine, type AccessExplanation } from './engine/index.ts';
 import { permissionCovers } from './engine/permission.ts';
@@ -46,24 +47,6 @@ function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
     map.set(key, value);
   }
   return value;
-}
-
-/**
- * Decide on global grants alone: grants made for no tenant, whatever tenant the principal or request is in.
- * A symbol, not `null`, so no `??` can turn "global only" into someone's active tenant.
- */
-export const GLOBAL: unique symbol = Symbol('lift.access.global');
-
-/** Where a decision is made: in one tenant (its grants and global ones), or `GLOBAL` (global grants alone). */
-export type AccessScope = string | typeof GLOBAL;
-
-/** The scope of a stored grant or role owner: its tenant, or `GLOBAL` for the store's `null`. */
-export function scopeOf(tenantId: string | null): AccessScope {
-  return tenantId === null ? GLOBAL : tenantId;
-}
-
-function engineScope(scope: AccessScope): string | null {
-  return scope === GLOBAL ? null : scope;
 }
 
 /**
@@ -208,7 +191,7 @@ export class AccessControl {
    * `admin`, `member` and `viewer`). With `GLOBAL`, only system roles granted globally count.
    */
   holdsRole(principal: AccessSubject, name: string, scope: AccessScope): boolean {
-    const tenantId = engineScope(scope);
+    const tenantId = toEngineScope(scope);
     for (const id of this.#engine.heldRoles(subjectOf(principal), tenantId)) {
       if (this.#roleNames.get(id) !== name) continue;
       const owner = this.#roleOwners.get(id);
@@ -221,7 +204,7 @@ export class AccessControl {
   /** The names of the roles the principal holds in `scope` (inherited ones included), sorted. */
   roleNames(principal: AccessSubject, scope: AccessScope): string[] {
     const names = new Set<string>();
-    for (const id of this.#engine.heldRoles(subjectOf(principal), engineScope(scope))) {
+    for (const id of this.#engine.heldRoles(subjectOf(principal), toEngineScope(scope))) {
       const name = this.#roleNames.get(id);
       if (name !== undefined) names.add(name);
     }
@@ -230,7 +213,7 @@ export class AccessControl {
 
   /** Effective permissions in `scope` (a tenant's include global grants), as granted: wildcards and `:own` kept. */
   permissions(principal: AccessSubject, scope: AccessScope): string[] {
-    return [...this.#engine.effectivePermissions(subjectOf(principal), engineScope(scope))].sort();
+    return [...this.#engine.effectivePermissions(subjectOf(principal), toEngineScope(scope))].sort();
   }
 
   /**
@@ -238,7 +221,7 @@ export class AccessControl {
    * in `scope`; empty when it may hand all of them out. Nobody grants more than they hold.
    */
   missingForDelegation(principal: AccessSubject, wanted: readonly string[], scope: AccessScope): string[] {
-    const held = this.#engine.effectivePermissions(subjectOf(principal), engineScope(scope));
+    const held = this.#engine.effectivePermissions(subjectOf(principal), toEngineScope(scope));
     return wanted.filter((permission) => {
       for (const granted of held) if (permissionCovers(granted, permission)) return false;
       return true;

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GLOBAL } from '../../src/access/access-control.ts';
+import { GLOBAL } from '../../src/access/access-scope.ts';
 import {
   addTemplatePermissions,
   DEFAULT_TENANT_TEMPLATES,

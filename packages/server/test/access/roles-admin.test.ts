@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { GLOBAL } from '../../src/access/access-control.ts';
+import { GLOBAL } from '../../src/access/access-scope.ts';
 import { type AuthApp, Browser } from '../support/auth-app.ts';
 import { type FreshPostgresSchema, freshPostgresSchemaUrl, postgresUrl } from '../support/services.ts';
 import {

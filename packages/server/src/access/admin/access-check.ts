@@ -1,7 +1,7 @@
 import { ValidationError } from '../../core/errors.ts';
 import type { Identity } from '../../identity/identity.ts';
 import type { Access } from '../access.ts';
-import { scopeOf } from '../access-control.ts';
+import { scopeOf } from '../access-scope.ts';
 import { parseCheckedPermission } from '../engine/permission.ts';
 import { GRANT_SUBJECT_TYPES, type GrantSubject, type GrantSubjectType } from '../stores/grant-store.ts';
 import type { Role } from '../stores/role-store.ts';

@@ -1,7 +1,7 @@
 import type { EventOrigin } from '../../core/events.ts';
 import type { Principal } from '../../core/request-state.ts';
 import type { Access } from '../access.ts';
-import { scopeOf } from '../access-control.ts';
+import { scopeOf } from '../access-scope.ts';
 import { DelegationDeniedError } from './admin-errors.ts';
 
 /** Who is acting through the admin API or a tenant's role endpoints, and where the request came from. */
