@@ -89,7 +89,9 @@ export class PermissionCatalog {
   readonly #global = new Set<string>();
 
   constructor(declarations: PermissionDeclarations = {}) {
-    this.declare(LIFT_DECLARATIONS);
+    // Every permission Lift's endpoints check is declared, described or not, so a built-in guard never fails.
+    const builtIn = Object.fromEntries(Object.values(LIFT_PERMISSIONS).map((name) => [name, {}]));
+    this.declare({ ...builtIn, ...LIFT_DECLARATIONS });
     this.declare(declarations);
   }
 
