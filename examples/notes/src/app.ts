@@ -22,7 +22,8 @@ import { type NoteRow, type NotesTables, notesMigrations } from './migrations.ts
  * - `notes:update` / `notes:delete` (`admin`, `owner`) for any note, or their `:own` forms (`member`) for the
  *   caller's own notes — decided per note with `app.guards.authorize`.
  *
- * The permissions reach the roles through the app's migration `0002_note_authors`.
+ * The app declares these permissions (`notesPermissions`, so a misspelt guard fails at boot); they reach the
+ * roles through the app's migration `0002_note_authors`.
  */
 
 const title = humanName({ max: 200 });
@@ -84,8 +85,16 @@ export async function listNotes(app: LiftApp, tenantId: string, page: z.infer<ty
   return { items: items.map(present), next_cursor: next };
 }
 
+/** The permissions the notes routes check; a guard naming anything else fails when the app is built. */
+export const notesPermissions = {
+  'notes:read': 'Read the tenant’s notes.',
+  'notes:create': 'Write new notes (recorded as their author).',
+  'notes:update': 'Edit any note of the tenant (`notes:update:own`: one’s own).',
+  'notes:delete': 'Delete any note of the tenant (`notes:delete:own`: one’s own).',
+} as const;
+
 export default function buildNotesApp(config: LiftConfigInput = {}) {
-  const app = createLift(config, { migrations: [notesMigrations] });
+  const app = createLift(config, { migrations: [notesMigrations], permissions: notesPermissions });
   const db = () => notesDb(app);
   const { guards } = app;
 

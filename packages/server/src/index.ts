@@ -2,7 +2,15 @@
  * @lift/server — the public API. Everything not exported here is internal.
  */
 
+export { type AccessScope, GLOBAL } from './access/access-scope.ts';
 export { addTemplatePermissions } from './access/default-roles.ts';
+export {
+  type DeclaredPermission,
+  PermissionCatalog,
+  type PermissionDeclaration,
+  type PermissionDeclarations,
+  UndeclaredPermissionError,
+} from './access/permission-catalog.ts';
 export {
   Authenticator,
   type AuthResolver,

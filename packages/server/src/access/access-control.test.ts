@@ -6,6 +6,7 @@ import { EventPublisher } from '../core/events.ts';
 import type { Principal } from '../core/request-state.ts';
 import { MemoryBroker } from '../storage/memory/memory-broker.ts';
 import { AccessControl } from './access-control.ts';
+import { GLOBAL } from './access-scope.ts';
 import { SqlAccessSnapshot } from './access-snapshot.ts';
 import { SqlGrantStore } from './stores/sql-grant-store.ts';
 import { SqlMembershipStore } from './stores/sql-membership-store.ts';
@@ -68,7 +69,11 @@ for (const target of await migratedSqlTargets('access_control', { withoutDefault
       await a.start();
       expect(a.can(user('ada'), 'notes:read', 'acme')).toBe(true);
       expect(a.can(user('ada'), 'notes:read', 'globex')).toBe(false);
-      expect(a.can(user('ada', 'acme'), 'notes:read')).toBe(true);
+      // The principal's active tenant is never a decision's scope: GLOBAL means global grants alone.
+      expect(a.can(user('ada', 'acme'), 'notes:read', GLOBAL)).toBe(false);
+      expect(a.explain(user('ada', 'acme'), 'notes:read', GLOBAL).allowed).toBe(false);
+      expect(a.holdsRole(user('ada', 'acme'), 'editor', GLOBAL)).toBe(false);
+      expect(a.holdsRole(user('ada', 'acme'), 'editor', 'acme')).toBe(true);
       expect(a.authorize(user('ada'), 'notes:update', { ownerId: 'ada', tenantId: 'acme' })).toBe(true);
       expect(a.authorize(user('ada'), 'notes:update', { ownerId: 'bob', tenantId: 'acme' })).toBe(false);
       expect(a.explain(user('ada'), 'notes:read', 'acme').via).toEqual([
@@ -161,7 +166,7 @@ for (const target of await migratedSqlTargets('access_control', { withoutDefault
       await grants.add({ subject: ADA, roleId: support.id, tenantId: null });
       await a.changed({ kind: 'grant', tenantId: null, subjects: [ADA] });
       await b.idle();
-      for (const tenant of ['acme', 'globex', null])
+      for (const tenant of ['acme', 'globex', GLOBAL] as const)
         expect(b.can(user('ada'), 'users:read', tenant)).toBe(true);
       expect(b.can(user('ada'), 'users:delete', 'acme')).toBe(false);
       await a.close();

@@ -11,9 +11,11 @@ import {
   parseAccessMessage,
   subjectKey,
 } from './access-change.ts';
+import { type AccessScope, GLOBAL, toEngineScope } from './access-scope.ts';
 import type { AccessSnapshotSource, SnapshotRole } from './access-snapshot.ts';
 import { AccessEngine, type AccessExplanation } from './engine/index.ts';
 import { permissionCovers } from './engine/permission.ts';
+import { PermissionCatalog } from './permission-catalog.ts';
 import type { GrantStore, GrantSubject } from './stores/grant-store.ts';
 import type { MembershipStore } from './stores/membership-store.ts';
 import type { RoleOwner, RoleStore } from './stores/role-store.ts';
@@ -29,6 +31,8 @@ export interface AccessControlOptions {
   broker: () => Broker;
   events: EventPublisher;
   log: Logger;
+  /** The declared permissions; those declared global are decided on global grants alone. Default: Lift's. */
+  permissions?: PermissionCatalog;
 }
 
 /** What an `authorize` check is about; `ownerId` is a user id. */
@@ -48,9 +52,10 @@ function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 
 /**
  * Whom a decision is about: a request's `Principal`, or just `{ type, id }` (a stored grant's subject, for
- * the admin API and the CLI).
+ * the admin API and the CLI). Never where: a principal's active tenant is not read here, every decision names
+ * its `AccessScope`.
  */
-export type AccessSubject = Pick<Principal, 'type' | 'id'> & Partial<Pick<Principal, 'userId' | 'tenantId'>>;
+export type AccessSubject = Pick<Principal, 'type' | 'id'> & Partial<Pick<Principal, 'userId'>>;
 
 /** The engine subject of a principal: `user:<id>` for users, `<type>:<id>` otherwise, as grants store them. */
 export function subjectOf(principal: AccessSubject): string {
@@ -74,6 +79,7 @@ export class AccessControl {
   readonly #snapshot: AccessSnapshotSource;
   readonly #broker: () => Broker;
   readonly #log: Logger;
+  readonly #permissions: PermissionCatalog;
   /** role id → owner, for the roles in the engine. */
   readonly #roleOwners = new Map<string, RoleOwner>();
   /** role id → name, for `holdsRole`. */
@@ -95,6 +101,7 @@ export class AccessControl {
     this.#broker = options.broker;
     this.events = options.events;
     this.#log = options.log;
+    this.#permissions = options.permissions ?? new PermissionCatalog();
   }
 
   /** Subscribes to `lift:access`, then loads everything; changes heard meanwhile apply after the load. */
@@ -155,9 +162,14 @@ export class AccessControl {
     } while (current !== this.#queue);
   }
 
-  /** Unconditional permission in `tenantId` (default: the principal's active tenant; null: global grants only). */
-  can(principal: AccessSubject, permission: string, tenantId?: string | null): boolean {
-    return this.#engine.can(subjectOf(principal), permission, tenantId ?? principal.tenantId ?? null);
+  /**
+   * Unconditional permission in `scope`: a tenant id (that tenant's grants and global ones), or `GLOBAL`
+   * (global grants alone). There is no default: the principal's active tenant is the caller's to pass. A
+   * permission declared global is decided on global grants whatever the scope, so no tenant grant (not even
+   * a tenant owner's `*`) gives it.
+   */
+  can(principal: AccessSubject, permission: string, scope: AccessScope): boolean {
+    return this.#engine.can(subjectOf(principal), permission, this.#decidedIn(permission, scope));
   }
 
   /**
@@ -171,6 +183,8 @@ export class AccessControl {
     activeTenant?: string | null,
   ): boolean {
     const ownerId = target.ownerId == null ? null : subjectKey({ type: 'user', id: target.ownerId });
+    if (this.#permissions.isGlobal(permission))
+      return this.#engine.authorize(subjectOf(principal), permission, { ownerId, tenantId: null });
     return this.#engine.authorize(
       subjectOf(principal),
       permission,
@@ -179,51 +193,48 @@ export class AccessControl {
     );
   }
 
-  explain(principal: AccessSubject, permission: string, tenantId?: string | null): AccessExplanation {
-    return this.#engine.explain(subjectOf(principal), permission, tenantId ?? principal.tenantId ?? null);
+  /** Why `can(principal, permission, scope)` answers as it does (for admin tools, not the request path). */
+  explain(principal: AccessSubject, permission: string, scope: AccessScope): AccessExplanation {
+    return this.#engine.explain(subjectOf(principal), permission, this.#decidedIn(permission, scope));
   }
 
   /**
-   * Whether the principal holds a role named `name` in `tenantId` (default: its active tenant): a system role
-   * of that name, or that tenant's role of that name, granted there or globally, directly or through
-   * inheritance (a tenant `owner` holds `admin`, `member` and `viewer`).
+   * Whether the principal holds a role named `name` in `scope`: a system role of that name, or that tenant's
+   * role of that name, granted there or globally, directly or through inheritance (a tenant `owner` holds
+   * `admin`, `member` and `viewer`). With `GLOBAL`, only system roles granted globally count.
    */
-  holdsRole(principal: AccessSubject, name: string, tenantId?: string | null): boolean {
-    const scope = tenantId === undefined ? (principal.tenantId ?? null) : tenantId;
-    for (const id of this.#engine.heldRoles(subjectOf(principal), scope)) {
+  holdsRole(principal: AccessSubject, name: string, scope: AccessScope): boolean {
+    const tenantId = toEngineScope(scope);
+    for (const id of this.#engine.heldRoles(subjectOf(principal), tenantId)) {
       if (this.#roleNames.get(id) !== name) continue;
       const owner = this.#roleOwners.get(id);
       if (owner?.scope === 'system') return true;
-      if (owner?.scope === 'tenant' && owner.tenantId === scope) return true;
+      if (owner?.scope === 'tenant' && owner.tenantId === tenantId) return true;
     }
     return false;
   }
 
-  /** The names of the roles the principal holds in `tenantId` (inherited ones included), sorted. */
-  roleNames(principal: AccessSubject, tenantId: string | null): string[] {
+  /** The names of the roles the principal holds in `scope` (inherited ones included), sorted. */
+  roleNames(principal: AccessSubject, scope: AccessScope): string[] {
     const names = new Set<string>();
-    for (const id of this.#engine.heldRoles(subjectOf(principal), tenantId)) {
+    for (const id of this.#engine.heldRoles(subjectOf(principal), toEngineScope(scope))) {
       const name = this.#roleNames.get(id);
       if (name !== undefined) names.add(name);
     }
     return [...names].sort();
   }
 
-  /** Effective permissions in `tenantId` (global grants included), as granted: wildcards and `:own` kept. */
-  permissions(principal: AccessSubject, tenantId: string | null): string[] {
-    return [...this.#engine.effectivePermissions(subjectOf(principal), tenantId)].sort();
+  /** Effective permissions in `scope` (a tenant's include global grants), as granted: wildcards and `:own` kept. */
+  permissions(principal: AccessSubject, scope: AccessScope): string[] {
+    return [...this.#engine.effectivePermissions(subjectOf(principal), toEngineScope(scope))].sort();
   }
 
   /**
    * The permissions among `wanted` (role form: wildcards and `:own` allowed) that the principal does not hold
-   * in `tenantId`; empty when it may hand all of them out. Nobody grants more than they hold.
+   * in `scope`; empty when it may hand all of them out. Nobody grants more than they hold.
    */
-  missingForDelegation(
-    principal: AccessSubject,
-    wanted: readonly string[],
-    tenantId: string | null,
-  ): string[] {
-    const held = this.#engine.effectivePermissions(subjectOf(principal), tenantId);
+  missingForDelegation(principal: AccessSubject, wanted: readonly string[], scope: AccessScope): string[] {
+    const held = this.#engine.effectivePermissions(subjectOf(principal), toEngineScope(scope));
     return wanted.filter((permission) => {
       for (const granted of held) if (permissionCovers(granted, permission)) return false;
       return true;
@@ -262,6 +273,11 @@ export class AccessControl {
   isMember(principal: AccessSubject, tenantId: string): boolean {
     const userId = principal.type === 'user' ? (principal.userId ?? principal.id) : null;
     return userId !== null && this.#members.get(tenantId)?.has(userId) === true;
+  }
+
+  /** The engine scope a check of `permission` is made in: global for a global permission. */
+  #decidedIn(permission: string, scope: AccessScope): string | null {
+    return scope === GLOBAL || this.#permissions.isGlobal(permission) ? null : scope;
   }
 
   #setMember(tenantId: string, userId: string, member: boolean): void {

@@ -4,8 +4,10 @@ import { LiftConfigError } from '../core/errors.ts';
 import type { EventPublisher } from '../core/events.ts';
 import type { Storage } from '../storage/ports.ts';
 import { AccessControl } from './access-control.ts';
+import { GLOBAL } from './access-scope.ts';
 import { SqlAccessSnapshot } from './access-snapshot.ts';
 import { SYSTEM_ADMIN_ROLE, TENANT_OWNER_ROLE } from './default-roles.ts';
+import type { PermissionCatalog } from './permission-catalog.ts';
 import {
   type CreateTenantInput,
   type Role,
@@ -32,6 +34,8 @@ export interface AccessSources {
   events: EventPublisher;
   /** `config.access` (defaults in the config schema). */
   limits: AccessLimits;
+  /** The app's declared permissions (`app.permissions`). */
+  permissions: PermissionCatalog;
 }
 
 /**
@@ -68,6 +72,7 @@ export class Access {
       broker: () => storage.broker,
       events,
       log,
+      permissions: sources.permissions,
     });
   }
 
@@ -97,7 +102,7 @@ export class Access {
 
   /** The names of the system roles a user holds globally (inherited ones included). */
   systemRolesOf(userId: string): string[] {
-    return this.control.roleNames({ type: 'user', id: userId }, null);
+    return this.control.roleNames({ type: 'user', id: userId }, GLOBAL);
   }
 
   /**

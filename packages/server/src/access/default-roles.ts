@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { randomId } from '../core/clock.ts';
 import type { LiftTables } from '../storage/ports.ts';
-import { assertGrantablePermission } from './engine/permission.ts';
+import { ALL_PERMISSIONS, assertGrantablePermission } from './engine/permission.ts';
 import { GLOBAL_TENANT } from './stores/access-tables.ts';
 import { parseStringArray } from './stores/json-text.ts';
 
@@ -12,8 +12,9 @@ import { parseStringArray } from './stores/json-text.ts';
  *
  * - System role `admin`: `*`, granted globally, so it holds in every tenant.
  * - Tenant templates `owner` ⊃ `admin` ⊃ `member` ⊃ `viewer`: copied into each new tenant (as that tenant's
- *   own roles, inheritance included) when the tenant is created; the creator is granted the copy of `owner`.
- *   Editing a template changes tenants created afterwards, not existing ones.
+ *   own roles, inheritance included) when the tenant is created; the creator is granted the copy of `owner`,
+ *   which holds `*` (migration 0009 gives it to the owners of tenants made before). Editing a template changes
+ *   tenants created afterwards; `addTemplatePermissions(…, { applyToExisting: true })` reaches existing ones.
  */
 
 /** Name of the system role that holds every permission everywhere. */
@@ -87,9 +88,11 @@ export const DEFAULT_TENANT_TEMPLATES: readonly DefaultTemplate[] = [
     inherits: ['member'],
   },
   {
+    // `*`, not a list: the owner holds every permission in its tenant, including those an app declares after
+    // the tenant was made. Global permissions stay out of reach (AccessControl decides them globally).
     name: TENANT_OWNER_ROLE,
-    description: 'Owns the tenant: may delete it or hand it over.',
-    permissions: ['tenant:*'],
+    description: 'Owns the tenant: every permission in it, now and later; may delete it or hand it over.',
+    permissions: [ALL_PERMISSIONS],
     inherits: ['admin'],
   },
 ];
@@ -162,37 +165,85 @@ export async function seedDefaultRoles(db: Db, now: number): Promise<{ systemAdm
   return { systemAdminId: admin.id };
 }
 
+export interface TemplatePermissionOptions {
+  /**
+   * Also add the permissions to every existing tenant's role of the same name (tenants copy the templates
+   * when they are made, so otherwise only tenants made afterwards get them). Default false.
+   */
+  applyToExisting?: boolean;
+  /** The `updated_at` written; default now. */
+  now?: number;
+}
+
 /**
  * For an app's own migration: adds permissions to the tenant templates by name (`{ viewer: ['notes:read'] }`),
- * keeping the ones they have. Tenants created afterwards get them; existing tenants keep their roles (add
- * there through `/tenants/:tenantId/roles`). Throws for an unknown template or a malformed permission.
+ * keeping the ones they have. Tenants created afterwards get them; with `applyToExisting`, every existing
+ * tenant's role of that name gets them too (a tenant's `owner` needs nothing: it holds `*`). Running nodes see
+ * the change at their next start or `reload()`. Throws for an unknown template or a malformed permission.
  */
 export async function addTemplatePermissions<Tables>(
   db: Kysely<Tables>,
   additions: Readonly<Record<string, readonly string[]>>,
-  now: number = Date.now(),
+  options: TemplatePermissionOptions = {},
 ): Promise<void> {
   const liftDb = db as unknown as Db;
+  const now = options.now ?? Date.now();
   for (const [name, permissions] of Object.entries(additions)) {
     for (const permission of permissions) {
       assertGrantablePermission(permission);
     }
-    const row = await liftDb
+    const template = await liftDb
       .selectFrom('lift_roles')
       .select(['id', 'permissions'])
       .where('scope', '=', 'template')
       .where('name', '=', name)
       .executeTakeFirst();
-    if (!row) {
+    if (!template) {
       throw new TypeError(`There is no role template named "${name}".`);
     }
-    const merged = [...new Set([...parseStringArray(row.permissions), ...permissions])];
-    await liftDb
-      .updateTable('lift_roles')
-      .set({ permissions: JSON.stringify(merged), updated_at: now })
-      .where('id', '=', row.id)
-      .execute();
+    const rows = [template];
+    if (options.applyToExisting === true) {
+      rows.push(
+        ...(await liftDb
+          .selectFrom('lift_roles')
+          .select(['id', 'permissions'])
+          .where('scope', '=', 'tenant')
+          .where('name', '=', name)
+          .execute()),
+      );
+    }
+    for (const row of rows) await addPermissions(liftDb, row, permissions, now);
   }
+}
+
+async function addPermissions(
+  db: Db,
+  row: { id: string; permissions: string },
+  permissions: readonly string[],
+  now: number,
+): Promise<void> {
+  const current = parseStringArray(row.permissions);
+  const merged = [...new Set([...current, ...permissions])];
+  if (merged.length === current.length) return;
+  await db
+    .updateTable('lift_roles')
+    .set({ permissions: JSON.stringify(merged), updated_at: now })
+    .where('id', '=', row.id)
+    .execute();
+}
+
+/**
+ * Migration 0009: the `owner` template and every tenant's `owner` role hold `*`, so a tenant's owner has
+ * every permission in its tenant, including ones an app adds later.
+ */
+export async function giveOwnersEveryPermission(db: Db, now: number): Promise<void> {
+  const owners = await db
+    .selectFrom('lift_roles')
+    .select(['id', 'permissions'])
+    .where('scope', 'in', ['template', 'tenant'])
+    .where('name', '=', TENANT_OWNER_ROLE)
+    .execute();
+  for (const row of owners) await addPermissions(db, row, [ALL_PERMISSIONS], now);
 }
 
 /** Migration 0008: `lift_system_roles` rows become global grants of the system admin role. */

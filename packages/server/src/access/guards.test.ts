@@ -9,6 +9,7 @@ import type { LiftEvent } from '../core/events.ts';
 import { AccessControl } from './access-control.ts';
 import { SqlAccessSnapshot } from './access-snapshot.ts';
 import { accessGuards } from './guards.ts';
+import { PermissionCatalog, UndeclaredPermissionError } from './permission-catalog.ts';
 import { SqlGrantStore } from './stores/sql-grant-store.ts';
 import { SqlMembershipStore } from './stores/sql-membership-store.ts';
 import { SqlRoleStore } from './stores/sql-role-store.ts';
@@ -51,7 +52,10 @@ async function notesApp(): Promise<Harness> {
     events: app.events,
     log: app.log,
   });
-  const guards = accessGuards(access);
+  const guards = accessGuards(
+    access,
+    new PermissionCatalog({ 'notes:read': 'Read', 'notes:delete': 'Delete' }),
+  );
   app
     .group('/tenants/:tenantId/notes', requireAuth(), guards.requirePermission('notes:read'))
     .get('/', () => ({ notes: [] }));
@@ -194,5 +198,13 @@ describe('access guards', () => {
   it('refuses a malformed permission name when the route is declared', () => {
     const guards = accessGuards({} as AccessControl);
     expect(() => guards.requirePermission('notes')).toThrow();
+  });
+
+  it('refuses an undeclared permission when the route is declared, naming the closest declared one', () => {
+    const guards = accessGuards({} as AccessControl, new PermissionCatalog({ 'books:read': 'Read books' }));
+    expect(() => guards.requirePermission('books:read')).not.toThrow();
+    expect(() => guards.requirePermission('boks:read')).toThrow(UndeclaredPermissionError);
+    expect(() => guards.requirePermission('boks:read')).toThrow('Did you mean "books:read"?');
+    expect(() => guards.requirePermission('ledger:close')).toThrow(/not declared/);
   });
 });

@@ -6,7 +6,9 @@ import type { Principal } from '../core/request-state.ts';
 import type { Middleware } from '../core/routes.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
 import type { AccessControl, AccessTarget } from './access-control.ts';
+import { type AccessScope, GLOBAL } from './access-scope.ts';
 import { parseCheckedPermission } from './engine/permission.ts';
+import { PermissionCatalog } from './permission-catalog.ts';
 import { NotTenantMemberError, PermissionDeniedError, RoleRequiredError } from './permission-denied-error.ts';
 import { TenantMfaRequiredError } from './tenant-mfa.ts';
 
@@ -52,15 +54,27 @@ export function activeTenant(c: HonoContext, principal: Principal, param = 'tena
   return c.req.param(param) ?? requestHeader(c, 'x-tenant-id') ?? principal.tenantId ?? null;
 }
 
-function guardTenant(c: HonoContext, principal: Principal, options: TenantGuardOptions): string | null {
-  return options.global === true ? null : activeTenant(c, principal, options.param);
+/** Where a guard decides: `GLOBAL` for system endpoints and for requests in no tenant, else the active tenant. */
+function guardScope(c: HonoContext, principal: Principal, options: TenantGuardOptions): AccessScope {
+  if (options.global === true) return GLOBAL;
+  return activeTenant(c, principal, options.param) ?? GLOBAL;
+}
+
+/** The tenant a scope names, for events and the MFA check; null for `GLOBAL`. */
+function tenantOf(scope: AccessScope): string | null {
+  return scope === GLOBAL ? null : scope;
 }
 
 /**
+ * `permissions` are the declared ones (default: Lift's own); a guard naming another throws
+ * `UndeclaredPermissionError` (with the closest declared name) when it is made.
  * `access` may be a getter, so guards can be declared before the app's storage is opened (routes are
  * registered at import time; the `AccessControl` is made on the first request).
  */
-export function accessGuards(source: AccessControl | (() => AccessControl)): AccessGuards {
+export function accessGuards(
+  source: AccessControl | (() => AccessControl),
+  permissions: PermissionCatalog = new PermissionCatalog(),
+): AccessGuards {
   let resolved: AccessControl | undefined = typeof source === 'function' ? undefined : source;
   const control = (): AccessControl => {
     resolved ??= (source as () => AccessControl)();
@@ -99,10 +113,12 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
     requirePermission(permission, options = {}) {
       // A typo in a permission name fails when the route is declared, not on the first request.
       parseCheckedPermission(permission);
+      permissions.assertDeclared(permission);
       return async function permissionGuard(c, next) {
         const principal = principalOf(c);
-        const tenantId = guardTenant(c, principal, options);
-        if (!control().can(principal, permission, tenantId)) {
+        const scope = guardScope(c, principal, options);
+        const tenantId = tenantOf(scope);
+        if (!control().can(principal, permission, scope)) {
           await deny(c, principal, tenantId, 'missing_permission', { permission });
           throw new PermissionDeniedError(permission);
         }
@@ -115,7 +131,7 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
     requireTenantMember(options = {}) {
       return async function tenantMemberGuard(c, next) {
         const principal = principalOf(c);
-        const tenantId = guardTenant(c, principal, options);
+        const tenantId = tenantOf(guardScope(c, principal, options));
         if (tenantId === null || !control().isMember(principal, tenantId)) {
           await deny(c, principal, tenantId, 'not_member');
           throw new NotTenantMemberError();
@@ -130,8 +146,9 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
       if (wanted.length === 0) throw new TypeError('requireRole() needs at least one role name.');
       return async function roleGuard(c, next) {
         const principal = principalOf(c);
-        const tenantId = guardTenant(c, principal, options);
-        if (!wanted.some((name) => control().holdsRole(principal, name, tenantId))) {
+        const scope = guardScope(c, principal, options);
+        const tenantId = tenantOf(scope);
+        if (!wanted.some((name) => control().holdsRole(principal, name, scope))) {
           await deny(c, principal, tenantId, 'missing_role', { roles: wanted });
           throw new RoleRequiredError(wanted);
         }
@@ -142,6 +159,8 @@ export function accessGuards(source: AccessControl | (() => AccessControl)): Acc
     },
 
     async authorize(ctx, permission, target) {
+      // Checked at the call (an object check has no registration): a typo is a server error, not a denial.
+      permissions.assertDeclared(permission);
       const c = ctx instanceof Context ? ctx.raw : ctx;
       const principal = principalOf(c);
       // With no tenant in play the decision is simply the target's tenant's.

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Access } from '../access/access.ts';
 import { type AccessGuards, accessGuards } from '../access/guards.ts';
 import { registerAccessRoutes } from '../access/http/index.ts';
+import { PermissionCatalog, type PermissionDeclarations } from '../access/permission-catalog.ts';
 import { acceptInvitationsOnVerification } from '../access/tenants/invitation-signup.ts';
 import { registerAdminUserRoutes } from '../identity/admin-routes.ts';
 import { bootstrapDevelopmentAdmin } from '../identity/bootstrap.ts';
@@ -64,6 +65,11 @@ export interface LiftOptions {
    * `exp`, `iat`, `jti`, `sid`, `tid`, `amr`, `auth_time`, `cnf`) cannot be replaced.
    */
   tokenClaims?: (input: IssueAccessTokenInput) => Record<string, unknown>;
+  /**
+   * The app's own permissions, `{ 'notes:read': 'Read notes', 'reports:export': { global: true } }`. A guard
+   * may only name a declared permission (Lift declares its own): a typo fails when the route is declared.
+   */
+  permissions?: PermissionDeclarations;
 }
 
 export interface AppStats {
@@ -88,6 +94,8 @@ export class LiftApp extends RouteGroup {
     uncaughtExceptions: 0,
     storeUnavailable: this.#storeFailures.counts,
   };
+  /** The permissions guards may name: Lift's, the `permissions` option's, and what `declare()` adds. */
+  readonly permissions: PermissionCatalog;
   /**
    * The authentication resolver chain `requireAuth()` runs: the session cookie (when `auth.enabled`), then
    * whatever modules add (bearer tokens, API keys).
@@ -123,6 +131,7 @@ export class LiftApp extends RouteGroup {
     this.#migrations = options.migrations ?? [];
     this.#mailTemplates = options.mailTemplates;
     this.#tokenClaims = options.tokenClaims;
+    this.permissions = new PermissionCatalog(options.permissions);
     installPipeline(hono, config, this.log, {
       authenticator: this.authenticator,
       onUnexpectedError: (error, c) => {
@@ -197,6 +206,7 @@ export class LiftApp extends RouteGroup {
       log: this.log,
       events: this.events,
       limits: this.config.access,
+      permissions: this.permissions,
     });
     return this.#access;
   }
@@ -206,7 +216,7 @@ export class LiftApp extends RouteGroup {
    * object-level `authorize(ctx, permission, { ownerId, tenantId })`. Run them after `requireAuth()`.
    */
   get guards(): AccessGuards {
-    this.#guards ??= accessGuards(() => this.access.control);
+    this.#guards ??= accessGuards(() => this.access.control, this.permissions);
     return this.#guards;
   }
 

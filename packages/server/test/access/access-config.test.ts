@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LiftConfigInput } from '../../src/core/config/schema.ts';
-import type { Principal } from '../../src/core/request-state.ts';
 import { type AuthApp, startAuthApp } from '../support/auth-app.ts';
 import { eventMatching } from '../tokens/token-client.ts';
 import {

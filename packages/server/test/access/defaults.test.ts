@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GLOBAL } from '../../src/access/access-scope.ts';
 import {
   addTemplatePermissions,
   DEFAULT_TENANT_TEMPLATES,
@@ -125,7 +126,7 @@ describe('creating a tenant', () => {
     const control = app.access.control;
     expect(control.can(principal, 'members:invite', tenant.id)).toBe(true);
     expect(control.can(principal, 'tenant:delete', tenant.id)).toBe(true);
-    expect(control.can(principal, 'members:invite', null)).toBe(false);
+    expect(control.can(principal, 'members:invite', GLOBAL)).toBe(false);
     expect(control.roleNames(principal, tenant.id)).toEqual(['admin', 'member', 'owner', 'viewer']);
     expect(await app.access.memberships.isMember(tenant.id, creator.userId)).toBe(true);
 

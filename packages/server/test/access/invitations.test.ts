@@ -136,14 +136,14 @@ describe('POST /tenants/:tenantId/invitations', () => {
       403,
       'LIFT_FORBIDDEN',
     );
-    expect(asOwner.detail).toContain('tenant:*');
+    expect(asOwner.detail).toContain('the permission *.');
     const denied = await eventMatching(
       auth.events,
       (e) => e.type === 'access.denied' && e.actor === admin.userId,
     );
     expect(denied).toMatchObject({
       reason: 'missing_permission',
-      data: { permission: 'tenant:*', tenantId },
+      data: { permission: '*', tenantId },
     });
     await expectProblem(
       await owner.browser.post(`/tenants/${tenantId}/invitations`, {

@@ -154,7 +154,7 @@ describe('PATCH /tenants/:tenantId/members/:userId', () => {
       403,
       'LIFT_FORBIDDEN',
     );
-    expect(promote.detail).toContain('tenant:*');
+    expect(promote.detail).toContain('the permission *.');
     await expectProblem(
       await patch(t.admin.browser, `/tenants/${t.tenantId}/members/${t.owner.userId}`, { role: 'viewer' }),
       403,

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { GLOBAL } from '../../src/access/access-scope.ts';
 import { type AuthApp, Browser } from '../support/auth-app.ts';
 import { type FreshPostgresSchema, freshPostgresSchemaUrl, postgresUrl } from '../support/services.ts';
 import {
@@ -294,7 +295,9 @@ describe('role rules', () => {
     );
     const adminGrant = (await auth.app.access.grants.listByRole(adminRole.id, null))[0]!;
     await expectProblem(await del(half.browser, `/admin/api/grants/${adminGrant.id}`), 403, 'LIFT_FORBIDDEN');
-    expect(auth.app.access.control.can({ type: 'user', id: half.userId }, 'users:update', null)).toBe(false);
+    expect(auth.app.access.control.can({ type: 'user', id: half.userId }, 'users:update', GLOBAL)).toBe(
+      false,
+    );
     const denied = await eventLike(auth, (event) => event.data?.action === 'delegate');
     expect(denied).toMatchObject({
       type: 'access.denied',
@@ -358,7 +361,7 @@ describe('grants', () => {
     );
     expect(created.grant).toMatchObject({ ...body, created_by: admin.userId });
     expect(control.can(subject, 'members:invite', tenant.id)).toBe(true);
-    expect(control.can(subject, 'members:invite', null)).toBe(false);
+    expect(control.can(subject, 'members:invite', GLOBAL)).toBe(false);
     await expectJson(await user.browser.request(`/tenants/${tenant.id}/roles`), 200);
     // Again: the same grant, unchanged, and no second event.
     const again = await expectJson<{ grant: GrantBody }>(

@@ -122,8 +122,8 @@ describe('a tenant admin managing custom roles', () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ name: 'god', permissions: ['*'] }, '*'],
       [{ name: 'snoop', permissions: ['users:read'] }, 'users:read'],
-      [{ name: 'heir', inherits: [tenant.roles.get('owner')] }, 'tenant:'],
-      [{ name: 'heir2', inherits: ['owner'] }, 'tenant:'],
+      [{ name: 'heir', inherits: [tenant.roles.get('owner')] }, 'the permission *:'],
+      [{ name: 'heir2', inherits: ['owner'] }, 'the permission *:'],
       [{ name: 'root', inherits: [(await auth.app.access.systemRole('admin'))!.id] }, '*'],
     ];
     for (const [body, permission] of cases) {
@@ -148,7 +148,7 @@ describe('a tenant admin managing custom roles', () => {
       403,
       'LIFT_FORBIDDEN',
     );
-    // The owner role gives tenant:*, which an admin lacks: neither editable nor deletable by them.
+    // The owner role gives *, which an admin lacks: neither editable nor deletable by them.
     const owner = tenant.roles.get('owner')!;
     await expectProblem(
       await patch(admin.browser, `${base}/${owner}`, { description: 'mine now' }),

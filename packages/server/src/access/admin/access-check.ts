@@ -1,6 +1,7 @@
 import { ValidationError } from '../../core/errors.ts';
 import type { Identity } from '../../identity/identity.ts';
 import type { Access } from '../access.ts';
+import { scopeOf } from '../access-scope.ts';
 import { parseCheckedPermission } from '../engine/permission.ts';
 import { GRANT_SUBJECT_TYPES, type GrantSubject, type GrantSubjectType } from '../stores/grant-store.ts';
 import type { Role } from '../stores/role-store.ts';
@@ -82,7 +83,7 @@ export async function checkAccess(
 ): Promise<AccessCheckResult> {
   parseCheckedPermission(permission);
   const tenantId = tenant?.id ?? null;
-  const explanation = access.control.explain(subject, permission, tenantId);
+  const explanation = access.control.explain(subject, permission, scopeOf(tenantId));
   const roleIds = explanation.via.filter((step) => step.startsWith('role: ')).map((step) => step.slice(6));
   const roles = new Map(
     (await access.roles.findVisible(tenantId, roleIds)).map((role) => [role.id, role] as const),

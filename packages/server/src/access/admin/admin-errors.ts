@@ -15,7 +15,12 @@ export class DelegationDeniedError extends ForbiddenError {
 
 /** 409 `LIFT_ROLE_PROTECTED`: a tenant's (or the templates') `owner`, or the system `admin`, kept by name. */
 export class RoleProtectedError extends ConflictError {
-  constructor(name: string, action: 'deleted' | 'renamed') {
-    super(`The role ${name} cannot be ${action}: Lift relies on it by name.`, 'LIFT_ROLE_PROTECTED');
+  constructor(name: string, action: 'deleted' | 'renamed' | 'narrowed') {
+    super(
+      action === 'narrowed'
+        ? `The role ${name} must keep *: a tenant's owner holds every permission in its tenant.`
+        : `The role ${name} cannot be ${action}: Lift relies on it by name.`,
+      'LIFT_ROLE_PROTECTED',
+    );
   }
 }

@@ -1,6 +1,7 @@
 import type { EventOrigin } from '../../core/events.ts';
 import type { Principal } from '../../core/request-state.ts';
 import type { Access } from '../access.ts';
+import { scopeOf } from '../access-scope.ts';
 import { DelegationDeniedError } from './admin-errors.ts';
 
 /** Who is acting through the admin API or a tenant's role endpoints, and where the request came from. */
@@ -20,7 +21,7 @@ export async function assertDelegable(
   permissions: readonly string[],
   tenantId: string | null,
 ): Promise<void> {
-  const [missing] = access.control.missingForDelegation(actor.principal, permissions, tenantId);
+  const [missing] = access.control.missingForDelegation(actor.principal, permissions, scopeOf(tenantId));
   if (missing === undefined) return;
   await access.events.emit({
     type: 'access.denied',

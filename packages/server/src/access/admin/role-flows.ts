@@ -2,7 +2,7 @@ import { NotFoundError } from '../../core/errors.ts';
 import type { Access } from '../access.ts';
 import { SYSTEM_ADMIN_ROLE, TENANT_OWNER_ROLE } from '../default-roles.ts';
 import { RoleCycleError } from '../engine/access-errors.ts';
-import { assertGrantablePermission } from '../engine/permission.ts';
+import { ALL_PERMISSIONS, assertGrantablePermission } from '../engine/permission.ts';
 import type { Role, RoleOwner } from '../stores/role-store.ts';
 import { RoleProtectedError } from './admin-errors.ts';
 import { type AdminActor, assertDelegable } from './delegation.ts';
@@ -77,6 +77,14 @@ export async function updateRole(
   const owner = ownerOf(role);
   if (changes.name !== undefined && changes.name.trim() !== role.name && isProtectedRole(role)) {
     throw new RoleProtectedError(role.name, 'renamed');
+  }
+  if (
+    changes.permissions !== undefined &&
+    role.scope !== 'system' &&
+    isProtectedRole(role) &&
+    !changes.permissions.includes(ALL_PERMISSIONS)
+  ) {
+    throw new RoleProtectedError(role.name, 'narrowed');
   }
   checkPermissions(changes.permissions);
   const catalog = await RoleCatalog.load(access.roles, owner);

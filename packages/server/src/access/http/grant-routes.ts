@@ -83,13 +83,13 @@ export function registerGrantRoutes(app: RouteGroup, deps: AccessRouteDeps): voi
           { location: 'body', path: 'subject.id', message: 'No such user.', code: 'unknown_user' },
         ]);
       }
-      const { grant, created } = await createGrant(deps.access(), actorOf(ctx), {
+      const { grant, created, memberAdded } = await createGrant(deps.access(), actorOf(ctx), {
         subject: body.subject,
         roleId: body.role_id,
         tenantId: body.tenant_id,
       });
       ctx.response.status = created ? 201 : 200;
-      return { grant: grantView(grant) };
+      return { grant: grantView(grant), member_added: memberAdded };
     },
   });
 

@@ -11,14 +11,19 @@ import { registerCheckRoutes } from './check-routes.ts';
 import type { AccessRouteDeps } from './deps.ts';
 import { registerGrantRoutes } from './grant-routes.ts';
 import { roleBody, roleIdParams, rolePatchBody } from './role-schemas.ts';
+import { registerTenantGrantRoutes } from './tenant-grant-routes.ts';
 import { registerTenantRoleRoutes } from './tenant-role-routes.ts';
 
-/** `/admin/api/roles`, `/admin/api/grants`, `/admin/api/access/check`, `/tenants/:tenantId/roles`. */
+/**
+ * `/admin/api/roles`, `/admin/api/grants`, `/admin/api/access/check`, `/tenants/:tenantId/roles`,
+ * `/tenants/:tenantId/grants`.
+ */
 export function registerRoleRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
   registerAdminRoleRoutes(app, deps);
   registerGrantRoutes(app, deps);
   registerCheckRoutes(app, deps);
   registerTenantRoleRoutes(app, deps);
+  registerTenantGrantRoutes(app, deps);
 }
 
 const scopes = z.enum(['system', 'template', 'tenant']);

@@ -1,5 +1,9 @@
 import { type Kysely, sql } from 'kysely';
-import { moveSystemRolesToGrants, seedDefaultRoles } from '../../access/default-roles.ts';
+import {
+  giveOwnersEveryPermission,
+  moveSystemRolesToGrants,
+  seedDefaultRoles,
+} from '../../access/default-roles.ts';
 import type { LiftTables, MigrationSet } from '../ports.ts';
 
 /** Lift's own tables. Append new steps; never edit one that has shipped. */
@@ -372,6 +376,15 @@ export const liftMigrations: MigrationSet = {
       },
       async down(db) {
         await db.schema.dropTable('lift_token_revocations').execute();
+      },
+    },
+    {
+      name: '0010_tenant_owner_holds_every_permission',
+      async up(db) {
+        // A tenant's owner held `tenant:*` plus what the templates gave when the tenant was made, so
+        // permissions an app declared later were out of its reach. Owners (and the template) now hold `*`;
+        // global permissions stay global (decided on global grants alone).
+        await giveOwnersEveryPermission(db as unknown as Kysely<LiftTables>, Date.now());
       },
     },
   ],
