@@ -562,6 +562,7 @@ const CHECKS_NO_ACCOUNT_SECRET: Record<string, string> = {
   'POST /tenants/:tenantId/transfer': BY_PERMISSION,
   'POST /tenants/:tenantId/invitations': BY_PERMISSION,
   'DELETE /tenants/:tenantId/invitations/:invitationId': BY_PERMISSION,
+  'DELETE /tenants/:tenantId/grants/:grantId': BY_PERMISSION,
   'POST /tenants/:tenantId/roles': BY_PERMISSION,
   'PATCH /tenants/:tenantId/roles/:roleId': BY_PERMISSION,
   'DELETE /tenants/:tenantId/roles/:roleId': BY_PERMISSION,
