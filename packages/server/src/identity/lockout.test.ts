@@ -150,6 +150,48 @@ describe.each(adapters)('createLockout on $name', ({ open, clockDrivesExpiry }) 
     expect(await lockout.recordFailure(account)).toMatchObject({ failures: 51 });
   });
 
+  it('admits threshold of 50 simultaneous reservations, then one per ended lock; refusals count nothing', async () => {
+    const account = nextAccount();
+    const burst = async () => {
+      const reservations = await Promise.all(Array.from({ length: 50 }, () => lockout.reserve(account)));
+      return reservations.flatMap((reservation) => (reservation.admitted ? [reservation.attempt] : []));
+    };
+    const first = await burst();
+    expect(first).toHaveLength(5);
+    const failures = await Promise.all(first.map((attempt) => attempt.failed()));
+    expect(failures.map((failure) => failure.failures).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+    expect(failures.filter((failure) => failure.episodeStarted)).toHaveLength(1);
+    expect(await lockout.check(account)).toEqual({ locked: true, retryAfterMs: MINUTE });
+    expect(await burst()).toEqual([]);
+
+    clock.advance(MINUTE);
+    const second = await burst();
+    expect(second).toHaveLength(1);
+    expect(await second[0]!.failed()).toMatchObject({
+      failures: 6,
+      lockedForMs: 2 * MINUTE,
+      episodeStarted: false,
+    });
+    expect(await lockout.check(account)).toEqual({ locked: true, retryAfterMs: 2 * MINUTE });
+  });
+
+  it('forgets a released attempt and ends the streak on a succeeded one', async () => {
+    const account = nextAccount();
+    for (let i = 0; i < 5; i += 1) await lockout.recordFailure(account);
+    clock.advance(MINUTE);
+    // A correct password that still needs the second factor: neither a failure nor a new lock.
+    const password = await lockout.reserve(account);
+    if (!password.admitted) throw new Error('an ended lock admits one attempt');
+    expect(await lockout.reserve(account)).toEqual({ admitted: false });
+    await password.attempt.release();
+    expect(await lockout.check(account)).toEqual({ locked: false, retryAfterMs: 0 });
+    const code = await lockout.reserve(account);
+    if (!code.admitted) throw new Error('a released attempt frees its turn');
+    await code.attempt.succeeded();
+    await code.attempt.release();
+    expect(await lockout.recordFailure(account)).toMatchObject({ failures: 1, lockedForMs: 0 });
+  });
+
   const forgets = 'forgets a streak 24 h after its last failure, not its first';
   if (clockDrivesExpiry) {
     it(forgets, async () => {

@@ -8,9 +8,15 @@ import type { KeyValueStore } from '../storage/ports.ts';
  * `maxMs` (defaults: after failure 5 one minute, then 2, 4, 8, 15, 15, … minutes). After `resetRequiredAfter`
  * failures the result says `resetRequired`; the caller persists that and refuses logins until a reset.
  *
- * Callers run `check()` before verifying a password: a locked account is refused without checking the
- * password and without `recordFailure()`, so attempts made during a lock neither guess nor extend it.
- * `recordSuccess()` (a correct password) and `clear()` (password reset, admin) end the streak.
+ * Callers `reserve()` an attempt before verifying a secret, and verify only when it is admitted. The
+ * reservation is atomic, so a burst of simultaneous guesses cannot all slip past a check made before any of
+ * them is counted: while the account is below the threshold, the guesses in flight count as failures already
+ * (at most `threshold` are admitted); once it has reached it, one guess at a time, and only after the lock
+ * has ended. A refused reservation neither guesses nor counts nor extends the lock. An admitted one ends in
+ * `failed()` (counted, may lock), `succeeded()` (the streak ends) or `release()` (not a failure: a correct
+ * password that still needs a second factor, or a check that could not be made).
+ * `recordFailure()` counts a failure without a reservation; `recordSuccess()` and `clear()` (password reset,
+ * admin) end the streak; `check()` reports the lock of the failures recorded so far.
  *
  * `episodeStarted` is true only for the failure that first locks the account in a streak (exactly one
  * caller sees the count reach `threshold`), so the owner gets one mail per episode, not one per escalation.
@@ -19,14 +25,21 @@ import type { KeyValueStore } from '../storage/ports.ts';
  * - `<prefix>streak:<account>` holds `<streak id> <time of the last failure>`, rewritten on every failure with
  *   a TTL of `FORGET_AFTER_MS` (24 h): a streak with no failure for a day is forgotten, and the next failure
  *   starts a new one (and a new episode);
- * - `<prefix>failures:<streak id>:<account>` is the count, raised with the atomic `increment` so concurrent
- *   failures on any number of nodes are all counted. The streak id in the key starts each streak at 0 without
- *   a racy reset. The port cannot extend a counter's TTL, so it is created with `COUNTER_LIFETIME_MS` (30 days):
- *   long enough that a streak reaches the default `resetRequiredAfter` (about a day at the fastest pace the
- *   locks allow) well before, short enough to reclaim the count of a forgotten streak. A streak that outlives
- *   its counter counts again from 1.
+ * - `<prefix>failures:<streak id>:<account>` holds the failures plus `IN_FLIGHT` times the admitted attempts
+ *   not yet decided, changed only by the atomic `increment`, so concurrent attempts on any number of nodes
+ *   are all counted and every reservation sees the one state before it. The streak id in the key starts each
+ *   streak at 0 without a racy reset. The port cannot extend a counter's TTL, so it is created with
+ *   `COUNTER_LIFETIME_MS` (30 days): long enough that a streak reaches the default `resetRequiredAfter`
+ *   (about a day at the fastest pace the locks allow) well before, short enough to reclaim the count of a
+ *   forgotten streak. A streak that outlives its counter counts again from 1.
  *
- * The lock is derived, not stored: locked while `now < last failure + lock duration(count)`.
+ * The lock is derived, not stored: locked while `now < last failure + lock duration(count)`. A failure writes
+ * its time before its count, and a reservation reads the time after its increment, so it never judges a count
+ * by an older failure's time.
+ *
+ * An admitted attempt whose outcome cannot be stored (the store failed at that moment) stays in flight in the
+ * count: below the threshold it takes one of the `threshold` guesses, above it the account refuses every
+ * guess until the streak is forgotten or reset. That errs towards refusing, never towards guessing.
  */
 
 export interface LockoutOptions {
@@ -61,8 +74,24 @@ export interface LockoutFailure {
   resetRequired: boolean;
 }
 
+/** An admitted attempt: verify the secret, then settle it exactly once. */
+export interface LockoutAttempt {
+  /** The secret was wrong: counted. */
+  failed(): Promise<LockoutFailure>;
+  /** The account's whole authentication is proven: the streak ends. */
+  succeeded(): Promise<void>;
+  /** Neither: the attempt no longer counts. Does nothing once the attempt is settled. */
+  release(): Promise<void>;
+}
+
+export type LockoutReservation = { admitted: true; attempt: LockoutAttempt } | { admitted: false };
+
 export interface Lockout {
+  /** The lock of the failures recorded so far (attempts in flight aside). */
   check(accountId: string): Promise<LockoutCheck>;
+  /** Admits one attempt at the account's secret, or refuses it without counting (see above). */
+  reserve(accountId: string): Promise<LockoutReservation>;
+  /** Counts a failure without a reservation. */
   recordFailure(accountId: string): Promise<LockoutFailure>;
   /** A correct password: the streak ends. */
   recordSuccess(accountId: string): Promise<void>;
@@ -76,10 +105,18 @@ const FORGET_AFTER_MS = 24 * HOUR;
 /** Lifetime of a streak's counter from its first failure. */
 const COUNTER_LIFETIME_MS = 30 * 24 * HOUR;
 const UNLOCKED: LockoutCheck = { locked: false, retryAfterMs: 0 };
+/** One admitted attempt in the count; far above any failure count the locks let a streak reach. */
+const IN_FLIGHT = 1_000_000;
+const REFUSED: LockoutReservation = { admitted: false };
 
 interface Streak {
   id: string;
   lastFailureAt: number;
+}
+
+interface Count {
+  failures: number;
+  inFlight: number;
 }
 
 /** @throws LiftConfigError for an option out of range. */
@@ -133,35 +170,99 @@ export function createLockout(options: LockoutOptions): Lockout {
     await kv.delete(countKey(streak.id, accountId));
   };
 
+  const readCount = async (streakId: string, accountId: string): Promise<Count> => {
+    const value = await kv.get(countKey(streakId, accountId));
+    return decodeCount(value === null ? 0 : Number(value));
+  };
+
+  const addToCount = async (streakId: string, accountId: string, by: number): Promise<Count> =>
+    decodeCount(await kv.increment(countKey(streakId, accountId), by, { ttlMs: COUNTER_LIFETIME_MS }));
+
+  const failure = (failures: number): LockoutFailure => ({
+    failures,
+    lockedForMs: lockDuration(failures),
+    episodeStarted: failures === threshold,
+    resetRequired: failures >= resetRequiredAfter,
+  });
+
+  /** Whether one more attempt may be made after `before`, the count its own reservation found. */
+  const admits = (before: Count, lastFailureAt: number, now: number): boolean =>
+    before.failures + before.inFlight < threshold ||
+    (before.inFlight === 0 && now >= lastFailureAt + lockDuration(before.failures));
+
+  const recordFailure = async (accountId: string): Promise<LockoutFailure> => {
+    const now = clock.now();
+    const streak = await joinStreak(accountId, now);
+    // Written before the count, so a check in between sees the new time with the old count: still locked.
+    if (!streak.created) {
+      await kv.set(streakKey(accountId), `${streak.id} ${now}`, { ttlMs: FORGET_AFTER_MS });
+    }
+    return failure((await addToCount(streak.id, accountId, 1)).failures);
+  };
+
+  /** The attempt admitted into streak `streakId`; settling it on a streak that has ended changes nothing of the new one. */
+  const admitted = (accountId: string, streakId: string): LockoutAttempt => {
+    let settled = false;
+    const settle = (): boolean => {
+      const first = !settled;
+      settled = true;
+      return first;
+    };
+    const ours = async () => (await readStreak(accountId))?.id === streakId;
+    return {
+      async failed() {
+        settle();
+        // The streak ended while this attempt was in flight (the owner signed in): a failure of a new one.
+        if (!(await ours())) return recordFailure(accountId);
+        await kv.set(streakKey(accountId), `${streakId} ${clock.now()}`, { ttlMs: FORGET_AFTER_MS });
+        return failure((await addToCount(streakId, accountId, 1 - IN_FLIGHT)).failures);
+      },
+      async succeeded() {
+        settle();
+        await clear(accountId);
+      },
+      async release() {
+        if (settle() && (await ours())) await addToCount(streakId, accountId, -IN_FLIGHT);
+      },
+    };
+  };
+
   return {
     async check(accountId) {
       const streak = await readStreak(accountId);
       if (!streak) return UNLOCKED;
-      const count = await kv.get(countKey(streak.id, accountId));
-      const failures = count === null ? 0 : Number(count);
+      const { failures } = await readCount(streak.id, accountId);
       const retryAfterMs = streak.lastFailureAt + lockDuration(failures) - clock.now();
       return retryAfterMs > 0 ? { locked: true, retryAfterMs } : UNLOCKED;
     },
 
-    async recordFailure(accountId) {
+    async reserve(accountId) {
       const now = clock.now();
-      const streak = await joinStreak(accountId, now);
-      // Written before the count, so a check in between sees the new time with the old count: still locked.
-      if (!streak.created) {
-        await kv.set(streakKey(accountId), `${streak.id} ${now}`, { ttlMs: FORGET_AFTER_MS });
+      const known = await readStreak(accountId);
+      // A locked account is refused with reads only: guessing during a lock writes nothing.
+      if (known && !admits(await readCount(known.id, accountId), known.lastFailureAt, now)) return REFUSED;
+      const streakId = known?.id ?? (await joinStreak(accountId, now)).id;
+      const mine = await addToCount(streakId, accountId, IN_FLIGHT);
+      const before = { failures: mine.failures, inFlight: mine.inFlight - 1 };
+      // Read after the increment: a failure counted in `before` has written its time by now.
+      const streak = await readStreak(accountId);
+      if (streak?.id === streakId && admits(before, streak.lastFailureAt, now)) {
+        return { admitted: true, attempt: admitted(accountId, streakId) };
       }
-      const failures = await kv.increment(countKey(streak.id, accountId), 1, { ttlMs: COUNTER_LIFETIME_MS });
-      return {
-        failures,
-        lockedForMs: lockDuration(failures),
-        episodeStarted: failures === threshold,
-        resetRequired: failures >= resetRequiredAfter,
-      };
+      if (streak?.id === streakId) await addToCount(streakId, accountId, -IN_FLIGHT);
+      return REFUSED;
     },
 
+    recordFailure,
     recordSuccess: clear,
     clear,
   };
+}
+
+/** Splits a stored count; a count left negative by a streak that ended mid-attempt reads as no attempt in flight. */
+function decodeCount(value: number): Count {
+  const inFlight = Math.floor(value / IN_FLIGHT);
+  return { failures: value - inFlight * IN_FLIGHT, inFlight: Math.max(0, inFlight) };
 }
 
 function parseStreak(value: string | null): Streak | undefined {

@@ -90,12 +90,12 @@ async function verifyPassword(
     return new InvalidCredentialsError();
   };
   if (!user || user.passwordHash === null) {
-    // The same work as a wrong password on a real account — lockout check, argon2id, failure count — so the
+    // The same work as a wrong password on a real account — lockout reservation, argon2id, failure count — so the
     // time taken does not tell the two apart. The count is kept under a stand-in id for the address.
     const standIn = `unknown:${hashOpaque(email.trim().toLowerCase())}`;
-    await deps.lockout.check(standIn);
+    const reservation = await deps.lockout.reserve(standIn);
     await deps.hasher.verifyAgainstDummy(password);
-    await deps.lockout.recordFailure(standIn);
+    if (reservation.admitted) await reservation.attempt.failed();
     throw await fail(user ? 'no_password' : 'unknown_email', user?.id ?? null);
   }
   if (user.passwordResetRequired) {

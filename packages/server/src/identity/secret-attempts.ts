@@ -1,5 +1,6 @@
 import type { EventOrigin } from '../core/events.ts';
 import { emit, type IdentityDeps, sendMailInBackground } from './identity-deps.ts';
+import type { LockoutFailure } from './lockout.ts';
 import type { User } from './users/index.ts';
 
 /**
@@ -9,7 +10,11 @@ import type { User } from './users/index.ts';
  * whichever address the guesses come from, so knowing the password and rotating client addresses does not
  * buy unlimited second-factor guesses.
  *
- * - A locked account is refused before the secret is checked, and the refusal is not counted.
+ * - The attempt is reserved with the lockout before the secret is checked, atomically, so simultaneous
+ *   guesses from any number of addresses and nodes are counted while they are checked: no more of them are
+ *   checked than the lockout allows (`threshold` before the first lock, one per ended lock after it).
+ * - A refused reservation (the account is locked, or the guesses in flight would lock it) is answered like a
+ *   wrong secret without checking the secret, and is not counted.
  * - A wrong secret is one more consecutive failure: the lock, the owner's mail and `resetRequired` follow
  *   from the lockout's count exactly as for a wrong password at login.
  * - The streak ends only when the account's whole authentication is proven: a second factor, or the
@@ -44,15 +49,21 @@ export async function proveSecret<T>(
   origin: EventOrigin,
   check: () => Promise<T | null>,
 ): Promise<SecretProof<T>> {
-  if ((await deps.lockout.check(user.id)).locked) return { ok: false, reason: 'locked', failures: 0 };
-  const value = await check();
-  if (value === null) {
-    return { ok: false, reason: 'wrong', failures: await countSecretFailure(deps, user, kind, origin) };
+  const reservation = await deps.lockout.reserve(user.id);
+  if (!reservation.admitted) return { ok: false, reason: 'locked', failures: 0 };
+  const { attempt } = reservation;
+  try {
+    const value = await check();
+    if (value === null) {
+      const failure = await attempt.failed();
+      return { ok: false, reason: 'wrong', failures: await reportFailure(deps, user, kind, origin, failure) };
+    }
+    if (kind === 'second_factor' || !(await hasSecondFactor(deps, user.id))) await attempt.succeeded();
+    return { ok: true, value };
+  } finally {
+    // A correct password still short of the second factor, or a check that threw: not a failure.
+    await attempt.release();
   }
-  if (kind === 'second_factor' || !(await hasSecondFactor(deps, user.id))) {
-    await deps.lockout.recordSuccess(user.id);
-  }
-  return { ok: true, value };
 }
 
 /** `hasMfa` of mfa-flows.ts, repeated here so that mfa-flows.ts can use this file without an import cycle. */
@@ -61,14 +72,14 @@ async function hasSecondFactor(deps: IdentityDeps, userId: string): Promise<bool
   return factor !== null && factor.confirmedAt !== null;
 }
 
-/** Counts a wrong secret; returns the account's consecutive failures. */
-async function countSecretFailure(
+/** Acts on a counted wrong secret; returns the account's consecutive failures. */
+async function reportFailure(
   deps: IdentityDeps,
   user: User,
   kind: SecretKind,
   origin: EventOrigin,
+  failure: LockoutFailure,
 ): Promise<number> {
-  const failure = await deps.lockout.recordFailure(user.id);
   if (failure.resetRequired && !user.passwordResetRequired) await deps.users.requirePasswordReset(user.id);
   if (failure.episodeStarted || failure.resetRequired) {
     await emit(deps, origin, {
