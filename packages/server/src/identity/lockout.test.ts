@@ -244,6 +244,26 @@ describe.skipIf(redis === undefined)('createLockout across nodes sharing Redis',
     expect(await lockouts[1]!.check('shared-account')).toEqual({ locked: false, retryAfterMs: 0 });
     await Promise.all(nodes.map((kv) => kv.close()));
   });
+
+  it('admits threshold of 50 simultaneous reservations made on two nodes', async () => {
+    const prefix = uniqueRedisPrefix('lockout-nodes');
+    const nodes = [
+      new RedisKeyValueStore({ url: redis!, prefix }),
+      new RedisKeyValueStore({ url: redis!, prefix }),
+    ];
+    const clock = new ManualClock();
+    const lockouts = nodes.map((kv) => createLockout({ kv, clock }));
+    const reservations = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => lockouts[i % 2]!.reserve('shared-account')),
+    );
+    const admitted = reservations.flatMap((reservation) =>
+      reservation.admitted ? [reservation.attempt] : [],
+    );
+    expect(admitted).toHaveLength(5);
+    await Promise.all(admitted.map((attempt) => attempt.failed()));
+    expect(await lockouts[1]!.check('shared-account')).toEqual({ locked: true, retryAfterMs: MINUTE });
+    await Promise.all(nodes.map((kv) => kv.close()));
+  });
 });
 
 describe('createLockout options', () => {
