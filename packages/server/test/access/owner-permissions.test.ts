@@ -131,7 +131,7 @@ describe('a tenant owner and the app’s own permissions', () => {
   });
 });
 
-describe('migration 0009 on an existing database', () => {
+describe('migration 0010 on an existing database', () => {
   it('gives the owner template and the owners of existing tenants *', async () => {
     const database = openSqlDatabase('sqlite::memory:', { poolSize: 1 });
     try {
