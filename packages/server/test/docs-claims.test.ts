@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { signUpVerified } from './sessions/verified-user.ts';
-import { type LiftProcess, repoRoot, runLift, startLift } from './support/lift-process.ts';
+import { freePort, type LiftProcess, repoRoot, runLift, startLift } from './support/lift-process.ts';
 import { startRedisServer } from './support/redis-server.ts';
 import { freshPostgresSchemaUrl, postgresUrl } from './support/services.ts';
 import { decodeJwt, newClient, startTokenApp } from './tokens/token-client.ts';
@@ -12,7 +12,7 @@ import { decodeJwt, newClient, startTokenApp } from './tokens/token-client.ts';
 /**
  * Claims the documentation makes that a machine can check, checked against the running code: the README's
  * list of CLI commands against `lift --help`, the access-token claims of docs/tokens.md against issued tokens,
- * and the scaled-shape command of docs/getting-started.md by running it.
+ * and the scaled-shape command of docs/getting-started.md by running it (refused before `lift migrate`).
  */
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -139,9 +139,16 @@ describe.skipIf(!(await postgresUrl()))('docs/getting-started.md: the scaled sha
         LIFT_STORAGE__BROKER: redis.url,
       };
       const app = ['--app', 'examples/notes/src/app.ts'];
+      const workers = ['--workers', /lift serve .*--workers (\d+)/.exec(block)?.[1] ?? ''];
+      expect(workers[1]).not.toBe('');
+      // Production does not migrate on its own, not even in the cluster primary: serve first is refused.
+      const early = await runLift(['serve', ...app, ...workers, '--port', String(await freePort())], env);
+      expect(early.code).not.toBe(0);
+      expect(early.stderr).toContain('Run lift migrate --app examples/notes/src/app.ts');
+      expect(text).not.toMatch(/primary runs migrations/);
       const migrated = await runLift(['migrate', ...app], env);
       expect(migrated.code, migrated.stderr).toBe(0);
-      const lift = await startLift(app, env);
+      const lift = await startLift([...app, ...workers], env);
       running.push(lift);
       expect((await fetch(`${lift.url}/health/ready`)).status).toBe(200);
       await lift.stop();
