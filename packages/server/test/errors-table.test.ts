@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { ENV_ALLOWLIST_PREFIXES } from '../src/core/config/env.ts';
 import { CONFIG_KEY_BY_ENV_VAR } from '../src/core/config/keys.ts';
 import {
   BadRequestError,
@@ -99,7 +100,10 @@ function codeUsesInSource(): CodeUse[] {
   for (const source of parsed) {
     source.forEachChild(function visit(node): void {
       if (ts.isStringLiteral(node) && /^LIFT_[A-Z0-9_]*[A-Z0-9]$/.test(node.text)) {
-        if (!CONFIG_KEY_BY_ENV_VAR.has(node.text)) {
+        const isVariable =
+          CONFIG_KEY_BY_ENV_VAR.has(node.text) ||
+          ENV_ALLOWLIST_PREFIXES.some((prefix) => node.text.startsWith(prefix));
+        if (!isVariable) {
           const { line } = source.getLineAndCharacterOfPosition(node.getStart());
           const where = `${path.relative(repoRoot, source.fileName)}:${line + 1}`;
           uses.push({ code: node.text, where, status: statusOfUse(node, statusOfClass) });
