@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import ts from 'typescript';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import buildNotesApp from '../../../examples/notes/src/app.ts';
+import { CONFIG_GROUPS, CONFIG_KEY_BY_ENV_VAR, CONFIG_KEYS } from '../src/core/config/keys.ts';
+import { LIFT_ERRORS } from '../src/core/errors.ts';
 import { signUpVerified } from './sessions/verified-user.ts';
-import { type LiftProcess, repoRoot, runLift, startLift } from './support/lift-process.ts';
+import { freePort, type LiftProcess, repoRoot, runLift, startLift } from './support/lift-process.ts';
 import { startRedisServer } from './support/redis-server.ts';
 import { freshPostgresSchemaUrl, postgresUrl } from './support/services.ts';
 import { decodeJwt, newClient, startTokenApp } from './tokens/token-client.ts';
@@ -12,7 +17,9 @@ import { decodeJwt, newClient, startTokenApp } from './tokens/token-client.ts';
 /**
  * Claims the documentation makes that a machine can check, checked against the running code: the README's
  * list of CLI commands against `lift --help`, the access-token claims of docs/tokens.md against issued tokens,
- * and the scaled-shape command of docs/getting-started.md by running it.
+ * the scaled-shape command of docs/getting-started.md by running it (refused before `lift migrate`), the
+ * config keys, variables and event types the docs name against the schema and the emitting code, and the
+ * routes they name against the reference app's route table.
  */
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -139,9 +146,16 @@ describe.skipIf(!(await postgresUrl()))('docs/getting-started.md: the scaled sha
         LIFT_STORAGE__BROKER: redis.url,
       };
       const app = ['--app', 'examples/notes/src/app.ts'];
+      const workers = ['--workers', /lift serve .*--workers (\d+)/.exec(block)?.[1] ?? ''];
+      expect(workers[1]).not.toBe('');
+      // Production does not migrate on its own, not even in the cluster primary: serve first is refused.
+      const early = await runLift(['serve', ...app, ...workers, '--port', String(await freePort())], env);
+      expect(early.code).not.toBe(0);
+      expect(early.stderr).toContain('Run lift migrate --app examples/notes/src/app.ts');
+      expect(text).not.toMatch(/primary runs migrations/);
       const migrated = await runLift(['migrate', ...app], env);
       expect(migrated.code, migrated.stderr).toBe(0);
-      const lift = await startLift(app, env);
+      const lift = await startLift([...app, ...workers], env);
       running.push(lift);
       expect((await fetch(`${lift.url}/health/ready`)).status).toBe(200);
       await lift.stop();
@@ -162,6 +176,154 @@ describe.skipIf(!(await postgresUrl()))('docs/getting-started.md: the scaled sha
     } finally {
       await redis.stop();
       await schema.drop();
+    }
+  });
+});
+
+/** The prose a reader of Lift meets: the README, docs/ and every module's and the reference app's README. */
+function readerDocs(): { file: string; text: string }[] {
+  const files = [
+    'README.md',
+    ...readdirSync(path.join(repoRoot, 'docs'))
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => `docs/${name}`),
+    ...readdirSync(path.join(repoRoot, 'packages/server/src'), { withFileTypes: true })
+      .filter(
+        (entry) => entry.isDirectory() && existsSync(path.join(entry.parentPath, entry.name, 'README.md')),
+      )
+      .map((entry) => `packages/server/src/${entry.name}/README.md`),
+    'examples/notes/README.md',
+  ];
+  return files.map((file) => ({ file, text: doc(file) }));
+}
+
+/** Inline code spans of a Markdown text, fenced blocks left out (their backticks would pair up the rest). */
+function inlineCode(markdown: string): string[] {
+  return codeSpans(markdown.replace(/^```[^\n]*\n[\s\S]*?^```$/gm, '').replaceAll('``', ''));
+}
+
+/**
+ * The event types the server's source emits: the `type` of every object literal that is an event (it has an
+ * `actor`, or is written where a type with `subject` and `reason` is expected, as the modules' emit helpers
+ * take), read through the type checker so a `type` passed in as a union of literals counts each of them. A
+ * `type` whose literal values the checker cannot tell is returned as `?` and fails the test.
+ */
+function emittedEventTypes(): Set<string> {
+  const roots: string[] = [];
+  const walk = (directory: string): void => {
+    for (const entry of readdirSync(directory, { withFileTypes: true })) {
+      const full = path.join(directory, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) roots.push(full);
+    }
+  };
+  walk(path.join(repoRoot, 'packages/server/src'));
+  const program = ts.createProgram(roots, {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    allowImportingTsExtensions: true,
+    noEmit: true,
+    strict: true,
+    skipLibCheck: true,
+    types: [],
+  });
+  const checker = program.getTypeChecker();
+  const types = new Set<string>();
+  const inSource = new Set(roots);
+  for (const source of program.getSourceFiles()) {
+    if (!inSource.has(source.fileName)) continue;
+    source.forEachChild(function visit(node): void {
+      if (ts.isObjectLiteralExpression(node)) {
+        const property = (name: string) =>
+          node.properties.find((member) => member.name !== undefined && member.name.getText() === name);
+        const expected = checker.getContextualType(node);
+        const isEvent =
+          property('actor') !== undefined ||
+          (expected?.getProperty('subject') !== undefined && expected.getProperty('reason') !== undefined);
+        const typeMember = property('type');
+        if (isEvent && typeMember !== undefined) {
+          const value = checker.getTypeAtLocation(
+            ts.isPropertyAssignment(typeMember) ? typeMember.initializer : (typeMember.name ?? typeMember),
+          );
+          for (const part of value.isUnion() ? value.types : [value]) {
+            types.add(part.isStringLiteral() ? part.value : `? ${source.fileName}`);
+          }
+        }
+      }
+      node.forEachChild(visit);
+    });
+  }
+  return types;
+}
+
+describe('names the docs use are names the code has', () => {
+  it('every config key, LIFT_ variable and event type named is real, and every emitted event is named', () => {
+    const events = emittedEventTypes();
+    expect(events).toContain('auth.login.failed');
+    expect(events).toContain('role.deleted'); // passed through a helper as a union of literals
+    expect([...events].filter((type) => type.startsWith('?'))).toEqual([]);
+
+    const keys = new Set(CONFIG_KEYS.map((key) => key.key));
+    // A dotted name is checked when it starts like a config key or an event: `http.cors`, `auth.logout`.
+    const namespaces = new Set([...CONFIG_GROUPS, ...events].map((name) => name.split('.')[0]));
+    const unknown: string[] = [];
+    const named = new Set<string>();
+    for (const { file, text } of readerDocs()) {
+      for (const span of inlineCode(text)) {
+        if (/^[a-z][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)+$/.test(span) && !/\.(ts|md|json|js)$/.test(span)) {
+          if (!namespaces.has(span.split('.')[0] ?? '')) continue;
+          named.add(span);
+          if (!keys.has(span) && !CONFIG_GROUPS.has(span) && !events.has(span))
+            unknown.push(`${file}: ${span}`);
+        }
+        for (const [variable] of span.matchAll(/\bLIFT_[A-Z0-9_]*[A-Z0-9]\b/g)) {
+          const known =
+            CONFIG_KEY_BY_ENV_VAR.has(variable) ||
+            variable in LIFT_ERRORS ||
+            variable === 'LIFT_ERRORS' ||
+            variable.startsWith('LIFT_TEST_');
+          if (!known) unknown.push(`${file}: ${variable}`);
+        }
+      }
+    }
+    const undocumented = [...events].filter((type) => !named.has(type));
+    expect({ unknown, undocumented }).toEqual({ unknown: [], undocumented: [] });
+  });
+
+  it('every route the docs name as METHOD /path answers that method in the reference app', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'lift-docs-routes-'));
+    const app = buildNotesApp({
+      env: 'test',
+      dataDir,
+      log: { level: 'silent' },
+      mail: { url: 'memory:' },
+      auth: { publicUrl: 'http://lift.test' },
+    });
+    await app.start();
+    try {
+      const missing: string[] = [];
+      let checked = 0;
+      for (const { file, text } of readerDocs()) {
+        // `POST /auth/login`, `GET`/`POST /invitations/accept`, `GET\|PATCH /admin/api/roles/:roleId`.
+        const routes =
+          /\b((?:GET|POST|PUT|PATCH|DELETE)(?:(?:`\/`|\\\|)(?:GET|POST|PUT|PATCH|DELETE))*) (\/[^\s`|,;)?[]*)/g;
+        for (const [, methods = '', route = ''] of text.matchAll(routes)) {
+          // Any value stands for a `:param`: OPTIONS lists the methods of every path the route table matches.
+          const concrete = route.replace(/:[A-Za-z]+/g, 'x').replace(/\.$/, '');
+          const response = await app.fetch(new Request(`http://lift.test${concrete}`, { method: 'OPTIONS' }));
+          const allowed = (response.headers.get('allow') ?? '').split(', ');
+          for (const method of methods.split(/`\/`|\\\|/)) {
+            checked += 1;
+            if (!allowed.includes(method)) missing.push(`${file}: ${method} ${route} (allowed: ${allowed})`);
+          }
+        }
+      }
+      expect(checked).toBeGreaterThan(50);
+      expect(missing).toEqual([]);
+    } finally {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
