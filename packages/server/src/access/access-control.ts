@@ -260,11 +260,6 @@ export class AccessControl {
     return tenantId !== null && this.#mfaTenants.has(tenantId) && !provedSecondFactor(principal);
   }
 
-  /** Whether the principal holds some role through a global grant (one that applies in every tenant). */
-  holdsGlobalGrant(principal: AccessSubject): boolean {
-    return this.#held.get(subjectOf(principal))?.has(null) === true;
-  }
-
   /**
    * Whether the principal's user belongs to `tenantId`, from memory (no SQL): memberships are loaded with
    * everything and reread for a user on a `grant` change naming them in that tenant, and for a whole tenant

@@ -160,6 +160,40 @@ describe('POST /auth/tenant with a session', () => {
     expect(await (await adminBrowser.request(PROBE)).json()).toEqual({ tenant: acme });
   });
 
+  it('refuses a global grant of a role without tenant:read, and lets a system admin in', async () => {
+    const auth = await start();
+    const owner = await signUpVerified(new Browser(auth.app), 'grant-owner@example.com');
+    const acme = await tenantOf(auth, owner.userId);
+    // An app role given globally that says nothing about tenants: it must not open them.
+    auth.app.permissions.declare({ 'notes:read': 'Read notes' });
+    await auth.app.access.roles.create({
+      owner: { scope: 'system' },
+      name: 'note-reader',
+      permissions: ['notes:read'],
+    });
+    const readerBrowser = new Browser(auth.app);
+    const reader = await signUpVerified(readerBrowser, 'note-reader@example.com');
+    await auth.app.access.grantSystemRole(reader.userId, 'note-reader');
+    const cookie = readerBrowser.cookie;
+
+    const refused = await switchTenant(readerBrowser, acme);
+    expect(refused.status).toBe(403);
+    expect(await problemOf(refused)).toMatchObject({ code: 'LIFT_FORBIDDEN' });
+    expect(readerBrowser.cookie).toBe(cookie);
+    const denied = await eventMatching(
+      auth.events,
+      (e) => e.type === 'access.denied' && e.actor === reader.userId && e.data?.tenantId === acme,
+    );
+    expect(denied.reason).toBe('not_member');
+    expect(auth.events.some((e) => e.type === 'tenant.switched')).toBe(false);
+
+    const adminBrowser = new Browser(auth.app);
+    const admin = await signUpVerified(adminBrowser, 'grant-root@example.com');
+    await auth.app.access.grantSystemRole(admin.userId);
+    const entered = await switchTenant(adminBrowser, acme);
+    expect(entered.status, await entered.clone().text()).toBe(200);
+  });
+
   it('validates the body', async () => {
     const auth = await start();
     const browser = new Browser(auth.app);

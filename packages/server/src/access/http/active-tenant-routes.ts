@@ -6,13 +6,15 @@ import type { Principal } from '../../core/request-state.ts';
 import type { RouteGroup } from '../../core/routes.ts';
 import { serializeSessionCookie } from '../../sessions/session-cookie.ts';
 import { requestOrigin, requestSession } from '../../sessions/session-resolver.ts';
+import { GLOBAL } from '../access-scope.ts';
+import { LIFT_PERMISSIONS } from '../default-roles.ts';
 import { NotTenantMemberError } from '../permission-denied-error.ts';
 import type { AccessRouteDeps } from './deps.ts';
 
 /**
  * `POST {auth.prefix}/tenant {tenant_id}`: switches the caller's active tenant (`tenant_id: null` clears it).
- * The user must be a member of the tenant, or hold a global grant (a system admin) and name a tenant that
- * exists; anyone else gets the same 403 whether or not the tenant exists. A session rotates: a new id (and
+ * The user must be a member of the tenant, or hold `tenant:read` through a global grant (a system admin) and
+ * name a tenant that exists; anyone else gets the same 403 whether or not the tenant exists. A session rotates: a new id (and
  * cookie) carrying the tenant, the old one ended. A bearer caller gets a new token pair whose access tokens
  * carry `tid`; its refresh family keeps it, and the family the request came from ends.
  */
@@ -113,8 +115,13 @@ async function checkMayEnter(
   }
   if (target === null) return;
   if (control.isMember(principal, target)) return;
-  // A global grant applies in every tenant, so a system admin may enter any tenant that exists.
-  if (control.holdsGlobalGrant(principal) && (await access.tenants.get(target)) !== null) return;
+  // A non-member enters only with a global grant of what reading any tenant needs (a system admin's `*`):
+  // holding some global role is not enough, since an app may hand out harmless roles globally.
+  if (
+    control.can(principal, LIFT_PERMISSIONS.tenantRead, GLOBAL) &&
+    (await access.tenants.get(target)) !== null
+  )
+    return;
   await deny('not_member');
   throw new NotTenantMemberError();
 }
