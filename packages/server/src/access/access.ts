@@ -51,6 +51,8 @@ export class Access {
   readonly control: AccessControl;
   readonly events: EventPublisher;
   readonly limits: AccessLimits;
+  /** The declared permissions (`app.permissions`): what roles written through the API may hold. */
+  readonly permissions: PermissionCatalog;
   readonly #log: Logger;
 
   constructor(sources: AccessSources) {
@@ -63,6 +65,7 @@ export class Access {
     this.invitations = new SqlInvitationStore(storage.sql, options);
     this.events = events;
     this.limits = sources.limits;
+    this.permissions = sources.permissions;
     this.#log = log;
     this.control = new AccessControl({
       roles: this.roles,

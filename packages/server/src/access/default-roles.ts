@@ -180,6 +180,8 @@ export interface TemplatePermissionOptions {
  * keeping the ones they have. Tenants created afterwards get them; with `applyToExisting`, every existing
  * tenant's role of that name gets them too (a tenant's `owner` needs nothing: it holds `*`). Running nodes see
  * the change at their next start or `reload()`. Throws for an unknown template or a malformed permission.
+ * Unlike the role API it does not check the permissions against the app's declarations: a migration receives
+ * only the database and replays on every new one, so a permission renamed later must not break it.
  */
 export async function addTemplatePermissions<Tables>(
   db: Kysely<Tables>,

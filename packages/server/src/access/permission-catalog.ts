@@ -1,6 +1,6 @@
 import { LiftConfigError } from '../core/errors.ts';
 import { LIFT_PERMISSIONS } from './default-roles.ts';
-import { parseCheckedPermission } from './engine/permission.ts';
+import { ALL_PERMISSIONS, parseCheckedPermission, permissionCovers } from './engine/permission.ts';
 
 /** What an app says about one of its permissions. */
 export interface PermissionDeclaration {
@@ -45,6 +45,12 @@ const LIFT_DECLARATIONS: PermissionDeclarations = {
   [LIFT_PERMISSIONS.keysRotate]: { description: 'Rotate the token signing keys.', global: true },
   [LIFT_PERMISSIONS.accessCheck]: { description: 'Explain any subject’s permissions.', global: true },
 };
+
+/** Why a role may not hold a permission: it names nothing declared, or only global ones in a tenant's role. */
+export interface RolePermissionProblem {
+  code: 'undeclared_permission' | 'global_permission';
+  message: string;
+}
 
 /** A guard or check names a permission nobody declared: a typo, found when the route is declared. */
 export class UndeclaredPermissionError extends LiftConfigError {
@@ -147,13 +153,47 @@ export class PermissionCatalog {
   /** Throws `UndeclaredPermissionError`, naming the closest declared permission, unless it is declared. */
   assertDeclared(permission: string): void {
     if (this.#declared.has(permission)) return;
-    throw new UndeclaredPermissionError(permission, this.#closest(permission));
+    throw new UndeclaredPermissionError(permission, this.#closest(permission, this.#declared.keys()));
   }
 
-  #closest(permission: string): string | null {
+  /**
+   * Why a role may not hold `permission` (role form, its shape already checked), or null when it may. It must
+   * name at least one declared permission: a declared one, or a wildcard (`*`, `notes:*`) or `:own` form
+   * covering one — anything else is a typo nothing would ever check. A role held in tenants (`inTenant`: a
+   * tenant's role or a template) must also name a permission that is not global-only, since no tenant grant
+   * gives those. An undeclared one's message names the closest declared form when there is one.
+   */
+  roleProblem(permission: string, inTenant: boolean): RolePermissionProblem | null {
+    if (permission === ALL_PERMISSIONS) return null;
+    const [resource = '', action = '', own] = permission.split(':');
+    const base = `${resource}:${action}`;
+    const named = [...this.#declared.values()].filter((declared) => permissionCovers(base, declared.name));
+    if (named.length === 0) {
+      const candidates =
+        action === '*'
+          ? new Set([...this.#declared.keys()].map((name) => `${name.slice(0, name.indexOf(':'))}:*`))
+          : this.#declared.keys();
+      const closest = this.#closest(base, candidates);
+      const hint =
+        closest === null ? '' : ` Did you mean "${own === undefined ? closest : `${closest}:own`}"?`;
+      return {
+        code: 'undeclared_permission',
+        message: `"${permission}" names no declared permission.${hint} Declare it with createLift(config, { permissions }) or app.permissions.declare().`,
+      };
+    }
+    if (inTenant && named.every((declared) => declared.global)) {
+      return {
+        code: 'global_permission',
+        message: `"${permission}" is decided on global grants alone, so a role held in a tenant gives nothing with it; put it in a system role.`,
+      };
+    }
+    return null;
+  }
+
+  #closest(permission: string, candidates: Iterable<string>): string | null {
     let best: string | null = null;
     let bestDistance = Math.max(2, Math.floor(permission.length / 4)) + 1;
-    for (const name of this.#declared.keys()) {
+    for (const name of candidates) {
       const d = distance(permission, name);
       if (d < bestDistance) {
         best = name;

@@ -118,6 +118,7 @@ describe.each(databases)('role CRUD on %s', (_name, start) => {
 
   it('creates a tenant role for a tenant and refuses a tenant role without one', async () => {
     auth = await start();
+    auth.app.permissions.declare({ 'notes:write': 'Write notes' });
     const admin = await systemAdmin(auth);
     const tenant = await tenantOf(auth, admin, 'acme');
     const created = await expectJson<{ role: RoleBody }>(

@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../core/errors.ts';
+import { type FieldIssue, NotFoundError, ValidationError } from '../../core/errors.ts';
 import type { Access } from '../access.ts';
 import { SYSTEM_ADMIN_ROLE, TENANT_OWNER_ROLE } from '../default-roles.ts';
 import { RoleCycleError } from '../engine/access-errors.ts';
@@ -10,7 +10,8 @@ import { RoleCatalog } from './role-catalog.ts';
 
 /**
  * Creating, changing and deleting roles, for `/admin/api/roles` and `/tenants/:tenantId/roles`. Each write:
- * checks the permissions' shape (400 `LIFT_PERMISSION_INVALID`); refuses to hand out what the actor does not
+ * checks the permissions' shape (400 `LIFT_PERMISSION_INVALID`) and that they are declared and fit the role's
+ * owner (400 `LIFT_VALIDATION_FAILED`); refuses to hand out what the actor does not
  * hold in the role's scope (a tenant role: that tenant; a system role or template: globally), counting what
  * the role inherits; names an inheritance cycle (409 `LIFT_ROLE_CYCLE`); then writes the store, calls
  * `changed()` and emits `role.created` / `role.updated` / `role.deleted`.
@@ -41,8 +42,25 @@ export function isProtectedRole(role: Role): boolean {
   return role.scope === 'system' ? role.name === SYSTEM_ADMIN_ROLE : role.name === TENANT_OWNER_ROLE;
 }
 
-function checkPermissions(permissions: readonly string[] | undefined): void {
+/**
+ * Each permission's shape (400 `LIFT_PERMISSION_INVALID`), then that it names a declared permission, and for
+ * a role held in tenants (a tenant's role or a template) one that is not global-only: 400
+ * `LIFT_VALIDATION_FAILED` with an entry per offending permission (`permissions.<index>`). A typo or a global
+ * permission in a tenant role would otherwise be stored and silently give nothing.
+ */
+function checkPermissions(
+  access: Access,
+  owner: RoleOwner,
+  permissions: readonly string[] | undefined,
+): void {
   for (const permission of permissions ?? []) assertGrantablePermission(permission);
+  const inTenant = owner.scope !== 'system';
+  const issues: FieldIssue[] = [];
+  (permissions ?? []).forEach((permission, index) => {
+    const problem = access.permissions.roleProblem(permission, inTenant);
+    if (problem !== null) issues.push({ location: 'body', path: `permissions.${index}`, ...problem });
+  });
+  if (issues.length > 0) throw new ValidationError(issues, issues[0]!.message);
 }
 
 export async function createRole(
@@ -52,7 +70,7 @@ export async function createRole(
   input: RoleInput,
 ): Promise<Role> {
   const permissions = input.permissions ?? [];
-  checkPermissions(permissions);
+  checkPermissions(access, owner, permissions);
   const catalog = await RoleCatalog.load(access.roles, owner);
   const inherits = catalog.resolve(input.inherits ?? []);
   await assertDelegable(access, actor, catalog.gives(permissions, inherits), delegationScope(owner));
@@ -86,7 +104,7 @@ export async function updateRole(
   ) {
     throw new RoleProtectedError(role.name, 'narrowed');
   }
-  checkPermissions(changes.permissions);
+  checkPermissions(access, owner, changes.permissions);
   const catalog = await RoleCatalog.load(access.roles, owner);
   const current = catalog.get(role.id) ?? role;
   const inherits = changes.inherits === undefined ? undefined : catalog.resolve(changes.inherits);

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { humanName } from '../../core/human-name.ts';
 
-/** The request bodies of the role endpoints; permission shapes are checked by the engine (LIFT_PERMISSION_INVALID). */
+/**
+ * The request bodies of the role endpoints. Permissions are checked by the role flows: their shape by the engine
+ * (LIFT_PERMISSION_INVALID), then against the declared catalog (`admin/role-flows.ts`).
+ */
 
 const permissions = z.array(z.string().min(1).max(200)).max(200);
 /** Role ids, or names. */
