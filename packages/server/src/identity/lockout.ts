@@ -39,7 +39,8 @@ import type { KeyValueStore } from '../storage/ports.ts';
  *
  * An admitted attempt whose outcome cannot be stored (the store failed at that moment) stays in flight in the
  * count: below the threshold it takes one of the `threshold` guesses, above it the account refuses every
- * guess until the streak is forgotten or reset. That errs towards refusing, never towards guessing.
+ * guess until the streak is forgotten or cleared (a password reset, or an administrator's unlock). That errs
+ * towards refusing, never towards guessing.
  */
 
 export interface LockoutOptions {

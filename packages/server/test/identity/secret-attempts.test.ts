@@ -546,6 +546,7 @@ const CHECKS_NO_ACCOUNT_SECRET: Record<string, string> = {
   'POST /admin/api/users/:id/enable': BY_PERMISSION,
   'POST /admin/api/users/:id/sessions/revoke': BY_PERMISSION,
   'POST /admin/api/users/:id/mfa/reset': BY_PERMISSION,
+  'POST /admin/api/users/:id/unlock': BY_PERMISSION,
   'POST /admin/api/roles': BY_PERMISSION,
   'PATCH /admin/api/roles/:roleId': BY_PERMISSION,
   'DELETE /admin/api/roles/:roleId': BY_PERMISSION,
