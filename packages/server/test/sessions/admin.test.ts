@@ -331,7 +331,7 @@ describe('unlocking an account', () => {
   it('ends attempts left in flight by settlements the store lost', async () => {
     const { auth, admin, user } = await adminAndUser();
     // Five admitted attempts that are never settled, as when the store failed between the check and its
-    // outcome: the account refuses every guess, the right password included.
+    // outcome: for a minute or two the account refuses every guess, the right password included.
     for (let i = 0; i < 5; i += 1) {
       expect(await auth.app.identity.deps.lockout.reserve(user.userId)).toMatchObject({ admitted: true });
     }
