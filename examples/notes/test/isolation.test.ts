@@ -171,6 +171,7 @@ eachDialect('tenant isolation', (target) => {
         path: `/admin/api/users/${carol.id}/sessions/revoke`,
       },
       { route: 'POST /admin/api/users/:id/mfa/reset', path: `/admin/api/users/${carol.id}/mfa/reset` },
+      { route: 'POST /admin/api/users/:id/unlock', path: `/admin/api/users/${carol.id}/unlock` },
       { route: 'GET /admin/api/roles/:roleId', path: `/admin/api/roles/${bIds.role}` },
       {
         route: 'PATCH /admin/api/roles/:roleId',

@@ -38,7 +38,7 @@ const LIFT_DECLARATIONS: PermissionDeclarations = {
   [LIFT_PERMISSIONS.grantsRead]: 'List grants (the tenant’s; globally, any).',
   [LIFT_PERMISSIONS.grantsWrite]: 'Grant and revoke roles.',
   [LIFT_PERMISSIONS.usersRead]: { description: 'List and read every user.', global: true },
-  [LIFT_PERMISSIONS.usersUpdate]: { description: 'Disable and enable users.', global: true },
+  [LIFT_PERMISSIONS.usersUpdate]: { description: 'Disable, enable and unlock users.', global: true },
   [LIFT_PERMISSIONS.usersMfaReset]: { description: 'Remove a user’s second factors.', global: true },
   [LIFT_PERMISSIONS.sessionsRevoke]: { description: 'End a user’s sessions.', global: true },
   [LIFT_PERMISSIONS.tokensIntrospect]: { description: 'Introspect tokens (RFC 7662).', global: true },

@@ -80,6 +80,24 @@ export async function revokeUserSessions(
   return deps.sessions.revokeUser(userId, { actor: adminId, reason: 'admin', origin });
 }
 
+/**
+ * Ends the account's lockout: the failure streak is forgotten (attempts left in flight by a lost settlement
+ * with it) and a required password reset is waived, so the owner's right password works at once. Sessions are
+ * left alone: nothing about the credentials changed.
+ */
+export async function unlockUser(deps: IdentityDeps, adminId: string, userId: string, origin: EventOrigin) {
+  const before = await existing(deps, userId);
+  await deps.lockout.clear(userId);
+  const user = before.passwordResetRequired ? await deps.users.waivePasswordReset(userId) : before;
+  await emit(deps, origin, {
+    type: 'auth.lockout.cleared',
+    actor: adminId,
+    subject: userId,
+    data: { resetRequiredWaived: before.passwordResetRequired },
+  });
+  return publicUser(user ?? before);
+}
+
 /** Removes the user's TOTP factor (lost device); the user's sessions end so the change takes effect. */
 export async function resetUserMfa(deps: IdentityDeps, adminId: string, userId: string, origin: EventOrigin) {
   await existing(deps, userId);

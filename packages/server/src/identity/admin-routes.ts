@@ -4,7 +4,14 @@ import { principalOf, requireAuth } from '../core/authenticate.ts';
 import type { Context } from '../core/context.ts';
 import type { Middleware, RouteGroup } from '../core/routes.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
-import { adminUserView, disableUser, enableUser, resetUserMfa, revokeUserSessions } from './admin-flows.ts';
+import {
+  adminUserView,
+  disableUser,
+  enableUser,
+  resetUserMfa,
+  revokeUserSessions,
+  unlockUser,
+} from './admin-flows.ts';
 import type { Identity } from './identity.ts';
 import { publicUser } from './identity-deps.ts';
 import { MAX_USER_PAGE_SIZE } from './users/index.ts';
@@ -62,6 +69,10 @@ export function registerAdminUserRoutes(
 
   updaters.post('/users/:id/enable', async (ctx) => ({
     user: await enableUser(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
+  }));
+
+  updaters.post('/users/:id/unlock', async (ctx) => ({
+    user: await unlockUser(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
   }));
 
   revokers.post('/users/:id/sessions/revoke', async (ctx) => ({

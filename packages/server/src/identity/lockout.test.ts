@@ -192,6 +192,45 @@ describe.each(adapters)('createLockout on $name', ({ open, clockDrivesExpiry }) 
     expect(await lockout.recordFailure(account)).toMatchObject({ failures: 1, lockedForMs: 0 });
   });
 
+  it('stops counting attempts left in flight once their window and the next have passed', async () => {
+    const account = nextAccount();
+    clock.advance(MINUTE - (clock.now() % MINUTE));
+    // Five admitted attempts whose settlement the store lost: they hold every turn, the right secret's too.
+    for (let i = 0; i < 5; i += 1) expect(await lockout.reserve(account)).toMatchObject({ admitted: true });
+    expect(await lockout.reserve(account)).toEqual({ admitted: false });
+    clock.advance(2 * MINUTE - 1);
+    expect(await lockout.reserve(account)).toEqual({ admitted: false });
+    clock.advance(1);
+    const after = await lockout.reserve(account);
+    if (!after.admitted) throw new Error('lost attempts count for two minutes at most');
+    // They were never counted as failures either.
+    expect(await after.attempt.failed()).toMatchObject({ failures: 1, lockedForMs: 0 });
+  });
+
+  it('counts the next window for a reservation that read the clock just before it began', async () => {
+    const account = nextAccount();
+    // Two nodes a millisecond apart across the end of a window; the later one's attempts are counted first.
+    const end = clock.now() - (clock.now() % MINUTE) + MINUTE;
+    const [late, early] = [end, end - 1].map((at) =>
+      createLockout({ kv: store.kv, clock: new ManualClock(at) }),
+    );
+    for (let i = 0; i < 5; i += 1) expect(await late!.reserve(account)).toMatchObject({ admitted: true });
+    expect(await early!.reserve(account)).toEqual({ admitted: false });
+  });
+
+  it('admits at most threshold of 50 simultaneous reservations straddling the end of a window', async () => {
+    const account = nextAccount();
+    // Two nodes a millisecond apart across the boundary, as when requests reach them at the same moment.
+    const before = new ManualClock(clock.now() - (clock.now() % MINUTE) + MINUTE - 1);
+    const after = new ManualClock(before.now() + 1);
+    const nodes = [before, after].map((nodeClock) => createLockout({ kv: store.kv, clock: nodeClock }));
+    const reservations = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => nodes[i % 2]!.reserve(account)),
+    );
+    // Each side may count the other's attempts, so fewer may pass, never more.
+    expect(reservations.filter((reservation) => reservation.admitted).length).toBeLessThanOrEqual(5);
+  });
+
   const forgets = 'forgets a streak 24 h after its last failure, not its first';
   if (clockDrivesExpiry) {
     it(forgets, async () => {

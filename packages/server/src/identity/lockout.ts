@@ -25,21 +25,38 @@ import type { KeyValueStore } from '../storage/ports.ts';
  * - `<prefix>streak:<account>` holds `<streak id> <time of the last failure>`, rewritten on every failure with
  *   a TTL of `FORGET_AFTER_MS` (24 h): a streak with no failure for a day is forgotten, and the next failure
  *   starts a new one (and a new episode);
- * - `<prefix>failures:<streak id>:<account>` holds the failures plus `IN_FLIGHT` times the admitted attempts
- *   not yet decided, changed only by the atomic `increment`, so concurrent attempts on any number of nodes
- *   are all counted and every reservation sees the one state before it. The streak id in the key starts each
- *   streak at 0 without a racy reset. The port cannot extend a counter's TTL, so it is created with
+ * - `<prefix>failures:<streak id>:<account>` holds the failures, changed only by the atomic `increment`, so
+ *   concurrent failures on any number of nodes are all counted. The streak id in the key starts each streak
+ *   at 0 without a racy reset. The port cannot extend a counter's TTL, so it is created with
  *   `COUNTER_LIFETIME_MS` (30 days): long enough that a streak reaches the default `resetRequiredAfter`
  *   (about a day at the fastest pace the locks allow) well before, short enough to reclaim the count of a
  *   forgotten streak. A streak that outlives its counter counts again from 1.
+ * - `<prefix>inflight:<streak id>:<account>:<window>` counts the admitted attempts not yet decided that were
+ *   reserved in one `IN_FLIGHT_MS` window of the clock (`floor(now / IN_FLIGHT_MS)`), incremented by the
+ *   reservation and decremented by its settlement in the same window's key. A reservation counts its own
+ *   window and the ones either side, so an attempt counts as in flight for at least `IN_FLIGHT_MS` and at
+ *   most twice that, then no more. The window after counts for a reservation that read the clock just
+ *   before a window ended but increments after another, which read it just after, already has. The key
+ *   lives `2 × IN_FLIGHT_MS` from its creation, which is never before the end of the next window, the last
+ *   in which it is read; a settlement later than that writes a key nobody reads any more. This assumes the
+ *   nodes' clocks agree to well within a window.
+ *
+ * Why the reservations stay exact with two kinds of key: a reservation increments its window's key first
+ * (the returned value counts the attempts of that window before it), then reads the windows either side,
+ * then the failures; a failed attempt counts its failure before it leaves the in-flight count. So of any two
+ * attempts in the same or neighbouring windows, the one that incremented later sees the earlier one — in
+ * flight, or as a failure if it has already failed — unless it was released, and every reservation sees at
+ * least the state before it. Counts err only towards refusing: one read between a failure's two writes holds
+ * that attempt twice, and near a window's end two reservations on either side may each count the other.
  *
  * The lock is derived, not stored: locked while `now < last failure + lock duration(count)`. A failure writes
- * its time before its count, and a reservation reads the time after its increment, so it never judges a count
- * by an older failure's time.
+ * its time before its count, and a reservation reads the time after the count, so it never judges a count by
+ * an older failure's time.
  *
- * An admitted attempt whose outcome cannot be stored (the store failed at that moment) stays in flight in the
- * count: below the threshold it takes one of the `threshold` guesses, above it the account refuses every
- * guess until the streak is forgotten or reset. That errs towards refusing, never towards guessing.
+ * An admitted attempt whose outcome cannot be stored (the store failed at that moment) stays in flight until
+ * its window has passed: below the threshold it takes one of the `threshold` guesses, above it the account
+ * refuses every guess, for two minutes at most, not until the streak is forgotten. The attempt is not counted
+ * as a failure. `clear()` (a password reset, or an administrator's unlock) ends it at once with the streak.
  */
 
 export interface LockoutOptions {
@@ -104,9 +121,13 @@ const HOUR = 3_600_000;
 const FORGET_AFTER_MS = 24 * HOUR;
 /** Lifetime of a streak's counter from its first failure. */
 const COUNTER_LIFETIME_MS = 30 * 24 * HOUR;
+/**
+ * How long an admitted attempt counts as in flight at least (at most twice this). A check takes well under a
+ * second (argon2id, a TOTP); only an attempt whose settlement was lost, or a node stalled far beyond any
+ * sane response time, lasts this long. A check still running after it may let one more guess through.
+ */
+const IN_FLIGHT_MS = 60_000;
 const UNLOCKED: LockoutCheck = { locked: false, retryAfterMs: 0 };
-/** One admitted attempt in the count; far above any failure count the locks let a streak reach. */
-const IN_FLIGHT = 1_000_000;
 const REFUSED: LockoutReservation = { admitted: false };
 
 interface Streak {
@@ -139,6 +160,9 @@ export function createLockout(options: LockoutOptions): Lockout {
 
   const streakKey = (accountId: string) => `${prefix}streak:${accountId}`;
   const countKey = (streakId: string, accountId: string) => `${prefix}failures:${streakId}:${accountId}`;
+  const inFlightKey = (streakId: string, accountId: string, window: number) =>
+    `${prefix}inflight:${streakId}:${accountId}:${window}`;
+  const windowOf = (now: number) => Math.floor(now / IN_FLIGHT_MS);
 
   const lockDuration = (failures: number): number =>
     failures < threshold ? 0 : Math.min(maxMs, baseMs * 2 ** (failures - threshold));
@@ -170,13 +194,36 @@ export function createLockout(options: LockoutOptions): Lockout {
     await kv.delete(countKey(streak.id, accountId));
   };
 
-  const readCount = async (streakId: string, accountId: string): Promise<Count> => {
-    const value = await kv.get(countKey(streakId, accountId));
-    return decodeCount(value === null ? 0 : Number(value));
+  const readNumber = async (key: string): Promise<number> => Number((await kv.get(key)) ?? 0);
+
+  const readFailures = (streakId: string, accountId: string): Promise<number> =>
+    readNumber(countKey(streakId, accountId));
+
+  /** The attempts in flight in the windows either side of `window`. */
+  const inFlightBeside = async (streakId: string, accountId: string, window: number): Promise<number> => {
+    const [before, after] = await Promise.all([
+      readNumber(inFlightKey(streakId, accountId, window - 1)),
+      readNumber(inFlightKey(streakId, accountId, window + 1)),
+    ]);
+    return before + after;
   };
 
-  const addToCount = async (streakId: string, accountId: string, by: number): Promise<Count> =>
-    decodeCount(await kv.increment(countKey(streakId, accountId), by, { ttlMs: COUNTER_LIFETIME_MS }));
+  /** The count without reserving: the failures, and the attempts in flight around `now`. */
+  const readCount = async (streakId: string, accountId: string, now: number): Promise<Count> => {
+    const window = windowOf(now);
+    const [failures, current, beside] = await Promise.all([
+      readFailures(streakId, accountId),
+      readNumber(inFlightKey(streakId, accountId, window)),
+      inFlightBeside(streakId, accountId, window),
+    ]);
+    return { failures, inFlight: current + beside };
+  };
+
+  const addFailure = (streakId: string, accountId: string): Promise<number> =>
+    kv.increment(countKey(streakId, accountId), 1, { ttlMs: COUNTER_LIFETIME_MS });
+
+  const addInFlight = (streakId: string, accountId: string, window: number, by: number): Promise<number> =>
+    kv.increment(inFlightKey(streakId, accountId, window), by, { ttlMs: 2 * IN_FLIGHT_MS });
 
   const failure = (failures: number): LockoutFailure => ({
     failures,
@@ -197,11 +244,14 @@ export function createLockout(options: LockoutOptions): Lockout {
     if (!streak.created) {
       await kv.set(streakKey(accountId), `${streak.id} ${now}`, { ttlMs: FORGET_AFTER_MS });
     }
-    return failure((await addToCount(streak.id, accountId, 1)).failures);
+    return failure(await addFailure(streak.id, accountId));
   };
 
-  /** The attempt admitted into streak `streakId`; settling it on a streak that has ended changes nothing of the new one. */
-  const admitted = (accountId: string, streakId: string): LockoutAttempt => {
+  /**
+   * The attempt admitted into streak `streakId` in `window`; settling it on a streak that has ended changes
+   * nothing of the new one.
+   */
+  const admitted = (accountId: string, streakId: string, window: number): LockoutAttempt => {
     let settled = false;
     const settle = (): boolean => {
       const first = !settled;
@@ -215,14 +265,17 @@ export function createLockout(options: LockoutOptions): Lockout {
         // The streak ended while this attempt was in flight (the owner signed in): a failure of a new one.
         if (!(await ours())) return recordFailure(accountId);
         await kv.set(streakKey(accountId), `${streakId} ${clock.now()}`, { ttlMs: FORGET_AFTER_MS });
-        return failure((await addToCount(streakId, accountId, 1 - IN_FLIGHT)).failures);
+        // Counted as a failure before it leaves the attempts in flight, so no reservation misses it.
+        const failures = await addFailure(streakId, accountId);
+        await addInFlight(streakId, accountId, window, -1);
+        return failure(failures);
       },
       async succeeded() {
         settle();
         await clear(accountId);
       },
       async release() {
-        if (settle() && (await ours())) await addToCount(streakId, accountId, -IN_FLIGHT);
+        if (settle() && (await ours())) await addInFlight(streakId, accountId, window, -1);
       },
     };
   };
@@ -231,7 +284,7 @@ export function createLockout(options: LockoutOptions): Lockout {
     async check(accountId) {
       const streak = await readStreak(accountId);
       if (!streak) return UNLOCKED;
-      const { failures } = await readCount(streak.id, accountId);
+      const failures = await readFailures(streak.id, accountId);
       const retryAfterMs = streak.lastFailureAt + lockDuration(failures) - clock.now();
       return retryAfterMs > 0 ? { locked: true, retryAfterMs } : UNLOCKED;
     },
@@ -240,16 +293,19 @@ export function createLockout(options: LockoutOptions): Lockout {
       const now = clock.now();
       const known = await readStreak(accountId);
       // A locked account is refused with reads only: guessing during a lock writes nothing.
-      if (known && !admits(await readCount(known.id, accountId), known.lastFailureAt, now)) return REFUSED;
+      if (known && !admits(await readCount(known.id, accountId, now), known.lastFailureAt, now))
+        return REFUSED;
       const streakId = known?.id ?? (await joinStreak(accountId, now)).id;
-      const mine = await addToCount(streakId, accountId, IN_FLIGHT);
-      const before = { failures: mine.failures, inFlight: mine.inFlight - 1 };
-      // Read after the increment: a failure counted in `before` has written its time by now.
+      const window = windowOf(now);
+      // In this order (see the header): own window, the windows either side, the failures, their time.
+      const mine = await addInFlight(streakId, accountId, window, 1);
+      const beside = await inFlightBeside(streakId, accountId, window);
+      const before = { failures: await readFailures(streakId, accountId), inFlight: mine - 1 + beside };
       const streak = await readStreak(accountId);
       if (streak?.id === streakId && admits(before, streak.lastFailureAt, now)) {
-        return { admitted: true, attempt: admitted(accountId, streakId) };
+        return { admitted: true, attempt: admitted(accountId, streakId, window) };
       }
-      if (streak?.id === streakId) await addToCount(streakId, accountId, -IN_FLIGHT);
+      if (streak?.id === streakId) await addInFlight(streakId, accountId, window, -1);
       return REFUSED;
     },
 
@@ -257,12 +313,6 @@ export function createLockout(options: LockoutOptions): Lockout {
     recordSuccess: clear,
     clear,
   };
-}
-
-/** Splits a stored count; a count left negative by a streak that ended mid-attempt reads as no attempt in flight. */
-function decodeCount(value: number): Count {
-  const inFlight = Math.floor(value / IN_FLIGHT);
-  return { failures: value - inFlight * IN_FLIGHT, inFlight: Math.max(0, inFlight) };
 }
 
 function parseStreak(value: string | null): Streak | undefined {

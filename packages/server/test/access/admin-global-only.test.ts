@@ -110,6 +110,7 @@ describe('system endpoints count global grants only', () => {
       'GET /admin/api/grants',
       'GET /admin/api/users',
       'POST /admin/api/users/:id/disable',
+      'POST /admin/api/users/:id/unlock',
       'POST /admin/api/keys/rotate',
       'POST /admin/api/access/check',
       'POST /auth/introspect',

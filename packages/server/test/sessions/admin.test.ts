@@ -85,6 +85,7 @@ describe('admin API access', () => {
       ['POST', `/admin/api/users/${adminUser.userId}/enable`],
       ['POST', `/admin/api/users/${adminUser.userId}/sessions/revoke`],
       ['POST', `/admin/api/users/${adminUser.userId}/mfa/reset`],
+      ['POST', `/admin/api/users/${adminUser.userId}/unlock`],
       ['POST', `/admin/api/users/${user.userId}/sessions/revoke`],
     ];
     const anonymous = newBrowser(auth);
@@ -257,5 +258,86 @@ describe('admin actions', () => {
     expect(body.mfa_required).toBeUndefined();
     expect(body.session?.id).toEqual(expect.any(String));
     expect(await sessionStatus(fresh)).toBe(200);
+  });
+});
+
+describe('unlocking an account', () => {
+  const WRONG_PASSWORD = 'definitely not the password 0';
+
+  /** Five wrong passwords from five addresses: the lockout, not the per-IP throttle, refuses the right one. */
+  async function lockOut(auth: AuthApp, email: string): Promise<void> {
+    for (let i = 0; i < 5; i += 1) {
+      const wrong = await newBrowser(auth).post('/auth/login', { email, password: WRONG_PASSWORD });
+      expect(wrong.status).toBe(401);
+    }
+    await expectRefused(auth, email);
+  }
+
+  async function expectRefused(auth: AuthApp, email: string): Promise<void> {
+    const refused = await logIn(newBrowser(auth), email);
+    expect(refused.status).toBe(401);
+    expect(await json<{ code: string }>(refused)).toMatchObject({ code: 'LIFT_INVALID_CREDENTIALS' });
+  }
+
+  it('lets the right password in at once, refused to a non-admin, and says who unlocked whom', async () => {
+    const { auth, admin, adminUser, browser, user } = await adminAndUser();
+    await lockOut(auth, user.email);
+
+    const bystander = newBrowser(auth);
+    await signUpVerified(bystander, 'bystander@example.com');
+    const forbidden = await bystander.post(`/admin/api/users/${user.userId}/unlock`);
+    expect(forbidden.status).toBe(403);
+    expect(await json<{ code: string }>(forbidden)).toMatchObject({ code: 'LIFT_FORBIDDEN' });
+    await expectRefused(auth, user.email);
+
+    const unlock = await admin.post(`/admin/api/users/${user.userId}/unlock`);
+    expect(unlock.status, await unlock.clone().text()).toBe(200);
+    expect(await json<{ user: { id: string; status: string } }>(unlock)).toMatchObject({
+      user: { id: user.userId, status: 'active' },
+    });
+    const login = await logIn(newBrowser(auth), user.email);
+    expect(login.status, await login.clone().text()).toBe(200);
+    expect(await sessionStatus(browser)).toBe(200);
+    expect(auth.events.filter((event) => event.type === 'auth.lockout.cleared')).toEqual([
+      expect.objectContaining({
+        actor: adminUser.userId,
+        subject: user.userId,
+        data: { resetRequiredWaived: false },
+      }),
+    ]);
+
+    const unknown = await admin.post('/admin/api/users/no-such-user/unlock');
+    expect(unknown.status).toBe(404);
+    expect(await json<{ code: string }>(unknown)).toMatchObject({ code: 'LIFT_NOT_FOUND' });
+  });
+
+  it('waives a required password reset', async () => {
+    const { auth, admin, user } = await adminAndUser();
+    await auth.app.identity.deps.users.requirePasswordReset(user.userId);
+    await expectRefused(auth, user.email);
+
+    const unlock = await admin.post(`/admin/api/users/${user.userId}/unlock`);
+    expect(unlock.status, await unlock.clone().text()).toBe(200);
+    const view = await json<{ password_reset_required: boolean }>(
+      await admin.request(`/admin/api/users/${user.userId}`),
+    );
+    expect(view.password_reset_required).toBe(false);
+    expect((await logIn(newBrowser(auth), user.email)).status).toBe(200);
+    expect(auth.events.filter((event) => event.type === 'auth.lockout.cleared')).toEqual([
+      expect.objectContaining({ data: { resetRequiredWaived: true } }),
+    ]);
+  });
+
+  it('ends attempts left in flight by settlements the store lost', async () => {
+    const { auth, admin, user } = await adminAndUser();
+    // Five admitted attempts that are never settled, as when the store failed between the check and its
+    // outcome: for a minute or two the account refuses every guess, the right password included.
+    for (let i = 0; i < 5; i += 1) {
+      expect(await auth.app.identity.deps.lockout.reserve(user.userId)).toMatchObject({ admitted: true });
+    }
+    await expectRefused(auth, user.email);
+
+    expect((await admin.post(`/admin/api/users/${user.userId}/unlock`)).status).toBe(200);
+    expect((await logIn(newBrowser(auth), user.email)).status).toBe(200);
   });
 });

@@ -97,6 +97,11 @@ function userStoreBehaviour(open: () => Promise<Fixture>): void {
       passwordResetRequired: false,
       updatedAt: new Date(START + 5_000),
     });
+    await store.requirePasswordReset(id);
+    expect(await store.waivePasswordReset(id)).toMatchObject({
+      passwordHash: '$argon2id$new',
+      passwordResetRequired: false,
+    });
     expect(await store.setStatus(id, 'active')).toMatchObject({ status: 'active', name: 'Ada King' });
     expect(await store.findById(id)).toMatchObject({
       status: 'active',

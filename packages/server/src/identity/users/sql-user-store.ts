@@ -87,6 +87,10 @@ export class SqlUserStore implements UserStore {
     return this.#update(id, { password_reset_required: 1 });
   }
 
+  waivePasswordReset(id: string): Promise<User | null> {
+    return this.#update(id, { password_reset_required: 0 });
+  }
+
   async markEmailVerified(id: string): Promise<User | null> {
     const now = this.#clock.now();
     const row = await this.#db

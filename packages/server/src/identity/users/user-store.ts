@@ -14,7 +14,10 @@ export interface User {
   emailVerifiedAt: Date | null;
   /** The argon2id hash from `../passwords/`; null for users without a password. Never render it. */
   passwordHash: string | null;
-  /** Set after too many consecutive failed logins (NIST 800-63B); only a password reset clears it. */
+  /**
+   * Set after too many consecutive failed logins (NIST 800-63B); a password reset or an administrator's unlock
+   * clears it.
+   */
   passwordResetRequired: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -59,6 +62,8 @@ export interface UserStore {
   setPasswordHash(id: string, passwordHash: string): Promise<User | null>;
   /** Marks the account as needing a password reset before the next login. */
   requirePasswordReset(id: string): Promise<User | null>;
+  /** Clears `passwordResetRequired` and keeps the password: an administrator vouches for the account. */
+  waivePasswordReset(id: string): Promise<User | null>;
   /** Keeps the time of the first verification when called again. */
   markEmailVerified(id: string): Promise<User | null>;
   setStatus(id: string, status: UserStatus): Promise<User | null>;
