@@ -10,6 +10,7 @@ import { isSecretKey, redactUrlPasswords } from './redact.ts';
 const SECRET = 'super-secret-root-value-0123456789abcdef';
 const DB_PASSWORD = 'db-pa55word';
 const REDIS_PASSWORD = 'redis-pa55';
+const PREVIOUS = ['previous-root-value-one-0123456789abcdef', 'previous-root-value-two-0123456789abcdef'];
 
 async function loaded() {
   const cwd = mkdtempSync(path.join(tmpdir(), 'lift-print-'));
@@ -17,6 +18,7 @@ async function loaded() {
     cwd,
     env: {
       LIFT_SECRET: SECRET,
+      LIFT_SECRET_PREVIOUS: PREVIOUS.join(','),
       LIFT_STORAGE__URL: `postgres://lift:${DB_PASSWORD}@db.internal:5432/lift`,
       LIFT_STORAGE__KV: `redis://:${REDIS_PASSWORD}@cache.internal:6379/0`,
     },
@@ -27,9 +29,12 @@ async function loaded() {
 describe('formatConfig', () => {
   it('prints the effective config as JSON with secrets and URL passwords redacted', async () => {
     const text = formatConfig(await loaded());
-    for (const hidden of [SECRET, DB_PASSWORD, REDIS_PASSWORD]) expect(text).not.toContain(hidden);
+    for (const hidden of [SECRET, ...PREVIOUS, DB_PASSWORD, REDIS_PASSWORD])
+      expect(text).not.toContain(hidden);
     const printed = JSON.parse(text);
     expect(printed.secret).toBe('***');
+    // One mask per previous secret: how many there are is not a secret, and none reads as none.
+    expect(printed.secretPrevious).toEqual(['***', '***']);
     expect(printed.storage.url).toBe('postgres://lift:***@db.internal:5432/lift');
     expect(printed.storage.kv).toBe('redis://:***@cache.internal:6379/0');
     expect(printed.port).toBe(8080);
@@ -49,6 +54,13 @@ describe('formatConfig', () => {
 });
 
 describe('redaction rules', () => {
+  it('shows an empty list of secrets as empty', async () => {
+    const printed = JSON.parse(
+      formatConfig(await loadConfig({ cwd: mkdtempSync(path.join(tmpdir(), 'lift-print-')), env: {} })),
+    );
+    expect(printed.secretPrevious).toEqual([]);
+  });
+
   it('hides exactly the keys the schema marks secret, whatever their names', () => {
     expect(CONFIG_KEYS.filter((key) => key.secret).map((key) => key.key)).toEqual([
       'secret',

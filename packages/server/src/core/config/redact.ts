@@ -27,7 +27,10 @@ export function redactUrlPasswords(text: string): string {
 /** A config value as it may be shown to a person: secrets hidden, URL passwords masked. */
 export function redactValue(dottedKey: string, value: unknown): unknown {
   if (value === undefined || value === null) return value;
-  if (isSecretKey(dottedKey)) return REDACTED;
+  if (isSecretKey(dottedKey)) {
+    // Each secret of a list hidden on its own, so an empty list still reads as empty.
+    return Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
+  }
   if (typeof value === 'string') return redactUrlPasswords(value);
   if (Array.isArray(value))
     return value.map((item) => (typeof item === 'string' ? redactUrlPasswords(item) : item));
