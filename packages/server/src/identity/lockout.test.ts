@@ -265,14 +265,19 @@ describe.each(adapters)('createLockout on $name', ({ open, clockDrivesExpiry }) 
 });
 
 describe.skipIf(redis === undefined)('createLockout across nodes sharing Redis', () => {
-  it('counts 50 concurrent failures made on two nodes', async () => {
+  /** Two nodes' lockouts on one Redis key prefix of their own, with one clock. */
+  function twoNodes() {
     const prefix = uniqueRedisPrefix('lockout-nodes');
     const nodes = [
       new RedisKeyValueStore({ url: redis!, prefix }),
       new RedisKeyValueStore({ url: redis!, prefix }),
     ];
     const clock = new ManualClock();
-    const lockouts = nodes.map((kv) => createLockout({ kv, clock }));
+    return { nodes, lockouts: nodes.map((kv) => createLockout({ kv, clock })) };
+  }
+
+  it('counts 50 concurrent failures made on two nodes', async () => {
+    const { nodes, lockouts } = twoNodes();
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => lockouts[i % 2]!.recordFailure('shared-account')),
     );
@@ -285,13 +290,7 @@ describe.skipIf(redis === undefined)('createLockout across nodes sharing Redis',
   });
 
   it('admits threshold of 50 simultaneous reservations made on two nodes', async () => {
-    const prefix = uniqueRedisPrefix('lockout-nodes');
-    const nodes = [
-      new RedisKeyValueStore({ url: redis!, prefix }),
-      new RedisKeyValueStore({ url: redis!, prefix }),
-    ];
-    const clock = new ManualClock();
-    const lockouts = nodes.map((kv) => createLockout({ kv, clock }));
+    const { nodes, lockouts } = twoNodes();
     const reservations = await Promise.all(
       Array.from({ length: 50 }, (_, i) => lockouts[i % 2]!.reserve('shared-account')),
     );
