@@ -19,7 +19,9 @@ export function openRedisConnection(
   url: string,
   options: RedisConnectionOptions & Pick<RedisOptions, 'maxRetriesPerRequest'> = {},
 ): RedisConnection {
+  // Lazy: the first command connects, so building an app does no I/O (the module contract's build step).
   const client = new Redis(url, {
+    lazyConnect: true,
     maxRetriesPerRequest: options.maxRetriesPerRequest === undefined ? 1 : options.maxRetriesPerRequest,
     autoResubscribe: true,
     retryStrategy: (attempt) => Math.min(50 * attempt, REDIS_MAX_RECONNECT_DELAY_MS),
@@ -80,6 +82,7 @@ export class RedisConnection {
    */
   ready(timeoutMs: number): Promise<void> {
     if (this.client.status === 'ready') return Promise.resolve();
+    if (this.client.status === 'wait') this.client.connect().catch(() => {});
     let onReady: () => void = () => {};
     const ready = new Promise<void>((resolve) => {
       onReady = resolve;

@@ -7,12 +7,16 @@ import { kyselyDatabase } from './kysely-database.ts';
 
 /** `:memory:` or a file path (relative to the working directory); the parent directory is created. */
 export function openSqliteDatabase(location: string): SqlDatabase {
-  const inMemory = location === ':memory:';
-  if (!inMemory) mkdirSync(dirname(resolve(location)), { recursive: true });
-  const connection = new Database(inMemory ? ':memory:' : resolve(location));
-  if (!inMemory) connection.pragma('journal_mode = WAL');
-  connection.pragma('foreign_keys = ON');
-  connection.pragma('busy_timeout = 5000');
-  const db = new Kysely<LiftTables>({ dialect: new SqliteDialect({ database: connection }) });
+  // Opened by the first query, so building an app does no I/O (the module contract's build step).
+  const open = (): Database.Database => {
+    const inMemory = location === ':memory:';
+    if (!inMemory) mkdirSync(dirname(resolve(location)), { recursive: true });
+    const connection = new Database(inMemory ? ':memory:' : resolve(location));
+    if (!inMemory) connection.pragma('journal_mode = WAL');
+    connection.pragma('foreign_keys = ON');
+    connection.pragma('busy_timeout = 5000');
+    return connection;
+  };
+  const db = new Kysely<LiftTables>({ dialect: new SqliteDialect({ database: async () => open() }) });
   return kyselyDatabase('sqlite', db);
 }
