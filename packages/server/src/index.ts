@@ -11,6 +11,7 @@ export {
   type PermissionDeclarations,
   UndeclaredPermissionError,
 } from './access/permission-catalog.ts';
+export { type AppStats, createLift, LiftApp, type LiftOptions } from './app/create-lift.ts';
 export {
   Authenticator,
   type AuthResolver,
@@ -29,7 +30,6 @@ export {
 export type { LiftConfig, LiftConfigInput } from './core/config/schema.ts';
 export { liftConfigSchema } from './core/config/schema.ts';
 export { Context, type ContextKey, contextKey, ValueBag } from './core/context.ts';
-export { type AppStats, createLift, LiftApp, type LiftOptions } from './core/create-lift.ts';
 export * from './core/errors.ts';
 export { EVENTS_CHANNEL, type EventOrigin, EventPublisher, type LiftEvent } from './core/events.ts';
 export {

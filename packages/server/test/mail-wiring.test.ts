@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLift } from '../src/core/create-lift.ts';
+import { createLift } from '../src/app/create-lift.ts';
 import { readMailbox } from '../src/mail/index.ts';
 
 /** `mail.url` reaches the app: by default one JSON file per message under the data directory. */

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { createLift } from '../src/core/create-lift.ts';
+import { createLift } from '../src/app/create-lift.ts';
 import { captureLogger } from '../src/http/test-app.ts';
 import { call } from './support/app-request.ts';
 

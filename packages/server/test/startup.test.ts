@@ -166,9 +166,12 @@ describe.each(kinds)('production start on %s', (kind) => {
     const token = await totpLogin(before.url, totp, 0);
     await before.stop();
 
-    // Only the new secret, before the reseal: refused in one line (the old secret sealed everything).
+    // Only the new secret, before the reseal: refused in one line (the old secret sealed everything; the first
+    // module to start that holds sealed data names it: signing keys, as tokens start before identity).
     const newOnly = { ...env, LIFT_SECRET: newSecret() };
-    expect(await refusedServe(['--app', APP], newOnly)).toMatch(/does not open the MFA secrets/);
+    expect(await refusedServe(['--app', APP], newOnly)).toMatch(
+      /^lift: LIFT_SECRET does not open the (signing keys|MFA secrets) sealed in this database/m,
+    );
 
     // New secret with the old one as previous: everything still opens; reseal runs while this server serves.
     const rotating = { ...newOnly, LIFT_SECRET_PREVIOUS: oldSecret };

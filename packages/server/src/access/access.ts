@@ -2,21 +2,22 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import type { EventPublisher } from '../core/events.ts';
-import type { Storage } from '../storage/ports.ts';
+import type { Broker } from '../storage/ports.ts';
 import { AccessControl } from './access-control.ts';
 import { GLOBAL } from './access-scope.ts';
-import { SqlAccessSnapshot } from './access-snapshot.ts';
+import type { AccessSnapshotSource } from './access-snapshot.ts';
 import { SYSTEM_ADMIN_ROLE, TENANT_OWNER_ROLE } from './default-roles.ts';
+import { type AccessGuards, accessGuards } from './guards.ts';
 import type { PermissionCatalog } from './permission-catalog.ts';
-import {
-  type CreateTenantInput,
-  type Role,
-  SqlGrantStore,
-  SqlInvitationStore,
-  SqlMembershipStore,
-  SqlRoleStore,
-  SqlTenantStore,
-  type Tenant,
+import type {
+  CreateTenantInput,
+  GrantStore,
+  InvitationStore,
+  MembershipStore,
+  Role,
+  RoleStore,
+  Tenant,
+  TenantStore,
 } from './stores/index.ts';
 
 /** The tunable limits of the module: the `access` config section (`LiftConfig['access']`). */
@@ -27,8 +28,20 @@ export interface AccessLimits {
   maxPendingInvitations: number;
 }
 
+/** The stores the access module works on, built by the app's shape. */
+export interface AccessPorts {
+  tenants: TenantStore;
+  memberships: MembershipStore;
+  roles: RoleStore;
+  grants: GrantStore;
+  invitations: InvitationStore;
+  /** Reads every role, grant and membership at once (the node's in-memory copy starts from it). */
+  accessSnapshot: AccessSnapshotSource;
+  broker: Broker;
+}
+
 export interface AccessSources {
-  storage: Storage;
+  ports: AccessPorts;
   clock: Clock;
   log: Logger;
   events: EventPublisher;
@@ -43,12 +56,14 @@ export interface AccessSources {
  * from memory, kept current over `lift:access`). Built by `createLift`; its guards are `app.guards`.
  */
 export class Access {
-  readonly tenants: SqlTenantStore;
-  readonly memberships: SqlMembershipStore;
-  readonly roles: SqlRoleStore;
-  readonly grants: SqlGrantStore;
-  readonly invitations: SqlInvitationStore;
+  readonly tenants: TenantStore;
+  readonly memberships: MembershipStore;
+  readonly roles: RoleStore;
+  readonly grants: GrantStore;
+  readonly invitations: InvitationStore;
   readonly control: AccessControl;
+  /** Route guards over `control`: `requirePermission`, `requireRole`, `requireTenantMember`, `authorize`. */
+  readonly guards: AccessGuards;
   readonly events: EventPublisher;
   readonly limits: AccessLimits;
   /** The declared permissions (`app.permissions`): what roles written through the API may hold. */
@@ -56,13 +71,12 @@ export class Access {
   readonly #log: Logger;
 
   constructor(sources: AccessSources) {
-    const { storage, clock, log, events } = sources;
-    const options = { clock };
-    this.tenants = new SqlTenantStore(storage.sql, options);
-    this.memberships = new SqlMembershipStore(storage.sql, options);
-    this.roles = new SqlRoleStore(storage.sql, options);
-    this.grants = new SqlGrantStore(storage.sql, options);
-    this.invitations = new SqlInvitationStore(storage.sql, options);
+    const { ports, log, events } = sources;
+    this.tenants = ports.tenants;
+    this.memberships = ports.memberships;
+    this.roles = ports.roles;
+    this.grants = ports.grants;
+    this.invitations = ports.invitations;
     this.events = events;
     this.limits = sources.limits;
     this.permissions = sources.permissions;
@@ -71,12 +85,13 @@ export class Access {
       roles: this.roles,
       grants: this.grants,
       memberships: this.memberships,
-      snapshot: new SqlAccessSnapshot(storage.sql),
-      broker: () => storage.broker,
+      snapshot: ports.accessSnapshot,
+      broker: () => ports.broker,
       events,
       log,
       permissions: sources.permissions,
     });
+    this.guards = accessGuards(() => this.control, this.permissions);
   }
 
   start(): Promise<void> {

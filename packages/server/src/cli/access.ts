@@ -1,5 +1,5 @@
 import { checkAccess, resolveSubject, resolveTenant } from '../access/admin/access-check.ts';
-import type { LiftApp } from '../core/create-lift.ts';
+import type { LiftApp } from '../app/create-lift.ts';
 import { LiftError } from '../core/errors.ts';
 
 /**

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createLift, LiftApp } from '../app/create-lift.ts';
 import type { LoadedConfig } from '../core/config/index.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
-import { createLift, LiftApp } from '../core/create-lift.ts';
 import { LiftConfigError } from '../core/errors.ts';
 
 /**

@@ -22,9 +22,13 @@ import type { Middleware } from './routes.ts';
 export type AuthResolver = (c: HonoContext) => Promise<Principal | null> | Principal | null;
 
 export class Authenticator {
-  /** The app's event publisher, for guards that report refusals (set by the app). */
-  events: EventPublisher | undefined;
+  /** The app's event publisher, for guards that report refusals. */
+  readonly events: EventPublisher | undefined;
   readonly #resolvers: Array<{ name: string; resolve: AuthResolver }> = [];
+
+  constructor(events?: EventPublisher) {
+    this.events = events;
+  }
 
   /** Adds a resolver at the end of the chain. Names are unique (`session`, `bearer`, `api_key`). */
   add(name: string, resolve: AuthResolver): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { call, quiet } from '../../test/support/app-request.ts';
+import { createLift } from '../app/create-lift.ts';
 import { contextKey } from './context.ts';
-import { createLift } from './create-lift.ts';
 
 describe('Context', () => {
   it('exposes params, query, case-insensitive headers, cookies, request id and values', async () => {

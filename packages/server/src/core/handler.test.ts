@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { call, quiet } from '../../test/support/app-request.ts';
-import { createLift } from './create-lift.ts';
+import { createLift } from '../app/create-lift.ts';
 import { LiftConfigError } from './errors.ts';
 import { fetchHandler, nodeHandler } from './handler.ts';
 

@@ -16,7 +16,8 @@ export function orderModules(modules: readonly LiftModule[]): LiftModule[] {
   }
   for (const module of modules) {
     for (const need of module.needs ?? []) {
-      if (!byName.has(need)) problems.push(`module "${module.name}" needs "${need}", which is not in the app`);
+      if (!byName.has(need))
+        problems.push(`module "${module.name}" needs "${need}", which is not in the app`);
     }
   }
   if (problems.length > 0) throw new LiftConfigError(`The module list is not valid: ${problems.join('; ')}.`);

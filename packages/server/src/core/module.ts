@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
-import type { MigrationSet, Pingable } from '../storage/ports.ts';
+import type { Broker, KeyValueStore, MigrationSet, Pingable } from '../storage/ports.ts';
 import type { AuthResolver } from './authenticate.ts';
 import type { Clock } from './clock.ts';
 import type { LiftConfig } from './config/schema.ts';
 import type { EventPublisher, LocalEventHandler } from './events.ts';
-import type { RouteGroup } from './routes.ts';
+import type { Middleware, RouteGroup } from './routes.ts';
 import type { SealedColumn } from './sealed-column.ts';
+import type { ListeningAddress } from './server.ts';
 
 /**
  * The module contract (DESIGN §2 rule 2). Every Lift module — identity, sessions, tokens, access, and the ones
@@ -32,15 +33,28 @@ export interface LiftModules {}
  * `systemRoles` (access → identity). Each is declared by the module that wants it, by declaration merging, so
  * the wanting module owns the shape and the offering module must match it.
  */
-// biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging in each module.
-export interface LiftCapabilities {}
+export interface LiftCapabilities {
+  /**
+   * A guard that lets a request through when its principal holds `permission` globally, else 403 and an
+   * `access.denied` event (offered by the access module). Admin endpoints of every module are mounted behind
+   * it; without it they are not mounted at all.
+   */
+  globalPermission: PermissionGuard;
+}
+
+/** A route guard for one permission (`requirePermission('users:read', { global: true })`). */
+export type PermissionGuard = (permission: string) => Middleware;
 
 /**
  * The stores a module works on, keyed by port name (`users`, `sessions`, `tenants` …). Each module declares its
  * ports by declaration merging; a shape factory (`app/shapes/`) builds one adapter per port.
  */
-// biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging in each module.
-export interface LiftPorts {}
+export interface LiftPorts {
+  /** Hot state with TTLs and counters (SQL table, memory or Redis). */
+  kv: KeyValueStore;
+  /** News between the processes of a deployment (in-process or Redis pub/sub). */
+  broker: Broker;
+}
 
 /** A stable error code a module may answer with (`docs/errors.md` lists every module's codes). */
 export interface ErrorCodeSpec {
@@ -81,11 +95,13 @@ export interface ModuleContext {
   optionalModule<K extends keyof LiftModules>(name: K): LiftModules[K] | undefined;
   /**
    * A capability another module offers, or undefined when no module offers it. Resolved after every module is
-   * built: call it from `start()` or at request time, never during `build()`.
+   * built: call it from `routes()`, `start()` or at request time, never during `build()`.
    */
   capability<K extends keyof LiftCapabilities>(name: K): LiftCapabilities[K] | undefined;
   /** Root-secret keys; throws before the app has started. */
   readonly keys: ModuleKeys;
+  /** The address the app listens on, once it does (`listen()`), else undefined. */
+  listening(): ListeningAddress | undefined;
 }
 
 /** What `build` returns: the module's public face and its hooks into the app. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { call, quiet } from '../../test/support/app-request.ts';
+import { createLift } from '../app/create-lift.ts';
 import { captureLogger } from '../http/test-app.ts';
-import { createLift } from './create-lift.ts';
 import { ConflictError } from './errors.ts';
 import type { Middleware } from './routes.ts';
 

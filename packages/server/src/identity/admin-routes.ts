@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { LIFT_PERMISSIONS } from '../access/default-roles.ts';
 import { principalOf, requireAuth } from '../core/authenticate.ts';
 import type { Context } from '../core/context.ts';
-import type { Middleware, RouteGroup } from '../core/routes.ts';
+import type { PermissionGuard } from '../core/module.ts';
+import type { RouteGroup } from '../core/routes.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
 import {
   adminUserView,
@@ -24,10 +25,9 @@ import { MAX_USER_PAGE_SIZE } from './users/index.ts';
 
 /**
  * A guard that lets a request through when its principal holds `permission` globally (the access-control
- * module's `requirePermission(permission, { global: true })`); refusals are 403 `LIFT_FORBIDDEN` and an
- * `access.denied` event.
+ * module's `requirePermission(permission, { global: true })`, offered as the `globalPermission` capability).
  */
-export type GlobalPermissionGuard = (permission: string) => Middleware;
+export type GlobalPermissionGuard = PermissionGuard;
 
 function adminId(ctx: Context): string {
   return principalOf(ctx.raw).id;

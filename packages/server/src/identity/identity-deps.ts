@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
+import type { Context } from '../core/context.ts';
 import type { EventInput, EventOrigin, EventPublisher } from '../core/events.ts';
 import type { MailTemplates, MailTransport, RenderedMail } from '../mail/index.ts';
 import type { SessionManager, ValidatedSession } from '../sessions/session-manager.ts';
@@ -42,10 +43,10 @@ export interface IdentityDeps {
   /** Work done after the response (mail, account-dependent halves of anonymous flows). */
   background: BackgroundTasks;
   /**
-   * Issues a refresh/access token pair instead of a session (login with `response: tokens`); set by the app
-   * when the tokens module is on.
+   * What the tokens module offers (login with `response: tokens`), or undefined when the app has no tokens
+   * module: the `tokenIssuer` capability, looked up when asked.
    */
-  issueTokens?: TokenIssuer | undefined;
+  tokenIssuer(): TokenIssuerCapability | undefined;
 }
 
 export interface TokenGrant {
@@ -61,6 +62,16 @@ export interface TokenGrant {
 }
 
 export type TokenIssuer = (grant: TokenGrant, origin: EventOrigin) => Promise<Record<string, unknown>>;
+
+/** The capability the tokens module offers identity (and access, for a tenant switch): `tokenIssuer`. */
+export interface TokenIssuerCapability {
+  /** A refresh/access token pair for a proven login. */
+  issue: TokenIssuer;
+  /** The thumbprint of a valid DPoP proof on this request, or null when there is none (401 when invalid). */
+  dpopThumbprint(ctx: Context): Promise<string | null>;
+  /** Adds what a token response carries besides its body (the access-token cookie). */
+  decorate(ctx: Context, tokens: Record<string, unknown>): void;
+}
 
 /** How a login ends: a cookie session, or a token pair for API clients. */
 export interface LoginMode {

@@ -2,44 +2,53 @@ import type { Logger } from 'pino';
 import type { AuthResolver } from '../core/authenticate.ts';
 import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
-import type { Context } from '../core/context.ts';
 import { LiftConfigError } from '../core/errors.ts';
-import { EventPublisher } from '../core/events.ts';
+import type { EventPublisher } from '../core/events.ts';
+import type { ModuleKeys } from '../core/module.ts';
 import { createMailTemplates, type MailTemplates, type MailTransport } from '../mail/index.ts';
-import { createSessionStore } from '../sessions/create-session-store.ts';
-import { type SessionCookieSettings, sessionCookieSettings } from '../sessions/session-cookie.ts';
-import { SessionManager } from '../sessions/session-manager.ts';
-import { sessionResolver } from '../sessions/session-resolver.ts';
-import type { Storage } from '../storage/ports.ts';
+import type { Sessions } from '../sessions/module.ts';
+import type { SessionCookieSettings } from '../sessions/session-cookie.ts';
+import type { SessionManager } from '../sessions/session-manager.ts';
+import type { KeyValueStore } from '../storage/ports.ts';
 import { BackgroundTasks } from './background.ts';
-import { SqlEmailTokenStore } from './email-tokens/index.ts';
-import type { IdentityDeps } from './identity-deps.ts';
+import type { EmailTokenStore } from './email-tokens/index.ts';
+import type { IdentityDeps, TokenIssuerCapability } from './identity-deps.ts';
 import { createLockout } from './lockout.ts';
 import { TOTP_KEY_PURPOSE } from './mfa/index.ts';
-import { SqlMfaFactorStore } from './mfa/sql-mfa-factor-store.ts';
+import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
 import { createPasswordHasher, createPasswordPolicy } from './passwords/index.ts';
 import { type AttemptThrottle, createKvAttemptThrottle } from './throttle.ts';
-import { SqlUserStore } from './users/index.ts';
+import type { UserStore } from './users/index.ts';
 
 /**
- * The composition of users, credentials, sessions and mail: built once per app by `createLift` (after the
- * root secret is known) from the app's storage, mail transport, clock and configuration.
+ * The identity module's face (`app.identity`): users, credentials, lockout, MFA and mailed links, built once per
+ * app by the module's `build` (identity/module.ts) from its ports, the sessions module and the capabilities other
+ * modules offer (a token issuer, a directory of system roles).
  */
+
+export interface IdentityPorts {
+  users: UserStore;
+  emailTokens: EmailTokenStore;
+  mfaFactors: MfaFactorStore;
+  kv: KeyValueStore;
+  mail: MailTransport;
+}
 
 export interface IdentitySources {
   config: LiftConfig;
-  storage: Storage;
-  mail: MailTransport;
+  ports: IdentityPorts;
+  sessions: Sessions;
   clock: Clock;
   log: Logger;
-  deriveKey(purpose: string): Buffer;
-  /** The key for `purpose` derived from each previous root secret (`secretPrevious`); opens, never seals. */
-  previousKeys(purpose: string): Buffer[];
+  /** Root-secret keys (TOTP secrets are sealed with one); read at first use, after the app started. */
+  keys: ModuleKeys;
   templates?: MailTemplates;
   /** The app's event publisher (one per app, shared with other modules). */
-  events?: EventPublisher;
-  /** Global roles of users, kept by the access-control module (`app.access`). */
-  systemRoles: SystemRoleDirectory;
+  events: EventPublisher;
+  /** The `systemRoles` capability (the access module's), looked up when asked. */
+  systemRoles: () => SystemRoleDirectory | undefined;
+  /** The `tokenIssuer` capability (the tokens module's), looked up when asked. */
+  tokenIssuer: () => TokenIssuerCapability | undefined;
 }
 
 /** What identity needs of access control: making a user a system admin, and listing a user's system roles. */
@@ -57,51 +66,22 @@ export class Identity {
   readonly roles: SystemRoleDirectory;
   readonly throttle: AttemptThrottle;
   readonly cookie: SessionCookieSettings;
-  /**
-   * Set by the app when tokens are on: the thumbprint of a valid DPoP proof on this request (login binds the
-   * tokens to it), or null when the request has none.
-   */
-  dpopThumbprint: ((ctx: Context) => Promise<string | null>) | undefined;
-  /** Set by the app when tokens are on: adds what a token response carries besides its body (a cookie). */
-  decorateTokenResponse: ((ctx: Context, tokens: Record<string, unknown>) => void) | undefined;
   /** The session-cookie resolver of the app's authentication chain. */
   readonly resolveSession: AuthResolver;
   readonly #publicOrigin: string | undefined;
+  #purgeTimer: NodeJS.Timeout | undefined;
 
   constructor(sources: IdentitySources) {
-    const { config, storage, clock, log } = sources;
-    if (config.env === 'production' && !config.auth.publicUrl) {
-      throw new LiftConfigError(
-        'auth.publicUrl is required in production: links in mail (verification, password reset) are built from it. Set LIFT_AUTH__PUBLIC_URL=https://your.app',
-      );
-    }
-    const events = sources.events ?? new EventPublisher(() => storage.broker, clock, log);
-    this.cookie = sessionCookieSettings(config);
-    const sessions = new SessionManager({
-      store: createSessionStore({ config, storage, log, clock }),
-      broker: () => storage.broker,
-      events,
-      clock,
-      log,
-      settings: {
-        idleTimeoutMs: config.sessions.idleTimeoutMs,
-        absoluteLifetimeMs: config.sessions.absoluteLifetimeMs,
-        renewIntervalMs: config.sessions.renewIntervalMs,
-        cacheTtlMs: config.sessions.cacheTtlMs,
-        cacheSize: config.sessions.cacheSize,
-        maxPerUser: config.sessions.maxPerUser,
-        maxPerUserPolicy: config.sessions.maxPerUserPolicy,
-        binding: config.sessions.binding,
-        freshMs: config.auth.freshMs,
-      },
-    });
+    const { config, ports, clock, log, events, keys } = sources;
+    this.cookie = sources.sessions.cookie;
+    this.resolveSession = sources.sessions.resolve;
     const passwords = config.passwords;
     this.deps = {
       config,
-      users: new SqlUserStore(storage.sql, { clock }),
-      emailTokens: new SqlEmailTokenStore(storage.sql, { clock }),
-      mfa: new SqlMfaFactorStore(storage.sql, { clock }),
-      sessions,
+      users: ports.users,
+      emailTokens: ports.emailTokens,
+      mfa: ports.mfaFactors,
+      sessions: sources.sessions.manager,
       hasher: createPasswordHasher({
         memoryCost: passwords.memoryCost,
         timeCost: passwords.timeCost,
@@ -112,29 +92,41 @@ export class Identity {
         minScore: passwords.minScore as 0 | 1 | 2 | 3 | 4,
       }),
       lockout: createLockout({
-        kv: storage.kv,
+        kv: ports.kv,
         clock,
         threshold: config.lockout.threshold,
         baseMs: config.lockout.baseMs,
         maxMs: config.lockout.maxMs,
         resetRequiredAfter: config.lockout.resetRequiredAfter,
       }),
-      kv: storage.kv,
-      mail: sources.mail,
+      kv: ports.kv,
+      // Made at first use (or at start): building an app for `lift migrate` needs no mail destination.
+      get mail() {
+        return ports.mail;
+      },
       templates: sources.templates ?? createMailTemplates(),
       events,
       clock,
       log,
-      totpKey: sources.deriveKey(TOTP_KEY_PURPOSE),
-      totpPreviousKeys: sources.previousKeys(TOTP_KEY_PURPOSE),
+      // Derived at first use: the root secret is known only once the app has started.
+      get totpKey() {
+        return keys.derive(TOTP_KEY_PURPOSE);
+      },
+      get totpPreviousKeys() {
+        return keys.previous(TOTP_KEY_PURPOSE);
+      },
       appName: config.auth.appName,
       background: new BackgroundTasks(log),
+      tokenIssuer: sources.tokenIssuer,
     };
-    this.roles = sources.systemRoles;
+    this.roles = {
+      grant: (userId, role) => systemRolesOrFail(sources.systemRoles).grant(userId, role),
+      rolesOf: (userId) => systemRolesOrFail(sources.systemRoles).rolesOf(userId),
+    };
     const minute = 60_000;
     const throttle = config.auth.throttle;
     this.throttle = createKvAttemptThrottle({
-      kv: storage.kv,
+      kv: ports.kv,
       clock,
       prefix: 'identity:throttle:',
       limits: {
@@ -146,13 +138,6 @@ export class Identity {
       },
     });
     this.#publicOrigin = config.auth.publicUrl ? new URL(config.auth.publicUrl).origin : undefined;
-    this.resolveSession = sessionResolver({
-      sessions,
-      cookie: this.cookie,
-      events,
-      allowedOrigins: config.auth.csrfAllowedOrigins,
-      publicOrigin: this.#publicOrigin,
-    });
   }
 
   /** Origins this app is served from: the request's own, and `auth.publicUrl`'s. */
@@ -168,12 +153,32 @@ export class Identity {
     return this.deps.events;
   }
 
-  /** Subscribes to revocations from other nodes and starts the purge task. */
+  /** Starts the purge of used and expired mailed-link tokens (on the sessions' purge interval). */
   async start(): Promise<void> {
-    const tokens = this.deps.emailTokens;
-    await this.deps.sessions.start(this.deps.config.sessions.purgeIntervalMs, (now) =>
-      tokens.purgeExpired(now),
-    );
+    const config = this.deps.config;
+    if (config.env === 'production' && !config.auth.publicUrl) {
+      throw new LiftConfigError(
+        'auth.publicUrl is required in production: links in mail (verification, password reset) are built from it. Set LIFT_AUTH__PUBLIC_URL=https://your.app',
+      );
+    }
+    // A server that cannot send its mail refuses to start (production without mail.url, an unknown scheme).
+    void this.deps.mail;
+    const intervalMs = this.deps.config.sessions.purgeIntervalMs;
+    if (intervalMs <= 0 || this.#purgeTimer !== undefined) return;
+    this.#purgeTimer = setInterval(() => void this.#purgeEmailTokens(), intervalMs);
+    this.#purgeTimer.unref();
+  }
+
+  async #purgeEmailTokens(): Promise<void> {
+    try {
+      const purged = await this.deps.emailTokens.purgeExpired(this.deps.clock.now());
+      this.deps.log.info({ purged }, 'purged expired mailed-link tokens');
+    } catch (error) {
+      this.deps.log.error(
+        { err: error },
+        'purging mailed-link tokens failed; will retry at the next interval',
+      );
+    }
   }
 
   /** Resolves when mail and other work queued after responses has finished. */
@@ -182,7 +187,16 @@ export class Identity {
   }
 
   async close(): Promise<void> {
+    if (this.#purgeTimer) clearInterval(this.#purgeTimer);
+    this.#purgeTimer = undefined;
     await this.deps.background.idle();
-    await this.deps.sessions.close();
   }
+}
+
+function systemRolesOrFail(directory: () => SystemRoleDirectory | undefined): SystemRoleDirectory {
+  const found = directory();
+  if (found === undefined) {
+    throw new LiftConfigError('This app has no access module: system roles need access control.');
+  }
+  return found;
 }

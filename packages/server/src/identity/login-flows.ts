@@ -69,7 +69,7 @@ export async function login(
   replaces?: string | null,
   mode: LoginMode = SESSION_MODE,
 ): Promise<LoginResult> {
-  if (mode.kind === 'tokens' && !deps.issueTokens) throw new TokensDisabledError();
+  if (mode.kind === 'tokens' && !deps.tokenIssuer()) throw new TokensDisabledError();
   const user = await verifyPassword(deps, input.email, input.password, origin);
   return completeFirstFactor(deps, user, ['pwd'], origin, replaces, mode);
 }
@@ -153,8 +153,9 @@ async function tokenLogin(
   origin: EventOrigin,
   mode: LoginMode,
 ): Promise<LoginResult> {
-  if (!deps.issueTokens) throw new TokensDisabledError();
-  const tokens = await deps.issueTokens(
+  const issuer = deps.tokenIssuer();
+  if (!issuer) throw new TokensDisabledError();
+  const tokens = await issuer.issue(
     { userId: user.id, amr, authTime: deps.clock.now(), jkt: mode.jkt ?? null },
     origin,
   );

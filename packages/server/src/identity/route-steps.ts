@@ -89,7 +89,8 @@ export async function loginMode(
 ): Promise<LoginMode> {
   const wantsTokens = response === 'tokens' || (ctx.headers.get('accept') ?? '').includes(TOKENS_MEDIA_TYPE);
   if (!wantsTokens) return { kind: 'session' };
-  const jkt = identity.dpopThumbprint ? await identity.dpopThumbprint(ctx) : null;
+  const issuer = identity.deps.tokenIssuer();
+  const jkt = issuer ? await issuer.dpopThumbprint(ctx) : null;
   return { kind: 'tokens', jkt };
 }
 
@@ -98,7 +99,7 @@ export async function loginResponse(identity: Identity, ctx: Context, result: Lo
   if (result.kind === 'tokens') {
     // RFC 6749 §5.1: token responses are never cached.
     ctx.response.headers.set('cache-control', 'no-store');
-    identity.decorateTokenResponse?.(ctx, result.tokens);
+    identity.deps.tokenIssuer()?.decorate(ctx, result.tokens);
     return result.tokens;
   }
   setSessionCookie(identity, ctx, result.issued);

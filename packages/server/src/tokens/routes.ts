@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { LIFT_PERMISSIONS } from '../access/default-roles.ts';
 import { principalOf, requireAuth } from '../core/authenticate.ts';
 import type { Context } from '../core/context.ts';
+import type { EventPublisher } from '../core/events.ts';
+import type { PermissionGuard } from '../core/module.ts';
 import type { RouteGroup } from '../core/routes.ts';
-import type { GlobalPermissionGuard } from '../identity/admin-routes.ts';
-import type { Identity } from '../identity/identity.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
 import type { Tokens } from './tokens.ts';
 
@@ -21,14 +21,20 @@ function noStore(ctx: Context): void {
   ctx.response.headers.set('cache-control', 'no-store');
 }
 
-export function registerTokenRoutes(
-  app: RouteGroup,
-  tokensOf: () => Tokens,
-  identityOf: () => Identity,
-  prefix: string,
-  adminPrefix: string,
-  permit: GlobalPermissionGuard,
-): void {
+export interface TokenRoutesOptions {
+  tokens: Tokens;
+  events: EventPublisher;
+  /** `auth.prefix`: where `/token`, `/revoke` and `/introspect` live. */
+  prefix: string;
+  /** `auth.adminPrefix`: where `/keys/rotate` lives. */
+  adminPrefix: string;
+  /** The global-permission guard (the access module's); without one the admin endpoints are not mounted. */
+  permit: PermissionGuard | undefined;
+}
+
+export function registerTokenRoutes(app: RouteGroup, options: TokenRoutesOptions): void {
+  const { tokens, events, prefix, adminPrefix, permit } = options;
+  const tokensOf = () => tokens;
   app.get('/.well-known/jwks.json', (ctx) => {
     // Caches may keep it a few minutes: a new key is published before it signs (rotation keeps the old one
     // verifying for a token lifetime), so a stale copy still verifies everything in circulation.
@@ -65,8 +71,7 @@ export function registerTokenRoutes(
     },
     handler: async (ctx, { body }) => {
       noStore(ctx);
-      const identity = identityOf();
-      const jkt = identity.dpopThumbprint ? await identity.dpopThumbprint(ctx) : null;
+      const jkt = await tokensOf().dpopThumbprint(ctx.raw);
       const pair = await tokensOf().refresh(body.refresh_token, requestOrigin(ctx.raw), jkt);
       tokensOf().setAccessCookie(ctx.response.headers, pair);
       return pair;
@@ -89,13 +94,14 @@ export function registerTokenRoutes(
     },
   });
 
+  if (permit === undefined) return;
   const admin = app.group(prefix, requireAuth(), permit(LIFT_PERMISSIONS.tokensIntrospect));
   admin.post('/introspect', {
     input: { body: z.object({ token, token_type_hint: z.string().max(50).optional() }) },
     handler: async (ctx, { body }) => {
       noStore(ctx);
       const result = await tokensOf().introspect(body.token);
-      await identityOf().events.emit({
+      await events.emit({
         type: 'token.introspected',
         actor: principalOf(ctx.raw).id,
         ...requestOrigin(ctx.raw),
@@ -108,7 +114,7 @@ export function registerTokenRoutes(
   const keysAdmin = app.group(adminPrefix, requireAuth(), permit(LIFT_PERMISSIONS.keysRotate));
   keysAdmin.post('/keys/rotate', async (ctx) => {
     const rotated = await tokensOf().keys.rotate();
-    await identityOf().events.emit({
+    await events.emit({
       type: 'key.rotated',
       actor: principalOf(ctx.raw).id,
       ...requestOrigin(ctx.raw),

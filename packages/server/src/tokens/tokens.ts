@@ -5,24 +5,25 @@ import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
 import { LiftError, UnauthenticatedError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher, LiftEvent } from '../core/events.ts';
+import type { ModuleKeys } from '../core/module.ts';
 import type { SealedColumn } from '../core/sealed-column.ts';
 import type { ListeningAddress } from '../core/server.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
-import type { Storage } from '../storage/ports.ts';
+import type { Broker, KeyValueStore } from '../storage/ports.ts';
 import { AccessTokens, type IssueAccessTokenInput } from './access-tokens.ts';
 import { bearerResolver } from './bearer-resolver.ts';
 import { DpopError, DpopVerifier } from './dpop.ts';
 import { KeyRing } from './keys/key-ring.ts';
-import { SqlSigningKeyStore } from './keys/sql-signing-key-store.ts';
+import type { SigningKeyStore } from './keys/signing-key-store.ts';
 import { ownOrigins } from './own-origins.ts';
 import {
   REFRESH_SUCCESSOR_KEY_PURPOSE,
   type RefreshTokenFamily,
+  type RefreshTokenStore,
   RefreshTokens,
-  SqlRefreshTokenStore,
 } from './refresh/index.ts';
 import { RevocationState } from './revocation.ts';
-import { SqlRevocationStore } from './revocation-store.ts';
+import type { RevocationStore } from './revocation-store.ts';
 import {
   type AccessCookieSettings,
   accessCookieSettings,
@@ -109,15 +110,23 @@ export class TokenReusedError extends LiftError {
   }
 }
 
+/** The stores the tokens module works on, built by the app's shape. */
+export interface TokensPorts {
+  signingKeys: SigningKeyStore;
+  refreshTokens: RefreshTokenStore;
+  revocations: RevocationStore;
+  kv: KeyValueStore;
+  broker: Broker;
+}
+
 export interface TokensSources {
   config: LiftConfig;
-  storage: Storage;
+  ports: TokensPorts;
   clock: Clock;
   log: Logger;
   events: EventPublisher;
-  deriveKey(purpose: string): Buffer;
-  /** The key for `purpose` derived from each previous root secret (`secretPrevious`); opens, never seals. */
-  previousKeys(purpose: string): Buffer[];
+  /** Root-secret keys (signing keys and refresh successors are sealed with them); read at first use. */
+  keys: ModuleKeys;
   /** Adds claims to every access token. */
   customClaims?: ((input: IssueAccessTokenInput) => Record<string, unknown>) | undefined;
   /** The bound address once the app listens: without `auth.publicUrl`, DPoP proofs must name it. */
@@ -143,7 +152,7 @@ export class Tokens {
   #stopListening: (() => void) | undefined;
 
   constructor(sources: TokensSources) {
-    const { config, storage, clock, log, events } = sources;
+    const { config, ports, clock, log, events, keys } = sources;
     const settings = config.tokens;
     this.#events = events;
     this.#clock = clock;
@@ -152,19 +161,23 @@ export class Tokens {
     this.audience = settings.audience ?? this.issuer;
     this.#graceMs = settings.refresh.reuseGraceSeconds * 1000;
     this.keys = new KeyRing({
-      store: new SqlSigningKeyStore(storage.sql),
-      broker: () => storage.broker,
+      store: ports.signingKeys,
+      broker: () => ports.broker,
       clock,
-      sealingKey: sources.deriveKey(SIGNING_KEY_PURPOSE),
-      previousSealingKeys: sources.previousKeys(SIGNING_KEY_PURPOSE),
+      get sealingKey() {
+        return keys.derive(SIGNING_KEY_PURPOSE);
+      },
+      get previousSealingKeys() {
+        return keys.previous(SIGNING_KEY_PURPOSE);
+      },
       algorithm: settings.algorithm,
       maxTokenLifetimeMs: settings.accessTokenTtlMs + settings.clockSkewMs,
       rotationIntervalMs: settings.keyRotationIntervalMs,
       log,
     });
     this.revocation = new RevocationState({
-      store: new SqlRevocationStore(storage.sql),
-      broker: () => storage.broker,
+      store: ports.revocations,
+      broker: () => ports.broker,
       clock,
       log,
       maxTokenLifetimeMs: settings.accessTokenTtlMs + settings.clockSkewMs,
@@ -180,15 +193,19 @@ export class Tokens {
       cacheSize: settings.verifiedCacheSize,
       ...(sources.customClaims ? { customClaims: sources.customClaims } : {}),
     });
-    this.refreshTokens = new RefreshTokens(new SqlRefreshTokenStore(storage.sql), {
-      sealingKey: sources.deriveKey(REFRESH_SUCCESSOR_KEY_PURPOSE),
-      previousSealingKeys: sources.previousKeys(REFRESH_SUCCESSOR_KEY_PURPOSE),
+    this.refreshTokens = new RefreshTokens(ports.refreshTokens, {
+      get sealingKey() {
+        return keys.derive(REFRESH_SUCCESSOR_KEY_PURPOSE);
+      },
+      get previousSealingKeys() {
+        return keys.previous(REFRESH_SUCCESSOR_KEY_PURPOSE);
+      },
       clock,
       absoluteLifetimeMs: settings.refresh.absoluteLifetimeMs,
       idleTimeoutMs: settings.refresh.idleLifetimeMs,
       maxGraceMs: Math.max(this.#graceMs, 60_000),
     });
-    this.dpop = new DpopVerifier({ kv: storage.kv, clock });
+    this.dpop = new DpopVerifier({ kv: ports.kv, clock });
     this.accessCookie = accessCookieSettings(config);
     const publicOrigin = config.auth.publicUrl ? new URL(config.auth.publicUrl).origin : undefined;
     // Behind a proxy the client addressed the public URL, not the one the request arrived on; without one

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createLift } from '../../src/core/create-lift.ts';
+import { createLift } from '../../src/app/create-lift.ts';
 import { runLift, tempDataDir } from '../support/lift-process.ts';
 
 /** Black-box: `lift access check` against a data directory, with its exit codes. */

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLift, type LiftApp } from '../../src/app/create-lift.ts';
 import { requireAuth } from '../../src/core/authenticate.ts';
 import type { LiftConfigInput } from '../../src/core/config/schema.ts';
-import { createLift, type LiftApp } from '../../src/core/create-lift.ts';
 import { browserWithCookie, sessionStatus, signUpVerified } from '../sessions/verified-user.ts';
 import { Browser, type BrowserOptions, FAST_PASSWORDS, GOOD_PASSWORD } from '../support/auth-app.ts';
 import {

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
+import type { LiftApp } from '../../src/app/create-lift.ts';
 import type { ManualClock } from '../../src/core/clock.ts';
-import type { LiftApp } from '../../src/core/create-lift.ts';
 import { decodeBase32, generateTotp, totpAt } from '../../src/identity/mfa/index.ts';
 import type { DeliveredMail, MemoryMailTransport } from '../../src/mail/index.ts';
 import {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLift, type LiftApp } from '../../src/app/create-lift.ts';
 import type { LiftConfigInput } from '../../src/core/config/schema.ts';
-import { createLift, type LiftApp } from '../../src/core/create-lift.ts';
 import { hashSessionToken } from '../../src/sessions/session-token.ts';
 import { Browser, type BrowserOptions, FAST_PASSWORDS } from '../support/auth-app.ts';
 import {

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLift } from '../../src/app/create-lift.ts';
 import { requireAuth } from '../../src/core/authenticate.ts';
 import type { LiftConfigInput } from '../../src/core/config/schema.ts';
-import { createLift } from '../../src/core/create-lift.ts';
 import { LiftConfigError } from '../../src/core/errors.ts';
 import { type AuthApp, Browser, GOOD_PASSWORD, startAuthApp } from '../support/auth-app.ts';
 import { browserWithCookie, logIn, sessionStatus, signUpVerified } from './verified-user.ts';
@@ -132,6 +132,8 @@ describe('the session cookie', () => {
           log: { level: 'silent' },
           secret: randomBytes(32).toString('base64'),
           auth: { publicUrl: 'https://app.example.com' },
+          // Production refuses to build without a mail destination; the refusals below are about the cookie.
+          mail: { url: `file:${join(dataDir, 'mail')}` },
           sessions,
         });
       expect(() => production({ cookie: { secure: 'never' } })).toThrow(LiftConfigError);

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { LiftApp } from '../../src/core/create-lift.ts';
+import type { LiftApp } from '../../src/app/create-lift.ts';
 import type { MemoryMailTransport } from '../../src/mail/index.ts';
 import { Browser, type BrowserOptions, GOOD_PASSWORD, tokenFromMail } from '../support/auth-app.ts';
 

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLift, type LiftApp, type LiftOptions } from '../../src/app/create-lift.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import type { LiftConfigInput } from '../../src/core/config/schema.ts';
-import { createLift, type LiftApp, type LiftOptions } from '../../src/core/create-lift.ts';
 import type { LiftEvent } from '../../src/core/events.ts';
 import type { MemoryMailTransport } from '../../src/mail/index.ts';
 

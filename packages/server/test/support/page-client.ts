@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { LiftApp } from '../../src/core/create-lift.ts';
+import type { LiftApp } from '../../src/app/create-lift.ts';
 
 /**
  * Test support for the HTML link pages: a client that behaves like a browser submitting the pages' forms —

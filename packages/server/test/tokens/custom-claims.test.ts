@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLift, type LiftApp } from '../../src/core/create-lift.ts';
+import { createLift, type LiftApp } from '../../src/app/create-lift.ts';
 
 let app: LiftApp | undefined;
 afterEach(async () => {

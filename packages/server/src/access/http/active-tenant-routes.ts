@@ -64,12 +64,12 @@ export function registerActiveTenantRoutes(app: RouteGroup, deps: AccessRouteDep
         };
       }
 
-      const issueTokens = identity.deps.issueTokens;
-      if (principal.authMethod !== 'bearer' || !issueTokens || principal.sessionId === null) {
+      const issuer = identity.deps.tokenIssuer();
+      if (principal.authMethod !== 'bearer' || !issuer || principal.sessionId === null) {
         throw new UnauthenticatedError('Switching tenants needs a session or an access token from a login.');
       }
       const userId = principal.userId ?? principal.id;
-      const tokens = await issueTokens(
+      const tokens = await issuer.issue(
         {
           userId,
           amr: principal.amr,
@@ -82,7 +82,7 @@ export function registerActiveTenantRoutes(app: RouteGroup, deps: AccessRouteDep
       await switched('tokens');
       // RFC 6749 §5.1: token responses are never cached.
       ctx.response.headers.set('cache-control', 'no-store');
-      identity.decorateTokenResponse?.(ctx, tokens);
+      issuer.decorate(ctx, tokens);
       return tokens;
     },
   });

@@ -1,5 +1,5 @@
 import type { LiftConfig } from '../../core/config/schema.ts';
-import type { GlobalPermissionGuard } from '../../identity/admin-routes.ts';
+import type { PermissionGuard } from '../../core/module.ts';
 import type { Identity } from '../../identity/identity.ts';
 import type { Access } from '../access.ts';
 import type { AccessGuards } from '../guards.ts';
@@ -12,5 +12,5 @@ export interface AccessRouteDeps {
   /** Tenant-aware guards (`requirePermission('members:invite')` reads the `:tenantId` parameter). */
   guards: AccessGuards;
   /** Global-only permission guard for `/admin/api/*`. */
-  permit: GlobalPermissionGuard;
+  permit: PermissionGuard;
 }

@@ -67,8 +67,8 @@ export class KeyRing {
   readonly #store: SigningKeyStore;
   readonly #broker: () => Broker;
   readonly #clock: Clock;
-  readonly #sealingKey: Buffer;
-  readonly #openingKeys: readonly Buffer[];
+  /** Read at first use: an app builds the ring before its root secret is known. */
+  readonly #sealing: Pick<KeyRingOptions, 'sealingKey' | 'previousSealingKeys'>;
   readonly #algorithm: JwsAlgorithm;
   readonly #maxTokenLifetimeMs: number;
   readonly #rotationIntervalMs: number;
@@ -92,13 +92,19 @@ export class KeyRing {
     this.#store = options.store;
     this.#broker = options.broker;
     this.#clock = options.clock;
-    this.#sealingKey = options.sealingKey;
-    this.#openingKeys = [options.sealingKey, ...(options.previousSealingKeys ?? [])];
+    this.#sealing = options;
     this.#algorithm = options.algorithm;
     this.#maxTokenLifetimeMs = options.maxTokenLifetimeMs;
     this.#rotationIntervalMs = rotationIntervalMs;
     this.#rsaModulusLength = options.rsaModulusLength;
     this.#log = options.log;
+  }
+  get #sealingKey(): Buffer {
+    return this.#sealing.sealingKey;
+  }
+
+  get #openingKeys(): readonly Buffer[] {
+    return [this.#sealing.sealingKey, ...(this.#sealing.previousSealingKeys ?? [])];
   }
 
   /**

@@ -81,8 +81,8 @@ const INVALID: RotateRefreshTokenResult = { kind: 'invalid' };
  */
 export class RefreshTokens {
   readonly #store: RefreshTokenStore;
-  readonly #sealingKey: Uint8Array;
-  readonly #openingKeys: readonly Uint8Array[];
+  /** Read at first use: an app builds this before its root secret is known. */
+  readonly #sealing: Pick<RefreshTokensOptions, 'sealingKey' | 'previousSealingKeys'>;
   readonly #clock: Clock;
   readonly #random: RandomSource;
   readonly #absoluteLifetimeMs: number;
@@ -90,12 +90,8 @@ export class RefreshTokens {
   readonly #maxGraceMs: number;
 
   constructor(store: RefreshTokenStore, options: RefreshTokensOptions) {
-    if (options.sealingKey.length !== SEALING_KEY_BYTES) {
-      throw new LiftConfigError(`The refresh-token sealing key must be ${SEALING_KEY_BYTES} bytes.`);
-    }
     this.#store = store;
-    this.#sealingKey = options.sealingKey;
-    this.#openingKeys = [options.sealingKey, ...(options.previousSealingKeys ?? [])];
+    this.#sealing = options;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? cryptoRandom;
     this.#absoluteLifetimeMs = positiveMs(
@@ -110,6 +106,20 @@ export class RefreshTokens {
     if (!Number.isSafeInteger(this.#maxGraceMs) || this.#maxGraceMs < 0) {
       throw new LiftConfigError('maxGraceMs is a whole number of milliseconds, 0 or more.');
     }
+    // A key passed as a value is checked now; one behind a getter (the app's root secret) at first use.
+    if (Object.getOwnPropertyDescriptor(options, 'sealingKey')?.get === undefined) void this.#sealingKey;
+  }
+
+  get #sealingKey(): Uint8Array {
+    const key = this.#sealing.sealingKey;
+    if (key.length !== SEALING_KEY_BYTES) {
+      throw new LiftConfigError(`The refresh-token sealing key must be ${SEALING_KEY_BYTES} bytes.`);
+    }
+    return key;
+  }
+
+  get #openingKeys(): readonly Uint8Array[] {
+    return [this.#sealingKey, ...(this.#sealing.previousSealingKeys ?? [])];
   }
 
   /** Starts a new family (one per login) with its generation-0 token. */

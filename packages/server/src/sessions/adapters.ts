@@ -8,12 +8,13 @@ import type { SessionStore } from './session-store.ts';
 import { SqlSessionStore } from './sql-session-store.ts';
 
 /**
- * Picks the session store from `sessions.store`: `sql`, or `redis` (Redis in front, the SQL database as
- * backup). `auto` follows `storage.kv`: a redis:// key-value store means Redis sessions too.
+ * The sessions module's adapters, for the app's shape factories only. Picks the session store from
+ * `sessions.store`: `sql`, or `redis` (Redis in front, the SQL database as backup). `auto` follows
+ * `storage.kv`: a redis:// key-value store means Redis sessions too.
  */
 export function createSessionStore(options: {
   config: LiftConfig;
-  storage: Storage;
+  storage: Pick<Storage, 'sql'>;
   log: Logger;
   clock: Clock;
 }): SessionStore {

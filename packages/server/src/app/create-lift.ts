@@ -1,0 +1,354 @@
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { Access } from '../access/access.ts';
+import type { AccessGuards } from '../access/guards.ts';
+import type { PermissionCatalog, PermissionDeclarations } from '../access/permission-catalog.ts';
+import { Authenticator } from '../core/authenticate.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { parseConfig } from '../core/config/index.ts';
+import type { LiftConfig, LiftConfigInput } from '../core/config/schema.ts';
+import { LiftConfigError } from '../core/errors.ts';
+import { EventPublisher } from '../core/events.ts';
+import type { Runtime } from '../core/handler.ts';
+import { createLogger } from '../core/logger.ts';
+import type { LiftModule, LiftModules, ModuleKeys } from '../core/module.ts';
+import { ModuleHost } from '../core/module-host.ts';
+import { installPipeline } from '../core/pipeline.ts';
+import { migrateCommand, prepareData } from '../core/prepare-data.ts';
+import { watchProcess } from '../core/process-watch.ts';
+import { requestLog } from '../core/request-log.ts';
+import type { RootKeys } from '../core/root-keys.ts';
+import { notFoundHandler, RouteGroup, RouteTable } from '../core/routes.ts';
+import type { ResealResult, SealedColumn } from '../core/sealed-column.ts';
+import { type ListeningAddress, type NodeServerHandle, startNodeServer } from '../core/server.ts';
+import { StoreFailureCounter, type StoreFailureCounts } from '../core/store-failures.ts';
+import type { Identity } from '../identity/identity.ts';
+import type { MailTemplates, MailTransport } from '../mail/index.ts';
+import { sessionCookieSettings } from '../sessions/session-cookie.ts';
+import { migrationsComponent } from '../storage/index.ts';
+import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/ports.ts';
+import type { HealthComponent } from '../telemetry/health.ts';
+import { registerHealthRoutes } from '../telemetry/health-routes.ts';
+import type { IssueAccessTokenInput } from '../tokens/access-tokens.ts';
+import type { Tokens } from '../tokens/tokens.ts';
+import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
+import { defaultModules } from './default-modules.ts';
+import { sqlShape } from './shapes/sql-shape.ts';
+
+/**
+ * The composition root (DESIGN §2 rule 2), at the top of the house: `createLift(config, { modules })` reads the
+ * config, builds the logger, the pipeline and the adapters of the shape (app/shapes/), hands the modules their
+ * ports and builds them in dependency order (core/module-host.ts), mounts their routes and authentication
+ * resolvers, and returns the app. `start()` prepares the data and starts the modules in order; `close()` closes
+ * them in reverse.
+ */
+
+export interface LiftOptions {
+  /** Where the app runs: `node` (default, allows Node-style handlers) or `fetch` (any Fetch-API host). */
+  runtime?: Runtime;
+  clock?: Clock;
+  /** A logger to use instead of the one built from `log.level`. */
+  logger?: Logger;
+  /** The app's own migration sets, applied after Lift's. */
+  migrations?: MigrationSet[];
+  /**
+   * The modules of this app, in any order (they are sorted by what they need). Default: sessions, identity and
+   * access when `auth.enabled`, tokens when `tokens.enabled` (app/default-modules.ts); the three options below
+   * configure those defaults.
+   */
+  modules?: LiftModule[];
+  /** Replacements for any of the mails Lift sends (verification, reset, lockout …). */
+  mailTemplates?: Partial<MailTemplates>;
+  /**
+   * Extra claims for every access token (a plan, a display name …). Registered claims (`iss`, `sub`, `aud`,
+   * `exp`, `iat`, `jti`, `sid`, `tid`, `amr`, `auth_time`, `cnf`) cannot be replaced.
+   */
+  tokenClaims?: (input: IssueAccessTokenInput) => Record<string, unknown>;
+  /**
+   * The app's own permissions, `{ 'notes:read': 'Read notes', 'reports:export': { global: true } }`. A guard
+   * may only name a declared permission (Lift declares its own): a typo fails when the route is declared.
+   */
+  permissions?: PermissionDeclarations;
+}
+
+export interface AppStats {
+  /** Errors that reached the error renderer without being a LiftError (bugs). */
+  unexpectedErrors: number;
+  unhandledRejections: number;
+  uncaughtExceptions: number;
+  /** Requests answered 503 because a store did not answer, per store (core/store-failures.ts). */
+  storeUnavailable: StoreFailureCounts;
+}
+
+export class LiftApp extends RouteGroup {
+  readonly config: LiftConfig;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** The underlying Hono app, for interop; register routes through Lift so forms are checked. */
+  readonly hono: Hono;
+  readonly #storeFailures = new StoreFailureCounter(() => this.log);
+  readonly stats: AppStats = {
+    unexpectedErrors: 0,
+    unhandledRejections: 0,
+    uncaughtExceptions: 0,
+    storeUnavailable: this.#storeFailures.counts,
+  };
+  /** Security and domain events of this app (core/events.ts), published on the broker. */
+  readonly events: EventPublisher;
+  /**
+   * The authentication resolver chain `requireAuth()` runs, in module order: the session cookie, bearer
+   * tokens, and whatever later modules add (API keys).
+   */
+  readonly authenticator: Authenticator;
+  /** The SQL database, key-value store and broker of the app's shape; connections open on first use. */
+  readonly storage: Storage;
+  readonly #modules: ModuleHost;
+  readonly #mail: () => MailTransport | undefined;
+  readonly #mailPort: () => MailTransport;
+  readonly #healthChecks: HealthComponent[] = [];
+  #started: Promise<void> | undefined;
+  #rootKeys: RootKeys | undefined;
+  #server: NodeServerHandle | undefined;
+  #processHooks: (() => void) | undefined;
+  #migrationsReadiness: Pingable | undefined;
+
+  /** @internal — use `createLift()`. */
+  constructor(config: LiftConfig, options: LiftOptions) {
+    const hono = new Hono();
+    const table = new RouteTable();
+    super({ hono, table, runtime: options.runtime ?? 'node', version: 0 }, '/', [], []);
+    this.hono = hono;
+    this.config = config;
+    this.clock = options.clock ?? systemClock;
+    this.log = options.logger ?? createLogger({ level: config.log.level });
+    const shape = sqlShape({
+      config,
+      log: this.log,
+      clock: this.clock,
+      migrations: options.migrations ?? [],
+    });
+    this.storage = shape.storage;
+    this.#mail = shape.mail;
+    this.#mailPort = () => shape.ports.mail;
+    this.events = new EventPublisher(() => this.storage.broker, this.clock, this.log);
+    this.authenticator = new Authenticator(this.events);
+    this.#modules = new ModuleHost({
+      modules: options.modules ?? defaultModules(config, options),
+      config,
+      log: this.log,
+      clock: this.clock,
+      events: this.events,
+      ports: shape.ports,
+      keys: this.#moduleKeys(),
+      listening: () => this.address,
+    });
+    installPipeline(hono, config, this.log, {
+      authenticator: this.authenticator,
+      onUnexpectedError: (error, c) => {
+        this.stats.unexpectedErrors += 1;
+        (requestLog(c) ?? this.log).error({ err: error }, 'unexpected error while serving a request');
+      },
+      onStoreUnavailable: (error) => this.#storeFailures.record(error),
+    });
+    hono.notFound(notFoundHandler(table));
+    registerHealthRoutes(this, {
+      components: () => [
+        ...this.storage.components(),
+        { name: 'migrations', check: this.#migrationsCheck() },
+        ...this.#modules.built.flatMap(({ instance }) => instance.health ?? []),
+        ...this.#healthChecks,
+      ],
+      timeoutMs: config.health.checkTimeoutMs,
+      stats: () => this.stats,
+    });
+    for (const { instance } of this.#modules.built) {
+      for (const { name, resolve } of instance.authResolvers ?? []) this.authenticator.add(name, resolve);
+      for (const handler of instance.on ?? []) this.events.onLocal(handler);
+    }
+    for (const { instance } of this.#modules.built) instance.routes?.(this);
+  }
+
+  /** The names of this app's modules, in start order. */
+  get modules(): string[] {
+    return this.#modules.built.map(({ module }) => module.name);
+  }
+
+  /** The public face of one of the app's modules; a `LiftConfigError` when the app does not have it. */
+  module<K extends keyof LiftModules>(name: K): LiftModules[K] {
+    const face = this.#modules.face(name);
+    if (face === undefined) {
+      const hint = this.config.auth.enabled ? 'the module list leaves it out' : 'auth.enabled is false';
+      throw new LiftConfigError(`This app has no ${name} module (${hint}).`);
+    }
+    return face;
+  }
+
+  /** Users, credentials and mailed links (identity/). */
+  get identity(): Identity {
+    return this.module('identity');
+  }
+
+  /** Tenants, memberships, roles, grants and invitations, and the in-memory decisions over them (access/). */
+  get access(): Access {
+    return this.module('access');
+  }
+
+  /**
+   * Route guards: `requirePermission('notes:write')`, `requireRole('admin')`, `requireTenantMember()` and the
+   * object-level `authorize(ctx, permission, { ownerId, tenantId })`. Run them after `requireAuth()`.
+   */
+  get guards(): AccessGuards {
+    return this.access.guards;
+  }
+
+  /** The permissions guards may name: Lift's, the `permissions` option's, and what `declare()` adds. */
+  get permissions(): PermissionCatalog {
+    return this.access.permissions;
+  }
+
+  /** Signing keys, access and refresh tokens, revocation (tokens/). */
+  get tokens(): Tokens {
+    return this.module('tokens');
+  }
+
+  /** The mail transport named by `mail.url`. */
+  get mail(): MailTransport {
+    return this.#mailPort();
+  }
+
+  /** Serves one request without a socket (tests, serverless). `env` may carry `{ remoteAddress }`. */
+  fetch = (request: Request, env?: unknown): Response | Promise<Response> => this.hono.fetch(request, env);
+
+  /** Adds a readiness component (`/health/ready` reports it by name). */
+  addHealthCheck(name: string, check: Pingable): void {
+    this.#healthChecks.push({ name, check });
+  }
+
+  /**
+   * Resolves the root secret (generated once in development, required in production), applies pending
+   * migrations when `storage.migrate` is auto (the default outside production) or refuses to start while
+   * Lift's own are pending, checks the secret opens what is sealed (core/prepare-data.ts), starts the modules
+   * in order and, in development with an empty user table, prints a set-password link for a first admin
+   * (`bootstrapAdmin: false` skips that). Idempotent.
+   */
+  start(options: { bootstrapAdmin?: boolean } = {}): Promise<void> {
+    this.#started ??= (async () => {
+      const { keys, migrate } = await prepareData({
+        config: this.config,
+        log: this.log,
+        storage: this.storage,
+        sealedColumns: this.#sealedColumns,
+      });
+      this.#rootKeys = keys;
+      await this.#modules.start();
+      const identity = this.#modules.face('identity');
+      if (identity && (options.bootstrapAdmin ?? true) && migrate === 'auto') {
+        await bootstrapAdminInDevelopment(identity, this.config, this.log);
+      }
+    })();
+    return this.#started;
+  }
+
+  migrate(): Promise<MigrationRunResult> {
+    return this.storage.migrate();
+  }
+
+  /** A key for one purpose, derived from the root secret (HKDF); available after `start()`. */
+  deriveKey(purpose: string, length = 32): Buffer {
+    return this.#keys.derive(purpose, length);
+  }
+
+  /**
+   * Re-seals every sealed value (MFA secrets, signing keys, refresh-token successors) that a previous root
+   * secret sealed with the current one; idempotent and safe while other servers run. After `start()`.
+   */
+  async resealSecrets(): Promise<ResealResult[]> {
+    const results = await this.#keys.reseal(this.storage.sql, this.#sealedColumns);
+    const count = (field: 'resealed' | 'current') => results.reduce((sum, r) => sum + r[field], 0);
+    await this.events.emit({
+      type: 'secret.resealed',
+      actor: 'system',
+      data: { resealed: count('resealed'), current: count('current') },
+    });
+    return results;
+  }
+
+  get #keys(): RootKeys {
+    if (this.#rootKeys === undefined) throw new LiftConfigError('Keys need the app to be started first.');
+    return this.#rootKeys;
+  }
+
+  /** What modules see of the root keys: usable once `start()` has resolved the root secret. */
+  #moduleKeys(): ModuleKeys {
+    return {
+      derive: (purpose, length) => this.#keys.derive(purpose, length),
+      previous: (purpose) => this.#keys.previous(purpose),
+    };
+  }
+
+  /** The readiness component `migrations`, made on first use. */
+  #migrationsCheck(): Pingable {
+    this.#migrationsReadiness ??= migrationsComponent(this.storage, migrateCommand(this.config));
+    return this.#migrationsReadiness;
+  }
+
+  /** Where the modules keep values sealed with keys derived from the root secret. */
+  get #sealedColumns(): SealedColumn[] {
+    return this.#modules.built.flatMap(({ instance }) => instance.sealedColumns ?? []);
+  }
+
+  /** Starts, then listens on `host:port` (config defaults). Logs and counts unhandled errors meanwhile. */
+  async listen(options: { host?: string; port?: number } = {}): Promise<ListeningAddress> {
+    if (this.#server) throw new LiftConfigError('listen() was called twice on the same app.');
+    await this.start();
+    this.#warnInsecureCookie();
+    this.#server = await startNodeServer(
+      this.fetch,
+      options.host ?? this.config.host,
+      options.port ?? this.config.port,
+    );
+    this.#processHooks = watchProcess(this.log, this.stats);
+    return this.#server.address;
+  }
+
+  /**
+   * Said once, by the process that serves browsers: not by every CLI command or every app a test builds,
+   * where it would only train people to skip warnings.
+   */
+  #warnInsecureCookie(): void {
+    if (!this.#modules.has('sessions') || this.config.env === 'test') return;
+    const cookie = sessionCookieSettings(this.config);
+    if (cookie.secure) return;
+    this.log.warn(
+      { cookie: cookie.name },
+      'session cookie without Secure (development over plain HTTP); production uses __Host-lift_session with Secure',
+    );
+  }
+
+  /** The address while listening. */
+  get address(): ListeningAddress | undefined {
+    return this.#server?.address;
+  }
+
+  /**
+   * Graceful stop: stop accepting, let in-flight requests finish within `shutdownTimeoutMs`, close the modules
+   * in reverse order, then the stores. Safe to call twice.
+   */
+  async close(): Promise<void> {
+    const server = this.#server;
+    if (server) {
+      const { drained } = await server.close(this.config.shutdownTimeoutMs);
+      if (!drained) this.log.warn('shutdown deadline passed; remaining connections were closed');
+    }
+    this.#processHooks?.();
+    this.#processHooks = undefined;
+    await this.#modules.close();
+    await this.#mail()?.close();
+    await this.storage.close();
+  }
+}
+
+/** Builds a Lift app from a (partial) configuration; every missing key takes its documented default. */
+export function createLift(config: LiftConfigInput = {}, options: LiftOptions = {}): LiftApp {
+  return new LiftApp(parseConfig(config), options);
+}

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { sqlAccessPorts } from '../../access/adapters.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { LiftConfig } from '../../core/config/schema.ts';
+import type { LiftPorts } from '../../core/module.ts';
+import { sqlIdentityPorts } from '../../identity/adapters.ts';
+import { createMailTransport, type MailTransport, mailUrlOf } from '../../mail/index.ts';
+import { createSessionStore } from '../../sessions/adapters.ts';
+import { createStorage } from '../../storage/index.ts';
+import type { MigrationSet, Storage } from '../../storage/ports.ts';
+import { sqlTokensPorts } from '../../tokens/adapters.ts';
+
+/**
+ * The SQL shape: every durable port on the SQL database `storage.url` names (SQLite embedded, PostgreSQL
+ * scaled), hot state and news on `storage.kv` / `storage.broker` (SQL table, memory or Redis), sessions on SQL
+ * or Redis in front of it. The embedded and the scaled shape differ only in those URLs, so they share this one
+ * factory; a DynamoDB shape will be a second factory returning the same `LiftPorts`.
+ *
+ * Nothing here does I/O: connections open on first use.
+ */
+
+export interface SqlShape {
+  storage: Storage;
+  ports: LiftPorts;
+  /** The mail transport, when a module has taken it. */
+  mail(): MailTransport | undefined;
+}
+
+export function sqlShape(input: {
+  config: LiftConfig;
+  log: Logger;
+  clock: Clock;
+  migrations: readonly MigrationSet[];
+}): SqlShape {
+  const { config, log, clock } = input;
+  const storage = createStorage({
+    url: config.storage.url ?? `sqlite:${path.join(config.dataDir, 'lift.db')}`,
+    kv: config.storage.kv,
+    broker: config.storage.broker,
+    poolSize: config.storage.poolSize,
+    redisPrefix: config.storage.redisPrefix,
+    migrationSets: [...input.migrations],
+    clock,
+  });
+  let mail: MailTransport | undefined;
+  const ports: LiftPorts = {
+    kv: storage.kv,
+    broker: storage.broker,
+    // Made when a module takes it: an app without identity needs no `mail.url`, even in production.
+    get mail() {
+      mail ??= createMailTransport({
+        url: mailUrlOf(config),
+        dataDir: config.dataDir,
+        from: config.mail.from,
+        clock,
+      });
+      return mail;
+    },
+    ...sqlIdentityPorts(storage.sql, clock),
+    sessions: createSessionStore({ config, storage, log, clock }),
+    ...sqlTokensPorts(storage.sql),
+    ...sqlAccessPorts(storage.sql, clock),
+  };
+  return { storage, ports, mail: () => mail };
+}

@@ -1,0 +1,72 @@
+import type { LiftModule } from '../core/module.ts';
+import { createMailTemplates, type MailTemplates, type MailTransport } from '../mail/index.ts';
+import { registerAdminUserRoutes } from './admin-routes.ts';
+import type { EmailTokenStore } from './email-tokens/index.ts';
+import { Identity, type SystemRoleDirectory } from './identity.ts';
+import type { TokenIssuerCapability } from './identity-deps.ts';
+import { MFA_SEALED_COLUMN } from './mfa/index.ts';
+import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
+import { registerIdentityRoutes } from './routes.ts';
+import type { UserStore } from './users/index.ts';
+
+/**
+ * The identity module: users, passwords, lockout, MFA, mailed links and their routes (`/auth/*`,
+ * `/admin/api/users*`). It needs the sessions module; it asks other modules for two capabilities it declares
+ * here — `tokenIssuer` (login for tokens) and `systemRoles` (making a user an admin) — and works without them.
+ */
+
+export interface IdentityModuleOptions {
+  /** Replacements for any of the mails Lift sends (verification, reset, lockout …). */
+  mailTemplates?: Partial<MailTemplates>;
+}
+
+declare module '../core/module.ts' {
+  interface LiftModules {
+    identity: Identity;
+  }
+  interface LiftPorts {
+    users: UserStore;
+    emailTokens: EmailTokenStore;
+    mfaFactors: MfaFactorStore;
+    /** Where Lift's mails go (`mail.url`: file, SMTP or memory). */
+    mail: MailTransport;
+  }
+  interface LiftCapabilities {
+    tokenIssuer: TokenIssuerCapability;
+    systemRoles: SystemRoleDirectory;
+  }
+}
+
+export function identityModule(options: IdentityModuleOptions = {}): LiftModule<'identity', Identity> {
+  return {
+    name: 'identity',
+    needs: ['sessions'],
+    uses: ['tokens'],
+    build(context) {
+      const { config } = context;
+      const identity = new Identity({
+        config,
+        ports: context.ports,
+        sessions: context.module('sessions'),
+        clock: context.clock,
+        log: context.log,
+        keys: context.keys,
+        templates: createMailTemplates(options.mailTemplates),
+        events: context.events,
+        systemRoles: () => context.capability('systemRoles'),
+        tokenIssuer: () => context.capability('tokenIssuer'),
+      });
+      return {
+        face: identity,
+        sealedColumns: [MFA_SEALED_COLUMN],
+        start: () => identity.start(),
+        close: () => identity.close(),
+        routes(app) {
+          registerIdentityRoutes(app, () => identity, config.auth.prefix);
+          const permit = context.capability('globalPermission');
+          if (permit) registerAdminUserRoutes(app, () => identity, config.auth.adminPrefix, permit);
+        },
+      };
+    },
+  };
+}

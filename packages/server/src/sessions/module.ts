@@ -1,0 +1,71 @@
+import type { AuthResolver } from '../core/authenticate.ts';
+import type { LiftModule } from '../core/module.ts';
+import { type SessionCookieSettings, sessionCookieSettings } from './session-cookie.ts';
+import { SessionManager } from './session-manager.ts';
+import { sessionResolver } from './session-resolver.ts';
+import type { SessionStore } from './session-store.ts';
+
+/**
+ * The sessions module: the session manager (per-node cache, broker invalidation, renewal, caps, binding), the
+ * session cookie and the `session` resolver of the authentication chain. Its store is the `sessions` port (SQL,
+ * or Redis in front of SQL), built by the app's shape.
+ */
+
+export interface Sessions {
+  manager: SessionManager;
+  cookie: SessionCookieSettings;
+  /** The session-cookie resolver (also added to the app's authentication chain as `session`). */
+  resolve: AuthResolver;
+}
+
+declare module '../core/module.ts' {
+  interface LiftModules {
+    sessions: Sessions;
+  }
+  interface LiftPorts {
+    sessions: SessionStore;
+  }
+}
+
+export function sessionsModule(): LiftModule<'sessions', Sessions> {
+  return {
+    name: 'sessions',
+    build({ config, ports, events, clock, log }) {
+      // Refuse a weakened production cookie at build, not at the first login.
+      const cookie = sessionCookieSettings(config);
+      const settings = config.sessions;
+      const manager = new SessionManager({
+        store: ports.sessions,
+        broker: () => ports.broker,
+        events,
+        clock,
+        log,
+        settings: {
+          idleTimeoutMs: settings.idleTimeoutMs,
+          absoluteLifetimeMs: settings.absoluteLifetimeMs,
+          renewIntervalMs: settings.renewIntervalMs,
+          cacheTtlMs: settings.cacheTtlMs,
+          cacheSize: settings.cacheSize,
+          maxPerUser: settings.maxPerUser,
+          maxPerUserPolicy: settings.maxPerUserPolicy,
+          binding: settings.binding,
+          freshMs: config.auth.freshMs,
+        },
+      });
+      const publicOrigin = config.auth.publicUrl ? new URL(config.auth.publicUrl).origin : undefined;
+      const resolve = sessionResolver({
+        sessions: manager,
+        cookie,
+        events,
+        allowedOrigins: config.auth.csrfAllowedOrigins,
+        publicOrigin,
+      });
+      return {
+        face: { manager, cookie, resolve },
+        authResolvers: [{ name: 'session', resolve }],
+        start: () => manager.start(settings.purgeIntervalMs),
+        close: () => manager.close(),
+      };
+    },
+  };
+}
