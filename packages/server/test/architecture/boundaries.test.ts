@@ -1,6 +1,8 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type BoundaryViolation, checkBoundaries } from './boundaries/check-boundaries.ts';
+import { type BoundaryViolation, checkAppImports, checkBoundaries } from './boundaries/check-boundaries.ts';
 import { findCycles } from './boundaries/find-cycles.ts';
 import { type ImportGraph, importsOf, readImportGraph } from './boundaries/import-graph.ts';
 import { type BoundaryPolicy, liftPolicy, patternToRegExp } from './boundaries/policy.ts';
@@ -12,6 +14,7 @@ import { type BoundaryPolicy, liftPolicy, patternToRegExp } from './boundaries/p
  */
 
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
+const EXAMPLES = fileURLToPath(new URL('../../../../examples', import.meta.url));
 
 /** The import graph of a tree given as `{ path: source }`. */
 function graphOf(tree: Record<string, string>): ImportGraph {
@@ -227,6 +230,25 @@ describe('pending imports', () => {
   });
 });
 
+describe('rule: apps import Lift only through its package entry', () => {
+  it('refuses a file of the package and a subpath, and allows the entry', () => {
+    const violations = checkAppImports(
+      graphOf({
+        'src/app.ts': [
+          "import { createLift } from '@lift/server';",
+          "import { Identity } from '../../../packages/server/src/identity/index.ts';",
+          "import type { Tokens } from '@lift/server/src/tokens/index.ts';",
+          "import { notes } from './notes.ts';",
+        ].join('\n'),
+      }),
+    );
+    expect(violations.map((violation) => violation.message)).toEqual([
+      "src/app.ts:2 imports ../../packages/server/src/identity/index.ts: an app imports Lift only as '@lift/server'",
+      "src/app.ts:3 imports @lift/server/src/tokens/index.ts: an app imports Lift only as '@lift/server'",
+    ]);
+  });
+});
+
 describe('the server source tree', () => {
   it('keeps every boundary', () => {
     const violations = checkBoundaries(readImportGraph(SRC), liftPolicy);
@@ -239,5 +261,13 @@ describe('the server source tree', () => {
       (name) => name !== liftPolicy.kernel && !graph.files.includes(`${name}/index.ts`),
     );
     expect(missing).toEqual([]);
+  });
+});
+
+describe('the example apps', () => {
+  const apps = readdirSync(EXAMPLES, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+
+  it.each(apps.map((app) => app.name))('%s imports Lift only as @lift/server', (name) => {
+    expect(checkAppImports(readImportGraph(join(EXAMPLES, name, 'src'))).map((v) => v.message)).toEqual([]);
   });
 });

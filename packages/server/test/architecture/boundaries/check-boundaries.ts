@@ -8,7 +8,8 @@ export type BoundaryRule =
   | 'adapter-package'
   | 'module-cycle'
   | 'file-cycle'
-  | 'stale-pending';
+  | 'stale-pending'
+  | 'app-reaches-into-lift';
 
 export interface BoundaryViolation {
   rule: BoundaryRule;
@@ -144,4 +145,18 @@ function fileCycles(edges: ImportEdge[]): BoundaryViolation[] {
     rule: 'file-cycle' as const,
     message: `files import each other: ${cycle.join(' → ')}`,
   }));
+}
+
+/**
+ * An app (`examples/*`) uses Lift as its users do: through the package entry `@lift/server`, never a file of
+ * the package or a subpath. `graph` is read from the app's folder, so a relative import that leaves it is
+ * reaching into another package.
+ */
+export function checkAppImports(graph: ImportGraph, packageName = '@lift/server'): BoundaryViolation[] {
+  return graph.edges
+    .filter((edge) => (edge.external ? edge.to.startsWith(`${packageName}/`) : edge.to.startsWith('../')))
+    .map((edge) => ({
+      rule: 'app-reaches-into-lift' as const,
+      message: `${edge.from}:${edge.line} imports ${edge.to}: an app imports Lift only as '${packageName}'`,
+    }));
 }
