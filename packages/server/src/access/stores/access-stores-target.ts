@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
+import type { AccessSnapshotSource } from '../access-snapshot.ts';
 import type { GrantStore } from './grant-store.ts';
 import type { InvitationStore } from './invitation-store.ts';
 import type { MembershipStore } from './membership-store.ts';
@@ -16,6 +17,7 @@ export interface AccessStoresTarget {
   roles: RoleStore;
   grants: GrantStore;
   invitations: InvitationStore;
+  accessSnapshot: AccessSnapshotSource;
   /** Puts an account where `MembershipStore.listDetailed` reads a member's address and name from. */
   seedUser(user: { id: string; email: string; name: string | null }): Promise<void>;
   /** Closes the stores and whatever the factory opened for them. */
