@@ -159,6 +159,7 @@ describe('rule: adapter packages only in adapter folders', () => {
         'identity/users/sql-user-store.ts': "import { sql } from 'kysely';",
         'sessions/redis-session-store.ts': "import type { Redis } from 'ioredis';",
         'tokens/keys/signing-keys-table.ts': "import type { ColumnType } from 'kysely';",
+        'access/migrations.ts': "import { sql } from 'kysely';",
       }),
     ).toEqual([]);
     expect(rulesOf(check({ 'core/sql-things.ts': "import { sql } from 'kysely';" }))).toEqual([

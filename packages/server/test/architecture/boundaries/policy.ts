@@ -83,6 +83,11 @@ export const liftPolicy: BoundaryPolicy = {
         'the SQL port still hands out its Kysely instance and migrations receive one (`SqlDatabase.db`, ' +
         '`LiftMigration.up`); type-only',
     },
+    {
+      pattern: '*/**/migrations.ts',
+      why: "a module's own migration set: SQL by nature, written with the Kysely schema builder for both dialects",
+    },
+    { pattern: '*/**/migrations/**', why: 'the same, for a module that keeps its migrations in a folder' },
     { pattern: '*/**/sql-*.ts', why: "a module's SQL adapter for one of its ports (`sql-user-store.ts`)" },
     {
       pattern: '*/**/redis-*.ts',
