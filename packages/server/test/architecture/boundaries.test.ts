@@ -138,6 +138,17 @@ describe('rule: the kernel imports no module', () => {
   });
 });
 
+describe('rule: the kernel files that run modules are the composition root’s', () => {
+  it('refuses a module importing the module host or order, and lets app/ do it', () => {
+    const tree = (from: string) => ({
+      [from]:
+        "import { ModuleHost } from '../core/module-host.ts';\nimport { sortModules } from '../core/module-order.ts';",
+    });
+    expect(rulesOf(check(tree('tokens/t.ts')))).toEqual(['root-only-kernel-file', 'root-only-kernel-file']);
+    expect(check(tree('app/a.ts'))).toEqual([]);
+  });
+});
+
 describe('rule: adapter packages only in adapter folders', () => {
   it('refuses ioredis, pg, kysely and better-sqlite3 (and their subpaths) in domain code', () => {
     const violations = check({

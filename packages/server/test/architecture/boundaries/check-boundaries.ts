@@ -5,6 +5,7 @@ import { allowanceFor, type BoundaryPolicy, type PendingImport } from './policy.
 export type BoundaryRule =
   | 'module-internals'
   | 'kernel-imports-module'
+  | 'root-only-kernel-file'
   | 'adapter-package'
   | 'module-cycle'
   | 'file-cycle'
@@ -77,7 +78,13 @@ function edgeViolations(edge: ImportEdge, policy: BoundaryPolicy): BoundaryViola
       },
     ];
   }
-  if (to === policy.kernel || edge.to === `${to}/index.ts`) return [];
+  if (to === policy.kernel) {
+    if (policy.compositionRoots.includes(from) || !allowanceFor(policy.kernelForRoots, edge.to)) return [];
+    return [
+      { rule: 'root-only-kernel-file', message: `${at}: only the composition root imports ${edge.to}` },
+    ];
+  }
+  if (edge.to === `${to}/index.ts`) return [];
   if (policy.compositionRoots.includes(from) && allowanceFor(policy.compositionFiles, edge.to)) return [];
   return [
     {

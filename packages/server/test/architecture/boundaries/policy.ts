@@ -24,6 +24,8 @@ export interface BoundaryPolicy {
   kernel: string;
   /** Files of other modules the kernel may import, type-only; nothing else. */
   kernelMay: readonly Allowance[];
+  /** Kernel files only the composition roots may import. */
+  kernelForRoots: readonly Allowance[];
   /** Modules that compose the others: besides faces they may import `compositionFiles` of any module. */
   compositionRoots: readonly string[];
   compositionFiles: readonly Allowance[];
@@ -57,6 +59,20 @@ export const liftPolicy: BoundaryPolicy = {
       why:
         'the module contract names the store ports it hands to modules (key-value, broker, migration sets, ' +
         'readiness checks); type-only, so the kernel never loads storage',
+    },
+  ],
+  kernelForRoots: [
+    {
+      pattern: 'core/module-order.ts',
+      why: 'modules are put in order by the composition root; a module that sorted or built others would wire by hand',
+    },
+    {
+      pattern: 'core/module-host.ts',
+      why: 'the same: building, starting and closing modules is the root’s job',
+    },
+    {
+      pattern: 'core/process-watch.ts',
+      why: 'process-wide handlers are installed once, by the app that listens, not by a module',
     },
   ],
   compositionRoots: ['app'],
