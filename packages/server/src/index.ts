@@ -75,6 +75,13 @@ export type {
 } from './storage/ports.ts';
 export { type AccessTokenClaims, AccessTokens } from './tokens/access-tokens.ts';
 export { DpopError } from './tokens/dpop.ts';
+export {
+  JwksFetchError,
+  JwksUnavailableError,
+  RemoteTokens,
+  remoteTokensModule,
+} from './tokens/remote/index.ts';
+export { InsufficientScopeError, requireScope } from './tokens/require-scope.ts';
 export { requireTenant, TenantMismatchError } from './tokens/require-tenant.ts';
 export { allowQueryToken } from './tokens/token-carriers.ts';
 export { TokenRejectedError } from './tokens/token-errors.ts';
