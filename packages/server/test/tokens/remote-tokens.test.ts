@@ -131,6 +131,8 @@ describe('remoteTokens: a resource server without identity, sessions or access',
       [signToken({ key: { ...newEd25519Key('k1') }, now }), 'bad_signature'],
       [signToken({ key, now, claims: { exp: Math.floor(now / 1000) + 7200 } }), 'bad_claims'],
       [signToken({ key, now, claims: { cnf: { jkt: 'thumbprint' } } }), 'dpop_unsupported'],
+      [signToken({ key, now, claims: { nbf: Math.floor(now / 1000) + 120 } }), 'not_yet_valid'],
+      [signToken({ key, now, claims: { scope: ['notes:read'] } }), 'bad_claims'],
     ] as const;
     for (const [token, reason] of refused) {
       const response = await resource.get('/api/me', token);
@@ -184,6 +186,23 @@ describe('remoteTokens: a resource server without identity, sessions or access',
       200,
     );
     expect(resource.jwks.requests).toBe(3);
+  });
+
+  it('shares one fetch among concurrent requests with the same new kid', async () => {
+    const resource = await resourceApp();
+    const first = newEd25519Key('k1');
+    resource.jwks.published = [first];
+    await resource.app.start();
+    expect((await resource.get('/api/me', signToken({ key: first, now: resource.clock.now() }))).status).toBe(
+      200,
+    );
+    resource.clock.advance(FLOOR_MS);
+    const rotated = newEd25519Key('k2');
+    resource.jwks.published = [first, rotated];
+    const token = signToken({ key: rotated, now: resource.clock.now() });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => resource.get('/api/me', token)));
+    expect(answers.map((response) => response.status)).toEqual(Array(10).fill(200));
+    expect(resource.jwks.requests).toBe(2);
   });
 
   it('fetches again once the cached set is older than its TTL', async () => {

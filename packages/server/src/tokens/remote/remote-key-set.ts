@@ -57,8 +57,9 @@ export class RemoteKeySet {
     if (this.#fresh()) {
       const key = this.#keys?.get(kid);
       if (key !== undefined) return { key };
-      if (!this.#mayFetch()) {
+      if (this.#inFlight === undefined && !this.#mayFetch()) {
         // Within the floor: the last fetch said this kid does not exist — unless it failed, and said nothing.
+        // (A fetch still in flight may yet bring it: join it below.)
         if (this.#lastFailure !== undefined) throw this.#unavailable();
         return { key };
       }
