@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signCompact } from '../../../packages/server/src/tokens/jws/index.ts';
 import {
   type LiftProcess,
@@ -91,99 +91,115 @@ function forged(kid: string): string {
   return signCompact({ typ: 'at+jwt' }, claims, { kid, alg: 'EdDSA', key });
 }
 
-describe('a resource server verifies the tokens of another Lift', () => {
-  it('accepts, refuses, refetches on rotation, holds its floor and fails closed', async () => {
-    await proxy.listen();
-    const dataDir = tempDataDir();
-    const issuer = await start(ISSUER_APP, { ...ISSUER_ENV, LIFT_DATA_DIR: dataDir });
-    proxy.target = issuer.url;
-    const [api, otherApi] = await Promise.all([
-      resourceServer('api', AUDIENCE),
-      resourceServer('other', 'http://other-api.test'),
-    ]);
-    // The resource server has no identity or tokens module: nothing to log in to, no keys of its own.
-    expect((await fetch(`${api.url}/auth/login`, { method: 'POST' })).status).toBe(404);
-    expect((await fetch(`${api.url}/.well-known/jwks.json`)).status).toBe(404);
+/** The processes and tokens the steps below share, in the order they run. */
+interface World {
+  dataDir: string;
+  issuer: LiftProcess;
+  api: LiftProcess;
+  otherApi: LiftProcess;
+  /** A token of the issuer's first key, ten seconds long. */
+  first: string;
+}
+let world: World;
 
-    // The issuer's first development start prints a set-password link for its admin.
-    const printed = await waitForOutput(
-      issuer,
-      /(http:\/\/\S+\/auth\/password\/reset\?token=[A-Za-z0-9_-]+)/,
-    );
-    const reset = await fetch(`${issuer.url}/auth/password/reset`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: new URL(printed[1]!).searchParams.get('token'), new_password: PASSWORD }),
-    });
-    expect(reset.status).toBe(200);
-    const first = await tokenLogin(issuer);
+/** The issuer's first development start prints a set-password link for its admin: set the password. */
+async function setAdminPassword(issuer: LiftProcess): Promise<void> {
+  const printed = await waitForOutput(issuer, /(http:\/\/\S+\/auth\/password\/reset\?token=[A-Za-z0-9_-]+)/);
+  const reset = await fetch(`${issuer.url}/auth/password/reset`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: new URL(printed[1]!).searchParams.get('token'), new_password: PASSWORD }),
+  });
+  expect(reset.status).toBe(200);
+}
 
-    // A valid token: 200, the issuer's subject and scope; the scoped routes check the scope.
-    expect((await call(api, '/api/me')).status).toBe(401);
-    const me = await call(api, '/api/me', first);
+beforeAll(async () => {
+  await proxy.listen();
+  const dataDir = tempDataDir();
+  const issuer = await start(ISSUER_APP, { ...ISSUER_ENV, LIFT_DATA_DIR: dataDir });
+  proxy.target = issuer.url;
+  const [api, otherApi] = await Promise.all([
+    resourceServer('api', AUDIENCE),
+    resourceServer('other', 'http://other-api.test'),
+  ]);
+  await setAdminPassword(issuer);
+  world = { dataDir, issuer, api, otherApi, first: await tokenLogin(issuer) };
+}, 120_000);
+
+describe('a resource server verifies the tokens of another Lift (steps run in order)', () => {
+  it('has no identity or tokens module: nothing to log in to, no keys of its own', async () => {
+    expect((await fetch(`${world.api.url}/auth/login`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${world.api.url}/.well-known/jwks.json`)).status).toBe(404);
+    expect((await call(world.api, '/api/me')).status).toBe(401);
+  });
+
+  it("accepts the issuer's token with its subject and scope; the scoped write needs a scope it lacks", async () => {
+    const me = await call(world.api, '/api/me', world.first);
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ scopes: ['notes:read'], amr: ['pwd'] });
-    expect((await call(api, '/api/reading-list', first)).status).toBe(200);
-    const write = await call(api, '/api/reading-list', first, 'POST');
+    expect((await call(world.api, '/api/reading-list', world.first)).status).toBe(200);
+    const write = await call(world.api, '/api/reading-list', world.first, 'POST');
     expect(write.status).toBe(403);
     expect(write.headers.get('www-authenticate')).toBe(
       'Bearer error="insufficient_scope", scope="notes:write"',
     );
     expect(await codeOf(write)).toBe('LIFT_INSUFFICIENT_SCOPE');
+  });
 
-    // The same token at a service it was not issued for: wrong audience.
-    const elsewhere = await call(otherApi, '/api/me', first);
+  it('refuses the same token at a service it was not issued for (wrong audience)', async () => {
+    const elsewhere = await call(world.otherApi, '/api/me', world.first);
     expect(elsewhere.status).toBe(401);
     expect(await codeOf(elsewhere)).toBe('LIFT_TOKEN_INVALID');
+  });
 
-    // Made-up kids: one JWKS fetch per floor, however many arrive.
+  it('asks the issuer once per floor, however many made-up kids arrive', async () => {
     await pastFloor('api');
     const before = proxy.count('api');
     for (let i = 0; i < 10; i++) {
-      const response = await call(api, '/api/me', forged(`made-up-${i}`));
+      const response = await call(world.api, '/api/me', forged(`made-up-${i}`));
       expect(response.status).toBe(401);
       expect(await codeOf(response)).toBe('LIFT_TOKEN_INVALID');
     }
     expect(proxy.count('api')).toBe(before + 1);
+  });
 
-    // The issuer goes down: a token whose kid is unknown cannot be decided, so it is refused with 503;
-    // tokens of keys already held keep working.
-    await issuer.stop();
+  it('fails closed on an unknown kid while the issuer is down; known keys keep working', async () => {
+    await world.issuer.stop();
     await pastFloor('api');
-    const down = await call(api, '/api/me', forged('while-down'));
+    const down = await call(world.api, '/api/me', forged('while-down'));
     expect(down.status).toBe(503);
     expect(await codeOf(down)).toBe('LIFT_JWKS_UNAVAILABLE');
     expect(down.headers.get('retry-after')).toMatch(/^\d+$/);
-    await waitForOutput(api, /could not fetch the issuer JWKS/);
-    expect((await call(api, '/api/me', first)).status).toBe(200);
+    await waitForOutput(world.api, /could not fetch the issuer JWKS/);
+    expect((await call(world.api, '/api/me', world.first)).status).toBe(200);
+  });
 
-    // `lift keys rotate` on the issuer's data, then the issuer again: its new tokens carry the new kid,
-    // which the resource server fetches once and then accepts.
-    const rotated = await runLift(['keys', 'rotate', ...ISSUER_APP], {
-      ...ISSUER_ENV,
-      LIFT_DATA_DIR: dataDir,
-    });
+  it('accepts a token of the key `lift keys rotate` made, after exactly one refetch', async () => {
+    const env = { ...ISSUER_ENV, LIFT_DATA_DIR: world.dataDir };
+    const rotated = await runLift(['keys', 'rotate', ...ISSUER_APP], env);
     expect(rotated.code, rotated.stderr).toBe(0);
     const newKid = /New active signing key: ([A-Za-z0-9_-]+)\./.exec(rotated.stdout)?.[1];
-    const restarted = await start(ISSUER_APP, { ...ISSUER_ENV, LIFT_DATA_DIR: dataDir });
+    const restarted = await start(ISSUER_APP, env);
     proxy.target = restarted.url;
     const second = await tokenLogin(restarted);
     expect(kidOf(second)).toBe(newKid);
-    expect(kidOf(second)).not.toBe(kidOf(first));
+    expect(kidOf(second)).not.toBe(kidOf(world.first));
     await pastFloor('api');
-    const fetchesBefore = proxy.count('api');
-    expect((await call(api, '/api/me', second)).status).toBe(200);
-    expect(proxy.count('api')).toBe(fetchesBefore + 1);
+    const before = proxy.count('api');
+    expect((await call(world.api, '/api/me', second)).status).toBe(200);
+    expect(proxy.count('api')).toBe(before + 1);
     // Now a known kid: no further fetch.
-    expect((await call(api, '/api/me', second)).status).toBe(200);
-    expect(proxy.count('api')).toBe(fetchesBefore + 1);
+    expect((await call(world.api, '/api/me', second)).status).toBe(200);
+    expect(proxy.count('api')).toBe(before + 1);
+  });
 
-    // The first token, accepted above, has outlived its ten seconds: expired, refused.
-    const exp = (JSON.parse(Buffer.from(first.split('.')[1]!, 'base64url').toString()) as { exp: number })
-      .exp;
-    const untilExpired = exp * 1000 + 500 - Date.now();
+  it('refuses the first token, accepted above, once its ten seconds are over', async () => {
+    const claims = JSON.parse(Buffer.from(world.first.split('.')[1]!, 'base64url').toString()) as {
+      exp: number;
+    };
+    const untilExpired = claims.exp * 1000 + 500 - Date.now();
     if (untilExpired > 0) await new Promise((resolve) => setTimeout(resolve, untilExpired));
-    const expired = await call(api, '/api/me', first);
+    const expired = await call(world.api, '/api/me', world.first);
     expect(expired.status).toBe(401);
     expect(await codeOf(expired)).toBe('LIFT_TOKEN_INVALID');
   });
