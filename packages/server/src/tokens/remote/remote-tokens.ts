@@ -56,6 +56,8 @@ export class RemoteTokens {
       ttlMs: settings.cacheTtlMs,
       floorMs: settings.refetchFloorMs,
       onFetch: (outcome) => {
+        // A fetch abandoned because the app is closing is no news.
+        if (this.#closing.signal.aborted) return;
         if ('keys' in outcome) reportFetched(log, this.jwksUrl, outcome.keys);
         else reportFailure(log, events, this.jwksUrl, outcome.error);
       },
