@@ -26,6 +26,7 @@ import type { Identity } from '../identity/identity.ts';
 import type { MailTemplates, MailTransport } from '../mail/index.ts';
 import { sessionCookieSettings } from '../sessions/session-cookie.ts';
 import { migrationsComponent } from '../storage/index.ts';
+import type { Outbox } from '../storage/outbox/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/ports.ts';
 import type { HealthComponent } from '../telemetry/health.ts';
 import { registerHealthRoutes } from '../telemetry/health-routes.ts';
@@ -102,6 +103,8 @@ export class LiftApp extends RouteGroup {
   readonly authenticator: Authenticator;
   /** The SQL database, key-value store and broker of the app's shape; connections open on first use. */
   readonly storage: Storage;
+  /** Durable events and jobs, relayed and run after a crash; news from other processes (storage/outbox/). */
+  readonly outbox: Outbox;
   readonly #modules: ModuleHost;
   readonly #mail: () => MailTransport | undefined;
   readonly #mailPort: () => MailTransport;
@@ -128,6 +131,7 @@ export class LiftApp extends RouteGroup {
       migrations: options.migrations ?? [],
     });
     this.storage = shape.storage;
+    this.outbox = shape.outbox;
     this.#mail = shape.mail;
     this.#mailPort = () => shape.ports.mail;
     this.events = new EventPublisher(() => this.storage.broker, this.clock, this.log);
@@ -240,6 +244,7 @@ export class LiftApp extends RouteGroup {
         sealedColumns: this.#sealedColumns,
       });
       this.#rootKeys = keys;
+      await this.outbox.start();
       await this.#modules.start();
       const identity = this.#modules.face('identity');
       if (identity && (options.bootstrapAdmin ?? true) && migrate === 'auto') {
@@ -343,6 +348,7 @@ export class LiftApp extends RouteGroup {
     this.#processHooks?.();
     this.#processHooks = undefined;
     await this.#modules.close();
+    await this.outbox.close();
     await this.#mail()?.close();
     await this.storage.close();
   }

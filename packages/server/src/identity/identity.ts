@@ -9,11 +9,13 @@ import { createMailTemplates, type MailTemplates, type MailTransport } from '../
 import type { Sessions } from '../sessions/module.ts';
 import type { SessionCookieSettings } from '../sessions/session-cookie.ts';
 import type { SessionManager } from '../sessions/session-manager.ts';
+import type { JobQueue } from '../storage/outbox/index.ts';
 import type { KeyValueStore } from '../storage/ports.ts';
 import { BackgroundTasks } from './background.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
 import type { IdentityDeps, TokenIssuerCapability } from './identity-deps.ts';
 import { createLockout } from './lockout.ts';
+import { MailQueue } from './mail-queue.ts';
 import { TOTP_KEY_PURPOSE } from './mfa/index.ts';
 import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
 import { createPasswordHasher, createPasswordPolicy } from './passwords/index.ts';
@@ -32,6 +34,8 @@ export interface IdentityPorts {
   mfaFactors: MfaFactorStore;
   kv: KeyValueStore;
   mail: MailTransport;
+  /** Durable background work: identity's mail goes through it. */
+  jobs: JobQueue;
 }
 
 export interface IdentitySources {
@@ -117,6 +121,7 @@ export class Identity {
       },
       appName: config.auth.appName,
       background: new BackgroundTasks(log),
+      mailQueue: new MailQueue({ jobs: ports.jobs, mail: () => ports.mail, keys }),
       tokenIssuer: sources.tokenIssuer,
     };
     this.roles = {
@@ -181,9 +186,10 @@ export class Identity {
     }
   }
 
-  /** Resolves when mail and other work queued after responses has finished. */
-  idle(): Promise<void> {
-    return this.deps.background.idle();
+  /** Resolves when mail and other work queued after responses has had its attempt. */
+  async idle(): Promise<void> {
+    await this.deps.background.idle();
+    await this.deps.mailQueue.idle();
   }
 
   async close(): Promise<void> {
