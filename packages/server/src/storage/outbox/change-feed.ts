@@ -70,7 +70,7 @@ export class ChangeFeedBroker implements Broker {
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    await this.#inner.publish(channel, message);
+    // Registered before anything is awaited, so a `close()` right after a publication waits for its row.
     const writing = this.#options.store
       .append([{ kind: 'news', topic: channel, payload: message, dedupeKey: randomUUID() }])
       .then(
@@ -84,7 +84,7 @@ export class ChangeFeedBroker implements Broker {
       )
       .finally(() => this.#writing.delete(writing));
     this.#writing.add(writing);
-    await writing;
+    await Promise.all([this.#inner.publish(channel, message), writing]);
   }
 
   async subscribe(channel: string, handler: BrokerHandler): Promise<() => Promise<void>> {
