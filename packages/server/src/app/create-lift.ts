@@ -26,7 +26,7 @@ import type { Identity } from '../identity/identity.ts';
 import type { MailTemplates, MailTransport } from '../mail/index.ts';
 import { sessionCookieSettings } from '../sessions/session-cookie.ts';
 import { migrationsComponent } from '../storage/index.ts';
-import type { Outbox } from '../storage/outbox/index.ts';
+import { type Outbox, outboxEventSink } from '../storage/outbox/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/ports.ts';
 import type { HealthComponent } from '../telemetry/health.ts';
 import { registerHealthRoutes } from '../telemetry/health-routes.ts';
@@ -134,7 +134,9 @@ export class LiftApp extends RouteGroup {
     this.outbox = shape.outbox;
     this.#mail = shape.mail;
     this.#mailPort = () => shape.ports.mail;
-    this.events = new EventPublisher(() => this.storage.broker, this.clock, this.log);
+    this.events = new EventPublisher(() => this.storage.broker, this.clock, this.log, {
+      durable: outboxEventSink(this.outbox),
+    });
     this.authenticator = new Authenticator(this.events);
     this.#modules = new ModuleHost({
       modules: options.modules ?? defaultModules(config, options),

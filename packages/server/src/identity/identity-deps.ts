@@ -6,8 +6,8 @@ import type { Context } from '../core/context.ts';
 import type { EventInput, EventOrigin, EventPublisher } from '../core/events.ts';
 import type { MailTemplates, MailTransport, RenderedMail } from '../mail/index.ts';
 import type { SessionManager, ValidatedSession } from '../sessions/session-manager.ts';
+import type { JobQueue } from '../storage/outbox/index.ts';
 import type { KeyValueStore } from '../storage/ports.ts';
-import type { BackgroundTasks } from './background.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
 import { ReauthRequiredError } from './errors.ts';
 import type { Lockout } from './lockout.ts';
@@ -41,8 +41,8 @@ export interface IdentityDeps {
   totpPreviousKeys: readonly Buffer[];
   /** Shown in mail and authenticator apps. */
   appName: string;
-  /** Work done after the response (account-dependent halves of anonymous flows). */
-  background: BackgroundTasks;
+  /** Durable work after the response: the account-dependent halves of anonymous flows (deferred-flows.ts). */
+  jobs: JobQueue;
   /** Mail, queued durably and sent by the job worker (mail-queue.ts). */
   mailQueue: MailQueue;
   /**

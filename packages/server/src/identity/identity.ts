@@ -11,7 +11,7 @@ import type { SessionCookieSettings } from '../sessions/session-cookie.ts';
 import type { SessionManager } from '../sessions/session-manager.ts';
 import type { JobQueue } from '../storage/outbox/index.ts';
 import type { KeyValueStore } from '../storage/ports.ts';
-import { BackgroundTasks } from './background.ts';
+import { registerDeferredFlows } from './deferred-flows.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
 import type { IdentityDeps, TokenIssuerCapability } from './identity-deps.ts';
 import { createLockout } from './lockout.ts';
@@ -34,7 +34,7 @@ export interface IdentityPorts {
   mfaFactors: MfaFactorStore;
   kv: KeyValueStore;
   mail: MailTransport;
-  /** Durable background work: identity's mail goes through it. */
+  /** Durable background work: identity's mail and deferred flows go through it. */
   jobs: JobQueue;
 }
 
@@ -120,10 +120,11 @@ export class Identity {
         return keys.previous(TOTP_KEY_PURPOSE);
       },
       appName: config.auth.appName,
-      background: new BackgroundTasks(log),
+      jobs: ports.jobs,
       mailQueue: new MailQueue({ jobs: ports.jobs, mail: () => ports.mail, keys }),
       tokenIssuer: sources.tokenIssuer,
     };
+    registerDeferredFlows(this.deps);
     this.roles = {
       grant: (userId, role) => systemRolesOrFail(sources.systemRoles).grant(userId, role),
       rolesOf: (userId) => systemRolesOrFail(sources.systemRoles).rolesOf(userId),
@@ -187,15 +188,14 @@ export class Identity {
   }
 
   /** Resolves when mail and other work queued after responses has had its attempt. */
-  async idle(): Promise<void> {
-    await this.deps.background.idle();
-    await this.deps.mailQueue.idle();
+  idle(): Promise<void> {
+    return this.deps.jobs.idle();
   }
 
+  /** Stops the purge. Jobs in hand are finished by the outbox's close, which runs after the modules'. */
   async close(): Promise<void> {
     if (this.#purgeTimer) clearInterval(this.#purgeTimer);
     this.#purgeTimer = undefined;
-    await this.deps.background.idle();
   }
 }
 

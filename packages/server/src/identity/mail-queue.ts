@@ -37,11 +37,6 @@ export class MailQueue {
     await this.#jobs.enqueue(MAIL_JOB, sealed, { key });
   }
 
-  /** Resolves once the mail this process queued has had its attempt (tests, graceful shutdown). */
-  idle(): Promise<void> {
-    return this.#jobs.idle();
-  }
-
   async #deliver(job: Job): Promise<void> {
     const keys = [this.#keys.derive(MAIL_KEY_PURPOSE), ...this.#keys.previous(MAIL_KEY_PURPOSE)];
     const message = JSON.parse(

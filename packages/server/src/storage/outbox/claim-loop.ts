@@ -91,6 +91,11 @@ export class ClaimLoop {
       });
   }
 
+  /** Whether a drain is running or asked for. */
+  get busy(): boolean {
+    return this.#running !== undefined;
+  }
+
   /** Resolves once no drain is running or asked for. */
   async idle(): Promise<void> {
     while (this.#running) await this.#running;

@@ -9,6 +9,7 @@ export {
   type OutboxSettings,
   type OutboxStats,
 } from './outbox.ts';
+export { outboxEventSink } from './outbox-event-sink.ts';
 export { outboxOrigin, outboxOwner } from './outbox-origin.ts';
 export type { ClaimRequest, OutboxEntry, OutboxKind, OutboxRow, OutboxStore } from './outbox-store.ts';
 export { type OutboxTable, outboxMigrations } from './outbox-table.ts';

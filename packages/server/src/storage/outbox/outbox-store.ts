@@ -40,7 +40,14 @@ export interface ClaimRequest {
 }
 
 export interface OutboxStore {
-  append(entries: readonly OutboxEntry[]): Promise<void>;
+  /**
+   * Writes rows; returns their ids in order. `claim` writes them already claimed (the writer is about to handle
+   * them itself, and others take them only when its lease ends).
+   */
+  append(
+    entries: readonly OutboxEntry[],
+    options?: { claim?: { owner: string; leaseMs: number } },
+  ): Promise<string[]>;
   /** Claims up to `limit` due rows, oldest first: neither done nor held by a live lease. */
   claim(request: ClaimRequest): Promise<OutboxRow[]>;
   /** Marks a claimed row done; `wipe` clears its payload (a job's sealed mail). False when the claim was lost. */

@@ -48,6 +48,8 @@ export interface OutboxStats {
   feed?: ChangeFeedStats;
   /** Rows removed by the retention purge. */
   purged: number;
+  /** Events published at once by the process that wrote them, and those left to the relay. */
+  fastPath: { published: number; failed: number };
 }
 
 export interface OutboxOptions {
@@ -74,6 +76,9 @@ export class Outbox implements JobQueue, Pingable {
   readonly #relay: ClaimLoop;
   readonly #jobs: ClaimLoop;
   #purged = 0;
+  readonly #fast = { published: 0, failed: 0 };
+  /** Fast-path publications still being settled. */
+  readonly #inFlight = new Set<Promise<unknown>>();
   #purgeTimer: NodeJS.Timeout | undefined;
 
   constructor(options: OutboxOptions) {
@@ -107,10 +112,6 @@ export class Outbox implements JobQueue, Pingable {
     });
   }
 
-  get store(): OutboxStore {
-    return this.#options.store;
-  }
-
   get stats(): OutboxStats {
     const feed = this.#options.feed?.stats;
     return {
@@ -118,6 +119,7 @@ export class Outbox implements JobQueue, Pingable {
       jobs: this.#jobs.stats,
       ...(feed ? { feed } : {}),
       purged: this.#purged,
+      fastPath: { ...this.#fast },
     };
   }
 
@@ -130,8 +132,13 @@ export class Outbox implements JobQueue, Pingable {
     this.#jobs.kick();
   }
 
-  /** Writes events for the relay (`channel` is the broker channel, `id` the event id consumers dedupe on). */
+  /**
+   * Publishes events at once (the fast path: subscribers hear them as soon as before) and writes them to the
+   * outbox, claimed by this process; a row is marked done once its publication succeeded. When the broker
+   * refused it, or this process died first, the relay of any process publishes it after the lease.
+   */
   async appendEvents(events: ReadonlyArray<{ channel: string; id: string; payload: string }>): Promise<void> {
+    const { store, broker, owner, settings } = this.#options;
     const entries = events.map(
       (event): OutboxEntry => ({
         kind: 'event',
@@ -140,17 +147,33 @@ export class Outbox implements JobQueue, Pingable {
         dedupeKey: event.id,
       }),
     );
-    await this.#options.store.append(entries);
-    this.#relay.kick();
+    // Started before the write is awaited, so an event emitted without awaiting is heard as soon as before.
+    const publications = entries.map((entry) => settled(broker().publish(entry.topic, entry.payload)));
+    const ids = await store.append(entries, { claim: { owner, leaseMs: settings.leaseMs } });
+    const done = Promise.all(ids.map((id, index) => this.#settleFastPath(id, publications[index])));
+    this.#inFlight.add(done);
+    void done.finally(() => this.#inFlight.delete(done));
   }
 
-  /** Tells the relay a row was written by a store's own transaction (`appendOutboxRows`). */
-  eventsWritten(): void {
-    this.#relay.kick();
+  async #settleFastPath(id: string, publication: Promise<unknown> | undefined): Promise<void> {
+    const { store, owner, log } = this.#options;
+    const error = await publication;
+    if (error !== undefined) {
+      this.#fast.failed += 1;
+      log.warn({ err: error, id }, 'could not publish an event now; the relay will after its lease');
+      return;
+    }
+    this.#fast.published += 1;
+    await store.complete(id, owner).catch((failure: unknown) => {
+      log.warn({ err: failure, id }, 'could not mark a published event done; the relay may publish it again');
+    });
   }
 
+  /** Resolves once neither jobs nor events are being handled (a job may emit events, an event handler jobs). */
   async idle(): Promise<void> {
-    await Promise.all([this.#jobs.idle(), this.#relay.idle()]);
+    do {
+      await Promise.all([this.#jobs.idle(), this.#relay.idle(), ...this.#inFlight]);
+    } while (this.#jobs.busy || this.#relay.busy || this.#inFlight.size > 0);
   }
 
   /** Starts the relay, the worker, the change feed and the purge. Call after migrations. */
@@ -167,7 +190,7 @@ export class Outbox implements JobQueue, Pingable {
   async close(): Promise<void> {
     if (this.#purgeTimer) clearInterval(this.#purgeTimer);
     this.#purgeTimer = undefined;
-    await Promise.all([this.#jobs.close(), this.#relay.close()]);
+    await Promise.all([this.#jobs.close(), this.#relay.close(), ...this.#inFlight]);
   }
 
   /** Readiness: the outbox table answers. */
@@ -197,4 +220,12 @@ declare module '../../core/module.ts' {
     /** Durable background work (mail …), run with retries by the outbox's worker. */
     jobs: JobQueue;
   }
+}
+
+/** Resolves with the rejection reason, or undefined once `promise` fulfilled; never rejects. */
+function settled(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error ?? new Error('publication failed'),
+  );
 }

@@ -25,8 +25,11 @@ export class SqlOutboxStore implements OutboxStore {
     return this.#database.db;
   }
 
-  append(entries: readonly OutboxEntry[]): Promise<void> {
-    return appendOutboxRows(this.#db, entries, { origin: this.#origin, now: this.#clock.now() });
+  append(
+    entries: readonly OutboxEntry[],
+    options: { claim?: { owner: string; leaseMs: number } } = {},
+  ): Promise<string[]> {
+    return appendOutboxRows(this.#db, entries, { origin: this.#origin, now: this.#clock.now(), ...options });
   }
 
   async claim(request: ClaimRequest): Promise<OutboxRow[]> {
@@ -133,10 +136,11 @@ export class SqlOutboxStore implements OutboxStore {
 export async function appendOutboxRows(
   db: Kysely<LiftTables>,
   entries: readonly OutboxEntry[],
-  stamp: { origin: string; now: number },
-): Promise<void> {
-  if (entries.length === 0) return;
-  await db
+  stamp: { origin: string; now: number; claim?: { owner: string; leaseMs: number } },
+): Promise<string[]> {
+  if (entries.length === 0) return [];
+  const { claim } = stamp;
+  const rows = await db
     .insertInto('lift_outbox')
     .values(
       entries.map((entry) => ({
@@ -147,10 +151,14 @@ export async function appendOutboxRows(
         dedupe_key: entry.dedupeKey,
         created_at: stamp.now,
         available_at: entry.availableAt ?? stamp.now,
-        attempts: 0,
+        attempts: claim ? 1 : 0,
+        claimed_by: claim?.owner ?? null,
+        claimed_until: claim ? stamp.now + claim.leaseMs : null,
       })),
     )
+    .returning('id')
     .execute();
+  return rows.map((row) => String(row.id));
 }
 
 function toRow(row: {
