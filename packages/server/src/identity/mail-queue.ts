@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { openSecret, sealSecret } from '../core/crypto/secret-box.ts';
 import type { ModuleKeys } from '../core/module.ts';
-import { openSecret, sealSecret } from '../core/secret-box.ts';
 import type { MailMessage, MailTransport, RenderedMail } from '../mail/index.ts';
-import type { Job, JobQueue } from '../storage/outbox/index.ts';
+import type { Job, JobQueue } from '../storage/index.ts';
 
 /** The job type of identity's mail. */
 export const MAIL_JOB = 'identity.mail';
