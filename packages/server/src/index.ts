@@ -27,8 +27,9 @@ export {
   randomId,
   systemClock,
 } from './core/clock.ts';
-export type { LiftConfig, LiftConfigInput } from './core/config/schema.ts';
-export { liftConfigSchema } from './core/config/schema.ts';
+export { type ConfigCatalog, configCatalog } from './core/config/catalog.ts';
+export type { LiftConfig, LiftConfigInput, LiftConfigSections } from './core/config/schema.ts';
+export { coreConfigSchema } from './core/config/schema.ts';
 export { Context, type ContextKey, contextKey, ValueBag } from './core/context.ts';
 export * from './core/errors.ts';
 export { EVENTS_CHANNEL, type EventOrigin, EventPublisher, type LiftEvent } from './core/events.ts';

@@ -13,6 +13,7 @@ import type { Runtime } from '../core/handler.ts';
 import { createLogger } from '../core/logger.ts';
 import type { LiftModule, LiftModules, ModuleKeys } from '../core/module.ts';
 import { ModuleHost } from '../core/module-host.ts';
+import { orderModules } from '../core/module-order.ts';
 import { installPipeline } from '../core/pipeline.ts';
 import { migrateCommand, prepareData } from '../core/prepare-data.ts';
 import { watchProcess } from '../core/process-watch.ts';
@@ -32,7 +33,7 @@ import { registerHealthRoutes } from '../telemetry/health-routes.ts';
 import type { IssueAccessTokenInput } from '../tokens/access-tokens.ts';
 import type { Tokens } from '../tokens/tokens.ts';
 import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
-import { defaultModules } from './default-modules.ts';
+import { defaultModules, liftModules } from './default-modules.ts';
 import { sqlShape } from './shapes/sql-shape.ts';
 
 /**
@@ -348,7 +349,13 @@ export class LiftApp extends RouteGroup {
   }
 }
 
-/** Builds a Lift app from a (partial) configuration; every missing key takes its documented default. */
+/**
+ * Builds a Lift app from a (partial) configuration; every missing key takes its documented default. The config
+ * is checked against core's sections and those of the app's modules: a key of a module the app leaves out is
+ * an error (a config `loadConfig` read names its source, `env LIFT_TOKENS__ISSUER`).
+ */
 export function createLift(config: LiftConfigInput = {}, options: LiftOptions = {}): LiftApp {
-  return new LiftApp(parseConfig(config), options);
+  // Composition problems (a missing or doubled module) are named before any config problem they would cause.
+  const parsed = parseConfig(config, orderModules(options.modules ?? liftModules(options)));
+  return new LiftApp(parsed, { ...options, modules: options.modules ?? defaultModules(parsed, options) });
 }

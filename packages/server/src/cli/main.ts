@@ -77,7 +77,10 @@ function flagsFrom(values: Record<string, string | boolean | undefined>): LiftCo
 
 async function load(values: Record<string, string | boolean | undefined>): Promise<LoadedConfig> {
   const { loadConfig } = await import('../core/config/index.ts');
+  const { liftModules } = await import('../app/default-modules.ts');
+  // Every section Lift ships: the app, loaded next, checks the config again against its own module list.
   return loadConfig({
+    modules: liftModules(),
     flags: flagsFrom(values),
     ...(typeof values.config === 'string' ? { configFile: values.config } : {}),
   });

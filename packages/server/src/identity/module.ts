@@ -1,6 +1,7 @@
 import type { LiftModule } from '../core/module.ts';
 import { createMailTemplates, type MailTemplates, type MailTransport } from '../mail/index.ts';
 import { registerAdminUserRoutes } from './admin-routes.ts';
+import { identityConfig } from './config.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
 import { Identity, type SystemRoleDirectory } from './identity.ts';
 import type { TokenIssuerCapability } from './identity-deps.ts';
@@ -40,6 +41,7 @@ declare module '../core/module.ts' {
 export function identityModule(options: IdentityModuleOptions = {}): LiftModule<'identity', Identity> {
   return {
     name: 'identity',
+    config: identityConfig,
     needs: ['sessions'],
     uses: ['tokens'],
     build(context) {

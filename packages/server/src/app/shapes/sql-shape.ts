@@ -7,6 +7,7 @@ import type { LiftPorts } from '../../core/module.ts';
 import { sqlIdentityPorts } from '../../identity/adapters.ts';
 import { createMailTransport, type MailTransport, mailUrlOf } from '../../mail/index.ts';
 import { createSessionStore } from '../../sessions/adapters.ts';
+import type { SessionStore } from '../../sessions/session-store.ts';
 import { createStorage } from '../../storage/index.ts';
 import type { MigrationSet, Storage } from '../../storage/ports.ts';
 import { sqlTokensPorts } from '../../tokens/adapters.ts';
@@ -44,6 +45,7 @@ export function sqlShape(input: {
     clock,
   });
   let mail: MailTransport | undefined;
+  let sessions: SessionStore | undefined;
   const ports: LiftPorts = {
     kv: storage.kv,
     broker: storage.broker,
@@ -58,7 +60,11 @@ export function sqlShape(input: {
       return mail;
     },
     ...sqlIdentityPorts(storage.sql, clock),
-    sessions: createSessionStore({ config, storage, log, clock }),
+    // Made when the sessions module takes it: its settings are the sessions module's config section.
+    get sessions() {
+      sessions ??= createSessionStore({ config, storage, log, clock });
+      return sessions;
+    },
     ...sqlTokensPorts(storage.sql),
     ...sqlAccessPorts(storage.sql, clock),
   };

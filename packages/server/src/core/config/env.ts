@@ -1,4 +1,5 @@
-import { CONFIG_KEY_BY_ENV_VAR, type ConfigKey, ENV_PREFIX } from './keys.ts';
+import { type ConfigCatalog, missingSectionHint } from './catalog.ts';
+import { type ConfigKey, ENV_PREFIX, envSegment } from './keys.ts';
 import { didYouMean, type LayerEntry } from './layer.ts';
 
 /**
@@ -18,25 +19,33 @@ export interface EnvironmentLayer {
   warnings: string[];
 }
 
-export function readEnvironment(env: NodeJS.ProcessEnv): EnvironmentLayer {
+export function readEnvironment(env: NodeJS.ProcessEnv, catalog: ConfigCatalog): EnvironmentLayer {
   const layer: EnvironmentLayer = { entries: new Map(), problems: [], warnings: [] };
-  const knownVars = [...CONFIG_KEY_BY_ENV_VAR.keys()];
   for (const name of Object.keys(env).sort()) {
     const raw = env[name];
     if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
     if (ENV_ALLOWLIST_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
-    const key = CONFIG_KEY_BY_ENV_VAR.get(name);
+    const key = catalog.byEnvVar.get(name);
     if (!key) {
       layer.problems.push(
-        `env ${name}: unknown variable, not a Lift config key${didYouMean(name, knownVars)}`,
+        `env ${name}: unknown variable, not a Lift config key${unknownVarHint(name, catalog)}`,
       );
       continue;
     }
     addValue(layer, key, raw, `env ${name}`);
   }
-  applyPortAlias(layer, env);
+  applyPortAlias(layer, env, catalog);
   applyNodeEnv(layer, env);
   return layer;
+}
+
+/** The variable it is a typo of, or that no module of the app owns its section (`LIFT_TOKENS__…`). */
+function unknownVarHint(name: string, catalog: ConfigCatalog): string {
+  const guess = didYouMean(name, [...catalog.byEnvVar.keys()]);
+  if (guess !== '') return guess;
+  const segment = name.slice(ENV_PREFIX.length).split('__')[0]!;
+  const known = catalog.keys.some((k) => envSegment(k.path[0]!) === segment);
+  return known ? '' : missingSectionHint(segment.toLowerCase(), catalog);
 }
 
 function addValue(layer: EnvironmentLayer, key: ConfigKey, raw: string, origin: string): void {
@@ -102,10 +111,10 @@ function parseList(text: string): Parsed {
 }
 
 /** `PORT` is what most platforms (Heroku, Cloud Run, Render) set; `LIFT_PORT` wins when both are present. */
-function applyPortAlias(layer: EnvironmentLayer, env: NodeJS.ProcessEnv): void {
+function applyPortAlias(layer: EnvironmentLayer, env: NodeJS.ProcessEnv, catalog: ConfigCatalog): void {
   const port = env.PORT;
   if (port === undefined || port === '') return;
-  const portKey = CONFIG_KEY_BY_ENV_VAR.get('LIFT_PORT')!;
+  const portKey = catalog.byEnvVar.get('LIFT_PORT')!;
   const liftPort = env.LIFT_PORT;
   if (liftPort !== undefined && liftPort !== '') {
     if (liftPort.trim() !== port.trim()) {
