@@ -3,6 +3,7 @@ import { Access } from './access.ts';
 import type { AccessSnapshotSource } from './access-snapshot.ts';
 import { accessConfig } from './config.ts';
 import { registerAccessRoutes } from './http/index.ts';
+import { accessMigrations } from './migrations.ts';
 import { PermissionCatalog, type PermissionDeclarations } from './permission-catalog.ts';
 import type { GrantStore, InvitationStore, MembershipStore, RoleStore, TenantStore } from './stores/index.ts';
 import { acceptInvitationsOnVerification } from './tenants/invitation-signup.ts';
@@ -40,6 +41,7 @@ export function accessModule(options: AccessModuleOptions = {}): LiftModule<'acc
   return {
     name: 'access',
     config: accessConfig,
+    migrations: accessMigrations,
     needs: ['identity'],
     build(context) {
       const { config } = context;

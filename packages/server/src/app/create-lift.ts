@@ -122,10 +122,13 @@ export class LiftApp extends RouteGroup {
     this.config = config;
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? createLogger({ level: config.log.level });
+    const modules = orderModules(options.modules ?? defaultModules(config, options));
     const shape = sqlShape({
       config,
       log: this.log,
       clock: this.clock,
+      // Each module's own tables: an app without a module has none of its tables.
+      moduleMigrations: modules.flatMap((module) => (module.migrations ? [module.migrations] : [])),
       migrations: options.migrations ?? [],
     });
     this.storage = shape.storage;
@@ -134,7 +137,7 @@ export class LiftApp extends RouteGroup {
     this.events = new EventPublisher(() => this.storage.broker, this.clock, this.log);
     this.authenticator = new Authenticator(this.events);
     this.#modules = new ModuleHost({
-      modules: options.modules ?? defaultModules(config, options),
+      modules,
       config,
       log: this.log,
       clock: this.clock,

@@ -7,6 +7,7 @@ import { Identity, type SystemRoleDirectory } from './identity.ts';
 import type { TokenIssuerCapability } from './identity-deps.ts';
 import { MFA_SEALED_COLUMN } from './mfa/index.ts';
 import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
+import { identityMigrations } from './migrations.ts';
 import { registerIdentityRoutes } from './routes.ts';
 import type { UserStore } from './users/index.ts';
 
@@ -42,6 +43,7 @@ export function identityModule(options: IdentityModuleOptions = {}): LiftModule<
   return {
     name: 'identity',
     config: identityConfig,
+    migrations: identityMigrations,
     needs: ['sessions'],
     uses: ['tokens'],
     build(context) {

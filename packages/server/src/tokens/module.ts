@@ -3,6 +3,7 @@ import type { LiftModule } from '../core/module.ts';
 import type { IssueAccessTokenInput } from './access-tokens.ts';
 import { tokensConfig } from './config.ts';
 import type { SigningKeyStore } from './keys/signing-key-store.ts';
+import { tokensMigrations } from './migrations.ts';
 import type { RefreshTokenStore } from './refresh/index.ts';
 import type { RevocationStore } from './revocation-store.ts';
 import { registerTokenRoutes } from './routes.ts';
@@ -38,6 +39,7 @@ export function tokensModule(options: TokensModuleOptions = {}): LiftModule<'tok
   return {
     name: 'tokens',
     config: tokensConfig,
+    migrations: tokensMigrations,
     // After sessions, so the chain asks the session cookie before the bearer token.
     uses: ['sessions'],
     build(context) {

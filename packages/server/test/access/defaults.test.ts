@@ -8,8 +8,8 @@ import {
 } from '../../src/access/default-roles.ts';
 import { SqlGrantStore } from '../../src/access/stores/sql-grant-store.ts';
 import { SqlRoleStore } from '../../src/access/stores/sql-role-store.ts';
+import { liftMigrations } from '../../src/app/lift-migrations.ts';
 import { requireAuth } from '../../src/core/authenticate.ts';
-import { liftMigrations } from '../../src/storage/migrations/lift-migrations.ts';
 import { runMigrations } from '../../src/storage/migrations/migrator.ts';
 import { openSqlDatabase } from '../../src/storage/sql/open-sql-database.ts';
 import { signUpVerified } from '../sessions/verified-user.ts';

@@ -32,6 +32,9 @@ export function sqlShape(input: {
   config: LiftConfig;
   log: Logger;
   clock: Clock;
+  /** The migrations of the app's modules, in module order. */
+  moduleMigrations: readonly MigrationSet[];
+  /** The app's own migration sets. */
   migrations: readonly MigrationSet[];
 }): SqlShape {
   const { config, log, clock } = input;
@@ -41,6 +44,7 @@ export function sqlShape(input: {
     broker: config.storage.broker,
     poolSize: config.storage.poolSize,
     redisPrefix: config.storage.redisPrefix,
+    moduleMigrations: input.moduleMigrations,
     migrationSets: [...input.migrations],
     clock,
   });

@@ -1,6 +1,6 @@
 import { LiftError } from '../../core/errors.ts';
 import type { Pingable, Storage } from '../ports.ts';
-import { liftMigrations } from './lift-migrations.ts';
+import { LIFT_MIGRATION_SET } from './storage-migrations.ts';
 
 /**
  * What is not migrated yet, told in a way an operator can act on. Lift's own tables missing stops the start
@@ -34,7 +34,7 @@ export async function pendingMigrations(storage: Pick<Storage, 'migrationStatus'
 
 /** Throws MigrationsPendingError when any of Lift's own migrations is among `pending`. */
 export function assertLiftMigrated(pending: readonly string[], migrateCommand: string): void {
-  const lift = pending.filter((name) => name.startsWith(`${liftMigrations.name}/`));
+  const lift = pending.filter((name) => name.startsWith(`${LIFT_MIGRATION_SET}/`));
   if (lift.length > 0) throw new MigrationsPendingError([...pending], migrateCommand);
 }
 
