@@ -242,6 +242,7 @@ export class LiftApp extends RouteGroup {
         log: this.log,
         storage: this.storage,
         sealedColumns: this.#sealedColumns,
+        moduleSets: this.#modules.built.flatMap(({ module }) => module.migrations?.name ?? []),
       });
       this.#rootKeys = keys;
       await this.#modules.start();

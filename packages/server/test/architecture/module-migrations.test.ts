@@ -201,3 +201,61 @@ describe('a module added to an app later', () => {
     }
   });
 });
+
+describe('a new module with its own migration set', () => {
+  const audit: LiftModule = {
+    name: 'audit',
+    migrations: {
+      name: 'audit',
+      migrations: [
+        {
+          name: '0001_create_audit_log',
+          async up(db) {
+            await db.schema
+              .createTable('lift_audit_log')
+              .addColumn('id', 'text', (column) => column.primaryKey())
+              .execute();
+          },
+        },
+      ],
+    },
+    build: () => ({ face: {} }),
+  };
+
+  it("keeps its own bookkeeping, and stops the start while its steps are pending, as Lift's do", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lift-module-migrations-db-'));
+    dirs.push(dir);
+    const url = `sqlite:${join(dir, 'lift.db')}`;
+    const manual = (modules: LiftModule[]) => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'lift-module-migrations-'));
+      dirs.push(dataDir);
+      return createLift(
+        { env: 'test', dataDir, log: { level: 'silent' }, storage: { url, migrate: 'manual' } },
+        { modules },
+      );
+    };
+    const first = manual([]);
+    await first.migrate();
+    await first.start();
+    await first.close();
+
+    const withAudit = manual([audit]);
+    await expect(withAudit.start()).rejects.toMatchObject({
+      code: 'LIFT_MIGRATIONS_PENDING',
+      pending: ['audit/0001_create_audit_log'],
+    });
+    await withAudit.close();
+
+    const migrated = manual([audit]);
+    try {
+      expect(await migrated.migrate()).toEqual({ applied: ['audit/0001_create_audit_log'] });
+      await migrated.start();
+      const names = (await migrated.storage.sql.db.introspection.getTables()).map((t) => t.name);
+      expect(names).toEqual(
+        expect.arrayContaining(['lift_audit_log', 'audit_migrations', 'lift_migrations']),
+      );
+    } finally {
+      await migrated.close();
+    }
+  });
+});

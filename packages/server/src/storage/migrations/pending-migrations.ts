@@ -32,9 +32,17 @@ export async function pendingMigrations(storage: Pick<Storage, 'migrationStatus'
     .map((migration) => `${migration.set}/${migration.name}`);
 }
 
-/** Throws MigrationsPendingError when any of Lift's own migrations is among `pending`. */
-export function assertLiftMigrated(pending: readonly string[], migrateCommand: string): void {
-  const lift = pending.filter((name) => name.startsWith(`${LIFT_MIGRATION_SET}/`));
+/**
+ * Throws MigrationsPendingError when any of Lift's own migrations is among `pending`: the `lift` set, and the
+ * sets of modules that keep their own (`moduleSets`), since a module would fail on its missing tables.
+ */
+export function assertLiftMigrated(
+  pending: readonly string[],
+  migrateCommand: string,
+  moduleSets: readonly string[] = [],
+): void {
+  const own = new Set([LIFT_MIGRATION_SET, ...moduleSets]);
+  const lift = pending.filter((name) => own.has(name.slice(0, name.indexOf('/'))));
   if (lift.length > 0) throw new MigrationsPendingError([...pending], migrateCommand);
 }
 
