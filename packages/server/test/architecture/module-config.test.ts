@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -151,6 +151,59 @@ describe('config sections owned by modules', () => {
     await expect(
       loadConfig({ cwd: tempDir(), env: { LIFT_NOTES__ARCHIVE_AFTER_MS: '0' }, modules: [notes] }),
     ).rejects.toThrow('notes.archiveAfterMs from env LIFT_NOTES__ARCHIVE_AFTER_MS: must be >= 1, got 0');
+  });
+});
+
+describe("the sections of an app's own module, read before the app is loaded (lift serve)", () => {
+  const notes: LiftModule = {
+    name: 'notes',
+    config: {
+      notes: z
+        .strictObject({
+          archiveAfterMs: durationMs(60_000, 'When a note is archived.'),
+          pinned: z.coerce.number().int().min(0).default(3).describe('Notes pinned at most.'),
+        })
+        .prefault({}),
+    },
+    build: () => ({ face: {} }),
+  };
+
+  async function loadedLikeTheCli(env: NodeJS.ProcessEnv, file?: object) {
+    const cwd = tempDir();
+    if (file) writeFileSync(join(cwd, 'lift.config.json'), JSON.stringify(file));
+    return loadConfig({
+      cwd,
+      env: { LIFT_ENV: 'test', ...env },
+      modules: liftModules(),
+      deferUnknownSections: true,
+    });
+  }
+
+  it('keeps them aside, then the app with the module reads them, env over file', async () => {
+    const loaded = await loadedLikeTheCli(
+      { LIFT_NOTES__ARCHIVE_AFTER_MS: '5000', LIFT_LOG__LEVEL: 'silent' },
+      { notes: { archiveAfterMs: 7000, pinned: 1 } },
+    );
+    expect(Object.keys(loaded.config)).not.toContain('notes');
+    const app = createLift(loaded.config, { modules: [notes] });
+    apps.push(app);
+    expect(sectionOf(app.config, 'notes')).toEqual({ archiveAfterMs: 5000, pinned: 1 });
+  });
+
+  it('validates them against the module, naming the variable', async () => {
+    const loaded = await loadedLikeTheCli({ LIFT_NOTES__ARCHIVE_AFTER_MS: '0' });
+    expect(() => createLift(loaded.config, { modules: [notes] })).toThrow(
+      'notes.archiveAfterMs from env LIFT_NOTES__ARCHIVE_AFTER_MS: must be >= 1, got 0',
+    );
+  });
+
+  it('refuses them in an app without the module, naming the variable and the file', async () => {
+    const loaded = await loadedLikeTheCli({ LIFT_NOTES__PINNED: '2' }, { notez: { pinned: 1 } });
+    const error = configError(() => createLift(loaded.config));
+    expect(error.message).toContain(
+      'env LIFT_NOTES__PINNED: unknown variable, not a Lift config key (no module of this app owns a config section "notes"',
+    );
+    expect(error.message).toContain('notez.pinned from lift.config.json: unknown key');
   });
 });
 

@@ -88,7 +88,9 @@ source: core's sections in \`packages/server/src/core/config/schema.ts\`, and ea
 An app has the sections of core and of the modules it has (\`createLift(config, { modules })\`; by default all four,
 as listed here). Setting a key of a module the app leaves out is a configuration error, like any unknown key: an
 operator who sets \`LIFT_TOKENS__ISSUER\` believes tokens are on, so silence would hide a mistake. The error names
-the key, its source and that no module of the app owns the section.
+the key, its source and that no module of the app owns the section. The \`lift\` command reads the config before
+it loads the app: it knows the sections of Lift's own modules and keeps the values of any other section (an app's
+own module's \`LIFT_NOTES__*\`) for the app's module list to read and validate.
 
 ## Sources and precedence
 

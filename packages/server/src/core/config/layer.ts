@@ -1,4 +1,5 @@
 import { type ConfigCatalog, missingSectionHint } from './catalog.ts';
+import type { DeferredValue } from './deferred.ts';
 
 /**
  * One source of configuration values (a file, the environment, flags), flattened to dotted leaf keys so that
@@ -35,6 +36,7 @@ export function flattenInput(
   problems: string[],
   catalog: ConfigCatalog,
   recorded?: ReadonlyMap<string, LayerEntry>,
+  defer?: Defer,
 ): Map<string, LayerEntry> {
   const entries = new Map<string, LayerEntry>();
   if (input === undefined) return entries;
@@ -42,7 +44,7 @@ export function flattenInput(
     problems.push(`${origin}: must be an object of config keys, got ${describeType(input)}`);
     return entries;
   }
-  walk(input, '', { origin, entries, problems, catalog, recorded });
+  walk(input, '', { origin, entries, problems, catalog, recorded, defer });
   return entries;
 }
 
@@ -53,6 +55,13 @@ interface Walk {
   catalog: ConfigCatalog;
   /** What set each key, when the input is a config Lift parsed before (load.ts). */
   recorded: ReadonlyMap<string, LayerEntry> | undefined;
+  defer: Defer | undefined;
+}
+
+/** Where the values of sections no module of the catalog owns go, instead of problems (deferred.ts). */
+export interface Defer {
+  into: DeferredValue[];
+  source: ConfigSource;
 }
 
 function walk(input: Record<string, unknown>, prefix: string, state: Walk): void {
@@ -69,6 +78,8 @@ function walk(input: Record<string, unknown>, prefix: string, state: Walk): void
         if (setKey === key || setKey.startsWith(`${key}.`))
           problems.push(`${setKey} from ${entry.origin}: ${unknownKey(setKey, catalog)}`);
       }
+    } else if (state.defer !== undefined && prefix === '' && !catalog.groups.has(key)) {
+      deferLeaves(value, key, origin, state.defer);
     } else if (catalog.groups.has(key)) {
       if (isPlainObject(value)) walk(value, key, state);
       else problems.push(`${key} from ${origin}: must be an object, got ${describeType(value)}`);
@@ -85,6 +96,16 @@ export function unknownKey(key: string, catalog: ConfigCatalog): string {
   const section = key.split('.')[0]!;
   const known = catalog.byName.has(section) || catalog.groups.has(section);
   return `unknown key${known ? '' : missingSectionHint(section, catalog)}`;
+}
+
+function deferLeaves(value: unknown, key: string, origin: string, defer: Defer): void {
+  if (isPlainObject(value)) {
+    for (const [name, inner] of Object.entries(value)) {
+      if (inner !== undefined) deferLeaves(inner, `${key}.${name}`, origin, defer);
+    }
+  } else {
+    defer.into.push({ key, value, origin, source: defer.source });
+  }
 }
 
 function describeType(value: unknown): string {

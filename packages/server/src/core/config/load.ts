@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { LiftConfigError } from '../errors.ts';
 import { type ConfigCatalog, type ConfigOwner, configCatalog } from './catalog.ts';
+import { type DeferredValue, resolveDeferred } from './deferred.ts';
 import { readEnvironment } from './env.ts';
 import { findConfigFile, readConfigFile } from './file.ts';
 import {
@@ -29,6 +30,12 @@ export interface LoadConfigOptions {
    * The CLI passes Lift's default modules; `createLift` re-checks a loaded config against the app's own list.
    */
   modules?: readonly ConfigOwner[];
+  /**
+   * Keep values of sections no module of `modules` owns (an app's own module's `LIFT_NOTES__*`) for
+   * `createLift` to read against the app's modules, instead of refusing them here (deferred.ts). The `lift`
+   * command sets it; they are not in the returned `config`.
+   */
+  deferUnknownSections?: boolean;
 }
 
 export interface LoadedConfig {
@@ -49,7 +56,13 @@ export interface LoadedConfig {
  * source. Only keys a source set are kept: sections of modules an app leaves out vanish unless someone set
  * one of their keys, which is then an error naming where it was set.
  */
-const provenance = new WeakMap<object, ReadonlyMap<string, MergedEntry<string>>>();
+const provenance = new WeakMap<object, Provenance>();
+
+interface Provenance {
+  entries: ReadonlyMap<string, MergedEntry<string>>;
+  /** Values of sections the config's modules did not own, for another module list to read. */
+  deferred: readonly DeferredValue[];
+}
 
 /**
  * Builds the effective configuration. Precedence, lowest first: schema defaults, the config file, the
@@ -62,6 +75,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const problems: string[] = [];
   const warnings: string[] = [];
   const layers: Layer[] = [];
+  const deferred: DeferredValue[] = [];
+  const defer = (source: ConfigSource) =>
+    options.deferUnknownSections ? { into: deferred, source } : undefined;
 
   let configFile: string | undefined;
   if (options.configFile !== undefined) {
@@ -75,17 +91,22 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     const label = displayPath(cwd, configFile);
     const read = await readConfigFile(configFile, label);
     if ('problem' in read) problems.push(read.problem);
-    else layers.push({ source: 'file', entries: flattenInput(read.input, label, problems, catalog) });
+    else {
+      const entries = flattenInput(read.input, label, problems, catalog, undefined, defer('file'));
+      layers.push({ source: 'file', entries });
+    }
   }
 
-  const environment = readEnvironment(options.env ?? process.env, catalog);
+  const environment = readEnvironment(options.env ?? process.env, catalog, options);
   problems.push(...environment.problems);
   warnings.push(...environment.warnings);
+  deferred.push(...environment.deferred);
   layers.push({ source: 'env', entries: environment.entries });
-  layers.push({ source: 'flag', entries: flattenInput(options.flags, 'flags', problems, catalog) });
+  const flags = flattenInput(options.flags, 'flags', problems, catalog, undefined, defer('flag'));
+  layers.push({ source: 'flag', entries: flags });
 
   const merged = mergeLayers(layers);
-  const config = validate(merged, problems, catalog);
+  const config = validate(merged, problems, catalog, { entries: merged, deferred });
   const sources: Record<string, ConfigSource> = {};
   for (const { key } of catalog.keys) sources[key] = merged.get(key)?.source ?? 'default';
   return { config, sources, ...(configFile === undefined ? {} : { configFile }), warnings, catalog };
@@ -102,22 +123,27 @@ export function parseConfig(input: unknown, modules: readonly ConfigOwner[] = []
   const catalog = configCatalog(modules);
   const problems: string[] = [];
   const recorded = typeof input === 'object' && input !== null ? provenance.get(input) : undefined;
-  const entries = flattenInput(input, 'createLift', problems, catalog, recorded);
-  const merged = mergeLayers([{ source: 'createLift', entries }]);
-  const explicit = recorded ? new Map([...merged].filter(([key]) => recorded.has(key))) : merged;
-  return validate(merged, problems, catalog, explicit);
+  const entries = flattenInput(input, 'createLift', problems, catalog, recorded?.entries);
+  const merged: Map<string, MergedEntry<string>> = mergeLayers([{ source: 'createLift', entries }]);
+  if (recorded === undefined) return validate(merged, problems, catalog, { entries: merged, deferred: [] });
+  const explicit = new Map([...merged].filter(([key]) => recorded.entries.has(key)));
+  for (const [key, entry] of resolveDeferred(recorded.deferred, catalog, problems)) {
+    merged.set(key, entry);
+    explicit.set(key, entry);
+  }
+  return validate(merged, problems, catalog, { entries: explicit, deferred: [] });
 }
 
 function validate<S extends string>(
   merged: ReadonlyMap<string, MergedEntry<S>>,
   problems: string[],
   catalog: ConfigCatalog,
-  explicit: ReadonlyMap<string, MergedEntry<string>> = merged,
+  recorded: Provenance,
 ): LiftConfig {
   const result = catalog.schema.safeParse(unflatten(merged));
   if (result.success && problems.length === 0) {
     const config = result.data as LiftConfig;
-    provenance.set(config, explicit);
+    provenance.set(config, recorded);
     return config;
   }
   const all = [
