@@ -1,6 +1,10 @@
 import { type Kysely, sql } from 'kysely';
-import type { LiftTables, MigrationSet } from '../storage/ports.ts';
-import { giveOwnersEveryPermission, moveSystemRolesToGrants, seedDefaultRoles } from './default-roles.ts';
+import type { LiftTables, MigrationSet } from '../storage/index.ts';
+import {
+  giveOwnersEveryPermission,
+  moveSystemRolesToGrants,
+  seedDefaultRoles,
+} from './stores/sql-default-roles.ts';
 
 /**
  * The access module's tables (tenants, memberships, roles, grants, invitations) and the seeding of its default

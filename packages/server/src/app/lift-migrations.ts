@@ -1,5 +1,4 @@
-import { mergeMigrationSets, storageMigrations } from '../storage/index.ts';
-import type { MigrationSet } from '../storage/ports.ts';
+import { type MigrationSet, mergeMigrationSets, storageMigrations } from '../storage/index.ts';
 import { liftModules } from './default-modules.ts';
 
 /**

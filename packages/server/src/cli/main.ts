@@ -77,7 +77,7 @@ function flagsFrom(values: Record<string, string | boolean | undefined>): LiftCo
 
 async function load(values: Record<string, string | boolean | undefined>): Promise<LoadedConfig> {
   const { loadConfig } = await import('../core/config/index.ts');
-  const { liftModules } = await import('../app/default-modules.ts');
+  const { liftModules } = await import('../app/index.ts');
   // Every section Lift ships; the app, loaded next, checks the config again against its own module list and
   // reads the sections of its own modules, kept aside until then.
   return loadConfig({
@@ -132,7 +132,7 @@ async function users(args: string[]): Promise<number> {
   if (positionals[0] !== 'create') throw new UsageError('usage: lift users create --email ADDRESS [--admin]');
   if (typeof values.email !== 'string' || values.email === '') throw new UsageError('--email is required');
   const { loadApp } = await import('./load-app.ts');
-  const { createUserWithLink } = await import('../identity/bootstrap.ts');
+  const { createUserWithLink } = await import('../identity/index.ts');
   const app = await loadApp(await load(values));
   try {
     await app.start({ bootstrapAdmin: false });

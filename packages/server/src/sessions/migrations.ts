@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { MigrationSet, SqlDialectName } from '../storage/ports.ts';
+import type { MigrationSet, SqlDialectName } from '../storage/index.ts';
 
 /**
  * The sessions module's table, `lift_sessions`.

@@ -7,9 +7,9 @@ import type { LiftPorts } from '../../core/module.ts';
 import { sqlIdentityPorts } from '../../identity/adapters.ts';
 import { createMailTransport, type MailTransport, mailUrlOf } from '../../mail/index.ts';
 import { createSessionStore } from '../../sessions/adapters.ts';
-import type { SessionStore } from '../../sessions/session-store.ts';
+import type { SessionStore } from '../../sessions/index.ts';
+import type { MigrationSet, Storage } from '../../storage/index.ts';
 import { createStorage } from '../../storage/index.ts';
-import type { MigrationSet, Storage } from '../../storage/ports.ts';
 import { sqlTokensPorts } from '../../tokens/adapters.ts';
 
 /**
