@@ -1,7 +1,9 @@
 import type { LiftModule } from '../core/module.ts';
 import { Access } from './access.ts';
 import type { AccessSnapshotSource } from './access-snapshot.ts';
+import { accessConfig } from './config.ts';
 import { registerAccessRoutes } from './http/index.ts';
+import { accessMigrations } from './migrations.ts';
 import { PermissionCatalog, type PermissionDeclarations } from './permission-catalog.ts';
 import type { GrantStore, InvitationStore, MembershipStore, RoleStore, TenantStore } from './stores/index.ts';
 import { acceptInvitationsOnVerification } from './tenants/invitation-signup.ts';
@@ -38,6 +40,8 @@ declare module '../core/module.ts' {
 export function accessModule(options: AccessModuleOptions = {}): LiftModule<'access', Access> {
   return {
     name: 'access',
+    config: accessConfig,
+    migrations: accessMigrations,
     needs: ['identity'],
     build(context) {
       const { config } = context;

@@ -1,5 +1,7 @@
 import type { AuthResolver } from '../core/authenticate.ts';
 import type { LiftModule } from '../core/module.ts';
+import { sessionsConfig } from './config.ts';
+import { sessionsMigrations } from './migrations.ts';
 import { type SessionCookieSettings, sessionCookieSettings } from './session-cookie.ts';
 import { SessionManager } from './session-manager.ts';
 import { sessionResolver } from './session-resolver.ts';
@@ -30,6 +32,8 @@ declare module '../core/module.ts' {
 export function sessionsModule(): LiftModule<'sessions', Sessions> {
   return {
     name: 'sessions',
+    config: sessionsConfig,
+    migrations: sessionsMigrations,
     build({ config, ports, events, clock, log }) {
       // Refuse a weakened production cookie at build, not at the first login.
       const cookie = sessionCookieSettings(config);
