@@ -2,7 +2,7 @@ import { principalOf } from '../core/authenticate.ts';
 import { ForbiddenError, LiftConfigError } from '../core/errors.ts';
 import { requestScope } from '../core/request-scope.ts';
 import type { Middleware } from '../core/routes.ts';
-import { requestOrigin } from '../sessions/session-resolver.ts';
+import { requestOrigin } from '../sessions/index.ts';
 
 /**
  * Scope guard for delegated credentials: `requireScope('notes:read')` lets a token principal through only when

@@ -3,7 +3,7 @@ import type { AuthResolver } from '../../core/authenticate.ts';
 import type { EventPublisher } from '../../core/events.ts';
 import { requestHeader } from '../../core/request-headers.ts';
 import type { Principal } from '../../core/request-state.ts';
-import { requestOrigin } from '../../sessions/session-resolver.ts';
+import { requestOrigin } from '../../sessions/index.ts';
 import type { VerifiedAccessToken } from '../access-tokens.ts';
 import { TokenRejectedError } from '../token-errors.ts';
 import { tokenPrincipal } from '../token-principal.ts';

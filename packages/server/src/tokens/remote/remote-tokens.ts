@@ -4,7 +4,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { LiftConfig } from '../../core/config/schema.ts';
 import { LiftConfigError } from '../../core/errors.ts';
 import type { EventPublisher } from '../../core/events.ts';
-import type { Pingable } from '../../storage/ports.ts';
+import type { Pingable } from '../../storage/index.ts';
 import { fetchJwks, type JwksFetchError, type KeySet } from './jwks-fetch.ts';
 import { RemoteAccessTokens } from './remote-access-tokens.ts';
 import { remoteBearerResolver } from './remote-bearer-resolver.ts';
