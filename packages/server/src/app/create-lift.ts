@@ -21,7 +21,7 @@ import type { Identity } from '../identity/index.ts';
 import type { MailTemplates, MailTransport } from '../mail/index.ts';
 import { sessionCookieSettings } from '../sessions/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/index.ts';
-import { migrationsComponent } from '../storage/index.ts';
+import { migrationsComponent, type Outbox, outboxEventSink } from '../storage/index.ts';
 import type { HealthComponent } from '../telemetry/index.ts';
 import { registerHealthRoutes } from '../telemetry/index.ts';
 import type { IssueAccessTokenInput, Tokens } from '../tokens/index.ts';
@@ -99,6 +99,8 @@ export class LiftApp extends RouteGroup {
   readonly authenticator: Authenticator;
   /** The SQL database, key-value store and broker of the app's shape; connections open on first use. */
   readonly storage: Storage;
+  /** Durable events and jobs, relayed and run after a crash; news from other processes (storage/outbox/). */
+  readonly outbox: Outbox;
   readonly #modules: ModuleHost;
   readonly #mail: () => MailTransport | undefined;
   readonly #mailPort: () => MailTransport;
@@ -125,9 +127,12 @@ export class LiftApp extends RouteGroup {
       migrations: options.migrations ?? [],
     });
     this.storage = shape.storage;
+    this.outbox = shape.outbox;
     this.#mail = shape.mail;
     this.#mailPort = () => shape.ports.mail;
-    this.events = new EventPublisher(() => this.storage.broker, this.clock, this.log);
+    this.events = new EventPublisher(() => this.storage.broker, this.clock, this.log, {
+      durable: outboxEventSink(this.outbox),
+    });
     this.authenticator = new Authenticator(this.events);
     this.#modules = new ModuleHost({
       modules: options.modules ?? defaultModules(config, options),
@@ -247,6 +252,7 @@ export class LiftApp extends RouteGroup {
         sealedColumns: this.#sealedColumns,
       });
       this.#rootKeys = keys;
+      await this.outbox.start();
       await this.#modules.start();
       const identity = this.#modules.face('identity');
       if (identity && (options.bootstrapAdmin ?? true) && migrate === 'auto') {
@@ -350,6 +356,7 @@ export class LiftApp extends RouteGroup {
     this.#processHooks?.();
     this.#processHooks = undefined;
     await this.#modules.close();
+    await this.outbox.close();
     await this.#mail()?.close();
     await this.storage.close();
   }
