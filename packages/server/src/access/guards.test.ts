@@ -69,7 +69,7 @@ async function notesApp(): Promise<Harness> {
   await app.start();
   await access.start();
   const events: LiftEvent[] = [];
-  // Local handlers run before emit() returns, so a refusal's event is recorded when its response arrives.
+  // Local handlers run after the answer; `call` waits for them, so a refusal's event is recorded by then.
   const unsubscribe = app.events.onLocal((event) => {
     events.push(event);
   });

@@ -1,6 +1,8 @@
 import type { LiftModule } from '../core/module.ts';
 import { Access } from './access.ts';
 import type { AccessSnapshotSource } from './access-snapshot.ts';
+// The module's events join the one catalog (core/events.ts) wherever the module is.
+import type {} from './events.ts';
 import { registerAccessRoutes } from './http/index.ts';
 import { PermissionCatalog, type PermissionDeclarations } from './permission-catalog.ts';
 import type { GrantStore, InvitationStore, MembershipStore, RoleStore, TenantStore } from './stores/index.ts';

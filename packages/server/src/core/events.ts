@@ -5,11 +5,43 @@ import type { Clock } from './clock.ts';
 
 /**
  * Security and domain events (DESIGN §2 rule 4): every security decision is published on the broker, on one
- * channel, as JSON. Caches, the audit log (a later module) and metrics subscribe; nobody is called directly.
+ * channel, as JSON. The audit log, realtime and metrics subscribe; nobody is called directly.
+ *
+ * The names and what each carries form one catalog, `LiftEvents`, which every module extends by declaration
+ * merging in its own `events.ts`, so `emit('session.revoked', { … })` is checked for name and payload.
+ *
+ * `emit()` only queues: local handlers and the broker publication run once the emitting code has yielded to
+ * the event loop (after the answer is on its way), never inside a request's await chain. An effect the answer
+ * depends on (a revocation that must hold on this node before logout returns) is applied by the writer
+ * itself, not by a handler.
  */
 
 export const EVENTS_CHANNEL = 'lift:events';
 
+/** Nothing beyond `actor` and the request origin (the catalog entry of an event without details). */
+export type EventDetails = Record<never, never>;
+
+/**
+ * The event catalog: each event's name and what it carries besides `actor` and the request origin (`subject`,
+ * `reason`, `data`). Modules add theirs by declaration merging:
+ * `declare module '../core/events.ts' { interface LiftEvents { 'session.revoked': { … } } }`.
+ */
+export interface LiftEvents {
+  /** `app.resealSecrets()` re-sealed what a previous root secret sealed. */
+  'secret.resealed': { data: { resealed: number; current: number } };
+}
+
+export type LiftEventName = keyof LiftEvents & string;
+
+/** Who acted: a user id, `system`, or null for an anonymous caller. */
+export interface EventActor {
+  actor: string | null;
+}
+
+/** What `emit(name, payload)` takes for one event of the catalog. */
+export type EventPayload<K extends LiftEventName> = LiftEvents[K] & EventActor & EventOrigin;
+
+/** An event as published (and as subscribers receive it): the catalog entry with its name and time. */
 export interface LiftEvent {
   /** Dotted name: `auth.login.failed`, `session.revoked`, `user.disabled` … */
   type: string;
@@ -35,15 +67,29 @@ export interface EventOrigin {
   requestId?: string | null;
 }
 
-export type EventInput = Omit<LiftEvent, 'at'>;
-
 export type LocalEventHandler = (event: LiftEvent) => void | Promise<void>;
+
+/** What went wrong after `emit()` returned; failures are logged too (`app.stats.events`). */
+export interface EventStats {
+  emitted: number;
+  /** A local handler threw or rejected. */
+  handlerFailures: number;
+  /** The broker refused or lost the publication (the outbox relays durable events again). */
+  publishFailures: number;
+}
+
+/** Runs `task` after the current macrotask (a request's remaining synchronous work and microtasks). */
+const later: (task: () => void) => void =
+  typeof setImmediate === 'function' ? (task) => setImmediate(task) : (task) => setTimeout(task, 0);
 
 export class EventPublisher {
   readonly #local = new Set<LocalEventHandler>();
   readonly #broker: () => Broker;
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #queue: LiftEvent[] = [];
+  #draining: Promise<void> | undefined;
+  readonly stats: EventStats = { emitted: 0, handlerFailures: 0, publishFailures: 0 };
 
   /** `broker` is a getter so the storage can stay lazy until the first event. */
   constructor(broker: () => Broker, clock: Clock, log: Logger) {
@@ -53,28 +99,21 @@ export class EventPublisher {
   }
 
   /**
-   * Runs the local handlers, then hands the event to the broker without waiting for it: publishing news never
-   * delays the answer. Never throws: a broker outage must not turn a security decision into an error, so a
-   * failed publication is logged at error level with the event (events hold no secrets).
+   * Records one event of the catalog and returns at once: local handlers and the broker publication run
+   * later, in emit order. Never throws for the event's sake: a failing handler or broker is logged and
+   * counted (`stats`), and the security decision stands.
    */
-  async emit(event: EventInput): Promise<void> {
-    const full: LiftEvent = { ...event, at: new Date(this.#clock.now()).toISOString() };
-    for (const handler of this.#local) {
-      try {
-        await handler(full);
-      } catch (error) {
-        this.#log.error({ err: error, event: full.type }, 'a local event handler failed');
-      }
-    }
-    publishInBackground(this.#broker(), EVENTS_CHANNEL, JSON.stringify(full), (error) => {
-      this.#log.error({ err: error, event: full }, 'could not publish an event');
-    });
+  emit<K extends LiftEventName>(type: K, payload: EventPayload<K>): void {
+    const event = { ...payload, type, at: new Date(this.#clock.now()).toISOString() } as LiftEvent;
+    this.stats.emitted += 1;
+    this.#queue.push(event);
+    this.#draining ??= new Promise<void>((resolve) => later(resolve)).then(() => this.#drain());
   }
 
   /**
-   * Runs `handler` in this process for every event this process emits, before the event is published — for
-   * modules that must act where the decision was taken, exactly once (tokens revoking a disabled user's
-   * families). Returns the unsubscribe.
+   * Runs `handler` in this process, after the fact, for every event this process emits — for modules that
+   * follow another's decisions where they were taken (access completing an invitation once its address is
+   * verified). Never for an effect the answer depends on. Returns the unsubscribe.
    */
   onLocal(handler: LocalEventHandler): () => void {
     this.#local.add(handler);
@@ -86,5 +125,33 @@ export class EventPublisher {
     return this.#broker().subscribe(EVENTS_CHANNEL, (message) => {
       handler(JSON.parse(message) as LiftEvent);
     });
+  }
+
+  /**
+   * Resolves once every event emitted so far (and every event their handlers emitted) has been handed to the
+   * broker and through the local handlers. For `close()`, and for tests that look at an event's effects.
+   */
+  async settled(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    for (let event = this.#queue.shift(); event; event = this.#queue.shift()) {
+      publishInBackground(this.#broker(), EVENTS_CHANNEL, JSON.stringify(event), (error) => {
+        this.stats.publishFailures += 1;
+        this.#log.error({ err: error, event }, 'could not publish an event');
+      });
+      for (const handler of this.#local) await this.#run(handler, event);
+    }
+    this.#draining = undefined;
+  }
+
+  async #run(handler: LocalEventHandler, event: LiftEvent): Promise<void> {
+    try {
+      await handler(event);
+    } catch (error) {
+      this.stats.handlerFailures += 1;
+      this.#log.error({ err: error, event: event.type }, 'a local event handler failed');
+    }
   }
 }

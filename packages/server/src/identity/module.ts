@@ -2,6 +2,8 @@ import type { LiftModule } from '../core/module.ts';
 import { createMailTemplates, type MailTemplates, type MailTransport } from '../mail/index.ts';
 import { registerAdminUserRoutes } from './admin-routes.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
+// The module's events join the one catalog (core/events.ts) wherever the module is.
+import type {} from './events.ts';
 import { Identity, type SystemRoleDirectory } from './identity.ts';
 import type { TokenIssuerCapability } from './identity-deps.ts';
 import { MFA_SEALED_COLUMN } from './mfa/index.ts';

@@ -172,8 +172,7 @@ export class SessionManager {
     };
     await this.#store.create(record);
     this.#remember(record.tokenHash, record, now);
-    await this.#events.emit({
-      type: 'session.created',
+    this.#events.emit('session.created', {
       actor: record.userId,
       ...input.origin,
       data: { sessionId: record.id, amr: record.amr },
@@ -264,8 +263,7 @@ export class SessionManager {
       absoluteExpiresAt: previous.absoluteExpiresAt,
       tenantId: changes.tenantId === undefined ? previous.tenantId : changes.tenantId,
     });
-    await this.#events.emit({
-      type: 'session.rotated',
+    this.#events.emit('session.rotated', {
       actor: previous.userId,
       ...changes.origin,
       reason: changes.reason,
@@ -335,8 +333,7 @@ export class SessionManager {
     const live = await this.list(userId);
     if (live.length < max) return;
     if (this.settings.maxPerUserPolicy === 'deny_new') {
-      await this.#events.emit({
-        type: 'session.denied',
+      this.#events.emit('session.denied', {
         actor: userId,
         ...origin,
         reason: 'max_per_user',
@@ -366,8 +363,7 @@ export class SessionManager {
     const enforce = this.settings.binding === 'enforce';
     if (!entry.anomalies.has(shape) || enforce) {
       entry.anomalies.add(shape);
-      await this.#events.emit({
-        type: 'session.anomaly',
+      this.#events.emit('session.anomaly', {
         actor: record.userId,
         ...origin,
         reason: enforce ? 'binding_enforced' : 'binding_changed',
@@ -409,8 +405,7 @@ export class SessionManager {
     context: { actor: string | null; reason: string; origin?: EventOrigin },
   ): Promise<void> {
     if (removed.length === 0) return;
-    await this.#events.emit({
-      type: 'session.revoked',
+    this.#events.emit('session.revoked', {
       actor: context.actor,
       subject: userId,
       ...context.origin,

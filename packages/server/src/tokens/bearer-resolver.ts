@@ -46,7 +46,7 @@ export function bearerResolver(options: BearerResolverOptions): AuthResolver {
 
   const refuse = (c: HonoContext, error: unknown): never => {
     if (error instanceof TokenRejectedError || error instanceof DpopError) {
-      void events.emit({ type: 'token.rejected', actor: null, ...requestOrigin(c), reason: error.reason });
+      events.emit('token.rejected', { actor: null, ...requestOrigin(c), reason: error.reason });
     }
     throw error;
   };
@@ -108,11 +108,8 @@ export function bearerResolver(options: BearerResolverOptions): AuthResolver {
         allowedOrigins: options.csrfAllowedOrigins,
       });
       if (!verdict.ok) {
-        return events
-          .emit({ type: 'auth.csrf.refused', actor: null, ...requestOrigin(c), reason: verdict.reason })
-          .then(() => {
-            throw new CsrfError(verdict.reason);
-          });
+        events.emit('auth.csrf.refused', { actor: null, ...requestOrigin(c), reason: verdict.reason });
+        return Promise.reject(new CsrfError(verdict.reason));
       }
     }
     try {
