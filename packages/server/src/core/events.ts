@@ -137,13 +137,22 @@ export class EventPublisher {
 
   async #drain(): Promise<void> {
     for (let event = this.#queue.shift(); event; event = this.#queue.shift()) {
-      publishInBackground(this.#broker(), EVENTS_CHANNEL, JSON.stringify(event), (error) => {
-        this.stats.publishFailures += 1;
-        this.#log.error({ err: error, event }, 'could not publish an event');
-      });
+      this.#publish(event);
       for (const handler of this.#local) await this.#run(handler, event);
     }
     this.#draining = undefined;
+  }
+
+  #publish(event: LiftEvent): void {
+    const failed = (error: unknown) => {
+      this.stats.publishFailures += 1;
+      this.#log.error({ err: error, event: event.type }, 'could not publish an event');
+    };
+    try {
+      publishInBackground(this.#broker(), EVENTS_CHANNEL, JSON.stringify(event), failed);
+    } catch (error) {
+      failed(error);
+    }
   }
 
   async #run(handler: LocalEventHandler, event: LiftEvent): Promise<void> {
