@@ -6,6 +6,7 @@ import { call } from '../../test/support/app-request.ts';
 import { createLift, type LiftApp } from '../app/create-lift.ts';
 import { requireAuth } from '../core/authenticate.ts';
 import type { LiftEvent } from '../core/events.ts';
+import { BrokerInvalidation } from '../core/invalidation.ts';
 import { AccessControl } from './access-control.ts';
 import { SqlAccessSnapshot } from './access-snapshot.ts';
 import { accessGuards } from './guards.ts';
@@ -48,7 +49,7 @@ async function notesApp(): Promise<Harness> {
     grants,
     memberships,
     snapshot: new SqlAccessSnapshot(sql),
-    broker: () => app.storage.broker,
+    invalidation: new BrokerInvalidation(() => app.storage.broker, app.log),
     events: app.events,
     log: app.log,
   });

@@ -38,7 +38,7 @@ export function sessionsModule(): LiftModule<'sessions', Sessions> {
       const settings = config.sessions;
       const manager = new SessionManager({
         store: ports.sessions,
-        broker: () => ports.broker,
+        invalidation: ports.invalidation,
         events,
         clock,
         log,

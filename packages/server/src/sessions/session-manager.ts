@@ -2,8 +2,7 @@ import type { Logger } from 'pino';
 import { type Clock, randomId } from '../core/clock.ts';
 import { ConflictError, StoreUnavailableError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher } from '../core/events.ts';
-import type { Broker } from '../storage/ports.ts';
-import { publishInBackground } from '../storage/publish-in-background.ts';
+import type { Invalidation } from '../core/invalidation.ts';
 import { ipPrefix, userAgentFamily } from './binding.ts';
 import type { SessionRecord, SessionStore } from './session-store.ts';
 import { hashSessionToken, isWellFormedSessionToken, newSessionToken } from './session-token.ts';
@@ -23,7 +22,8 @@ import { hashSessionToken, isWellFormedSessionToken, newSessionToken } from './s
  * exact to within that interval. Stores failing on the hot path give 503 — authentication fails closed.
  */
 
-export const SESSIONS_CHANNEL = 'lift:sessions';
+/** The invalidation topic of ended sessions; the key is a session id (core/invalidation.ts). */
+export const SESSIONS_TOPIC = 'sessions';
 
 export interface SessionSettings {
   idleTimeoutMs: number;
@@ -39,7 +39,7 @@ export interface SessionSettings {
 
 export interface SessionManagerOptions {
   store: SessionStore;
-  broker: () => Broker;
+  invalidation: Invalidation;
   events: EventPublisher;
   clock: Clock;
   log: Logger;
@@ -92,7 +92,7 @@ interface CacheEntry {
 
 export class SessionManager {
   readonly #store: SessionStore;
-  readonly #broker: () => Broker;
+  readonly #invalidation: Invalidation;
   readonly #events: EventPublisher;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -108,7 +108,7 @@ export class SessionManager {
 
   constructor(options: SessionManagerOptions) {
     this.#store = options.store;
-    this.#broker = options.broker;
+    this.#invalidation = options.invalidation;
     this.#events = options.events;
     this.#clock = options.clock;
     this.#log = options.log;
@@ -118,11 +118,8 @@ export class SessionManager {
   /** Subscribes to revocations from other nodes and starts the purge task (when `purgeIntervalMs` > 0). */
   async start(purgeIntervalMs = 0, purgeExtra?: (now: number) => Promise<number>): Promise<void> {
     if (this.#unsubscribe === undefined) {
-      const unsubscribe = await this.#broker().subscribe(SESSIONS_CHANNEL, (message) => {
-        const { ids } = JSON.parse(message) as { ids: string[] };
-        this.#forget(ids);
-      });
-      const stopResync = this.#broker().onResync(() => this.#resync());
+      const unsubscribe = await this.#invalidation.on(SESSIONS_TOPIC, (id) => this.#forget([id]));
+      const stopResync = this.#invalidation.onResync(() => this.#resync());
       this.#unsubscribe = async () => {
         stopResync();
         await unsubscribe();
@@ -416,12 +413,7 @@ export class SessionManager {
 
   /** Not awaited by anyone: other nodes that miss it drop their whole cache when the broker resyncs. */
   #publishForget(ids: string[]): void {
-    publishInBackground(this.#broker(), SESSIONS_CHANNEL, JSON.stringify({ ids }), (error) => {
-      this.#log.warn(
-        { err: error },
-        'could not publish a session revocation; other nodes drop their cached sessions when the broker is back',
-      );
-    });
+    for (const id of ids) this.#invalidation.invalidate(SESSIONS_TOPIC, id);
   }
 
   /**

@@ -5,11 +5,12 @@ import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
 import { LiftError, UnauthenticatedError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher } from '../core/events.ts';
+import type { Invalidation } from '../core/invalidation.ts';
 import type { ModuleKeys } from '../core/module.ts';
 import type { SealedColumn } from '../core/sealed-column.ts';
 import type { ListeningAddress } from '../core/server.ts';
 import { requestOrigin } from '../sessions/session-resolver.ts';
-import type { Broker, KeyValueStore } from '../storage/ports.ts';
+import type { KeyValueStore } from '../storage/ports.ts';
 import { AccessTokens, type IssueAccessTokenInput } from './access-tokens.ts';
 import { bearerResolver } from './bearer-resolver.ts';
 import { DpopError, DpopVerifier } from './dpop.ts';
@@ -106,7 +107,7 @@ export interface TokensPorts {
   refreshTokens: RefreshTokenStore;
   revocations: RevocationStore;
   kv: KeyValueStore;
-  broker: Broker;
+  invalidation: Invalidation;
 }
 
 export interface TokensSources {
@@ -151,7 +152,7 @@ export class Tokens {
     this.#graceMs = settings.refresh.reuseGraceSeconds * 1000;
     this.keys = new KeyRing({
       store: ports.signingKeys,
-      broker: () => ports.broker,
+      invalidation: ports.invalidation,
       clock,
       get sealingKey() {
         return keys.derive(SIGNING_KEY_PURPOSE);
@@ -166,7 +167,7 @@ export class Tokens {
     });
     this.revocation = new RevocationState({
       store: ports.revocations,
-      broker: () => ports.broker,
+      invalidation: ports.invalidation,
       clock,
       log,
       maxTokenLifetimeMs: settings.accessTokenTtlMs + settings.clockSkewMs,
