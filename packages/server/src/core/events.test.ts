@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBroker } from '../storage/memory/memory-broker.ts';
 import type { Broker } from '../storage/ports.ts';
 import { ManualClock } from './clock.ts';
-import { EVENTS_CHANNEL, EventPublisher, type LiftEvent } from './events.ts';
+import { type DurableEventSink, EVENTS_CHANNEL, EventPublisher, type LiftEvent } from './events.ts';
 
 /** A publisher on a real in-process broker; `failing` makes every publication reject. */
-function publisher(options: { failing?: boolean } = {}) {
+function publisher(options: { failing?: boolean; durable?: DurableEventSink } = {}) {
   const memory = new MemoryBroker();
   const broker: Broker = options.failing
     ? Object.assign(Object.create(memory) as Broker, {
@@ -14,7 +14,9 @@ function publisher(options: { failing?: boolean } = {}) {
       })
     : memory;
   const log = pino({ level: 'silent' });
-  return { events: new EventPublisher(() => broker, new ManualClock(Date.UTC(2026, 0, 1)), log), memory };
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const durable = options.durable ? { durable: options.durable } : {};
+  return { events: new EventPublisher(() => broker, clock, log, durable), memory };
 }
 
 const resealed = { actor: 'system', data: { resealed: 1, current: 2 } } as const;
@@ -38,8 +40,9 @@ describe('EventPublisher', () => {
     await events.settled();
     expect(handled).toEqual(['secret.resealed:1', 'secret.resealed:2']);
     expect(published).toEqual([
-      { type: 'secret.resealed', at: '2026-01-01T00:00:00.000Z', ...resealed },
+      { id: expect.any(String), type: 'secret.resealed', at: '2026-01-01T00:00:00.000Z', ...resealed },
       {
+        id: expect.any(String),
         type: 'secret.resealed',
         at: '2026-01-01T00:00:00.000Z',
         ...resealed,
@@ -98,5 +101,40 @@ describe('EventPublisher', () => {
     events.emit('secret.resealed', resealed);
     await events.settled();
     expect(raw.map((message) => (JSON.parse(message) as LiftEvent).type)).toEqual(['secret.resealed']);
+  });
+
+  it('starts the durable write at emit, leaves publishing to its relay, and publishes what it refused', async () => {
+    const written: string[] = [];
+    let refuse = false;
+    const { events, memory } = publisher({
+      durable: {
+        async write(channel, event) {
+          if (refuse) throw new Error('outbox down');
+          written.push(`${channel} ${event.type} ${event.id}`);
+        },
+      },
+    });
+    const raw: string[] = [];
+    await memory.subscribe(EVENTS_CHANNEL, (message) => raw.push(message));
+    events.emit('secret.resealed', resealed);
+    await Promise.resolve();
+    expect(written).toEqual([expect.stringMatching(/^lift:events secret\.resealed [0-9a-f-]{36}$/)]);
+    await events.settled();
+    expect(raw).toEqual([]);
+
+    refuse = true;
+    events.emit('secret.resealed', resealed);
+    await events.settled();
+    expect(raw.map((message) => (JSON.parse(message) as LiftEvent).type)).toEqual(['secret.resealed']);
+  });
+
+  it('hands a subscriber each event once, even when the relay delivers it twice', async () => {
+    const { events, memory } = publisher();
+    const seen: string[] = [];
+    await events.subscribe((event) => seen.push(event.id));
+    const event = JSON.stringify({ id: 'e-1', type: 'secret.resealed', at: '', actor: 'system' });
+    await memory.publish(EVENTS_CHANNEL, event);
+    await memory.publish(EVENTS_CHANNEL, event);
+    expect(seen).toEqual(['e-1']);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Broker } from '../storage/ports.ts';
 import { publishInBackground } from '../storage/publish-in-background.ts';
@@ -43,6 +44,8 @@ export type EventPayload<K extends LiftEventName> = LiftEvents[K] & EventActor &
 
 /** An event as published (and as subscribers receive it): the catalog entry with its name and time. */
 export interface LiftEvent {
+  /** Unique per event and kept through every redelivery: what an idempotent consumer keys on. */
+  id: string;
   /** Dotted name: `auth.login.failed`, `session.revoked`, `user.disabled` … */
   type: string;
   /** ISO 8601 time of the decision. */
@@ -69,6 +72,23 @@ export interface EventOrigin {
 
 export type LocalEventHandler = (event: LiftEvent) => void | Promise<void>;
 
+/**
+ * Where events are written before they reach the broker (the outbox): durably, then relayed at least once, so a
+ * broker outage or a crash after the decision does not lose them.
+ */
+export interface DurableEventSink {
+  write(channel: string, event: LiftEvent): Promise<void>;
+}
+
+/** How many recent event ids a subscriber remembers to drop redeliveries. */
+const REMEMBERED_IDS = 10_000;
+
+/** A queued event, and whether the durable sink took it (then its relay publishes it). */
+interface Queued {
+  event: LiftEvent;
+  recorded: Promise<boolean> | undefined;
+}
+
 /** What went wrong after `emit()` returned; failures are logged too (`app.stats.events`). */
 export interface EventStats {
   emitted: number;
@@ -87,26 +107,29 @@ export class EventPublisher {
   readonly #broker: () => Broker;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #queue: LiftEvent[] = [];
+  readonly #durable: DurableEventSink | undefined;
+  readonly #queue: Queued[] = [];
   #draining: Promise<void> | undefined;
   readonly stats: EventStats = { emitted: 0, handlerFailures: 0, publishFailures: 0 };
 
   /** `broker` is a getter so the storage can stay lazy until the first event. */
-  constructor(broker: () => Broker, clock: Clock, log: Logger) {
+  constructor(broker: () => Broker, clock: Clock, log: Logger, options: { durable?: DurableEventSink } = {}) {
     this.#broker = broker;
     this.#clock = clock;
     this.#log = log;
+    this.#durable = options.durable;
   }
 
   /**
-   * Records one event of the catalog and returns at once: local handlers and the broker publication run
-   * later, in emit order. Never throws for the event's sake: a failing handler or broker is logged and
-   * counted (`stats`), and the security decision stands.
+   * Records one event of the catalog and returns at once: the write to the durable sink (when there is one)
+   * starts now, local handlers and the broker publication run later, in emit order. Never throws for the
+   * event's sake: a failing sink, handler or broker is logged and counted (`stats`), and the decision stands.
    */
   emit<K extends LiftEventName>(type: K, payload: EventPayload<K>): void {
-    const event = { ...payload, type, at: new Date(this.#clock.now()).toISOString() } as LiftEvent;
+    const at = new Date(this.#clock.now()).toISOString();
+    const event = { ...payload, id: randomUUID(), type, at } as LiftEvent;
     this.stats.emitted += 1;
-    this.#queue.push(event);
+    this.#queue.push({ event, recorded: this.#record(event) });
     this.#draining ??= new Promise<void>((resolve) => later(resolve)).then(() => this.#drain());
   }
 
@@ -122,8 +145,14 @@ export class EventPublisher {
 
   /** Subscribes to every event (tests, the audit log). Resolves once active; returns the unsubscribe. */
   subscribe(handler: (event: LiftEvent) => void): Promise<() => Promise<void>> {
+    // Delivery is at least once (the outbox relay may publish an event twice): drop what was seen.
+    const seen = new Set<string>();
     return this.#broker().subscribe(EVENTS_CHANNEL, (message) => {
-      handler(JSON.parse(message) as LiftEvent);
+      const event = JSON.parse(message) as LiftEvent;
+      if (seen.has(event.id)) return;
+      seen.add(event.id);
+      if (seen.size > REMEMBERED_IDS) seen.delete(seen.values().next().value as string);
+      handler(event);
     });
   }
 
@@ -136,11 +165,30 @@ export class EventPublisher {
   }
 
   async #drain(): Promise<void> {
-    for (let event = this.#queue.shift(); event; event = this.#queue.shift()) {
-      this.#publish(event);
+    for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
+      const { event, recorded } = next;
+      // A recorded event is published by the sink's relay; one the sink refused goes out directly.
+      if (!(await recorded)) this.#publish(event);
       for (const handler of this.#local) await this.#run(handler, event);
     }
     this.#draining = undefined;
+  }
+
+  /** Starts the durable write; resolves to whether the sink took the event (never rejects). */
+  #record(event: LiftEvent): Promise<boolean> | undefined {
+    if (this.#durable === undefined) return undefined;
+    const failed = (error: unknown) => {
+      this.#log.error(
+        { err: error, event: event.type },
+        'could not write an event to the outbox; publishing it',
+      );
+      return false;
+    };
+    try {
+      return this.#durable.write(EVENTS_CHANNEL, event).then(() => true, failed);
+    } catch (error) {
+      return Promise.resolve(failed(error));
+    }
   }
 
   #publish(event: LiftEvent): void {
