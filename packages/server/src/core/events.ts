@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Broker } from '../storage/ports.ts';
-import { publishInBackground } from '../storage/publish-in-background.ts';
+import type { Broker } from '../storage/index.ts';
 import type { Clock } from './clock.ts';
+import { publishInBackground } from './publish-in-background.ts';
 
 /**
  * Security and domain events (DESIGN §2 rule 4): every security decision is published on the broker, on one

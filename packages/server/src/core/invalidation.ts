@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Broker } from '../storage/ports.ts';
-import { publishInBackground } from '../storage/publish-in-background.ts';
+import type { Broker } from '../storage/index.ts';
+import { publishInBackground } from './publish-in-background.ts';
 
 /**
  * Cross-node cache invalidation (DESIGN §2 rule 4): the one mechanism by which a node tells every node of the

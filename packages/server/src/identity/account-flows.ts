@@ -1,6 +1,7 @@
+import { hashToken } from '../core/crypto/token-hash.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { EventOrigin } from '../core/events.ts';
-import type { IssuedSession, ValidatedSession } from '../sessions/session-manager.ts';
+import type { IssuedSession, ValidatedSession } from '../sessions/index.ts';
 import type { EmailTokenPurpose } from './email-tokens/index.ts';
 import {
   InvalidCredentialsError,
@@ -12,7 +13,6 @@ import {
 import {
   emit,
   endTokensOf,
-  hashOpaque,
   type IdentityDeps,
   mailLink,
   type PublicUser,
@@ -207,7 +207,7 @@ async function refuseResetCode(
   }
   const ttlMs =
     purpose === 'password_reset' ? deps.config.auth.resetTokenTtlMs : deps.config.auth.emailTokenTtlMs;
-  const failures = await deps.kv.increment(RESET_CODE_FAILURES_KEY + hashOpaque(token), 1, { ttlMs });
+  const failures = await deps.kv.increment(RESET_CODE_FAILURES_KEY + hashToken(token), 1, { ttlMs });
   const exhausted = failures >= deps.config.auth.mfaMaxAttempts;
   emit(deps, origin, 'auth.mfa.failed', {
     actor: null,

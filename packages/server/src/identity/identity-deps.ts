@@ -1,12 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
 import type { Context } from '../core/context.ts';
+import { randomSecretToken } from '../core/crypto/random.ts';
+import { hashToken } from '../core/crypto/token-hash.ts';
 import type { EventActor, EventOrigin, EventPublisher, LiftEventName, LiftEvents } from '../core/events.ts';
 import type { MailTemplates, MailTransport, RenderedMail } from '../mail/index.ts';
-import type { SessionManager, ValidatedSession } from '../sessions/session-manager.ts';
-import type { KeyValueStore } from '../storage/ports.ts';
+import type { SessionManager, ValidatedSession } from '../sessions/index.ts';
+import type { KeyValueStore } from '../storage/index.ts';
 import type { BackgroundTasks } from './background.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
 import { ReauthRequiredError } from './errors.ts';
@@ -165,10 +166,6 @@ export function requireFresh(session: ValidatedSession): void {
 
 /** 256-bit opaque handle (MFA login step) and its stored form. */
 export function newOpaqueToken(): { token: string; hash: string } {
-  const token = randomBytes(32).toString('base64url');
-  return { token, hash: hashOpaque(token) };
-}
-
-export function hashOpaque(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  const token = randomSecretToken();
+  return { token, hash: hashToken(token) };
 }

@@ -3,8 +3,7 @@ import { requireAuth } from '../core/authenticate.ts';
 import { NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import { humanName } from '../core/human-name.ts';
 import type { RouteGroup } from '../core/routes.ts';
-import { clearSessionCookie } from '../sessions/session-cookie.ts';
-import { requestSession } from '../sessions/session-resolver.ts';
+import { clearSessionCookie, requestSession } from '../sessions/index.ts';
 import {
   changePassword,
   forgotPassword,

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Clock, cryptoRandom, type RandomSource, randomId, systemClock } from '../core/clock.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { cryptoRandom, type RandomSource, randomId } from '../core/crypto/random.ts';
 import { headerText } from './header-text.ts';
 import { extractMailLinks } from './mail-links.ts';
 import { MailUnavailableError } from './mail-unavailable-error.ts';

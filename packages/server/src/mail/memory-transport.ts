@@ -1,4 +1,5 @@
-import { type Clock, cryptoRandom, type RandomSource, randomId, systemClock } from '../core/clock.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { cryptoRandom, type RandomSource, randomId } from '../core/crypto/random.ts';
 import { headerText } from './header-text.ts';
 import { extractMailLinks } from './mail-links.ts';
 import type { DeliveredMail, MailMessage, MailTransport } from './ports.ts';

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { type Clock, randomId } from '../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
+import { randomId } from '../core/crypto/random.ts';
 import { ConflictError, StoreUnavailableError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher } from '../core/events.ts';
 import type { Invalidation } from '../core/invalidation.ts';

@@ -18,6 +18,14 @@ export {
 } from './migrations/pending-migrations.ts';
 export type * from './ports.ts';
 export { RedisBroker, type RedisBrokerOptions } from './redis/redis-broker.ts';
+export { openRedisConnection, RedisConnection } from './redis/redis-connection.ts';
 export { RedisKeyValueStore, type RedisKeyValueStoreOptions } from './redis/redis-key-value-store.ts';
+export {
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+  type KeysetPosition,
+  pageIssue,
+} from './sql/keyset-cursor.ts';
 export { type OpenSqlDatabaseOptions, openSqlDatabase } from './sql/open-sql-database.ts';
+export { resealColumn, sealedColumnOpens } from './sql/sealed-columns.ts';
 export { SqlKeyValueStore, type SqlKeyValueStoreOptions } from './sql/sql-key-value-store.ts';

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
-import { type Clock, randomId } from '../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
+import { randomId } from '../core/crypto/random.ts';
 import {
   type JwsAlgorithm,
   JwsError,

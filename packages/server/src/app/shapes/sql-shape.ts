@@ -8,8 +8,8 @@ import type { LiftPorts } from '../../core/module.ts';
 import { sqlIdentityPorts } from '../../identity/adapters.ts';
 import { createMailTransport, type MailTransport, mailUrlOf } from '../../mail/index.ts';
 import { createSessionStore } from '../../sessions/adapters.ts';
+import type { MigrationSet, Storage } from '../../storage/index.ts';
 import { createStorage } from '../../storage/index.ts';
-import type { MigrationSet, Storage } from '../../storage/ports.ts';
 import { sqlTokensPorts } from '../../tokens/adapters.ts';
 
 /**
