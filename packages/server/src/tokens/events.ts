@@ -20,6 +20,12 @@ declare module '../core/events.ts' {
       reason: 'tenant_mismatch';
       data: { routeTenant: string; principalTenant: string | null };
     };
+    'token.insufficient_scope': {
+      reason: 'insufficient_scope';
+      data: { required: readonly string[]; missing: readonly string[] };
+    };
+    /** A resource server (`remoteTokens`) could not fetch the issuer's JWKS. */
+    'token.jwks_failed': { reason: string; data: { url: string } };
     'key.rotated': { data: { kid: string; via?: 'cli' } };
   }
 }
