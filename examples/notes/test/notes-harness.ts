@@ -97,6 +97,8 @@ async function makeTarget(storageUrl: string): Promise<{ target: NotesTarget; da
       }
       const response = await app.fetch(new Request(`http://notes.test${url}`, init));
       const text = await response.text();
+      // Events run after the answer (core/events.ts): a test sees a request's events once they have.
+      await app.events.settled();
       return {
         status: response.status,
         headers: response.headers,

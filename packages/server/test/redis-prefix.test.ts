@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EVENTS_CHANNEL } from '../src/core/events.ts';
-import { SESSIONS_CHANNEL } from '../src/sessions/session-manager.ts';
+import { INVALIDATION_CHANNEL } from '../src/core/invalidation.ts';
 import { signUpVerified } from './sessions/verified-user.ts';
 import { type AuthApp, Browser, startAuthApp } from './support/auth-app.ts';
 import { startRedisServer, type TestRedisServer } from './support/redis-server.ts';
@@ -48,10 +48,10 @@ async function startApp(redisPrefix?: string): Promise<AuthApp> {
   return app;
 }
 
-/** Messages app `to` receives on Lift's session and event channels. */
+/** Messages app `to` receives on Lift's invalidation and event channels. */
 async function heard(to: AuthApp): Promise<string[]> {
   const messages: string[] = [];
-  for (const channel of [SESSIONS_CHANNEL, EVENTS_CHANNEL]) {
+  for (const channel of [INVALIDATION_CHANNEL, EVENTS_CHANNEL]) {
     await to.app.storage.broker.subscribe(channel, (message) => {
       messages.push(`${channel} ${message}`);
     });
@@ -110,7 +110,7 @@ describe('storage.redisPrefix', () => {
     await settle();
 
     // A's revocation and events reached A's own nodes, and none of B's.
-    expect(heardByA.some((message) => message.startsWith(SESSIONS_CHANNEL))).toBe(true);
+    expect(heardByA.some((message) => message.startsWith(INVALIDATION_CHANNEL))).toBe(true);
     expect(heardByB).toEqual([]);
     // A spent the login throttle of 192.0.2.40; B counts its own.
     expect(await loginStatus(b)).toBe(401);
@@ -134,7 +134,7 @@ describe('storage.redisPrefix', () => {
     await activity(a, 'grace@example.com');
     await settle();
 
-    expect(heardByB.some((message) => message.startsWith(SESSIONS_CHANNEL))).toBe(true);
+    expect(heardByB.some((message) => message.startsWith(INVALIDATION_CHANNEL))).toBe(true);
     expect(await loginStatus(b)).toBe(429);
     const keys = await allKeys();
     expect(keys.length).toBeGreaterThan(0);

@@ -1,12 +1,12 @@
 import type { GrantSubject, GrantSubjectType } from './stores/grant-store.ts';
 import type { RoleOwner } from './stores/role-store.ts';
 
-/** The broker channel every node's `AccessControl` listens on. */
-export const ACCESS_CHANNEL = 'lift:access';
+/** The invalidation topic every node's `AccessControl` listens on (core/invalidation.ts). */
+export const ACCESS_TOPIC = 'access';
 
 /**
- * What a store write changed, as `AccessControl.changed()` takes it and as it travels on `lift:access`
- * (type `access.changed`). It names rows, never their content: every node rereads them from the stores.
+ * What a store write changed, as `AccessControl.changed()` takes it and as it travels as the key of an
+ * `access` invalidation (type `access.changed`). It names rows, never their content: every node rereads them from the stores.
  *
  * - `role`: roles of one owner were created, updated or deleted.
  * - `grant`: the grants of these subjects in one scope (`tenantId`, null = global) changed; removing a member
@@ -58,7 +58,7 @@ export function isAccessChange(value: unknown): value is AccessChange {
   }
 }
 
-/** The parsed change of a `lift:access` message, or undefined for anything else. */
+/** The parsed change of an `access` invalidation, or undefined for anything else. */
 export function parseAccessMessage(message: string): AccessChange | undefined {
   let parsed: unknown;
   try {

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { migratedSqlTargets, type OpenSql } from '../../test/support/stores.ts';
 import { ManualClock } from '../core/clock.ts';
 import { EventPublisher } from '../core/events.ts';
+import { BrokerInvalidation } from '../core/invalidation.ts';
 import type { Principal } from '../core/request-state.ts';
 import { MemoryBroker } from '../storage/memory/memory-broker.ts';
+import { ACCESS_TOPIC } from './access-change.ts';
 import { AccessControl } from './access-control.ts';
 import { GLOBAL } from './access-scope.ts';
 import { SqlAccessSnapshot } from './access-snapshot.ts';
@@ -41,7 +43,7 @@ function cluster({ database }: OpenSql) {
       grants,
       memberships,
       snapshot: new SqlAccessSnapshot(database),
-      broker: () => broker,
+      invalidation: new BrokerInvalidation(() => broker, log),
       events: new EventPublisher(() => broker, clock, log),
       log,
     });
@@ -245,18 +247,20 @@ for (const target of await migratedSqlTargets('access_control', { withoutDefault
         permissions: ['notes:read'],
       });
       await grants.add({ subject: ADA, roleId: viewer.id, tenantId: 'acme' });
-      await broker.publish('lift:access', 'not json');
-      await broker.publish(
-        'lift:access',
+      const invalidation = new BrokerInvalidation(() => broker, log);
+      invalidation.invalidate(ACCESS_TOPIC, 'not json');
+      invalidation.invalidate(
+        ACCESS_TOPIC,
         JSON.stringify({ type: 'access.changed', change: { kind: 'grant' } }),
       );
-      await broker.publish(
-        'lift:access',
+      invalidation.invalidate(
+        ACCESS_TOPIC,
         JSON.stringify({
           type: 'access.changed',
           change: { kind: 'grant', tenantId: 'acme', subjects: [ADA] },
         }),
       );
+      await new Promise((resolve) => setImmediate(resolve));
       await a.idle();
       expect(a.can(user('ada'), 'notes:read', 'acme')).toBe(true);
       await a.close();

@@ -1,10 +1,9 @@
 import type { Logger } from 'pino';
 import type { EventPublisher } from '../core/events.ts';
-import { publishInBackground } from '../core/publish-in-background.ts';
+import type { Invalidation } from '../core/invalidation.ts';
 import type { Principal } from '../core/request-state.ts';
-import type { Broker } from '../storage/index.ts';
 import {
-  ACCESS_CHANNEL,
+  ACCESS_TOPIC,
   type AccessChange,
   type AccessChangedMessage,
   isAccessChange,
@@ -27,8 +26,8 @@ export interface AccessControlOptions {
   memberships: MembershipStore;
   /** Everything, once, at `start()` (the store ports only read one tenant at a time). */
   snapshot: AccessSnapshotSource;
-  /** A getter, so the storage can stay lazy. */
-  broker: () => Broker;
+  /** Where changes are announced to every node (core/invalidation.ts). */
+  invalidation: Invalidation;
   events: EventPublisher;
   log: Logger;
   /** The declared permissions; those declared global are decided on global grants alone. Default: Lift's. */
@@ -77,7 +76,7 @@ export class AccessControl {
   readonly #grants: GrantStore;
   readonly #memberships: MembershipStore;
   readonly #snapshot: AccessSnapshotSource;
-  readonly #broker: () => Broker;
+  readonly #invalidation: Invalidation;
   readonly #log: Logger;
   readonly #permissions: PermissionCatalog;
   /** role id → owner, for the roles in the engine. */
@@ -98,22 +97,22 @@ export class AccessControl {
     this.#grants = options.grants;
     this.#memberships = options.memberships;
     this.#snapshot = options.snapshot;
-    this.#broker = options.broker;
+    this.#invalidation = options.invalidation;
     this.events = options.events;
     this.#log = options.log;
     this.#permissions = options.permissions ?? new PermissionCatalog();
   }
 
-  /** Subscribes to `lift:access`, then loads everything; changes heard meanwhile apply after the load. */
+  /** Subscribes to `access` invalidations, then loads everything; changes heard meanwhile apply after the load. */
   async start(): Promise<void> {
     if (this.#unsubscribe === undefined) {
-      const unsubscribe = await this.#broker().subscribe(ACCESS_CHANNEL, (message) => {
+      const unsubscribe = await this.#invalidation.on(ACCESS_TOPIC, (message) => {
         const change = parseAccessMessage(message);
-        if (change === undefined) this.#log.warn('ignored a malformed lift:access message');
+        if (change === undefined) this.#log.warn('ignored a malformed access invalidation');
         else void this.#enqueue(() => this.#apply(change));
       });
       // Changes published while the broker was unreachable were lost: reread everything once it is back.
-      const stopResync = this.#broker().onResync(() => {
+      const stopResync = this.#invalidation.onResync(() => {
         void this.reload().catch(() => {});
       });
       this.#unsubscribe = async () => {
@@ -145,12 +144,7 @@ export class AccessControl {
     if (!isAccessChange(change)) throw new TypeError('changed() needs a role, grant or tenant change.');
     await this.#enqueue(() => this.#apply(change));
     const message: AccessChangedMessage = { type: 'access.changed', change };
-    publishInBackground(this.#broker(), ACCESS_CHANNEL, JSON.stringify(message), (error) => {
-      this.#log.warn(
-        { err: error, change },
-        'could not publish an access change; other nodes reload on resync',
-      );
-    });
+    this.#invalidation.invalidate(ACCESS_TOPIC, JSON.stringify(message));
   }
 
   /** Resolves when every change heard so far has been applied. */

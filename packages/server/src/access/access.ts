@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import type { EventPublisher } from '../core/events.ts';
-import type { Broker } from '../storage/index.ts';
+import type { Invalidation } from '../core/invalidation.ts';
 import { AccessControl } from './access-control.ts';
 import { GLOBAL } from './access-scope.ts';
 import type { AccessSnapshotSource } from './access-snapshot.ts';
@@ -37,7 +37,7 @@ export interface AccessPorts {
   invitations: InvitationStore;
   /** Reads every role, grant and membership at once (the node's in-memory copy starts from it). */
   accessSnapshot: AccessSnapshotSource;
-  broker: Broker;
+  invalidation: Invalidation;
 }
 
 export interface AccessSources {
@@ -86,7 +86,7 @@ export class Access {
       grants: this.grants,
       memberships: this.memberships,
       snapshot: ports.accessSnapshot,
-      broker: () => ports.broker,
+      invalidation: ports.invalidation,
       events,
       log,
       permissions: sources.permissions,

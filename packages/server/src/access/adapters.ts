@@ -9,7 +9,7 @@ import { SqlRoleStore } from './stores/sql-role-store.ts';
 import { SqlTenantStore } from './stores/sql-tenant-store.ts';
 
 /** The access module's SQL adapters (SQLite and PostgreSQL), for the app's shape factories only. */
-export function sqlAccessPorts(sql: SqlDatabase, clock: Clock): Omit<AccessPorts, 'broker'> {
+export function sqlAccessPorts(sql: SqlDatabase, clock: Clock): Omit<AccessPorts, 'invalidation'> {
   return {
     tenants: new SqlTenantStore(sql, { clock }),
     memberships: new SqlMembershipStore(sql, { clock }),

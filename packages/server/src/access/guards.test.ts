@@ -6,6 +6,7 @@ import { call } from '../../test/support/app-request.ts';
 import { createLift, type LiftApp } from '../app/create-lift.ts';
 import { requireAuth } from '../core/authenticate.ts';
 import type { LiftEvent } from '../core/events.ts';
+import { BrokerInvalidation } from '../core/invalidation.ts';
 import { AccessControl } from './access-control.ts';
 import { SqlAccessSnapshot } from './access-snapshot.ts';
 import { accessGuards } from './guards.ts';
@@ -48,7 +49,7 @@ async function notesApp(): Promise<Harness> {
     grants,
     memberships,
     snapshot: new SqlAccessSnapshot(sql),
-    broker: () => app.storage.broker,
+    invalidation: new BrokerInvalidation(() => app.storage.broker, app.log),
     events: app.events,
     log: app.log,
   });
@@ -69,7 +70,7 @@ async function notesApp(): Promise<Harness> {
   await app.start();
   await access.start();
   const events: LiftEvent[] = [];
-  // Local handlers run before emit() returns, so a refusal's event is recorded when its response arrives.
+  // Local handlers run after the answer; `call` waits for them, so a refusal's event is recorded by then.
   const unsubscribe = app.events.onLocal((event) => {
     events.push(event);
   });

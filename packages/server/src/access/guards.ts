@@ -87,8 +87,7 @@ export function accessGuards(
     reason: 'missing_permission' | 'not_member' | 'missing_role' | 'mfa_required',
     needed?: { permission: string } | { roles: readonly string[] },
   ): Promise<void> => {
-    await control().events.emit({
-      type: 'access.denied',
+    control().events.emit('access.denied', {
       actor: principal.id,
       ...requestOrigin(c),
       reason,

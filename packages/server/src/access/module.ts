@@ -2,6 +2,8 @@ import type { LiftModule } from '../core/module.ts';
 import { Access } from './access.ts';
 import type { AccessSnapshotSource } from './access-snapshot.ts';
 import { accessConfig } from './config.ts';
+// The module's events join the one catalog (core/events.ts) wherever the module is.
+import type {} from './events.ts';
 import { registerAccessRoutes } from './http/index.ts';
 import { accessMigrations } from './migrations.ts';
 import { PermissionCatalog, type PermissionDeclarations } from './permission-catalog.ts';

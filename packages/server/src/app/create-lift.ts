@@ -6,7 +6,7 @@ import { type Clock, systemClock } from '../core/clock.ts';
 import { parseConfig } from '../core/config/index.ts';
 import type { LiftConfig, LiftConfigInput } from '../core/config/schema.ts';
 import { LiftConfigError } from '../core/errors.ts';
-import { EventPublisher } from '../core/events.ts';
+import { EventPublisher, type EventStats } from '../core/events.ts';
 import type { Runtime } from '../core/handler.ts';
 import { createLogger } from '../core/logger.ts';
 import type { LiftModule, LiftModules, ModuleKeys } from '../core/module.ts';
@@ -76,6 +76,8 @@ export interface AppStats {
   uncaughtExceptions: number;
   /** Requests answered 503 because a store did not answer, per store (core/store-failures.ts). */
   storeUnavailable: StoreFailureCounts;
+  /** Events emitted, and local handlers or publications that failed after `emit()` returned. */
+  events: EventStats;
 }
 
 export class LiftApp extends RouteGroup {
@@ -85,12 +87,7 @@ export class LiftApp extends RouteGroup {
   /** The underlying Hono app, for interop; register routes through Lift so forms are checked. */
   readonly hono: Hono;
   readonly #storeFailures = new StoreFailureCounter(() => this.log);
-  readonly stats: AppStats = {
-    unexpectedErrors: 0,
-    unhandledRejections: 0,
-    uncaughtExceptions: 0,
-    storeUnavailable: this.#storeFailures.counts,
-  };
+  readonly stats: AppStats;
   /** Security and domain events of this app (core/events.ts), published on the broker. */
   readonly events: EventPublisher;
   /**
@@ -137,6 +134,13 @@ export class LiftApp extends RouteGroup {
     this.events = new EventPublisher(() => this.storage.broker, this.clock, this.log, {
       durable: outboxEventSink(this.outbox),
     });
+    this.stats = {
+      unexpectedErrors: 0,
+      unhandledRejections: 0,
+      uncaughtExceptions: 0,
+      storeUnavailable: this.#storeFailures.counts,
+      events: this.events.stats,
+    };
     this.authenticator = new Authenticator(this.events);
     this.#modules = new ModuleHost({
       modules,
@@ -283,8 +287,7 @@ export class LiftApp extends RouteGroup {
   async resealSecrets(): Promise<ResealResult[]> {
     const results = await this.#keys.reseal(this.storage.sql, this.#sealedColumns);
     const count = (field: 'resealed' | 'current') => results.reduce((sum, r) => sum + r[field], 0);
-    await this.events.emit({
-      type: 'secret.resealed',
+    this.events.emit('secret.resealed', {
       actor: 'system',
       data: { resealed: count('resealed'), current: count('current') },
     });
@@ -349,8 +352,8 @@ export class LiftApp extends RouteGroup {
   }
 
   /**
-   * Graceful stop: stop accepting, let in-flight requests finish within `shutdownTimeoutMs`, close the modules
-   * in reverse order, then the stores. Safe to call twice.
+   * Graceful stop: stop accepting, let in-flight requests finish within `shutdownTimeoutMs`, let the queued
+   * events run through their handlers, close the modules in reverse order, then the stores. Safe to call twice.
    */
   async close(): Promise<void> {
     const server = this.#server;
@@ -360,6 +363,8 @@ export class LiftApp extends RouteGroup {
     }
     this.#processHooks?.();
     this.#processHooks = undefined;
+    // Handlers queued by the last requests still use the modules' stores.
+    await this.events.settled();
     await this.#modules.close();
     await this.outbox.close();
     await this.#mail()?.close();

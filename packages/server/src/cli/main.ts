@@ -163,7 +163,7 @@ async function keys(args: string[]): Promise<number> {
   try {
     await app.start({ bootstrapAdmin: false });
     const { kid } = await app.tokens.keys.rotate();
-    await app.events.emit({ type: 'key.rotated', actor: 'system', data: { kid, via: 'cli' } });
+    app.events.emit('key.rotated', { actor: 'system', data: { kid, via: 'cli' } });
     console.log(
       `New active signing key: ${kid}. Every node switches within seconds; the previous key keeps verifying until its tokens expire.`,
     );

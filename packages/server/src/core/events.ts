@@ -6,11 +6,43 @@ import { publishInBackground } from './publish-in-background.ts';
 
 /**
  * Security and domain events (DESIGN §2 rule 4): every security decision is published on the broker, on one
- * channel, as JSON. Caches, the audit log (a later module) and metrics subscribe; nobody is called directly.
+ * channel, as JSON. The audit log, realtime and metrics subscribe; nobody is called directly.
+ *
+ * The names and what each carries form one catalog, `LiftEvents`, which every module extends by declaration
+ * merging in its own `events.ts`, so `emit('session.revoked', { … })` is checked for name and payload.
+ *
+ * `emit()` only queues: local handlers and the broker publication run once the emitting code has yielded to
+ * the event loop (after the answer is on its way), never inside a request's await chain. An effect the answer
+ * depends on (a revocation that must hold on this node before logout returns) is applied by the writer
+ * itself, not by a handler.
  */
 
 export const EVENTS_CHANNEL = 'lift:events';
 
+/** Nothing beyond `actor` and the request origin (the catalog entry of an event without details). */
+export type EventDetails = Record<never, never>;
+
+/**
+ * The event catalog: each event's name and what it carries besides `actor` and the request origin (`subject`,
+ * `reason`, `data`). Modules add theirs by declaration merging:
+ * `declare module '../core/events.ts' { interface LiftEvents { 'session.revoked': { … } } }`.
+ */
+export interface LiftEvents {
+  /** `app.resealSecrets()` re-sealed what a previous root secret sealed. */
+  'secret.resealed': { data: { resealed: number; current: number } };
+}
+
+export type LiftEventName = keyof LiftEvents & string;
+
+/** Who acted: a user id, `system`, or null for an anonymous caller. */
+export interface EventActor {
+  actor: string | null;
+}
+
+/** What `emit(name, payload)` takes for one event of the catalog. */
+export type EventPayload<K extends LiftEventName> = LiftEvents[K] & EventActor & EventOrigin;
+
+/** An event as published (and as subscribers receive it): the catalog entry with its name and time. */
 export interface LiftEvent {
   /** Unique per event and kept through every redelivery: what an idempotent consumer keys on. */
   id: string;
@@ -38,11 +70,11 @@ export interface EventOrigin {
   requestId?: string | null;
 }
 
-export type EventInput = Omit<LiftEvent, 'at' | 'id'>;
+export type LocalEventHandler = (event: LiftEvent) => void | Promise<void>;
 
 /**
- * Where events are written before they reach the broker (storage/outbox/): durably, then relayed at least once,
- * so a broker outage or a crash after the decision does not lose them.
+ * Where events are written before they reach the broker (the outbox): durably, then relayed at least once, so a
+ * broker outage or a crash after the decision does not lose them.
  */
 export interface DurableEventSink {
   write(channel: string, event: LiftEvent): Promise<void>;
@@ -51,7 +83,24 @@ export interface DurableEventSink {
 /** How many recent event ids a subscriber remembers to drop redeliveries. */
 const REMEMBERED_IDS = 10_000;
 
-export type LocalEventHandler = (event: LiftEvent) => void | Promise<void>;
+/** A queued event, and whether the durable sink took it (then its relay publishes it). */
+interface Queued {
+  event: LiftEvent;
+  recorded: Promise<boolean> | undefined;
+}
+
+/** What went wrong after `emit()` returned; failures are logged too (`app.stats.events`). */
+export interface EventStats {
+  emitted: number;
+  /** A local handler threw or rejected. */
+  handlerFailures: number;
+  /** The broker refused or lost the publication (the outbox relays durable events again). */
+  publishFailures: number;
+}
+
+/** Runs `task` after the current macrotask (a request's remaining synchronous work and microtasks). */
+const later: (task: () => void) => void =
+  typeof setImmediate === 'function' ? (task) => setImmediate(task) : (task) => setTimeout(task, 0);
 
 export class EventPublisher {
   readonly #local = new Set<LocalEventHandler>();
@@ -59,6 +108,9 @@ export class EventPublisher {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #durable: DurableEventSink | undefined;
+  readonly #queue: Queued[] = [];
+  #draining: Promise<void> | undefined;
+  readonly stats: EventStats = { emitted: 0, handlerFailures: 0, publishFailures: 0 };
 
   /** `broker` is a getter so the storage can stay lazy until the first event. */
   constructor(broker: () => Broker, clock: Clock, log: Logger, options: { durable?: DurableEventSink } = {}) {
@@ -69,39 +121,22 @@ export class EventPublisher {
   }
 
   /**
-   * Runs the local handlers, then writes the event to the outbox (the durable sink), whose relay publishes it
-   * at least once; without a sink, hands it to the broker without waiting for it. Never throws: a broker outage must not turn a security decision into an error, so a
-   * failed publication is logged at error level with the event (events hold no secrets).
+   * Records one event of the catalog and returns at once: the write to the durable sink (when there is one)
+   * starts now, local handlers and the broker publication run later, in emit order. Never throws for the
+   * event's sake: a failing sink, handler or broker is logged and counted (`stats`), and the decision stands.
    */
-  async emit(event: EventInput): Promise<void> {
-    const full: LiftEvent = { ...event, id: randomUUID(), at: new Date(this.#clock.now()).toISOString() };
-    for (const handler of this.#local) {
-      try {
-        await handler(full);
-      } catch (error) {
-        this.#log.error({ err: error, event: full.type }, 'a local event handler failed');
-      }
-    }
-    if (this.#durable) {
-      try {
-        await this.#durable.write(EVENTS_CHANNEL, full);
-        return;
-      } catch (error) {
-        this.#log.error(
-          { err: error, event: full.type },
-          'could not write an event to the outbox; publishing it',
-        );
-      }
-    }
-    publishInBackground(this.#broker(), EVENTS_CHANNEL, JSON.stringify(full), (error) => {
-      this.#log.error({ err: error, event: full }, 'could not publish an event');
-    });
+  emit<K extends LiftEventName>(type: K, payload: EventPayload<K>): void {
+    const at = new Date(this.#clock.now()).toISOString();
+    const event = { ...payload, id: randomUUID(), type, at } as LiftEvent;
+    this.stats.emitted += 1;
+    this.#queue.push({ event, recorded: this.#record(event) });
+    this.#draining ??= new Promise<void>((resolve) => later(resolve)).then(() => this.#drain());
   }
 
   /**
-   * Runs `handler` in this process for every event this process emits, before the event is published — for
-   * modules that must act where the decision was taken, exactly once (tokens revoking a disabled user's
-   * families). Returns the unsubscribe.
+   * Runs `handler` in this process, after the fact, for every event this process emits — for modules that
+   * follow another's decisions where they were taken (access completing an invitation once its address is
+   * verified). Never for an effect the answer depends on. Returns the unsubscribe.
    */
   onLocal(handler: LocalEventHandler): () => void {
     this.#local.add(handler);
@@ -119,5 +154,61 @@ export class EventPublisher {
       if (seen.size > REMEMBERED_IDS) seen.delete(seen.values().next().value as string);
       handler(event);
     });
+  }
+
+  /**
+   * Resolves once every event emitted so far (and every event their handlers emitted) has been handed to the
+   * broker and through the local handlers. For `close()`, and for tests that look at an event's effects.
+   */
+  async settled(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
+      const { event, recorded } = next;
+      // A recorded event is published by the sink's relay; one the sink refused goes out directly.
+      if (!(await recorded)) this.#publish(event);
+      for (const handler of this.#local) await this.#run(handler, event);
+    }
+    this.#draining = undefined;
+  }
+
+  /** Starts the durable write; resolves to whether the sink took the event (never rejects). */
+  #record(event: LiftEvent): Promise<boolean> | undefined {
+    if (this.#durable === undefined) return undefined;
+    const failed = (error: unknown) => {
+      this.#log.error(
+        { err: error, event: event.type },
+        'could not write an event to the outbox; publishing it',
+      );
+      return false;
+    };
+    try {
+      return this.#durable.write(EVENTS_CHANNEL, event).then(() => true, failed);
+    } catch (error) {
+      return Promise.resolve(failed(error));
+    }
+  }
+
+  #publish(event: LiftEvent): void {
+    const failed = (error: unknown) => {
+      this.stats.publishFailures += 1;
+      this.#log.error({ err: error, event: event.type }, 'could not publish an event');
+    };
+    try {
+      publishInBackground(this.#broker(), EVENTS_CHANNEL, JSON.stringify(event), failed);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  async #run(handler: LocalEventHandler, event: LiftEvent): Promise<void> {
+    try {
+      await handler(event);
+    } catch (error) {
+      this.stats.handlerFailures += 1;
+      this.#log.error({ err: error, event: event.type }, 'a local event handler failed');
+    }
   }
 }

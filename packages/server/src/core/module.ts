@@ -5,6 +5,7 @@ import type { AuthResolver } from './authenticate.ts';
 import type { Clock } from './clock.ts';
 import type { LiftConfig } from './config/schema.ts';
 import type { EventPublisher, LocalEventHandler } from './events.ts';
+import type { Invalidation } from './invalidation.ts';
 import type { Middleware, RouteGroup } from './routes.ts';
 import type { SealedColumn } from './sealed-column.ts';
 import type { ListeningAddress } from './server.ts';
@@ -54,6 +55,8 @@ export interface LiftPorts {
   kv: KeyValueStore;
   /** News between the processes of a deployment (in-process or Redis pub/sub). */
   broker: Broker;
+  /** Cross-node cache invalidation by topic, on one broker channel (core/invalidation.ts). */
+  invalidation: Invalidation;
 }
 
 /** A stable error code a module may answer with (`docs/errors.md` lists every module's codes). */

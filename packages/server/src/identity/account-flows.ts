@@ -12,6 +12,7 @@ import {
 } from './errors.ts';
 import {
   emit,
+  endTokensOf,
   type IdentityDeps,
   mailLink,
   type PublicUser,
@@ -57,7 +58,7 @@ export async function signup(
   const existing = await deps.users.findByEmail(email);
   if (existing) {
     await sendExistingAccountNotice(deps, existing.id, existing.email);
-    await emit(deps, origin, { type: 'auth.signup.existing_account', actor: null, subject: existing.id });
+    emit(deps, origin, 'auth.signup.existing_account', { actor: null, subject: existing.id });
     return;
   }
   let user: Awaited<ReturnType<typeof deps.users.create>>;
@@ -71,7 +72,7 @@ export async function signup(
     return;
   }
   await sendVerification(deps, user.id, user.email);
-  await emit(deps, origin, { type: 'auth.signup', actor: user.id });
+  emit(deps, origin, 'auth.signup', { actor: user.id });
 }
 
 async function sendExistingAccountNotice(deps: IdentityDeps, userId: string, email: string) {
@@ -105,10 +106,10 @@ export async function verifyEmail(
   const consumed = await deps.emailTokens.consume(token, 'verify_email');
   const user = consumed ? await deps.users.markEmailVerified(consumed.userId) : null;
   if (user?.status !== 'active') {
-    await emit(deps, origin, { type: 'auth.email.verify_failed', actor: null, reason: 'invalid_token' });
+    emit(deps, origin, 'auth.email.verify_failed', { actor: null, reason: 'invalid_token' });
     throw new InvalidLinkTokenError();
   }
-  await emit(deps, origin, { type: 'auth.email.verified', actor: user.id });
+  emit(deps, origin, 'auth.email.verified', { actor: user.id });
   return completeFirstFactor(deps, user, ['email'], origin, replaces);
 }
 
@@ -116,19 +117,18 @@ export async function verifyEmail(
 export async function resendVerification(deps: IdentityDeps, email: string, origin: EventOrigin) {
   const user = await deps.users.findByEmail(email);
   if (!user || user.emailVerifiedAt !== null || user.status !== 'active') {
-    await emit(deps, origin, { type: 'auth.email.resend_ignored', actor: null, subject: user?.id ?? null });
+    emit(deps, origin, 'auth.email.resend_ignored', { actor: null, subject: user?.id ?? null });
     return;
   }
   await deps.emailTokens.revokeAll(user.id, 'verify_email');
   await sendVerification(deps, user.id, user.email);
-  await emit(deps, origin, { type: 'auth.email.resent', actor: null, subject: user.id });
+  emit(deps, origin, 'auth.email.resent', { actor: null, subject: user.id });
 }
 
 export async function forgotPassword(deps: IdentityDeps, email: string, origin: EventOrigin) {
   const user = await deps.users.findByEmail(email);
   if (user?.status !== 'active') {
-    await emit(deps, origin, {
-      type: 'auth.password.reset_requested',
+    emit(deps, origin, 'auth.password.reset_requested', {
       actor: null,
       subject: user?.id ?? null,
       reason: user ? 'disabled' : 'unknown_email',
@@ -141,7 +141,7 @@ export async function forgotPassword(deps: IdentityDeps, email: string, origin: 
     user.email,
     deps.templates.passwordReset({ appName: deps.appName, link: mailLink(deps, RESET_PATH, token) }),
   );
-  await emit(deps, origin, { type: 'auth.password.reset_requested', actor: null, subject: user.id });
+  emit(deps, origin, 'auth.password.reset_requested', { actor: null, subject: user.id });
 }
 
 /**
@@ -186,7 +186,8 @@ export async function resetPassword(
     user.email,
     deps.templates.passwordChanged({ appName: deps.appName, when: new Date(deps.clock.now()) }),
   );
-  await emit(deps, origin, { type: 'auth.password.reset', actor: user.id, data: { purpose } });
+  await endTokensOf(deps, user.id, 'auth.password.reset', origin);
+  emit(deps, origin, 'auth.password.reset', { actor: user.id, data: { purpose } });
 }
 
 const RESET_CODE_FAILURES_KEY = 'identity:reset-code-failures:';
@@ -201,15 +202,14 @@ async function refuseResetCode(
   origin: EventOrigin,
 ): Promise<never> {
   if (proof.reason === 'locked') {
-    await emit(deps, origin, { type: 'auth.mfa.failed', actor: null, subject: userId, reason: 'locked' });
+    emit(deps, origin, 'auth.mfa.failed', { actor: null, subject: userId, reason: 'locked' });
     throw new InvalidMfaCodeError();
   }
   const ttlMs =
     purpose === 'password_reset' ? deps.config.auth.resetTokenTtlMs : deps.config.auth.emailTokenTtlMs;
   const failures = await deps.kv.increment(RESET_CODE_FAILURES_KEY + hashToken(token), 1, { ttlMs });
   const exhausted = failures >= deps.config.auth.mfaMaxAttempts;
-  await emit(deps, origin, {
-    type: 'auth.mfa.failed',
+  emit(deps, origin, 'auth.mfa.failed', {
     actor: null,
     subject: userId,
     reason: exhausted ? 'attempts_exhausted' : 'reset_code',
@@ -218,8 +218,7 @@ async function refuseResetCode(
   if (!exhausted) throw new InvalidMfaCodeError();
   // Using the token up is what kills it: one conditional update, like a successful reset.
   if (await deps.emailTokens.consume(token, purpose)) {
-    await emit(deps, origin, {
-      type: 'auth.links.voided',
+    emit(deps, origin, 'auth.links.voided', {
       actor: null,
       subject: userId,
       reason: 'code_attempts_exhausted',
@@ -244,7 +243,7 @@ async function voidMailedLinks(
   await endLoginsInProgress(deps, userId);
   const count = await deps.emailTokens.revokeAll(userId);
   if (count > 0) {
-    await emit(deps, origin, { type: 'auth.links.voided', actor: userId, reason, data: { count } });
+    emit(deps, origin, 'auth.links.voided', { actor: userId, reason, data: { count } });
   }
 }
 
@@ -269,8 +268,7 @@ export async function changePassword(
   );
   if (!proof.ok) {
     if (proof.reason === 'locked') await deps.hasher.verifyAgainstDummy(input.currentPassword);
-    await emit(deps, origin, {
-      type: 'auth.password.change_failed',
+    emit(deps, origin, 'auth.password.change_failed', {
       actor: user.id,
       reason: proof.reason === 'locked' ? 'locked' : 'wrong_password',
       data: { accountFailures: proof.failures },
@@ -304,6 +302,7 @@ export async function changePassword(
     user.email,
     deps.templates.passwordChanged({ appName: deps.appName, when: new Date(deps.clock.now()) }),
   );
-  await emit(deps, origin, { type: 'auth.password.changed', actor: user.id });
+  await endTokensOf(deps, user.id, 'auth.password.changed', origin);
+  emit(deps, origin, 'auth.password.changed', { actor: user.id });
   return { user: publicUser(updated ?? user), issued };
 }

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../core/errors.ts';
 import type { EventOrigin } from '../core/events.ts';
-import { emit, type IdentityDeps, type PublicUser, publicUser } from './identity-deps.ts';
+import { emit, endTokensOf, type IdentityDeps, type PublicUser, publicUser } from './identity-deps.ts';
 import { hasMfa } from './mfa-flows.ts';
 import type { User } from './users/index.ts';
 
@@ -54,8 +54,8 @@ export async function disableUser(deps: IdentityDeps, adminId: string, userId: s
   await existing(deps, userId);
   const user = await deps.users.setStatus(userId, 'disabled');
   const ended = await deps.sessions.revokeUser(userId, { actor: adminId, reason: 'user_disabled', origin });
-  await emit(deps, origin, {
-    type: 'user.disabled',
+  await endTokensOf(deps, userId, 'user.disabled', origin);
+  emit(deps, origin, 'user.disabled', {
     actor: adminId,
     subject: userId,
     data: { sessionsEnded: ended },
@@ -66,7 +66,7 @@ export async function disableUser(deps: IdentityDeps, adminId: string, userId: s
 export async function enableUser(deps: IdentityDeps, adminId: string, userId: string, origin: EventOrigin) {
   await existing(deps, userId);
   const user = await deps.users.setStatus(userId, 'active');
-  await emit(deps, origin, { type: 'user.enabled', actor: adminId, subject: userId });
+  emit(deps, origin, 'user.enabled', { actor: adminId, subject: userId });
   return publicUser(user!);
 }
 
@@ -89,8 +89,7 @@ export async function unlockUser(deps: IdentityDeps, adminId: string, userId: st
   const before = await existing(deps, userId);
   await deps.lockout.clear(userId);
   const user = before.passwordResetRequired ? await deps.users.waivePasswordReset(userId) : before;
-  await emit(deps, origin, {
-    type: 'auth.lockout.cleared',
+  emit(deps, origin, 'auth.lockout.cleared', {
     actor: adminId,
     subject: userId,
     data: { resetRequiredWaived: before.passwordResetRequired },
@@ -103,6 +102,7 @@ export async function resetUserMfa(deps: IdentityDeps, adminId: string, userId: 
   await existing(deps, userId);
   const removed = await deps.mfa.delete(userId);
   await deps.sessions.revokeUser(userId, { actor: adminId, reason: 'mfa_reset', origin });
-  await emit(deps, origin, { type: 'auth.mfa.reset', actor: adminId, subject: userId, data: { removed } });
+  await endTokensOf(deps, userId, 'auth.mfa.reset', origin);
+  emit(deps, origin, 'auth.mfa.reset', { actor: adminId, subject: userId, data: { removed } });
   return removed;
 }

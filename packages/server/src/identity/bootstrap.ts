@@ -25,8 +25,7 @@ export async function createUserWithLink(
   const user = await deps.users.create({ email: input.email, name: input.name ?? null });
   if (input.admin) await identity.roles.grant(user.id, 'admin');
   const token = await deps.emailTokens.issue(user.id, 'set_password', deps.config.auth.emailTokenTtlMs);
-  await deps.events.emit({
-    type: 'user.created',
+  deps.events.emit('user.created', {
     actor: 'system',
     subject: user.id,
     data: { admin: input.admin === true },

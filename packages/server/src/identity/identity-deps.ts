@@ -4,7 +4,7 @@ import type { LiftConfig } from '../core/config/schema.ts';
 import type { Context } from '../core/context.ts';
 import { randomSecretToken } from '../core/crypto/random.ts';
 import { hashToken } from '../core/crypto/token-hash.ts';
-import type { EventInput, EventOrigin, EventPublisher } from '../core/events.ts';
+import type { EventActor, EventOrigin, EventPublisher, LiftEventName, LiftEvents } from '../core/events.ts';
 import type { MailTemplates, MailTransport, RenderedMail } from '../mail/index.ts';
 import type { SessionManager, ValidatedSession } from '../sessions/index.ts';
 import type { JobQueue, KeyValueStore } from '../storage/index.ts';
@@ -74,6 +74,33 @@ export interface TokenIssuerCapability {
   dpopThumbprint(ctx: Context): Promise<string | null>;
   /** Adds what a token response carries besides its body (the access-token cookie). */
   decorate(ctx: Context, tokens: Record<string, unknown>): void;
+  /**
+   * Ends every refresh family and access token of the user, on this node before it resolves (a credential
+   * changed or the account was disabled); `reason` names the change (`auth.password.changed` …).
+   */
+  revokeUser(userId: string, reason: CredentialChange, origin: EventOrigin): Promise<void>;
+}
+
+/** The changes after which none of a user's tokens may keep working (the reason of `token.revoked`). */
+export type CredentialChange =
+  | 'user.disabled'
+  | 'auth.password.changed'
+  | 'auth.password.reset'
+  | 'auth.mfa.enrolled'
+  | 'auth.mfa.removed'
+  | 'auth.mfa.reset';
+
+/**
+ * Ends the user's tokens where the credential changed, before the answer: applied by the writer itself, not
+ * left to an event handler that runs after the response.
+ */
+export async function endTokensOf(
+  deps: IdentityDeps,
+  userId: string,
+  change: CredentialChange,
+  origin: EventOrigin,
+): Promise<void> {
+  await deps.tokenIssuer()?.revokeUser(userId, change, origin);
 }
 
 /** How a login ends: a cookie session, or a token pair for API clients. */
@@ -125,8 +152,14 @@ export function queueMail(deps: IdentityDeps, to: string, rendered: RenderedMail
   return deps.mailQueue.send(to, rendered);
 }
 
-export function emit(deps: IdentityDeps, origin: EventOrigin, event: Omit<EventInput, keyof EventOrigin>) {
-  return deps.events.emit({ ...event, ...origin });
+/** Records one identity event with the request's origin (core/events.ts: queued, never awaited). */
+export function emit<K extends LiftEventName>(
+  deps: IdentityDeps,
+  origin: EventOrigin,
+  type: K,
+  event: LiftEvents[K] & EventActor,
+): void {
+  deps.events.emit(type, { ...event, ...origin });
 }
 
 /** Sensitive actions need a session that proved itself within `auth.freshMs`. */

@@ -3,6 +3,7 @@ import { BadRequestError } from '../core/errors.ts';
 import type { EventOrigin } from '../core/events.ts';
 import type { IssuedSession, ValidatedSession } from '../sessions/index.ts';
 import { InvalidCredentialsError, InvalidMfaCodeError, InvalidMfaTokenError } from './errors.ts';
+import type { LoginFailureReason } from './events.ts';
 import {
   emit,
   type IdentityDeps,
@@ -85,8 +86,8 @@ async function verifyPassword(
   origin: EventOrigin,
 ): Promise<User> {
   const user = await deps.users.findByEmail(email);
-  const fail = async (reason: string, subject: string | null) => {
-    await emit(deps, origin, { type: 'auth.login.failed', actor: null, subject, reason });
+  const fail = async (reason: LoginFailureReason, subject: string | null) => {
+    emit(deps, origin, 'auth.login.failed', { actor: null, subject, reason });
     return new InvalidCredentialsError();
   };
   if (!user || user.passwordHash === null) {
@@ -115,7 +116,7 @@ async function verifyPassword(
   if (user.emailVerifiedAt === null) throw await fail('unverified', user.id);
   if (deps.hasher.needsRehash(user.passwordHash)) {
     await deps.users.setPasswordHash(user.id, await deps.hasher.hash(password));
-    await emit(deps, origin, { type: 'auth.password.rehashed', actor: user.id });
+    emit(deps, origin, 'auth.password.rehashed', { actor: user.id });
   }
   return user;
 }
@@ -133,13 +134,12 @@ export async function completeFirstFactor(
     const { token, hash } = newOpaqueToken();
     const challenge: MfaChallenge = { userId: user.id, amr, mode, startedAt: deps.clock.now() };
     await deps.kv.set(MFA_KEY + hash, JSON.stringify(challenge), { ttlMs: deps.config.auth.mfaTokenTtlMs });
-    await emit(deps, origin, { type: 'auth.mfa.challenged', actor: user.id });
+    emit(deps, origin, 'auth.mfa.challenged', { actor: user.id });
     return { kind: 'mfa', mfaToken: token };
   }
   if (mode.kind === 'tokens') return tokenLogin(deps, user, amr, origin, mode);
   const issued = await deps.sessions.create({ userId: user.id, amr, origin, replaces });
-  await emit(deps, origin, {
-    type: 'auth.login.succeeded',
+  emit(deps, origin, 'auth.login.succeeded', {
     actor: user.id,
     data: { sessionId: issued.record.id, amr },
   });
@@ -159,7 +159,7 @@ async function tokenLogin(
     { userId: user.id, amr, authTime: deps.clock.now(), jkt: mode.jkt ?? null },
     origin,
   );
-  await emit(deps, origin, { type: 'auth.login.succeeded', actor: user.id, data: { amr, tokens: true } });
+  emit(deps, origin, 'auth.login.succeeded', { actor: user.id, data: { amr, tokens: true } });
   return { kind: 'tokens', user: publicUser(user), tokens };
 }
 
@@ -193,8 +193,7 @@ export async function verifyMfaLogin(
   if (user?.status !== 'active') throw new InvalidMfaTokenError();
   if (await startedBeforeCredentialChange(deps, challenge)) {
     await deps.kv.delete(MFA_KEY + hash);
-    await emit(deps, origin, {
-      type: 'auth.links.voided',
+    emit(deps, origin, 'auth.links.voided', {
       actor: null,
       subject: user.id,
       reason: 'credential_changed',
@@ -207,7 +206,7 @@ export async function verifyMfaLogin(
   );
   if (!proof.ok) {
     if (proof.reason === 'locked') {
-      await emit(deps, origin, { type: 'auth.mfa.failed', actor: null, subject: user.id, reason: 'locked' });
+      emit(deps, origin, 'auth.mfa.failed', { actor: null, subject: user.id, reason: 'locked' });
       throw new InvalidMfaCodeError();
     }
     const failures = await deps.kv.increment(MFA_FAILURES_KEY + hash, 1, {
@@ -215,8 +214,7 @@ export async function verifyMfaLogin(
     });
     const exhausted = failures >= deps.config.auth.mfaMaxAttempts;
     if (exhausted) await deps.kv.delete(MFA_KEY + hash);
-    await emit(deps, origin, {
-      type: 'auth.mfa.failed',
+    emit(deps, origin, 'auth.mfa.failed', {
       actor: null,
       subject: user.id,
       reason: exhausted ? 'attempts_exhausted' : 'wrong_code',
@@ -228,14 +226,13 @@ export async function verifyMfaLogin(
   // One use: whoever deletes the challenge first gets the session.
   if (!(await deps.kv.delete(MFA_KEY + hash))) throw new InvalidMfaTokenError();
   if (method === 'rc') {
-    await emit(deps, origin, { type: 'auth.mfa.recovery_code_used', actor: user.id });
+    emit(deps, origin, 'auth.mfa.recovery_code_used', { actor: user.id });
   }
   // A recovery code stands in for the one-time code: the login still had two factors.
   const amr = [...new Set([...challenge.amr, 'otp'])];
   if (challenge.mode?.kind === 'tokens') return tokenLogin(deps, user, amr, origin, challenge.mode);
   const issued = await deps.sessions.create({ userId: user.id, amr, origin, replaces });
-  await emit(deps, origin, {
-    type: 'auth.login.succeeded',
+  emit(deps, origin, 'auth.login.succeeded', {
     actor: user.id,
     data: { sessionId: issued.record.id, amr: issued.record.amr, mfa: method },
   });
@@ -264,8 +261,7 @@ export async function reauthenticate(
       checkSecondFactor(deps, user.id, input),
     );
     if (!proof.ok) {
-      await emit(deps, origin, {
-        type: 'auth.reauth.failed',
+      emit(deps, origin, 'auth.reauth.failed', {
         actor: user.id,
         reason: proof.reason === 'locked' ? 'locked' : 'wrong_code',
         data: { accountFailures: proof.failures },
@@ -281,11 +277,11 @@ export async function reauthenticate(
     origin,
     reason: 'step_up',
   });
-  await emit(deps, origin, { type: 'auth.reauth.succeeded', actor: user.id, data: { method } });
+  emit(deps, origin, 'auth.reauth.succeeded', { actor: user.id, data: { method } });
   return issued;
 }
 
 export async function logout(deps: IdentityDeps, session: ValidatedSession, origin: EventOrigin) {
   await deps.sessions.revoke(session.record.id, { actor: session.record.userId, reason: 'logout', origin });
-  await emit(deps, origin, { type: 'auth.logout', actor: session.record.userId });
+  emit(deps, origin, 'auth.logout', { actor: session.record.userId });
 }

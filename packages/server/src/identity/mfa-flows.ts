@@ -2,7 +2,7 @@ import { openSecret, sealSecret } from '../core/crypto/secret-box.ts';
 import type { EventOrigin } from '../core/events.ts';
 import type { ValidatedSession } from '../sessions/index.ts';
 import { InvalidMfaCodeError, MfaAlreadyEnrolledError, MfaNotEnrolledError } from './errors.ts';
-import { emit, type IdentityDeps, requireFresh } from './identity-deps.ts';
+import { emit, endTokensOf, type IdentityDeps, requireFresh } from './identity-deps.ts';
 import {
   encodeBase32,
   generateRecoveryCodes,
@@ -79,7 +79,7 @@ export async function enrollTotp(
   const sealed = sealSecret(deps.totpKey, secret, { associatedData: userId });
   if (!(await deps.mfa.savePending(userId, sealed))) throw new MfaAlreadyEnrolledError();
   const uri = otpauthUri({ issuer: deps.appName, account: user.email, secret });
-  await emit(deps, origin, { type: 'auth.mfa.enrollment_started', actor: userId });
+  emit(deps, origin, 'auth.mfa.enrollment_started', { actor: userId });
   return { secret: encodeBase32(secret), otpauth_uri: uri, qr_svg: await totpQrSvg(uri) };
 }
 
@@ -106,8 +106,7 @@ export async function confirmTotp(
     verifyTotp(secret, code, { clock: deps.clock }),
   );
   if (!proof.ok) {
-    await emit(deps, origin, {
-      type: 'auth.mfa.failed',
+    emit(deps, origin, 'auth.mfa.failed', {
       actor: userId,
       reason: proof.reason === 'locked' ? 'locked' : 'enrollment_code',
       data: { accountFailures: proof.failures },
@@ -125,7 +124,8 @@ export async function confirmTotp(
   });
   const amr = [...new Set([...session.record.amr, 'otp'])];
   const issued = await deps.sessions.rotate(session.record, { amr, origin, reason: 'mfa_enrolled' });
-  await emit(deps, origin, { type: 'auth.mfa.enrolled', actor: userId, data: { factor: 'totp' } });
+  await endTokensOf(deps, userId, 'auth.mfa.enrolled', origin);
+  emit(deps, origin, 'auth.mfa.enrolled', { actor: userId, data: { factor: 'totp' } });
   return { recoveryCodes: recovery.codes, issued };
 }
 
@@ -144,8 +144,7 @@ export async function removeTotp(
     checkSecondFactor(deps, userId, input),
   );
   if (!proof.ok) {
-    await emit(deps, origin, {
-      type: 'auth.mfa.failed',
+    emit(deps, origin, 'auth.mfa.failed', {
       actor: userId,
       reason: proof.reason === 'locked' ? 'locked' : 'remove_code',
       data: { accountFailures: proof.failures },
@@ -159,7 +158,8 @@ export async function removeTotp(
     origin,
     exceptId: session.record.id,
   });
-  await emit(deps, origin, { type: 'auth.mfa.removed', actor: userId, data: { factor: 'totp' } });
+  await endTokensOf(deps, userId, 'auth.mfa.removed', origin);
+  emit(deps, origin, 'auth.mfa.removed', { actor: userId, data: { factor: 'totp' } });
 }
 
 /** New recovery codes (fresh session); the old ones stop working. */
@@ -172,6 +172,6 @@ export async function regenerateRecoveryCodes(
   const userId = session.record.userId;
   const recovery = generateRecoveryCodes();
   if (!(await deps.mfa.replaceRecoveryCodes(userId, recovery.hashes))) throw new MfaNotEnrolledError();
-  await emit(deps, origin, { type: 'auth.mfa.recovery_codes_regenerated', actor: userId });
+  emit(deps, origin, 'auth.mfa.recovery_codes_regenerated', { actor: userId });
   return recovery.codes;
 }

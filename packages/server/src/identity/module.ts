@@ -3,6 +3,8 @@ import { createMailTemplates, type MailTemplates, type MailTransport } from '../
 import { registerAdminUserRoutes } from './admin-routes.ts';
 import { identityConfig } from './config.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
+// The module's events join the one catalog (core/events.ts) wherever the module is.
+import type {} from './events.ts';
 import { Identity, type SystemRoleDirectory } from './identity.ts';
 import type { TokenIssuerCapability } from './identity-deps.ts';
 import { MFA_SEALED_COLUMN } from './mfa/index.ts';

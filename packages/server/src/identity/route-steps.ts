@@ -27,7 +27,7 @@ export async function throttle(
 ): Promise<void> {
   const decision = await identity.throttle.hit(bucket, ctx.clientIp);
   if (decision.allowed) return;
-  await identity.events.emit({ type: 'auth.throttled', actor: null, ...origin(ctx), reason: bucket });
+  identity.events.emit('auth.throttled', { actor: null, ...origin(ctx), reason: bucket });
   throw new TooManyAttemptsError(decision.retryAfterMs);
 }
 
@@ -69,8 +69,7 @@ export async function refuseForeignOrigin(identity: Identity, ctx: Context): Pro
     allowedOrigins: identity.deps.config.auth.csrfAllowedOrigins,
   });
   if (verdict.ok) return;
-  await identity.events.emit({
-    type: 'auth.csrf.refused',
+  identity.events.emit('auth.csrf.refused', {
     actor: null,
     ...origin(ctx),
     reason: verdict.reason,

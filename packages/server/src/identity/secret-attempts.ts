@@ -82,8 +82,7 @@ async function reportFailure(
 ): Promise<number> {
   if (failure.resetRequired && !user.passwordResetRequired) await deps.users.requirePasswordReset(user.id);
   if (failure.episodeStarted || failure.resetRequired) {
-    await emit(deps, origin, {
-      type: 'auth.lockout',
+    emit(deps, origin, 'auth.lockout', {
       actor: null,
       subject: user.id,
       reason: failure.resetRequired ? 'reset_required' : 'threshold',

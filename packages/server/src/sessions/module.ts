@@ -1,6 +1,8 @@
 import type { AuthResolver } from '../core/authenticate.ts';
 import type { LiftModule } from '../core/module.ts';
 import { sessionsConfig } from './config.ts';
+// The module's events join the one catalog (core/events.ts) wherever the module is.
+import type {} from './events.ts';
 import { sessionsMigrations } from './migrations.ts';
 import { type SessionCookieSettings, sessionCookieSettings } from './session-cookie.ts';
 import { SessionManager } from './session-manager.ts';
@@ -40,7 +42,7 @@ export function sessionsModule(): LiftModule<'sessions', Sessions> {
       const settings = config.sessions;
       const manager = new SessionManager({
         store: ports.sessions,
-        broker: () => ports.broker,
+        invalidation: ports.invalidation,
         events,
         clock,
         log,

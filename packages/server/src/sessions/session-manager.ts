@@ -3,8 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import { randomId } from '../core/crypto/random.ts';
 import { ConflictError, StoreUnavailableError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher } from '../core/events.ts';
-import { publishInBackground } from '../core/publish-in-background.ts';
-import type { Broker } from '../storage/index.ts';
+import type { Invalidation } from '../core/invalidation.ts';
 import { ipPrefix, userAgentFamily } from './binding.ts';
 import type { SessionRecord, SessionStore } from './session-store.ts';
 import { hashSessionToken, isWellFormedSessionToken, newSessionToken } from './session-token.ts';
@@ -24,7 +23,8 @@ import { hashSessionToken, isWellFormedSessionToken, newSessionToken } from './s
  * exact to within that interval. Stores failing on the hot path give 503 — authentication fails closed.
  */
 
-export const SESSIONS_CHANNEL = 'lift:sessions';
+/** The invalidation topic of ended sessions; the key is a session id (core/invalidation.ts). */
+export const SESSIONS_TOPIC = 'sessions';
 
 export interface SessionSettings {
   idleTimeoutMs: number;
@@ -40,7 +40,7 @@ export interface SessionSettings {
 
 export interface SessionManagerOptions {
   store: SessionStore;
-  broker: () => Broker;
+  invalidation: Invalidation;
   events: EventPublisher;
   clock: Clock;
   log: Logger;
@@ -93,7 +93,7 @@ interface CacheEntry {
 
 export class SessionManager {
   readonly #store: SessionStore;
-  readonly #broker: () => Broker;
+  readonly #invalidation: Invalidation;
   readonly #events: EventPublisher;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -109,7 +109,7 @@ export class SessionManager {
 
   constructor(options: SessionManagerOptions) {
     this.#store = options.store;
-    this.#broker = options.broker;
+    this.#invalidation = options.invalidation;
     this.#events = options.events;
     this.#clock = options.clock;
     this.#log = options.log;
@@ -119,11 +119,8 @@ export class SessionManager {
   /** Subscribes to revocations from other nodes and starts the purge task (when `purgeIntervalMs` > 0). */
   async start(purgeIntervalMs = 0, purgeExtra?: (now: number) => Promise<number>): Promise<void> {
     if (this.#unsubscribe === undefined) {
-      const unsubscribe = await this.#broker().subscribe(SESSIONS_CHANNEL, (message) => {
-        const { ids } = JSON.parse(message) as { ids: string[] };
-        this.#forget(ids);
-      });
-      const stopResync = this.#broker().onResync(() => this.#resync());
+      const unsubscribe = await this.#invalidation.on(SESSIONS_TOPIC, (id) => this.#forget([id]));
+      const stopResync = this.#invalidation.onResync(() => this.#resync());
       this.#unsubscribe = async () => {
         stopResync();
         await unsubscribe();
@@ -173,8 +170,7 @@ export class SessionManager {
     };
     await this.#store.create(record);
     this.#remember(record.tokenHash, record, now);
-    await this.#events.emit({
-      type: 'session.created',
+    this.#events.emit('session.created', {
       actor: record.userId,
       ...input.origin,
       data: { sessionId: record.id, amr: record.amr },
@@ -265,8 +261,7 @@ export class SessionManager {
       absoluteExpiresAt: previous.absoluteExpiresAt,
       tenantId: changes.tenantId === undefined ? previous.tenantId : changes.tenantId,
     });
-    await this.#events.emit({
-      type: 'session.rotated',
+    this.#events.emit('session.rotated', {
       actor: previous.userId,
       ...changes.origin,
       reason: changes.reason,
@@ -336,8 +331,7 @@ export class SessionManager {
     const live = await this.list(userId);
     if (live.length < max) return;
     if (this.settings.maxPerUserPolicy === 'deny_new') {
-      await this.#events.emit({
-        type: 'session.denied',
+      this.#events.emit('session.denied', {
         actor: userId,
         ...origin,
         reason: 'max_per_user',
@@ -367,8 +361,7 @@ export class SessionManager {
     const enforce = this.settings.binding === 'enforce';
     if (!entry.anomalies.has(shape) || enforce) {
       entry.anomalies.add(shape);
-      await this.#events.emit({
-        type: 'session.anomaly',
+      this.#events.emit('session.anomaly', {
         actor: record.userId,
         ...origin,
         reason: enforce ? 'binding_enforced' : 'binding_changed',
@@ -410,8 +403,7 @@ export class SessionManager {
     context: { actor: string | null; reason: string; origin?: EventOrigin },
   ): Promise<void> {
     if (removed.length === 0) return;
-    await this.#events.emit({
-      type: 'session.revoked',
+    this.#events.emit('session.revoked', {
       actor: context.actor,
       subject: userId,
       ...context.origin,
@@ -422,12 +414,7 @@ export class SessionManager {
 
   /** Not awaited by anyone: other nodes that miss it drop their whole cache when the broker resyncs. */
   #publishForget(ids: string[]): void {
-    publishInBackground(this.#broker(), SESSIONS_CHANNEL, JSON.stringify({ ids }), (error) => {
-      this.#log.warn(
-        { err: error },
-        'could not publish a session revocation; other nodes drop their cached sessions when the broker is back',
-      );
-    });
+    for (const id of ids) this.#invalidation.invalidate(SESSIONS_TOPIC, id);
   }
 
   /**

@@ -56,16 +56,8 @@ export function sessionResolver(options: SessionResolverOptions): AuthResolver {
         allowedOrigins,
       });
       if (!verdict.ok) {
-        return events
-          .emit({
-            type: 'auth.csrf.refused',
-            actor: session.record.userId,
-            ...origin,
-            reason: verdict.reason,
-          })
-          .then(() => {
-            throw new CsrfError(verdict.reason);
-          });
+        events.emit('auth.csrf.refused', { actor: session.record.userId, ...origin, reason: verdict.reason });
+        return Promise.reject(new CsrfError(verdict.reason));
       }
     }
     requestScope(c).session = session;

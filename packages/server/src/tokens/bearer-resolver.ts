@@ -47,7 +47,7 @@ export function bearerResolver(options: BearerResolverOptions): AuthResolver {
 
   const refuse = (c: HonoContext, error: unknown): never => {
     if (error instanceof TokenRejectedError || error instanceof DpopError) {
-      void events.emit({ type: 'token.rejected', actor: null, ...requestOrigin(c), reason: error.reason });
+      events.emit('token.rejected', { actor: null, ...requestOrigin(c), reason: error.reason });
     }
     throw error;
   };
@@ -95,11 +95,8 @@ export function bearerResolver(options: BearerResolverOptions): AuthResolver {
         allowedOrigins: options.csrfAllowedOrigins,
       });
       if (!verdict.ok) {
-        return events
-          .emit({ type: 'auth.csrf.refused', actor: null, ...requestOrigin(c), reason: verdict.reason })
-          .then(() => {
-            throw new CsrfError(verdict.reason);
-          });
+        events.emit('auth.csrf.refused', { actor: null, ...requestOrigin(c), reason: verdict.reason });
+        return Promise.reject(new CsrfError(verdict.reason));
       }
     }
     try {

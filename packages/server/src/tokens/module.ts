@@ -2,6 +2,8 @@ import { LiftConfigError } from '../core/errors.ts';
 import type { LiftModule } from '../core/module.ts';
 import type { IssueAccessTokenInput } from './access-tokens.ts';
 import { tokensConfig } from './config.ts';
+// The module's events join the one catalog (core/events.ts) wherever the module is.
+import type {} from './events.ts';
 import type { SigningKeyStore } from './keys/signing-key-store.ts';
 import { tokensMigrations } from './migrations.ts';
 import type { RefreshTokenStore } from './refresh/index.ts';
@@ -69,6 +71,7 @@ export function tokensModule(options: TokensModuleOptions = {}): LiftModule<'tok
             issue: async (grant, origin) => ({ ...(await tokens.issuePair(grant, origin)) }),
             dpopThumbprint: (ctx) => tokens.dpopThumbprint(ctx.raw),
             decorate: (ctx, pair) => tokens.setAccessCookie(ctx.response.headers, pair),
+            revokeUser: (userId, reason, origin) => tokens.revokeUser(userId, reason, origin),
           },
         },
         authResolvers: [{ name: 'bearer', resolve: tokens.resolveBearer }],

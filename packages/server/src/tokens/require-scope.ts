@@ -38,8 +38,7 @@ export function requireScope(...scopes: string[]): Middleware {
       const granted = principal.scopes ?? [];
       const missing = scopes.filter((scope) => !granted.includes(scope));
       if (missing.length > 0) {
-        await requestScope(c).authenticator?.events?.emit({
-          type: 'token.insufficient_scope',
+        requestScope(c).authenticator?.events?.emit('token.insufficient_scope', {
           actor: principal.id,
           ...requestOrigin(c),
           reason: 'insufficient_scope',

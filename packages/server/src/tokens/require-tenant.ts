@@ -32,8 +32,7 @@ export function requireTenant(options: RequireTenantOptions = {}): Middleware {
     const principal = principalOf(c);
     const routeTenant = c.req.param(param) ?? requestHeader(c, 'x-tenant-id');
     if (routeTenant !== undefined && routeTenant !== principal.tenantId) {
-      await requestScope(c).authenticator?.events?.emit({
-        type: 'token.tenant_mismatch',
+      requestScope(c).authenticator?.events?.emit('token.tenant_mismatch', {
         actor: principal.id,
         ...requestOrigin(c),
         reason: 'tenant_mismatch',

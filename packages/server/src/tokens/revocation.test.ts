@@ -2,6 +2,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migratedSqlTargets, type OpenSql } from '../../test/support/stores.ts';
 import { ManualClock } from '../core/clock.ts';
+import { BrokerInvalidation } from '../core/invalidation.ts';
 import { MemoryBroker } from '../storage/memory/memory-broker.ts';
 import { RevocationState } from './revocation.ts';
 import type { RevocationStore } from './revocation-store.ts';
@@ -20,7 +21,7 @@ afterEach(async () => {
 async function node(store: RevocationStore, broker: MemoryBroker, clock: ManualClock) {
   const state = new RevocationState({
     store,
-    broker: () => broker,
+    invalidation: new BrokerInvalidation(() => broker, log),
     clock,
     log,
     maxTokenLifetimeMs: 10 * MINUTE,

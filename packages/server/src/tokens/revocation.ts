@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
-import { publishInBackground } from '../core/publish-in-background.ts';
-import type { Broker } from '../storage/index.ts';
+import type { Invalidation } from '../core/invalidation.ts';
 import type { RevocationEntry, RevocationKind, RevocationStore } from './revocation-store.ts';
 
 /**
@@ -16,7 +15,8 @@ import type { RevocationEntry, RevocationKind, RevocationStore } from './revocat
  * as the broker is back.
  */
 
-export const REVOCATIONS_CHANNEL = 'lift:revocations';
+/** The invalidation topic of revocations; the key is the entry as JSON (core/invalidation.ts). */
+export const REVOCATIONS_TOPIC = 'revocations';
 
 export interface TokenIdentity {
   jti: string;
@@ -30,7 +30,7 @@ export interface TokenIdentity {
 
 export interface RevocationStateOptions {
   store: RevocationStore;
-  broker: () => Broker;
+  invalidation: Invalidation;
   clock: Clock;
   log: Logger;
   /** The longest an access token lives; bounds how long an entry is kept. */
@@ -42,7 +42,7 @@ const SWEEP_INTERVAL_MS = 60_000;
 
 export class RevocationState {
   readonly #store: RevocationStore;
-  readonly #broker: () => Broker;
+  readonly #invalidation: Invalidation;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #maxLifetime: number;
@@ -53,7 +53,7 @@ export class RevocationState {
 
   constructor(options: RevocationStateOptions) {
     this.#store = options.store;
-    this.#broker = options.broker;
+    this.#invalidation = options.invalidation;
     this.#clock = options.clock;
     this.#log = options.log;
     this.#maxLifetime = options.maxTokenLifetimeMs;
@@ -62,11 +62,11 @@ export class RevocationState {
   /** Subscribes first, then loads the store, so nothing revoked in between is missed. */
   async start(): Promise<void> {
     if (this.#unsubscribe === undefined) {
-      const unsubscribe = await this.#broker().subscribe(REVOCATIONS_CHANNEL, (raw) => {
+      const unsubscribe = await this.#invalidation.on(REVOCATIONS_TOPIC, (raw) => {
         const entry = JSON.parse(raw) as RevocationEntry;
         this.#remember(entry.kind, entry.value, entry.at, entry.until);
       });
-      const stopResync = this.#broker().onResync(() => {
+      const stopResync = this.#invalidation.onResync(() => {
         this.#load().catch((error: unknown) => {
           this.#log.error({ err: error }, 'could not reread token revocations after a broker resync');
         });
@@ -125,12 +125,7 @@ export class RevocationState {
     const entry: RevocationEntry = { kind, value, at, until };
     await this.#store.save(entry);
     this.#remember(kind, value, at, until);
-    publishInBackground(this.#broker(), REVOCATIONS_CHANNEL, JSON.stringify(entry), (error) => {
-      this.#log.warn(
-        { err: error, kind },
-        'could not publish a token revocation; other nodes reread on resync',
-      );
-    });
+    this.#invalidation.invalidate(REVOCATIONS_TOPIC, JSON.stringify(entry));
   }
 
   async #load(): Promise<void> {

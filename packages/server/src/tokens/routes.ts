@@ -109,11 +109,10 @@ export function registerTokenRoutes(app: RouteGroup, options: TokenRoutesOptions
     handler: async (ctx, { body }) => {
       noStore(ctx);
       const result = await tokensOf().introspect(body.token);
-      await events.emit({
-        type: 'token.introspected',
+      events.emit('token.introspected', {
         actor: principalOf(ctx.raw).id,
         ...requestOrigin(ctx.raw),
-        data: { active: result.active },
+        data: { active: result.active === true },
       });
       return result;
     },
@@ -122,8 +121,7 @@ export function registerTokenRoutes(app: RouteGroup, options: TokenRoutesOptions
   const keysAdmin = app.group(adminPrefix, requireAuth(), permit(ADMIN_PERMISSIONS.keysRotate));
   keysAdmin.post('/keys/rotate', async (ctx) => {
     const rotated = await tokensOf().keys.rotate();
-    await events.emit({
-      type: 'key.rotated',
+    events.emit('key.rotated', {
       actor: principalOf(ctx.raw).id,
       ...requestOrigin(ctx.raw),
       data: { kid: rotated.kid },

@@ -4,12 +4,13 @@ import type { AuthResolver } from '../core/authenticate.ts';
 import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
 import { LiftError, UnauthenticatedError } from '../core/errors.ts';
-import type { EventOrigin, EventPublisher, LiftEvent } from '../core/events.ts';
+import type { EventOrigin, EventPublisher } from '../core/events.ts';
+import type { Invalidation } from '../core/invalidation.ts';
 import type { ModuleKeys } from '../core/module.ts';
 import type { SealedColumn } from '../core/sealed-column.ts';
 import type { ListeningAddress } from '../core/server.ts';
 import { requestOrigin } from '../sessions/index.ts';
-import type { Broker, KeyValueStore } from '../storage/index.ts';
+import type { KeyValueStore } from '../storage/index.ts';
 import { AccessTokens, type IssueAccessTokenInput } from './access-tokens.ts';
 import { bearerResolver } from './bearer-resolver.ts';
 import { DpopError, DpopVerifier } from './dpop.ts';
@@ -61,16 +62,6 @@ export const TOKENS_SEALED_COLUMNS: readonly SealedColumn[] = [
   },
 ];
 
-/** Events after which every token of the user ends (documented in docs/tokens.md). */
-const CREDENTIAL_EVENTS = new Set([
-  'user.disabled',
-  'auth.password.changed',
-  'auth.password.reset',
-  'auth.mfa.enrolled',
-  'auth.mfa.removed',
-  'auth.mfa.reset',
-]);
-
 export interface TokenPair {
   access_token: string;
   token_type: 'Bearer' | 'DPoP';
@@ -116,7 +107,7 @@ export interface TokensPorts {
   refreshTokens: RefreshTokenStore;
   revocations: RevocationStore;
   kv: KeyValueStore;
-  broker: Broker;
+  invalidation: Invalidation;
 }
 
 export interface TokensSources {
@@ -149,7 +140,6 @@ export class Tokens {
   readonly #events: EventPublisher;
   readonly #clock: Clock;
   readonly #graceMs: number;
-  #stopListening: (() => void) | undefined;
 
   constructor(sources: TokensSources) {
     const { config, ports, clock, log, events, keys } = sources;
@@ -162,7 +152,7 @@ export class Tokens {
     this.#graceMs = settings.refresh.reuseGraceSeconds * 1000;
     this.keys = new KeyRing({
       store: ports.signingKeys,
-      broker: () => ports.broker,
+      invalidation: ports.invalidation,
       clock,
       get sealingKey() {
         return keys.derive(SIGNING_KEY_PURPOSE);
@@ -177,7 +167,7 @@ export class Tokens {
     });
     this.revocation = new RevocationState({
       store: ports.revocations,
-      broker: () => ports.broker,
+      invalidation: ports.invalidation,
       clock,
       log,
       maxTokenLifetimeMs: settings.accessTokenTtlMs + settings.clockSkewMs,
@@ -236,17 +226,9 @@ export class Tokens {
   async start(): Promise<void> {
     await this.keys.start();
     await this.revocation.start();
-    // Credential changes end every token of the user, decided once, where the change happened.
-    this.#stopListening ??= this.#events.onLocal(async (event: LiftEvent) => {
-      if (!CREDENTIAL_EVENTS.has(event.type)) return;
-      const userId = event.subject ?? event.actor;
-      if (userId && userId !== 'system') await this.revokeUser(userId, event.type, {});
-    });
   }
 
   async close(): Promise<void> {
-    this.#stopListening?.();
-    this.#stopListening = undefined;
     await this.revocation.close();
     await this.keys.close();
   }
@@ -263,8 +245,7 @@ export class Tokens {
       return verified.jkt;
     } catch (error) {
       if (error instanceof DpopError) {
-        void this.#events.emit({
-          type: 'token.rejected',
+        this.#events.emit('token.rejected', {
           actor: null,
           ...requestOrigin(c),
           reason: error.reason,
@@ -299,8 +280,7 @@ export class Tokens {
       ...(grant.absoluteExpiresAt ? { absoluteExpiresAt: grant.absoluteExpiresAt } : {}),
     });
     const pair = this.#pair(family, refresh);
-    await this.#events.emit({
-      type: 'token.issued',
+    this.#events.emit('token.issued', {
       actor: input.userId,
       ...origin,
       data: {
@@ -332,8 +312,7 @@ export class Tokens {
   async refresh(refreshToken: string, origin: EventOrigin, jkt?: string | null): Promise<TokenPair> {
     const family = await this.refreshTokens.findFamilyByToken(refreshToken);
     if (family?.dpopJkt && family.dpopJkt !== jkt) {
-      await this.#events.emit({
-        type: 'token.refresh_failed',
+      this.#events.emit('token.refresh_failed', {
         actor: null,
         subject: family.userId,
         ...origin,
@@ -345,8 +324,7 @@ export class Tokens {
     switch (result.kind) {
       case 'rotated':
       case 'replayed_within_grace': {
-        await this.#events.emit({
-          type: 'token.refreshed',
+        this.#events.emit('token.refreshed', {
           actor: result.family.userId,
           ...origin,
           data: { familyId: result.family.id, replayed: result.kind === 'replayed_within_grace' },
@@ -355,8 +333,7 @@ export class Tokens {
       }
       case 'reuse_detected': {
         await this.revocation.revokeSid(result.family.id);
-        await this.#events.emit({
-          type: 'token.reuse_detected',
+        this.#events.emit('token.reuse_detected', {
           actor: null,
           subject: result.family.userId,
           ...origin,
@@ -366,7 +343,7 @@ export class Tokens {
         throw new TokenReusedError();
       }
       default:
-        await this.#events.emit({ type: 'token.refresh_failed', actor: null, ...origin, reason: 'invalid' });
+        this.#events.emit('token.refresh_failed', { actor: null, ...origin, reason: 'invalid' });
         throw new InvalidGrantError();
     }
   }
@@ -386,8 +363,7 @@ export class Tokens {
       try {
         const { claims } = await this.accessTokens.verify(token);
         await this.revocation.revokeTokenId(claims.jti, claims.exp * 1000);
-        await this.#events.emit({
-          type: 'token.revoked',
+        this.#events.emit('token.revoked', {
           actor: claims.sub,
           ...origin,
           data: { jti: claims.jti },
@@ -441,8 +417,7 @@ export class Tokens {
     const families = await this.refreshTokens.revokeUserFamilies(userId, reason);
     for (const familyId of families) await this.revocation.revokeSid(familyId);
     await this.revocation.revokeUserTokens(userId);
-    await this.#events.emit({
-      type: 'token.revoked',
+    this.#events.emit('token.revoked', {
       actor: null,
       subject: userId,
       ...origin,
@@ -454,8 +429,7 @@ export class Tokens {
   async #endFamily(family: RefreshTokenFamily, reason: string, origin: EventOrigin): Promise<void> {
     await this.refreshTokens.revokeFamily(family.id, reason);
     await this.revocation.revokeSid(family.id);
-    await this.#events.emit({
-      type: 'token.revoked',
+    this.#events.emit('token.revoked', {
       actor: family.userId,
       ...origin,
       reason,

@@ -43,6 +43,7 @@ async function timed(path: string, body: unknown): Promise<number> {
   expect(response.status).toBe(202);
   // Work queued after the answer is not part of what a client can time; let it finish between samples.
   await env.app.identity.idle();
+  await env.app.events.settled();
   return elapsed;
 }
 

@@ -108,6 +108,8 @@ export class Browser {
       body,
     });
     const response = await this.app.fetch(request, { remoteAddress: this.options.ip ?? '198.51.100.7' });
+    // Events run after the answer (core/events.ts); a test looks at them, and their effects, once they have.
+    await this.app.events.settled();
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const [name, value] = (pair ?? '').split('=');

@@ -37,6 +37,8 @@ export class PageClient {
         remoteAddress: this.ip,
       },
     );
+    // Events run after the answer (core/events.ts); a test looks at them, and their effects, once they have.
+    await this.app.events.settled();
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const [cookieName, value] = (pair ?? '').split('=');

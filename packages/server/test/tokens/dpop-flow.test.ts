@@ -2,6 +2,7 @@ import { createHash, generateKeyPairSync, type KeyObject, randomUUID, sign } fro
 import { afterEach, describe, expect, it } from 'vitest';
 import { requireAuth } from '../../src/core/authenticate.ts';
 import { ManualClock } from '../../src/core/clock.ts';
+import { call as callApp } from '../support/app-request.ts';
 import { type AuthApp, GOOD_PASSWORD, startAuthApp } from '../support/auth-app.ts';
 
 /**
@@ -59,7 +60,7 @@ async function setUp(config: Parameters<typeof startAuthApp>[0] = {}) {
 }
 
 function call(app: AuthApp['app'], path: string, init: RequestInit) {
-  return app.fetch(new Request(`http://lift.test${path}`, init), { remoteAddress: '198.51.100.9' });
+  return callApp(app, path, init, { remoteAddress: '198.51.100.9' });
 }
 
 async function dpopLogin(app: AuthApp['app'], key: ClientKey) {
@@ -169,6 +170,7 @@ describe('DPoP htu without auth.publicUrl (development)', () => {
 
     // An attacker's Host header and a proof made for that host: refused.
     const forged = await login('evil.example', 'http://evil.example/auth/login');
+    await app.events.settled();
     expect(forged.status, await forged.clone().text()).toBe(401);
     expect(((await forged.json()) as { code: string }).code).toBe('LIFT_DPOP_INVALID');
     expect(

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { requireAuth } from '../../src/core/authenticate.ts';
 import { requireTenant } from '../../src/tokens/require-tenant.ts';
 import { signUpVerified } from '../sessions/verified-user.ts';
+import { call } from '../support/app-request.ts';
 import { type AuthApp, Browser, GOOD_PASSWORD, startAuthApp } from '../support/auth-app.ts';
 
 let env: AuthApp | undefined;
@@ -11,8 +12,10 @@ afterEach(async () => {
 });
 
 function bearer(app: AuthApp['app'], path: string, token: string, headers: Record<string, string> = {}) {
-  return app.fetch(
-    new Request(`http://lift.test${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } }),
+  return call(
+    app,
+    path,
+    { headers: { authorization: `Bearer ${token}`, ...headers } },
     { remoteAddress: '198.51.100.20' },
   );
 }

@@ -507,6 +507,29 @@ describe('credential changes end every token of the user', () => {
     expect(await meStatus(auth, theirs.access_token)).toBe(200);
   });
 
+  it('holds on this node when the change answers, before any event handler has run', async () => {
+    const member = await withUser();
+    const { auth, browser } = member;
+    const [pair] = await twoLogins(member);
+    // Straight through app.fetch, never waiting for the event queue: only what the flow did before answering.
+    const send = (path: string, init: RequestInit) =>
+      auth.app.fetch(new Request(`http://lift.test${path}`, init), { remoteAddress: '198.51.100.7' });
+    const change = await send('/auth/password/change', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: `${browser.cookieName}=${browser.cookie}`,
+        'user-agent': 'Mozilla/5.0 Firefox/133.0',
+      },
+      body: JSON.stringify({ current_password: GOOD_PASSWORD, new_password: NEW_PASSWORD }),
+    });
+    expect(change.status, await change.clone().text()).toBe(200);
+    const me = await send(ME, { headers: { authorization: `Bearer ${pair!.access_token}` } });
+    expect(me.status, await me.clone().text()).toBe(401);
+    expect(auth.events.some((event) => event.type === 'auth.password.changed')).toBe(false);
+    await auth.app.events.settled();
+  });
+
   it('a token login right after a password change gets a working access token', async () => {
     const { auth, browser, user } = await withUser();
     const change = await browser.post('/auth/password/change', {

@@ -23,8 +23,7 @@ export async function assertDelegable(
 ): Promise<void> {
   const [missing] = access.control.missingForDelegation(actor.principal, permissions, scopeOf(tenantId));
   if (missing === undefined) return;
-  await access.events.emit({
-    type: 'access.denied',
+  access.events.emit('access.denied', {
     actor: actor.principal.id,
     ...actor.origin,
     reason: 'missing_permission',

@@ -50,7 +50,7 @@ export async function createGrant(
   }
   const grant = await access.grants.add({ ...key, createdBy: actor.principal.id });
   await access.control.changed({ kind: 'grant', tenantId: grant.tenantId, subjects: [grant.subject] });
-  await emitGrantEvent(access, actor, 'grant.created', grant);
+  emitGrantEvent(access, actor, 'grant.created', grant);
   return { grant, created: true, memberAdded };
 }
 
@@ -64,8 +64,7 @@ async function ensureMember(access: Access, actor: AdminActor, key: GrantKey): P
     ]);
   }
   await access.memberships.add(key.tenantId, key.subject.id);
-  await access.events.emit({
-    type: 'member.added',
+  access.events.emit('member.added', {
     actor: actor.principal.id,
     ...actor.origin,
     subject: key.subject.id,
@@ -83,7 +82,7 @@ export async function deleteGrant(access: Access, actor: AdminActor, grant: Gran
   const removed = await access.grants.remove(grant);
   if (!removed) return false;
   await access.control.changed({ kind: 'grant', tenantId: grant.tenantId, subjects: [grant.subject] });
-  await emitGrantEvent(access, actor, 'grant.deleted', grant);
+  emitGrantEvent(access, actor, 'grant.deleted', grant);
   return true;
 }
 
@@ -121,8 +120,7 @@ export async function deleteTenantGrant(
       await access.control.changed({ kind: 'grant', tenantId, subjects: [grant.subject] });
     }
     if (outcome === 'last_owner') {
-      await access.events.emit({
-        type: 'access.denied',
+      access.events.emit('access.denied', {
         actor: actor.principal.id,
         ...actor.origin,
         reason: 'last_owner',
@@ -131,7 +129,7 @@ export async function deleteTenantGrant(
       throw new LastOwnerError();
     }
     if (outcome === 'not_member') throw new NotFoundError('No such grant in this tenant.');
-    await emitGrantEvent(access, actor, 'grant.deleted', grant);
+    emitGrantEvent(access, actor, 'grant.deleted', grant);
     return;
   }
   if (!(await deleteGrant(access, actor, grant))) throw new NotFoundError('No such grant in this tenant.');
@@ -142,9 +140,8 @@ function emitGrantEvent(
   actor: AdminActor,
   type: 'grant.created' | 'grant.deleted',
   grant: Grant,
-): Promise<void> {
-  return access.events.emit({
-    type,
+): void {
+  access.events.emit(type, {
     actor: actor.principal.id,
     ...actor.origin,
     subject: grant.subject.type === 'user' ? grant.subject.id : null,

@@ -82,7 +82,7 @@ export async function createRole(
     inherits,
   });
   await access.control.changed({ kind: 'role', owner, ids: [role.id] });
-  await emitRoleEvent(access, actor, 'role.created', role);
+  emitRoleEvent(access, actor, 'role.created', role);
   return role;
 }
 
@@ -129,7 +129,7 @@ export async function updateRole(
   });
   if (updated === null) throw new NotFoundError('No such role.');
   await access.control.changed({ kind: 'role', owner, ids: [role.id] });
-  await emitRoleEvent(access, actor, 'role.updated', updated, { changed: Object.keys(changes).sort() });
+  emitRoleEvent(access, actor, 'role.updated', updated, { changed: Object.keys(changes).sort() });
   return updated;
 }
 
@@ -141,7 +141,7 @@ export async function deleteRole(access: Access, actor: AdminActor, role: Role):
   await assertDelegable(access, actor, catalog.givenBy(catalog.get(role.id) ?? role), delegationScope(owner));
   if (!(await access.roles.delete(owner, role.id))) throw new NotFoundError('No such role.');
   await access.control.changed({ kind: 'role', owner, ids: [role.id] });
-  await emitRoleEvent(access, actor, 'role.deleted', role);
+  emitRoleEvent(access, actor, 'role.deleted', role);
 }
 
 function emitRoleEvent(
@@ -150,9 +150,8 @@ function emitRoleEvent(
   type: 'role.created' | 'role.updated' | 'role.deleted',
   role: Role,
   extra: Record<string, unknown> = {},
-): Promise<void> {
-  return access.events.emit({
-    type,
+): void {
+  access.events.emit(type, {
     actor: actor.principal.id,
     ...actor.origin,
     data: { roleId: role.id, name: role.name, scope: role.scope, tenantId: role.tenantId, ...extra },

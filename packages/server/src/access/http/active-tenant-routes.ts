@@ -31,8 +31,7 @@ export function registerActiveTenantRoutes(app: RouteGroup, deps: AccessRouteDep
       await checkMayEnter(ctx, deps, principal, target);
       const origin = requestOrigin(ctx.raw);
       const switched = async (via: 'session' | 'tokens') => {
-        await deps.access().events.emit({
-          type: 'tenant.switched',
+        deps.access().events.emit('tenant.switched', {
           actor: principal.id,
           ...origin,
           data: { from: principal.tenantId ?? null, to: target, via },
@@ -100,8 +99,7 @@ async function checkMayEnter(
   const access = deps.access();
   const control = access.control;
   const deny = async (reason: string) => {
-    await access.events.emit({
-      type: 'access.denied',
+    access.events.emit('access.denied', {
       actor: principal.id,
       ...requestOrigin(ctx.raw),
       reason,

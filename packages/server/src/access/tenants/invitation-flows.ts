@@ -74,7 +74,7 @@ export async function inviteMember(
   await assertCanDelegate(deps, caller, tenantId, access.control.rolePermissions(role.id));
   const limit = access.limits.maxPendingInvitations;
   if ((await access.invitations.listPending(tenantId)).length >= limit) {
-    await emitEvent(deps, caller, { type: 'invitation.refused', reason: 'limit', data: { tenantId, limit } });
+    emitEvent(deps, caller, 'invitation.refused', { reason: 'limit', data: { tenantId, limit } });
     throw new InvitationLimitError(limit);
   }
   const { token, invitation } = await access.invitations.issue({
@@ -97,8 +97,7 @@ export async function inviteMember(
     await access.invitations.revoke(tenantId, invitation.id);
     throw error;
   }
-  await emitEvent(deps, caller, {
-    type: 'invitation.created',
+  emitEvent(deps, caller, 'invitation.created', {
     data: { tenantId, invitationId: invitation.id, role: role.name },
   });
   return invitationView(invitation, new Map([[role.id, role.name]]));
@@ -118,7 +117,7 @@ export async function revokeInvitation(
 ): Promise<void> {
   if (!(await deps.access.invitations.revoke(tenantId, invitationId)))
     throw new NotFoundError('No pending invitation of this tenant has this id.');
-  await emitEvent(deps, caller, { type: 'invitation.revoked', data: { tenantId, invitationId } });
+  emitEvent(deps, caller, 'invitation.revoked', { data: { tenantId, invitationId } });
 }
 
 /** Makes the user a member of the invitation's tenant, with its role; the invitation is already spent. */
@@ -161,12 +160,11 @@ export async function acceptInvitation(
       : null;
   const tenant = invitation === null ? null : await access.tenants.get(invitation.tenantId);
   if (invitation === null || tenant === null) {
-    await emitEvent(deps, caller, { type: 'invitation.refused', reason: 'invalid_token', data: {} });
+    emitEvent(deps, caller, 'invitation.refused', { reason: 'invalid_token', data: {} });
     throw new InvitationInvalidError();
   }
   await joinWithInvitation(deps, userId, invitation);
-  await emitEvent(deps, caller, {
-    type: 'invitation.accepted',
+  emitEvent(deps, caller, 'invitation.accepted', {
     data: { tenantId: tenant.id, invitationId: invitation.id },
   });
   return withCallerRoles(deps, caller, tenant);

@@ -66,8 +66,7 @@ export async function signUpForInvitation(
 ): Promise<{ email: string; tenantName: string }> {
   const live = await liveInvitation(deps, token);
   if (live === null) {
-    await deps.access.events.emit({
-      type: 'invitation.refused',
+    deps.access.events.emit('invitation.refused', {
       actor: null,
       ...origin,
       reason: 'invalid_token',
@@ -85,8 +84,7 @@ export async function signUpForInvitation(
   );
   const ttlMs = invitation.expiresAt.getTime() - deps.identity.clock.now();
   if (ttlMs > 0) await deps.identity.kv.set(noteKey(invitation.email), invitation.id, { ttlMs });
-  await deps.access.events.emit({
-    type: 'invitation.signup',
+  deps.access.events.emit('invitation.signup', {
     actor: null,
     ...origin,
     data: { tenantId: invitation.tenantId, invitationId: invitation.id },
@@ -105,8 +103,7 @@ async function acceptNoted(deps: TenantFlowDeps, event: LiftEvent): Promise<void
   const invitation: Invitation | null = await deps.access.invitations.consumeById(invitationId, user.email);
   if (invitation === null || (await deps.access.tenants.get(invitation.tenantId)) === null) return;
   await joinWithInvitation(deps, user.id, invitation);
-  await deps.access.events.emit({
-    type: 'invitation.accepted',
+  deps.access.events.emit('invitation.accepted', {
     actor: user.id,
     ip: event.ip ?? null,
     userAgent: event.userAgent ?? null,

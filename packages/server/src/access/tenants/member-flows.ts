@@ -116,8 +116,7 @@ export async function changeMemberRole(
     ...permissionsOfGrants(deps, current),
   ]);
   await changeKeepingOwner(deps, caller, tenantId, userId, setRoles(caller, [role.id]));
-  await emitEvent(deps, caller, {
-    type: 'member.role_changed',
+  emitEvent(deps, caller, 'member.role_changed', {
     subject: userId,
     data: { tenantId, role: role.name },
   });
@@ -135,14 +134,14 @@ export async function removeMember(
   const current = await tenantGrantsOf(deps, tenantId, userId);
   await assertCanDelegate(deps, caller, tenantId, permissionsOfGrants(deps, current));
   await changeKeepingOwner(deps, caller, tenantId, userId, { action: 'remove' });
-  await emitEvent(deps, caller, { type: 'member.removed', subject: userId, data: { tenantId } });
+  emitEvent(deps, caller, 'member.removed', { subject: userId, data: { tenantId } });
 }
 
 /** The caller leaves the tenant (the route checks membership). */
 export async function leaveTenant(deps: TenantFlowDeps, caller: Caller, tenantId: string): Promise<void> {
   const userId = await callerUserId(deps, caller, tenantId);
   await changeKeepingOwner(deps, caller, tenantId, userId, { action: 'remove' });
-  await emitEvent(deps, caller, { type: 'member.left', data: { tenantId } });
+  emitEvent(deps, caller, 'member.left', { data: { tenantId } });
 }
 
 /**
@@ -174,8 +173,7 @@ export async function transferOwnership(
     const kept = callerGrants.map((grant) => grant.roleId).filter((roleId) => roleId !== owner.id);
     await changeKeepingOwner(deps, caller, tenantId, userId, setRoles(caller, admin ? [admin.id] : kept));
   }
-  await emitEvent(deps, caller, {
-    type: 'tenant.ownership_transferred',
+  emitEvent(deps, caller, 'tenant.ownership_transferred', {
     subject: targetId,
     data: { tenantId, from: userId },
   });

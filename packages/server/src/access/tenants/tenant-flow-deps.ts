@@ -1,5 +1,5 @@
 import { ValidationError } from '../../core/errors.ts';
-import type { EventInput, EventOrigin } from '../../core/events.ts';
+import type { EventOrigin, LiftEventName, LiftEvents } from '../../core/events.ts';
 import type { Principal } from '../../core/request-state.ts';
 import type { IdentityDeps } from '../../identity/index.ts';
 import { ReauthRequiredError } from '../../identity/index.ts';
@@ -28,12 +28,14 @@ export function userSubject(userId: string): GrantSubject {
   return { type: 'user', id: userId };
 }
 
-export async function emitEvent(
+/** Records one access event, the caller as its actor (core/events.ts: queued, never awaited). */
+export function emitEvent<K extends LiftEventName>(
   deps: TenantFlowDeps,
   caller: Caller,
-  event: Omit<EventInput, 'actor' | keyof EventOrigin>,
-): Promise<void> {
-  await deps.access.events.emit({ ...event, actor: caller.principal.id, ...caller.origin });
+  type: K,
+  event: LiftEvents[K],
+): void {
+  deps.access.events.emit(type, Object.assign({ actor: caller.principal.id }, caller.origin, event));
 }
 
 /**
@@ -47,7 +49,7 @@ export async function denied<E extends Error>(
   data: Record<string, unknown>,
   error: E,
 ): Promise<E> {
-  await emitEvent(deps, caller, { type: 'access.denied', reason, data });
+  emitEvent(deps, caller, 'access.denied', { reason, data });
   return error;
 }
 

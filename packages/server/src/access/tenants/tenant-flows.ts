@@ -65,8 +65,7 @@ export async function createTenant(
     ...(input.settings === undefined ? {} : { settings: input.settings }),
     createdBy: userId,
   });
-  await emitEvent(deps, caller, {
-    type: 'tenant.created',
+  emitEvent(deps, caller, 'tenant.created', {
     data: { tenantId: tenant.id, slug: tenant.slug },
   });
   return withCallerRoles(deps, caller, tenant);
@@ -107,8 +106,7 @@ export async function updateTenant(
   });
   if (tenant === null) throw new NotFoundError('No tenant has this id.');
   await deps.access.control.changed({ kind: 'tenant', tenantId });
-  await emitEvent(deps, caller, {
-    type: 'tenant.updated',
+  emitEvent(deps, caller, 'tenant.updated', {
     data: {
       tenantId,
       fields: Object.entries(changes)
@@ -125,5 +123,5 @@ export async function deleteTenant(deps: TenantFlowDeps, caller: Caller, tenantI
   await assertFresh(deps, caller, tenantId);
   if (!(await deps.access.tenants.delete(tenantId))) throw new NotFoundError('No tenant has this id.');
   await deps.access.control.changed({ kind: 'tenant', tenantId });
-  await emitEvent(deps, caller, { type: 'tenant.deleted', data: { tenantId } });
+  emitEvent(deps, caller, 'tenant.deleted', { data: { tenantId } });
 }

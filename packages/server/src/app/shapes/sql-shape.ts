@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { sqlAccessPorts } from '../../access/adapters.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { LiftConfig } from '../../core/config/schema.ts';
+import { BrokerInvalidation } from '../../core/invalidation.ts';
 import type { LiftPorts } from '../../core/module.ts';
 import { sqlIdentityPorts } from '../../identity/adapters.ts';
 import { createMailTransport, type MailTransport, mailUrlOf } from '../../mail/index.ts';
@@ -89,6 +90,7 @@ export function sqlShape(input: {
   const ports: LiftPorts = {
     kv: storage.kv,
     broker: storage.broker,
+    invalidation: new BrokerInvalidation(() => storage.broker, log),
     jobs: outbox,
     // Made when a module takes it: an app without identity needs no `mail.url`, even in production.
     get mail() {

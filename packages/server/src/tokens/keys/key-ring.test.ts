@@ -8,6 +8,7 @@ import {
 } from '../../../test/support/services.ts';
 import { liftMigrations } from '../../app/lift-migrations.ts';
 import { ManualClock } from '../../core/clock.ts';
+import { BrokerInvalidation } from '../../core/invalidation.ts';
 import { MemoryBroker } from '../../storage/memory/memory-broker.ts';
 import { runMigrations } from '../../storage/migrations/migrator.ts';
 import type { Broker, SqlDatabase } from '../../storage/ports.ts';
@@ -73,7 +74,7 @@ interface Fixture {
   clock: ManualClock;
   sealingKey: Buffer;
   /** A node's ring on this database; closed with the fixture. */
-  ring(options?: Partial<Omit<KeyRingOptions, 'broker'>> & { broker?: Broker }): KeyRing;
+  ring(options?: Partial<Omit<KeyRingOptions, 'invalidation'>> & { broker?: Broker }): KeyRing;
   close(): Promise<void>;
 }
 
@@ -93,7 +94,7 @@ async function fixture({ database, close }: OpenDatabase): Promise<Fixture> {
       const { broker: nodeBroker = broker, ...rest } = options;
       const ring = new KeyRing({
         store,
-        broker: () => nodeBroker,
+        invalidation: new BrokerInvalidation(() => nodeBroker, silentLog),
         clock,
         sealingKey,
         algorithm: 'EdDSA',
@@ -344,7 +345,7 @@ function keyRingBehaviour(openDatabase: () => Promise<OpenDatabase>): void {
     }
     const swapped = new KeyRing({
       store,
-      broker: () => new MemoryBroker(),
+      invalidation: new BrokerInvalidation(() => new MemoryBroker(), silentLog),
       clock,
       sealingKey,
       algorithm: 'EdDSA',

@@ -2,16 +2,15 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
 import { LiftConfigError, LiftError } from '../../core/errors.ts';
-import { publishInBackground } from '../../core/publish-in-background.ts';
-import type { Broker } from '../../storage/index.ts';
+import type { Invalidation } from '../../core/invalidation.ts';
 import { publicJwk } from '../jws/jwk.ts';
 import type { JwsAlgorithm, KeyResolver, SigningKey, VerificationKey } from '../jws/jws-types.ts';
 import { generateSigningKey, isHmacAlgorithm, type RsaModulusLength } from './generate-key.ts';
 import { openSigningKey, sealSigningKey } from './sealed-signing-key.ts';
 import type { SigningKeyStore, StoredSigningKey } from './signing-key-store.ts';
 
-/** Broker channel on which a rotation is announced (`{"kid":"<new active kid>"}`); every node reloads. */
-export const KEYS_CHANNEL = 'lift:keys';
+/** The invalidation topic on which a rotation is announced (the key: the new active kid); every node reloads. */
+export const KEYS_TOPIC = 'keys';
 
 /** Added to a retired key's verification window for clocks that disagree and nodes that learn late. */
 export const ROTATION_SKEW_MS = 60_000;
@@ -25,8 +24,8 @@ const REFRESH_INTERVAL_MS = 30_000;
 
 export interface KeyRingOptions {
   store: SigningKeyStore;
-  /** A function, so the ring can be built before storage is open. */
-  broker: () => Broker;
+  /** Where rotations are announced to every node (core/invalidation.ts). */
+  invalidation: Invalidation;
   clock: Clock;
   /** 32 bytes derived from the root secret; seals private keys at rest. */
   sealingKey: Buffer;
@@ -65,7 +64,7 @@ interface KeyView {
  */
 export class KeyRing {
   readonly #store: SigningKeyStore;
-  readonly #broker: () => Broker;
+  readonly #invalidation: Invalidation;
   readonly #clock: Clock;
   /** Read at first use: an app builds the ring before its root secret is known. */
   readonly #sealing: Pick<KeyRingOptions, 'sealingKey' | 'previousSealingKeys'>;
@@ -90,7 +89,7 @@ export class KeyRing {
       throw new LiftConfigError('rotationIntervalMs must be 0 (off) or a positive, finite number of ms.');
     }
     this.#store = options.store;
-    this.#broker = options.broker;
+    this.#invalidation = options.invalidation;
     this.#clock = options.clock;
     this.#sealing = options;
     this.#algorithm = options.algorithm;
@@ -115,11 +114,9 @@ export class KeyRing {
   async start(): Promise<void> {
     // Subscribed before loading, so a rotation committed meanwhile is not missed.
     if (this.#unsubscribe === undefined) {
-      const unsubscribe = await this.#broker().subscribe(KEYS_CHANNEL, (message) =>
-        this.#onAnnouncement(message),
-      );
+      const unsubscribe = await this.#invalidation.on(KEYS_TOPIC, (kid) => this.#onAnnouncement(kid));
       // A rotation announced while the broker was unreachable was lost: reread the keys once it is back.
-      const stopResync = this.#broker().onResync(() => this.#onAnnouncement(''));
+      const stopResync = this.#invalidation.onResync(() => this.#onAnnouncement(''));
       this.#unsubscribe = async () => {
         stopResync();
         await unsubscribe();
@@ -261,14 +258,12 @@ export class KeyRing {
   async #rotated(kid: string): Promise<void> {
     await this.#reload();
     this.#log.info({ kid, alg: this.#algorithm }, 'rotated the signing key');
-    publishInBackground(this.#broker(), KEYS_CHANNEL, JSON.stringify({ kid }), (error) => {
-      // The rotation is committed; other nodes pick it up when the broker resyncs or at their next refresh.
-      this.#log.warn({ err: error, kid }, 'could not announce a signing key rotation');
-    });
+    // The rotation is committed; a node that misses this picks it up on resync or at its next refresh.
+    this.#invalidation.invalidate(KEYS_TOPIC, kid);
   }
 
-  #onAnnouncement(message: string): void {
-    if (this.#view !== undefined && announcedKid(message) === this.#view.signing.kid) return;
+  #onAnnouncement(kid: string): void {
+    if (this.#view !== undefined && kid === this.#view.signing.kid) return;
     this.#reload().catch((error: unknown) => {
       this.#log.error(
         { err: error },
@@ -335,16 +330,4 @@ function verifyingKey(signing: SigningKey, verifyUntil: number | null): Verifyin
     verifyUntil,
     jwk: Object.freeze(publicJwk(publicKey, signing.kid, signing.alg)),
   };
-}
-
-function announcedKid(message: string): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(message);
-    if (typeof parsed === 'object' && parsed !== null && 'kid' in parsed && typeof parsed.kid === 'string') {
-      return parsed.kid;
-    }
-  } catch {
-    // Any message on the channel still means "reload".
-  }
-  return undefined;
 }

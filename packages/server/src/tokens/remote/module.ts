@@ -1,4 +1,6 @@
 import type { LiftModule } from '../../core/module.ts';
+// Its events (token.rejected, token.jwks_failed) are in the tokens module's catalog entries.
+import type {} from '../events.ts';
 import { remoteTokensConfig } from './config.ts';
 import { RemoteTokens } from './remote-tokens.ts';
 

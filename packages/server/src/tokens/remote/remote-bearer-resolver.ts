@@ -33,7 +33,7 @@ export function remoteBearerResolver(options: RemoteBearerResolverOptions): Auth
 
   const refuse = (c: HonoContext, error: unknown): never => {
     if (error instanceof TokenRejectedError) {
-      void events.emit({ type: 'token.rejected', actor: null, ...requestOrigin(c), reason: error.reason });
+      events.emit('token.rejected', { actor: null, ...requestOrigin(c), reason: error.reason });
     }
     throw error;
   };

@@ -127,5 +127,5 @@ function reportFetched(log: Logger, url: string, keys: KeySet): void {
 
 function reportFailure(log: Logger, events: EventPublisher, url: string, error: JwksFetchError): void {
   log.warn({ url, reason: error.reason, err: error }, 'could not fetch the issuer JWKS; tokens are refused');
-  void events.emit({ type: 'token.jwks_failed', actor: 'system', reason: error.reason, data: { url } });
+  events.emit('token.jwks_failed', { actor: 'system', reason: error.reason, data: { url } });
 }
