@@ -3,6 +3,14 @@ import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { SqlDatabase } from '../storage/index.ts';
 import { openRedisConnection, type RedisConnection } from '../storage/index.ts';
+import { PendingInvalidations } from './redis-pending-invalidations.ts';
+import { parseRecord, storedFields } from './redis-session-record.ts';
+import {
+  CACHE_SCRIPT,
+  FIND_BY_ID_SCRIPT,
+  INVALIDATE_BATCH,
+  INVALIDATE_SCRIPT,
+} from './redis-session-scripts.ts';
 import type { SessionRecord, SessionStore } from './session-store.ts';
 import { type SessionKeys, SqlSessionStore } from './sql-session-store.ts';
 
@@ -65,56 +73,6 @@ export interface RedisSessionStoreOptions {
   log?: Pick<Logger, 'warn'>;
 }
 
-interface PendingInvalidation {
-  tokenHash: string;
-  userId: string;
-  /** Also set the revoked marker (the session was deleted, not just changed). */
-  revoke: boolean;
-}
-
-/** Caches a record unless its revoked marker exists; drops ids whose index key is gone from the user's set. */
-const CACHE_SCRIPT = `
-if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
-for _, member in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-  if redis.call('EXISTS', ARGV[5] .. member) == 0 then redis.call('SREM', KEYS[3], member) end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
-redis.call('SADD', KEYS[3], ARGV[3])
-if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[3], ARGV[4]) end
-return 1`;
-
-/**
- * Removes sessions' keys. ARGV: prefix, revoked-marker ttl, user whose whole set is swept ('' = none), id the
- * sweep keeps ('' = none), then (id, tokenHash or '', userId or '', '1' to leave a revoked marker) per session.
- */
-const INVALIDATE_SCRIPT = `
-local prefix = ARGV[1]
-local function drop(id, tokenHash, userId, revoke)
-  local indexed = redis.call('GET', prefix .. 'sess:i:' .. id)
-  if indexed then redis.call('DEL', prefix .. 'sess:t:' .. indexed) end
-  if tokenHash ~= '' then redis.call('DEL', prefix .. 'sess:t:' .. tokenHash) end
-  redis.call('DEL', prefix .. 'sess:i:' .. id)
-  if userId ~= '' then redis.call('SREM', prefix .. 'sess:u:' .. userId, id) end
-  if revoke == '1' then redis.call('SET', prefix .. 'sess:x:' .. id, '1', 'PX', ARGV[2]) end
-end
-for i = 5, #ARGV, 4 do drop(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]) end
-if ARGV[3] ~= '' then
-  for _, id in ipairs(redis.call('SMEMBERS', prefix .. 'sess:u:' .. ARGV[3])) do
-    if id ~= ARGV[4] then drop(id, '', ARGV[3], '1') end
-  end
-end
-return 0`;
-
-/** The record behind an id, in one round trip. */
-const FIND_BY_ID_SCRIPT = `
-local tokenHash = redis.call('GET', KEYS[1])
-if not tokenHash then return false end
-return redis.call('GET', ARGV[1] .. tokenHash)`;
-
-/** Sessions per invalidation script call, so a large purge does not block Redis for long. */
-const INVALIDATE_BATCH = 250;
-
 export class RedisSessionStore implements SessionStore {
   readonly #sql: SqlSessionStore;
   readonly #redis: Redis;
@@ -122,14 +80,9 @@ export class RedisSessionStore implements SessionStore {
   readonly #prefix: string;
   readonly #clock: Clock;
   readonly #revokedTtlMs: number;
-  readonly #maxPending: number;
   readonly #log: Pick<Logger, 'warn'> | undefined;
-  /** session id → what to remove from Redis once it answers again. */
-  readonly #pending = new Map<string, PendingInvalidation>();
-  /** userId → id to keep ('' = none), for `deleteByUser` calls whose Redis side failed. */
-  readonly #pendingSweeps = new Map<string, string>();
-  /** Too many pending invalidations: drop every session key under the prefix instead. */
-  #dropAll = false;
+  /** Invalidations whose Redis side failed, applied before the next Redis command. */
+  readonly #pending: PendingInvalidations;
   #flushing: Promise<boolean> | undefined;
   /** The connection closed since it was last ready: skip Redis instead of waiting for a command deadline. */
   #disconnected = false;
@@ -157,7 +110,7 @@ export class RedisSessionStore implements SessionStore {
     this.#prefix = options.prefix ?? 'lift:';
     this.#clock = options.clock ?? systemClock;
     this.#revokedTtlMs = options.revokedTtlMs ?? 60_000;
-    this.#maxPending = options.maxPendingInvalidations ?? 10_000;
+    this.#pending = new PendingInvalidations(options.maxPendingInvalidations ?? 10_000);
     this.#log = options.log;
     this.#redis.on('ready', this.#onReady);
     this.#redis.on('close', this.#onClose);
@@ -201,7 +154,7 @@ export class RedisSessionStore implements SessionStore {
       },
       false,
     );
-    if (!cached) this.#remember(record, false);
+    if (!cached) this.#pending.remember(record, false);
   }
 
   async delete(id: string): Promise<SessionRecord | null> {
@@ -213,7 +166,7 @@ export class RedisSessionStore implements SessionStore {
       () => this.#invalidate([[keys, true]]).then(() => true),
       false,
     );
-    if (!done) this.#remember(keys, true);
+    if (!done) this.#pending.remember(keys, true);
     return record;
   }
 
@@ -230,8 +183,8 @@ export class RedisSessionStore implements SessionStore {
       false,
     );
     if (!done) {
-      for (const record of removed) this.#remember(record, true);
-      this.#rememberSweep(userId, exceptId);
+      for (const record of removed) this.#pending.remember(record, true);
+      this.#pending.rememberSweep(userId, exceptId);
     }
     return removed;
   }
@@ -342,42 +295,10 @@ export class RedisSessionStore implements SessionStore {
     return !this.#disconnected && (status === 'wait' || status === 'connecting' || status === 'connect');
   }
 
-  #remember(keys: SessionKeys, revoke: boolean): void {
-    if (this.#dropAll) return;
-    const known = this.#pending.get(keys.id);
-    if (!known && this.#pending.size + this.#pendingSweeps.size >= this.#maxPending) {
-      this.#dropEverythingLater();
-      return;
-    }
-    this.#pending.set(keys.id, {
-      tokenHash: keys.tokenHash || known?.tokenHash || '',
-      userId: keys.userId || known?.userId || '',
-      revoke: revoke || known?.revoke === true,
-    });
-  }
-
-  #rememberSweep(userId: string, exceptId: string): void {
-    if (this.#dropAll) return;
-    const known = this.#pendingSweeps.get(userId);
-    if (known === undefined && this.#pending.size + this.#pendingSweeps.size >= this.#maxPending) {
-      this.#dropEverythingLater();
-      return;
-    }
-    // Two sweeps that keep different sessions are applied as one that keeps none: removing too much from a
-    // cache only costs SQL reads, removing too little could keep a revoked session alive.
-    this.#pendingSweeps.set(userId, known === undefined || known === exceptId ? exceptId : '');
-  }
-
-  #dropEverythingLater(): void {
-    this.#dropAll = true;
-    this.#pending.clear();
-    this.#pendingSweeps.clear();
-  }
-
   /** Applies pending invalidations; true when nothing is left pending. Concurrent callers share one run. */
   async #flush(): Promise<boolean> {
     // A loop: invalidations that failed while a run was in progress are applied by the next one.
-    while (this.#dropAll || this.#pending.size > 0 || this.#pendingSweeps.size > 0) {
+    while (!this.#pending.empty) {
       this.#flushing ??= this.#applyPending().finally(() => {
         this.#flushing = undefined;
       });
@@ -387,31 +308,24 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async #applyPending(): Promise<boolean> {
-    const dropAll = this.#dropAll;
-    const pending = [...this.#pending];
-    const sweeps = [...this.#pendingSweeps];
-    this.#dropAll = false;
-    this.#pending.clear();
-    this.#pendingSweeps.clear();
+    const taken = this.#pending.take();
     try {
-      if (dropAll) {
+      if (taken.dropAll) {
         await this.#dropEverything();
       } else {
-        for (let start = 0; start < pending.length; start += INVALIDATE_BATCH) {
-          const batch = pending
+        for (let start = 0; start < taken.sessions.length; start += INVALIDATE_BATCH) {
+          const batch = taken.sessions
             .slice(start, start + INVALIDATE_BATCH)
             .map(([id, entry]): [SessionKeys, boolean] => [{ id, ...entry }, entry.revoke]);
           await this.#invalidate(batch);
         }
-        for (const [userId, exceptId] of sweeps) await this.#invalidate([], { userId, exceptId });
+        for (const [userId, exceptId] of taken.sweeps) await this.#invalidate([], { userId, exceptId });
       }
       this.#reported = false;
       return true;
     } catch (error) {
       // Put everything back, merged with what failed in the meantime; applying twice is harmless.
-      if (dropAll) this.#dropEverythingLater();
-      for (const [id, entry] of pending) this.#remember({ id, ...entry }, entry.revoke);
-      for (const [userId, exceptId] of sweeps) this.#rememberSweep(userId, exceptId);
+      this.#pending.restore(taken);
       this.#report('applyPending', error);
       return false;
     }
@@ -436,48 +350,4 @@ export class RedisSessionStore implements SessionStore {
     const reason = error instanceof Error ? error.message : 'unknown error';
     this.#log?.warn({ operation, reason }, 'Redis session cache unavailable; using SQL');
   }
-}
-
-function storedFields(record: SessionRecord): SessionRecord {
-  return {
-    id: record.id,
-    tokenHash: record.tokenHash,
-    userId: record.userId,
-    createdAt: record.createdAt,
-    lastSeenAt: record.lastSeenAt,
-    idleExpiresAt: record.idleExpiresAt,
-    absoluteExpiresAt: record.absoluteExpiresAt,
-    authTime: record.authTime,
-    amr: record.amr,
-    ip: record.ip,
-    userAgent: record.userAgent,
-    uaFamily: record.uaFamily,
-    ipPrefix: record.ipPrefix,
-    tenantId: record.tenantId,
-  };
-}
-
-/** The cached record, or null when the value is not one this store wrote (then SQL answers instead). */
-function parseRecord(json: string): SessionRecord | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const record = value as Record<keyof SessionRecord, unknown>;
-  const strings = ['id', 'tokenHash', 'userId', 'uaFamily', 'ipPrefix'] as const;
-  const numbers = ['createdAt', 'lastSeenAt', 'idleExpiresAt', 'absoluteExpiresAt', 'authTime'] as const;
-  const valid =
-    strings.every((field) => typeof record[field] === 'string') &&
-    numbers.every((field) => typeof record[field] === 'number') &&
-    Array.isArray(record.amr) &&
-    record.amr.every((method) => typeof method === 'string') &&
-    (record.ip === null || typeof record.ip === 'string') &&
-    (record.userAgent === null || typeof record.userAgent === 'string') &&
-    (record.tenantId === undefined || record.tenantId === null || typeof record.tenantId === 'string');
-  if (!valid) return null;
-  // Copies cached before sessions carried a tenant have no `tenantId`: none was active.
-  return { ...(value as SessionRecord), tenantId: (record.tenantId as string | null | undefined) ?? null };
 }
