@@ -3,6 +3,7 @@
  * else in this folder is internal (the boundary test in test/architecture refuses deep imports).
  */
 export { type Sessions, sessionsModule } from './module.ts';
+export { SessionLimitError } from './session-cap.ts';
 export {
   clearSessionCookie,
   readSessionCookie,
@@ -10,11 +11,6 @@ export {
   serializeSessionCookie,
   sessionCookieSettings,
 } from './session-cookie.ts';
-export {
-  type IssuedSession,
-  SessionLimitError,
-  SessionManager,
-  type ValidatedSession,
-} from './session-manager.ts';
+export { type IssuedSession, SessionManager, type ValidatedSession } from './session-manager.ts';
 export { requestOrigin, requestSession } from './session-resolver.ts';
 export type { SessionRecord, SessionStore } from './session-store.ts';

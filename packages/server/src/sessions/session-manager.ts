@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import { randomId } from '../core/crypto/random.ts';
-import { ConflictError, StoreUnavailableError } from '../core/errors.ts';
+import { StoreUnavailableError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher } from '../core/events.ts';
 import type { Invalidation } from '../core/invalidation.ts';
 import { ipPrefix, userAgentFamily } from './binding.ts';
+import { type CacheEntry, SessionCache } from './session-cache.ts';
+import { enforceSessionCap } from './session-cap.ts';
 import type { SessionRecord, SessionStore } from './session-store.ts';
 import { hashSessionToken, isWellFormedSessionToken, newSessionToken } from './session-token.ts';
 
@@ -75,22 +77,6 @@ export interface ValidatedSession {
   fresh: boolean;
 }
 
-/** 409 when `sessions.maxPerUserPolicy` is `deny_new` and the user is at the cap. */
-export class SessionLimitError extends ConflictError {
-  constructor(max: number) {
-    super(`This account already has ${max} active sessions; log out elsewhere first.`, 'LIFT_SESSION_LIMIT');
-  }
-}
-
-interface CacheEntry {
-  record: SessionRecord;
-  checkedAt: number;
-  /** Client shapes already reported as anomalies for this session (one event each). */
-  anomalies?: Set<string> | undefined;
-  /** The last user agent and IP seen that matched the binding, so a repeat skips the classification. */
-  matched?: { userAgent: string | null | undefined; ip: string | null | undefined } | undefined;
-}
-
 export class SessionManager {
   readonly #store: SessionStore;
   readonly #invalidation: Invalidation;
@@ -98,12 +84,8 @@ export class SessionManager {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly settings: SessionSettings;
-  /** tokenHash → entry, insertion-ordered; the oldest entry goes first when full. */
-  readonly #cache = new Map<string, CacheEntry>();
-  /** session id → tokenHash, for invalidation by id. */
-  readonly #ids = new Map<string, string>();
-  /** Recently revoked ids → until when they may not be cached. */
-  readonly #tombstones = new Map<string, number>();
+  /** This node's copies of recently used sessions. */
+  readonly #cache: SessionCache;
   #unsubscribe: (() => Promise<void>) | undefined;
   #purgeTimer: NodeJS.Timeout | undefined;
 
@@ -114,12 +96,13 @@ export class SessionManager {
     this.#clock = options.clock;
     this.#log = options.log;
     this.settings = options.settings;
+    this.#cache = new SessionCache(options.clock, options.settings);
   }
 
   /** Subscribes to revocations from other nodes and starts the purge task (when `purgeIntervalMs` > 0). */
   async start(purgeIntervalMs = 0, purgeExtra?: (now: number) => Promise<number>): Promise<void> {
     if (this.#unsubscribe === undefined) {
-      const unsubscribe = await this.#invalidation.on(SESSIONS_TOPIC, (id) => this.#forget([id]));
+      const unsubscribe = await this.#invalidation.on(SESSIONS_TOPIC, (id) => this.#cache.forget([id]));
       const stopResync = this.#invalidation.onResync(() => this.#resync());
       this.#unsubscribe = async () => {
         stopResync();
@@ -149,7 +132,7 @@ export class SessionManager {
     if (input.replaces) {
       await this.revoke(input.replaces, { actor: input.userId, reason: 'superseded', origin: input.origin });
     }
-    await this.#enforceCap(input.userId, input.origin);
+    await enforceSessionCap(this, this.#events, input.userId, input.origin);
     const token = newSessionToken();
     const absoluteExpiresAt = input.absoluteExpiresAt ?? now + this.settings.absoluteLifetimeMs;
     const record: SessionRecord = {
@@ -169,7 +152,7 @@ export class SessionManager {
       tenantId: input.tenantId ?? null,
     };
     await this.#store.create(record);
-    this.#remember(record.tokenHash, record, now);
+    this.#cache.remember(record.tokenHash, record, now);
     this.#events.emit('session.created', {
       actor: record.userId,
       ...input.origin,
@@ -222,14 +205,14 @@ export class SessionManager {
         throw new StoreUnavailableError('sessions', { cause: error });
       }
       if (record === null) {
-        this.#drop(tokenHash);
+        this.#cache.drop(tokenHash);
         return null;
       }
-      entry = this.#remember(tokenHash, record, now, entry?.anomalies);
+      entry = this.#cache.remember(tokenHash, record, now, entry?.anomalies);
     }
     const record = entry.record;
     if (record.idleExpiresAt <= now || record.absoluteExpiresAt <= now) {
-      this.#drop(tokenHash);
+      this.#cache.drop(tokenHash);
       return null;
     }
     if (this.settings.binding !== 'off' && !(await this.#checkBinding(entry, origin))) return null;
@@ -288,7 +271,7 @@ export class SessionManager {
     const removed = await this.#store.deleteByUser(userId, { exceptId: context.exceptId });
     if (removed.length > 0) {
       const ids = removed.map((record) => record.id);
-      this.#forget(ids);
+      this.#cache.forget(ids);
       this.#publishForget(ids);
     }
     await this.#emitRevoked(removed, userId, context);
@@ -323,26 +306,6 @@ export class SessionManager {
   /** Number of sessions this node holds in memory (metrics, tests). */
   get cachedCount(): number {
     return this.#cache.size;
-  }
-
-  async #enforceCap(userId: string, origin: EventOrigin): Promise<void> {
-    const max = this.settings.maxPerUser;
-    if (max <= 0) return;
-    const live = await this.list(userId);
-    if (live.length < max) return;
-    if (this.settings.maxPerUserPolicy === 'deny_new') {
-      this.#events.emit('session.denied', {
-        actor: userId,
-        ...origin,
-        reason: 'max_per_user',
-        data: { max },
-      });
-      throw new SessionLimitError(max);
-    }
-    const evicted = live.slice(0, live.length - max + 1);
-    for (const record of evicted) {
-      await this.revoke(record.id, { actor: userId, reason: 'max_per_user', origin });
-    }
   }
 
   async #checkBinding(entry: CacheEntry, origin: EventOrigin): Promise<boolean> {
@@ -392,7 +355,7 @@ export class SessionManager {
 
   async #removeOne(sessionId: string): Promise<SessionRecord | null> {
     const removed = await this.#store.delete(sessionId);
-    this.#forget([sessionId]);
+    this.#cache.forget([sessionId]);
     this.#publishForget([sessionId]);
     return removed;
   }
@@ -423,43 +386,5 @@ export class SessionManager {
    */
   #resync(): void {
     this.#cache.clear();
-    this.#ids.clear();
-  }
-
-  #remember(tokenHash: string, record: SessionRecord, now: number, anomalies?: Set<string>): CacheEntry {
-    const entry: CacheEntry = { record, checkedAt: now, anomalies };
-    const tombstone = this.#tombstones.get(record.id);
-    if (tombstone !== undefined) {
-      if (tombstone > now) return entry; // revoked a moment ago: answer this once, never cache it
-      this.#tombstones.delete(record.id);
-    }
-    if (this.settings.cacheSize === 0) return entry;
-    if (this.#cache.size >= this.settings.cacheSize) {
-      const oldest = this.#cache.keys().next();
-      if (!oldest.done) this.#drop(oldest.value);
-    }
-    this.#cache.set(tokenHash, entry);
-    this.#ids.set(record.id, tokenHash);
-    return entry;
-  }
-
-  #drop(tokenHash: string): void {
-    const entry = this.#cache.get(tokenHash);
-    if (entry === undefined) return;
-    this.#cache.delete(tokenHash);
-    this.#ids.delete(entry.record.id);
-  }
-
-  #forget(ids: string[]): void {
-    const until = this.#clock.now() + this.settings.cacheTtlMs;
-    for (const id of ids) {
-      const tokenHash = this.#ids.get(id);
-      if (tokenHash !== undefined) this.#drop(tokenHash);
-      this.#tombstones.set(id, until);
-    }
-    if (this.#tombstones.size > 10_000) {
-      const now = this.#clock.now();
-      for (const [id, expiry] of this.#tombstones) if (expiry <= now) this.#tombstones.delete(id);
-    }
   }
 }
