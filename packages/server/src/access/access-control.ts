@@ -10,14 +10,15 @@ import {
   parseAccessMessage,
   subjectKey,
 } from './access-change.ts';
+import { AccessReplica } from './access-replica.ts';
 import { type AccessScope, GLOBAL, toEngineScope } from './access-scope.ts';
-import type { AccessSnapshotSource, SnapshotRole } from './access-snapshot.ts';
-import { AccessEngine, type AccessExplanation } from './engine/index.ts';
+import type { AccessSnapshotSource } from './access-snapshot.ts';
+import type { AccessExplanation } from './engine/index.ts';
 import { permissionCovers } from './engine/permission.ts';
 import { PermissionCatalog } from './permission-catalog.ts';
-import type { GrantStore, GrantSubject } from './stores/grant-store.ts';
+import type { GrantStore } from './stores/grant-store.ts';
 import type { MembershipStore } from './stores/membership-store.ts';
-import type { RoleOwner, RoleStore } from './stores/role-store.ts';
+import type { RoleStore } from './stores/role-store.ts';
 import { provedSecondFactor } from './tenant-mfa.ts';
 
 export interface AccessControlOptions {
@@ -38,15 +39,6 @@ export interface AccessControlOptions {
 export interface AccessTarget {
   ownerId?: string | null;
   tenantId?: string | null;
-}
-
-function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = make();
-    map.set(key, value);
-  }
-  return value;
 }
 
 /**
@@ -71,32 +63,15 @@ export function subjectOf(principal: AccessSubject): string {
  */
 export class AccessControl {
   readonly events: EventPublisher;
-  readonly #engine = new AccessEngine();
-  readonly #roles: RoleStore;
-  readonly #grants: GrantStore;
-  readonly #memberships: MembershipStore;
-  readonly #snapshot: AccessSnapshotSource;
+  readonly #replica: AccessReplica;
   readonly #invalidation: Invalidation;
   readonly #log: Logger;
   readonly #permissions: PermissionCatalog;
-  /** role id → owner, for the roles in the engine. */
-  readonly #roleOwners = new Map<string, RoleOwner>();
-  /** role id → name, for `holdsRole`. */
-  readonly #roleNames = new Map<string, string>();
-  /** engine subject → scope → role ids: the grants in the engine, to diff a reread against. */
-  readonly #held = new Map<string, Map<string | null, Set<string>>>();
-  /** tenant id → its members' user ids: loaded with everything, kept by `grant` and `tenant` changes. */
-  readonly #members = new Map<string, Set<string>>();
-  /** Tenants whose settings say `require_mfa: true`; loaded with everything, reread on a `tenant` change. */
-  readonly #mfaTenants = new Set<string>();
   #queue: Promise<void> = Promise.resolve();
   #unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(options: AccessControlOptions) {
-    this.#roles = options.roles;
-    this.#grants = options.grants;
-    this.#memberships = options.memberships;
-    this.#snapshot = options.snapshot;
+    this.#replica = new AccessReplica(options);
     this.#invalidation = options.invalidation;
     this.events = options.events;
     this.#log = options.log;
@@ -109,7 +84,7 @@ export class AccessControl {
       const unsubscribe = await this.#invalidation.on(ACCESS_TOPIC, (message) => {
         const change = parseAccessMessage(message);
         if (change === undefined) this.#log.warn('ignored a malformed access invalidation');
-        else void this.#enqueue(() => this.#apply(change));
+        else void this.#enqueue(() => this.#replica.apply(change));
       });
       // Changes published while the broker was unreachable were lost: reread everything once it is back.
       const stopResync = this.#invalidation.onResync(() => {
@@ -132,7 +107,7 @@ export class AccessControl {
 
   /** Rereads every role and grant, for recovery after broker messages may have been lost. */
   reload(): Promise<void> {
-    return this.#enqueue(() => this.#loadAll());
+    return this.#enqueue(() => this.#replica.loadAll());
   }
 
   /**
@@ -142,7 +117,7 @@ export class AccessControl {
    */
   async changed(change: AccessChange): Promise<void> {
     if (!isAccessChange(change)) throw new TypeError('changed() needs a role, grant or tenant change.');
-    await this.#enqueue(() => this.#apply(change));
+    await this.#enqueue(() => this.#replica.apply(change));
     const message: AccessChangedMessage = { type: 'access.changed', change };
     this.#invalidation.invalidate(ACCESS_TOPIC, JSON.stringify(message));
   }
@@ -163,7 +138,7 @@ export class AccessControl {
    * a tenant owner's `*`) gives it.
    */
   can(principal: AccessSubject, permission: string, scope: AccessScope): boolean {
-    return this.#engine.can(subjectOf(principal), permission, this.#decidedIn(permission, scope));
+    return this.#replica.engine.can(subjectOf(principal), permission, this.#decidedIn(permission, scope));
   }
 
   /**
@@ -178,8 +153,8 @@ export class AccessControl {
   ): boolean {
     const ownerId = target.ownerId == null ? null : subjectKey({ type: 'user', id: target.ownerId });
     if (this.#permissions.isGlobal(permission))
-      return this.#engine.authorize(subjectOf(principal), permission, { ownerId, tenantId: null });
-    return this.#engine.authorize(
+      return this.#replica.engine.authorize(subjectOf(principal), permission, { ownerId, tenantId: null });
+    return this.#replica.engine.authorize(
       subjectOf(principal),
       permission,
       { ownerId, tenantId: target.tenantId ?? null },
@@ -189,7 +164,7 @@ export class AccessControl {
 
   /** Why `can(principal, permission, scope)` answers as it does (for admin tools, not the request path). */
   explain(principal: AccessSubject, permission: string, scope: AccessScope): AccessExplanation {
-    return this.#engine.explain(subjectOf(principal), permission, this.#decidedIn(permission, scope));
+    return this.#replica.engine.explain(subjectOf(principal), permission, this.#decidedIn(permission, scope));
   }
 
   /**
@@ -199,9 +174,9 @@ export class AccessControl {
    */
   holdsRole(principal: AccessSubject, name: string, scope: AccessScope): boolean {
     const tenantId = toEngineScope(scope);
-    for (const id of this.#engine.heldRoles(subjectOf(principal), tenantId)) {
-      if (this.#roleNames.get(id) !== name) continue;
-      const owner = this.#roleOwners.get(id);
+    for (const id of this.#replica.engine.heldRoles(subjectOf(principal), tenantId)) {
+      if (this.#replica.roleName(id) !== name) continue;
+      const owner = this.#replica.roleOwner(id);
       if (owner?.scope === 'system') return true;
       if (owner?.scope === 'tenant' && owner.tenantId === tenantId) return true;
     }
@@ -211,8 +186,8 @@ export class AccessControl {
   /** The names of the roles the principal holds in `scope` (inherited ones included), sorted. */
   roleNames(principal: AccessSubject, scope: AccessScope): string[] {
     const names = new Set<string>();
-    for (const id of this.#engine.heldRoles(subjectOf(principal), toEngineScope(scope))) {
-      const name = this.#roleNames.get(id);
+    for (const id of this.#replica.engine.heldRoles(subjectOf(principal), toEngineScope(scope))) {
+      const name = this.#replica.roleName(id);
       if (name !== undefined) names.add(name);
     }
     return [...names].sort();
@@ -220,7 +195,7 @@ export class AccessControl {
 
   /** Effective permissions in `scope` (a tenant's include global grants), as granted: wildcards and `:own` kept. */
   permissions(principal: AccessSubject, scope: AccessScope): string[] {
-    return [...this.#engine.effectivePermissions(subjectOf(principal), toEngineScope(scope))].sort();
+    return [...this.#replica.engine.effectivePermissions(subjectOf(principal), toEngineScope(scope))].sort();
   }
 
   /**
@@ -228,7 +203,7 @@ export class AccessControl {
    * in `scope`; empty when it may hand all of them out. Nobody grants more than they hold.
    */
   missingForDelegation(principal: AccessSubject, wanted: readonly string[], scope: AccessScope): string[] {
-    const held = this.#engine.effectivePermissions(subjectOf(principal), toEngineScope(scope));
+    const held = this.#replica.engine.effectivePermissions(subjectOf(principal), toEngineScope(scope));
     return wanted.filter((permission) => {
       for (const granted of held) if (permissionCovers(granted, permission)) return false;
       return true;
@@ -237,12 +212,12 @@ export class AccessControl {
 
   /** Every permission role `roleId` gives (its own and inherited ones), as granted; empty for an unknown role. */
   rolePermissions(roleId: string): string[] {
-    return this.#engine.rolePermissions(roleId);
+    return this.#replica.engine.rolePermissions(roleId);
   }
 
   /** Whether tenant `tenantId` requires MFA (its `require_mfa` setting), from memory. */
   requiresMfa(tenantId: string | null): boolean {
-    return tenantId !== null && this.#mfaTenants.has(tenantId);
+    return tenantId !== null && this.#replica.requiresMfa(tenantId);
   }
 
   /**
@@ -251,7 +226,7 @@ export class AccessControl {
    * tenant requires MFA. System admins acting through a global grant are no exception.
    */
   lacksRequiredMfa(principal: Pick<Principal, 'type' | 'amr'>, tenantId: string | null): boolean {
-    return tenantId !== null && this.#mfaTenants.has(tenantId) && !provedSecondFactor(principal);
+    return tenantId !== null && this.#replica.requiresMfa(tenantId) && !provedSecondFactor(principal);
   }
 
   /**
@@ -261,22 +236,12 @@ export class AccessControl {
    */
   isMember(principal: AccessSubject, tenantId: string): boolean {
     const userId = principal.type === 'user' ? (principal.userId ?? principal.id) : null;
-    return userId !== null && this.#members.get(tenantId)?.has(userId) === true;
+    return userId !== null && this.#replica.isMember(tenantId, userId);
   }
 
   /** The engine scope a check of `permission` is made in: global for a global permission. */
   #decidedIn(permission: string, scope: AccessScope): string | null {
     return scope === GLOBAL || this.#permissions.isGlobal(permission) ? null : scope;
-  }
-
-  #setMember(tenantId: string, userId: string, member: boolean): void {
-    if (member) {
-      entryOf(this.#members, tenantId, () => new Set()).add(userId);
-      return;
-    }
-    const members = this.#members.get(tenantId);
-    members?.delete(userId);
-    if (members?.size === 0) this.#members.delete(tenantId);
   }
 
   #enqueue(task: () => Promise<void>): Promise<void> {
@@ -285,132 +250,5 @@ export class AccessControl {
       this.#log.error({ err: error }, 'could not reload access data; decisions may be stale');
     });
     return run;
-  }
-
-  async #loadAll(): Promise<void> {
-    const { roles, grants, mfaTenants, memberships } = await this.#snapshot.load();
-    const loaded = new Set(roles.map((role) => role.id));
-    for (const id of [...this.#roleOwners.keys()]) if (!loaded.has(id)) this.#removeRole(id);
-    for (const role of roles) this.#putRole(role);
-    const wanted = new Map<string, Map<string | null, Set<string>>>();
-    for (const grant of grants) {
-      const key = subjectKey(grant.subject);
-      entryOf(
-        entryOf(wanted, key, () => new Map()),
-        grant.tenantId,
-        () => new Set(),
-      ).add(grant.roleId);
-    }
-    for (const [subject, scopes] of this.#held)
-      for (const scope of [...scopes.keys()])
-        if (!wanted.get(subject)?.has(scope)) this.#syncGrants(subject, scope, new Set());
-    for (const [subject, scopes] of wanted)
-      for (const [scope, ids] of scopes) this.#syncGrants(subject, scope, ids);
-    this.#members.clear();
-    for (const membership of memberships) this.#setMember(membership.tenantId, membership.userId, true);
-    this.#mfaTenants.clear();
-    for (const tenantId of mfaTenants) this.#mfaTenants.add(tenantId);
-  }
-
-  async #apply(change: AccessChange): Promise<void> {
-    if (change.kind === 'role') {
-      for (const id of change.ids) {
-        const role = await this.#roles.get(change.owner, id);
-        if (role === null) this.#removeRole(id);
-        else this.#putRole({ ...role, owner: change.owner });
-      }
-    } else if (change.kind === 'grant') {
-      for (const subject of change.subjects) await this.#reloadGrants(subject, change.tenantId);
-    } else {
-      await this.#reloadTenant(change.tenantId);
-    }
-  }
-
-  async #reloadGrants(subject: GrantSubject, tenantId: string | null): Promise<void> {
-    const rows = await this.#grants.listBySubject(subject, tenantId);
-    const ids = new Set(rows.filter((row) => row.tenantId === tenantId).map((row) => row.roleId));
-    // A role created just before its first grant may not have been announced: read it with the grant.
-    const unknown = [...ids].filter((id) => !this.#roleOwners.has(id));
-    for (const role of await this.#roles.findVisible(tenantId, unknown)) {
-      const owner: RoleOwner =
-        role.scope === 'tenant' && role.tenantId !== null
-          ? { scope: 'tenant', tenantId: role.tenantId }
-          : { scope: 'system' };
-      this.#putRole({ ...role, owner });
-    }
-    this.#syncGrants(subjectKey(subject), tenantId, ids);
-    if (subject.type === 'user' && tenantId !== null) {
-      this.#setMember(tenantId, subject.id, await this.#memberships.isMember(tenantId, subject.id));
-    }
-  }
-
-  async #reloadTenant(tenantId: string): Promise<void> {
-    const owner: RoleOwner = { scope: 'tenant', tenantId };
-    const roles = await this.#roles.list(owner);
-    const grants = await this.#grants.listByTenant(tenantId);
-    const kept = new Set(roles.map((role) => role.id));
-    for (const [id, known] of [...this.#roleOwners])
-      if (known.scope === 'tenant' && known.tenantId === tenantId && !kept.has(id)) this.#removeRole(id);
-    for (const role of roles) this.#putRole({ ...role, owner });
-    const wanted = new Map<string, Set<string>>();
-    for (const grant of grants) {
-      const key = subjectKey(grant.subject);
-      entryOf(wanted, key, () => new Set()).add(grant.roleId);
-    }
-    for (const [subject, scopes] of this.#held)
-      if (scopes.has(tenantId) && !wanted.has(subject)) this.#syncGrants(subject, tenantId, new Set());
-    for (const [subject, ids] of wanted) this.#syncGrants(subject, tenantId, ids);
-    const members = await this.#snapshot.membersOf(tenantId);
-    if (members.length === 0) this.#members.delete(tenantId);
-    else this.#members.set(tenantId, new Set(members));
-    // Settings too: PATCH /tenants/:tenantId announces a `require_mfa` change as a tenant change.
-    if (await this.#snapshot.requiresMfa(tenantId)) this.#mfaTenants.add(tenantId);
-    else this.#mfaTenants.delete(tenantId);
-  }
-
-  /** A role the engine refuses (a cycle two concurrent writes closed) is logged and left out, not fatal. */
-  #putRole(role: SnapshotRole): void {
-    try {
-      this.#engine.upsertRole({ id: role.id, permissions: role.permissions, inherits: role.inherits });
-      this.#roleOwners.set(role.id, role.owner);
-      this.#roleNames.set(role.id, role.name);
-    } catch (error) {
-      this.#log.error({ err: error, roleId: role.id }, 'a stored role was refused by the access engine');
-    }
-  }
-
-  /** The store deletes a role's grants with it; the engine's copies of them go too. */
-  #removeRole(id: string): void {
-    this.#engine.removeRole(id);
-    this.#roleOwners.delete(id);
-    this.#roleNames.delete(id);
-    for (const [subject, scopes] of this.#held)
-      for (const [scope, ids] of scopes)
-        if (ids.has(id)) this.#removeGrant({ subject, roleId: id, tenantId: scope });
-  }
-
-  /** Makes the engine's grants of `subject` in exactly `scope` equal to `roleIds`. */
-  #syncGrants(subject: string, scope: string | null, roleIds: ReadonlySet<string>): void {
-    const held = this.#held.get(subject)?.get(scope) ?? new Set<string>();
-    for (const roleId of [...held])
-      if (!roleIds.has(roleId)) this.#removeGrant({ subject, roleId, tenantId: scope });
-    for (const roleId of roleIds) {
-      if (held.has(roleId)) continue;
-      this.#engine.addGrant({ subject, role: roleId, tenantId: scope });
-      entryOf(
-        entryOf(this.#held, subject, () => new Map()),
-        scope,
-        () => new Set(),
-      ).add(roleId);
-    }
-  }
-
-  #removeGrant(grant: { subject: string; roleId: string; tenantId: string | null }): void {
-    this.#engine.removeGrant({ subject: grant.subject, role: grant.roleId, tenantId: grant.tenantId });
-    const scopes = this.#held.get(grant.subject);
-    const ids = scopes?.get(grant.tenantId);
-    ids?.delete(grant.roleId);
-    if (ids?.size === 0) scopes?.delete(grant.tenantId);
-    if (scopes?.size === 0) this.#held.delete(grant.subject);
   }
 }
