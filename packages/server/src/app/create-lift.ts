@@ -22,7 +22,7 @@ import type { Identity } from '../identity/index.ts';
 import type { MailTemplates, MailTransport } from '../mail/index.ts';
 import { sessionCookieSettings } from '../sessions/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/index.ts';
-import { migrationsComponent } from '../storage/index.ts';
+import { migrationsComponent, type Outbox, outboxEventSink } from '../storage/index.ts';
 import type { HealthComponent } from '../telemetry/index.ts';
 import { registerHealthRoutes } from '../telemetry/index.ts';
 import type { IssueAccessTokenInput, Tokens } from '../tokens/index.ts';
@@ -100,6 +100,8 @@ export class LiftApp extends RouteGroup {
   readonly authenticator: Authenticator;
   /** The SQL database, key-value store and broker of the app's shape; connections open on first use. */
   readonly storage: Storage;
+  /** Durable events and jobs, relayed and run after a crash; news from other processes (storage/outbox/). */
+  readonly outbox: Outbox;
   readonly #modules: ModuleHost;
   readonly #mail: () => MailTransport | undefined;
   readonly #mailPort: () => MailTransport;
@@ -129,9 +131,12 @@ export class LiftApp extends RouteGroup {
       migrations: options.migrations ?? [],
     });
     this.storage = shape.storage;
+    this.outbox = shape.outbox;
     this.#mail = shape.mail;
     this.#mailPort = () => shape.ports.mail;
-    this.events = new EventPublisher(() => this.storage.broker, this.clock, this.log);
+    this.events = new EventPublisher(() => this.storage.broker, this.clock, this.log, {
+      durable: outboxEventSink(this.outbox),
+    });
     this.authenticator = new Authenticator(this.events);
     this.#modules = new ModuleHost({
       modules,
@@ -162,8 +167,18 @@ export class LiftApp extends RouteGroup {
       timeoutMs: config.health.checkTimeoutMs,
       stats: () => this.stats,
     });
-    for (const { instance } of this.#modules.built) {
-      for (const { name, resolve } of instance.authResolvers ?? []) this.authenticator.add(name, resolve);
+    const resolverOwners = new Map<string, string>();
+    for (const { module, instance } of this.#modules.built) {
+      for (const { name, resolve } of instance.authResolvers ?? []) {
+        const earlier = resolverOwners.get(name);
+        if (earlier !== undefined) {
+          throw new LiftConfigError(
+            `The authentication resolver "${name}" is added by both module "${earlier}" and module "${module.name}"; keep one of them.`,
+          );
+        }
+        resolverOwners.set(name, module.name);
+        this.authenticator.add(name, resolve);
+      }
       for (const handler of instance.on ?? []) this.events.onLocal(handler);
     }
     for (const { instance } of this.#modules.built) instance.routes?.(this);
@@ -242,6 +257,7 @@ export class LiftApp extends RouteGroup {
         moduleSets: this.#modules.built.flatMap(({ module }) => module.migrations?.name ?? []),
       });
       this.#rootKeys = keys;
+      await this.outbox.start();
       await this.#modules.start();
       const identity = this.#modules.face('identity');
       if (identity && (options.bootstrapAdmin ?? true) && migrate === 'auto') {
@@ -345,6 +361,7 @@ export class LiftApp extends RouteGroup {
     this.#processHooks?.();
     this.#processHooks = undefined;
     await this.#modules.close();
+    await this.outbox.close();
     await this.#mail()?.close();
     await this.storage.close();
   }

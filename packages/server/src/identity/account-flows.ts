@@ -16,8 +16,8 @@ import {
   mailLink,
   type PublicUser,
   publicUser,
+  queueMail,
   requireFresh,
-  sendMailInBackground,
 } from './identity-deps.ts';
 import { completeFirstFactor, endLoginsInProgress, type LoginResult } from './login-flows.ts';
 import { checkSecondFactor, hasMfa, type SecondFactorInput } from './mfa-flows.ts';
@@ -76,7 +76,7 @@ export async function signup(
 
 async function sendExistingAccountNotice(deps: IdentityDeps, userId: string, email: string) {
   const token = await deps.emailTokens.issue(userId, 'password_reset', deps.config.auth.resetTokenTtlMs);
-  sendMailInBackground(
+  await queueMail(
     deps,
     email,
     deps.templates.signupAttemptExistingAccount({
@@ -88,7 +88,7 @@ async function sendExistingAccountNotice(deps: IdentityDeps, userId: string, ema
 
 async function sendVerification(deps: IdentityDeps, userId: string, email: string) {
   const token = await deps.emailTokens.issue(userId, 'verify_email', deps.config.auth.emailTokenTtlMs);
-  sendMailInBackground(
+  await queueMail(
     deps,
     email,
     deps.templates.verifyEmail({ appName: deps.appName, link: mailLink(deps, VERIFY_PATH, token) }),
@@ -136,7 +136,7 @@ export async function forgotPassword(deps: IdentityDeps, email: string, origin: 
     return;
   }
   const token = await deps.emailTokens.issue(user.id, 'password_reset', deps.config.auth.resetTokenTtlMs);
-  sendMailInBackground(
+  await queueMail(
     deps,
     user.email,
     deps.templates.passwordReset({ appName: deps.appName, link: mailLink(deps, RESET_PATH, token) }),
@@ -181,7 +181,7 @@ export async function resetPassword(
   await deps.lockout.clear(user.id);
   await voidMailedLinks(deps, user.id, 'password_reset', origin);
   await deps.sessions.revokeUser(user.id, { actor: user.id, reason: 'password_reset', origin });
-  sendMailInBackground(
+  await queueMail(
     deps,
     user.email,
     deps.templates.passwordChanged({ appName: deps.appName, when: new Date(deps.clock.now()) }),
@@ -299,7 +299,7 @@ export async function changePassword(
     origin,
     exceptId: issued.record.id,
   });
-  sendMailInBackground(
+  await queueMail(
     deps,
     user.email,
     deps.templates.passwordChanged({ appName: deps.appName, when: new Date(deps.clock.now()) }),

@@ -21,7 +21,8 @@ export class MemoryMailTransport implements MailTransport {
   }
 
   async send(message: MailMessage): Promise<{ id: string }> {
-    const id = randomId(this.random);
+    const id = message.key ?? randomId(this.random);
+    if (message.key !== undefined && this.messages.some((sent) => sent.id === message.key)) return { id };
     this.messages.push({
       id,
       sentAt: new Date(this.clock.now()).toISOString(),

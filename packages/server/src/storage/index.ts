@@ -17,6 +17,19 @@ export {
   pendingMigrations,
 } from './migrations/pending-migrations.ts';
 export { LIFT_MIGRATION_SET, storageMigrations } from './migrations/storage-migrations.ts';
+export {
+  ChangeFeedBroker,
+  type Job,
+  type JobHandler,
+  type JobQueue,
+  Outbox,
+  type OutboxStats,
+  outboxEventSink,
+  outboxMigrations,
+  outboxOrigin,
+  outboxOwner,
+  SqlOutboxStore,
+} from './outbox/index.ts';
 export type * from './ports.ts';
 export { RedisBroker, type RedisBrokerOptions } from './redis/redis-broker.ts';
 export { openRedisConnection, RedisConnection } from './redis/redis-connection.ts';

@@ -1,4 +1,5 @@
 import { LiftError } from '../../core/errors.ts';
+import { outboxMigrations } from '../outbox/outbox-table.ts';
 import type { Pingable, Storage } from '../ports.ts';
 import { LIFT_MIGRATION_SET } from './storage-migrations.ts';
 
@@ -33,15 +34,16 @@ export async function pendingMigrations(storage: Pick<Storage, 'migrationStatus'
 }
 
 /**
- * Throws MigrationsPendingError when any of Lift's own migrations is among `pending`: the `lift` set, and the
- * sets of modules that keep their own (`moduleSets`), since a module would fail on its missing tables.
+ * Throws MigrationsPendingError when any of Lift's own migrations is among `pending`: the `lift` set, the
+ * outbox's, and the sets of modules that keep their own (`moduleSets`), since a module would fail on its
+ * missing tables.
  */
 export function assertLiftMigrated(
   pending: readonly string[],
   migrateCommand: string,
   moduleSets: readonly string[] = [],
 ): void {
-  const own = new Set([LIFT_MIGRATION_SET, ...moduleSets]);
+  const own = new Set([LIFT_MIGRATION_SET, outboxMigrations.name, ...moduleSets]);
   const lift = pending.filter((name) => own.has(name.slice(0, name.indexOf('/'))));
   if (lift.length > 0) throw new MigrationsPendingError([...pending], migrateCommand);
 }
