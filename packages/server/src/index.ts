@@ -12,6 +12,7 @@ export {
   UndeclaredPermissionError,
 } from './access/permission-catalog.ts';
 export { type AppStats, createLift, LiftApp, type LiftOptions } from './app/create-lift.ts';
+export { type ErrorCatalogEntry, LIFT_ERRORS } from './app/lift-errors.ts';
 export {
   Authenticator,
   type AuthResolver,
@@ -30,6 +31,14 @@ export {
 export type { LiftConfig, LiftConfigInput } from './core/config/schema.ts';
 export { liftConfigSchema } from './core/config/schema.ts';
 export { Context, type ContextKey, contextKey, ValueBag } from './core/context.ts';
+export type {
+  AppErrorCode,
+  AppErrorCodeSpec,
+  CodesOf,
+  ErrorCode,
+  LiftErrorCode,
+  LiftErrorCodes,
+} from './core/error-codes.ts';
 export * from './core/errors.ts';
 export { EVENTS_CHANNEL, type EventOrigin, EventPublisher, type LiftEvent } from './core/events.ts';
 export {

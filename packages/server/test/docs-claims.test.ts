@@ -6,8 +6,8 @@ import pg from 'pg';
 import ts from 'typescript';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import buildNotesApp from '../../../examples/notes/src/app.ts';
+import { LIFT_ERRORS } from '../src/app/lift-errors.ts';
 import { CONFIG_GROUPS, CONFIG_KEY_BY_ENV_VAR, CONFIG_KEYS } from '../src/core/config/keys.ts';
-import { LIFT_ERRORS } from '../src/core/errors.ts';
 import { signUpVerified } from './sessions/verified-user.ts';
 import { freePort, type LiftProcess, repoRoot, runLift, startLift } from './support/lift-process.ts';
 import { startRedisServer } from './support/redis-server.ts';
@@ -280,7 +280,7 @@ describe('names the docs use are names the code has', () => {
         for (const [variable] of span.matchAll(/\bLIFT_[A-Z0-9_]*[A-Z0-9]\b/g)) {
           const known =
             CONFIG_KEY_BY_ENV_VAR.has(variable) ||
-            variable in LIFT_ERRORS ||
+            LIFT_ERRORS.some((spec) => spec.code === variable) ||
             variable === 'LIFT_ERRORS' ||
             variable.startsWith('LIFT_TEST_');
           if (!known) unknown.push(`${file}: ${variable}`);

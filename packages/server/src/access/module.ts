@@ -1,6 +1,7 @@
 import type { LiftModule } from '../core/module.ts';
 import { Access } from './access.ts';
 import type { AccessSnapshotSource } from './access-snapshot.ts';
+import { ACCESS_ERRORS } from './error-codes.ts';
 import { registerAccessRoutes } from './http/index.ts';
 import { PermissionCatalog, type PermissionDeclarations } from './permission-catalog.ts';
 import type { GrantStore, InvitationStore, MembershipStore, RoleStore, TenantStore } from './stores/index.ts';
@@ -38,6 +39,7 @@ declare module '../core/module.ts' {
 export function accessModule(options: AccessModuleOptions = {}): LiftModule<'access', Access> {
   return {
     name: 'access',
+    errors: ACCESS_ERRORS,
     needs: ['identity'],
     build(context) {
       const { config } = context;

@@ -7,6 +7,7 @@ import { Authenticator } from '../core/authenticate.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { parseConfig } from '../core/config/index.ts';
 import type { LiftConfig, LiftConfigInput } from '../core/config/schema.ts';
+import type { AppErrorCodeSpec } from '../core/error-codes.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import { EventPublisher } from '../core/events.ts';
 import type { Runtime } from '../core/handler.ts';
@@ -33,6 +34,7 @@ import type { IssueAccessTokenInput } from '../tokens/access-tokens.ts';
 import type { Tokens } from '../tokens/tokens.ts';
 import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
 import { defaultModules } from './default-modules.ts';
+import { type ErrorCatalogEntry, errorCatalog } from './lift-errors.ts';
 import { sqlShape } from './shapes/sql-shape.ts';
 
 /**
@@ -69,6 +71,11 @@ export interface LiftOptions {
    * may only name a declared permission (Lift declares its own): a typo fails when the route is declared.
    */
   permissions?: PermissionDeclarations;
+  /**
+   * The app's own error codes, `[{ code: 'NOTES_LOCKED', status: 423, meaning: '…' }]`: added to `app.errors`.
+   * The `LIFT_` prefix is Lift's: such a code fails `tsc` and the boot.
+   */
+  errors?: readonly AppErrorCodeSpec[];
 }
 
 export interface AppStats {
@@ -102,6 +109,8 @@ export class LiftApp extends RouteGroup {
   readonly authenticator: Authenticator;
   /** The SQL database, key-value store and broker of the app's shape; connections open on first use. */
   readonly storage: Storage;
+  /** Every error code this app may answer with: Lift's, its modules' and its own (app/lift-errors.ts). */
+  readonly errors: readonly ErrorCatalogEntry[];
   readonly #modules: ModuleHost;
   readonly #mail: () => MailTransport | undefined;
   readonly #mailPort: () => MailTransport;
@@ -132,8 +141,9 @@ export class LiftApp extends RouteGroup {
     this.#mailPort = () => shape.ports.mail;
     this.events = new EventPublisher(() => this.storage.broker, this.clock, this.log);
     this.authenticator = new Authenticator(this.events);
+    const modules = options.modules ?? defaultModules(config, options);
     this.#modules = new ModuleHost({
-      modules: options.modules ?? defaultModules(config, options),
+      modules,
       config,
       log: this.log,
       clock: this.clock,
@@ -142,6 +152,8 @@ export class LiftApp extends RouteGroup {
       keys: this.#moduleKeys(),
       listening: () => this.address,
     });
+    // After the host has refused a module listed twice, so that is the error named.
+    this.errors = errorCatalog(modules, options.errors);
     installPipeline(hono, config, this.log, {
       authenticator: this.authenticator,
       onUnexpectedError: (error, c) => {

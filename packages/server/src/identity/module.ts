@@ -2,6 +2,7 @@ import type { LiftModule } from '../core/module.ts';
 import { createMailTemplates, type MailTemplates, type MailTransport } from '../mail/index.ts';
 import { registerAdminUserRoutes } from './admin-routes.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
+import { IDENTITY_ERRORS } from './error-codes.ts';
 import { Identity, type SystemRoleDirectory } from './identity.ts';
 import type { TokenIssuerCapability } from './identity-deps.ts';
 import { MFA_SEALED_COLUMN } from './mfa/index.ts';
@@ -40,6 +41,7 @@ declare module '../core/module.ts' {
 export function identityModule(options: IdentityModuleOptions = {}): LiftModule<'identity', Identity> {
   return {
     name: 'identity',
+    errors: IDENTITY_ERRORS,
     needs: ['sessions'],
     uses: ['tokens'],
     build(context) {

@@ -1,5 +1,6 @@
 import type { AuthResolver } from '../core/authenticate.ts';
 import type { LiftModule } from '../core/module.ts';
+import { SESSIONS_ERRORS } from './error-codes.ts';
 import { type SessionCookieSettings, sessionCookieSettings } from './session-cookie.ts';
 import { SessionManager } from './session-manager.ts';
 import { sessionResolver } from './session-resolver.ts';
@@ -30,6 +31,7 @@ declare module '../core/module.ts' {
 export function sessionsModule(): LiftModule<'sessions', Sessions> {
   return {
     name: 'sessions',
+    errors: SESSIONS_ERRORS,
     build({ config, ports, events, clock, log }) {
       // Refuse a weakened production cookie at build, not at the first login.
       const cookie = sessionCookieSettings(config);

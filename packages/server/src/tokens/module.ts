@@ -1,5 +1,6 @@
 import type { LiftModule } from '../core/module.ts';
 import type { IssueAccessTokenInput } from './access-tokens.ts';
+import { TOKENS_ERRORS } from './error-codes.ts';
 import type { SigningKeyStore } from './keys/signing-key-store.ts';
 import type { RefreshTokenStore } from './refresh/index.ts';
 import type { RevocationStore } from './revocation-store.ts';
@@ -35,6 +36,7 @@ declare module '../core/module.ts' {
 export function tokensModule(options: TokensModuleOptions = {}): LiftModule<'tokens', Tokens> {
   return {
     name: 'tokens',
+    errors: TOKENS_ERRORS,
     // After sessions, so the chain asks the session cookie before the bearer token.
     uses: ['sessions'],
     build(context) {
