@@ -64,32 +64,46 @@ export interface Redactor {
 }
 
 export function createRedactor(extraKeys: readonly string[] = []): Redactor {
-  const extra = new Set(extraKeys.map((key) => key.toLowerCase()));
-  const decisions = new Map<string, boolean>();
-
-  const isSensitiveKey = (key: string): boolean => {
-    const known = decisions.get(key);
-    if (known !== undefined) return known;
-    const decision = extra.has(key.toLowerCase()) || builtInSensitive(key);
-    if (decisions.size >= DECISION_CACHE_LIMIT) decisions.clear();
-    decisions.set(key, decision);
-    return decision;
+  const rules = new RedactionRules(extraKeys);
+  return {
+    isSensitiveKey: (key) => rules.isSensitiveKey(key),
+    redact: <T>(value: T): T => rules.walk(value, 0, new Set()) as T,
+    redactUrl: (url) => rules.redactUrl(url),
   };
+}
 
-  const redactUrl = (url: string): string => {
+/** The built-in rules plus extra keys, with a bounded cache of per-key decisions. */
+class RedactionRules {
+  readonly #extra: Set<string>;
+  readonly #decisions = new Map<string, boolean>();
+
+  constructor(extraKeys: readonly string[]) {
+    this.#extra = new Set(extraKeys.map((key) => key.toLowerCase()));
+  }
+
+  isSensitiveKey(key: string): boolean {
+    const known = this.#decisions.get(key);
+    if (known !== undefined) return known;
+    const decision = this.#extra.has(key.toLowerCase()) || builtInSensitive(key);
+    if (this.#decisions.size >= DECISION_CACHE_LIMIT) this.#decisions.clear();
+    this.#decisions.set(key, decision);
+    return decision;
+  }
+
+  redactUrl(url: string): string {
     const queryStart = url.indexOf('?');
     if (queryStart === -1) return url;
     const hashStart = url.indexOf('#', queryStart);
     const queryEnd = hashStart === -1 ? url.length : hashStart;
-    const query = redactQuery(url.slice(queryStart + 1, queryEnd), isSensitiveKey);
+    const query = redactQuery(url.slice(queryStart + 1, queryEnd), (key) => this.isSensitiveKey(key));
     if (query === null) return url;
     return `${url.slice(0, queryStart + 1)}${query}${url.slice(queryEnd)}`;
-  };
+  }
 
-  const walk = (value: unknown, depth: number, ancestors: Set<object>): unknown => {
+  walk(value: unknown, depth: number, ancestors: Set<object>): unknown {
     if (value === null || typeof value !== 'object') return value;
     if (value instanceof URL) {
-      const href = redactUrl(value.href);
+      const href = this.redactUrl(value.href);
       return href === value.href ? value : href;
     }
     // Dates, Buffers and the like serialise themselves and hold no keys.
@@ -98,26 +112,28 @@ export function createRedactor(extraKeys: readonly string[] = []): Redactor {
     if (depth >= MAX_DEPTH) return TRUNCATED;
     ancestors.add(value);
     try {
-      return Array.isArray(value) ? walkArray(value, depth, ancestors) : walkObject(value, depth, ancestors);
+      return Array.isArray(value)
+        ? this.#walkArray(value, depth, ancestors)
+        : this.#walkObject(value, depth, ancestors);
     } finally {
       ancestors.delete(value);
     }
-  };
+  }
 
-  const walkArray = (array: unknown[], depth: number, ancestors: Set<object>): unknown[] => {
+  #walkArray(array: unknown[], depth: number, ancestors: Set<object>): unknown[] {
     let copy: unknown[] | undefined;
     for (let i = 0; i < array.length; i++) {
       const item = array[i];
-      const next = walk(item, depth + 1, ancestors);
+      const next = this.walk(item, depth + 1, ancestors);
       if (next !== item) {
         copy ??= array.slice();
         copy[i] = next;
       }
     }
     return copy ?? array;
-  };
+  }
 
-  const walkObject = (object: object, depth: number, ancestors: Set<object>): object => {
+  #walkObject(object: object, depth: number, ancestors: Set<object>): object {
     const isError = object instanceof Error;
     const record = object as Record<string, unknown>;
     let changes: Map<string, unknown> | undefined;
@@ -125,7 +141,9 @@ export function createRedactor(extraKeys: readonly string[] = []): Redactor {
       const item = record[key];
       // An Error's `code` is its stable error code (LIFT_…, ECONNRESET), which logs need.
       const next =
-        isSensitiveKey(key) && !(isError && key === 'code') ? REDACTED : walk(item, depth + 1, ancestors);
+        this.isSensitiveKey(key) && !(isError && key === 'code')
+          ? REDACTED
+          : this.walk(item, depth + 1, ancestors);
       if (next !== item) {
         changes ??= new Map();
         changes.set(key, next);
@@ -133,7 +151,7 @@ export function createRedactor(extraKeys: readonly string[] = []): Redactor {
     }
     let cause: unknown;
     if (isError && object.cause !== undefined) {
-      cause = walk(object.cause, depth + 1, ancestors);
+      cause = this.walk(object.cause, depth + 1, ancestors);
       if (cause !== object.cause) changes ??= new Map();
     }
     if (changes === undefined) return object;
@@ -141,13 +159,7 @@ export function createRedactor(extraKeys: readonly string[] = []): Redactor {
     for (const key of Object.keys(record)) copy[key] = changes.has(key) ? changes.get(key) : record[key];
     if (isError && object.cause !== undefined) copy.cause = cause;
     return copy;
-  };
-
-  return {
-    isSensitiveKey,
-    redact: <T>(value: T): T => walk(value, 0, new Set()) as T,
-    redactUrl,
-  };
+  }
 }
 
 /** An Error of the same class with the same message and stack, so pino's error serialiser still recognises it. */

@@ -142,177 +142,219 @@ interface Count {
 
 /** @throws LiftConfigError for an option out of range. */
 export function createLockout(options: LockoutOptions): Lockout {
-  const { kv, clock } = options;
-  const threshold = options.threshold ?? 5;
-  const baseMs = options.baseMs ?? 60_000;
-  const maxMs = options.maxMs ?? 900_000;
-  const resetRequiredAfter = options.resetRequiredAfter ?? 100;
-  const prefix = options.prefix ?? 'lockout:';
-  checkWholeNumber('threshold', threshold, 1);
-  checkWholeNumber('baseMs', baseMs, 1);
-  checkWholeNumber('maxMs', maxMs, baseMs);
-  checkWholeNumber('resetRequiredAfter', resetRequiredAfter, 1);
-  if (maxMs > FORGET_AFTER_MS) {
-    throw new LiftConfigError(
-      `Lockout maxMs must be at most ${FORGET_AFTER_MS} (24 h, after which failures are forgotten), got ${maxMs}.`,
-    );
+  return new KvLockout(options);
+}
+
+/** The lockout on a key-value store: a streak id per account, failures and attempts in flight per streak. */
+class KvLockout implements Lockout {
+  readonly #kv: KeyValueStore;
+  readonly #clock: Clock;
+  readonly #threshold: number;
+  readonly #baseMs: number;
+  readonly #maxMs: number;
+  readonly #resetRequiredAfter: number;
+  readonly #prefix: string;
+
+  constructor(options: LockoutOptions) {
+    this.#kv = options.kv;
+    this.#clock = options.clock;
+    this.#threshold = options.threshold ?? 5;
+    this.#baseMs = options.baseMs ?? 60_000;
+    this.#maxMs = options.maxMs ?? 900_000;
+    this.#resetRequiredAfter = options.resetRequiredAfter ?? 100;
+    this.#prefix = options.prefix ?? 'lockout:';
+    checkWholeNumber('threshold', this.#threshold, 1);
+    checkWholeNumber('baseMs', this.#baseMs, 1);
+    checkWholeNumber('maxMs', this.#maxMs, this.#baseMs);
+    checkWholeNumber('resetRequiredAfter', this.#resetRequiredAfter, 1);
+    if (this.#maxMs > FORGET_AFTER_MS) {
+      throw new LiftConfigError(
+        `Lockout maxMs must be at most ${FORGET_AFTER_MS} (24 h, after which failures are forgotten), got ${this.#maxMs}.`,
+      );
+    }
   }
 
-  const streakKey = (accountId: string) => `${prefix}streak:${accountId}`;
-  const countKey = (streakId: string, accountId: string) => `${prefix}failures:${streakId}:${accountId}`;
-  const inFlightKey = (streakId: string, accountId: string, window: number) =>
-    `${prefix}inflight:${streakId}:${accountId}:${window}`;
-  const windowOf = (now: number) => Math.floor(now / IN_FLIGHT_MS);
+  async check(accountId: string): Promise<LockoutCheck> {
+    const streak = await this.#readStreak(accountId);
+    if (!streak) return UNLOCKED;
+    const failures = await this.#readFailures(streak.id, accountId);
+    const retryAfterMs = streak.lastFailureAt + this.#lockDuration(failures) - this.#clock.now();
+    return retryAfterMs > 0 ? { locked: true, retryAfterMs } : UNLOCKED;
+  }
 
-  const lockDuration = (failures: number): number =>
-    failures < threshold ? 0 : Math.min(maxMs, baseMs * 2 ** (failures - threshold));
-
-  const readStreak = async (accountId: string): Promise<Streak | undefined> =>
-    parseStreak(await kv.get(streakKey(accountId)));
-
-  /** The current streak's id, starting a streak when there is none; `created` when this call started it. */
-  const joinStreak = async (accountId: string, now: number): Promise<{ id: string; created: boolean }> => {
-    const existing = await readStreak(accountId);
-    if (existing) return { id: existing.id, created: false };
-    const id = randomId(cryptoRandom, 9);
-    const key = streakKey(accountId);
-    if (await kv.set(key, `${id} ${now}`, { ifNotExists: true, ttlMs: FORGET_AFTER_MS })) {
-      return { id, created: true };
-    }
-    // Another node started the streak first: count under its id. If that streak already ended again (a
-    // success in between), ours is written by the caller's refresh.
-    const winner = await readStreak(accountId);
-    return { id: winner?.id ?? id, created: false };
-  };
-
-  const clear = async (accountId: string): Promise<void> => {
-    // One read for the usual login without a streak. An unreadable streak value is overwritten by the
-    // next failure.
-    const streak = await readStreak(accountId);
-    if (!streak) return;
-    await kv.delete(streakKey(accountId));
-    await kv.delete(countKey(streak.id, accountId));
-  };
-
-  const readNumber = async (key: string): Promise<number> => Number((await kv.get(key)) ?? 0);
-
-  const readFailures = (streakId: string, accountId: string): Promise<number> =>
-    readNumber(countKey(streakId, accountId));
-
-  /** The attempts in flight in the windows either side of `window`. */
-  const inFlightBeside = async (streakId: string, accountId: string, window: number): Promise<number> => {
-    const [before, after] = await Promise.all([
-      readNumber(inFlightKey(streakId, accountId, window - 1)),
-      readNumber(inFlightKey(streakId, accountId, window + 1)),
-    ]);
-    return before + after;
-  };
-
-  /** The count without reserving: the failures, and the attempts in flight around `now`. */
-  const readCount = async (streakId: string, accountId: string, now: number): Promise<Count> => {
+  async reserve(accountId: string): Promise<LockoutReservation> {
+    const now = this.#clock.now();
+    const known = await this.#readStreak(accountId);
+    // A locked account is refused with reads only: guessing during a lock writes nothing.
+    if (known && !this.#admits(await this.#readCount(known.id, accountId, now), known.lastFailureAt, now))
+      return REFUSED;
+    const streakId = known?.id ?? (await this.#joinStreak(accountId, now)).id;
     const window = windowOf(now);
-    const [failures, current, beside] = await Promise.all([
-      readFailures(streakId, accountId),
-      readNumber(inFlightKey(streakId, accountId, window)),
-      inFlightBeside(streakId, accountId, window),
-    ]);
-    return { failures, inFlight: current + beside };
-  };
+    // In this order (see the header): own window, the windows either side, the failures, their time.
+    const mine = await this.#addInFlight(streakId, accountId, window, 1);
+    const beside = await this.#inFlightBeside(streakId, accountId, window);
+    const before = { failures: await this.#readFailures(streakId, accountId), inFlight: mine - 1 + beside };
+    const streak = await this.#readStreak(accountId);
+    if (streak?.id === streakId && this.#admits(before, streak.lastFailureAt, now)) {
+      return { admitted: true, attempt: this.#admitted(accountId, streakId, window) };
+    }
+    if (streak?.id === streakId) await this.#addInFlight(streakId, accountId, window, -1);
+    return REFUSED;
+  }
 
-  const addFailure = (streakId: string, accountId: string): Promise<number> =>
-    kv.increment(countKey(streakId, accountId), 1, { ttlMs: COUNTER_LIFETIME_MS });
-
-  const addInFlight = (streakId: string, accountId: string, window: number, by: number): Promise<number> =>
-    kv.increment(inFlightKey(streakId, accountId, window), by, { ttlMs: 2 * IN_FLIGHT_MS });
-
-  const failure = (failures: number): LockoutFailure => ({
-    failures,
-    lockedForMs: lockDuration(failures),
-    episodeStarted: failures === threshold,
-    resetRequired: failures >= resetRequiredAfter,
-  });
-
-  /** Whether one more attempt may be made after `before`, the count its own reservation found. */
-  const admits = (before: Count, lastFailureAt: number, now: number): boolean =>
-    before.failures + before.inFlight < threshold ||
-    (before.inFlight === 0 && now >= lastFailureAt + lockDuration(before.failures));
-
-  const recordFailure = async (accountId: string): Promise<LockoutFailure> => {
-    const now = clock.now();
-    const streak = await joinStreak(accountId, now);
+  async recordFailure(accountId: string): Promise<LockoutFailure> {
+    const now = this.#clock.now();
+    const streak = await this.#joinStreak(accountId, now);
     // Written before the count, so a check in between sees the new time with the old count: still locked.
     if (!streak.created) {
-      await kv.set(streakKey(accountId), `${streak.id} ${now}`, { ttlMs: FORGET_AFTER_MS });
+      await this.#kv.set(this.#streakKey(accountId), `${streak.id} ${now}`, { ttlMs: FORGET_AFTER_MS });
     }
-    return failure(await addFailure(streak.id, accountId));
-  };
+    return this.#failure(await this.#addFailure(streak.id, accountId));
+  }
+
+  recordSuccess(accountId: string): Promise<void> {
+    return this.clear(accountId);
+  }
+
+  async clear(accountId: string): Promise<void> {
+    // One read for the usual login without a streak. An unreadable streak value is overwritten by the
+    // next failure.
+    const streak = await this.#readStreak(accountId);
+    if (!streak) return;
+    await this.#kv.delete(this.#streakKey(accountId));
+    await this.#kv.delete(this.#countKey(streak.id, accountId));
+  }
 
   /**
    * The attempt admitted into streak `streakId` in `window`; settling it on a streak that has ended changes
    * nothing of the new one.
    */
-  const admitted = (accountId: string, streakId: string, window: number): LockoutAttempt => {
+  #admitted(accountId: string, streakId: string, window: number): LockoutAttempt {
     let settled = false;
     const settle = (): boolean => {
       const first = !settled;
       settled = true;
       return first;
     };
-    const ours = async () => (await readStreak(accountId))?.id === streakId;
+    const ours = async () => (await this.#readStreak(accountId))?.id === streakId;
     return {
-      async failed() {
+      failed: async () => {
         settle();
         // The streak ended while this attempt was in flight (the owner signed in): a failure of a new one.
-        if (!(await ours())) return recordFailure(accountId);
-        await kv.set(streakKey(accountId), `${streakId} ${clock.now()}`, { ttlMs: FORGET_AFTER_MS });
+        if (!(await ours())) return this.recordFailure(accountId);
+        await this.#kv.set(this.#streakKey(accountId), `${streakId} ${this.#clock.now()}`, {
+          ttlMs: FORGET_AFTER_MS,
+        });
         // Counted as a failure before it leaves the attempts in flight, so no reservation misses it.
-        const failures = await addFailure(streakId, accountId);
-        await addInFlight(streakId, accountId, window, -1);
-        return failure(failures);
+        const failures = await this.#addFailure(streakId, accountId);
+        await this.#addInFlight(streakId, accountId, window, -1);
+        return this.#failure(failures);
       },
-      async succeeded() {
+      succeeded: async () => {
         settle();
-        await clear(accountId);
+        await this.clear(accountId);
       },
-      async release() {
-        if (settle() && (await ours())) await addInFlight(streakId, accountId, window, -1);
+      release: async () => {
+        if (settle() && (await ours())) await this.#addInFlight(streakId, accountId, window, -1);
       },
     };
-  };
+  }
 
-  return {
-    async check(accountId) {
-      const streak = await readStreak(accountId);
-      if (!streak) return UNLOCKED;
-      const failures = await readFailures(streak.id, accountId);
-      const retryAfterMs = streak.lastFailureAt + lockDuration(failures) - clock.now();
-      return retryAfterMs > 0 ? { locked: true, retryAfterMs } : UNLOCKED;
-    },
+  #streakKey(accountId: string): string {
+    return `${this.#prefix}streak:${accountId}`;
+  }
 
-    async reserve(accountId) {
-      const now = clock.now();
-      const known = await readStreak(accountId);
-      // A locked account is refused with reads only: guessing during a lock writes nothing.
-      if (known && !admits(await readCount(known.id, accountId, now), known.lastFailureAt, now))
-        return REFUSED;
-      const streakId = known?.id ?? (await joinStreak(accountId, now)).id;
-      const window = windowOf(now);
-      // In this order (see the header): own window, the windows either side, the failures, their time.
-      const mine = await addInFlight(streakId, accountId, window, 1);
-      const beside = await inFlightBeside(streakId, accountId, window);
-      const before = { failures: await readFailures(streakId, accountId), inFlight: mine - 1 + beside };
-      const streak = await readStreak(accountId);
-      if (streak?.id === streakId && admits(before, streak.lastFailureAt, now)) {
-        return { admitted: true, attempt: admitted(accountId, streakId, window) };
-      }
-      if (streak?.id === streakId) await addInFlight(streakId, accountId, window, -1);
-      return REFUSED;
-    },
+  #countKey(streakId: string, accountId: string): string {
+    return `${this.#prefix}failures:${streakId}:${accountId}`;
+  }
 
-    recordFailure,
-    recordSuccess: clear,
-    clear,
-  };
+  #inFlightKey(streakId: string, accountId: string, window: number): string {
+    return `${this.#prefix}inflight:${streakId}:${accountId}:${window}`;
+  }
+
+  #lockDuration(failures: number): number {
+    return failures < this.#threshold
+      ? 0
+      : Math.min(this.#maxMs, this.#baseMs * 2 ** (failures - this.#threshold));
+  }
+
+  async #readStreak(accountId: string): Promise<Streak | undefined> {
+    return parseStreak(await this.#kv.get(this.#streakKey(accountId)));
+  }
+
+  /** The current streak's id, starting a streak when there is none; `created` when this call started it. */
+  async #joinStreak(accountId: string, now: number): Promise<{ id: string; created: boolean }> {
+    const existing = await this.#readStreak(accountId);
+    if (existing) return { id: existing.id, created: false };
+    const id = randomId(cryptoRandom, 9);
+    const key = this.#streakKey(accountId);
+    if (await this.#kv.set(key, `${id} ${now}`, { ifNotExists: true, ttlMs: FORGET_AFTER_MS })) {
+      return { id, created: true };
+    }
+    // Another node started the streak first: count under its id. If that streak already ended again (a
+    // success in between), ours is written by the caller's refresh.
+    const winner = await this.#readStreak(accountId);
+    return { id: winner?.id ?? id, created: false };
+  }
+
+  async #readNumber(key: string): Promise<number> {
+    return Number((await this.#kv.get(key)) ?? 0);
+  }
+
+  #readFailures(streakId: string, accountId: string): Promise<number> {
+    return this.#readNumber(this.#countKey(streakId, accountId));
+  }
+
+  /** The attempts in flight in the windows either side of `window`. */
+  async #inFlightBeside(streakId: string, accountId: string, window: number): Promise<number> {
+    const [before, after] = await Promise.all([
+      this.#readNumber(this.#inFlightKey(streakId, accountId, window - 1)),
+      this.#readNumber(this.#inFlightKey(streakId, accountId, window + 1)),
+    ]);
+    return before + after;
+  }
+
+  /** The count without reserving: the failures, and the attempts in flight around `now`. */
+  async #readCount(streakId: string, accountId: string, now: number): Promise<Count> {
+    const window = windowOf(now);
+    const [failures, current, beside] = await Promise.all([
+      this.#readFailures(streakId, accountId),
+      this.#readNumber(this.#inFlightKey(streakId, accountId, window)),
+      this.#inFlightBeside(streakId, accountId, window),
+    ]);
+    return { failures, inFlight: current + beside };
+  }
+
+  #addFailure(streakId: string, accountId: string): Promise<number> {
+    return this.#kv.increment(this.#countKey(streakId, accountId), 1, { ttlMs: COUNTER_LIFETIME_MS });
+  }
+
+  #addInFlight(streakId: string, accountId: string, window: number, by: number): Promise<number> {
+    return this.#kv.increment(this.#inFlightKey(streakId, accountId, window), by, {
+      ttlMs: 2 * IN_FLIGHT_MS,
+    });
+  }
+
+  #failure(failures: number): LockoutFailure {
+    return {
+      failures,
+      lockedForMs: this.#lockDuration(failures),
+      episodeStarted: failures === this.#threshold,
+      resetRequired: failures >= this.#resetRequiredAfter,
+    };
+  }
+
+  /** Whether one more attempt may be made after `before`, the count its own reservation found. */
+  #admits(before: Count, lastFailureAt: number, now: number): boolean {
+    return (
+      before.failures + before.inFlight < this.#threshold ||
+      (before.inFlight === 0 && now >= lastFailureAt + this.#lockDuration(before.failures))
+    );
+  }
+}
+
+function windowOf(now: number): number {
+  return Math.floor(now / IN_FLIGHT_MS);
 }
 
 function parseStreak(value: string | null): Streak | undefined {

@@ -52,15 +52,48 @@ import {
 const email = z.string().trim().min(1).max(320);
 const password = z.string().min(1).max(4096);
 const code = z.string().trim().min(1).max(64);
+const mfaVerifyBody = z
+  .object({
+    mfa_token: z.string().min(1).max(200),
+    // A page's form sends both fields, the unused one empty.
+    code: code.optional().or(z.literal('').transform(() => undefined)),
+    recovery_code: code.optional().or(z.literal('').transform(() => undefined)),
+    continue: z.string().max(2048).optional(),
+  })
+  .refine((value) => value.code !== undefined || value.recovery_code !== undefined, {
+    message: 'Send code or recovery_code.',
+    path: ['code'],
+  });
 
 export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identity, prefix: string): void {
-  const paths = accountPaths(prefix);
-  const auth = app.group(prefix);
-  // Same prefix, different guards: a route is registered on the group whose middleware it needs.
-  const authed = app.group(prefix, requireAuth());
-  // Routes that also answer browsers: a refusal becomes a page offering the way back (page-routes.ts).
-  const pages = registerPageRoutes(app, identityOf, prefix);
+  const groups: IdentityRouteGroups = {
+    identityOf,
+    prefix,
+    paths: accountPaths(prefix),
+    auth: app.group(prefix),
+    // Same prefix, different guards: a route is registered on the group whose middleware it needs.
+    authed: app.group(prefix, requireAuth()),
+    // Routes that also answer browsers: a refusal becomes a page offering the way back (page-routes.ts).
+    pages: registerPageRoutes(app, identityOf, prefix),
+  };
+  registerSignupRoutes(groups);
+  registerLoginRoutes(groups);
+  registerSessionRoutes(groups);
+  registerPasswordRoutes(groups);
+  registerMfaRoutes(groups);
+}
 
+interface IdentityRouteGroups {
+  identityOf: () => Identity;
+  prefix: string;
+  paths: ReturnType<typeof accountPaths>;
+  auth: RouteGroup;
+  authed: RouteGroup;
+  pages: ReturnType<typeof registerPageRoutes>;
+}
+
+/** Signup, the email verification link, resending it. */
+function registerSignupRoutes({ identityOf, prefix, auth, pages }: IdentityRouteGroups): void {
   auth.post('/signup', {
     input: {
       body: z.object({ email, password, name: humanName({ min: 0, max: 200 }).nullish() }),
@@ -98,7 +131,10 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
       return { status: 'accepted' };
     },
   });
+}
 
+/** Login, the MFA step of a login, logout, re-authentication. */
+function registerLoginRoutes({ identityOf, prefix, paths, authed, pages }: IdentityRouteGroups): void {
   pages.login.post('/login', {
     input: {
       body: z.object({
@@ -122,18 +158,7 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
 
   pages.mfa.post('/mfa/verify', {
     input: {
-      body: z
-        .object({
-          mfa_token: z.string().min(1).max(200),
-          // A page's form sends both fields, the unused one empty.
-          code: code.optional().or(z.literal('').transform(() => undefined)),
-          recovery_code: code.optional().or(z.literal('').transform(() => undefined)),
-          continue: z.string().max(2048).optional(),
-        })
-        .refine((value) => value.code !== undefined || value.recovery_code !== undefined, {
-          message: 'Send code or recovery_code.',
-          path: ['code'],
-        }),
+      body: mfaVerifyBody,
     },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
@@ -161,6 +186,32 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     return new Response(null, { status: 204, headers: ctx.response.headers });
   });
 
+  authed.post('/reauth', {
+    input: {
+      body: z
+        .object({ password: password.optional(), code: code.optional(), recovery_code: code.optional() })
+        .refine((value) => value.password ?? value.code ?? value.recovery_code, {
+          message: 'Send password, code or recovery_code.',
+          path: ['password'],
+        }),
+    },
+    handler: async (ctx, { body }) => {
+      const identity = identityOf();
+      await throttle(identity, ctx, 'login');
+      const issued = await reauthenticate(
+        identity.deps,
+        currentSession(ctx),
+        { password: body.password, code: body.code, recoveryCode: body.recovery_code },
+        origin(ctx),
+      );
+      setSessionCookie(identity, ctx, issued);
+      return { session: { ...sessionBody(issued), fresh: true } };
+    },
+  });
+}
+
+/** The current session, the user's sessions, revoking them. */
+function registerSessionRoutes({ identityOf, authed }: IdentityRouteGroups): void {
   authed.get('/session', async (ctx) => {
     const identity = identityOf();
     const session = currentSession(ctx);
@@ -226,30 +277,10 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
     });
     return { revoked };
   });
+}
 
-  authed.post('/reauth', {
-    input: {
-      body: z
-        .object({ password: password.optional(), code: code.optional(), recovery_code: code.optional() })
-        .refine((value) => value.password ?? value.code ?? value.recovery_code, {
-          message: 'Send password, code or recovery_code.',
-          path: ['password'],
-        }),
-    },
-    handler: async (ctx, { body }) => {
-      const identity = identityOf();
-      await throttle(identity, ctx, 'login');
-      const issued = await reauthenticate(
-        identity.deps,
-        currentSession(ctx),
-        { password: body.password, code: body.code, recoveryCode: body.recovery_code },
-        origin(ctx),
-      );
-      setSessionCookie(identity, ctx, issued);
-      return { session: { ...sessionBody(issued), fresh: true } };
-    },
-  });
-
+/** Changing, forgetting and resetting a password. */
+function registerPasswordRoutes({ identityOf, paths, authed, pages }: IdentityRouteGroups): void {
   authed.post('/password/change', {
     input: { body: z.object({ current_password: password, new_password: password }) },
     handler: async (ctx, { body }) => {
@@ -308,7 +339,10 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
       return { status: 'password_reset' };
     },
   });
+}
 
+/** TOTP enrollment and removal, recovery codes. */
+function registerMfaRoutes({ identityOf, authed }: IdentityRouteGroups): void {
   authed.post('/mfa/totp/enroll', async (ctx) => {
     const identity = identityOf();
     return enrollTotp(identity.deps, currentSession(ctx), origin(ctx));

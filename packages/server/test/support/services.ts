@@ -12,6 +12,10 @@ export { startRedisServer, type TestRedisServer } from './redis-server.ts';
  */
 
 const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Why a PostgreSQL suite is skipped: only ever when the variable is unset and nothing answers by default. */
+export const POSTGRES_SKIP_REASON =
+  'LIFT_TEST_POSTGRES_URL is unset and nothing answers at 127.0.0.1:5432 (CI sets it, so CI never skips)';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 let postgres: Promise<string | undefined> | undefined;

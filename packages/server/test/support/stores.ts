@@ -1,3 +1,6 @@
+import { describe, it } from 'vitest';
+import { sqlAccessPorts } from '../../src/access/adapters.ts';
+import type { OpenAccessStores } from '../../src/access/stores/access-stores-target.ts';
 import type { ManualClock } from '../../src/core/clock.ts';
 import { MemoryKeyValueStore } from '../../src/storage/memory/memory-key-value-store.ts';
 import { liftMigrations } from '../../src/storage/migrations/lift-migrations.ts';
@@ -6,7 +9,13 @@ import type { KeyValueStore, SqlDatabase } from '../../src/storage/ports.ts';
 import { RedisKeyValueStore } from '../../src/storage/redis/redis-key-value-store.ts';
 import { openSqlDatabase } from '../../src/storage/sql/open-sql-database.ts';
 import { SqlKeyValueStore } from '../../src/storage/sql/sql-key-value-store.ts';
-import { freshPostgresSchemaUrl, postgresUrl, redisUrl, uniqueRedisPrefix } from './services.ts';
+import {
+  freshPostgresSchemaUrl,
+  POSTGRES_SKIP_REASON,
+  postgresUrl,
+  redisUrl,
+  uniqueRedisPrefix,
+} from './services.ts';
 
 /**
  * The stores a suite runs against, one `describe.each` row each. PostgreSQL and Redis targets are left out
@@ -93,6 +102,52 @@ export async function migratedSqlTargets(
     });
   }
   return targets;
+}
+
+/**
+ * Registers a port's conformance suite once per SQL database (`register` calls the suite). When PostgreSQL
+ * is absent, a skipped suite named after `port` says why, so the run shows what it did not cover.
+ */
+export async function onEverySqlDatabase(
+  port: string,
+  prefix: string,
+  register: (target: SqlTarget) => void,
+  options: MigratedSqlOptions = {},
+): Promise<void> {
+  const targets = await migratedSqlTargets(prefix, options);
+  for (const target of targets) register(target);
+  if (!targets.some((target) => target.name === 'PostgreSQL')) {
+    describe.skip(`${port} on PostgreSQL: ${POSTGRES_SKIP_REASON}`, () => {
+      it('runs the conformance suite on PostgreSQL', () => {});
+    });
+  }
+}
+
+/** The access module's SQL stores on a fresh database of `target`, as its conformance suites open them. */
+export function sqlAccessStores(target: SqlTarget): OpenAccessStores {
+  return async (clock) => {
+    const { database, close } = await target.open();
+    return {
+      ...sqlAccessPorts(database, clock),
+      async seedUser({ id, email, name }) {
+        const now = clock.now();
+        await database.db
+          .insertInto('lift_users')
+          .values({
+            id,
+            email,
+            email_normalized: email.toLowerCase(),
+            name,
+            email_verified_at: now,
+            password_hash: null,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+      },
+      close,
+    };
+  };
 }
 
 /** Memory, SQL on every target of `migratedSqlTargets`, and Redis when it answers. */

@@ -35,6 +35,12 @@ import { callerOf, tenantFlowDeps, tenantIdOf } from './tenant-caller.ts';
  */
 
 export function registerInvitationRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
+  registerInviterRoutes(app, deps);
+  registerInviteeRoutes(app, deps);
+}
+
+/** What a member with `members:invite` does: invite, list, revoke. */
+function registerInviterRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
   const inviters = app.group(
     '/tenants/:tenantId',
     requireAuth(),
@@ -67,7 +73,10 @@ export function registerInvitationRoutes(app: RouteGroup, deps: AccessRouteDeps)
       ctx.params.invitationId ?? '',
     );
   });
+}
 
+/** What the holder of a mailed link does: open it, accept it signed in, or sign up from it. */
+function registerInviteeRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
   const authPrefix = deps.config.auth.prefix;
   const loginLink = { href: `${authPrefix.replace(/\/+$/, '')}/login`, label: 'Log in' };
   const toInvitation: PageBack = async (ctx) => {

@@ -29,7 +29,7 @@ export interface AddGrantInput extends GrantKey {
   createdBy?: string | null;
 }
 
-/** Which subject holds which role where. */
+/** Which subject holds which role where. Every list is oldest grant first. */
 export interface GrantStore {
   /**
    * Idempotent: granting the same role again returns the existing grant unchanged. The role must be a

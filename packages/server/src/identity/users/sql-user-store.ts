@@ -103,7 +103,8 @@ export class SqlUserStore implements UserStore {
     return row ? toUser(row) : this.findById(id);
   }
 
-  setStatus(id: string, status: UserStatus): Promise<User | null> {
+  /** Async so that a refused status is a rejected promise, as for every other method, not a throw. */
+  async setStatus(id: string, status: UserStatus): Promise<User | null> {
     if (!USER_STATUSES.includes(status)) {
       throw new ValidationError([
         { location: 'body', path: 'status', message: 'Status is active or disabled.', code: 'invalid_value' },
