@@ -68,12 +68,12 @@ interface CodeUse {
 }
 
 /**
- * Every `'LIFT_…'` string literal in the server's source that is not a config variable, with the status it is
- * raised with: `new LiftError('LIFT_X', 409, …)` / `super('LIFT_X', 409, …)` say it; a code passed to (or
- * through `super` of a subclass of) one of core's fixed-status classes gets that class's status. A code given
- * to a class whose status this cannot tell is `unknown` and fails the test, so a new way of raising codes has
- * to be taught here rather than slip past; a literal outside any construction (`error.code === 'LIFT_X'`) is
- * a mention: it must be in the union, with no status to compare.
+ * Every `'LIFT_…'` string (or plain template) literal in the server's source that is not a config variable,
+ * with the status it is raised with: `new LiftError('LIFT_X', 409, …)` / `super('LIFT_X', 409, …)` say it; a
+ * code passed to (or through `super` of a subclass of) one of core's fixed-status classes gets that class's
+ * status. A code given to a class whose status this cannot tell is `unknown` and fails the test, so a new way
+ * of raising codes has to be taught here rather than slip past; a literal outside any construction
+ * (`error.code === 'LIFT_X'`) is a mention: it must be in the union, with no status to compare.
  */
 function codeUsesInSource(): CodeUse[] {
   const parsed = sourceFiles(sourceRoot).map((file) =>
@@ -101,7 +101,7 @@ function codeUsesInSource(): CodeUse[] {
   const uses: CodeUse[] = [];
   for (const source of parsed) {
     source.forEachChild(function visit(node): void {
-      if (ts.isStringLiteral(node) && /^LIFT_[A-Z0-9_]*[A-Z0-9]$/.test(node.text)) {
+      if (ts.isStringLiteralLike(node) && /^LIFT_[A-Z0-9_]*[A-Z0-9]$/.test(node.text)) {
         const isVariable =
           CONFIG_KEY_BY_ENV_VAR.has(node.text) ||
           ENV_ALLOWLIST_PREFIXES.some((prefix) => node.text.startsWith(prefix));
@@ -118,7 +118,7 @@ function codeUsesInSource(): CodeUse[] {
 }
 
 function statusOfUse(
-  literal: ts.StringLiteral,
+  literal: ts.StringLiteralLike,
   statusOfClass: (name: string | undefined) => number | 'unknown',
 ): CodeUse['status'] {
   let argument: ts.Node = literal;
