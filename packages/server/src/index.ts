@@ -2,17 +2,24 @@
  * @lift/server — the public API. Everything not exported here is internal.
  */
 
-export { type AccessScope, GLOBAL } from './access/access-scope.ts';
-export { addTemplatePermissions } from './access/default-roles.ts';
 export {
+  type AccessScope,
+  addTemplatePermissions,
   type DeclaredPermission,
+  GLOBAL,
   PermissionCatalog,
   type PermissionDeclaration,
   type PermissionDeclarations,
   UndeclaredPermissionError,
-} from './access/permission-catalog.ts';
-export { type AppStats, createLift, LiftApp, type LiftOptions } from './app/create-lift.ts';
-export { type ErrorCatalogEntry, LIFT_ERRORS } from './app/lift-errors.ts';
+} from './access/index.ts';
+export {
+  type AppStats,
+  createLift,
+  type ErrorCatalogEntry,
+  LIFT_ERRORS,
+  LiftApp,
+  type LiftOptions,
+} from './app/index.ts';
 export {
   Authenticator,
   type AuthResolver,
@@ -20,17 +27,11 @@ export {
   principalOf,
   requireAuth,
 } from './core/authenticate.ts';
-export {
-  type Clock,
-  cryptoRandom,
-  ManualClock,
-  type RandomSource,
-  randomId,
-  systemClock,
-} from './core/clock.ts';
+export { type Clock, ManualClock, systemClock } from './core/clock.ts';
 export type { LiftConfig, LiftConfigInput } from './core/config/schema.ts';
 export { liftConfigSchema } from './core/config/schema.ts';
 export { Context, type ContextKey, contextKey, ValueBag } from './core/context.ts';
+export { cryptoRandom, type RandomSource, randomId } from './core/crypto/random.ts';
 export type {
   AppErrorCode,
   AppErrorCodeSpec,
@@ -62,17 +63,20 @@ export type { AuthMethod, Principal, RequestDeadline } from './core/request-stat
 export { pendResponseHeader } from './core/response-headers.ts';
 export type { HttpMethod, Middleware, RouteGroup } from './core/routes.ts';
 export type { ListeningAddress } from './core/server.ts';
-export { CsrfError, csrfVerdict } from './http/csrf/index.ts';
-export { createUserWithLink } from './identity/bootstrap.ts';
-export * from './identity/errors.ts';
-export { Identity } from './identity/identity.ts';
-export { type PublicUser, publicUser } from './identity/identity-deps.ts';
-export { TooManyAttemptsError } from './identity/throttle.ts';
-export type { User, UserStatus } from './identity/users/index.ts';
+export { CsrfError, csrfVerdict } from './http/index.ts';
+export type { User, UserStatus } from './identity/index.ts';
+export * from './identity/index.ts';
+export {
+  createUserWithLink,
+  Identity,
+  type PublicUser,
+  publicUser,
+  TooManyAttemptsError,
+} from './identity/index.ts';
 export type { DeliveredMail, MailMessage, MailTransport } from './mail/index.ts';
 export { createMailTemplates, type MailTemplates } from './mail/index.ts';
-export { SessionLimitError, SessionManager } from './sessions/session-manager.ts';
-export type { SessionRecord, SessionStore } from './sessions/session-store.ts';
+export type { SessionRecord, SessionStore } from './sessions/index.ts';
+export { SessionLimitError, SessionManager } from './sessions/index.ts';
 export type {
   Broker,
   KeyValueStore,
@@ -81,10 +85,23 @@ export type {
   SqlDatabase,
   SqlDialectName,
   Storage,
-} from './storage/ports.ts';
-export { type AccessTokenClaims, AccessTokens } from './tokens/access-tokens.ts';
-export { DpopError } from './tokens/dpop.ts';
-export { requireTenant, TenantMismatchError } from './tokens/require-tenant.ts';
-export { allowQueryToken } from './tokens/token-carriers.ts';
-export { TokenRejectedError } from './tokens/token-errors.ts';
-export { InvalidGrantError, type TokenPair, TokenReusedError, Tokens } from './tokens/tokens.ts';
+} from './storage/index.ts';
+export {
+  type AccessTokenClaims,
+  AccessTokens,
+  allowQueryToken,
+  DpopError,
+  InsufficientScopeError,
+  InvalidGrantError,
+  JwksFetchError,
+  JwksUnavailableError,
+  RemoteTokens,
+  remoteTokensModule,
+  requireScope,
+  requireTenant,
+  TenantMismatchError,
+  type TokenPair,
+  TokenRejectedError,
+  TokenReusedError,
+  Tokens,
+} from './tokens/index.ts';

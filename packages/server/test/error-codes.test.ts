@@ -14,6 +14,8 @@ import { SESSIONS_ERRORS } from '../src/sessions/error-codes.ts';
 import { sessionsModule } from '../src/sessions/module.ts';
 import { TOKENS_ERRORS } from '../src/tokens/error-codes.ts';
 import { tokensModule } from '../src/tokens/module.ts';
+import { REMOTE_TOKENS_ERRORS } from '../src/tokens/remote/error-codes.ts';
+import { remoteTokensModule } from '../src/tokens/remote/module.ts';
 import { FAST_PASSWORDS } from './support/auth-app.ts';
 
 /**
@@ -37,6 +39,8 @@ function appWith(options: LiftOptions): LiftApp {
       passwords: FAST_PASSWORDS,
       auth: { publicUrl: 'http://lift.test' },
       tokens: { enabled: true },
+      // Read only by the remoteTokens module; building an app fetches nothing.
+      remoteTokens: { issuer: 'http://issuer.test', audience: 'http://api.test' },
     },
     options,
   );
@@ -53,18 +57,29 @@ const codesOf = (rows: readonly { code: string; status: number }[]) =>
   rows.map((row) => `${row.code} ${row.status}`).sort();
 
 describe('error codes declared by modules', () => {
-  it('each module carries its own list, and the union has no row twice', () => {
+  it('each module carries its own list, and the union holds a row two modules share once', () => {
     expect(sessionsModule().errors).toBe(SESSIONS_ERRORS);
     expect(identityModule().errors).toBe(IDENTITY_ERRORS);
     expect(tokensModule().errors).toBe(TOKENS_ERRORS);
+    expect(remoteTokensModule().errors).toBe(REMOTE_TOKENS_ERRORS);
     expect(accessModule().errors).toBe(ACCESS_ERRORS);
     const rows = codesOf(LIFT_ERRORS);
+    expect(rows.filter((row) => row === 'LIFT_TOKEN_INVALID 401')).toHaveLength(1);
     expect(rows).toEqual([...new Set(rows)]);
   });
 
   it("an app's catalogue is the always-present codes plus its modules' and its own", async () => {
-    const full = appWith({});
-    expect(codesOf(full.errors)).toEqual(codesOf(LIFT_ERRORS));
+    const defaults = appWith({});
+    const defaultRows = [...SESSIONS_ERRORS, ...IDENTITY_ERRORS, ...TOKENS_ERRORS, ...ACCESS_ERRORS];
+    expect(codesOf(defaults.errors)).toEqual([
+      ...new Set(codesOf([...ALWAYS_PRESENT_ERRORS, ...defaultRows])),
+    ]);
+    expect(codesOf(LIFT_ERRORS)).toEqual([...codesOf(defaults.errors), 'LIFT_JWKS_UNAVAILABLE 503'].sort());
+
+    const resourceServer = appWith({ modules: [remoteTokensModule()] });
+    expect(codesOf(resourceServer.errors)).toEqual(
+      codesOf([...ALWAYS_PRESENT_ERRORS, ...REMOTE_TOKENS_ERRORS]),
+    );
 
     const bare = appWith({ modules: [sessionsModule()] });
     expect(codesOf(bare.errors)).toEqual(codesOf([...ALWAYS_PRESENT_ERRORS, ...SESSIONS_ERRORS]));

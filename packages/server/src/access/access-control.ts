@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { EventPublisher } from '../core/events.ts';
+import { publishInBackground } from '../core/publish-in-background.ts';
 import type { Principal } from '../core/request-state.ts';
-import type { Broker } from '../storage/ports.ts';
-import { publishInBackground } from '../storage/publish-in-background.ts';
+import type { Broker } from '../storage/index.ts';
 import {
   ACCESS_CHANNEL,
   type AccessChange,

@@ -1,4 +1,4 @@
-import type { SqlDatabase } from '../storage/ports.ts';
+import type { SqlDatabase } from '../storage/index.ts';
 import { GLOBAL_TENANT } from './stores/access-tables.ts';
 import type { GrantSubjectType } from './stores/grant-store.ts';
 import { parseJsonObject, parseStringArray } from './stores/json-text.ts';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import type { EventPublisher } from '../core/events.ts';
-import type { Broker } from '../storage/ports.ts';
+import type { Broker } from '../storage/index.ts';
 import { AccessControl } from './access-control.ts';
 import { GLOBAL } from './access-scope.ts';
 import type { AccessSnapshotSource } from './access-snapshot.ts';

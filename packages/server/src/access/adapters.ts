@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.ts';
-import type { SqlDatabase } from '../storage/ports.ts';
+import type { SqlDatabase } from '../storage/index.ts';
 import type { AccessPorts } from './access.ts';
 import { SqlAccessSnapshot } from './access-snapshot.ts';
 import { SqlGrantStore } from './stores/sql-grant-store.ts';

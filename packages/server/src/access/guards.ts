@@ -4,7 +4,7 @@ import { Context } from '../core/context.ts';
 import { requestHeader } from '../core/request-headers.ts';
 import type { Principal } from '../core/request-state.ts';
 import type { Middleware } from '../core/routes.ts';
-import { requestOrigin } from '../sessions/session-resolver.ts';
+import { requestOrigin } from '../sessions/index.ts';
 import type { AccessControl, AccessTarget } from './access-control.ts';
 import { type AccessScope, GLOBAL } from './access-scope.ts';
 import { parseCheckedPermission } from './engine/permission.ts';

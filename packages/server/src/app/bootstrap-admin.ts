@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { LiftConfig } from '../core/config/schema.ts';
-import { bootstrapDevelopmentAdmin } from '../identity/bootstrap.ts';
-import type { Identity } from '../identity/identity.ts';
+import type { Identity } from '../identity/index.ts';
+import { bootstrapDevelopmentAdmin } from '../identity/index.ts';
 
 /**
  * In development with an empty user table, creates a first admin without a password and prints its one-time

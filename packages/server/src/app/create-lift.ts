@@ -1,8 +1,6 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import type { Access } from '../access/access.ts';
-import type { AccessGuards } from '../access/guards.ts';
-import type { PermissionCatalog, PermissionDeclarations } from '../access/permission-catalog.ts';
+import type { Access, AccessGuards, PermissionCatalog, PermissionDeclarations } from '../access/index.ts';
 import { Authenticator } from '../core/authenticate.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { parseConfig } from '../core/config/index.ts';
@@ -14,27 +12,26 @@ import type { Runtime } from '../core/handler.ts';
 import { createLogger } from '../core/logger.ts';
 import type { LiftModule, LiftModules, ModuleKeys } from '../core/module.ts';
 import { ModuleHost } from '../core/module-host.ts';
-import { installPipeline } from '../core/pipeline.ts';
-import { migrateCommand, prepareData } from '../core/prepare-data.ts';
 import { watchProcess } from '../core/process-watch.ts';
 import { requestLog } from '../core/request-log.ts';
-import type { RootKeys } from '../core/root-keys.ts';
 import { notFoundHandler, RouteGroup, RouteTable } from '../core/routes.ts';
 import type { ResealResult, SealedColumn } from '../core/sealed-column.ts';
 import { type ListeningAddress, type NodeServerHandle, startNodeServer } from '../core/server.ts';
 import { StoreFailureCounter, type StoreFailureCounts } from '../core/store-failures.ts';
-import type { Identity } from '../identity/identity.ts';
+import type { Identity } from '../identity/index.ts';
 import type { MailTemplates, MailTransport } from '../mail/index.ts';
-import { sessionCookieSettings } from '../sessions/session-cookie.ts';
-import { migrationsComponent } from '../storage/index.ts';
-import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/ports.ts';
-import type { HealthComponent } from '../telemetry/health.ts';
-import { registerHealthRoutes } from '../telemetry/health-routes.ts';
-import type { IssueAccessTokenInput } from '../tokens/access-tokens.ts';
-import type { Tokens } from '../tokens/tokens.ts';
+import { sessionCookieSettings } from '../sessions/index.ts';
+import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/index.ts';
+import { migrationsComponent, type Outbox, outboxEventSink } from '../storage/index.ts';
+import type { HealthComponent } from '../telemetry/index.ts';
+import { registerHealthRoutes } from '../telemetry/index.ts';
+import type { IssueAccessTokenInput, Tokens } from '../tokens/index.ts';
 import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
 import { defaultModules } from './default-modules.ts';
 import { type ErrorCatalogEntry, errorCatalog } from './lift-errors.ts';
+import { installPipeline } from './pipeline.ts';
+import { migrateCommand, prepareData } from './prepare-data.ts';
+import type { RootKeys } from './root-keys.ts';
 import { sqlShape } from './shapes/sql-shape.ts';
 
 /**
@@ -111,6 +108,8 @@ export class LiftApp extends RouteGroup {
   readonly storage: Storage;
   /** Every error code this app may answer with: Lift's, its modules' and its own (app/lift-errors.ts). */
   readonly errors: readonly ErrorCatalogEntry[];
+  /** Durable events and jobs, relayed and run after a crash; news from other processes (storage/outbox/). */
+  readonly outbox: Outbox;
   readonly #modules: ModuleHost;
   readonly #mail: () => MailTransport | undefined;
   readonly #mailPort: () => MailTransport;
@@ -137,9 +136,12 @@ export class LiftApp extends RouteGroup {
       migrations: options.migrations ?? [],
     });
     this.storage = shape.storage;
+    this.outbox = shape.outbox;
     this.#mail = shape.mail;
     this.#mailPort = () => shape.ports.mail;
-    this.events = new EventPublisher(() => this.storage.broker, this.clock, this.log);
+    this.events = new EventPublisher(() => this.storage.broker, this.clock, this.log, {
+      durable: outboxEventSink(this.outbox),
+    });
     this.authenticator = new Authenticator(this.events);
     const modules = options.modules ?? defaultModules(config, options);
     this.#modules = new ModuleHost({
@@ -152,7 +154,6 @@ export class LiftApp extends RouteGroup {
       keys: this.#moduleKeys(),
       listening: () => this.address,
     });
-    // After the host has refused a module listed twice, so that is the error named.
     this.errors = errorCatalog(modules, options.errors);
     installPipeline(hono, config, this.log, {
       authenticator: this.authenticator,
@@ -173,8 +174,18 @@ export class LiftApp extends RouteGroup {
       timeoutMs: config.health.checkTimeoutMs,
       stats: () => this.stats,
     });
-    for (const { instance } of this.#modules.built) {
-      for (const { name, resolve } of instance.authResolvers ?? []) this.authenticator.add(name, resolve);
+    const resolverOwners = new Map<string, string>();
+    for (const { module, instance } of this.#modules.built) {
+      for (const { name, resolve } of instance.authResolvers ?? []) {
+        const earlier = resolverOwners.get(name);
+        if (earlier !== undefined) {
+          throw new LiftConfigError(
+            `The authentication resolver "${name}" is added by both module "${earlier}" and module "${module.name}"; keep one of them.`,
+          );
+        }
+        resolverOwners.set(name, module.name);
+        this.authenticator.add(name, resolve);
+      }
       for (const handler of instance.on ?? []) this.events.onLocal(handler);
     }
     for (const { instance } of this.#modules.built) instance.routes?.(this);
@@ -252,6 +263,7 @@ export class LiftApp extends RouteGroup {
         sealedColumns: this.#sealedColumns,
       });
       this.#rootKeys = keys;
+      await this.outbox.start();
       await this.#modules.start();
       const identity = this.#modules.face('identity');
       if (identity && (options.bootstrapAdmin ?? true) && migrate === 'auto') {
@@ -355,6 +367,7 @@ export class LiftApp extends RouteGroup {
     this.#processHooks?.();
     this.#processHooks = undefined;
     await this.#modules.close();
+    await this.outbox.close();
     await this.#mail()?.close();
     await this.storage.close();
   }

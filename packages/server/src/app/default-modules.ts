@@ -1,9 +1,9 @@
-import { accessModule } from '../access/module.ts';
+import { accessModule } from '../access/index.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
 import type { LiftModule } from '../core/module.ts';
-import { identityModule } from '../identity/module.ts';
-import { sessionsModule } from '../sessions/module.ts';
-import { tokensModule } from '../tokens/module.ts';
+import { identityModule } from '../identity/index.ts';
+import { sessionsModule } from '../sessions/index.ts';
+import { tokensModule } from '../tokens/index.ts';
 import type { LiftOptions } from './create-lift.ts';
 
 /**

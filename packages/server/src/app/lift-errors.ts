@@ -1,13 +1,13 @@
-import { ACCESS_ERRORS } from '../access/error-codes.ts';
+import { ACCESS_ERRORS } from '../access/index.ts';
 import { type AppErrorCodeSpec, appErrorCodeProblem, CORE_ERRORS } from '../core/error-codes.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import type { ErrorCodeSpec, LiftModule } from '../core/module.ts';
-import { HTTP_ERRORS } from '../http/error-codes.ts';
-import { IDENTITY_ERRORS } from '../identity/error-codes.ts';
-import { MAIL_ERRORS } from '../mail/error-codes.ts';
-import { SESSIONS_ERRORS } from '../sessions/error-codes.ts';
-import { STORAGE_ERRORS } from '../storage/error-codes.ts';
-import { TOKENS_ERRORS } from '../tokens/error-codes.ts';
+import { HTTP_ERRORS } from '../http/index.ts';
+import { IDENTITY_ERRORS } from '../identity/index.ts';
+import { MAIL_ERRORS } from '../mail/index.ts';
+import { SESSIONS_ERRORS } from '../sessions/index.ts';
+import { STORAGE_ERRORS } from '../storage/index.ts';
+import { REMOTE_TOKENS_ERRORS, TOKENS_ERRORS } from '../tokens/index.ts';
 
 /**
  * The error catalogue of an app: which codes it may answer with, and with which status. Every app has core's
@@ -27,37 +27,51 @@ export const ALWAYS_PRESENT_ERRORS: readonly ErrorCodeSpec[] = [
   ...MAIL_ERRORS,
 ];
 
+/**
+ * Rows with the same code and status once, the first kept: two modules may answer with the same code for the
+ * same reason (`LIFT_TOKEN_INVALID` from tokens and from remoteTokens).
+ */
+function onePerCodeAndStatus<Row extends ErrorCatalogEntry>(rows: readonly Row[]): Row[] {
+  const seen = new Set<string>();
+  return rows.filter(({ code, status }) => {
+    const key = `${code} ${status}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** Every code of every module Lift ships: the union docs/errors.md lists, row for row. */
-export const LIFT_ERRORS: readonly ErrorCodeSpec[] = [
+export const LIFT_ERRORS: readonly ErrorCodeSpec[] = onePerCodeAndStatus([
   ...ALWAYS_PRESENT_ERRORS,
   ...SESSIONS_ERRORS,
   ...IDENTITY_ERRORS,
   ...TOKENS_ERRORS,
+  ...REMOTE_TOKENS_ERRORS,
   ...ACCESS_ERRORS,
-];
+]);
 
 /**
  * The catalogue of an app with these modules and these codes of its own. Throws `LiftConfigError` for an app
- * code that takes the `LIFT_` prefix or is not UPPER_SNAKE, and for a code declared twice with one status.
+ * code that takes the `LIFT_` prefix or is not UPPER_SNAKE, and for an app code declared twice with one status.
  */
 export function errorCatalog(
   modules: readonly LiftModule[],
   appErrors: readonly AppErrorCodeSpec[] = [],
 ): readonly ErrorCatalogEntry[] {
-  for (const { code } of appErrors) {
+  const seen = new Set<string>();
+  for (const { code, status } of appErrors) {
     const problem = appErrorCodeProblem(code);
     if (problem !== undefined) throw new LiftConfigError(`createLift({ errors }): ${problem}`);
+    if (seen.has(`${code} ${status}`))
+      throw new LiftConfigError(
+        `createLift({ errors }): the error code ${code} (${status}) is declared twice.`,
+      );
+    seen.add(`${code} ${status}`);
   }
-  const catalog: ErrorCatalogEntry[] = [
+  return onePerCodeAndStatus([
     ...ALWAYS_PRESENT_ERRORS,
     ...modules.flatMap((module) => module.errors ?? []),
     ...appErrors,
-  ];
-  const seen = new Set<string>();
-  for (const { code, status } of catalog) {
-    const key = `${code} ${status}`;
-    if (seen.has(key)) throw new LiftConfigError(`The error code ${code} (${status}) is declared twice.`);
-    seen.add(key);
-  }
-  return catalog;
+  ]);
 }

@@ -1,5 +1,5 @@
-import { checkAccess, resolveSubject, resolveTenant } from '../access/admin/access-check.ts';
-import type { LiftApp } from '../app/create-lift.ts';
+import { checkAccess, resolveSubject, resolveTenant } from '../access/index.ts';
+import type { LiftApp } from '../app/index.ts';
 import { LiftError } from '../core/errors.ts';
 
 /**

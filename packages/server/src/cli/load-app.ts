@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createLift, LiftApp } from '../app/create-lift.ts';
+import { createLift, LiftApp } from '../app/index.ts';
 import type { LoadedConfig } from '../core/config/index.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
 import { LiftConfigError } from '../core/errors.ts';

@@ -127,7 +127,7 @@ async function users(args: string[]): Promise<number> {
   if (positionals[0] !== 'create') throw new UsageError('usage: lift users create --email ADDRESS [--admin]');
   if (typeof values.email !== 'string' || values.email === '') throw new UsageError('--email is required');
   const { loadApp } = await import('./load-app.ts');
-  const { createUserWithLink } = await import('../identity/bootstrap.ts');
+  const { createUserWithLink } = await import('../identity/index.ts');
   const app = await loadApp(await load(values));
   try {
     await app.start({ bootstrapAdmin: false });

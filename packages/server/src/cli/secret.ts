@@ -1,4 +1,4 @@
-import type { LiftApp } from '../app/create-lift.ts';
+import type { LiftApp } from '../app/index.ts';
 
 /**
  * `lift secret reseal`: re-seals every value a previous root secret sealed (MFA secrets, private signing

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Broker } from '../storage/ports.ts';
-import { publishInBackground } from '../storage/publish-in-background.ts';
+import type { Broker } from '../storage/index.ts';
 import type { Clock } from './clock.ts';
+import { publishInBackground } from './publish-in-background.ts';
 
 /**
  * Security and domain events (DESIGN §2 rule 4): every security decision is published on the broker, on one
@@ -11,6 +12,8 @@ import type { Clock } from './clock.ts';
 export const EVENTS_CHANNEL = 'lift:events';
 
 export interface LiftEvent {
+  /** Unique per event and kept through every redelivery: what an idempotent consumer keys on. */
+  id: string;
   /** Dotted name: `auth.login.failed`, `session.revoked`, `user.disabled` … */
   type: string;
   /** ISO 8601 time of the decision. */
@@ -35,7 +38,18 @@ export interface EventOrigin {
   requestId?: string | null;
 }
 
-export type EventInput = Omit<LiftEvent, 'at'>;
+export type EventInput = Omit<LiftEvent, 'at' | 'id'>;
+
+/**
+ * Where events are written before they reach the broker (storage/outbox/): durably, then relayed at least once,
+ * so a broker outage or a crash after the decision does not lose them.
+ */
+export interface DurableEventSink {
+  write(channel: string, event: LiftEvent): Promise<void>;
+}
+
+/** How many recent event ids a subscriber remembers to drop redeliveries. */
+const REMEMBERED_IDS = 10_000;
 
 export type LocalEventHandler = (event: LiftEvent) => void | Promise<void>;
 
@@ -44,26 +58,39 @@ export class EventPublisher {
   readonly #broker: () => Broker;
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #durable: DurableEventSink | undefined;
 
   /** `broker` is a getter so the storage can stay lazy until the first event. */
-  constructor(broker: () => Broker, clock: Clock, log: Logger) {
+  constructor(broker: () => Broker, clock: Clock, log: Logger, options: { durable?: DurableEventSink } = {}) {
     this.#broker = broker;
     this.#clock = clock;
     this.#log = log;
+    this.#durable = options.durable;
   }
 
   /**
-   * Runs the local handlers, then hands the event to the broker without waiting for it: publishing news never
-   * delays the answer. Never throws: a broker outage must not turn a security decision into an error, so a
+   * Runs the local handlers, then writes the event to the outbox (the durable sink), whose relay publishes it
+   * at least once; without a sink, hands it to the broker without waiting for it. Never throws: a broker outage must not turn a security decision into an error, so a
    * failed publication is logged at error level with the event (events hold no secrets).
    */
   async emit(event: EventInput): Promise<void> {
-    const full: LiftEvent = { ...event, at: new Date(this.#clock.now()).toISOString() };
+    const full: LiftEvent = { ...event, id: randomUUID(), at: new Date(this.#clock.now()).toISOString() };
     for (const handler of this.#local) {
       try {
         await handler(full);
       } catch (error) {
         this.#log.error({ err: error, event: full.type }, 'a local event handler failed');
+      }
+    }
+    if (this.#durable) {
+      try {
+        await this.#durable.write(EVENTS_CHANNEL, full);
+        return;
+      } catch (error) {
+        this.#log.error(
+          { err: error, event: full.type },
+          'could not write an event to the outbox; publishing it',
+        );
       }
     }
     publishInBackground(this.#broker(), EVENTS_CHANNEL, JSON.stringify(full), (error) => {
@@ -83,8 +110,14 @@ export class EventPublisher {
 
   /** Subscribes to every event (tests, the audit log). Resolves once active; returns the unsubscribe. */
   subscribe(handler: (event: LiftEvent) => void): Promise<() => Promise<void>> {
+    // Delivery is at least once (the outbox relay may publish an event twice): drop what was seen.
+    const seen = new Set<string>();
     return this.#broker().subscribe(EVENTS_CHANNEL, (message) => {
-      handler(JSON.parse(message) as LiftEvent);
+      const event = JSON.parse(message) as LiftEvent;
+      if (seen.has(event.id)) return;
+      seen.add(event.id);
+      if (seen.size > REMEMBERED_IDS) seen.delete(seen.values().next().value as string);
+      handler(event);
     });
   }
 }

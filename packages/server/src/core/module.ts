@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
-import type { Broker, KeyValueStore, MigrationSet, Pingable } from '../storage/ports.ts';
+import type { Broker, KeyValueStore, MigrationSet, Pingable } from '../storage/index.ts';
 import type { AuthResolver } from './authenticate.ts';
 import type { Clock } from './clock.ts';
 import type { LiftConfig } from './config/schema.ts';

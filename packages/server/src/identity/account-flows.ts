@@ -1,6 +1,7 @@
+import { hashToken } from '../core/crypto/token-hash.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { EventOrigin } from '../core/events.ts';
-import type { IssuedSession, ValidatedSession } from '../sessions/session-manager.ts';
+import type { IssuedSession, ValidatedSession } from '../sessions/index.ts';
 import type { EmailTokenPurpose } from './email-tokens/index.ts';
 import {
   InvalidCredentialsError,
@@ -11,13 +12,12 @@ import {
 } from './errors.ts';
 import {
   emit,
-  hashOpaque,
   type IdentityDeps,
   mailLink,
   type PublicUser,
   publicUser,
+  queueMail,
   requireFresh,
-  sendMailInBackground,
 } from './identity-deps.ts';
 import { completeFirstFactor, endLoginsInProgress, type LoginResult } from './login-flows.ts';
 import { checkSecondFactor, hasMfa, type SecondFactorInput } from './mfa-flows.ts';
@@ -76,7 +76,7 @@ export async function signup(
 
 async function sendExistingAccountNotice(deps: IdentityDeps, userId: string, email: string) {
   const token = await deps.emailTokens.issue(userId, 'password_reset', deps.config.auth.resetTokenTtlMs);
-  sendMailInBackground(
+  await queueMail(
     deps,
     email,
     deps.templates.signupAttemptExistingAccount({
@@ -88,7 +88,7 @@ async function sendExistingAccountNotice(deps: IdentityDeps, userId: string, ema
 
 async function sendVerification(deps: IdentityDeps, userId: string, email: string) {
   const token = await deps.emailTokens.issue(userId, 'verify_email', deps.config.auth.emailTokenTtlMs);
-  sendMailInBackground(
+  await queueMail(
     deps,
     email,
     deps.templates.verifyEmail({ appName: deps.appName, link: mailLink(deps, VERIFY_PATH, token) }),
@@ -136,7 +136,7 @@ export async function forgotPassword(deps: IdentityDeps, email: string, origin: 
     return;
   }
   const token = await deps.emailTokens.issue(user.id, 'password_reset', deps.config.auth.resetTokenTtlMs);
-  sendMailInBackground(
+  await queueMail(
     deps,
     user.email,
     deps.templates.passwordReset({ appName: deps.appName, link: mailLink(deps, RESET_PATH, token) }),
@@ -181,7 +181,7 @@ export async function resetPassword(
   await deps.lockout.clear(user.id);
   await voidMailedLinks(deps, user.id, 'password_reset', origin);
   await deps.sessions.revokeUser(user.id, { actor: user.id, reason: 'password_reset', origin });
-  sendMailInBackground(
+  await queueMail(
     deps,
     user.email,
     deps.templates.passwordChanged({ appName: deps.appName, when: new Date(deps.clock.now()) }),
@@ -206,7 +206,7 @@ async function refuseResetCode(
   }
   const ttlMs =
     purpose === 'password_reset' ? deps.config.auth.resetTokenTtlMs : deps.config.auth.emailTokenTtlMs;
-  const failures = await deps.kv.increment(RESET_CODE_FAILURES_KEY + hashOpaque(token), 1, { ttlMs });
+  const failures = await deps.kv.increment(RESET_CODE_FAILURES_KEY + hashToken(token), 1, { ttlMs });
   const exhausted = failures >= deps.config.auth.mfaMaxAttempts;
   await emit(deps, origin, {
     type: 'auth.mfa.failed',
@@ -299,7 +299,7 @@ export async function changePassword(
     origin,
     exceptId: issued.record.id,
   });
-  sendMailInBackground(
+  await queueMail(
     deps,
     user.email,
     deps.templates.passwordChanged({ appName: deps.appName, when: new Date(deps.clock.now()) }),

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.ts';
-import type { SqlDatabase } from '../storage/ports.ts';
+import type { SqlDatabase } from '../storage/index.ts';
 import { SqlEmailTokenStore } from './email-tokens/sql-email-token-store.ts';
 import type { IdentityPorts } from './identity.ts';
 import { SqlMfaFactorStore } from './mfa/sql-mfa-factor-store.ts';

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { LIFT_PERMISSIONS } from '../access/default-roles.ts';
 import { principalOf, requireAuth } from '../core/authenticate.ts';
 import type { Context } from '../core/context.ts';
 import type { PermissionGuard } from '../core/module.ts';
 import type { RouteGroup } from '../core/routes.ts';
-import { requestOrigin } from '../sessions/session-resolver.ts';
+import { requestOrigin } from '../sessions/index.ts';
 import {
   adminUserView,
   disableUser,
@@ -16,6 +15,17 @@ import {
 import type { Identity } from './identity.ts';
 import { publicUser } from './identity-deps.ts';
 import { MAX_USER_PAGE_SIZE } from './users/index.ts';
+
+/**
+ * The permissions these endpoints check. Identity names them itself rather than importing access, which
+ * declares them in its catalog (`LIFT_PERMISSIONS`); a guard on an undeclared one fails the boot.
+ */
+const ADMIN_PERMISSIONS = {
+  usersRead: 'users:read',
+  usersUpdate: 'users:update',
+  usersMfaReset: 'users:reset_mfa',
+  sessionsRevoke: 'sessions:revoke',
+} as const;
 
 /**
  * `/admin/api/users*`: each route needs a global permission (`users:read`, `users:update`,
@@ -39,10 +49,10 @@ export function registerAdminUserRoutes(
   prefix: string,
   permit: GlobalPermissionGuard,
 ): void {
-  const readers = app.group(prefix, requireAuth(), permit(LIFT_PERMISSIONS.usersRead));
-  const updaters = app.group(prefix, requireAuth(), permit(LIFT_PERMISSIONS.usersUpdate));
-  const revokers = app.group(prefix, requireAuth(), permit(LIFT_PERMISSIONS.sessionsRevoke));
-  const mfaResetters = app.group(prefix, requireAuth(), permit(LIFT_PERMISSIONS.usersMfaReset));
+  const readers = app.group(prefix, requireAuth(), permit(ADMIN_PERMISSIONS.usersRead));
+  const updaters = app.group(prefix, requireAuth(), permit(ADMIN_PERMISSIONS.usersUpdate));
+  const revokers = app.group(prefix, requireAuth(), permit(ADMIN_PERMISSIONS.sessionsRevoke));
+  const mfaResetters = app.group(prefix, requireAuth(), permit(ADMIN_PERMISSIONS.usersMfaReset));
 
   readers.get('/users', {
     input: {

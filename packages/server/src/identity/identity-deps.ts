@@ -1,16 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
 import type { Context } from '../core/context.ts';
+import { randomSecretToken } from '../core/crypto/random.ts';
+import { hashToken } from '../core/crypto/token-hash.ts';
 import type { EventInput, EventOrigin, EventPublisher } from '../core/events.ts';
 import type { MailTemplates, MailTransport, RenderedMail } from '../mail/index.ts';
-import type { SessionManager, ValidatedSession } from '../sessions/session-manager.ts';
-import type { KeyValueStore } from '../storage/ports.ts';
-import type { BackgroundTasks } from './background.ts';
+import type { SessionManager, ValidatedSession } from '../sessions/index.ts';
+import type { JobQueue, KeyValueStore } from '../storage/index.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
 import { ReauthRequiredError } from './errors.ts';
 import type { Lockout } from './lockout.ts';
+import type { MailQueue } from './mail-queue.ts';
 import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
 import type { PasswordHasher, PasswordPolicy } from './passwords/index.ts';
 import type { User, UserStore } from './users/index.ts';
@@ -40,8 +41,10 @@ export interface IdentityDeps {
   totpPreviousKeys: readonly Buffer[];
   /** Shown in mail and authenticator apps. */
   appName: string;
-  /** Work done after the response (mail, account-dependent halves of anonymous flows). */
-  background: BackgroundTasks;
+  /** Durable work after the response: the account-dependent halves of anonymous flows (deferred-flows.ts). */
+  jobs: JobQueue;
+  /** Mail, queued durably and sent by the job worker (mail-queue.ts). */
+  mailQueue: MailQueue;
   /**
    * What the tokens module offers (login with `response: tokens`), or undefined when the app has no tokens
    * module: the `tokenIssuer` capability, looked up when asked.
@@ -114,11 +117,12 @@ export function mailLink(deps: IdentityDeps, path: string, token: string): strin
 }
 
 /**
- * Sends a mail without letting a slow or failing transport change the response (timing must not reveal
- * which branch ran, and a mail outage must not turn "check your inbox" into a 500). Failures are logged.
+ * Queues a mail (a durable job, storage/outbox/): a slow or failing transport never changes the response
+ * (timing must not reveal which branch ran, and a mail outage must not turn "check your inbox" into a 500),
+ * and a crash after the answer does not lose it. Both branches of an anonymous flow queue one.
  */
-export function sendMailInBackground(deps: IdentityDeps, to: string, rendered: RenderedMail): void {
-  deps.background.run('mail', () => deps.mail.send({ to, ...rendered }));
+export function queueMail(deps: IdentityDeps, to: string, rendered: RenderedMail): Promise<void> {
+  return deps.mailQueue.send(to, rendered);
 }
 
 export function emit(deps: IdentityDeps, origin: EventOrigin, event: Omit<EventInput, keyof EventOrigin>) {
@@ -132,10 +136,6 @@ export function requireFresh(session: ValidatedSession): void {
 
 /** 256-bit opaque handle (MFA login step) and its stored form. */
 export function newOpaqueToken(): { token: string; hash: string } {
-  const token = randomBytes(32).toString('base64url');
-  return { token, hash: hashOpaque(token) };
-}
-
-export function hashOpaque(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  const token = randomSecretToken();
+  return { token, hash: hashToken(token) };
 }

@@ -6,14 +6,13 @@ import { LiftConfigError } from '../core/errors.ts';
 import type { EventPublisher } from '../core/events.ts';
 import type { ModuleKeys } from '../core/module.ts';
 import { createMailTemplates, type MailTemplates, type MailTransport } from '../mail/index.ts';
-import type { Sessions } from '../sessions/module.ts';
-import type { SessionCookieSettings } from '../sessions/session-cookie.ts';
-import type { SessionManager } from '../sessions/session-manager.ts';
-import type { KeyValueStore } from '../storage/ports.ts';
-import { BackgroundTasks } from './background.ts';
+import type { SessionCookieSettings, SessionManager, Sessions } from '../sessions/index.ts';
+import type { JobQueue, KeyValueStore } from '../storage/index.ts';
+import { registerDeferredFlows } from './deferred-flows.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
 import type { IdentityDeps, TokenIssuerCapability } from './identity-deps.ts';
 import { createLockout } from './lockout.ts';
+import { MailQueue } from './mail-queue.ts';
 import { TOTP_KEY_PURPOSE } from './mfa/index.ts';
 import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
 import { createPasswordHasher, createPasswordPolicy } from './passwords/index.ts';
@@ -32,6 +31,8 @@ export interface IdentityPorts {
   mfaFactors: MfaFactorStore;
   kv: KeyValueStore;
   mail: MailTransport;
+  /** Durable background work: identity's mail and deferred flows go through it. */
+  jobs: JobQueue;
 }
 
 export interface IdentitySources {
@@ -116,9 +117,11 @@ export class Identity {
         return keys.previous(TOTP_KEY_PURPOSE);
       },
       appName: config.auth.appName,
-      background: new BackgroundTasks(log),
+      jobs: ports.jobs,
+      mailQueue: new MailQueue({ jobs: ports.jobs, mail: () => ports.mail, keys }),
       tokenIssuer: sources.tokenIssuer,
     };
+    registerDeferredFlows(this.deps);
     this.roles = {
       grant: (userId, role) => systemRolesOrFail(sources.systemRoles).grant(userId, role),
       rolesOf: (userId) => systemRolesOrFail(sources.systemRoles).rolesOf(userId),
@@ -181,15 +184,15 @@ export class Identity {
     }
   }
 
-  /** Resolves when mail and other work queued after responses has finished. */
+  /** Resolves when mail and other work queued after responses has had its attempt. */
   idle(): Promise<void> {
-    return this.deps.background.idle();
+    return this.deps.jobs.idle();
   }
 
+  /** Stops the purge. Jobs in hand are finished by the outbox's close, which runs after the modules'. */
   async close(): Promise<void> {
     if (this.#purgeTimer) clearInterval(this.#purgeTimer);
     this.#purgeTimer = undefined;
-    await this.deps.background.idle();
   }
 }
 

@@ -1,6 +1,7 @@
-import { type Clock, cryptoRandom, randomId } from '../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
+import { cryptoRandom, randomId } from '../core/crypto/random.ts';
 import { LiftConfigError } from '../core/errors.ts';
-import type { KeyValueStore } from '../storage/ports.ts';
+import type { KeyValueStore } from '../storage/index.ts';
 
 /**
  * Account lockout (config `lockout.*`). Consecutive failed logins of an account are counted; from the

@@ -1,10 +1,10 @@
+import { hashToken } from '../core/crypto/token-hash.ts';
 import { BadRequestError } from '../core/errors.ts';
 import type { EventOrigin } from '../core/events.ts';
-import type { IssuedSession, ValidatedSession } from '../sessions/session-manager.ts';
+import type { IssuedSession, ValidatedSession } from '../sessions/index.ts';
 import { InvalidCredentialsError, InvalidMfaCodeError, InvalidMfaTokenError } from './errors.ts';
 import {
   emit,
-  hashOpaque,
   type IdentityDeps,
   type LoginMode,
   newOpaqueToken,
@@ -92,7 +92,7 @@ async function verifyPassword(
   if (!user || user.passwordHash === null) {
     // The same work as a wrong password on a real account — lockout reservation, argon2id, failure count — so the
     // time taken does not tell the two apart. The count is kept under a stand-in id for the address.
-    const standIn = `unknown:${hashOpaque(email.trim().toLowerCase())}`;
+    const standIn = `unknown:${hashToken(email.trim().toLowerCase())}`;
     const reservation = await deps.lockout.reserve(standIn);
     await deps.hasher.verifyAgainstDummy(password);
     if (reservation.admitted) await reservation.attempt.failed();
@@ -185,7 +185,7 @@ export async function verifyMfaLogin(
   origin: EventOrigin,
   replaces?: string | null,
 ): Promise<LoginResult> {
-  const hash = hashOpaque(mfaToken);
+  const hash = hashToken(mfaToken);
   const stored = await deps.kv.get(MFA_KEY + hash);
   if (stored === null) throw new InvalidMfaTokenError();
   const challenge = JSON.parse(stored) as MfaChallenge;

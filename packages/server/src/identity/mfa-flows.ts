@@ -1,5 +1,6 @@
+import { openSecret, sealSecret } from '../core/crypto/secret-box.ts';
 import type { EventOrigin } from '../core/events.ts';
-import type { ValidatedSession } from '../sessions/session-manager.ts';
+import type { ValidatedSession } from '../sessions/index.ts';
 import { InvalidMfaCodeError, MfaAlreadyEnrolledError, MfaNotEnrolledError } from './errors.ts';
 import { emit, type IdentityDeps, requireFresh } from './identity-deps.ts';
 import {
@@ -7,9 +8,7 @@ import {
   generateRecoveryCodes,
   generateTotpSecret,
   matchRecoveryCode,
-  openSecret,
   otpauthUri,
-  sealSecret,
   totpQrSvg,
   verifyTotp,
 } from './mfa/index.ts';

@@ -1,10 +1,9 @@
 import type { Context } from '../core/context.ts';
 import { UnauthenticatedError } from '../core/errors.ts';
 import { requestHeader } from '../core/request-headers.ts';
-import { CsrfError, csrfVerdict } from '../http/csrf/index.ts';
-import { serializeSessionCookie } from '../sessions/session-cookie.ts';
-import type { IssuedSession, ValidatedSession } from '../sessions/session-manager.ts';
-import { requestOrigin, requestSession } from '../sessions/session-resolver.ts';
+import { CsrfError, csrfVerdict } from '../http/index.ts';
+import type { IssuedSession, ValidatedSession } from '../sessions/index.ts';
+import { requestOrigin, requestSession, serializeSessionCookie } from '../sessions/index.ts';
 import type { Identity, IdentityThrottleBucket } from './identity.ts';
 import type { LoginMode } from './identity-deps.ts';
 import type { LoginResult } from './login-flows.ts';

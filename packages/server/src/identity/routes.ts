@@ -3,13 +3,10 @@ import { requireAuth } from '../core/authenticate.ts';
 import { NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import { humanName } from '../core/human-name.ts';
 import type { RouteGroup } from '../core/routes.ts';
-import { clearSessionCookie } from '../sessions/session-cookie.ts';
-import { requestSession } from '../sessions/session-resolver.ts';
+import { clearSessionCookie, requestSession } from '../sessions/index.ts';
 import {
   changePassword,
-  forgotPassword,
   RESET_PATH,
-  resendVerification,
   resetPassword,
   signup,
   VERIFY_PATH,
@@ -22,6 +19,7 @@ import {
   safeContinue,
   signedOutPage,
 } from './account-pages.ts';
+import { deferFlow } from './deferred-flows.ts';
 import type { Identity } from './identity.ts';
 import { publicUser } from './identity-deps.ts';
 import { login, logout, reauthenticate, verifyMfaLogin } from './login-flows.ts';
@@ -126,7 +124,7 @@ function registerSignupRoutes({ identityOf, prefix, auth, pages }: IdentityRoute
       await throttle(identity, ctx, 'forgot');
       // The account-dependent work runs after the answer: its timing must not reveal the account.
       const from = origin(ctx);
-      identity.deps.background.run('resend', () => resendVerification(identity.deps, body.email, from));
+      await deferFlow(identity.deps, 'identity.resend', body.email, from);
       ctx.response.status = 202;
       return { status: 'accepted' };
     },
@@ -304,7 +302,7 @@ function registerPasswordRoutes({ identityOf, paths, authed, pages }: IdentityRo
       const identity = identityOf();
       await throttle(identity, ctx, 'forgot');
       const from = origin(ctx);
-      identity.deps.background.run('forgot', () => forgotPassword(identity.deps, body.email, from));
+      await deferFlow(identity.deps, 'identity.forgot', body.email, from);
       if (wantsPage(ctx)) return page(ctx, forgotSentPage(paths), 202);
       ctx.response.status = 202;
       return { status: 'accepted' };

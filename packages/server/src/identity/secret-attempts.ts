@@ -1,5 +1,5 @@
 import type { EventOrigin } from '../core/events.ts';
-import { emit, type IdentityDeps, sendMailInBackground } from './identity-deps.ts';
+import { emit, type IdentityDeps, queueMail } from './identity-deps.ts';
 import type { LockoutFailure } from './lockout.ts';
 import type { User } from './users/index.ts';
 
@@ -96,7 +96,7 @@ async function reportFailure(
       '',
     );
     const link = `${base}${deps.config.auth.prefix}/password/forgot`;
-    sendMailInBackground(deps, user.email, deps.templates.lockout({ appName: deps.appName, link }));
+    await queueMail(deps, user.email, deps.templates.lockout({ appName: deps.appName, link }));
   }
   return failure.failures;
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import { LiftConfigError, LiftError } from '../core/errors.ts';
-import type { KeyValueStore } from '../storage/ports.ts';
+import type { KeyValueStore } from '../storage/index.ts';
 
 /**
  * Attempt throttle for the identity routes: at most `limit` hits per (bucket, key) in each fixed window of

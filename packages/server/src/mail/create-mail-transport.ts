@@ -1,5 +1,6 @@
 import { isAbsolute, join } from 'node:path';
-import type { Clock, RandomSource } from '../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
+import type { RandomSource } from '../core/crypto/random.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import { FileMailTransport } from './file-transport.ts';
 import { MemoryMailTransport } from './memory-transport.ts';

@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock, type RandomSource } from '../core/clock.ts';
+import { ManualClock } from '../core/clock.ts';
+import type { RandomSource } from '../core/crypto/random.ts';
 import { FileMailTransport, readMailbox } from './file-transport.ts';
 import { MailUnavailableError } from './mail-unavailable-error.ts';
 

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Clock, cryptoRandom, type RandomSource, randomId, systemClock } from '../core/clock.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { cryptoRandom, type RandomSource, randomId } from '../core/crypto/random.ts';
 import { headerText } from './header-text.ts';
 import { extractMailLinks } from './mail-links.ts';
 import { MailUnavailableError } from './mail-unavailable-error.ts';
@@ -43,7 +44,8 @@ export class FileMailTransport implements MailTransport {
   }
 
   async send(message: MailMessage): Promise<{ id: string }> {
-    const id = randomId(this.random);
+    const id = message.key ?? randomId(this.random);
+    if (message.key !== undefined && (await this.#holds(message.key))) return { id };
     const timestamp = new Date(this.clock.now()).toISOString().replaceAll(':', '-');
     const name = `${timestamp}-${id}${FILE_SUFFIX}`;
     const stored: StoredMail = {
@@ -68,6 +70,17 @@ export class FileMailTransport implements MailTransport {
   }
 
   async close(): Promise<void> {}
+
+  /** Whether a message with this key was already written (a retried mail job). */
+  async #holds(key: string): Promise<boolean> {
+    const suffix = `-${key}${FILE_SUFFIX}`;
+    try {
+      return (await readdir(this.directory)).some((name) => name.endsWith(suffix));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
 }
 
 /** The messages in a file transport's directory, oldest first; an absent directory is an empty mailbox. */

@@ -1,4 +1,5 @@
-import { type Clock, cryptoRandom, type RandomSource, randomId, systemClock } from '../core/clock.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { cryptoRandom, type RandomSource, randomId } from '../core/crypto/random.ts';
 import { headerText } from './header-text.ts';
 import { extractMailLinks } from './mail-links.ts';
 import type { DeliveredMail, MailMessage, MailTransport } from './ports.ts';
@@ -20,7 +21,8 @@ export class MemoryMailTransport implements MailTransport {
   }
 
   async send(message: MailMessage): Promise<{ id: string }> {
-    const id = randomId(this.random);
+    const id = message.key ?? randomId(this.random);
+    if (message.key !== undefined && this.messages.some((sent) => sent.id === message.key)) return { id };
     this.messages.push({
       id,
       sentAt: new Date(this.clock.now()).toISOString(),

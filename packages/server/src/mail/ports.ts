@@ -4,6 +4,12 @@ export interface MailMessage {
   subject: string;
   text: string;
   html: string;
+  /**
+   * Names the message across retries of the job that sends it (letters, digits, `-` only). A transport that
+   * has already taken a message with this key takes it again as a no-op (file, memory) or marks it so the
+   * receiver can tell (SMTP `Message-ID`): mail jobs are delivered at least once, read once.
+   */
+  key?: string;
 }
 
 /** Where mail goes: a file per message in development, SMTP in production, memory in tests. */

@@ -73,6 +73,7 @@ export class SmtpMailTransport implements MailTransport {
         subject: headerText(message.subject),
         text: message.text,
         html: message.html,
+        ...(message.key === undefined ? {} : { messageId: `<${message.key}@lift>` }),
       });
       return { id: info.messageId };
     } catch (error) {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
 import { LiftConfigError } from '../core/errors.ts';
-import type { Storage } from '../storage/ports.ts';
+import type { Storage } from '../storage/index.ts';
 import { RedisSessionStore } from './redis-session-store.ts';
 import type { SessionStore } from './session-store.ts';
 import { SqlSessionStore } from './sql-session-store.ts';

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../core/clock.ts';
-import type { SqlDatabase } from '../storage/ports.ts';
-import { openRedisConnection, type RedisConnection } from '../storage/redis/redis-connection.ts';
+import type { SqlDatabase } from '../storage/index.ts';
+import { openRedisConnection, type RedisConnection } from '../storage/index.ts';
 import type { SessionRecord, SessionStore } from './session-store.ts';
 import { type SessionKeys, SqlSessionStore } from './sql-session-store.ts';
 

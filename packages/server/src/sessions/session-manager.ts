@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import { type Clock, randomId } from '../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
+import { randomId } from '../core/crypto/random.ts';
 import { ConflictError, StoreUnavailableError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher } from '../core/events.ts';
-import type { Broker } from '../storage/ports.ts';
-import { publishInBackground } from '../storage/publish-in-background.ts';
+import { publishInBackground } from '../core/publish-in-background.ts';
+import type { Broker } from '../storage/index.ts';
 import { ipPrefix, userAgentFamily } from './binding.ts';
 import type { SessionRecord, SessionStore } from './session-store.ts';
 import { hashSessionToken, isWellFormedSessionToken, newSessionToken } from './session-token.ts';

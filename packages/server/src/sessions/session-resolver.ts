@@ -4,7 +4,7 @@ import type { EventOrigin, EventPublisher } from '../core/events.ts';
 import { requestHeader } from '../core/request-headers.ts';
 import { requestScope } from '../core/request-scope.ts';
 import type { Principal } from '../core/request-state.ts';
-import { CsrfError, csrfVerdict } from '../http/csrf/index.ts';
+import { CsrfError, csrfVerdict } from '../http/index.ts';
 import { readSessionCookie, type SessionCookieSettings } from './session-cookie.ts';
 import type { SessionManager, ValidatedSession } from './session-manager.ts';
 

@@ -1,4 +1,5 @@
-import { hash, randomBytes } from 'node:crypto';
+import { randomSecretToken } from '../core/crypto/random.ts';
+import { hashToken } from '../core/crypto/token-hash.ts';
 
 /**
  * Session tokens: 256 random bits as base64url (43 characters). Only `hashSessionToken(token)` is stored, so a
@@ -9,7 +10,7 @@ export const SESSION_TOKEN_BYTES = 32;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 export function newSessionToken(): string {
-  return randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
+  return randomSecretToken(SESSION_TOKEN_BYTES);
 }
 
 /** Whether a presented value could be a token at all; anything else is refused without a store lookup. */
@@ -19,6 +20,5 @@ export function isWellFormedSessionToken(value: string): boolean {
 
 /** base64url SHA-256: a 256-bit random token needs no salt or slow hash. */
 export function hashSessionToken(token: string): string {
-  // One-shot `crypto.hash` (Node ≥ 20.12): a third of `createHash()`'s cost, and this runs on every request.
-  return hash('sha256', token, 'base64url');
+  return hashToken(token);
 }

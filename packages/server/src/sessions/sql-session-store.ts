@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { SqlDatabase } from '../storage/ports.ts';
+import type { SqlDatabase } from '../storage/index.ts';
 import type { SessionRecord, SessionStore } from './session-store.ts';
 import type { LiftSessionsTable } from './sessions-table.ts';
 

@@ -25,6 +25,11 @@ export interface CreateStorageOptions {
   /** The app's migration sets, run after Lift's own `lift` set. */
   migrationSets?: MigrationSet[];
   clock?: Clock;
+  /**
+   * Wraps the in-process broker (only when `broker` is `memory:`), so news can also cross to other processes
+   * sharing the SQL database (the outbox's change feed).
+   */
+  wrapMemoryBroker?: (broker: Broker, sql: SqlDatabase) => Broker;
 }
 
 /** The `storage.redisPrefix` default: what Lift has always used, so existing deployments keep their keys. */
@@ -43,8 +48,11 @@ export function createStorage(options: CreateStorageOptions): Storage {
   const sql = openSqlDatabase(options.url, { poolSize: options.poolSize });
   const prefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
   const kv = openKeyValueStore(kvKind, options.kv, sql, clock, prefix);
+  const wrap = options.wrapMemoryBroker ?? ((memory: Broker) => memory);
   const broker: Broker =
-    brokerKind === 'memory' ? new MemoryBroker() : new RedisBroker({ url: options.broker, prefix });
+    brokerKind === 'memory'
+      ? wrap(new MemoryBroker(), sql)
+      : new RedisBroker({ url: options.broker, prefix });
   let closing: Promise<void> | undefined;
   return {
     sql,

@@ -1,4 +1,5 @@
 export { type CreateStorageOptions, createStorage } from './create-storage.ts';
+export { STORAGE_ERRORS } from './error-codes.ts';
 export { KvNotACounterError } from './kv-counter.ts';
 export {
   type BrokerRelayMessage,
@@ -16,8 +17,29 @@ export {
   migrationsComponent,
   pendingMigrations,
 } from './migrations/pending-migrations.ts';
+export {
+  ChangeFeedBroker,
+  type Job,
+  type JobHandler,
+  type JobQueue,
+  Outbox,
+  type OutboxStats,
+  outboxEventSink,
+  outboxMigrations,
+  outboxOrigin,
+  outboxOwner,
+  SqlOutboxStore,
+} from './outbox/index.ts';
 export type * from './ports.ts';
 export { RedisBroker, type RedisBrokerOptions } from './redis/redis-broker.ts';
+export { openRedisConnection, RedisConnection } from './redis/redis-connection.ts';
 export { RedisKeyValueStore, type RedisKeyValueStoreOptions } from './redis/redis-key-value-store.ts';
+export {
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+  type KeysetPosition,
+  pageIssue,
+} from './sql/keyset-cursor.ts';
 export { type OpenSqlDatabaseOptions, openSqlDatabase } from './sql/open-sql-database.ts';
+export { resealColumn, sealedColumnOpens } from './sql/sealed-columns.ts';
 export { SqlKeyValueStore, type SqlKeyValueStoreOptions } from './sql/sql-key-value-store.ts';

@@ -1,4 +1,4 @@
-import type { Pingable } from '../storage/ports.ts';
+import type { Pingable } from '../storage/index.ts';
 
 /**
  * Liveness and readiness. Live: the process answers. Ready: every configured component (SQL, key-value

@@ -1,7 +1,7 @@
-import type { SqlDatabase } from '../storage/ports.ts';
+import type { SqlDatabase } from '../storage/index.ts';
 import { SqlSigningKeyStore } from './keys/sql-signing-key-store.ts';
 import { SqlRefreshTokenStore } from './refresh/sql-refresh-token-store.ts';
-import { SqlRevocationStore } from './revocation-store.ts';
+import { SqlRevocationStore } from './sql-revocation-store.ts';
 import type { TokensPorts } from './tokens.ts';
 
 /** The tokens module's SQL adapters (SQLite and PostgreSQL), for the app's shape factories only. */

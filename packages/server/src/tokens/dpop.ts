@@ -1,7 +1,7 @@
 import { hash, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import { LiftConfigError, LiftError } from '../core/errors.ts';
-import type { KeyValueStore } from '../storage/ports.ts';
+import type { KeyValueStore } from '../storage/index.ts';
 import { decodeBase64url } from './jws/base64url.ts';
 import { importJwk, jwkThumbprint } from './jws/jwk.ts';
 import { isValidSignature } from './jws/jws-algorithms.ts';

@@ -1,4 +1,5 @@
-import { hash, timingSafeEqual } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { constantTimeEqual } from '../core/crypto/constant-time.ts';
 import { BadRequestError } from '../core/errors.ts';
 
 /**
@@ -31,5 +32,5 @@ export function verifyPkce(verifier: string, challenge: string): boolean {
   if (!isPkceVerifier(verifier)) return false;
   const expected = Buffer.from(hash('sha256', verifier, 'base64url'), 'latin1');
   const received = Buffer.from(challenge, 'utf8');
-  return expected.length === received.length && timingSafeEqual(expected, received);
+  return constantTimeEqual(expected, received);
 }

@@ -3,7 +3,7 @@ import { ForbiddenError } from '../core/errors.ts';
 import { requestHeader } from '../core/request-headers.ts';
 import { requestScope } from '../core/request-scope.ts';
 import type { Middleware } from '../core/routes.ts';
-import { requestOrigin } from '../sessions/session-resolver.ts';
+import { requestOrigin } from '../sessions/index.ts';
 
 /**
  * Tenant binding: the route's tenant — the `:tenantId` path parameter, else the `X-Tenant-Id` header — must be

@@ -1,6 +1,6 @@
 import { onEverySqlDatabase } from '../../test/support/stores.ts';
 import { revocationStoreConformance } from './revocation-store.conformance.ts';
-import { SqlRevocationStore } from './revocation-store.ts';
+import { SqlRevocationStore } from './sql-revocation-store.ts';
 
 await onEverySqlDatabase('SqlRevocationStore', 'revocations', (target) => {
   revocationStoreConformance(`SqlRevocationStore on ${target.name}`, async () => {

@@ -4,7 +4,8 @@ import { migratedSqlTargets, type OpenSql } from '../../test/support/stores.ts';
 import { ManualClock } from '../core/clock.ts';
 import { MemoryBroker } from '../storage/memory/memory-broker.ts';
 import { RevocationState } from './revocation.ts';
-import { type RevocationStore, SqlRevocationStore } from './revocation-store.ts';
+import type { RevocationStore } from './revocation-store.ts';
+import { SqlRevocationStore } from './sql-revocation-store.ts';
 
 const MINUTE = 60_000;
 const log = pino({ level: 'silent' });

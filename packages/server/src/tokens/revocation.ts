@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
-import type { Broker } from '../storage/ports.ts';
-import { publishInBackground } from '../storage/publish-in-background.ts';
+import { publishInBackground } from '../core/publish-in-background.ts';
+import type { Broker } from '../storage/index.ts';
 import type { RevocationEntry, RevocationKind, RevocationStore } from './revocation-store.ts';
 
 /**

@@ -1,12 +1,20 @@
 import { z } from 'zod';
-import { LIFT_PERMISSIONS } from '../access/default-roles.ts';
 import { principalOf, requireAuth } from '../core/authenticate.ts';
 import type { Context } from '../core/context.ts';
 import type { EventPublisher } from '../core/events.ts';
 import type { PermissionGuard } from '../core/module.ts';
 import type { RouteGroup } from '../core/routes.ts';
-import { requestOrigin } from '../sessions/session-resolver.ts';
+import { requestOrigin } from '../sessions/index.ts';
 import type { Tokens } from './tokens.ts';
+
+/**
+ * The permissions the admin endpoints check. Tokens names them itself rather than importing access, which
+ * declares them in its catalog (`LIFT_PERMISSIONS`); a guard on an undeclared one fails the boot.
+ */
+const ADMIN_PERMISSIONS = {
+  tokensIntrospect: 'tokens:introspect',
+  keysRotate: 'keys:rotate',
+} as const;
 
 /**
  * The token endpoints: discovery (`/.well-known/jwks.json`, `/.well-known/openid-configuration`), refresh
@@ -95,7 +103,7 @@ export function registerTokenRoutes(app: RouteGroup, options: TokenRoutesOptions
   });
 
   if (permit === undefined) return;
-  const admin = app.group(prefix, requireAuth(), permit(LIFT_PERMISSIONS.tokensIntrospect));
+  const admin = app.group(prefix, requireAuth(), permit(ADMIN_PERMISSIONS.tokensIntrospect));
   admin.post('/introspect', {
     input: { body: z.object({ token, token_type_hint: z.string().max(50).optional() }) },
     handler: async (ctx, { body }) => {
@@ -111,7 +119,7 @@ export function registerTokenRoutes(app: RouteGroup, options: TokenRoutesOptions
     },
   });
 
-  const keysAdmin = app.group(adminPrefix, requireAuth(), permit(LIFT_PERMISSIONS.keysRotate));
+  const keysAdmin = app.group(adminPrefix, requireAuth(), permit(ADMIN_PERMISSIONS.keysRotate));
   keysAdmin.post('/keys/rotate', async (ctx) => {
     const rotated = await tokensOf().keys.rotate();
     await events.emit({

@@ -4,7 +4,7 @@ import { LiftConfigError } from '../core/errors.ts';
 import { requestHeader } from '../core/request-headers.ts';
 import { requestScope } from '../core/request-scope.ts';
 import type { Middleware } from '../core/routes.ts';
-import { readSessionCookie } from '../sessions/session-cookie.ts';
+import { readSessionCookie } from '../sessions/index.ts';
 
 /**
  * Where an access token may come from besides `Authorization`:

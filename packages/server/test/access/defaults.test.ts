@@ -1,11 +1,8 @@
 import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GLOBAL } from '../../src/access/access-scope.ts';
-import {
-  addTemplatePermissions,
-  DEFAULT_TENANT_TEMPLATES,
-  SYSTEM_ADMIN_ROLE,
-} from '../../src/access/default-roles.ts';
+import { DEFAULT_TENANT_TEMPLATES, SYSTEM_ADMIN_ROLE } from '../../src/access/default-roles.ts';
+import { addTemplatePermissions } from '../../src/access/index.ts';
 import { SqlGrantStore } from '../../src/access/stores/sql-grant-store.ts';
 import { SqlRoleStore } from '../../src/access/stores/sql-role-store.ts';
 import { requireAuth } from '../../src/core/authenticate.ts';

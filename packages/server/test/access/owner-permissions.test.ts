@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addTemplatePermissions } from '../../src/access/default-roles.ts';
+import { addTemplatePermissions } from '../../src/access/index.ts';
 import { SqlRoleStore } from '../../src/access/stores/sql-role-store.ts';
 import { requireAuth } from '../../src/core/authenticate.ts';
 import { liftMigrations } from '../../src/storage/migrations/lift-migrations.ts';

@@ -28,10 +28,8 @@ export const SUBJECTS = {
 
 /** Waits until the work started after answering has finished and its events have been delivered. */
 export async function settle(app: LiftApp): Promise<void> {
-  do {
-    await app.identity.idle();
-    await new Promise((resolve) => setImmediate(resolve));
-  } while (app.identity.deps.background.size > 0);
+  await app.identity.idle();
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 export function mailsTo(mail: MemoryMailTransport, to: string, subject?: string): DeliveredMail[] {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeBase32, generateTotp, openSecret } from '../../src/identity/mfa/index.ts';
+import { openSecret } from '../../src/core/crypto/secret-box.ts';
+import { decodeBase32, generateTotp } from '../../src/identity/mfa/index.ts';
 import { type AuthApp, Browser, GOOD_PASSWORD, startAuthApp, tokenFromMail } from '../support/auth-app.ts';
 import {
   currentSession,

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../core/errors.ts';
-import type { Identity } from '../../identity/identity.ts';
+import type { Identity } from '../../identity/index.ts';
 import type { Access } from '../access.ts';
 import { scopeOf } from '../access-scope.ts';
 import { parseCheckedPermission } from '../engine/permission.ts';

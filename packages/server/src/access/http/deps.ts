@@ -1,6 +1,6 @@
 import type { LiftConfig } from '../../core/config/schema.ts';
 import type { PermissionGuard } from '../../core/module.ts';
-import type { Identity } from '../../identity/identity.ts';
+import type { Identity } from '../../identity/index.ts';
 import type { Access } from '../access.ts';
 import type { AccessGuards } from '../guards.ts';
 

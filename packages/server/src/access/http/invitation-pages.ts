@@ -1,5 +1,5 @@
-import { accountPaths } from '../../identity/account-pages.ts';
-import type { PageContent } from '../../identity/link-pages.ts';
+import type { PageContent } from '../../identity/index.ts';
+import { accountPaths } from '../../identity/index.ts';
 import type { InvitationDetails } from '../tenants/invitation-signup.ts';
 
 /**

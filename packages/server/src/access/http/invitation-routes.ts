@@ -2,11 +2,17 @@ import { z } from 'zod';
 import { optionalAuth, requireAuth } from '../../core/authenticate.ts';
 import type { Context } from '../../core/context.ts';
 import type { RouteGroup } from '../../core/routes.ts';
-import { pageResponse } from '../../identity/link-pages.ts';
-import { errorPageContent, errorPages, type PageBack, wantsPage } from '../../identity/page-negotiation.ts';
-import { refuseForeignOrigin, throttle } from '../../identity/route-steps.ts';
-import { normalizedOrNull } from '../../identity/users/email.ts';
-import { requestOrigin } from '../../sessions/session-resolver.ts';
+import {
+  errorPageContent,
+  errorPages,
+  normalizedOrNull,
+  type PageBack,
+  pageResponse,
+  refuseForeignOrigin,
+  throttle,
+  wantsPage,
+} from '../../identity/index.ts';
+import { requestOrigin } from '../../sessions/index.ts';
 import { LIFT_PERMISSIONS } from '../default-roles.ts';
 import { InvitationInvalidError } from '../tenant-errors.ts';
 import {

@@ -1,6 +1,6 @@
 import { principalOf } from '../../core/authenticate.ts';
 import type { Context } from '../../core/context.ts';
-import { requestOrigin } from '../../sessions/session-resolver.ts';
+import { requestOrigin } from '../../sessions/index.ts';
 import type { Caller, TenantFlowDeps } from '../tenants/tenant-flow-deps.ts';
 import type { AccessRouteDeps } from './deps.ts';
 

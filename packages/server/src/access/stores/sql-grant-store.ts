@@ -1,7 +1,8 @@
 import type { Selectable } from 'kysely';
-import { type Clock, randomId, systemClock } from '../../core/clock.ts';
+import { type Clock, systemClock } from '../../core/clock.ts';
+import { randomId } from '../../core/crypto/random.ts';
 import { ValidationError } from '../../core/errors.ts';
-import type { SqlDatabase } from '../../storage/ports.ts';
+import type { SqlDatabase } from '../../storage/index.ts';
 import { GLOBAL_TENANT, type LiftGrantsTable } from './access-tables.ts';
 import {
   type AddGrantInput,

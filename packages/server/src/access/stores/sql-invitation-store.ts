@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import { type Clock, cryptoRandom, type RandomSource, randomId, systemClock } from '../../core/clock.ts';
+import { type Clock, systemClock } from '../../core/clock.ts';
+import { cryptoRandom, type RandomSource, randomId } from '../../core/crypto/random.ts';
+import { hashToken } from '../../core/crypto/token-hash.ts';
 import { LiftConfigError } from '../../core/errors.ts';
-import { normalizedOrNull, normalizeEmail } from '../../identity/users/email.ts';
-import type { SqlDatabase } from '../../storage/ports.ts';
+import { normalizedOrNull, normalizeEmail } from '../../identity/index.ts';
+import type { SqlDatabase } from '../../storage/index.ts';
 import type { LiftInvitationsTable } from './access-tables.ts';
 import {
   INVITATION_TTL_MS,
@@ -136,11 +137,6 @@ export class SqlInvitationStore implements InvitationStore {
       .execute();
     return rows.map(toInvitation);
   }
-}
-
-/** base64url SHA-256: a 256-bit random token needs no salt or slow hash to be safe at rest. */
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
 }
 
 function toInvitation(row: InvitationRow): Invitation {

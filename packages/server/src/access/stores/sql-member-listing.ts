@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { LiftTables } from '../../storage/ports.ts';
-import { decodeKeysetCursor, encodeKeysetCursor, pageIssue } from '../../storage/sql/keyset-cursor.ts';
+import type { LiftTables } from '../../storage/index.ts';
+import { decodeKeysetCursor, encodeKeysetCursor, pageIssue } from '../../storage/index.ts';
 import { type ListMembersInput, MAX_MEMBER_PAGE_SIZE, type MemberDetailPage } from './membership-store.ts';
 
 /** Checks a page request; the position to start after, if any. */

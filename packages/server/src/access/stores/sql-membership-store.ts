@@ -1,7 +1,8 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { type Clock, randomId, systemClock } from '../../core/clock.ts';
+import { type Clock, systemClock } from '../../core/clock.ts';
+import { randomId } from '../../core/crypto/random.ts';
 import { ValidationError } from '../../core/errors.ts';
-import type { LiftTables, SqlDatabase } from '../../storage/ports.ts';
+import type { LiftTables, SqlDatabase } from '../../storage/index.ts';
 import type { LiftMembershipsTable } from './access-tables.ts';
 import type {
   KeepOwnerInput,

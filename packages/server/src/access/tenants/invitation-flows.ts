@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../core/errors.ts';
-import { normalizeEmail } from '../../identity/users/email.ts';
+import { normalizeEmail } from '../../identity/index.ts';
 import type { Invitation } from '../stores/index.ts';
 import { InvitationInvalidError, InvitationLimitError } from '../tenant-errors.ts';
 import {

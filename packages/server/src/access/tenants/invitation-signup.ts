@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EventOrigin, LiftEvent } from '../../core/events.ts';
-import { signup } from '../../identity/account-flows.ts';
-import { normalizeEmail } from '../../identity/users/email.ts';
+import { normalizeEmail, signup } from '../../identity/index.ts';
 import type { Invitation } from '../stores/index.ts';
 import { InvitationInvalidError } from '../tenant-errors.ts';
 import { joinWithInvitation } from './invitation-flows.ts';

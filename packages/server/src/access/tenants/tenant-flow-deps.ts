@@ -1,8 +1,8 @@
 import { ValidationError } from '../../core/errors.ts';
 import type { EventInput, EventOrigin } from '../../core/events.ts';
 import type { Principal } from '../../core/request-state.ts';
-import { ReauthRequiredError } from '../../identity/errors.ts';
-import type { IdentityDeps } from '../../identity/identity-deps.ts';
+import type { IdentityDeps } from '../../identity/index.ts';
+import { ReauthRequiredError } from '../../identity/index.ts';
 import type { Access } from '../access.ts';
 import { PermissionDeniedError } from '../permission-denied-error.ts';
 import type { Grant, GrantSubject, Role } from '../stores/index.ts';

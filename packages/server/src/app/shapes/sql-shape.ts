@@ -7,8 +7,16 @@ import type { LiftPorts } from '../../core/module.ts';
 import { sqlIdentityPorts } from '../../identity/adapters.ts';
 import { createMailTransport, type MailTransport, mailUrlOf } from '../../mail/index.ts';
 import { createSessionStore } from '../../sessions/adapters.ts';
-import { createStorage } from '../../storage/index.ts';
-import type { MigrationSet, Storage } from '../../storage/ports.ts';
+import type { MigrationSet, Storage } from '../../storage/index.ts';
+import {
+  ChangeFeedBroker,
+  createStorage,
+  Outbox,
+  outboxMigrations,
+  outboxOrigin,
+  outboxOwner,
+  SqlOutboxStore,
+} from '../../storage/index.ts';
 import { sqlTokensPorts } from '../../tokens/adapters.ts';
 
 /**
@@ -23,6 +31,8 @@ import { sqlTokensPorts } from '../../tokens/adapters.ts';
 export interface SqlShape {
   storage: Storage;
   ports: LiftPorts;
+  /** Security events and jobs written durably, relayed and run; news between processes (storage/outbox/). */
+  outbox: Outbox;
   /** The mail transport, when a module has taken it. */
   mail(): MailTransport | undefined;
 }
@@ -34,19 +44,46 @@ export function sqlShape(input: {
   migrations: readonly MigrationSet[];
 }): SqlShape {
   const { config, log, clock } = input;
+  const origin = outboxOrigin();
+  let store: SqlOutboxStore | undefined;
+  let feed: ChangeFeedBroker | undefined;
+  const settings = config.storage.outbox;
   const storage = createStorage({
     url: config.storage.url ?? `sqlite:${path.join(config.dataDir, 'lift.db')}`,
     kv: config.storage.kv,
     broker: config.storage.broker,
     poolSize: config.storage.poolSize,
     redisPrefix: config.storage.redisPrefix,
-    migrationSets: [...input.migrations],
+    migrationSets: [outboxMigrations, ...input.migrations],
     clock,
+    // Without Redis, processes sharing the database hear each other through it (storage/outbox/change-feed.ts).
+    wrapMemoryBroker(memory, sql) {
+      store = new SqlOutboxStore(sql, { clock, origin });
+      feed = new ChangeFeedBroker(memory, {
+        store,
+        clock,
+        log,
+        origin,
+        pollMs: settings.feedPollMs,
+        windowMs: 10_000,
+      });
+      return feed;
+    },
+  });
+  const outbox = new Outbox({
+    store: store ?? new SqlOutboxStore(storage.sql, { clock, origin }),
+    broker: () => storage.broker,
+    clock,
+    log,
+    owner: outboxOwner(),
+    settings,
+    ...(feed ? { feed } : {}),
   });
   let mail: MailTransport | undefined;
   const ports: LiftPorts = {
     kv: storage.kv,
     broker: storage.broker,
+    jobs: outbox,
     // Made when a module takes it: an app without identity needs no `mail.url`, even in production.
     get mail() {
       mail ??= createMailTransport({
@@ -62,5 +99,5 @@ export function sqlShape(input: {
     ...sqlTokensPorts(storage.sql),
     ...sqlAccessPorts(storage.sql, clock),
   };
-  return { storage, ports, mail: () => mail };
+  return { storage, ports, outbox, mail: () => mail };
 }

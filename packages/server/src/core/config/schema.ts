@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { remoteTokensSchema } from './remote-tokens-schema.ts';
 
 /**
  * The single source of Lift's configuration. Every key has a default and a `.describe()` sentence;
@@ -149,6 +150,32 @@ const httpSchema = z
   })
   .prefault({});
 
+const outboxSchema = z
+  .strictObject({
+    pollMs: durationMs(
+      1_000,
+      'How often the relay and the job worker look for due outbox rows they were not told about.',
+    ),
+    leaseMs: durationMs(
+      30_000,
+      'How long a claimed outbox row (event, job) is held; a process that dies holding it loses it after this.',
+    ),
+    maxAttempts: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .describe('A job that failed this many times is given up (logged and counted); events retry forever.'),
+    backoffBaseMs: durationMs(1_000, 'Retry delay after the first failure; doubles with each further one.'),
+    backoffMaxMs: durationMs(5 * 60_000, 'The longest retry delay.'),
+    retentionMs: durationMs(60 * 60_000, 'How long delivered events and finished jobs stay in the outbox.'),
+    feedPollMs: durationMs(
+      500,
+      'Without a Redis broker: how often a process looks for changes other processes wrote (news in the outbox).',
+    ),
+  })
+  .prefault({});
+
 const storageSchema = z
   .strictObject({
     url: z
@@ -184,6 +211,7 @@ const storageSchema = z
       .describe(
         'Prepended to every Redis key and pub/sub channel Lift uses, so several apps can share one Redis: give each its own (myapp:).',
       ),
+    outbox: outboxSchema,
   })
   .prefault({});
 
@@ -510,6 +538,7 @@ export const liftConfigSchema = z.strictObject({
   lockout: lockoutSchema,
   sessions: sessionsSchema,
   tokens: tokensSchema,
+  remoteTokens: remoteTokensSchema,
   access: accessSchema,
 });
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RandomSource } from '../clock.ts';
+import type { RandomSource } from '../crypto/random.ts';
 import { LiftConfigError } from '../errors.ts';
 import { deriveKey, EXAMPLE_SECRET, resolveRootSecret } from './secret.ts';
 

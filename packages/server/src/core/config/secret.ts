@@ -1,7 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cryptoRandom, type RandomSource } from '../clock.ts';
+import { cryptoRandom, type RandomSource } from '../crypto/random.ts';
 import { LiftConfigError } from '../errors.ts';
 import type { LiftConfig } from './schema.ts';
 

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
-import { randomId } from '../../core/clock.ts';
+import { randomId } from '../../core/crypto/random.ts';
 import { requestHeader } from '../../core/request-headers.ts';
 import { bindRequestLog } from '../../core/request-log.ts';
 import { pendResponseHeader } from '../../core/response-headers.ts';

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
-import { type Clock, cryptoRandom, type RandomSource, systemClock } from '../../core/clock.ts';
+import { type Clock, systemClock } from '../../core/clock.ts';
+import { cryptoRandom, type RandomSource } from '../../core/crypto/random.ts';
+import { hashToken } from '../../core/crypto/token-hash.ts';
 import { LiftConfigError } from '../../core/errors.ts';
-import type { SqlDatabase } from '../../storage/ports.ts';
+import type { SqlDatabase } from '../../storage/index.ts';
 import type { EmailTokenPurpose, EmailTokenStore } from './email-token-store.ts';
 
 export interface SqlEmailTokenStoreOptions {
@@ -97,9 +98,4 @@ export class SqlEmailTokenStore implements EmailTokenStore {
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
-}
-
-/** base64url SHA-256: a 256-bit random token needs no salt or slow hash to be safe at rest. */
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
 }

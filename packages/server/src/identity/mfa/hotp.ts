@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { constantTimeEqual } from '../../core/crypto/constant-time.ts';
 import { LiftConfigError } from '../../core/errors.ts';
 
 /** HMAC-based one-time passwords, RFC 4226 (https://www.rfc-editor.org/rfc/rfc4226). */
@@ -45,7 +46,7 @@ export function normaliseOtpCode(code: string, digits = DEFAULT_DIGITS): string 
 export function otpCodesEqual(a: string, b: string): boolean {
   const left = Buffer.from(a, 'utf8');
   const right = Buffer.from(b, 'utf8');
-  return left.length === right.length && timingSafeEqual(left, right);
+  return constantTimeEqual(left, right);
 }
 
 function checkDigits(digits: number): number {

@@ -1,10 +1,3 @@
-export {
-  openSecret,
-  type SealOptions,
-  type SecretBoxOptions,
-  SecretUnreadableError,
-  sealSecret,
-} from '../../core/secret-box.ts';
 export { decodeBase32, encodeBase32 } from './base32.ts';
 export {
   DEFAULT_ALGORITHM,

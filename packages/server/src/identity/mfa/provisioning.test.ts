@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RandomSource } from '../../core/clock.ts';
+import type { RandomSource } from '../../core/crypto/random.ts';
 import { decodeBase32 } from './base32.ts';
 import { generateTotpSecret, otpauthUri, totpQrSvg } from './provisioning.ts';
 

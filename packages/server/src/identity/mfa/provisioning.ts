@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import { cryptoRandom, type RandomSource } from '../../core/clock.ts';
+import { cryptoRandom, type RandomSource } from '../../core/crypto/random.ts';
 import { BadRequestError } from '../../core/errors.ts';
 import { encodeBase32 } from './base32.ts';
 import { DEFAULT_ALGORITHM, DEFAULT_DIGITS, type OtpAlgorithm } from './hotp.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { RandomSource } from '../../core/clock.ts';
+import type { RandomSource } from '../../core/crypto/random.ts';
 import {
   generateRecoveryCodes,
   hashRecoveryCode,

@@ -1,5 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { cryptoRandom, type RandomSource } from '../../core/clock.ts';
+import { createHash } from 'node:crypto';
+import { constantTimeEqual } from '../../core/crypto/constant-time.ts';
+import { cryptoRandom, type RandomSource } from '../../core/crypto/random.ts';
 
 /**
  * One-use codes that stand in for the authenticator when it is lost. Each is 80 random bits written as 16
@@ -61,7 +62,7 @@ export function matchRecoveryCode(input: string, storedHashes: readonly (string 
   storedHashes.forEach((stored, index) => {
     if (stored === null) return;
     const bytes = Buffer.from(stored, 'hex');
-    if (bytes.length === candidate.length && timingSafeEqual(bytes, candidate) && found === -1) found = index;
+    if (constantTimeEqual(bytes, candidate) && found === -1) found = index;
   });
   return found;
 }

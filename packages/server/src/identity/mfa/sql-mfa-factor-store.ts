@@ -1,6 +1,6 @@
 import { type Selectable, type SqlBool, sql } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.ts';
-import type { SqlDatabase } from '../../storage/ports.ts';
+import type { SqlDatabase } from '../../storage/index.ts';
 import type { MfaFactor, MfaFactorStore } from './mfa-factor-store.ts';
 import type { LiftMfaFactorsTable } from './mfa-factors-table.ts';
 

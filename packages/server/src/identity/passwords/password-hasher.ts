@@ -1,5 +1,5 @@
 import { type Algorithm, hash, parseOptions, type Version, verify } from '@node-rs/argon2';
-import { cryptoRandom, type RandomSource } from '../../core/clock.ts';
+import { cryptoRandom, type RandomSource } from '../../core/crypto/random.ts';
 import { LiftError } from '../../core/errors.ts';
 import { codePointLength } from './code-points.ts';
 

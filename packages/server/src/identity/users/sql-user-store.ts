@@ -1,9 +1,10 @@
 import { type Selectable, type SqlBool, sql } from 'kysely';
-import { type Clock, randomId, systemClock } from '../../core/clock.ts';
+import { type Clock, systemClock } from '../../core/clock.ts';
+import { randomId } from '../../core/crypto/random.ts';
 import { ValidationError } from '../../core/errors.ts';
 import { HUMAN_NAME_MESSAGE, isHumanName } from '../../core/human-name.ts';
-import type { SqlDatabase } from '../../storage/ports.ts';
-import { decodeKeysetCursor, encodeKeysetCursor, pageIssue } from '../../storage/sql/keyset-cursor.ts';
+import type { SqlDatabase } from '../../storage/index.ts';
+import { decodeKeysetCursor, encodeKeysetCursor, pageIssue } from '../../storage/index.ts';
 import { normalizedOrNull, normalizeEmail } from './email.ts';
 import { EmailTakenError } from './email-taken-error.ts';
 import {

@@ -3,7 +3,7 @@ import {
   giveOwnersEveryPermission,
   moveSystemRolesToGrants,
   seedDefaultRoles,
-} from '../../access/default-roles.ts';
+} from '../../access/stores/sql-default-roles.ts';
 import type { LiftTables, MigrationSet } from '../ports.ts';
 
 /** Lift's own tables. Append new steps; never edit one that has shipped. */

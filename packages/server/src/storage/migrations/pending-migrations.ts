@@ -1,4 +1,5 @@
 import { LiftError } from '../../core/errors.ts';
+import { outboxMigrations } from '../outbox/outbox-table.ts';
 import type { Pingable, Storage } from '../ports.ts';
 import { liftMigrations } from './lift-migrations.ts';
 
@@ -34,7 +35,8 @@ export async function pendingMigrations(storage: Pick<Storage, 'migrationStatus'
 
 /** Throws MigrationsPendingError when any of Lift's own migrations is among `pending`. */
 export function assertLiftMigrated(pending: readonly string[], migrateCommand: string): void {
-  const lift = pending.filter((name) => name.startsWith(`${liftMigrations.name}/`));
+  const own = [liftMigrations.name, outboxMigrations.name].map((set) => `${set}/`);
+  const lift = pending.filter((name) => own.some((prefix) => name.startsWith(prefix)));
   if (lift.length > 0) throw new MigrationsPendingError([...pending], migrateCommand);
 }
 

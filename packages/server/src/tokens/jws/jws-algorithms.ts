@@ -1,4 +1,5 @@
-import { constants, createHmac, type KeyObject, sign, timingSafeEqual, verify } from 'node:crypto';
+import { constants, createHmac, type KeyObject, sign, verify } from 'node:crypto';
+import { constantTimeEqual } from '../../core/crypto/constant-time.ts';
 import type { JwsAlgorithm } from './jws-types.ts';
 
 /**
@@ -90,7 +91,7 @@ export function isValidSignature(
   const hmacHash = HMAC_HASH[alg];
   if (hmacHash !== undefined) {
     const expected = createHmac(hmacHash, key).update(signingInput, 'latin1').digest();
-    return expected.length === signature.length && timingSafeEqual(expected, signature);
+    return constantTimeEqual(expected, signature);
   }
   if (alg === 'ES256' && !isInRangeP1363(signature)) return false;
   if (alg === 'EdDSA' && signature.length !== 64) return false;

@@ -1,6 +1,6 @@
 import { createSecretKey, generateKeyPair, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import { cryptoRandom, type RandomSource, randomId } from '../../core/clock.ts';
+import { cryptoRandom, type RandomSource, randomId } from '../../core/crypto/random.ts';
 import { LiftConfigError } from '../../core/errors.ts';
 import { publicJwk } from '../jws/jwk.ts';
 import type { JwsAlgorithm, SigningKey } from '../jws/jws-types.ts';

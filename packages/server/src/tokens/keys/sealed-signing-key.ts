@@ -1,6 +1,6 @@
 import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { openSecret, sealSecret } from '../../core/crypto/secret-box.ts';
 import { LiftConfigError } from '../../core/errors.ts';
-import { openSecret, sealSecret } from '../../core/secret-box.ts';
 import type { JwsAlgorithm, SigningKey } from '../jws/jws-types.ts';
 import { HMAC_SECRET_BYTES, isHmacAlgorithm } from './generate-key.ts';
 

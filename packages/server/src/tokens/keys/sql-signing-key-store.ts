@@ -1,7 +1,7 @@
 import type { JsonWebKey } from 'node:crypto';
 import { type Selectable, sql } from 'kysely';
 import { LiftConfigError } from '../../core/errors.ts';
-import type { SqlDatabase } from '../../storage/ports.ts';
+import type { SqlDatabase } from '../../storage/index.ts';
 import { JWS_ALGORITHMS, type JwsAlgorithm } from '../jws/jws-types.ts';
 import type {
   ActivateSigningKeyInput,

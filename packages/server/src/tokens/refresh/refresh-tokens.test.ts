@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
-import { openSecret } from '../../core/secret-box.ts';
+import { openSecret } from '../../core/crypto/secret-box.ts';
 import type { SqlDatabase } from '../../storage/ports.ts';
 import { refreshDatabaseTargets } from './refresh-tokens.fixture.ts';
 import { RefreshTokens, type RefreshTokensOptions } from './refresh-tokens.ts';

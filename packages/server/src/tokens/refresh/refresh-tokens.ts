@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
-import { type Clock, cryptoRandom, type RandomSource, randomId, systemClock } from '../../core/clock.ts';
+import { type Clock, systemClock } from '../../core/clock.ts';
+import { cryptoRandom, type RandomSource, randomId } from '../../core/crypto/random.ts';
+import { openSecret, sealSecret } from '../../core/crypto/secret-box.ts';
+import { hashToken } from '../../core/crypto/token-hash.ts';
 import { LiftConfigError } from '../../core/errors.ts';
-import { openSecret, sealSecret } from '../../core/secret-box.ts';
 import type { RefreshTokenFamily, RefreshTokenStore, RefreshTokenWithFamily } from './refresh-token-store.ts';
 
 /** The `deriveKey` purpose for the key that seals successors during the grace window. */
@@ -248,11 +249,6 @@ export class RefreshTokens {
     const bytes = this.#random.bytes(TOKEN_BYTES);
     return { bytes, text: bytes.toString('base64url') };
   }
-}
-
-/** base64url SHA-256: a 256-bit random token needs no salt or slow hash to be safe at rest. */
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
 }
 
 function hasExpired(family: RefreshTokenFamily, now: number): boolean {

@@ -1,5 +1,5 @@
 import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
-import type { LiftTables, SqlDatabase } from '../../storage/ports.ts';
+import type { LiftTables, SqlDatabase } from '../../storage/index.ts';
 import type { LiftRefreshFamiliesTable } from './refresh-tables.ts';
 import type {
   RefreshPurgeCutoffs,

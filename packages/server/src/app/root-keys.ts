@@ -1,7 +1,8 @@
-import type { SqlDatabase } from '../storage/ports.ts';
-import { deriveKey, type RootSecret } from './config/secret.ts';
-import { LiftConfigError } from './errors.ts';
-import { type ResealResult, resealColumn, type SealedColumn, sealedColumnOpens } from './sealed-column.ts';
+import { deriveKey, type RootSecret } from '../core/config/secret.ts';
+import { LiftConfigError } from '../core/errors.ts';
+import type { ResealResult, SealedColumn } from '../core/sealed-column.ts';
+import type { SqlDatabase } from '../storage/index.ts';
+import { resealColumn, sealedColumnOpens } from '../storage/index.ts';
 
 /**
  * The keys an app derives from its root secret, and what changing that secret needs: the current secret

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { migratedSqlTargets } from '../../test/support/stores.ts';
-import { MFA_SEALED_COLUMN } from '../identity/mfa/index.ts';
-import type { SqlDatabase } from '../storage/ports.ts';
-import { deriveKey } from './config/secret.ts';
-import { resealColumn, sealedColumnOpens } from './sealed-column.ts';
-import { openSecret, openSecretWith, sealSecret } from './secret-box.ts';
+import { migratedSqlTargets } from '../../../test/support/stores.ts';
+import { deriveKey } from '../../core/config/secret.ts';
+import { openSecret, openSecretWith, sealSecret } from '../../core/crypto/secret-box.ts';
+import { MFA_SEALED_COLUMN } from '../../identity/mfa/index.ts';
+import type { SqlDatabase } from '../ports.ts';
+import { resealColumn, sealedColumnOpens } from './sealed-columns.ts';
 
 const current = deriveKey(Buffer.alloc(32, 1), MFA_SEALED_COLUMN.purpose);
 const previous = deriveKey(Buffer.alloc(32, 2), MFA_SEALED_COLUMN.purpose);

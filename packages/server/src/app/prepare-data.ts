@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
+import { redactUrlPasswords, resolveRootSecret } from '../core/config/index.ts';
+import type { LiftConfig } from '../core/config/schema.ts';
+import { LiftConfigError, LiftError } from '../core/errors.ts';
+import type { SealedColumn } from '../core/sealed-column.ts';
+import type { Storage } from '../storage/index.ts';
 import { assertLiftMigrated, pendingMigrations } from '../storage/index.ts';
-import type { Storage } from '../storage/ports.ts';
-import { redactUrlPasswords, resolveRootSecret } from './config/index.ts';
-import type { LiftConfig } from './config/schema.ts';
-import { LiftConfigError, LiftError } from './errors.ts';
 import { RootKeys } from './root-keys.ts';
-import type { SealedColumn } from './sealed-column.ts';
 
 /**
  * The first half of `start()`, before any module touches a table: the root secret, the migrations (applied

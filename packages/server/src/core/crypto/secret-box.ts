@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { cryptoRandom, type RandomSource } from './clock.ts';
-import { LiftConfigError, LiftError } from './errors.ts';
+import { LiftConfigError, LiftError } from '../errors.ts';
+import { cryptoRandom, type RandomSource } from './random.ts';
 
 /**
  * Secrets the server must read back (TOTP secrets, private signing keys), unlike passwords, are encrypted at

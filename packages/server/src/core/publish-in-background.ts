@@ -1,4 +1,4 @@
-import type { Broker } from './ports.ts';
+import type { Broker } from '../storage/index.ts';
 
 /**
  * Hands `message` to the broker without waiting for it: publishing news never delays an answer, and a broker

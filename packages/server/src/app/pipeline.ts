@@ -1,5 +1,15 @@
 import type { Hono, Context as HonoContext } from 'hono';
 import type { Logger } from 'pino';
+import type { Authenticator } from '../core/authenticate.ts';
+import type { LiftConfig } from '../core/config/schema.ts';
+import { randomId } from '../core/crypto/random.ts';
+import { LiftError, StoreUnavailableError } from '../core/errors.ts';
+import { problemBody, problemHeaders, toLiftError } from '../core/problem.ts';
+import { bindRequestLog } from '../core/request-log.ts';
+import { requestScope } from '../core/request-scope.ts';
+import { finishResponseHeaders, liftResponse } from '../core/response-headers.ts';
+import type { Middleware } from '../core/routes.ts';
+import type { PipelineStage } from '../core/stage.ts';
 import {
   accessLogStage,
   bodyLimitStage,
@@ -9,16 +19,6 @@ import {
   requestIdStage,
   securityHeadersStage,
 } from '../http/index.ts';
-import type { Authenticator } from './authenticate.ts';
-import { randomId } from './clock.ts';
-import type { LiftConfig } from './config/schema.ts';
-import { LiftError, StoreUnavailableError } from './errors.ts';
-import { problemBody, problemHeaders, toLiftError } from './problem.ts';
-import { bindRequestLog } from './request-log.ts';
-import { requestScope } from './request-scope.ts';
-import { finishResponseHeaders, liftResponse } from './response-headers.ts';
-import type { Middleware } from './routes.ts';
-import type { PipelineStage } from './stage.ts';
 
 /**
  * The request pipeline, written down once (DESIGN §2). Modules never reorder it:

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RandomSource } from './clock.ts';
-import { deriveKey } from './config/secret.ts';
-import { LiftConfigError, LiftError } from './errors.ts';
+import { deriveKey } from '../config/secret.ts';
+import { LiftConfigError, LiftError } from '../errors.ts';
+import type { RandomSource } from './random.ts';
 import { openSecret, openSecretWith, SecretUnreadableError, sealSecret } from './secret-box.ts';
 
 const key = deriveKey(Buffer.alloc(32, 9), 'mfa.totp');
