@@ -6,6 +6,7 @@ import { ACCESS_ERRORS } from '../src/access/error-codes.ts';
 import { accessModule } from '../src/access/module.ts';
 import { createLift, type LiftApp, type LiftOptions } from '../src/app/create-lift.ts';
 import { ALWAYS_PRESENT_ERRORS, LIFT_ERRORS } from '../src/app/lift-errors.ts';
+import type { LiftConfigInput } from '../src/core/config/schema.ts';
 import type { LiftErrorCode } from '../src/core/error-codes.ts';
 import { ForbiddenError, LiftConfigError, LiftError } from '../src/core/errors.ts';
 import { IDENTITY_ERRORS } from '../src/identity/error-codes.ts';
@@ -27,7 +28,7 @@ import { FAST_PASSWORDS } from './support/auth-app.ts';
 const apps: LiftApp[] = [];
 const dirs: string[] = [];
 
-function appWith(options: LiftOptions): LiftApp {
+function appWith(options: LiftOptions, config: LiftConfigInput = {}): LiftApp {
   const dataDir = mkdtempSync(join(tmpdir(), 'lift-error-codes-'));
   dirs.push(dataDir);
   const app = createLift(
@@ -36,11 +37,7 @@ function appWith(options: LiftOptions): LiftApp {
       dataDir,
       log: { level: 'silent' },
       mail: { url: 'memory:' },
-      passwords: FAST_PASSWORDS,
-      auth: { publicUrl: 'http://lift.test' },
-      tokens: { enabled: true },
-      // Read only by the remoteTokens module; building an app fetches nothing.
-      remoteTokens: { issuer: 'http://issuer.test', audience: 'http://api.test' },
+      ...config,
     },
     options,
   );
@@ -69,14 +66,21 @@ describe('error codes declared by modules', () => {
   });
 
   it("an app's catalogue is the always-present codes plus its modules' and its own", async () => {
-    const defaults = appWith({});
+    const defaults = appWith(
+      {},
+      { passwords: FAST_PASSWORDS, auth: { publicUrl: 'http://lift.test' }, tokens: { enabled: true } },
+    );
     const defaultRows = [...SESSIONS_ERRORS, ...IDENTITY_ERRORS, ...TOKENS_ERRORS, ...ACCESS_ERRORS];
     expect(codesOf(defaults.errors)).toEqual([
       ...new Set(codesOf([...ALWAYS_PRESENT_ERRORS, ...defaultRows])),
     ]);
     expect(codesOf(LIFT_ERRORS)).toEqual([...codesOf(defaults.errors), 'LIFT_JWKS_UNAVAILABLE 503'].sort());
 
-    const resourceServer = appWith({ modules: [remoteTokensModule()] });
+    // Building an app fetches nothing, so the issuer need not exist.
+    const resourceServer = appWith(
+      { modules: [remoteTokensModule()] },
+      { remoteTokens: { issuer: 'http://issuer.test', audience: 'http://api.test' } },
+    );
     expect(codesOf(resourceServer.errors)).toEqual(
       codesOf([...ALWAYS_PRESENT_ERRORS, ...REMOTE_TOKENS_ERRORS]),
     );

@@ -1,8 +1,10 @@
 import type { LiftModule } from '../core/module.ts';
 import { Access } from './access.ts';
 import type { AccessSnapshotSource } from './access-snapshot.ts';
+import { accessConfig } from './config.ts';
 import { ACCESS_ERRORS } from './error-codes.ts';
 import { registerAccessRoutes } from './http/index.ts';
+import { accessMigrations } from './migrations.ts';
 import { PermissionCatalog, type PermissionDeclarations } from './permission-catalog.ts';
 import type { GrantStore, InvitationStore, MembershipStore, RoleStore, TenantStore } from './stores/index.ts';
 import { acceptInvitationsOnVerification } from './tenants/invitation-signup.ts';
@@ -40,6 +42,8 @@ export function accessModule(options: AccessModuleOptions = {}): LiftModule<'acc
   return {
     name: 'access',
     errors: ACCESS_ERRORS,
+    config: accessConfig,
+    migrations: accessMigrations,
     needs: ['identity'],
     build(context) {
       const { config } = context;

@@ -1,5 +1,7 @@
 /**
- * The composition root's public face: `createLift`, the app it returns, and the catalogue of error codes.
+ * The composition root's public face: `createLift` and the app it returns, `liftModules()`, every module Lift
+ * ships (the `lift` command reads the config with their sections), and the catalogue of error codes.
  */
 export { type AppStats, createLift, LiftApp, type LiftOptions } from './create-lift.ts';
+export { liftModules } from './default-modules.ts';
 export { type ErrorCatalogEntry, LIFT_ERRORS } from './lift-errors.ts';

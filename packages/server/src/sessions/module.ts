@@ -1,6 +1,8 @@
 import type { AuthResolver } from '../core/authenticate.ts';
 import type { LiftModule } from '../core/module.ts';
+import { sessionsConfig } from './config.ts';
 import { SESSIONS_ERRORS } from './error-codes.ts';
+import { sessionsMigrations } from './migrations.ts';
 import { type SessionCookieSettings, sessionCookieSettings } from './session-cookie.ts';
 import { SessionManager } from './session-manager.ts';
 import { sessionResolver } from './session-resolver.ts';
@@ -32,6 +34,8 @@ export function sessionsModule(): LiftModule<'sessions', Sessions> {
   return {
     name: 'sessions',
     errors: SESSIONS_ERRORS,
+    config: sessionsConfig,
+    migrations: sessionsMigrations,
     build({ config, ports, events, clock, log }) {
       // Refuse a weakened production cookie at build, not at the first login.
       const cookie = sessionCookieSettings(config);

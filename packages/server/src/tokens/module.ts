@@ -1,7 +1,10 @@
+import { LiftConfigError } from '../core/errors.ts';
 import type { LiftModule } from '../core/module.ts';
 import type { IssueAccessTokenInput } from './access-tokens.ts';
+import { tokensConfig } from './config.ts';
 import { TOKENS_ERRORS } from './error-codes.ts';
 import type { SigningKeyStore } from './keys/signing-key-store.ts';
+import { tokensMigrations } from './migrations.ts';
 import type { RefreshTokenStore } from './refresh/index.ts';
 import type { RevocationStore } from './revocation-store.ts';
 import { registerTokenRoutes } from './routes.ts';
@@ -37,10 +40,18 @@ export function tokensModule(options: TokensModuleOptions = {}): LiftModule<'tok
   return {
     name: 'tokens',
     errors: TOKENS_ERRORS,
+    config: tokensConfig,
+    migrations: tokensMigrations,
     // After sessions, so the chain asks the session cookie before the bearer token.
     uses: ['sessions'],
     build(context) {
       const { config, events } = context;
+      if (config.tokens.cookie.enabled && context.optionalModule('sessions') === undefined) {
+        // The access cookie follows the session cookie's settings and CSRF rules, both the sessions module's.
+        throw new LiftConfigError(
+          'tokens.cookie.enabled needs the sessions module, which is not in the app.',
+        );
+      }
       // Refuse a weakened production cookie at build, not at the first login.
       accessCookieSettings(config);
       const tokens = new Tokens({

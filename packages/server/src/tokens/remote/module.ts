@@ -1,5 +1,5 @@
-import { remoteTokensSchema } from '../../core/config/remote-tokens-schema.ts';
 import type { LiftModule } from '../../core/module.ts';
+import { remoteTokensConfig } from './config.ts';
 import { REMOTE_TOKENS_ERRORS } from './error-codes.ts';
 import { RemoteTokens } from './remote-tokens.ts';
 
@@ -21,7 +21,7 @@ export function remoteTokensModule(): LiftModule<'remoteTokens', RemoteTokens> {
     name: 'remoteTokens',
     // After sessions when the app has them, so a session cookie is asked first, as with local tokens.
     uses: ['sessions'],
-    config: { remoteTokens: remoteTokensSchema },
+    config: remoteTokensConfig,
     errors: REMOTE_TOKENS_ERRORS,
     build(context) {
       const remote = new RemoteTokens({
