@@ -16,7 +16,8 @@ import { TenantMfaRequiredError } from './tenant-mfa.ts';
  * Route guards bound to one `AccessControl`. They run after `requireAuth()`. The active tenant is the
  * `:tenantId` path parameter, else the `X-Tenant-Id` header, else the principal's active tenant (an access
  * token's `tid`, or the session's tenant from `POST /auth/tenant`); none means global grants only. A refusal is
- * 403 `LIFT_FORBIDDEN` and an `access.denied` event. In a tenant whose settings say `require_mfa: true`, a
+ * 403 with a code per guard — `LIFT_PERMISSION_DENIED`, `LIFT_NOT_TENANT_MEMBER`, `LIFT_ROLE_REQUIRED` — and an
+ * `access.denied` event. In a tenant whose settings say `require_mfa: true`, a
  * user allowed by the check but whose login had no second factor is refused with 403 `LIFT_MFA_REQUIRED`
  * (reason `mfa_required`); the check comes first, so only those it lets in learn the tenant requires MFA.
  */
