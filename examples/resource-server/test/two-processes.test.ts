@@ -191,6 +191,33 @@ describe('a resource server verifies the tokens of another Lift (steps run in or
     // Now a known kid: no further fetch.
     expect((await call(world.api, '/api/me', second)).status).toBe(200);
     expect(proxy.count('api')).toBe(before + 1);
+    world.issuer = restarted;
+  });
+
+  it('follows `lift keys rotate` run against the running issuer, too', async () => {
+    const rotated = await runLift(['keys', 'rotate', ...ISSUER_APP], {
+      ...ISSUER_ENV,
+      LIFT_DATA_DIR: world.dataDir,
+    });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const newKid = /New active signing key: ([A-Za-z0-9_-]+)\./.exec(rotated.stdout)?.[1];
+    // The running issuer learns of the new key from the database within seconds: wait until it publishes it
+    // (polling the JWKS, not the login, which is throttled), then log in for a token it signs.
+    const published = async () => {
+      const jwks = (await (await fetch(`${world.issuer.url}/.well-known/jwks.json`)).json()) as {
+        keys: Array<{ kid: string }>;
+      };
+      return jwks.keys.some((key) => key.kid === newKid);
+    };
+    for (const deadline = Date.now() + 15_000; !(await published()) && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const third = await tokenLogin(world.issuer);
+    expect(kidOf(third)).toBe(newKid);
+    await pastFloor('api');
+    const before = proxy.count('api');
+    expect((await call(world.api, '/api/me', third)).status).toBe(200);
+    expect(proxy.count('api')).toBe(before + 1);
   });
 
   it('refuses the first token, accepted above, once its ten seconds are over', async () => {

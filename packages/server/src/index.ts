@@ -21,8 +21,9 @@ export {
   requireAuth,
 } from './core/authenticate.ts';
 export { type Clock, ManualClock, systemClock } from './core/clock.ts';
-export type { LiftConfig, LiftConfigInput } from './core/config/schema.ts';
-export { liftConfigSchema } from './core/config/schema.ts';
+export { type ConfigCatalog, configCatalog } from './core/config/catalog.ts';
+export type { LiftConfig, LiftConfigInput, LiftConfigSections } from './core/config/schema.ts';
+export { coreConfigSchema } from './core/config/schema.ts';
 export { Context, type ContextKey, contextKey, ValueBag } from './core/context.ts';
 export { cryptoRandom, type RandomSource, randomId } from './core/crypto/random.ts';
 export * from './core/errors.ts';

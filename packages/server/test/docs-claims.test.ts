@@ -6,7 +6,7 @@ import pg from 'pg';
 import ts from 'typescript';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import buildNotesApp from '../../../examples/notes/src/app.ts';
-import { CONFIG_GROUPS, CONFIG_KEY_BY_ENV_VAR, CONFIG_KEYS } from '../src/core/config/keys.ts';
+import { documentedCatalog } from '../src/app/generate-config-docs.ts';
 import { LIFT_ERRORS } from '../src/core/errors.ts';
 import { signUpVerified } from './sessions/verified-user.ts';
 import { freePort, type LiftProcess, repoRoot, runLift, startLift } from './support/lift-process.ts';
@@ -264,9 +264,10 @@ describe('names the docs use are names the code has', () => {
     expect(events).toContain('role.deleted'); // passed through a helper as a union of literals
     expect([...events].filter((type) => type.startsWith('?'))).toEqual([]);
 
-    const keys = new Set(CONFIG_KEYS.map((key) => key.key));
+    const catalog = documentedCatalog();
+    const keys = new Set(catalog.keys.map((key) => key.key));
     // A dotted name is checked when it starts like a config key or an event: `http.cors`, `auth.logout`.
-    const namespaces = new Set([...CONFIG_GROUPS, ...events].map((name) => name.split('.')[0]));
+    const namespaces = new Set([...catalog.groups, ...events].map((name) => name.split('.')[0]));
     const unknown: string[] = [];
     const named = new Set<string>();
     for (const { file, text } of readerDocs()) {
@@ -274,12 +275,12 @@ describe('names the docs use are names the code has', () => {
         if (/^[a-z][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)+$/.test(span) && !/\.(ts|md|json|js)$/.test(span)) {
           if (!namespaces.has(span.split('.')[0] ?? '')) continue;
           named.add(span);
-          if (!keys.has(span) && !CONFIG_GROUPS.has(span) && !events.has(span))
+          if (!keys.has(span) && !catalog.groups.has(span) && !events.has(span))
             unknown.push(`${file}: ${span}`);
         }
         for (const [variable] of span.matchAll(/\bLIFT_[A-Z0-9_]*[A-Z0-9]\b/g)) {
           const known =
-            CONFIG_KEY_BY_ENV_VAR.has(variable) ||
+            catalog.byEnvVar.has(variable) ||
             variable in LIFT_ERRORS ||
             variable === 'LIFT_ERRORS' ||
             variable.startsWith('LIFT_TEST_');

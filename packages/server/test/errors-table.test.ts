@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { documentedCatalog } from '../src/app/generate-config-docs.ts';
 import { ENV_ALLOWLIST_PREFIXES } from '../src/core/config/env.ts';
-import { CONFIG_KEY_BY_ENV_VAR } from '../src/core/config/keys.ts';
 import {
   BadRequestError,
   ConflictError,
@@ -101,7 +101,7 @@ function codeUsesInSource(): CodeUse[] {
     source.forEachChild(function visit(node): void {
       if (ts.isStringLiteral(node) && /^LIFT_[A-Z0-9_]*[A-Z0-9]$/.test(node.text)) {
         const isVariable =
-          CONFIG_KEY_BY_ENV_VAR.has(node.text) ||
+          documentedCatalog().byEnvVar.has(node.text) ||
           ENV_ALLOWLIST_PREFIXES.some((prefix) => node.text.startsWith(prefix));
         if (!isVariable) {
           const { line } = source.getLineAndCharacterOfPosition(node.getStart());

@@ -1,9 +1,11 @@
 import type { LiftModule } from '../core/module.ts';
 import { Access } from './access.ts';
 import type { AccessSnapshotSource } from './access-snapshot.ts';
+import { accessConfig } from './config.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
 import { registerAccessRoutes } from './http/index.ts';
+import { accessMigrations } from './migrations.ts';
 import { PermissionCatalog, type PermissionDeclarations } from './permission-catalog.ts';
 import type { GrantStore, InvitationStore, MembershipStore, RoleStore, TenantStore } from './stores/index.ts';
 import { acceptInvitationsOnVerification } from './tenants/invitation-signup.ts';
@@ -40,6 +42,8 @@ declare module '../core/module.ts' {
 export function accessModule(options: AccessModuleOptions = {}): LiftModule<'access', Access> {
   return {
     name: 'access',
+    config: accessConfig,
+    migrations: accessMigrations,
     needs: ['identity'],
     build(context) {
       const { config } = context;

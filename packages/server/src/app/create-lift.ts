@@ -11,6 +11,7 @@ import type { Runtime } from '../core/handler.ts';
 import { createLogger } from '../core/logger.ts';
 import type { LiftModule, LiftModules, ModuleKeys } from '../core/module.ts';
 import { ModuleHost } from '../core/module-host.ts';
+import { orderModules } from '../core/module-order.ts';
 import { watchProcess } from '../core/process-watch.ts';
 import { requestLog } from '../core/request-log.ts';
 import { notFoundHandler, RouteGroup, RouteTable } from '../core/routes.ts';
@@ -26,7 +27,7 @@ import type { HealthComponent } from '../telemetry/index.ts';
 import { registerHealthRoutes } from '../telemetry/index.ts';
 import type { IssueAccessTokenInput, Tokens } from '../tokens/index.ts';
 import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
-import { defaultModules } from './default-modules.ts';
+import { defaultModules, liftModules } from './default-modules.ts';
 import { installPipeline } from './pipeline.ts';
 import { migrateCommand, prepareData } from './prepare-data.ts';
 import type { RootKeys } from './root-keys.ts';
@@ -117,10 +118,13 @@ export class LiftApp extends RouteGroup {
     this.config = config;
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? createLogger({ level: config.log.level });
+    const modules = orderModules(options.modules ?? defaultModules(config, options));
     const shape = sqlShape({
       config,
       log: this.log,
       clock: this.clock,
+      // Each module's own tables: an app without a module has none of its tables.
+      moduleMigrations: modules.flatMap((module) => (module.migrations ? [module.migrations] : [])),
       migrations: options.migrations ?? [],
     });
     this.storage = shape.storage;
@@ -139,7 +143,7 @@ export class LiftApp extends RouteGroup {
     };
     this.authenticator = new Authenticator(this.events);
     this.#modules = new ModuleHost({
-      modules: options.modules ?? defaultModules(config, options),
+      modules,
       config,
       log: this.log,
       clock: this.clock,
@@ -254,6 +258,7 @@ export class LiftApp extends RouteGroup {
         log: this.log,
         storage: this.storage,
         sealedColumns: this.#sealedColumns,
+        moduleSets: this.#modules.built.flatMap(({ module }) => module.migrations?.name ?? []),
       });
       this.#rootKeys = keys;
       await this.outbox.start();
@@ -367,7 +372,13 @@ export class LiftApp extends RouteGroup {
   }
 }
 
-/** Builds a Lift app from a (partial) configuration; every missing key takes its documented default. */
+/**
+ * Builds a Lift app from a (partial) configuration; every missing key takes its documented default. The config
+ * is checked against core's sections and those of the app's modules: a key of a module the app leaves out is
+ * an error (a config `loadConfig` read names its source, `env LIFT_TOKENS__ISSUER`).
+ */
 export function createLift(config: LiftConfigInput = {}, options: LiftOptions = {}): LiftApp {
-  return new LiftApp(parseConfig(config), options);
+  // Composition problems (a missing or doubled module) are named before any config problem they would cause.
+  const parsed = parseConfig(config, orderModules(options.modules ?? liftModules(options)));
+  return new LiftApp(parsed, { ...options, modules: options.modules ?? defaultModules(parsed, options) });
 }

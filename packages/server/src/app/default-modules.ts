@@ -7,17 +7,24 @@ import { tokensModule } from '../tokens/index.ts';
 import type { LiftOptions } from './create-lift.ts';
 
 /**
- * The modules an app has when `createLift` is not given a list: sessions, identity and access when
- * `auth.enabled`, tokens too when `tokens.enabled` — what every Lift app had before modules were a list.
+ * Every module Lift ships, configured by `options`: the module list whose config sections an app without its
+ * own list may set (and that docs/configuration.md and `lift config print` describe).
  */
-export function defaultModules(config: LiftConfig, options: LiftOptions = {}): LiftModule[] {
-  if (!config.auth.enabled) return [];
-  const modules: LiftModule[] = [
+export function liftModules(options: LiftOptions = {}): LiftModule[] {
+  return [
     sessionsModule(),
     identityModule(options.mailTemplates ? { mailTemplates: options.mailTemplates } : {}),
     accessModule(options.permissions ? { permissions: options.permissions } : {}),
+    tokensModule(options.tokenClaims ? { claims: options.tokenClaims } : {}),
   ];
-  if (config.tokens.enabled)
-    modules.push(tokensModule(options.tokenClaims ? { claims: options.tokenClaims } : {}));
-  return modules;
+}
+
+/**
+ * The modules an app has when `createLift` is not given a list: sessions, identity and access when
+ * `auth.enabled`, tokens too when `tokens.enabled` — what every Lift app had before modules were a list. The
+ * config is parsed with every module's sections first (`liftModules`), since these switches live in them.
+ */
+export function defaultModules(config: LiftConfig, options: LiftOptions = {}): LiftModule[] {
+  if (!config.auth.enabled) return [];
+  return liftModules(options).filter((module) => module.name !== 'tokens' || config.tokens.enabled);
 }

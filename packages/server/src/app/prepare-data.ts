@@ -17,6 +17,8 @@ export async function prepareData(input: {
   log: Logger;
   storage: Storage;
   sealedColumns: readonly SealedColumn[];
+  /** Names of the migration sets the app's modules keep apart from `lift`: pending, they stop the start too. */
+  moduleSets?: readonly string[];
 }): Promise<{ keys: RootKeys; migrate: 'auto' | 'manual' }> {
   const { config, log, storage } = input;
   const keys = new RootKeys(await resolveRootSecret(config, { log }));
@@ -28,7 +30,7 @@ export async function prepareData(input: {
     }
     return pendingMigrations(storage);
   });
-  assertLiftMigrated(pending, migrateCommand(config));
+  assertLiftMigrated(pending, migrateCommand(config), input.moduleSets);
   if (pending.length > 0) {
     // The app's own tables: Lift can serve, but the app may not; readiness says so until they exist.
     log.warn(

@@ -135,9 +135,16 @@ export interface LiftModule<Name extends string = string, Face = unknown> {
   readonly needs?: readonly string[];
   /** Modules used when present; when present they are built and started first. */
   readonly uses?: readonly string[];
-  /** Config sections this module owns, merged into the one schema (and the generated configuration doc). */
+  /**
+   * Config sections this module owns (`<module>/config.ts`), merged with core's into the app's one schema and
+   * the generated configuration doc; typed by extending `LiftConfigSections` (core/config/schema.ts).
+   */
   readonly config?: Readonly<Record<string, ZodType>>;
-  /** The module's own migrations (its own bookkeeping table). */
+  /**
+   * The module's migrations (`<module>/migrations.ts`), run only in apps that have the module. A set named
+   * `lift` joins Lift's historical set by migration name (the original modules, for databases migrated before
+   * modules owned their migrations); a new module names its set after itself, with its own bookkeeping table.
+   */
   readonly migrations?: MigrationSet;
   /** Every `LIFT_*` code this module may answer with. */
   readonly errors?: readonly ErrorCodeSpec[];

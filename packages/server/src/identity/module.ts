@@ -1,6 +1,7 @@
 import type { LiftModule } from '../core/module.ts';
 import { createMailTemplates, type MailTemplates, type MailTransport } from '../mail/index.ts';
 import { registerAdminUserRoutes } from './admin-routes.ts';
+import { identityConfig } from './config.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
@@ -8,6 +9,7 @@ import { Identity, type SystemRoleDirectory } from './identity.ts';
 import type { TokenIssuerCapability } from './identity-deps.ts';
 import { MFA_SEALED_COLUMN } from './mfa/index.ts';
 import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
+import { identityMigrations } from './migrations.ts';
 import { registerIdentityRoutes } from './routes.ts';
 import type { UserStore } from './users/index.ts';
 
@@ -42,6 +44,8 @@ declare module '../core/module.ts' {
 export function identityModule(options: IdentityModuleOptions = {}): LiftModule<'identity', Identity> {
   return {
     name: 'identity',
+    config: identityConfig,
+    migrations: identityMigrations,
     needs: ['sessions'],
     uses: ['tokens'],
     build(context) {

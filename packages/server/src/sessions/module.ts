@@ -1,7 +1,9 @@
 import type { AuthResolver } from '../core/authenticate.ts';
 import type { LiftModule } from '../core/module.ts';
+import { sessionsConfig } from './config.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
+import { sessionsMigrations } from './migrations.ts';
 import { type SessionCookieSettings, sessionCookieSettings } from './session-cookie.ts';
 import { SessionManager } from './session-manager.ts';
 import { sessionResolver } from './session-resolver.ts';
@@ -32,6 +34,8 @@ declare module '../core/module.ts' {
 export function sessionsModule(): LiftModule<'sessions', Sessions> {
   return {
     name: 'sessions',
+    config: sessionsConfig,
+    migrations: sessionsMigrations,
     build({ config, ports, events, clock, log }) {
       // Refuse a weakened production cookie at build, not at the first login.
       const cookie = sessionCookieSettings(config);

@@ -12,8 +12,8 @@ import {
   type TestRedisServer,
   uniqueRedisPrefix,
 } from '../../test/support/services.ts';
+import { liftMigrations } from '../app/lift-migrations.ts';
 import { ManualClock } from '../core/clock.ts';
-import { liftMigrations } from '../storage/migrations/lift-migrations.ts';
 import { runMigrations } from '../storage/migrations/migrator.ts';
 import type { SqlDatabase } from '../storage/ports.ts';
 import { openRedisConnection } from '../storage/redis/redis-connection.ts';

@@ -20,7 +20,7 @@ export interface LiftSessionsTable {
   user_agent: string | null;
   ua_family: string;
   ip_prefix: string;
-  /** The active tenant, added by `lift/0008_default_roles`. */
+  /** The active tenant, added by `lift/0008_sessions_active_tenant` (the sessions module's own step). */
   tenant_id: string | null;
 }
 

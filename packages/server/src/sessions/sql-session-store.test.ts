@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'vitest';
 import { migratedSqlTargets, type OpenSql } from '../../test/support/stores.ts';
-import { liftMigrations } from '../storage/migrations/lift-migrations.ts';
+import { liftMigrations } from '../app/lift-migrations.ts';
 import { runMigrations } from '../storage/migrations/migrator.ts';
 import { openSqlDatabase } from '../storage/sql/open-sql-database.ts';
 import { type SessionStoreTarget, sessionStoreConformance } from './session-store.conformance.ts';

@@ -8,9 +8,9 @@ import { inbox, received } from './broker.conformance.ts';
 import { createStorage } from './create-storage.ts';
 import { MemoryBroker } from './memory/memory-broker.ts';
 import { MemoryKeyValueStore } from './memory/memory-key-value-store.ts';
-import { liftMigrations } from './migrations/lift-migrations.ts';
+import { storageMigrations } from './migrations/storage-migrations.ts';
 
-const liftNames = liftMigrations.migrations.map((migration) => `lift/${migration.name}`);
+const liftNames = storageMigrations.migrations.map((migration) => `lift/${migration.name}`);
 
 import type { MigrationSet } from './ports.ts';
 import { RedisBroker } from './redis/redis-broker.ts';

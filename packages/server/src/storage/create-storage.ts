@@ -2,8 +2,9 @@ import { type Clock, systemClock } from '../core/clock.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import { MemoryBroker } from './memory/memory-broker.ts';
 import { MemoryKeyValueStore } from './memory/memory-key-value-store.ts';
-import { liftMigrations } from './migrations/lift-migrations.ts';
+import { mergeMigrationSets } from './migrations/merge-sets.ts';
 import { migrationStatus, runMigrations } from './migrations/migrator.ts';
+import { LIFT_MIGRATION_SET, storageMigrations } from './migrations/storage-migrations.ts';
 import type { Broker, KeyValueStore, MigrationSet, SqlDatabase, Storage } from './ports.ts';
 import { RedisBroker } from './redis/redis-broker.ts';
 import { RedisKeyValueStore } from './redis/redis-key-value-store.ts';
@@ -22,7 +23,12 @@ export interface CreateStorageOptions {
   poolSize: number;
   /** Prepended to every Redis key and channel (default `lift:`), so apps sharing one Redis stay apart. */
   redisPrefix?: string;
-  /** The app's migration sets, run after Lift's own `lift` set. */
+  /**
+   * The migrations of the app's modules (their `migrations`), run before the app's: those of a set named `lift`
+   * join the storage layer's own steps in Lift's historical set, by name; any other set is a module's own.
+   */
+  moduleMigrations?: readonly MigrationSet[];
+  /** The app's migration sets, run after Lift's. */
   migrationSets?: MigrationSet[];
   clock?: Clock;
   /**
@@ -38,10 +44,13 @@ export const DEFAULT_REDIS_PREFIX = 'lift:';
 /** The one place that turns storage URLs into adapters. Invalid URLs throw `LiftConfigError` at once. */
 export function createStorage(options: CreateStorageOptions): Storage {
   const clock = options.clock ?? systemClock;
-  const sets = [liftMigrations, ...(options.migrationSets ?? [])];
-  if (options.migrationSets?.some((set) => set.name === liftMigrations.name)) {
+  if (options.migrationSets?.some((set) => set.name === LIFT_MIGRATION_SET)) {
     throw new LiftConfigError('The migration set name "lift" is reserved for Lift\'s own tables.');
   }
+  const sets = [
+    ...mergeMigrationSets([storageMigrations, ...(options.moduleMigrations ?? [])]),
+    ...(options.migrationSets ?? []),
+  ];
   // Parse every URL before opening anything, so a bad setting leaves no connection behind.
   const kvKind = kvKindOf(options.kv);
   const brokerKind = brokerKindOf(options.broker);

@@ -7,7 +7,7 @@ export {
 } from './memory/cluster-broker-relay.ts';
 export { MemoryBroker, type MemoryBrokerOptions } from './memory/memory-broker.ts';
 export { MemoryKeyValueStore, type MemoryKeyValueStoreOptions } from './memory/memory-key-value-store.ts';
-export { liftMigrations } from './migrations/lift-migrations.ts';
+export { mergeMigrationSets } from './migrations/merge-sets.ts';
 export { MigrationFailedError } from './migrations/migration-failed-error.ts';
 export { migrationStatus, runMigrations } from './migrations/migrator.ts';
 export {
@@ -16,6 +16,7 @@ export {
   migrationsComponent,
   pendingMigrations,
 } from './migrations/pending-migrations.ts';
+export { LIFT_MIGRATION_SET, storageMigrations } from './migrations/storage-migrations.ts';
 export {
   ChangeFeedBroker,
   type Job,

@@ -1,8 +1,11 @@
+import { LiftConfigError } from '../core/errors.ts';
 import type { LiftModule } from '../core/module.ts';
 import type { IssueAccessTokenInput } from './access-tokens.ts';
+import { tokensConfig } from './config.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
 import type { SigningKeyStore } from './keys/signing-key-store.ts';
+import { tokensMigrations } from './migrations.ts';
 import type { RefreshTokenStore } from './refresh/index.ts';
 import type { RevocationStore } from './revocation-store.ts';
 import { registerTokenRoutes } from './routes.ts';
@@ -37,10 +40,18 @@ declare module '../core/module.ts' {
 export function tokensModule(options: TokensModuleOptions = {}): LiftModule<'tokens', Tokens> {
   return {
     name: 'tokens',
+    config: tokensConfig,
+    migrations: tokensMigrations,
     // After sessions, so the chain asks the session cookie before the bearer token.
     uses: ['sessions'],
     build(context) {
       const { config, events } = context;
+      if (config.tokens.cookie.enabled && context.optionalModule('sessions') === undefined) {
+        // The access cookie follows the session cookie's settings and CSRF rules, both the sessions module's.
+        throw new LiftConfigError(
+          'tokens.cookie.enabled needs the sessions module, which is not in the app.',
+        );
+      }
       // Refuse a weakened production cookie at build, not at the first login.
       accessCookieSettings(config);
       const tokens = new Tokens({

@@ -5,8 +5,8 @@ import { DEFAULT_TENANT_TEMPLATES, SYSTEM_ADMIN_ROLE } from '../../src/access/de
 import { addTemplatePermissions } from '../../src/access/index.ts';
 import { SqlGrantStore } from '../../src/access/stores/sql-grant-store.ts';
 import { SqlRoleStore } from '../../src/access/stores/sql-role-store.ts';
+import { liftMigrations } from '../../src/app/lift-migrations.ts';
 import { requireAuth } from '../../src/core/authenticate.ts';
-import { liftMigrations } from '../../src/storage/migrations/lift-migrations.ts';
 import { runMigrations } from '../../src/storage/migrations/migrator.ts';
 import { openSqlDatabase } from '../../src/storage/sql/open-sql-database.ts';
 import { signUpVerified } from '../sessions/verified-user.ts';

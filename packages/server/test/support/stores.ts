@@ -1,9 +1,9 @@
 import { describe, it } from 'vitest';
 import { sqlAccessPorts } from '../../src/access/adapters.ts';
 import type { OpenAccessStores } from '../../src/access/stores/access-stores-target.ts';
+import { liftMigrations } from '../../src/app/lift-migrations.ts';
 import type { ManualClock } from '../../src/core/clock.ts';
 import { MemoryKeyValueStore } from '../../src/storage/memory/memory-key-value-store.ts';
-import { liftMigrations } from '../../src/storage/migrations/lift-migrations.ts';
 import { runMigrations } from '../../src/storage/migrations/migrator.ts';
 import type { KeyValueStore, SqlDatabase } from '../../src/storage/ports.ts';
 import { RedisKeyValueStore } from '../../src/storage/redis/redis-key-value-store.ts';

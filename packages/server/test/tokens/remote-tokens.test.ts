@@ -290,6 +290,25 @@ describe('remoteTokens at boot', () => {
     );
   });
 
+  it('defaults the JWKS URL and the audience from the issuer, as a Lift issuer publishes and signs them', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lift-remote-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const app = createLift(
+      {
+        env: 'test',
+        dataDir,
+        log: { level: 'silent' },
+        remoteTokens: { issuer: 'https://auth.example.com/' },
+      },
+      { modules: [remoteTokensModule()] },
+    );
+    cleanups.push(() => app.close());
+    const remote = app.module('remoteTokens');
+    expect(remote.issuer).toBe('https://auth.example.com');
+    expect(remote.jwksUrl).toBe('https://auth.example.com/.well-known/jwks.json');
+    expect(remote.audience).toBe('https://auth.example.com');
+  });
+
   it('needs remoteTokens.issuer, and an http(s) JWKS URL (https in production)', () => {
     const build =
       (remoteTokens: Record<string, unknown>, env: 'test' | 'production' = 'test') =>

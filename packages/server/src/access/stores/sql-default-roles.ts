@@ -7,7 +7,7 @@ import { GLOBAL_TENANT } from './access-tables.ts';
 import { parseStringArray } from './json-text.ts';
 
 /**
- * The default roles (`../default-roles.ts`) written to SQL: seeded by Lift's migrations 0008 and 0009, and
+ * The default roles (`../default-roles.ts`) written to SQL: seeded by the access module's migrations (0008, 0010), and
  * extended by an app's own migrations with `addTemplatePermissions`.
  */
 

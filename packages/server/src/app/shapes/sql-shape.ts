@@ -8,6 +8,7 @@ import type { LiftPorts } from '../../core/module.ts';
 import { sqlIdentityPorts } from '../../identity/adapters.ts';
 import { createMailTransport, type MailTransport, mailUrlOf } from '../../mail/index.ts';
 import { createSessionStore } from '../../sessions/adapters.ts';
+import type { SessionStore } from '../../sessions/index.ts';
 import type { MigrationSet, Storage } from '../../storage/index.ts';
 import {
   ChangeFeedBroker,
@@ -42,6 +43,9 @@ export function sqlShape(input: {
   config: LiftConfig;
   log: Logger;
   clock: Clock;
+  /** The migrations of the app's modules, in module order. */
+  moduleMigrations: readonly MigrationSet[];
+  /** The app's own migration sets. */
   migrations: readonly MigrationSet[];
 }): SqlShape {
   const { config, log, clock } = input;
@@ -55,6 +59,7 @@ export function sqlShape(input: {
     broker: config.storage.broker,
     poolSize: config.storage.poolSize,
     redisPrefix: config.storage.redisPrefix,
+    moduleMigrations: input.moduleMigrations,
     migrationSets: [outboxMigrations, ...input.migrations],
     clock,
     // Without Redis, processes sharing the database hear each other through it (storage/outbox/change-feed.ts).
@@ -81,6 +86,7 @@ export function sqlShape(input: {
     ...(feed ? { feed } : {}),
   });
   let mail: MailTransport | undefined;
+  let sessions: SessionStore | undefined;
   const ports: LiftPorts = {
     kv: storage.kv,
     broker: storage.broker,
@@ -97,7 +103,11 @@ export function sqlShape(input: {
       return mail;
     },
     ...sqlIdentityPorts(storage.sql, clock),
-    sessions: createSessionStore({ config, storage, log, clock }),
+    // Made when the sessions module takes it: its settings are the sessions module's config section.
+    get sessions() {
+      sessions ??= createSessionStore({ config, storage, log, clock });
+      return sessions;
+    },
     ...sqlTokensPorts(storage.sql),
     ...sqlAccessPorts(storage.sql, clock),
   };

@@ -1,4 +1,6 @@
-import { CONFIG_KEY_BY_ENV_VAR, type ConfigKey, ENV_PREFIX } from './keys.ts';
+import { type ConfigCatalog, missingSectionHint } from './catalog.ts';
+import type { DeferredValue } from './deferred.ts';
+import { type ConfigKey, ENV_PREFIX, envSegment } from './keys.ts';
 import { didYouMean, type LayerEntry } from './layer.ts';
 
 /**
@@ -16,34 +18,69 @@ export interface EnvironmentLayer {
   entries: Map<string, LayerEntry>;
   problems: string[];
   warnings: string[];
+  /** With `deferUnknownSections`, variables of sections no module of the catalog owns (see load.ts). */
+  deferred: DeferredValue[];
 }
 
-export function readEnvironment(env: NodeJS.ProcessEnv): EnvironmentLayer {
-  const layer: EnvironmentLayer = { entries: new Map(), problems: [], warnings: [] };
-  const knownVars = [...CONFIG_KEY_BY_ENV_VAR.keys()];
+export function readEnvironment(
+  env: NodeJS.ProcessEnv,
+  catalog: ConfigCatalog,
+  options: { deferUnknownSections?: boolean } = {},
+): EnvironmentLayer {
+  const layer: EnvironmentLayer = { entries: new Map(), problems: [], warnings: [], deferred: [] };
   for (const name of Object.keys(env).sort()) {
     const raw = env[name];
     if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
     if (ENV_ALLOWLIST_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
-    const key = CONFIG_KEY_BY_ENV_VAR.get(name);
-    if (!key) {
-      layer.problems.push(
-        `env ${name}: unknown variable, not a Lift config key${didYouMean(name, knownVars)}`,
-      );
-      continue;
+    const key = catalog.byEnvVar.get(name);
+    if (key) {
+      addValue(layer, key, raw, `env ${name}`);
+    } else if (options.deferUnknownSections && !knownSection(name, catalog)) {
+      layer.deferred.push({ envVar: name, value: raw, origin: `env ${name}`, source: 'env' });
+    } else {
+      layer.problems.push(`env ${name}: ${unknownVariable(name, catalog)}`);
     }
-    addValue(layer, key, raw, `env ${name}`);
   }
-  applyPortAlias(layer, env);
+  applyPortAlias(layer, env, catalog);
   applyNodeEnv(layer, env);
   return layer;
 }
 
 function addValue(layer: EnvironmentLayer, key: ConfigKey, raw: string, origin: string): void {
-  if (isUnset(key, raw)) return;
+  const parsed = envEntry(key, raw, origin);
+  if (parsed === undefined) return;
+  if ('problem' in parsed) layer.problems.push(parsed.problem);
+  else layer.entries.set(key.key, parsed.entry);
+}
+
+/** One variable's value for `key`: an entry, a problem naming the key and origin, or undefined when unset. */
+export function envEntry(
+  key: ConfigKey,
+  raw: string,
+  origin: string,
+): { entry: LayerEntry } | { problem: string } | undefined {
+  if (isUnset(key, raw)) return undefined;
   const parsed = parseEnvValue(key, raw);
-  if ('problem' in parsed) layer.problems.push(`${key.key} from ${origin}: ${parsed.problem}`);
-  else layer.entries.set(key.key, { value: parsed.value, origin });
+  if ('problem' in parsed) return { problem: `${key.key} from ${origin}: ${parsed.problem}` };
+  return { entry: { value: parsed.value, origin } };
+}
+
+/** `unknown variable, not a Lift config key`, with a hint. */
+export function unknownVariable(name: string, catalog: ConfigCatalog): string {
+  return `unknown variable, not a Lift config key${unknownVarHint(name, catalog)}`;
+}
+
+function knownSection(name: string, catalog: ConfigCatalog): boolean {
+  const segment = name.slice(ENV_PREFIX.length).split('__')[0]!;
+  return catalog.keys.some((k) => envSegment(k.path[0]!) === segment);
+}
+
+/** The variable it is a typo of, or that no module of the app owns its section (`LIFT_TOKENS__…`). */
+function unknownVarHint(name: string, catalog: ConfigCatalog): string {
+  const guess = didYouMean(name, [...catalog.byEnvVar.keys()]);
+  if (guess !== '') return guess;
+  if (knownSection(name, catalog)) return '';
+  return missingSectionHint(name.slice(ENV_PREFIX.length).split('__')[0]!.toLowerCase(), catalog);
 }
 
 /**
@@ -102,10 +139,10 @@ function parseList(text: string): Parsed {
 }
 
 /** `PORT` is what most platforms (Heroku, Cloud Run, Render) set; `LIFT_PORT` wins when both are present. */
-function applyPortAlias(layer: EnvironmentLayer, env: NodeJS.ProcessEnv): void {
+function applyPortAlias(layer: EnvironmentLayer, env: NodeJS.ProcessEnv, catalog: ConfigCatalog): void {
   const port = env.PORT;
   if (port === undefined || port === '') return;
-  const portKey = CONFIG_KEY_BY_ENV_VAR.get('LIFT_PORT')!;
+  const portKey = catalog.byEnvVar.get('LIFT_PORT')!;
   const liftPort = env.LIFT_PORT;
   if (liftPort !== undefined && liftPort !== '') {
     if (liftPort.trim() !== port.trim()) {

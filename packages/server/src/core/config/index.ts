@@ -1,12 +1,22 @@
-/** Public surface of Lift's configuration: loading, validation, the root secret and printing. */
+/**
+ * Public surface of Lift's configuration: the schema catalog (core's sections plus the app's modules'), loading,
+ * validation, the root secret and printing.
+ */
+export { type ConfigCatalog, type ConfigOwner, configCatalog } from './catalog.ts';
+export { DAY, durationMs, HOUR, MINUTE, perMinute, secretKey } from './config-fields.ts';
 export { ENV_ALLOWLIST_PREFIXES } from './env.ts';
 export { CONFIG_FILE_NAMES } from './file.ts';
-export { CONFIG_KEYS, type ConfigKey, type ConfigKeyKind, envVarName } from './keys.ts';
+export { type ConfigKey, type ConfigKeyKind, envVarName } from './keys.ts';
 export type { ConfigSource } from './layer.ts';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig, parseConfig } from './load.ts';
 export { type FormatConfigOptions, formatConfig } from './print.ts';
 export { isSecretKey, REDACTED, redactUrlPasswords } from './redact.ts';
-export { type LiftConfig, type LiftConfigInput, liftConfigSchema } from './schema.ts';
+export {
+  coreConfigSchema,
+  type LiftConfig,
+  type LiftConfigInput,
+  type LiftConfigSections,
+} from './schema.ts';
 export {
   decodeSecret,
   deriveKey,

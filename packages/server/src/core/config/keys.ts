@@ -1,9 +1,9 @@
 import { globalRegistry, type z } from 'zod';
-import { liftConfigSchema } from './schema.ts';
 
 /**
- * The leaf keys of the config schema, read from the schema itself so that the loader, the environment mapping,
- * `lift config print` and docs/configuration.md can never disagree about which keys exist.
+ * The leaf keys of a config schema, read from the schema itself so that the loader, the environment mapping,
+ * `lift config print` and docs/configuration.md can never disagree about which keys exist (catalog.ts holds
+ * them for one app's schema).
  */
 
 export type ConfigKeyKind = 'string' | 'number' | 'boolean' | 'enum' | 'array';
@@ -133,22 +133,9 @@ function collect(
   }
 }
 
-function buildConfigKeys(): ConfigKey[] {
+/** Every leaf key of a config schema, in schema order, with the defaults the schema fills in. */
+export function collectConfigKeys(schema: z.ZodObject): ConfigKey[] {
   const out: ConfigKey[] = [];
-  collect(liftConfigSchema.shape, [], liftConfigSchema.parse({}), out);
+  collect(schema.shape, [], schema.parse({}), out);
   return out;
 }
-
-/** Every leaf key, in schema order. */
-export const CONFIG_KEYS: readonly ConfigKey[] = buildConfigKeys();
-
-export const CONFIG_KEY_BY_NAME: ReadonlyMap<string, ConfigKey> = new Map(CONFIG_KEYS.map((k) => [k.key, k]));
-
-export const CONFIG_KEY_BY_ENV_VAR: ReadonlyMap<string, ConfigKey> = new Map(
-  CONFIG_KEYS.map((k) => [k.envVar, k]),
-);
-
-/** Dotted paths of the nested objects (`http`, `http.cors`, …). */
-export const CONFIG_GROUPS: ReadonlySet<string> = new Set(
-  CONFIG_KEYS.flatMap((k) => k.path.slice(0, -1).map((_, i) => k.path.slice(0, i + 1).join('.'))),
-);

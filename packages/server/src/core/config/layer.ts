@@ -1,4 +1,5 @@
-import { CONFIG_GROUPS, CONFIG_KEY_BY_NAME, CONFIG_KEYS } from './keys.ts';
+import { type ConfigCatalog, missingSectionHint } from './catalog.ts';
+import type { DeferredValue } from './deferred.ts';
 
 /**
  * One source of configuration values (a file, the environment, flags), flattened to dotted leaf keys so that
@@ -29,35 +30,81 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * where a group is expected become problems naming `origin`; `undefined` values are skipped, so a CLI parser
  * may pass every flag it knows.
  */
-export function flattenInput(input: unknown, origin: string, problems: string[]): Map<string, LayerEntry> {
+export function flattenInput(
+  input: unknown,
+  origin: string,
+  problems: string[],
+  catalog: ConfigCatalog,
+  recorded?: ReadonlyMap<string, LayerEntry>,
+  defer?: Defer,
+): Map<string, LayerEntry> {
   const entries = new Map<string, LayerEntry>();
   if (input === undefined) return entries;
   if (!isPlainObject(input)) {
     problems.push(`${origin}: must be an object of config keys, got ${describeType(input)}`);
     return entries;
   }
-  walk(input, '', origin, entries, problems);
+  walk(input, '', { origin, entries, problems, catalog, recorded, defer });
   return entries;
 }
 
-function walk(
-  input: Record<string, unknown>,
-  prefix: string,
-  origin: string,
-  entries: Map<string, LayerEntry>,
-  problems: string[],
-): void {
+interface Walk {
+  origin: string;
+  entries: Map<string, LayerEntry>;
+  problems: string[];
+  catalog: ConfigCatalog;
+  /** What set each key, when the input is a config Lift parsed before (load.ts). */
+  recorded: ReadonlyMap<string, LayerEntry> | undefined;
+  defer: Defer | undefined;
+}
+
+/** Where the values of sections no module of the catalog owns go, instead of problems (deferred.ts). */
+export interface Defer {
+  into: DeferredValue[];
+  source: ConfigSource;
+}
+
+function walk(input: Record<string, unknown>, prefix: string, state: Walk): void {
+  const { origin, entries, problems, catalog, recorded } = state;
   for (const [name, value] of Object.entries(input)) {
     if (value === undefined) continue;
     const key = prefix ? `${prefix}.${name}` : name;
-    if (CONFIG_KEY_BY_NAME.has(key)) {
-      entries.set(key, { value, origin });
-    } else if (CONFIG_GROUPS.has(key)) {
-      if (isPlainObject(value)) walk(value, key, origin, entries, problems);
+    if (catalog.byName.has(key)) {
+      entries.set(key, { value, origin: recorded?.get(key)?.origin ?? origin });
+    } else if (recorded !== undefined && !catalog.groups.has(key)) {
+      // A parsed config holds every section of the modules it was parsed with: defaults of a section this app
+      // does not have drop out; a key some source set there is an error naming that source.
+      for (const [setKey, entry] of recorded) {
+        if (setKey === key || setKey.startsWith(`${key}.`))
+          problems.push(`${setKey} from ${entry.origin}: ${unknownKey(setKey, catalog)}`);
+      }
+    } else if (state.defer !== undefined && prefix === '' && !catalog.groups.has(key)) {
+      deferLeaves(value, key, origin, state.defer);
+    } else if (catalog.groups.has(key)) {
+      if (isPlainObject(value)) walk(value, key, state);
       else problems.push(`${key} from ${origin}: must be an object, got ${describeType(value)}`);
     } else {
-      problems.push(`${key} from ${origin}: unknown key${didYouMean(key, allKeyNames())}`);
+      problems.push(`${key} from ${origin}: ${unknownKey(key, catalog)}`);
     }
+  }
+}
+
+/** `unknown key` with a hint: the key it is a typo of, or that no module of the app owns its section. */
+export function unknownKey(key: string, catalog: ConfigCatalog): string {
+  const guess = didYouMean(key, allKeyNames(catalog));
+  if (guess !== '') return `unknown key${guess}`;
+  const section = key.split('.')[0]!;
+  const known = catalog.byName.has(section) || catalog.groups.has(section);
+  return `unknown key${known ? '' : missingSectionHint(section, catalog)}`;
+}
+
+function deferLeaves(value: unknown, key: string, origin: string, defer: Defer): void {
+  if (isPlainObject(value)) {
+    for (const [name, inner] of Object.entries(value)) {
+      if (inner !== undefined) deferLeaves(inner, `${key}.${name}`, origin, defer);
+    }
+  } else {
+    defer.into.push({ key, value, origin, source: defer.source });
   }
 }
 
@@ -67,8 +114,8 @@ function describeType(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function allKeyNames(): string[] {
-  return [...CONFIG_KEYS.map((k) => k.key), ...CONFIG_GROUPS];
+function allKeyNames(catalog: ConfigCatalog): string[] {
+  return [...catalog.keys.map((k) => k.key), ...catalog.groups];
 }
 
 /** ` (did you mean http.bodyLimit?)` when one candidate is a couple of typos away, else `''`. */

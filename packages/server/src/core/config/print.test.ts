@@ -2,7 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS } from './keys.ts';
+import { z } from 'zod';
+import { configCatalog } from './catalog.ts';
+import { durationMs, secretKey } from './config-fields.ts';
 import { loadConfig } from './load.ts';
 import { formatConfig } from './print.ts';
 import { isSecretKey, redactUrlPasswords } from './redact.ts';
@@ -62,15 +64,24 @@ describe('redaction rules', () => {
   });
 
   it('hides exactly the keys the schema marks secret, whatever their names', () => {
-    expect(CONFIG_KEYS.filter((key) => key.secret).map((key) => key.key)).toEqual([
+    // A module's section marks its own secrets the same way.
+    const webhooks = z
+      .strictObject({
+        signingKey: secretKey(z.string().optional(), 'Key that signs outgoing webhooks.'),
+        tokenTtlMs: durationMs(60_000, 'Lifetime of a webhook delivery token.'),
+      })
+      .prefault({});
+    const catalog = configCatalog([{ name: 'webhooks', config: { webhooks } }]);
+    expect(catalog.keys.filter((key) => key.secret).map((key) => key.key)).toEqual([
       'secret',
       'secretPrevious',
+      'webhooks.signingKey',
     ]);
-    expect(isSecretKey('secret')).toBe(true);
+    expect(isSecretKey('webhooks.tokenTtlMs', catalog)).toBe(false);
+    expect(isSecretKey('secret', catalog)).toBe(true);
     // Named after tokens and credentials, but a lifetime and a switch: shown.
-    expect(isSecretKey('auth.resetTokenTtlMs')).toBe(false);
-    expect(isSecretKey('tokens.accessTokenTtlMs')).toBe(false);
-    expect(isSecretKey('http.cors.credentials')).toBe(false);
+    expect(isSecretKey('auth.resetTokenTtlMs', catalog)).toBe(false);
+    expect(isSecretKey('http.cors.credentials', catalog)).toBe(false);
   });
 
   it('masks only the password of a URL, including one with an @ in it', () => {

@@ -1,14 +1,14 @@
-import { CONFIG_KEY_BY_NAME } from './keys.ts';
+import type { ConfigCatalog } from './catalog.ts';
 
 /** Shown instead of a secret value. */
 export const REDACTED = '***';
 
 /**
- * Whether a config key holds a secret, as its schema entry says (`secretKey()` in schema.ts). A name rule
+ * Whether a config key holds a secret, as its schema entry says (`secretKey()` in config-fields.ts). A name rule
  * would hide TTLs and switches named after tokens or credentials and still miss a secret named otherwise.
  */
-export function isSecretKey(dottedKey: string): boolean {
-  return CONFIG_KEY_BY_NAME.get(dottedKey)?.secret === true;
+export function isSecretKey(dottedKey: string, catalog: ConfigCatalog): boolean {
+  return catalog.byName.get(dottedKey)?.secret === true;
 }
 
 // scheme://userinfo@ — the authority part runs up to the first / ? # or whitespace, and a greedy match takes
@@ -25,9 +25,9 @@ export function redactUrlPasswords(text: string): string {
 }
 
 /** A config value as it may be shown to a person: secrets hidden, URL passwords masked. */
-export function redactValue(dottedKey: string, value: unknown): unknown {
+export function redactValue(dottedKey: string, value: unknown, catalog: ConfigCatalog): unknown {
   if (value === undefined || value === null) return value;
-  if (isSecretKey(dottedKey)) {
+  if (isSecretKey(dottedKey, catalog)) {
     // Each secret of a list hidden on its own, so an empty list still reads as empty.
     return Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
   }

@@ -196,6 +196,18 @@ export function userStoreConformance(
       expect(await emails('  ')).toHaveLength(3);
     });
 
+    it('searches names case-insensitively beyond ASCII', async () => {
+      await store.create({ email: 'elodie@example.com', name: 'Élodie Dupré' });
+      clock.advance(1);
+      await store.create({ email: 'jurgen@example.com', name: 'JÜRGEN Straße' });
+      const emails = async (search: string) =>
+        (await store.list({ search, limit: 10 })).users.map((user) => user.email);
+      expect(await emails('ÉLODIE')).toEqual(['elodie@example.com']);
+      expect(await emails('élodie dupré')).toEqual(['elodie@example.com']);
+      expect(await emails('jürgen')).toEqual(['jurgen@example.com']);
+      expect(await emails('STRASSE')).toEqual([]);
+    });
+
     it('refuses a limit out of range and a cursor it did not make', async () => {
       for (const limit of [0, 201, 1.5]) {
         await expect(store.list({ limit })).rejects.toMatchObject({

@@ -6,9 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freshPostgresSchemaUrl, postgresUrl } from '../../../test/support/services.ts';
 import type { MigrationSet, SqlDatabase } from '../ports.ts';
 import { openSqlDatabase } from '../sql/open-sql-database.ts';
-import { liftMigrations } from './lift-migrations.ts';
 import { MigrationFailedError } from './migration-failed-error.ts';
 import { migrationStatus, runMigrations } from './migrator.ts';
+import { storageMigrations } from './storage-migrations.ts';
 
 const createTable = (table: string) => async (db: Kysely<unknown>) => {
   await db.schema
@@ -45,28 +45,26 @@ async function tableNames(database: SqlDatabase): Promise<string[]> {
   return tables.map((table) => table.name).sort();
 }
 
-const liftNames = liftMigrations.migrations.map((migration) => `lift/${migration.name}`);
+const liftNames = storageMigrations.migrations.map((migration) => `lift/${migration.name}`);
 
 function migratorBehaviour(open: () => Promise<{ database: SqlDatabase; close(): Promise<void> }>): void {
   it('applies every set in order, then nothing on a second run', async () => {
     const { database, close } = await open();
-    const first = await runMigrations(database, [liftMigrations, notes]);
+    const first = await runMigrations(database, [storageMigrations, notes]);
     expect(first.applied).toEqual([...liftNames, 'notes/0001_create_notes', 'notes/0002_create_tags']);
-    expect(await tableNames(database)).toEqual(
-      expect.arrayContaining(['lift_kv', 'lift_users', 'notes', 'tags']),
-    );
+    expect(await tableNames(database)).toEqual(expect.arrayContaining(['lift_kv', 'notes', 'tags']));
     expect(await tableNames(database)).toEqual(
       expect.arrayContaining(['lift_migrations', 'notes_migrations']),
     );
-    expect(await runMigrations(database, [liftMigrations, notes])).toEqual({ applied: [] });
+    expect(await runMigrations(database, [storageMigrations, notes])).toEqual({ applied: [] });
     await close();
   });
 
   it('reports status per set, pending before and dated after', async () => {
     const { database, close } = await open();
-    const before = await migrationStatus(database, [liftMigrations, notes]);
+    const before = await migrationStatus(database, [storageMigrations, notes]);
     expect(before).toEqual([
-      ...liftMigrations.migrations.map((migration) => ({
+      ...storageMigrations.migrations.map((migration) => ({
         set: 'lift',
         name: migration.name,
         executedAt: null,
@@ -74,9 +72,9 @@ function migratorBehaviour(open: () => Promise<{ database: SqlDatabase; close():
       { set: 'notes', name: '0001_create_notes', executedAt: null },
       { set: 'notes', name: '0002_create_tags', executedAt: null },
     ]);
-    await runMigrations(database, [liftMigrations]);
-    const after = await migrationStatus(database, [liftMigrations, notes]);
-    const liftCount = liftMigrations.migrations.length;
+    await runMigrations(database, [storageMigrations]);
+    const after = await migrationStatus(database, [storageMigrations, notes]);
+    const liftCount = storageMigrations.migrations.length;
     expect(after.slice(0, liftCount).every((entry) => entry.executedAt instanceof Date)).toBe(true);
     expect(after.slice(liftCount).map((entry) => entry.executedAt)).toEqual([null, null]);
     await close();
@@ -84,7 +82,9 @@ function migratorBehaviour(open: () => Promise<{ database: SqlDatabase; close():
 
   it('names the failing migration, keeps the earlier ones and rolls back the failed one', async () => {
     const { database, close } = await open();
-    const failure = await runMigrations(database, [liftMigrations, broken]).catch((error: unknown) => error);
+    const failure = await runMigrations(database, [storageMigrations, broken]).catch(
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(MigrationFailedError);
     const error = failure as MigrationFailedError;
     expect(error.code).toBe('LIFT_MIGRATION_FAILED');

@@ -9,6 +9,7 @@ import type {
   SqlDialectName,
 } from '../ports.ts';
 import { MigrationFailedError } from './migration-failed-error.ts';
+import { LIFT_MIGRATION_SET } from './storage-migrations.ts';
 
 const SET_NAME = /^[a-z][a-z0-9_]{0,40}$/;
 
@@ -24,7 +25,7 @@ export async function runMigrations(
   assertValidSets(sets);
   const applied: string[] = [];
   for (const set of sets) {
-    const migrator = await migratorFor(database, set);
+    const migrator = await migratorFor(database, set, 'run');
     for (;;) {
       const { error, results = [] } = await migrator.migrateUp();
       for (const result of results) {
@@ -49,7 +50,7 @@ export async function migrationStatus(database: SqlDatabase, sets: MigrationSet[
   assertValidSets(sets);
   const status: MigrationInfo[] = [];
   for (const set of sets) {
-    const migrator = await migratorFor(database, set);
+    const migrator = await migratorFor(database, set, 'status');
     for (const migration of await migrator.getMigrations()) {
       status.push({ set: set.name, name: migration.name, executedAt: migration.executedAt ?? null });
     }
@@ -57,22 +58,65 @@ export async function migrationStatus(database: SqlDatabase, sets: MigrationSet[
   return status;
 }
 
-async function migratorFor(database: SqlDatabase, set: MigrationSet): Promise<Migrator> {
+/**
+ * The `lift` set is shared: each module of the app contributes its steps, so it differs between apps on one
+ * database (a subset of the modules, a module added later). For it, a step another app's modules ran is taken
+ * as done rather than as a corrupted history, and a module added later runs its steps although later-named
+ * ones have run. Every other set (a new module's own, an app's) keeps the strict rules.
+ */
+async function migratorFor(
+  database: SqlDatabase,
+  set: MigrationSet,
+  use: 'run' | 'status',
+): Promise<Migrator> {
   const db = database.db as unknown as Kysely<unknown>;
   const migrations: Record<string, Migration> = {};
   for (const migration of set.migrations) {
     migrations[migration.name] = toKyselyMigration(migration, database.dialect);
   }
   const schema = database.dialect === 'postgres' ? await currentSchema(db) : undefined;
+  const shared = set.name === LIFT_MIGRATION_SET;
+  const migrationTableName = `${set.name}_migrations`;
+  if (shared && use === 'run') {
+    for (const name of await executedNames(db, migrationTableName, schema)) {
+      migrations[name] ??= ranElsewhere(set.name, name);
+    }
+  }
   return new Migrator({
     db: schema === undefined ? db : withSchemaScopedIntrospection(db, schema),
     provider: { getMigrations: async () => migrations },
-    migrationTableName: `${set.name}_migrations`,
+    migrationTableName,
     migrationLockTableName: `${set.name}_migrations_lock`,
+    allowUnorderedMigrations: shared,
     // Kysely looks for its tables in every schema unless told which one; with `?schema=` isolation another
     // schema's bookkeeping table would be mistaken for ours.
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
+}
+
+/** Names recorded in a bookkeeping table, or none when it does not exist yet. */
+async function executedNames(
+  db: Kysely<unknown>,
+  table: string,
+  schema: string | undefined,
+): Promise<string[]> {
+  const exists =
+    schema === undefined
+      ? await sql`select 1 from sqlite_master where type = 'table' and name = ${table}`.execute(db)
+      : await sql`select 1 from information_schema.tables where table_schema = ${schema} and table_name = ${table}`.execute(
+          db,
+        );
+  if (exists.rows.length === 0) return [];
+  const from = schema === undefined ? sql.table(table) : sql.table(`${schema}.${table}`);
+  const { rows } = await sql<{ name: string }>`select name from ${from}`.execute(db);
+  return rows.map((row) => row.name);
+}
+
+/** A step of the shared set that this app's modules do not have; recorded as run, so never run here. */
+function ranElsewhere(set: string, name: string): Migration {
+  return {
+    up: () => Promise.reject(new Error(`${set}/${name} belongs to a module this app does not have`)),
+  };
 }
 
 function toKyselyMigration(migration: LiftMigration, dialect: SqlDialectName): Migration {

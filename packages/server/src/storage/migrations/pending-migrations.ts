@@ -1,7 +1,7 @@
 import { LiftError } from '../../core/errors.ts';
 import { outboxMigrations } from '../outbox/outbox-table.ts';
 import type { Pingable, Storage } from '../ports.ts';
-import { liftMigrations } from './lift-migrations.ts';
+import { LIFT_MIGRATION_SET } from './storage-migrations.ts';
 
 /**
  * What is not migrated yet, told in a way an operator can act on. Lift's own tables missing stops the start
@@ -33,10 +33,17 @@ export async function pendingMigrations(storage: Pick<Storage, 'migrationStatus'
     .map((migration) => `${migration.set}/${migration.name}`);
 }
 
-/** Throws MigrationsPendingError when any of Lift's own migrations is among `pending`. */
-export function assertLiftMigrated(pending: readonly string[], migrateCommand: string): void {
-  const own = [liftMigrations.name, outboxMigrations.name].map((set) => `${set}/`);
-  const lift = pending.filter((name) => own.some((prefix) => name.startsWith(prefix)));
+/**
+ * Throws MigrationsPendingError when any of Lift's own migrations is among `pending`: the `lift` and `lift_outbox` sets, and the
+ * sets of modules that keep their own (`moduleSets`), since a module would fail on its missing tables.
+ */
+export function assertLiftMigrated(
+  pending: readonly string[],
+  migrateCommand: string,
+  moduleSets: readonly string[] = [],
+): void {
+  const own = new Set([LIFT_MIGRATION_SET, outboxMigrations.name, ...moduleSets]);
+  const lift = pending.filter((name) => own.has(name.slice(0, name.indexOf('/'))));
   if (lift.length > 0) throw new MigrationsPendingError([...pending], migrateCommand);
 }
 

@@ -49,6 +49,19 @@ export function outboxConformance(adapter: string, create: () => Promise<OutboxC
       expect(await claim(b, 'B', [t])).toEqual([]);
     });
 
+    it('never gives one row to two owners claiming at once, from either process', async () => {
+      const t = topic('race');
+      await a.append(Array.from({ length: 24 }, (_, index) => job(t, `${index}`)));
+      const claims = await Promise.all(
+        Array.from({ length: 6 }, (_, index) => claim(index % 2 === 0 ? a : b, `owner-${index}`, [t], 4)),
+      );
+      const ids = claims.flat().map((row) => row.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      const rest = await claim(b, 'late', [t], 100);
+      expect(new Set([...ids, ...rest.map((row) => row.id)]).size).toBe(24);
+      expect(ids.length + rest.length).toBe(24);
+    });
+
     it('lets another owner take a row whose lease ended; the first owner can then not settle it', async () => {
       const t = topic('lease');
       await a.append([job(t)]);

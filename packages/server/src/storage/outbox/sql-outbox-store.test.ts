@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migratedSqlTargets } from '../../../test/support/stores.ts';
+import { onEverySqlDatabase } from '../../../test/support/stores.ts';
 import { ManualClock } from '../../core/clock.ts';
 import { runMigrations } from '../migrations/migrator.ts';
 import { openSqlDatabase } from '../sql/open-sql-database.ts';
@@ -10,8 +10,8 @@ import { outboxConformance } from './outbox-store.conformance.ts';
 import { outboxMigrations } from './outbox-table.ts';
 import { SqlOutboxStore } from './sql-outbox-store.ts';
 
-for (const target of await migratedSqlTargets('outbox')) {
-  outboxConformance(`SQL on ${target.name}`, async () => {
+await onEverySqlDatabase('SqlOutboxStore', 'outbox', (target) => {
+  outboxConformance(`SqlOutboxStore on ${target.name}`, async () => {
     const { database, close } = await target.open();
     await runMigrations(database, [outboxMigrations]);
     const clock = new ManualClock(1_700_000_000_000);
@@ -26,7 +26,7 @@ for (const target of await migratedSqlTargets('outbox')) {
       close,
     };
   });
-}
+});
 
 describe('SqlOutboxStore on SQLite', () => {
   it('tells by PRAGMA data_version whether another connection committed since the last look', async () => {

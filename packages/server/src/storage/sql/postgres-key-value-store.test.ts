@@ -2,8 +2,8 @@ import { describe } from 'vitest';
 import { freshPostgresSchemaUrl, postgresUrl } from '../../../test/support/services.ts';
 import { ManualClock } from '../../core/clock.ts';
 import { kvConformance } from '../kv.conformance.ts';
-import { liftMigrations } from '../migrations/lift-migrations.ts';
 import { runMigrations } from '../migrations/migrator.ts';
+import { storageMigrations } from '../migrations/storage-migrations.ts';
 import { openSqlDatabase } from './open-sql-database.ts';
 import { SqlKeyValueStore } from './sql-key-value-store.ts';
 
@@ -13,7 +13,7 @@ describe.skipIf(!url)('SqlKeyValueStore on PostgreSQL', () => {
   kvConformance('sql on PostgreSQL', async () => {
     const schema = await freshPostgresSchemaUrl('kv');
     const database = openSqlDatabase(schema.url, { poolSize: 10 });
-    await runMigrations(database, [liftMigrations]);
+    await runMigrations(database, [storageMigrations]);
     const clock = new ManualClock();
     const store = new SqlKeyValueStore(database, { clock });
     return {

@@ -15,6 +15,11 @@ export function openSqliteDatabase(location: string): SqlDatabase {
     if (!inMemory) connection.pragma('journal_mode = WAL');
     connection.pragma('foreign_keys = ON');
     connection.pragma('busy_timeout = 5000');
+    // SQLite's own lower() folds ASCII only, PostgreSQL's every letter: without this, a case-insensitive
+    // search for "ÉLODIE" finds "Élodie" on one and not the other (UserStore conformance suite).
+    connection.function('lower', { deterministic: true }, (value: unknown) =>
+      typeof value === 'string' ? value.toLowerCase() : value === null ? null : String(value),
+    );
     return connection;
   };
   const db = new Kysely<LiftTables>({ dialect: new SqliteDialect({ database: async () => open() }) });

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import { kvConformance } from '../kv.conformance.ts';
-import { liftMigrations } from '../migrations/lift-migrations.ts';
 import { runMigrations } from '../migrations/migrator.ts';
+import { storageMigrations } from '../migrations/storage-migrations.ts';
 import { openSqlDatabase } from './open-sql-database.ts';
 import { SqlKeyValueStore } from './sql-key-value-store.ts';
 
@@ -14,7 +14,7 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 kvConformance('sql on SQLite', async () => {
   const database = openSqlDatabase(`sqlite:${join(directory, 'conformance.db')}`, { poolSize: 1 });
-  await runMigrations(database, [liftMigrations]);
+  await runMigrations(database, [storageMigrations]);
   const clock = new ManualClock();
   const store = new SqlKeyValueStore(database, { clock });
   return {
@@ -31,7 +31,7 @@ kvConformance('sql on SQLite', async () => {
 describe('SqlKeyValueStore on SQLite', () => {
   it('purges expired rows and keeps live ones', async () => {
     const database = openSqlDatabase('sqlite::memory:', { poolSize: 1 });
-    await runMigrations(database, [liftMigrations]);
+    await runMigrations(database, [storageMigrations]);
     const clock = new ManualClock();
     const store = new SqlKeyValueStore(database, { clock, purgeIntervalMs: 0 });
     await store.set('old', 'x', { ttlMs: 100 });

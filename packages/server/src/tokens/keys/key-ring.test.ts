@@ -6,10 +6,10 @@ import {
   redisUrl,
   uniqueRedisPrefix,
 } from '../../../test/support/services.ts';
+import { liftMigrations } from '../../app/lift-migrations.ts';
 import { ManualClock } from '../../core/clock.ts';
 import { BrokerInvalidation } from '../../core/invalidation.ts';
 import { MemoryBroker } from '../../storage/memory/memory-broker.ts';
-import { liftMigrations } from '../../storage/migrations/lift-migrations.ts';
 import { runMigrations } from '../../storage/migrations/migrator.ts';
 import type { Broker, SqlDatabase } from '../../storage/ports.ts';
 import { RedisBroker } from '../../storage/redis/redis-broker.ts';

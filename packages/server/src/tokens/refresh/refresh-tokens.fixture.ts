@@ -1,5 +1,5 @@
 import { freshPostgresSchemaUrl, postgresUrl } from '../../../test/support/services.ts';
-import { liftMigrations } from '../../storage/migrations/lift-migrations.ts';
+import { liftMigrations } from '../../app/lift-migrations.ts';
 import { runMigrations } from '../../storage/migrations/migrator.ts';
 import type { SqlDatabase } from '../../storage/ports.ts';
 import { openSqlDatabase } from '../../storage/sql/open-sql-database.ts';

@@ -1,7 +1,7 @@
-import { remoteTokensSchema } from '../../core/config/remote-tokens-schema.ts';
 import type { LiftModule } from '../../core/module.ts';
 // Its events (token.rejected, token.jwks_failed) are in the tokens module's catalog entries.
 import type {} from '../events.ts';
+import { remoteTokensConfig } from './config.ts';
 import { RemoteTokens } from './remote-tokens.ts';
 
 /**
@@ -22,7 +22,7 @@ export function remoteTokensModule(): LiftModule<'remoteTokens', RemoteTokens> {
     name: 'remoteTokens',
     // After sessions when the app has them, so a session cookie is asked first, as with local tokens.
     uses: ['sessions'],
-    config: { remoteTokens: remoteTokensSchema },
+    config: remoteTokensConfig,
     errors: [
       {
         code: 'LIFT_TOKEN_INVALID',

@@ -121,15 +121,7 @@ export const liftPolicy: BoundaryPolicy = {
     { pattern: '**/*.fixture.ts', why: 'data and builders shared by the tests of one folder' },
     { pattern: 'http/test-app.ts', why: 'the stand-in app and server the http middleware tests share' },
   ],
-  pending: [
-    {
-      from: 'storage/migrations/lift-migrations.ts',
-      to: 'access/stores/sql-default-roles.ts',
-      why:
-        "Lift's one migration set still seeds access's default roles (0008, 0009); per-module migration sets " +
-        '(issue 11, item 3) move these steps into access, and this entry goes',
-    },
-  ],
+  pending: [],
 };
 
 /** `pattern` as a regular expression over a `src/`-relative POSIX path. */

@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DOCS_FILE, ENV_EXAMPLE_FILE, tableRow } from './generate-docs.ts';
-import { CONFIG_KEYS } from './keys.ts';
-import { EXAMPLE_SECRET } from './secret.ts';
+import { configCatalog } from '../core/config/catalog.ts';
+import { GENERATE_COMMAND, renderConfigurationDoc, tableRow } from '../core/config/config-docs.ts';
+import { EXAMPLE_SECRET } from '../core/config/secret.ts';
+import { identityModule } from '../identity/module.ts';
+import { sessionsModule } from '../sessions/module.ts';
+import { DOCS_FILE, documentedCatalog, ENV_EXAMPLE_FILE } from './generate-config-docs.ts';
 
-const REGENERATE = 'run: npx tsx packages/server/src/core/config/generate-docs.ts';
+const REGENERATE = `run: ${GENERATE_COMMAND}`;
+const CONFIG_KEYS = documentedCatalog().keys;
 
 /** Table cells, trimmed, so the check survives biome padding the Markdown table. */
 function cells(row: string): string[] {
@@ -60,5 +64,30 @@ describe('.env.example', () => {
 
   it('holds the placeholder secret that production refuses', () => {
     expect(example).toMatch(new RegExp(`^#? ?LIFT_SECRET=${EXAMPLE_SECRET}$`, 'm'));
+  });
+});
+
+describe('the configuration doc of an app', () => {
+  it('lists the sections of every module Lift ships, each under its owner', () => {
+    const doc = renderConfigurationDoc(documentedCatalog());
+    for (const [section, owner] of [
+      ['sessions', 'sessions'],
+      ['signup', 'identity'],
+      ['passwords', 'identity'],
+      ['lockout', 'identity'],
+      ['access', 'access'],
+      ['tokens', 'tokens'],
+    ]) {
+      expect(doc).toContain(`### \`${section}\` (module ${owner})`);
+    }
+    expect(doc).toContain('### `auth`\n');
+  });
+
+  it('has no tokens section for an app without the tokens module', () => {
+    const doc = renderConfigurationDoc(configCatalog([sessionsModule(), identityModule()]));
+    expect(doc).toContain('`sessions.idleTimeoutMs`');
+    expect(doc).not.toMatch(/^\| `tokens\./m);
+    expect(doc).not.toContain('### `tokens`');
+    expect(doc).not.toMatch(/^\| `access\./m);
   });
 });

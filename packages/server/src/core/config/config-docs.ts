@@ -1,23 +1,18 @@
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ConfigCatalog } from './catalog.ts';
 import { ENV_ALLOWLIST_PREFIXES } from './env.ts';
 import { CONFIG_FILE_NAMES } from './file.ts';
-import { CONFIG_KEYS, type ConfigKey } from './keys.ts';
+import type { ConfigKey } from './keys.ts';
 import { EXAMPLE_SECRET, MIN_SECRET_BYTES, SECRET_FILE_NAME } from './secret.ts';
 
 /**
- * Writes docs/configuration.md and .env.example from the config schema, so the reference can never list a
- * key, default or variable the code does not have. docs.test.ts fails when either file is stale.
+ * Renders docs/configuration.md and .env.example from a config catalog, so the reference can never list a key,
+ * default or variable the code does not have. The command that writes them, from the catalog of Lift's
+ * default modules, is at the top of the house (core imports no module):
  *
- *   npx tsx packages/server/src/core/config/generate-docs.ts
+ *   npx tsx packages/server/src/app/generate-config-docs.ts
  */
 
-const REPO_ROOT = new URL('../../../../../', import.meta.url);
-export const DOCS_FILE = fileURLToPath(new URL('docs/configuration.md', REPO_ROOT));
-export const ENV_EXAMPLE_FILE = fileURLToPath(new URL('.env.example', REPO_ROOT));
-
-const GENERATE_COMMAND = 'npx tsx packages/server/src/core/config/generate-docs.ts';
+export const GENERATE_COMMAND = 'npx tsx packages/server/src/app/generate-config-docs.ts';
 
 /** The type column: `integer 1–64`, `string[]`, `development \| production \| test`. */
 export function typeCell(key: ConfigKey): string {
@@ -58,15 +53,17 @@ export function tableRow(key: ConfigKey): string {
   return `| ${cells.join(' | ')} |`;
 }
 
-function section(key: ConfigKey): string {
-  return key.path.length === 1 ? 'Server' : `\`${key.path[0]}\``;
+function section(key: ConfigKey, catalog: ConfigCatalog): string {
+  if (key.path.length === 1) return 'Server';
+  const owner = catalog.sectionOwners.get(key.path[0]!);
+  return `\`${key.path[0]}\`${owner === undefined ? '' : ` (module ${owner})`}`;
 }
 
-function tables(): string {
+function tables(catalog: ConfigCatalog): string {
   const out: string[] = [];
   let current: string | undefined;
-  for (const key of CONFIG_KEYS) {
-    const title = section(key);
+  for (const key of catalog.keys) {
+    const title = section(key, catalog);
     if (title !== current) {
       current = title;
       out.push('', `### ${title}`, '', '| key | environment variable | type | default | description |');
@@ -77,15 +74,23 @@ function tables(): string {
   return out.join('\n');
 }
 
-export function renderConfigurationDoc(): string {
+export function renderConfigurationDoc(catalog: ConfigCatalog): string {
   const [tsFile, jsFile, jsonFile] = CONFIG_FILE_NAMES;
   return `# Configuration
 
-<!-- Generated from packages/server/src/core/config/schema.ts by ${GENERATE_COMMAND}; do not edit by hand. -->
+<!-- Generated from the config schemas of core and of Lift's modules by ${GENERATE_COMMAND}; do not edit by hand. -->
 
-Every option Lift has is listed on this page with its default and why it exists. The zod schema in
-\`packages/server/src/core/config/schema.ts\` is the single source: this page and \`.env.example\` are generated from
-it, and a test fails when they fall behind.
+Every option Lift has is listed on this page with its default and why it exists. The zod schemas are the single
+source: core's sections in \`packages/server/src/core/config/schema.ts\`, and each module's own sections in its
+\`config.ts\` (\`sessions/config.ts\`, \`identity/config.ts\`, \`access/config.ts\`, \`tokens/config.ts\`). This page and
+\`.env.example\` are generated from them, and a test fails when they fall behind.
+
+An app has the sections of core and of the modules it has (\`createLift(config, { modules })\`; by default all four,
+as listed here). Setting a key of a module the app leaves out is a configuration error, like any unknown key: an
+operator who sets \`LIFT_TOKENS__ISSUER\` believes tokens are on, so silence would hide a mistake. The error names
+the key, its source and that no module of the app owns the section. The \`lift\` command reads the config before
+it loads the app: it knows the sections of Lift's own modules and keeps the values of any other section (an app's
+own module's \`LIFT_NOTES__*\`) for the app's module list to read and validate.
 
 ## Sources and precedence
 
@@ -179,7 +184,7 @@ LIFT_HTTP__CORS__CREDENTIALS=true
 \`\`\`
 
 ## Options
-${tables()}
+${tables(catalog)}
 `;
 }
 
@@ -189,7 +194,7 @@ function envValue(value: unknown): string {
   return /[\s'"#]/.test(text) ? JSON.stringify(text) : text;
 }
 
-export function renderEnvExample(): string {
+export function renderEnvExample(catalog: ConfigCatalog): string {
   const lines = [
     '# Lift configuration through the environment. Generated from the config schema by',
     `#   ${GENERATE_COMMAND}`,
@@ -198,7 +203,7 @@ export function renderEnvExample(): string {
     '#',
     '# PORT is accepted as an alias of LIFT_PORT; without LIFT_ENV, NODE_ENV=production or test sets the mode.',
   ];
-  for (const key of CONFIG_KEYS) {
+  for (const key of catalog.keys) {
     lines.push('', `# ${key.key}: ${key.description}`);
     if (key.key === 'secret') {
       lines.push(
@@ -210,18 +215,4 @@ export function renderEnvExample(): string {
     }
   }
   return `${lines.join('\n')}\n`;
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  writeFileSync(DOCS_FILE, renderConfigurationDoc());
-  writeFileSync(ENV_EXAMPLE_FILE, renderEnvExample());
-  // biome formats Markdown (it pads the tables); formatting here keeps `npm run lint` clean after regenerating.
-  execFileSync(
-    fileURLToPath(new URL('node_modules/.bin/biome', REPO_ROOT)),
-    ['format', '--write', DOCS_FILE],
-    {
-      stdio: 'inherit',
-    },
-  );
-  process.stdout.write(`wrote ${DOCS_FILE}\nwrote ${ENV_EXAMPLE_FILE}\n`);
 }

@@ -1,14 +1,12 @@
 import { z } from 'zod';
+import { HOUR, MINUTE } from '../../core/config/config-fields.ts';
 
 /**
- * `remoteTokens.*`: the config section of the remoteTokens module (tokens/remote/), which verifies access tokens
- * issued by another Lift against its JWKS. Kept in its own file, beside the one schema it is part of.
+ * `remoteTokens.*` (LIFT_REMOTE_TOKENS__*): the config section the remoteTokens module owns, merged into the
+ * app's one schema by core's loader when the app has this module; docs/configuration.md lists it.
  */
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-
-export const remoteTokensSchema = z
+const remoteTokensSection = z
   .strictObject({
     issuer: z
       .string()
@@ -78,3 +76,12 @@ export const remoteTokensSchema = z
       .describe('A token whose exp lies further than this beyond its iat (or beyond now) is refused.'),
   })
   .prefault({});
+
+/** The sections of the remoteTokens module, as `LiftModule.config`. */
+export const remoteTokensConfig = { remoteTokens: remoteTokensSection };
+
+declare module '../../core/config/schema.ts' {
+  interface LiftConfigSections {
+    remoteTokens: typeof remoteTokensSection;
+  }
+}
