@@ -220,7 +220,7 @@ eachDialect('tenant isolation', (target) => {
       );
       // A refusal for the right reason, not a CSRF or parse error that happens to be 403/400.
       expect(reply.body?.code, `${entry.route}: ${reply.text}`).toMatch(
-        /^LIFT_(FORBIDDEN|NOT_FOUND|VALIDATION_FAILED|ROLE_INVALID|GRANT_INVALID)$/,
+        /^LIFT_(PERMISSION_DENIED|NOT_TENANT_MEMBER|NOT_FOUND|VALIDATION_FAILED|ROLE_INVALID|GRANT_INVALID)$/,
       );
       const requested = `${entry.path} ${JSON.stringify(entry.body ?? {})}`;
       for (const secret of secrets)

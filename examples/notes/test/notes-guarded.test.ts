@@ -9,7 +9,7 @@ import { eachDialect, type NotesUser, type Reply } from './notes-harness.ts';
 
 const forbidden = (reply: Reply, permission: string) => {
   expect(reply.status, reply.text).toBe(403);
-  expect(reply.body).toMatchObject({ code: 'LIFT_FORBIDDEN' });
+  expect(reply.body).toMatchObject({ code: 'LIFT_PERMISSION_DENIED' });
   expect(reply.body.detail).toContain(permission);
 };
 

@@ -12,7 +12,14 @@ export {
   type PermissionDeclarations,
   UndeclaredPermissionError,
 } from './access/index.ts';
-export { type AppStats, createLift, LiftApp, type LiftOptions } from './app/index.ts';
+export {
+  type AppStats,
+  createLift,
+  type ErrorCatalogEntry,
+  LIFT_ERRORS,
+  LiftApp,
+  type LiftOptions,
+} from './app/index.ts';
 export {
   Authenticator,
   type AuthResolver,
@@ -26,6 +33,14 @@ export type { LiftConfig, LiftConfigInput, LiftConfigSections } from './core/con
 export { coreConfigSchema } from './core/config/schema.ts';
 export { Context, type ContextKey, contextKey, ValueBag } from './core/context.ts';
 export { cryptoRandom, type RandomSource, randomId } from './core/crypto/random.ts';
+export type {
+  AppErrorCode,
+  AppErrorCodeSpec,
+  CodesOf,
+  ErrorCode,
+  LiftErrorCode,
+  LiftErrorCodes,
+} from './core/error-codes.ts';
 export * from './core/errors.ts';
 export { EVENTS_CHANNEL, type EventOrigin, EventPublisher, type LiftEvent } from './core/events.ts';
 export {

@@ -7,7 +7,7 @@ import ts from 'typescript';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import buildNotesApp from '../../../examples/notes/src/app.ts';
 import { documentedCatalog } from '../src/app/generate-config-docs.ts';
-import { LIFT_ERRORS } from '../src/core/errors.ts';
+import { LIFT_ERRORS } from '../src/app/lift-errors.ts';
 import { signUpVerified } from './sessions/verified-user.ts';
 import { freePort, type LiftProcess, repoRoot, runLift, startLift } from './support/lift-process.ts';
 import { startRedisServer } from './support/redis-server.ts';
@@ -281,7 +281,7 @@ describe('names the docs use are names the code has', () => {
         for (const [variable] of span.matchAll(/\bLIFT_[A-Z0-9_]*[A-Z0-9]\b/g)) {
           const known =
             catalog.byEnvVar.has(variable) ||
-            variable in LIFT_ERRORS ||
+            LIFT_ERRORS.some((spec) => spec.code === variable) ||
             variable === 'LIFT_ERRORS' ||
             variable.startsWith('LIFT_TEST_');
           if (!known) unknown.push(`${file}: ${variable}`);

@@ -3,12 +3,12 @@ import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { documentedCatalog } from '../src/app/generate-config-docs.ts';
+import { LIFT_ERRORS } from '../src/app/lift-errors.ts';
 import { ENV_ALLOWLIST_PREFIXES } from '../src/core/config/env.ts';
 import {
   BadRequestError,
   ConflictError,
   ForbiddenError,
-  LIFT_ERRORS,
   ServiceUnavailableError,
   StoreUnavailableError,
   UnauthenticatedError,
@@ -16,9 +16,9 @@ import {
 import { repoRoot } from './support/lift-process.ts';
 
 /**
- * The errors table (`LIFT_ERRORS` in core/errors.ts) is the one list of Lift's error codes. This keeps
- * docs/errors.md equal to it, code and status, both ways; and keeps it complete: every `LIFT_…` code the
- * server's source raises must be in it, with the status it is raised with.
+ * `LIFT_ERRORS` (app/lift-errors.ts) is the union of core's and every module's error codes, the one list of
+ * Lift's codes. This keeps docs/errors.md equal to it, code and status, both ways; and keeps it complete: every
+ * `LIFT_…` string literal in the server's source must be in it, raised with a status it lists.
  */
 
 const sourceRoot = path.join(repoRoot, 'packages/server/src');
@@ -39,7 +39,9 @@ function documentedErrors(markdown: string): Map<string, number[]> {
 }
 
 function registeredErrors(): Map<string, number[]> {
-  return new Map(Object.entries(LIFT_ERRORS).map(([code, statuses]) => [code, [...statuses].sort()]));
+  const rows = new Map<string, number[]>();
+  for (const { code, status } of LIFT_ERRORS) rows.set(code, [...(rows.get(code) ?? []), status].sort());
+  return rows;
 }
 
 function sourceFiles(directory: string): string[] {
@@ -66,12 +68,12 @@ interface CodeUse {
 }
 
 /**
- * Every `'LIFT_…'` string literal in the server's source that is not a config variable, with the status it is
- * raised with: `new LiftError('LIFT_X', 409, …)` / `super('LIFT_X', 409, …)` say it; a code passed to (or
- * through `super` of a subclass of) one of core's fixed-status classes gets that class's status. A code given
- * to a class whose status this cannot tell is `unknown` and fails the test, so a new way of raising codes has
- * to be taught here rather than slip past; a literal outside any construction (`error.code === 'LIFT_X'`) is
- * a mention: it must be in the table, with no status to compare.
+ * Every `'LIFT_…'` string (or plain template) literal in the server's source that is not a config variable,
+ * with the status it is raised with: `new LiftError('LIFT_X', 409, …)` / `super('LIFT_X', 409, …)` say it; a
+ * code passed to (or through `super` of a subclass of) one of core's fixed-status classes gets that class's
+ * status. A code given to a class whose status this cannot tell is `unknown` and fails the test, so a new way
+ * of raising codes has to be taught here rather than slip past; a literal outside any construction
+ * (`error.code === 'LIFT_X'`) is a mention: it must be in the union, with no status to compare.
  */
 function codeUsesInSource(): CodeUse[] {
   const parsed = sourceFiles(sourceRoot).map((file) =>
@@ -99,7 +101,7 @@ function codeUsesInSource(): CodeUse[] {
   const uses: CodeUse[] = [];
   for (const source of parsed) {
     source.forEachChild(function visit(node): void {
-      if (ts.isStringLiteral(node) && /^LIFT_[A-Z0-9_]*[A-Z0-9]$/.test(node.text)) {
+      if (ts.isStringLiteralLike(node) && /^LIFT_[A-Z0-9_]*[A-Z0-9]$/.test(node.text)) {
         const isVariable =
           documentedCatalog().byEnvVar.has(node.text) ||
           ENV_ALLOWLIST_PREFIXES.some((prefix) => node.text.startsWith(prefix));
@@ -116,7 +118,7 @@ function codeUsesInSource(): CodeUse[] {
 }
 
 function statusOfUse(
-  literal: ts.StringLiteral,
+  literal: ts.StringLiteralLike,
   statusOfClass: (name: string | undefined) => number | 'unknown',
 ): CodeUse['status'] {
   let argument: ts.Node = literal;
@@ -151,8 +153,8 @@ function statusOfUse(
   return statusOfClass(base?.getText());
 }
 
-describe('the errors table and docs/errors.md', () => {
-  it('docs/errors.md has one row per code in the table, with the same statuses', () => {
+describe('the union of error codes and docs/errors.md', () => {
+  it('docs/errors.md has one row per code and status of the union, and no other LIFT_ code', () => {
     const documented = documentedErrors(readFileSync(path.join(repoRoot, 'docs/errors.md'), 'utf8'));
     const registered = registeredErrors();
     const undocumented = [...registered.keys()].filter((code) => !documented.has(code));
@@ -162,12 +164,12 @@ describe('the errors table and docs/errors.md', () => {
       .filter(([code, statuses]) => documented.get(code)?.join() !== statuses.join())
       .map(
         ([code, statuses]) =>
-          `${code}: table ${statuses.join(', ')}, docs ${documented.get(code)?.join(', ')}`,
+          `${code}: union ${statuses.join(', ')}, docs ${documented.get(code)?.join(', ')}`,
       );
     expect(statusMismatches).toEqual([]);
   });
 
-  it('every LIFT_ code the source raises is in the table, with the status it is raised with', () => {
+  it('every LIFT_ string literal in the source is in the union, raised with a status it lists', () => {
     const uses = codeUsesInSource();
     // The scan sees the codes: a broken scan must not pass by finding nothing.
     expect(uses.map((use) => use.code)).toEqual(
@@ -190,9 +192,9 @@ describe('the errors table and docs/errors.md', () => {
           !registered.get(use.code)?.includes(use.status as number),
       )
       .map(
-        (use) => `${use.code} raised with ${use.status} at ${use.where}; table: ${registered.get(use.code)}`,
+        (use) => `${use.code} raised with ${use.status} at ${use.where}; union: ${registered.get(use.code)}`,
       );
-    // Each status the table lists is one the source raises the code with (core's own classes aside).
+    // Each status the union lists is one the source raises the code with (core's own classes aside).
     const raised = new Set(uses.map((use) => `${use.code} ${use.status}`));
     const unraised = [...registered]
       .flatMap(([code, statuses]) => statuses.map((status) => `${code} ${status}`))

@@ -120,7 +120,7 @@ describe('access guards', () => {
     expect(denied.status).toBe(403);
     expect(denied.headers.get('content-type')).toContain('application/problem+json');
     const body = (await denied.json()) as { code: string; detail: string };
-    expect(body.code).toBe('LIFT_FORBIDDEN');
+    expect(body.code).toBe('LIFT_PERMISSION_DENIED');
     expect(body.detail).toContain('notes:read');
     expect(body.detail).not.toContain('reader');
     await access.idle();
@@ -166,7 +166,7 @@ describe('access guards', () => {
     expect((await call(app, '/tenants/acme/settings', { headers: { cookie: ada.cookie } })).status).toBe(200);
     const denied = await call(app, '/tenants/globex/settings', { headers: { cookie: ada.cookie } });
     expect(denied.status).toBe(403);
-    expect(((await denied.json()) as { code: string }).code).toBe('LIFT_FORBIDDEN');
+    expect(((await denied.json()) as { code: string }).code).toBe('LIFT_NOT_TENANT_MEMBER');
     expect(events).toContainEqual(
       expect.objectContaining({ type: 'access.denied', reason: 'not_member', data: { tenantId: 'globex' } }),
     );

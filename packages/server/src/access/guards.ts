@@ -16,7 +16,8 @@ import { TenantMfaRequiredError } from './tenant-mfa.ts';
  * Route guards bound to one `AccessControl`. They run after `requireAuth()`. The active tenant is the
  * `:tenantId` path parameter, else the `X-Tenant-Id` header, else the principal's active tenant (an access
  * token's `tid`, or the session's tenant from `POST /auth/tenant`); none means global grants only. A refusal is
- * 403 `LIFT_FORBIDDEN` and an `access.denied` event. In a tenant whose settings say `require_mfa: true`, a
+ * 403 with a code per guard — `LIFT_PERMISSION_DENIED`, `LIFT_NOT_TENANT_MEMBER`, `LIFT_ROLE_REQUIRED` — and an
+ * `access.denied` event. In a tenant whose settings say `require_mfa: true`, a
  * user allowed by the check but whose login had no second factor is refused with 403 `LIFT_MFA_REQUIRED`
  * (reason `mfa_required`); the check comes first, so only those it lets in learn the tenant requires MFA.
  */
@@ -75,103 +76,135 @@ export function accessGuards(
   source: AccessControl | (() => AccessControl),
   permissions: PermissionCatalog = new PermissionCatalog(),
 ): AccessGuards {
-  let resolved: AccessControl | undefined = typeof source === 'function' ? undefined : source;
-  const control = (): AccessControl => {
-    resolved ??= (source as () => AccessControl)();
-    return resolved;
+  const refusals = new Refusals(source);
+  return {
+    requirePermission: (permission, options = {}) =>
+      permissionGuard(refusals, permissions, permission, options),
+    requireTenantMember: (options = {}) => tenantMemberGuard(refusals, options),
+    requireRole: (names, options = {}) => roleGuard(refusals, names, options),
+    authorize: (ctx, permission, target) => authorizeTarget(refusals, permissions, ctx, permission, target),
   };
-  const deny = async (
+}
+
+type Needed = { permission: string } | { roles: readonly string[] };
+
+/** The access control the guards ask (resolved on first use), and how they refuse. */
+class Refusals {
+  #source: AccessControl | (() => AccessControl);
+  #resolved: AccessControl | undefined;
+
+  constructor(source: AccessControl | (() => AccessControl)) {
+    this.#source = source;
+    this.#resolved = typeof source === 'function' ? undefined : source;
+  }
+
+  get control(): AccessControl {
+    this.#resolved ??= (this.#source as () => AccessControl)();
+    return this.#resolved;
+  }
+
+  deny(
     c: HonoContext,
     principal: Principal,
     tenantId: string | null,
     reason: 'missing_permission' | 'not_member' | 'missing_role' | 'mfa_required',
-    needed?: { permission: string } | { roles: readonly string[] },
-  ): Promise<void> => {
-    control().events.emit('access.denied', {
+    needed?: Needed,
+  ): void {
+    this.control.events.emit('access.denied', {
       actor: principal.id,
       ...requestOrigin(c),
       reason,
       data: { ...needed, tenantId },
     });
-  };
+  }
+
   /**
    * The refusal after a passed check when `lacksRequiredMfa` (one Set lookup, asked synchronously by each
    * guard so the allowed path awaits nothing more than before).
    */
-  const refuseWithoutMfa = async (
-    c: HonoContext,
-    principal: Principal,
-    tenantId: string | null,
-    needed?: { permission: string } | { roles: readonly string[] },
-  ): Promise<never> => {
-    await deny(c, principal, tenantId, 'mfa_required', needed);
+  refuseWithoutMfa(c: HonoContext, principal: Principal, tenantId: string | null, needed?: Needed): never {
+    this.deny(c, principal, tenantId, 'mfa_required', needed);
     throw new TenantMfaRequiredError();
+  }
+}
+
+function permissionGuard(
+  refusals: Refusals,
+  permissions: PermissionCatalog,
+  permission: string,
+  options: TenantGuardOptions,
+): Middleware {
+  // A typo in a permission name fails when the route is declared, not on the first request.
+  parseCheckedPermission(permission);
+  permissions.assertDeclared(permission);
+  return async function permissionGuard(c, next) {
+    const principal = principalOf(c);
+    const scope = guardScope(c, principal, options);
+    const tenantId = tenantOf(scope);
+    if (!refusals.control.can(principal, permission, scope)) {
+      refusals.deny(c, principal, tenantId, 'missing_permission', { permission });
+      throw new PermissionDeniedError(permission);
+    }
+    if (refusals.control.lacksRequiredMfa(principal, tenantId))
+      refusals.refuseWithoutMfa(c, principal, tenantId, { permission });
+    await next();
   };
+}
 
-  return {
-    requirePermission(permission, options = {}) {
-      // A typo in a permission name fails when the route is declared, not on the first request.
-      parseCheckedPermission(permission);
-      permissions.assertDeclared(permission);
-      return async function permissionGuard(c, next) {
-        const principal = principalOf(c);
-        const scope = guardScope(c, principal, options);
-        const tenantId = tenantOf(scope);
-        if (!control().can(principal, permission, scope)) {
-          await deny(c, principal, tenantId, 'missing_permission', { permission });
-          throw new PermissionDeniedError(permission);
-        }
-        if (control().lacksRequiredMfa(principal, tenantId))
-          await refuseWithoutMfa(c, principal, tenantId, { permission });
-        await next();
-      };
-    },
-
-    requireTenantMember(options = {}) {
-      return async function tenantMemberGuard(c, next) {
-        const principal = principalOf(c);
-        const tenantId = tenantOf(guardScope(c, principal, options));
-        if (tenantId === null || !control().isMember(principal, tenantId)) {
-          await deny(c, principal, tenantId, 'not_member');
-          throw new NotTenantMemberError();
-        }
-        if (control().lacksRequiredMfa(principal, tenantId)) await refuseWithoutMfa(c, principal, tenantId);
-        await next();
-      };
-    },
-
-    requireRole(names, options = {}) {
-      const wanted = typeof names === 'string' ? [names] : [...names];
-      if (wanted.length === 0) throw new TypeError('requireRole() needs at least one role name.');
-      return async function roleGuard(c, next) {
-        const principal = principalOf(c);
-        const scope = guardScope(c, principal, options);
-        const tenantId = tenantOf(scope);
-        if (!wanted.some((name) => control().holdsRole(principal, name, scope))) {
-          await deny(c, principal, tenantId, 'missing_role', { roles: wanted });
-          throw new RoleRequiredError(wanted);
-        }
-        if (control().lacksRequiredMfa(principal, tenantId))
-          await refuseWithoutMfa(c, principal, tenantId, { roles: wanted });
-        await next();
-      };
-    },
-
-    async authorize(ctx, permission, target) {
-      // Checked at the call (an object check has no registration): a typo is a server error, not a denial.
-      permissions.assertDeclared(permission);
-      const c = ctx instanceof Context ? ctx.raw : ctx;
-      const principal = principalOf(c);
-      // With no tenant in play the decision is simply the target's tenant's.
-      const tenantId = activeTenant(c, principal) ?? undefined;
-      if (!control().authorize(principal, permission, target, tenantId)) {
-        await deny(c, principal, target.tenantId ?? null, 'missing_permission', { permission });
-        throw new PermissionDeniedError(permission);
-      }
-      // The decision was made in the target's tenant (the active one when the target names none).
-      const decidedIn = target.tenantId ?? tenantId ?? null;
-      if (control().lacksRequiredMfa(principal, decidedIn))
-        await refuseWithoutMfa(c, principal, decidedIn, { permission });
-    },
+function tenantMemberGuard(refusals: Refusals, options: TenantGuardOptions): Middleware {
+  return async function tenantMemberGuard(c, next) {
+    const principal = principalOf(c);
+    const tenantId = tenantOf(guardScope(c, principal, options));
+    if (tenantId === null || !refusals.control.isMember(principal, tenantId)) {
+      refusals.deny(c, principal, tenantId, 'not_member');
+      throw new NotTenantMemberError();
+    }
+    if (refusals.control.lacksRequiredMfa(principal, tenantId))
+      refusals.refuseWithoutMfa(c, principal, tenantId);
+    await next();
   };
+}
+
+function roleGuard(
+  refusals: Refusals,
+  names: string | readonly string[],
+  options: TenantGuardOptions,
+): Middleware {
+  const wanted = typeof names === 'string' ? [names] : [...names];
+  if (wanted.length === 0) throw new TypeError('requireRole() needs at least one role name.');
+  return async function roleGuard(c, next) {
+    const principal = principalOf(c);
+    const scope = guardScope(c, principal, options);
+    const tenantId = tenantOf(scope);
+    if (!wanted.some((name) => refusals.control.holdsRole(principal, name, scope))) {
+      refusals.deny(c, principal, tenantId, 'missing_role', { roles: wanted });
+      throw new RoleRequiredError(wanted);
+    }
+    if (refusals.control.lacksRequiredMfa(principal, tenantId))
+      refusals.refuseWithoutMfa(c, principal, tenantId, { roles: wanted });
+    await next();
+  };
+}
+
+async function authorizeTarget(
+  refusals: Refusals,
+  permissions: PermissionCatalog,
+  ctx: Context | HonoContext,
+  permission: string,
+  target: AccessTarget,
+): Promise<void> {
+  // Checked at the call (an object check has no registration): a typo is a server error, not a denial.
+  permissions.assertDeclared(permission);
+  const c = ctx instanceof Context ? ctx.raw : ctx;
+  const principal = principalOf(c);
+  // With no tenant in play the decision is simply the target's tenant's.
+  const tenantId = activeTenant(c, principal) ?? undefined;
+  if (!refusals.control.authorize(principal, permission, target, tenantId)) {
+    refusals.deny(c, principal, target.tenantId ?? null, 'missing_permission', { permission });
+    throw new PermissionDeniedError(permission);
+  }
+  // The decision was made in the target's tenant (the active one when the target names none).
+  const decidedIn = target.tenantId ?? tenantId ?? null;
+  if (refusals.control.lacksRequiredMfa(principal, decidedIn))
+    refusals.refuseWithoutMfa(c, principal, decidedIn, { permission });
 }

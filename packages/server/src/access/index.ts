@@ -5,6 +5,7 @@
 export { Access } from './access.ts';
 export { type AccessScope, GLOBAL } from './access-scope.ts';
 export { type AccessCheckResult, checkAccess, resolveSubject, resolveTenant } from './admin/access-check.ts';
+export { ACCESS_ERRORS } from './error-codes.ts';
 export type { AccessGuards } from './guards.ts';
 export { type AccessModuleOptions, accessModule } from './module.ts';
 export {

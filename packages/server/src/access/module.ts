@@ -2,6 +2,7 @@ import type { LiftModule } from '../core/module.ts';
 import { Access } from './access.ts';
 import type { AccessSnapshotSource } from './access-snapshot.ts';
 import { accessConfig } from './config.ts';
+import { ACCESS_ERRORS } from './error-codes.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
 import { registerAccessRoutes } from './http/index.ts';
@@ -42,6 +43,7 @@ declare module '../core/module.ts' {
 export function accessModule(options: AccessModuleOptions = {}): LiftModule<'access', Access> {
   return {
     name: 'access',
+    errors: ACCESS_ERRORS,
     config: accessConfig,
     migrations: accessMigrations,
     needs: ['identity'],

@@ -5,6 +5,7 @@ import { Authenticator } from '../core/authenticate.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { parseConfig } from '../core/config/index.ts';
 import type { LiftConfig, LiftConfigInput } from '../core/config/schema.ts';
+import type { AppErrorCodeSpec } from '../core/error-codes.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import { EventPublisher, type EventStats } from '../core/events.ts';
 import type { Runtime } from '../core/handler.ts';
@@ -28,6 +29,7 @@ import { registerHealthRoutes } from '../telemetry/index.ts';
 import type { IssueAccessTokenInput, Tokens } from '../tokens/index.ts';
 import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
 import { defaultModules, liftModules } from './default-modules.ts';
+import { type ErrorCatalogEntry, errorCatalog } from './lift-errors.ts';
 import { installPipeline } from './pipeline.ts';
 import { migrateCommand, prepareData } from './prepare-data.ts';
 import type { RootKeys } from './root-keys.ts';
@@ -67,6 +69,11 @@ export interface LiftOptions {
    * may only name a declared permission (Lift declares its own): a typo fails when the route is declared.
    */
   permissions?: PermissionDeclarations;
+  /**
+   * The app's own error codes, `[{ code: 'NOTES_LOCKED', status: 423, meaning: '…' }]`: added to `app.errors`.
+   * The `LIFT_` prefix is Lift's: such a code fails `tsc` and the boot.
+   */
+  errors?: readonly AppErrorCodeSpec[];
 }
 
 export interface AppStats {
@@ -97,6 +104,8 @@ export class LiftApp extends RouteGroup {
   readonly authenticator: Authenticator;
   /** The SQL database, key-value store and broker of the app's shape; connections open on first use. */
   readonly storage: Storage;
+  /** Every error code this app may answer with: Lift's, its modules' and its own (app/lift-errors.ts). */
+  readonly errors: readonly ErrorCatalogEntry[];
   /** Durable events and jobs, relayed and run after a crash; news from other processes (storage/outbox/). */
   readonly outbox: Outbox;
   readonly #modules: ModuleHost;
@@ -152,6 +161,7 @@ export class LiftApp extends RouteGroup {
       keys: this.#moduleKeys(),
       listening: () => this.address,
     });
+    this.errors = errorCatalog(modules, options.errors);
     installPipeline(hono, config, this.log, {
       authenticator: this.authenticator,
       onUnexpectedError: (error, c) => {

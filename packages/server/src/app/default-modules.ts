@@ -3,7 +3,7 @@ import type { LiftConfig } from '../core/config/schema.ts';
 import type { LiftModule } from '../core/module.ts';
 import { identityModule } from '../identity/index.ts';
 import { sessionsModule } from '../sessions/index.ts';
-import { tokensModule } from '../tokens/index.ts';
+import { remoteTokensModule, tokensModule } from '../tokens/index.ts';
 import type { LiftOptions } from './create-lift.ts';
 
 /**
@@ -17,6 +17,14 @@ export function liftModules(options: LiftOptions = {}): LiftModule[] {
     accessModule(options.permissions ? { permissions: options.permissions } : {}),
     tokensModule(options.tokenClaims ? { claims: options.tokenClaims } : {}),
   ];
+}
+
+/**
+ * Every module Lift ships: the defaults and the ones an app opts into (`remoteTokens`, for a resource server).
+ * The configuration doc lists their sections, and the `lift` command reads the config with them.
+ */
+export function shippedModules(options: LiftOptions = {}): LiftModule[] {
+  return [...liftModules(options), remoteTokensModule()];
 }
 
 /**

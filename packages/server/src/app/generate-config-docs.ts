@@ -3,12 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { configCatalog } from '../core/config/catalog.ts';
 import { renderConfigurationDoc, renderEnvExample } from '../core/config/config-docs.ts';
-import { remoteTokensModule } from '../tokens/index.ts';
-import { liftModules } from './default-modules.ts';
+import { shippedModules } from './default-modules.ts';
 
 /**
  * Writes docs/configuration.md and .env.example from core's config sections and those of every module Lift
- * ships (`liftModules()`); config-docs.test.ts fails when either file is stale.
+ * ships (`shippedModules()`); config-docs.test.ts fails when either file is stale.
  *
  *   npx tsx packages/server/src/app/generate-config-docs.ts
  */
@@ -17,8 +16,8 @@ const REPO_ROOT = new URL('../../../../', import.meta.url);
 export const DOCS_FILE = fileURLToPath(new URL('docs/configuration.md', REPO_ROOT));
 export const ENV_EXAMPLE_FILE = fileURLToPath(new URL('.env.example', REPO_ROOT));
 
-/** The catalog the docs describe: core's sections and every module Lift ships (remoteTokens is opt-in). */
-export const documentedCatalog = () => configCatalog([...liftModules(), remoteTokensModule()]);
+/** The catalog the docs describe: core's sections and every module Lift ships. */
+export const documentedCatalog = () => configCatalog(shippedModules());
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   writeFileSync(DOCS_FILE, renderConfigurationDoc(documentedCatalog()));

@@ -1,6 +1,8 @@
 /**
- * The composition root's public face: `createLift` and the app it returns, and `liftModules()`, every module
- * Lift ships (the `lift` command reads the config with their sections).
+ * The composition root's public face: `createLift` and the app it returns, `liftModules()`, the default
+ * modules, `shippedModules()`, every module Lift ships (the `lift` command reads the config with their sections), and
+ * the catalogue of error codes.
  */
 export { type AppStats, createLift, LiftApp, type LiftOptions } from './create-lift.ts';
-export { liftModules } from './default-modules.ts';
+export { liftModules, shippedModules } from './default-modules.ts';
+export { type ErrorCatalogEntry, LIFT_ERRORS } from './lift-errors.ts';

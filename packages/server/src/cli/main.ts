@@ -77,11 +77,11 @@ function flagsFrom(values: Record<string, string | boolean | undefined>): LiftCo
 
 async function load(values: Record<string, string | boolean | undefined>): Promise<LoadedConfig> {
   const { loadConfig } = await import('../core/config/index.ts');
-  const { liftModules } = await import('../app/index.ts');
+  const { shippedModules } = await import('../app/index.ts');
   // Every section Lift ships; the app, loaded next, checks the config again against its own module list and
   // reads the sections of its own modules, kept aside until then.
   return loadConfig({
-    modules: liftModules(),
+    modules: shippedModules(),
     deferUnknownSections: true,
     flags: flagsFrom(values),
     ...(typeof values.config === 'string' ? { configFile: values.config } : {}),

@@ -7,6 +7,7 @@ export { type BodyLimitOptions, bodyLimit, bodyLimitStage } from './body-limit/i
 export { type ClientIpOptions, clientIp, clientIpStage } from './client-ip/index.ts';
 export { type CorsOptions, cors, corsStage, isCorsPreflight } from './cors/index.ts';
 export { CsrfError, type CsrfVerdict, type CsrfVerdictInput, csrfVerdict } from './csrf/index.ts';
+export { HTTP_ERRORS } from './error-codes.ts';
 export { type RequestIdOptions, requestId, requestIdStage } from './request-id/index.ts';
 export {
   type SecurityHeadersOptions,

@@ -8,6 +8,7 @@
 export { signup } from './account-flows.ts';
 export { accountPaths } from './account-pages.ts';
 export { bootstrapDevelopmentAdmin, createUserWithLink } from './bootstrap.ts';
+export { IDENTITY_ERRORS } from './error-codes.ts';
 export * from './errors.ts';
 export { Identity } from './identity.ts';
 export { type IdentityDeps, type PublicUser, publicUser } from './identity-deps.ts';

@@ -3,6 +3,7 @@ import { createMailTemplates, type MailTemplates, type MailTransport } from '../
 import { registerAdminUserRoutes } from './admin-routes.ts';
 import { identityConfig } from './config.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
+import { IDENTITY_ERRORS } from './error-codes.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
 import { Identity, type SystemRoleDirectory } from './identity.ts';
@@ -44,6 +45,7 @@ declare module '../core/module.ts' {
 export function identityModule(options: IdentityModuleOptions = {}): LiftModule<'identity', Identity> {
   return {
     name: 'identity',
+    errors: IDENTITY_ERRORS,
     config: identityConfig,
     migrations: identityMigrations,
     needs: ['sessions'],

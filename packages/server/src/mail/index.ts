@@ -1,4 +1,5 @@
 export { type CreateMailTransportOptions, createMailTransport, mailUrlOf } from './create-mail-transport.ts';
+export { MAIL_ERRORS } from './error-codes.ts';
 export {
   FileMailTransport,
   type FileMailTransportOptions,

@@ -1,6 +1,7 @@
 import type { AuthResolver } from '../core/authenticate.ts';
 import type { LiftModule } from '../core/module.ts';
 import { sessionsConfig } from './config.ts';
+import { SESSIONS_ERRORS } from './error-codes.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
 import { sessionsMigrations } from './migrations.ts';
@@ -34,6 +35,7 @@ declare module '../core/module.ts' {
 export function sessionsModule(): LiftModule<'sessions', Sessions> {
   return {
     name: 'sessions',
+    errors: SESSIONS_ERRORS,
     config: sessionsConfig,
     migrations: sessionsMigrations,
     build({ config, ports, events, clock, log }) {

@@ -1,4 +1,5 @@
 export { type CreateStorageOptions, createStorage } from './create-storage.ts';
+export { STORAGE_ERRORS } from './error-codes.ts';
 export { KvNotACounterError } from './kv-counter.ts';
 export {
   type BrokerRelayMessage,

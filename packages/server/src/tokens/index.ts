@@ -4,10 +4,12 @@
  */
 export { type AccessTokenClaims, AccessTokens, type IssueAccessTokenInput } from './access-tokens.ts';
 export { DpopError } from './dpop.ts';
+export { TOKENS_ERRORS } from './error-codes.ts';
 export { type TokensModuleOptions, tokensModule } from './module.ts';
 export {
   JwksFetchError,
   JwksUnavailableError,
+  REMOTE_TOKENS_ERRORS,
   RemoteTokens,
   remoteTokensModule,
 } from './remote/index.ts';

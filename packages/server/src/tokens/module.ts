@@ -2,6 +2,7 @@ import { LiftConfigError } from '../core/errors.ts';
 import type { LiftModule } from '../core/module.ts';
 import type { IssueAccessTokenInput } from './access-tokens.ts';
 import { tokensConfig } from './config.ts';
+import { TOKENS_ERRORS } from './error-codes.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
 import type { SigningKeyStore } from './keys/signing-key-store.ts';
@@ -41,6 +42,7 @@ declare module '../core/module.ts' {
 export function tokensModule(options: TokensModuleOptions = {}): LiftModule<'tokens', Tokens> {
   return {
     name: 'tokens',
+    errors: TOKENS_ERRORS,
     config: tokensConfig,
     migrations: tokensMigrations,
     // After sessions, so the chain asks the session cookie before the bearer token.

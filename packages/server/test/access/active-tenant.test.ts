@@ -74,7 +74,7 @@ describe('POST /auth/tenant with a session', () => {
 
     const before = await browser.request(PROBE);
     expect(before.status).toBe(403);
-    expect(await problemOf(before)).toMatchObject({ code: 'LIFT_FORBIDDEN' });
+    expect(await problemOf(before)).toMatchObject({ code: 'LIFT_PERMISSION_DENIED' });
 
     const oldCookie = browser.cookie;
     const switched = await switchTenant(browser, acme);
@@ -134,7 +134,7 @@ describe('POST /auth/tenant with a session', () => {
     expect(unknown.status).toBe(403);
     const body = await problemWithoutRequestFacts(existing);
     expect(body).toBe(await problemWithoutRequestFacts(unknown));
-    expect(body).toContain('LIFT_FORBIDDEN');
+    expect(body).toContain('LIFT_NOT_TENANT_MEMBER');
     expect(outsider.cookie).toBe(cookie);
     expect((await outsider.request(PROBE)).status).toBe(403);
 
@@ -178,7 +178,7 @@ describe('POST /auth/tenant with a session', () => {
 
     const refused = await switchTenant(readerBrowser, acme);
     expect(refused.status).toBe(403);
-    expect(await problemOf(refused)).toMatchObject({ code: 'LIFT_FORBIDDEN' });
+    expect(await problemOf(refused)).toMatchObject({ code: 'LIFT_NOT_TENANT_MEMBER' });
     expect(readerBrowser.cookie).toBe(cookie);
     const denied = await eventMatching(
       auth.events,
@@ -260,7 +260,7 @@ describe('POST /auth/tenant with bearer tokens', () => {
 
     const refused = await bearerPost(auth, '/auth/tenant', login.access_token, { tenant_id: acme });
     expect(refused.status).toBe(403);
-    expect(await problemOf(refused)).toMatchObject({ code: 'LIFT_FORBIDDEN' });
+    expect(await problemOf(refused)).toMatchObject({ code: 'LIFT_NOT_TENANT_MEMBER' });
     expect(
       auth.events.some((e) => e.type === 'token.issued' && e.actor === other.userId && e.data?.succeeds),
     ).toBe(false);

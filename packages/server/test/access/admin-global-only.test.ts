@@ -126,7 +126,7 @@ describe('system endpoints count global grants only', () => {
         const response = await send(caller, method, concrete(path));
         const text = await response.text();
         expect(response.status, `${caller.name}: ${route} → ${text}`).toBe(403);
-        expect(JSON.parse(text).code, `${caller.name}: ${route}`).toBe('LIFT_FORBIDDEN');
+        expect(JSON.parse(text).code, `${caller.name}: ${route}`).toBe('LIFT_PERMISSION_DENIED');
       }
     }
   });

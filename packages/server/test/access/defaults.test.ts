@@ -187,7 +187,7 @@ describe('requireRole and the admin API permissions', () => {
     const refused = await viewerBrowser.request(`/tenants/${tenant.id}/settings-page`);
     expect(refused.status).toBe(403);
     const body = await problem(refused);
-    expect(body.code).toBe('LIFT_FORBIDDEN');
+    expect(body.code).toBe('LIFT_ROLE_REQUIRED');
     expect(body.detail).toBe('This requires the role admin.');
     expect(events).toContainEqual(
       expect.objectContaining({

@@ -128,13 +128,13 @@ describe('POST /tenants/:tenantId/invitations', () => {
     const byViewer = await expectProblem(
       await viewer.browser.post(`/tenants/${tenantId}/invitations`, { email: 'x@example.com' }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     expect(byViewer.detail).toContain('members:invite');
     const asOwner = await expectProblem(
       await admin.browser.post(`/tenants/${tenantId}/invitations`, { email: 'x@example.com', role: 'owner' }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     expect(asOwner.detail).toContain('the permission *.');
     const denied = await eventMatching(
@@ -162,7 +162,7 @@ describe('POST /tenants/:tenantId/invitations', () => {
     await expectProblem(
       await outsider.browser.post(`/tenants/${tenantId}/invitations`, { email: 'x@example.com' }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     expect(auth.mail.messages.slice(sent).filter((message) => message.to === 'x@example.com')).toEqual([]);
   });
@@ -202,7 +202,7 @@ describe('POST /invitations/accept', () => {
     expect(comparable(stolen)).toEqual(comparable(unknown));
     const refused = await eventMatching(auth.events, (e) => e.type === 'invitation.refused');
     expect(refused).toMatchObject({ actor: mallory.userId, reason: 'invalid_token' });
-    await expectProblem(await mallory.browser.request(`/tenants/${tenantId}`), 403, 'LIFT_FORBIDDEN');
+    await expectProblem(await mallory.browser.request(`/tenants/${tenantId}`), 403, 'LIFT_PERMISSION_DENIED');
 
     const carol = await signedIn(auth, 'carol@example.com');
     await expectJson(await accept(carol, token), 200);
@@ -235,7 +235,7 @@ describe('POST /invitations/accept', () => {
       400,
       'LIFT_INVITATION_INVALID',
     );
-    await expectProblem(await late.browser.request(`/tenants/${tenantId}`), 403, 'LIFT_FORBIDDEN');
+    await expectProblem(await late.browser.request(`/tenants/${tenantId}`), 403, 'LIFT_PERMISSION_DENIED');
   });
 
   it('accepts the form the mailed page posts (urlencoded, same origin)', async () => {
@@ -321,7 +321,7 @@ describe('listing and revoking invitations', () => {
     await expectProblem(
       await other.browser.request(`/tenants/${tenantId}/invitations`),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     const still = await expectJson<{ invitations: unknown[] }>(
       await owner.browser.request(`/tenants/${tenantId}/invitations`),

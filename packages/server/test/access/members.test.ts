@@ -110,7 +110,7 @@ describe('GET /tenants/:tenantId/members', () => {
     const outsider = await signedIn(t.auth, 'outsider@example.com');
     const response = await outsider.browser.request(`/tenants/${t.tenantId}/members`);
     const text = await response.clone().text();
-    const problem = await expectProblem(response, 403, 'LIFT_FORBIDDEN');
+    const problem = await expectProblem(response, 403, 'LIFT_PERMISSION_DENIED');
     expect(problem.detail).toContain('members:read');
     expect(text).not.toContain('@example.com');
   });
@@ -124,7 +124,7 @@ describe('PATCH /tenants/:tenantId/members/:userId', () => {
     await expectProblem(
       await t.member.browser.post(`/tenants/${t.tenantId}/invitations`, { email: 'x@example.com' }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     const changed = await expectJson<{ member: { user_id: string; roles: string[] } }>(
       await patch(t.owner.browser, path, { role: 'admin' }),
@@ -152,13 +152,13 @@ describe('PATCH /tenants/:tenantId/members/:userId', () => {
     const promote = await expectProblem(
       await patch(t.admin.browser, `/tenants/${t.tenantId}/members/${t.member.userId}`, { role: 'owner' }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     expect(promote.detail).toContain('the permission *.');
     await expectProblem(
       await patch(t.admin.browser, `/tenants/${t.tenantId}/members/${t.owner.userId}`, { role: 'viewer' }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     await eventMatching(
       t.auth.events,
@@ -173,7 +173,7 @@ describe('PATCH /tenants/:tenantId/members/:userId', () => {
     await expectProblem(
       await patch(t.viewer.browser, `/tenants/${t.tenantId}/members/${t.member.userId}`, { role: 'viewer' }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     await expectProblem(
       await patch(t.owner.browser, `/tenants/${t.tenantId}/members/${t.member.userId}`, { role: 'emperor' }),
@@ -216,7 +216,11 @@ describe('DELETE /tenants/:tenantId/members/:userId', () => {
       subject: t.member.userId,
       data: { tenantId: t.tenantId },
     });
-    await expectProblem(await t.member.browser.request(`/tenants/${t.tenantId}`), 403, 'LIFT_FORBIDDEN');
+    await expectProblem(
+      await t.member.browser.request(`/tenants/${t.tenantId}`),
+      403,
+      'LIFT_PERMISSION_DENIED',
+    );
     expect(await expectJson(await t.member.browser.request('/tenants'), 200)).toEqual({ tenants: [] });
     expect(await rolesOf(t, t.member.userId)).toBeUndefined();
     await expectProblem(
@@ -231,12 +235,12 @@ describe('DELETE /tenants/:tenantId/members/:userId', () => {
     await expectProblem(
       await del(t.admin.browser, `/tenants/${t.tenantId}/members/${t.owner.userId}`),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     await expectProblem(
       await del(t.viewer.browser, `/tenants/${t.tenantId}/members/${t.member.userId}`),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     await expectProblem(
       await del(t.owner.browser, `/tenants/${t.tenantId}/members/${t.owner.userId}`),
@@ -255,8 +259,16 @@ describe('POST /tenants/:tenantId/leave', () => {
     expect(left.status, await left.clone().text()).toBe(204);
     const event = await eventMatching(t.auth.events, (e) => e.type === 'member.left');
     expect(event).toMatchObject({ actor: t.member.userId, data: { tenantId: t.tenantId } });
-    await expectProblem(await t.member.browser.request(`/tenants/${t.tenantId}`), 403, 'LIFT_FORBIDDEN');
-    await expectProblem(await t.member.browser.post(`/tenants/${t.tenantId}/leave`), 403, 'LIFT_FORBIDDEN');
+    await expectProblem(
+      await t.member.browser.request(`/tenants/${t.tenantId}`),
+      403,
+      'LIFT_PERMISSION_DENIED',
+    );
+    await expectProblem(
+      await t.member.browser.post(`/tenants/${t.tenantId}/leave`),
+      403,
+      'LIFT_NOT_TENANT_MEMBER',
+    );
 
     await expectProblem(await t.owner.browser.post(`/tenants/${t.tenantId}/leave`), 409, 'LIFT_LAST_OWNER');
     await eventMatching(t.auth.events, (e) => e.type === 'access.denied' && e.reason === 'last_owner');
@@ -271,7 +283,7 @@ describe('POST /tenants/:tenantId/transfer', () => {
     await expectProblem(
       await t.admin.browser.post(path, { user_id: t.member.userId }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
 
     t.auth.clock.advance(SIX_MINUTES);
@@ -308,7 +320,7 @@ describe('POST /tenants/:tenantId/transfer', () => {
     });
 
     // The old owner lost what only owners have; the new owner is now the one who cannot leave.
-    await expectProblem(await del(t.owner.browser, `/tenants/${t.tenantId}`), 403, 'LIFT_FORBIDDEN');
+    await expectProblem(await del(t.owner.browser, `/tenants/${t.tenantId}`), 403, 'LIFT_PERMISSION_DENIED');
     await expectProblem(await t.member.browser.post(`/tenants/${t.tenantId}/leave`), 409, 'LIFT_LAST_OWNER');
     const left = await t.owner.browser.post(`/tenants/${t.tenantId}/leave`);
     expect(left.status).toBe(204);

@@ -65,7 +65,11 @@ describe('a tenant owner and the app’s own permissions', () => {
     const tenantId = await createTenant(owner, 'books');
 
     await expectJson(await owner.browser.request(`/tenants/${tenantId}/books`), 200);
-    await expectProblem(await stranger.browser.request(`/tenants/${tenantId}/books`), 403, 'LIFT_FORBIDDEN');
+    await expectProblem(
+      await stranger.browser.request(`/tenants/${tenantId}/books`),
+      403,
+      'LIFT_PERMISSION_DENIED',
+    );
 
     const member = await tenantRole(owner, tenantId, 'member');
     const updated = await expectJson<{ role: RoleBody }>(
@@ -84,11 +88,15 @@ describe('a tenant owner and the app’s own permissions', () => {
     const refused = await expectProblem(
       await owner.browser.request(`/tenants/${tenantId}/reports`),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     expect(refused.detail).toContain('reports:export');
-    await expectProblem(await owner.browser.request(`/tenants/${tenantId}/users`), 403, 'LIFT_FORBIDDEN');
-    await expectProblem(await owner.browser.request('/admin/api/users'), 403, 'LIFT_FORBIDDEN');
+    await expectProblem(
+      await owner.browser.request(`/tenants/${tenantId}/users`),
+      403,
+      'LIFT_PERMISSION_DENIED',
+    );
+    await expectProblem(await owner.browser.request('/admin/api/users'), 403, 'LIFT_PERMISSION_DENIED');
   });
 
   it('keeps the owner’s *: narrowing the owner role is refused', async () => {
@@ -115,12 +123,20 @@ describe('a tenant owner and the app’s own permissions', () => {
     const subject = { type: 'user' as const, id: reader.userId };
     await app.access.grants.add({ subject, roleId: member.id, tenantId: before });
     await app.access.control.changed({ kind: 'grant', tenantId: before, subjects: [subject] });
-    await expectProblem(await reader.browser.request(`/tenants/${before}/books`), 403, 'LIFT_FORBIDDEN');
+    await expectProblem(
+      await reader.browser.request(`/tenants/${before}/books`),
+      403,
+      'LIFT_PERMISSION_DENIED',
+    );
 
     // Without applyToExisting only later tenants get it; with it, the existing tenant's member role too.
     await addTemplatePermissions(app.storage.sql.db, { member: ['books:read'] });
     await app.access.control.reload();
-    await expectProblem(await reader.browser.request(`/tenants/${before}/books`), 403, 'LIFT_FORBIDDEN');
+    await expectProblem(
+      await reader.browser.request(`/tenants/${before}/books`),
+      403,
+      'LIFT_PERMISSION_DENIED',
+    );
     await addTemplatePermissions(app.storage.sql.db, { member: ['books:read'] }, { applyToExisting: true });
     await app.access.control.reload();
     await expectJson(await reader.browser.request(`/tenants/${before}/books`), 200);

@@ -119,12 +119,15 @@ describe('require_mfa on one node', () => {
     expect((await browser.post('/auth/tenant', { tenant_id: tenantId })).status).toBe(200);
     expect((await problemOf(await browser.request('/probe'))).code).toBe('LIFT_MFA_REQUIRED');
 
-    // Someone refused anyway learns nothing about the tenant's settings.
+    // Someone refused anyway learns nothing about the tenant's settings, and each guard says what it missed.
     const outsider = new Browser(app);
     await signUpVerified(outsider, 'mfa-outsider@example.com');
-    expect(await outcomes(viaBrowser(outsider), tenantId)).toEqual(
-      ROUTES.map((route) => `${route} 403 LIFT_FORBIDDEN`),
-    );
+    expect(await outcomes(viaBrowser(outsider), tenantId)).toEqual([
+      'perm 403 LIFT_PERMISSION_DENIED',
+      'member 403 LIFT_NOT_TENANT_MEMBER',
+      'role 403 LIFT_ROLE_REQUIRED',
+      'object 403 LIFT_PERMISSION_DENIED',
+    ]);
 
     // Enrolling rotates the session with `otp` in its amr: let in.
     const enroll = await browser.post('/auth/mfa/totp/enroll');

@@ -275,13 +275,13 @@ describe('role rules', () => {
     const refused = await expectProblem(
       await half.browser.post('/admin/api/roles', { scope: 'system', name: 'root', permissions: ['*'] }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     expect(refused.detail).toContain('*');
     await expectProblem(
       await half.browser.post('/admin/api/roles', { scope: 'system', name: 'root', inherits: ['admin'] }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     // Granting (or revoking) the system admin role is handing out `*`.
     const adminRole = (await auth.app.access.systemRole('admin'))!;
@@ -292,10 +292,14 @@ describe('role rules', () => {
         tenant_id: null,
       }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     const adminGrant = (await auth.app.access.grants.listByRole(adminRole.id, null))[0]!;
-    await expectProblem(await del(half.browser, `/admin/api/grants/${adminGrant.id}`), 403, 'LIFT_FORBIDDEN');
+    await expectProblem(
+      await del(half.browser, `/admin/api/grants/${adminGrant.id}`),
+      403,
+      'LIFT_PERMISSION_DENIED',
+    );
     expect(auth.app.access.control.can({ type: 'user', id: half.userId }, 'users:update', GLOBAL)).toBe(
       false,
     );
@@ -335,7 +339,11 @@ describe('admin API access', () => {
     for (const [method, path, json] of routes) {
       const init = json === undefined ? { method } : { method, json };
       await expectProblem(await anonymous.request(path, init), 401, 'LIFT_UNAUTHENTICATED');
-      const forbidden = await expectProblem(await user.browser.request(path, init), 403, 'LIFT_FORBIDDEN');
+      const forbidden = await expectProblem(
+        await user.browser.request(path, init),
+        403,
+        'LIFT_PERMISSION_DENIED',
+      );
       expect(forbidden.detail).toMatch(/requires the permission (roles|grants|access):/);
     }
     expect(eventsOf(auth, 'access.denied')).toHaveLength(routes.length);

@@ -66,7 +66,11 @@ describe('tenant grants and membership', () => {
     await del(owner.browser, `/tenants/${tenant.id}/members/${outsider.userId}`).then((response) =>
       expect(response.status).toBe(204),
     );
-    await expectProblem(await outsider.browser.request(`/tenants/${tenant.id}`), 403, 'LIFT_FORBIDDEN');
+    await expectProblem(
+      await outsider.browser.request(`/tenants/${tenant.id}`),
+      403,
+      'LIFT_PERMISSION_DENIED',
+    );
   });
 
   it('lets the tenant owner list and remove every grant in the tenant, even one to a non-member', async () => {
@@ -105,7 +109,7 @@ describe('tenant grants and membership', () => {
 
     const removed = await del(owner.browser, `/tenants/${tenant.id}/grants/${strayGrant.id}`);
     expect(removed.status, await removed.clone().text()).toBe(204);
-    await expectProblem(await stray.browser.request(`/tenants/${tenant.id}`), 403, 'LIFT_FORBIDDEN');
+    await expectProblem(await stray.browser.request(`/tenants/${tenant.id}`), 403, 'LIFT_PERMISSION_DENIED');
     expect((await del(owner.browser, `/tenants/${tenant.id}/grants/${keyGrant.id}`)).status).toBe(204);
     await eventLike(auth, (event) => event.type === 'grant.deleted' && event.data?.grantId === strayGrant.id);
 
@@ -138,12 +142,16 @@ describe('tenant grants and membership', () => {
     const grants = await access.grants.listByTenant(tenant.id);
     const ownerGrant = grants.find((grant) => grant.subject.id === owner.userId)!;
     // A viewer may not list; an admin may not take away the owner's role.
-    await expectProblem(await viewer.browser.request(`/tenants/${tenant.id}/grants`), 403, 'LIFT_FORBIDDEN');
+    await expectProblem(
+      await viewer.browser.request(`/tenants/${tenant.id}/grants`),
+      403,
+      'LIFT_PERMISSION_DENIED',
+    );
     await expectJson(await helper.browser.request(`/tenants/${tenant.id}/grants`), 200);
     await expectProblem(
       await del(helper.browser, `/tenants/${tenant.id}/grants/${ownerGrant.id}`),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     // The owner may not take it from themselves while they are the last one.
     await expectProblem(

@@ -105,7 +105,7 @@ describe('a tenant admin managing custom roles', () => {
       await patch(admin.browser, `${base}/${above.role.id}`, { name: 'harmless' }),
       await del(admin.browser, `${base}/${above.role.id}`),
     ]) {
-      const problem = await expectProblem(response, 403, 'LIFT_FORBIDDEN');
+      const problem = await expectProblem(response, 403, 'LIFT_PERMISSION_DENIED');
       expect(problem.detail).toContain('tenant:delete');
     }
     const kept = await expectJson<{ role: RoleBody }>(
@@ -127,7 +127,11 @@ describe('a tenant admin managing custom roles', () => {
       [{ name: 'root', inherits: [(await auth.app.access.systemRole('admin'))!.id] }, '*'],
     ];
     for (const [body, permission] of cases) {
-      const problem = await expectProblem(await admin.browser.post(base, body), 403, 'LIFT_FORBIDDEN');
+      const problem = await expectProblem(
+        await admin.browser.post(base, body),
+        403,
+        'LIFT_PERMISSION_DENIED',
+      );
       expect(problem.detail).toContain(permission);
     }
     const denials = eventsOf(auth, 'access.denied').filter((event) => event.data?.action === 'delegate');
@@ -141,19 +145,19 @@ describe('a tenant admin managing custom roles', () => {
     await expectProblem(
       await patch(admin.browser, `${base}/${mine.role.id}`, { permissions: ['tenant:delete'] }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     await expectProblem(
       await patch(admin.browser, `${base}/${mine.role.id}`, { inherits: ['owner'] }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     // The owner role gives *, which an admin lacks: neither editable nor deletable by them.
     const owner = tenant.roles.get('owner')!;
     await expectProblem(
       await patch(admin.browser, `${base}/${owner}`, { description: 'mine now' }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     const role = await auth.app.access.roles.get({ scope: 'tenant', tenantId: tenant.id }, mine.role.id);
     expect(role?.permissions).toEqual(['members:read']);
@@ -193,9 +197,13 @@ describe('a tenant admin managing custom roles', () => {
   it('answers 403 to a member without roles:read or roles:write', async () => {
     const { viewer, tenant } = await setup();
     const base = `/tenants/${tenant.id}/roles`;
-    const read = await expectProblem(await viewer.browser.request(base), 403, 'LIFT_FORBIDDEN');
+    const read = await expectProblem(await viewer.browser.request(base), 403, 'LIFT_PERMISSION_DENIED');
     expect(read.detail).toContain('roles:read');
-    const write = await expectProblem(await viewer.browser.post(base, { name: 'x' }), 403, 'LIFT_FORBIDDEN');
+    const write = await expectProblem(
+      await viewer.browser.post(base, { name: 'x' }),
+      403,
+      'LIFT_PERMISSION_DENIED',
+    );
     expect(write.detail).toContain('roles:write');
   });
 });

@@ -128,14 +128,14 @@ describe('GET /tenants/:tenantId', () => {
 
     const real = await mallory.browser.request(`/tenants/${tenantId}`);
     const realText = await real.clone().text();
-    const realProblem = await expectProblem(real, 403, 'LIFT_FORBIDDEN');
+    const realProblem = await expectProblem(real, 403, 'LIFT_PERMISSION_DENIED');
     expect(realProblem.detail).toContain('tenant:read');
     expect(realText).not.toContain('Secret Corp');
     expect(realText).not.toContain('secret-corp');
     const unknown = await expectProblem(
       await mallory.browser.request('/tenants/no-such-tenant'),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     expect(comparable(unknown)).toEqual(comparable(realProblem));
 
@@ -189,7 +189,7 @@ describe('PATCH /tenants/:tenantId', () => {
     const refused = await expectProblem(
       await patch(member.browser, `/tenants/${tenantId}`, { name: 'Hijacked' }),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     expect(refused.detail).toContain('tenant:update');
     const shown = await expectJson<TenantBody>(await member.browser.request(`/tenants/${tenantId}`), 200);
@@ -229,7 +229,7 @@ describe('DELETE /tenants/:tenantId', () => {
     const notOwner = await expectProblem(
       await del(admin.browser, `/tenants/${tenantId}`),
       403,
-      'LIFT_FORBIDDEN',
+      'LIFT_PERMISSION_DENIED',
     );
     expect(notOwner.detail).toContain('tenant:delete');
 
@@ -244,8 +244,8 @@ describe('DELETE /tenants/:tenantId', () => {
     const event = await eventMatching(auth.events, (e) => e.type === 'tenant.deleted');
     expect(event).toMatchObject({ actor: alice.userId, data: { tenantId } });
 
-    await expectProblem(await admin.browser.request(`/tenants/${tenantId}`), 403, 'LIFT_FORBIDDEN');
-    await expectProblem(await alice.browser.request(`/tenants/${tenantId}`), 403, 'LIFT_FORBIDDEN');
+    await expectProblem(await admin.browser.request(`/tenants/${tenantId}`), 403, 'LIFT_PERMISSION_DENIED');
+    await expectProblem(await alice.browser.request(`/tenants/${tenantId}`), 403, 'LIFT_PERMISSION_DENIED');
     expect(await expectJson(await alice.browser.request('/tenants'), 200)).toEqual({ tenants: [] });
     expect(await expectJson(await admin.browser.request('/tenants'), 200)).toEqual({ tenants: [] });
     // The slug is free again.

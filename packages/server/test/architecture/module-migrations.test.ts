@@ -106,6 +106,7 @@ describe('an app with a subset of modules', () => {
     const app = appOn(url, subset(SESSIONS_AND_IDENTITY));
     try {
       await app.start({ bootstrapAdmin: false });
+      // The storage layer's own (key-value, outbox) and the two modules' tables, nothing of tokens or access.
       expect(await tables(app.storage.sql)).toEqual([
         'lift_email_tokens',
         'lift_kv',

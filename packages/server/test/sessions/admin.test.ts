@@ -96,7 +96,7 @@ describe('admin API access', () => {
       expect(await json<{ code: string }>(unauthenticated)).toMatchObject({ code: 'LIFT_UNAUTHENTICATED' });
       const forbidden = await browser.request(path, init);
       expect(forbidden.status, `${method} ${path} as a user`).toBe(403);
-      expect(await json<{ code: string }>(forbidden)).toMatchObject({ code: 'LIFT_FORBIDDEN' });
+      expect(await json<{ code: string }>(forbidden)).toMatchObject({ code: 'LIFT_PERMISSION_DENIED' });
     }
     expect(await sessionStatus(admin)).toBe(200);
     expect(await sessionStatus(browser)).toBe(200);
@@ -287,7 +287,7 @@ describe('unlocking an account', () => {
     await signUpVerified(bystander, 'bystander@example.com');
     const forbidden = await bystander.post(`/admin/api/users/${user.userId}/unlock`);
     expect(forbidden.status).toBe(403);
-    expect(await json<{ code: string }>(forbidden)).toMatchObject({ code: 'LIFT_FORBIDDEN' });
+    expect(await json<{ code: string }>(forbidden)).toMatchObject({ code: 'LIFT_PERMISSION_DENIED' });
     await expectRefused(auth, user.email);
 
     const unlock = await admin.post(`/admin/api/users/${user.userId}/unlock`);

@@ -74,14 +74,16 @@ async function resourceApp(remoteTokens: Record<string, unknown> = {}): Promise<
     clock,
     jwks,
     events,
-    get: (path, token, scheme = 'Bearer') =>
-      Promise.resolve(
-        app.fetch(
-          new Request(`http://api.test${path}`, {
-            headers: token === undefined ? {} : { authorization: `${scheme} ${token}` },
-          }),
-        ),
-      ),
+    async get(path, token, scheme = 'Bearer') {
+      const response = await app.fetch(
+        new Request(`http://api.test${path}`, {
+          headers: token === undefined ? {} : { authorization: `${scheme} ${token}` },
+        }),
+      );
+      // Events run after the answer (core/events.ts): the test reads them once they have.
+      await app.events.settled();
+      return response;
+    },
   };
 }
 

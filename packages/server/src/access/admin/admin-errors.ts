@@ -1,14 +1,17 @@
 import { ConflictError, ForbiddenError } from '../../core/errors.ts';
 
 /**
- * 403 `LIFT_FORBIDDEN`: the caller would hand out (or take away) a permission they do not hold themselves in
- * that scope. Names the first such permission, never the caller's roles.
+ * 403 `LIFT_PERMISSION_DENIED`: the caller would hand out (or take away) a permission they do not hold
+ * themselves in that scope. Names the first such permission, never the caller's roles.
  */
 export class DelegationDeniedError extends ForbiddenError {
   readonly permission: string;
 
   constructor(permission: string) {
-    super(`You cannot hand out or withdraw the permission ${permission}: you do not hold it here.`);
+    super(
+      `You cannot hand out or withdraw the permission ${permission}: you do not hold it here.`,
+      'LIFT_PERMISSION_DENIED',
+    );
     this.permission = permission;
   }
 }

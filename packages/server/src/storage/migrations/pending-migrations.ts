@@ -34,8 +34,9 @@ export async function pendingMigrations(storage: Pick<Storage, 'migrationStatus'
 }
 
 /**
- * Throws MigrationsPendingError when any of Lift's own migrations is among `pending`: the `lift` and `lift_outbox` sets, and the
- * sets of modules that keep their own (`moduleSets`), since a module would fail on its missing tables.
+ * Throws MigrationsPendingError when any of Lift's own migrations is among `pending`: the `lift` set, the
+ * outbox's, and the sets of modules that keep their own (`moduleSets`), since a module would fail on its
+ * missing tables.
  */
 export function assertLiftMigrated(
   pending: readonly string[],

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { HOUR, MINUTE } from '../../core/config/config-fields.ts';
 
 /**
- * `remoteTokens.*` (LIFT_REMOTE_TOKENS__*): the config section the remoteTokens module owns, merged into the
- * app's one schema by core's loader when the app has this module; docs/configuration.md lists it.
+ * `remoteTokens.*` (LIFT_REMOTE_TOKENS__*): the config section the remoteTokens module owns, which verifies
+ * access tokens issued by another Lift against its JWKS. Merged into the app's one schema by core's loader when
+ * the app has this module; docs/configuration.md lists it.
  */
 
-const remoteTokensSection = z
+export const remoteTokensSchema = z
   .strictObject({
     issuer: z
       .string()
@@ -78,10 +79,10 @@ const remoteTokensSection = z
   .prefault({});
 
 /** The sections of the remoteTokens module, as `LiftModule.config`. */
-export const remoteTokensConfig = { remoteTokens: remoteTokensSection };
+export const remoteTokensConfig = { remoteTokens: remoteTokensSchema };
 
 declare module '../../core/config/schema.ts' {
   interface LiftConfigSections {
-    remoteTokens: typeof remoteTokensSection;
+    remoteTokens: typeof remoteTokensSchema;
   }
 }

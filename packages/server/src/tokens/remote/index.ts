@@ -1,4 +1,6 @@
 /** The public face of tokens/remote: the remoteTokens module for resource servers. */
+
+export { REMOTE_TOKENS_ERRORS } from './error-codes.ts';
 export { type JwksFailureReason, JwksFetchError } from './jwks-fetch.ts';
 export { JwksUnavailableError } from './jwks-unavailable-error.ts';
 export { remoteTokensModule } from './module.ts';

@@ -2,6 +2,7 @@ import type { LiftModule } from '../../core/module.ts';
 // Its events (token.rejected, token.jwks_failed) are in the tokens module's catalog entries.
 import type {} from '../events.ts';
 import { remoteTokensConfig } from './config.ts';
+import { REMOTE_TOKENS_ERRORS } from './error-codes.ts';
 import { RemoteTokens } from './remote-tokens.ts';
 
 /**
@@ -23,23 +24,7 @@ export function remoteTokensModule(): LiftModule<'remoteTokens', RemoteTokens> {
     // After sessions when the app has them, so a session cookie is asked first, as with local tokens.
     uses: ['sessions'],
     config: remoteTokensConfig,
-    errors: [
-      {
-        code: 'LIFT_TOKEN_INVALID',
-        status: 401,
-        meaning: 'The bearer token failed verification (signature, unknown key, claims, expiry).',
-      },
-      {
-        code: 'LIFT_JWKS_UNAVAILABLE',
-        status: 503,
-        meaning: "The issuer's JWKS could not be fetched and no fresh key set is held.",
-      },
-      {
-        code: 'LIFT_INSUFFICIENT_SCOPE',
-        status: 403,
-        meaning: "requireScope(): the token's scope claim lacks a scope the route needs.",
-      },
-    ],
+    errors: REMOTE_TOKENS_ERRORS,
     build(context) {
       const remote = new RemoteTokens({
         config: context.config,
