@@ -42,69 +42,81 @@ export interface BearerResolverOptions {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function bearerResolver(options: BearerResolverOptions): AuthResolver {
-  const { accessTokens, events, freshMs, dpop } = options;
-
-  const refuse = (c: HonoContext, error: unknown): never => {
+/** Emits `token.rejected` for a refused token or proof, then rethrows. */
+function refusal(events: EventPublisher): (c: HonoContext, error: unknown) => never {
+  return (c, error) => {
     if (error instanceof TokenRejectedError || error instanceof DpopError) {
       events.emit('token.rejected', { actor: null, ...requestOrigin(c), reason: error.reason });
     }
     throw error;
   };
+}
 
-  const principalOf = (verified: VerifiedAccessToken): Principal =>
-    tokenPrincipal(verified.claims, { now: options.now(), freshMs });
+function principalOf(options: BearerResolverOptions, verified: VerifiedAccessToken): Principal {
+  return tokenPrincipal(verified.claims, { now: options.now(), freshMs: options.freshMs });
+}
 
-  const bearerOnly = (verified: VerifiedAccessToken): Principal => {
-    if (verified.claims.cnf !== undefined) {
-      // A key-bound token presented as a plain bearer token: whoever sends it lacks the proof.
-      throw new TokenRejectedError(
-        'dpop_required',
-        'This token is bound to a key; send it with a DPoP proof.',
-      );
-    }
-    return principalOf(verified);
-  };
+function bearerOnly(options: BearerResolverOptions, verified: VerifiedAccessToken): Principal {
+  if (verified.claims.cnf !== undefined) {
+    // A key-bound token presented as a plain bearer token: whoever sends it lacks the proof.
+    throw new TokenRejectedError('dpop_required', 'This token is bound to a key; send it with a DPoP proof.');
+  }
+  return principalOf(options, verified);
+}
 
-  const withProof = async (c: HonoContext, token: string, verified: VerifiedAccessToken) => {
-    const jkt = verified.claims.cnf?.jkt;
-    if (jkt === undefined) {
-      throw new TokenRejectedError('not_dpop_bound', 'This token is not bound to a key; send it as Bearer.');
-    }
-    const proof = requestHeader(c, 'dpop');
-    if (proof === undefined || proof.includes(',')) throw new DpopError('malformed');
-    await dpop.verify(proof, {
-      htm: c.req.method,
-      htu: options.requestUris(c),
-      accessToken: token,
-      expectedJkt: jkt,
-    });
-    return principalOf(verified);
-  };
+async function withProof(
+  options: BearerResolverOptions,
+  c: HonoContext,
+  token: string,
+  verified: VerifiedAccessToken,
+): Promise<Principal> {
+  const jkt = verified.claims.cnf?.jkt;
+  if (jkt === undefined) {
+    throw new TokenRejectedError('not_dpop_bound', 'This token is not bound to a key; send it as Bearer.');
+  }
+  const proof = requestHeader(c, 'dpop');
+  if (proof === undefined || proof.includes(',')) throw new DpopError('malformed');
+  await options.dpop.verify(proof, {
+    htm: c.req.method,
+    htu: options.requestUris(c),
+    accessToken: token,
+    expectedJkt: jkt,
+  });
+  return principalOf(options, verified);
+}
+
+/** A cookie is ambient: a state-changing request it carries must pass the CSRF rules (or is refused here). */
+function csrfRefusal(options: BearerResolverOptions, c: HonoContext, source: TokenSource): CsrfError | null {
+  if (source !== 'cookie' || SAFE_METHODS.has(c.req.method)) return null;
+  const ownOrigins = [new URL(c.req.url).origin];
+  if (options.publicOrigin) ownOrigins.push(options.publicOrigin);
+  const verdict = csrfVerdict({
+    method: c.req.method,
+    secFetchSite: requestHeader(c, 'sec-fetch-site'),
+    origin: requestHeader(c, 'origin'),
+    ownOrigins,
+    allowedOrigins: options.csrfAllowedOrigins,
+  });
+  if (verdict.ok) return null;
+  options.events.emit('auth.csrf.refused', { actor: null, ...requestOrigin(c), reason: verdict.reason });
+  return new CsrfError(verdict.reason);
+}
+
+export function bearerResolver(options: BearerResolverOptions): AuthResolver {
+  const { accessTokens } = options;
+  const refuse = refusal(options.events);
+  const plainBearer = (verified: VerifiedAccessToken): Principal => bearerOnly(options, verified);
 
   /** A token from the cookie or an allowed query parameter: a cookie is ambient, so CSRF rules apply. */
   const fromAmbient = (c: HonoContext, token: string, source: TokenSource) => {
-    if (source === 'cookie' && !SAFE_METHODS.has(c.req.method)) {
-      const ownOrigins = [new URL(c.req.url).origin];
-      if (options.publicOrigin) ownOrigins.push(options.publicOrigin);
-      const verdict = csrfVerdict({
-        method: c.req.method,
-        secFetchSite: requestHeader(c, 'sec-fetch-site'),
-        origin: requestHeader(c, 'origin'),
-        ownOrigins,
-        allowedOrigins: options.csrfAllowedOrigins,
-      });
-      if (!verdict.ok) {
-        events.emit('auth.csrf.refused', { actor: null, ...requestOrigin(c), reason: verdict.reason });
-        return Promise.reject(new CsrfError(verdict.reason));
-      }
-    }
+    const csrf = csrfRefusal(options, c, source);
+    if (csrf !== null) return Promise.reject(csrf);
     try {
       const verified = accessTokens.verify(token);
       if (verified instanceof Promise) {
-        return verified.then(bearerOnly).catch((error: unknown) => refuse(c, error));
+        return verified.then(plainBearer).catch((error: unknown) => refuse(c, error));
       }
-      return bearerOnly(verified);
+      return plainBearer(verified);
     } catch (error) {
       return refuse(c, error);
     }
@@ -124,13 +136,13 @@ export function bearerResolver(options: BearerResolverOptions): AuthResolver {
       const verified = accessTokens.verify(token);
       if (match[1]!.toLowerCase() === 'dpop') {
         return Promise.resolve(verified)
-          .then((result) => withProof(c, token, result))
+          .then((result) => withProof(options, c, token, result))
           .catch((error: unknown) => refuse(c, error));
       }
       if (verified instanceof Promise) {
-        return verified.then(bearerOnly).catch((error: unknown) => refuse(c, error));
+        return verified.then(plainBearer).catch((error: unknown) => refuse(c, error));
       }
-      return bearerOnly(verified);
+      return plainBearer(verified);
     } catch (error) {
       return refuse(c, error);
     }

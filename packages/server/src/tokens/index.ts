@@ -16,5 +16,6 @@ export {
 export { InsufficientScopeError, requireScope } from './require-scope.ts';
 export { requireTenant, TenantMismatchError } from './require-tenant.ts';
 export { allowQueryToken } from './token-carriers.ts';
-export { TokenRejectedError } from './token-errors.ts';
-export { InvalidGrantError, type TokenPair, TokenReusedError, Tokens } from './tokens.ts';
+export { InvalidGrantError, TokenRejectedError, TokenReusedError } from './token-errors.ts';
+export type { TokenPair } from './token-grants.ts';
+export { Tokens } from './tokens.ts';

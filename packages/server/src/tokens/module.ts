@@ -11,7 +11,8 @@ import type { RefreshTokenStore } from './refresh/index.ts';
 import type { RevocationStore } from './revocation-store.ts';
 import { registerTokenRoutes } from './routes.ts';
 import { accessCookieSettings } from './token-carriers.ts';
-import { TOKENS_SEALED_COLUMNS, Tokens } from './tokens.ts';
+import { Tokens } from './tokens.ts';
+import { TOKENS_SEALED_COLUMNS } from './tokens-sealed-columns.ts';
 
 /**
  * The tokens module: signing keys and JWKS, access and refresh tokens, revocation, DPoP, and the `bearer`

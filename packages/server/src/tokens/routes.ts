@@ -41,7 +41,14 @@ export interface TokenRoutesOptions {
 }
 
 export function registerTokenRoutes(app: RouteGroup, options: TokenRoutesOptions): void {
-  const { tokens, events, prefix, adminPrefix, permit } = options;
+  registerDiscoveryRoutes(app, options);
+  registerGrantRoutes(app, options);
+  registerAdminRoutes(app, options);
+}
+
+/** `/.well-known/jwks.json` and `/.well-known/openid-configuration`. */
+function registerDiscoveryRoutes(app: RouteGroup, options: TokenRoutesOptions): void {
+  const { tokens, prefix } = options;
   const tokensOf = () => tokens;
   app.get('/.well-known/jwks.json', (ctx) => {
     // Caches may keep it a few minutes: a new key is published before it signs (rotation keeps the old one
@@ -70,7 +77,12 @@ export function registerTokenRoutes(app: RouteGroup, options: TokenRoutesOptions
       dpop_signing_alg_values_supported: ['EdDSA', 'ES256', 'RS256', 'PS256'],
     };
   });
+}
 
+/** `POST /auth/token` (refresh) and `POST /auth/revoke`. */
+function registerGrantRoutes(app: RouteGroup, options: TokenRoutesOptions): void {
+  const { tokens, prefix } = options;
+  const tokensOf = () => tokens;
   const auth = app.group(prefix);
 
   auth.post('/token', {
@@ -101,7 +113,12 @@ export function registerTokenRoutes(app: RouteGroup, options: TokenRoutesOptions
       return {};
     },
   });
+}
 
+/** `POST /auth/introspect` and `POST /admin/api/keys/rotate`, behind the access module's permission guard. */
+function registerAdminRoutes(app: RouteGroup, options: TokenRoutesOptions): void {
+  const { tokens, events, prefix, adminPrefix, permit } = options;
+  const tokensOf = () => tokens;
   if (permit === undefined) return;
   const admin = app.group(prefix, requireAuth(), permit(ADMIN_PERMISSIONS.tokensIntrospect));
   admin.post('/introspect', {

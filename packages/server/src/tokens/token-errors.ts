@@ -16,3 +16,20 @@ export class TokenRejectedError extends LiftError {
     this.reason = reason;
   }
 }
+
+/** 400 per RFC 6749 §5.2, with the OAuth `error` member next to Lift's code. */
+export class InvalidGrantError extends LiftError {
+  constructor(detail = 'The refresh token is invalid, expired or revoked.') {
+    super('LIFT_INVALID_GRANT', 400, 'Invalid grant', { detail, extensions: { error: 'invalid_grant' } });
+  }
+}
+
+/** A rotated refresh token came back: the family is revoked (RFC 9700 §4.14). */
+export class TokenReusedError extends LiftError {
+  constructor() {
+    super('LIFT_TOKEN_REUSED', 401, 'Refresh token reused', {
+      detail: 'This refresh token was already used; every token of this login is revoked. Log in again.',
+      extensions: { error: 'invalid_grant' },
+    });
+  }
+}

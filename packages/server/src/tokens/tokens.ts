@@ -3,11 +3,9 @@ import type { Logger } from 'pino';
 import type { AuthResolver } from '../core/authenticate.ts';
 import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
-import { LiftError, UnauthenticatedError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher } from '../core/events.ts';
 import type { Invalidation } from '../core/invalidation.ts';
 import type { ModuleKeys } from '../core/module.ts';
-import type { SealedColumn } from '../core/sealed-column.ts';
 import type { ListeningAddress } from '../core/server.ts';
 import { requestOrigin } from '../sessions/index.ts';
 import type { KeyValueStore } from '../storage/index.ts';
@@ -17,12 +15,7 @@ import { DpopError, DpopVerifier } from './dpop.ts';
 import { KeyRing } from './keys/key-ring.ts';
 import type { SigningKeyStore } from './keys/signing-key-store.ts';
 import { ownOrigins } from './own-origins.ts';
-import {
-  REFRESH_SUCCESSOR_KEY_PURPOSE,
-  type RefreshTokenFamily,
-  type RefreshTokenStore,
-  RefreshTokens,
-} from './refresh/index.ts';
+import { REFRESH_SUCCESSOR_KEY_PURPOSE, type RefreshTokenStore, RefreshTokens } from './refresh/index.ts';
 import { RevocationState } from './revocation.ts';
 import type { RevocationStore } from './revocation-store.ts';
 import {
@@ -31,75 +24,22 @@ import {
   clearAccessCookie,
   serializeAccessCookie,
 } from './token-carriers.ts';
-import { TokenRejectedError } from './token-errors.ts';
+import {
+  issuePair,
+  refreshPair,
+  type TokenFlows,
+  type TokenGrantInput,
+  type TokenPair,
+} from './token-grants.ts';
+import { introspectToken, revokeToken, revokeUserTokens } from './token-revocation-flows.ts';
+import { SIGNING_KEY_PURPOSE } from './tokens-sealed-columns.ts';
 
 /**
  * The tokens module, composed once per app at `start()`: the key ring (signing keys, JWKS, rotation), access
  * tokens (issue, verify, cache), refresh-token families (rotation, reuse detection) and the revocation state
- * that ties them together. The flows here are what `/auth/token`, `/auth/revoke` and `/auth/introspect` call.
+ * that ties them together. The flows here are what `/auth/token`, `/auth/revoke` and `/auth/introspect` call;
+ * their steps are in `token-grants.ts` and `token-revocation-flows.ts`.
  */
-
-export const SIGNING_KEY_PURPOSE = 'tokens.signing-keys';
-
-/** Where this module keeps sealed values, for the start check and `lift secret reseal`. */
-export const TOKENS_SEALED_COLUMNS: readonly SealedColumn[] = [
-  {
-    label: 'signing keys',
-    table: 'lift_signing_keys',
-    key: 'kid',
-    column: 'private_sealed',
-    associatedData: 'kid',
-    purpose: SIGNING_KEY_PURPOSE,
-  },
-  {
-    label: 'refresh-token successors',
-    table: 'lift_refresh_tokens',
-    key: 'token_hash',
-    column: 'successor_sealed',
-    associatedData: 'family_id',
-    purpose: REFRESH_SUCCESSOR_KEY_PURPOSE,
-    transient: true,
-  },
-];
-
-export interface TokenPair {
-  access_token: string;
-  token_type: 'Bearer' | 'DPoP';
-  expires_in: number;
-  refresh_token: string;
-}
-
-export interface TokenGrantInput {
-  userId: string;
-  amr: string[];
-  authTime: number;
-  tenantId?: string | null;
-  scope?: string | null;
-  /** DPoP key thumbprint: bind both tokens to the client's key. */
-  jkt?: string | null;
-  /**
-   * A live family of the same user that this pair succeeds (a tenant switch): the new family keeps its amr,
-   * auth_time, scope, DPoP key and absolute end, takes `tenantId`, and the old family ends.
-   */
-  succeeds?: string | null;
-}
-
-/** 400 per RFC 6749 §5.2, with the OAuth `error` member next to Lift's code. */
-export class InvalidGrantError extends LiftError {
-  constructor(detail = 'The refresh token is invalid, expired or revoked.') {
-    super('LIFT_INVALID_GRANT', 400, 'Invalid grant', { detail, extensions: { error: 'invalid_grant' } });
-  }
-}
-
-/** A rotated refresh token came back: the family is revoked (RFC 9700 §4.14). */
-export class TokenReusedError extends LiftError {
-  constructor() {
-    super('LIFT_TOKEN_REUSED', 401, 'Refresh token reused', {
-      detail: 'This refresh token was already used; every token of this login is revoked. Log in again.',
-      extensions: { error: 'invalid_grant' },
-    });
-  }
-}
 
 /** The stores the tokens module works on, built by the app's shape. */
 export interface TokensPorts {
@@ -124,6 +64,62 @@ export interface TokensSources {
   listening: () => ListeningAddress | undefined;
 }
 
+/** The signing-key ring, its private keys sealed with the root secret's `tokens.signing-keys` key. */
+function keyRingOf(sources: TokensSources): KeyRing {
+  const { config, ports, clock, log, keys } = sources;
+  const settings = config.tokens;
+  return new KeyRing({
+    store: ports.signingKeys,
+    invalidation: ports.invalidation,
+    clock,
+    get sealingKey() {
+      return keys.derive(SIGNING_KEY_PURPOSE);
+    },
+    get previousSealingKeys() {
+      return keys.previous(SIGNING_KEY_PURPOSE);
+    },
+    algorithm: settings.algorithm,
+    maxTokenLifetimeMs: settings.accessTokenTtlMs + settings.clockSkewMs,
+    rotationIntervalMs: settings.keyRotationIntervalMs,
+    log,
+  });
+}
+
+/** The refresh-token families, their successors sealed with the root secret. */
+function refreshTokensOf(sources: TokensSources, graceMs: number): RefreshTokens {
+  const { config, ports, clock, keys } = sources;
+  const settings = config.tokens;
+  return new RefreshTokens(ports.refreshTokens, {
+    get sealingKey() {
+      return keys.derive(REFRESH_SUCCESSOR_KEY_PURPOSE);
+    },
+    get previousSealingKeys() {
+      return keys.previous(REFRESH_SUCCESSOR_KEY_PURPOSE);
+    },
+    clock,
+    absoluteLifetimeMs: settings.refresh.absoluteLifetimeMs,
+    idleTimeoutMs: settings.refresh.idleLifetimeMs,
+    maxGraceMs: Math.max(graceMs, 60_000),
+  });
+}
+
+/** The URIs a client may have addressed with a request. */
+function requestUrisOf(sources: TokensSources): (c: HonoContext) => string[] {
+  const { config } = sources;
+  // Behind a proxy the client addressed the public URL, not the one the request arrived on; without one
+  // (development), the listener's own address. Never the Host header: the client controls it.
+  const origins = ownOrigins({
+    publicUrl: config.auth.publicUrl,
+    host: config.host,
+    port: config.port,
+    listening: sources.listening,
+  });
+  return (c) => {
+    const path = new URL(c.req.url).pathname;
+    return origins().map((origin) => `${origin}${path}`);
+  };
+}
+
 export class Tokens {
   readonly keys: KeyRing;
   readonly revocation: RevocationState;
@@ -138,33 +134,17 @@ export class Tokens {
   /** The URIs a client may have addressed with this request (one of them is what a DPoP proof's `htu` names). */
   readonly requestUris: (c: HonoContext) => string[];
   readonly #events: EventPublisher;
-  readonly #clock: Clock;
-  readonly #graceMs: number;
+  readonly #flows: TokenFlows;
 
   constructor(sources: TokensSources) {
-    const { config, ports, clock, log, events, keys } = sources;
+    const { config, ports, clock, log, events } = sources;
     const settings = config.tokens;
     this.#events = events;
-    this.#clock = clock;
     this.issuer =
       settings.issuer ?? config.auth.publicUrl?.replace(/\/+$/, '') ?? `http://${config.host}:${config.port}`;
     this.audience = settings.audience ?? this.issuer;
-    this.#graceMs = settings.refresh.reuseGraceSeconds * 1000;
-    this.keys = new KeyRing({
-      store: ports.signingKeys,
-      invalidation: ports.invalidation,
-      clock,
-      get sealingKey() {
-        return keys.derive(SIGNING_KEY_PURPOSE);
-      },
-      get previousSealingKeys() {
-        return keys.previous(SIGNING_KEY_PURPOSE);
-      },
-      algorithm: settings.algorithm,
-      maxTokenLifetimeMs: settings.accessTokenTtlMs + settings.clockSkewMs,
-      rotationIntervalMs: settings.keyRotationIntervalMs,
-      log,
-    });
+    const graceMs = settings.refresh.reuseGraceSeconds * 1000;
+    this.keys = keyRingOf(sources);
     this.revocation = new RevocationState({
       store: ports.revocations,
       invalidation: ports.invalidation,
@@ -183,33 +163,20 @@ export class Tokens {
       cacheSize: settings.verifiedCacheSize,
       ...(sources.customClaims ? { customClaims: sources.customClaims } : {}),
     });
-    this.refreshTokens = new RefreshTokens(ports.refreshTokens, {
-      get sealingKey() {
-        return keys.derive(REFRESH_SUCCESSOR_KEY_PURPOSE);
-      },
-      get previousSealingKeys() {
-        return keys.previous(REFRESH_SUCCESSOR_KEY_PURPOSE);
-      },
+    this.refreshTokens = refreshTokensOf(sources, graceMs);
+    this.#flows = {
+      accessTokens: this.accessTokens,
+      refreshTokens: this.refreshTokens,
+      revocation: this.revocation,
+      events,
       clock,
-      absoluteLifetimeMs: settings.refresh.absoluteLifetimeMs,
-      idleTimeoutMs: settings.refresh.idleLifetimeMs,
-      maxGraceMs: Math.max(this.#graceMs, 60_000),
-    });
+      issuer: this.issuer,
+      graceMs,
+    };
     this.dpop = new DpopVerifier({ kv: ports.kv, clock });
     this.accessCookie = accessCookieSettings(config);
     const publicOrigin = config.auth.publicUrl ? new URL(config.auth.publicUrl).origin : undefined;
-    // Behind a proxy the client addressed the public URL, not the one the request arrived on; without one
-    // (development), the listener's own address. Never the Host header: the client controls it.
-    const origins = ownOrigins({
-      publicUrl: config.auth.publicUrl,
-      host: config.host,
-      port: config.port,
-      listening: sources.listening,
-    });
-    this.requestUris = (c) => {
-      const path = new URL(c.req.url).pathname;
-      return origins().map((origin) => `${origin}${path}`);
-    };
+    this.requestUris = requestUrisOf(sources);
     this.resolveBearer = bearerResolver({
       accessTokens: this.accessTokens,
       events,
@@ -259,182 +226,31 @@ export class Tokens {
    * A new refresh family and its first access token (login with `response: tokens`), or, with `succeeds`,
    * the family that replaces a live one (tenant switch).
    */
-  async issuePair(input: TokenGrantInput, origin: EventOrigin): Promise<TokenPair> {
-    const previous = input.succeeds ? await this.#liveFamily(input.succeeds, input.userId) : null;
-    const grant = previous
-      ? {
-          amr: previous.amr,
-          authTime: previous.authTime,
-          scope: previous.scope,
-          jkt: previous.dpopJkt,
-          absoluteExpiresAt: previous.absoluteExpiresAt,
-        }
-      : { ...input, absoluteExpiresAt: undefined };
-    const { token: refresh, family } = await this.refreshTokens.issue({
-      userId: input.userId,
-      amr: grant.amr,
-      authTime: grant.authTime,
-      ...(grant.scope ? { scope: grant.scope } : {}),
-      ...(input.tenantId ? { tenantId: input.tenantId } : {}),
-      ...(grant.jkt ? { dpopJkt: grant.jkt } : {}),
-      ...(grant.absoluteExpiresAt ? { absoluteExpiresAt: grant.absoluteExpiresAt } : {}),
-    });
-    const pair = this.#pair(family, refresh);
-    this.#events.emit('token.issued', {
-      actor: input.userId,
-      ...origin,
-      data: {
-        familyId: family.id,
-        dpop: Boolean(grant.jkt),
-        ...(previous ? { succeeds: previous.id } : {}),
-      },
-    });
-    if (previous) await this.#endFamily(previous, 'superseded', origin);
-    return pair;
-  }
-
-  /** The family `familyId` while it is live and belongs to `userId`; otherwise 401. */
-  async #liveFamily(familyId: string, userId: string): Promise<RefreshTokenFamily> {
-    const family = await this.refreshTokens.getFamily(familyId);
-    const now = this.#clock.now();
-    if (
-      family === null ||
-      family.userId !== userId ||
-      family.revokedAt !== null ||
-      family.absoluteExpiresAt <= now
-    ) {
-      throw new UnauthenticatedError('This login has ended; log in again.');
-    }
-    return family;
+  issuePair(input: TokenGrantInput, origin: EventOrigin): Promise<TokenPair> {
+    return issuePair(this.#flows, input, origin);
   }
 
   /** `grant_type=refresh_token`: rotation, grace replay, or reuse detection (the family dies). */
-  async refresh(refreshToken: string, origin: EventOrigin, jkt?: string | null): Promise<TokenPair> {
-    const family = await this.refreshTokens.findFamilyByToken(refreshToken);
-    if (family?.dpopJkt && family.dpopJkt !== jkt) {
-      this.#events.emit('token.refresh_failed', {
-        actor: null,
-        subject: family.userId,
-        ...origin,
-        reason: 'dpop_key_mismatch',
-      });
-      throw new InvalidGrantError('This refresh token is bound to a DPoP key; send a proof made with it.');
-    }
-    const result = await this.refreshTokens.rotate(refreshToken, { graceMs: this.#graceMs });
-    switch (result.kind) {
-      case 'rotated':
-      case 'replayed_within_grace': {
-        this.#events.emit('token.refreshed', {
-          actor: result.family.userId,
-          ...origin,
-          data: { familyId: result.family.id, replayed: result.kind === 'replayed_within_grace' },
-        });
-        return this.#pair(result.family, result.token);
-      }
-      case 'reuse_detected': {
-        await this.revocation.revokeSid(result.family.id);
-        this.#events.emit('token.reuse_detected', {
-          actor: null,
-          subject: result.family.userId,
-          ...origin,
-          reason: 'refresh_token_reused',
-          data: { familyId: result.family.id },
-        });
-        throw new TokenReusedError();
-      }
-      default:
-        this.#events.emit('token.refresh_failed', { actor: null, ...origin, reason: 'invalid' });
-        throw new InvalidGrantError();
-    }
+  refresh(refreshToken: string, origin: EventOrigin, jkt?: string | null): Promise<TokenPair> {
+    return refreshPair(this.#flows, refreshToken, origin, jkt);
   }
 
   /**
    * RFC 7009: a refresh token revokes its family (and its access tokens); an access token is denylisted by
    * `jti`. Unknown or invalid tokens are ignored, as the RFC asks.
    */
-  async revoke(token: string, hint: string | undefined, origin: EventOrigin): Promise<void> {
-    const tryRefresh = async () => {
-      const family = await this.refreshTokens.findFamilyByToken(token);
-      if (!family) return false;
-      await this.#endFamily(family, 'revoked', origin);
-      return true;
-    };
-    const tryAccess = async () => {
-      try {
-        const { claims } = await this.accessTokens.verify(token);
-        await this.revocation.revokeTokenId(claims.jti, claims.exp * 1000);
-        this.#events.emit('token.revoked', {
-          actor: claims.sub,
-          ...origin,
-          data: { jti: claims.jti },
-        });
-        return true;
-      } catch (error) {
-        if (error instanceof TokenRejectedError || error instanceof LiftError) return false;
-        throw error;
-      }
-    };
-    if (hint === 'access_token') {
-      if (!(await tryAccess())) await tryRefresh();
-    } else if (!(await tryRefresh())) {
-      await tryAccess();
-    }
+  revoke(token: string, hint: string | undefined, origin: EventOrigin): Promise<void> {
+    return revokeToken(this.#flows, token, hint, origin);
   }
 
   /** RFC 7662: `{ active: false }` for anything invalid, expired or revoked. */
-  async introspect(token: string): Promise<Record<string, unknown>> {
-    try {
-      const { claims } = await this.accessTokens.verify(token);
-      return { active: true, token_type: claims.cnf ? 'DPoP' : 'Bearer', ...claims };
-    } catch {
-      // Not an access token: perhaps a refresh token.
-    }
-    const family = await this.refreshTokens.findFamilyByToken(token);
-    if (!family) return { active: false };
-    const current = await this.refreshTokens.getFamily(family.id);
-    const now = this.#clock.now();
-    if (
-      !current ||
-      current.revokedAt !== null ||
-      current.absoluteExpiresAt <= now ||
-      current.idleExpiresAt <= now
-    ) {
-      return { active: false };
-    }
-    return {
-      active: true,
-      token_type: 'refresh_token',
-      sub: current.userId,
-      iss: this.issuer,
-      exp: Math.floor(Math.min(current.absoluteExpiresAt, current.idleExpiresAt) / 1000),
-      iat: Math.floor(current.createdAt / 1000),
-      sid: current.id,
-    };
+  introspect(token: string): Promise<Record<string, unknown>> {
+    return introspectToken(this.#flows, token);
   }
 
   /** Ends every refresh family and access token of a user (credential change, disable). */
-  async revokeUser(userId: string, reason: string, origin: EventOrigin): Promise<void> {
-    const families = await this.refreshTokens.revokeUserFamilies(userId, reason);
-    for (const familyId of families) await this.revocation.revokeSid(familyId);
-    await this.revocation.revokeUserTokens(userId);
-    this.#events.emit('token.revoked', {
-      actor: null,
-      subject: userId,
-      ...origin,
-      reason,
-      data: { families: families.length },
-    });
-  }
-
-  async #endFamily(family: RefreshTokenFamily, reason: string, origin: EventOrigin): Promise<void> {
-    await this.refreshTokens.revokeFamily(family.id, reason);
-    await this.revocation.revokeSid(family.id);
-    this.#events.emit('token.revoked', {
-      actor: family.userId,
-      ...origin,
-      reason,
-      data: { familyId: family.id },
-    });
+  revokeUser(userId: string, reason: string, origin: EventOrigin): Promise<void> {
+    return revokeUserTokens(this.#flows, userId, reason, origin);
   }
 
   /** Clears the access-token cookie (revocation), when the cookie carrier is on. */
@@ -447,23 +263,5 @@ export class Tokens {
     if (!this.accessCookie || typeof pair.access_token !== 'string') return;
     const maxAge = typeof pair.expires_in === 'number' ? pair.expires_in : 0;
     headers.append('set-cookie', serializeAccessCookie(this.accessCookie, pair.access_token, maxAge));
-  }
-
-  #pair(family: RefreshTokenFamily, refreshToken: string): TokenPair {
-    const access = this.accessTokens.issue({
-      userId: family.userId,
-      sid: family.id,
-      tenantId: family.tenantId,
-      amr: family.amr,
-      authTime: family.authTime,
-      scope: family.scope,
-      jkt: family.dpopJkt,
-    });
-    return {
-      access_token: access.token,
-      token_type: family.dpopJkt ? 'DPoP' : 'Bearer',
-      expires_in: access.expiresIn,
-      refresh_token: refreshToken,
-    };
   }
 }

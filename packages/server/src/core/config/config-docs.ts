@@ -74,8 +74,8 @@ function tables(catalog: ConfigCatalog): string {
   return out.join('\n');
 }
 
-export function renderConfigurationDoc(catalog: ConfigCatalog): string {
-  const [tsFile, jsFile, jsonFile] = CONFIG_FILE_NAMES;
+/** What the page is and where the schemas live. */
+function introSection(): string {
   return `# Configuration
 
 <!-- Generated from the config schemas of core and of Lift's modules by ${GENERATE_COMMAND}; do not edit by hand. -->
@@ -92,7 +92,13 @@ the key, its source and that no module of the app owns the section. The \`lift\`
 it loads the app: it knows the sections of Lift's own modules and keeps the values of any other section (an app's
 own module's \`LIFT_NOTES__*\`) for the app's module list to read and validate.
 
-## Sources and precedence
+`;
+}
+
+/** Where values come from, which wins, and how problems are reported. */
+function sourcesSection(): string {
+  const [tsFile, jsFile, jsonFile] = CONFIG_FILE_NAMES;
+  return `## Sources and precedence
 
 A value is taken from the highest of these sources that sets it (lowest first):
 
@@ -120,7 +126,12 @@ Invalid configuration (2 problems):
 The \`lift\` command prints one problem on one line (\`lift: invalid configuration: port from env LIFT_PORT: must be a
 number, got "abc"\`) and several as the list above under \`lift: invalid configuration (N problems):\`.
 
-## Environment variables
+`;
+}
+
+/** How keys map to `LIFT_*` variables. */
+function environmentSection(): string {
+  return `## Environment variables
 
 - The name is \`LIFT_\` followed by the key path in upper snake case, with \`__\` between nesting levels:
   \`dataDir\` → \`LIFT_DATA_DIR\`, \`storage.url\` → \`LIFT_STORAGE__URL\`, \`http.bodyLimit.maxBytes\` →
@@ -135,7 +146,12 @@ number, got "abc"\`) and several as the list above under \`lift: invalid configu
 - An unknown \`LIFT_*\` variable stops startup with an error naming it, so a typo is never silently ignored. Left
   alone: ${ENV_ALLOWLIST_PREFIXES.map((p) => `\`${p}*\``).join(', ')} (read by the test suites, e.g. \`LIFT_TEST_POSTGRES_URL\`).
 
-## The root secret
+`;
+}
+
+/** The root secret per mode, and changing it. */
+function rootSecretSection(): string {
+  return `## The root secret
 
 Lift derives every key it needs from one root secret with HKDF-SHA256, one derived key per purpose: today the keys
 that seal TOTP secrets, private signing keys and refresh-token successors at rest.
@@ -159,7 +175,12 @@ that seal TOTP secrets, private signing keys and refresh-token successors at res
   one line, a secret that opens none of the database's sealed values. The procedure for a live deployment, without
   downtime: [operations.md](operations.md#changing-the-root-secret).
 
-## Examples
+`;
+}
+
+/** A config file and the same through the environment. */
+function examplesSection(): string {
+  return `## Examples
 
 \`lift.config.ts\`:
 
@@ -183,9 +204,18 @@ LIFT_HTTP__CORS__ORIGINS=https://app.example.com
 LIFT_HTTP__CORS__CREDENTIALS=true
 \`\`\`
 
-## Options
-${tables(catalog)}
 `;
+}
+
+export function renderConfigurationDoc(catalog: ConfigCatalog): string {
+  const sections = [
+    introSection(),
+    sourcesSection(),
+    environmentSection(),
+    rootSecretSection(),
+    examplesSection(),
+  ];
+  return `${sections.join('')}## Options\n${tables(catalog)}\n`;
 }
 
 function envValue(value: unknown): string {
