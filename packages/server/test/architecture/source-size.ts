@@ -41,7 +41,7 @@ export function longFunctions(file: string, text: string): SizeViolation[] {
       const end = source.getLineAndCharacterOfPosition(node.getEnd()).line;
       const lines = end - start + 1;
       if (lines > MAX_FUNCTION_LINES) {
-        const name = node.name?.getText(source) ?? '(anonymous)';
+        const name = node.name?.getText(source) ?? variableName(node) ?? '(anonymous)';
         found.push({ file, where: `${name} at line ${start + 1}`, lines });
       }
     }
@@ -49,6 +49,14 @@ export function longFunctions(file: string, text: string): SizeViolation[] {
   };
   visit(source);
   return found;
+}
+
+/** The name an arrow function or function expression is bound to (`const outer = () => …`). */
+function variableName(node: ts.Node): string | undefined {
+  const parent = node.parent;
+  return parent !== undefined && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)
+    ? parent.name.text
+    : undefined;
 }
 
 export function sizeViolations(root: string): SizeViolation[] {
