@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { sqlAccessPorts } from '../../access/adapters.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { LiftConfig } from '../../core/config/schema.ts';
+import { EVENTS_CHANNEL } from '../../core/events.ts';
 import type { LiftPorts } from '../../core/module.ts';
 import { sqlIdentityPorts } from '../../identity/adapters.ts';
 import { createMailTransport, type MailTransport, mailUrlOf } from '../../mail/index.ts';
@@ -66,6 +67,7 @@ export function sqlShape(input: {
         origin,
         pollMs: settings.feedPollMs,
         windowMs: 10_000,
+        durableChannels: [EVENTS_CHANNEL],
       });
       return feed;
     },
