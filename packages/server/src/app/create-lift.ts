@@ -163,8 +163,18 @@ export class LiftApp extends RouteGroup {
       timeoutMs: config.health.checkTimeoutMs,
       stats: () => this.stats,
     });
-    for (const { instance } of this.#modules.built) {
-      for (const { name, resolve } of instance.authResolvers ?? []) this.authenticator.add(name, resolve);
+    const resolverOwners = new Map<string, string>();
+    for (const { module, instance } of this.#modules.built) {
+      for (const { name, resolve } of instance.authResolvers ?? []) {
+        const earlier = resolverOwners.get(name);
+        if (earlier !== undefined) {
+          throw new LiftConfigError(
+            `The authentication resolver "${name}" is added by both module "${earlier}" and module "${module.name}"; keep one of them.`,
+          );
+        }
+        resolverOwners.set(name, module.name);
+        this.authenticator.add(name, resolve);
+      }
       for (const handler of instance.on ?? []) this.events.onLocal(handler);
     }
     for (const { instance } of this.#modules.built) instance.routes?.(this);

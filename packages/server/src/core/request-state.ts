@@ -30,6 +30,11 @@ export interface Principal {
   fresh: boolean;
   /** Active tenant, when there is one. */
   tenantId?: string;
+  /**
+   * The scopes a bearer token was granted (its `scope` claim, split on spaces); absent for sessions and for
+   * tokens without a `scope` claim. `requireScope()` reads them.
+   */
+  scopes?: string[];
 }
 
 /**

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import { randomId } from '../core/crypto/random.ts';
+import { type AccessTokenClaims, checkAccessTokenClaims } from './access-token-claims.ts';
 import {
   type JwsAlgorithm,
   JwsError,
@@ -12,6 +13,8 @@ import {
 import type { RevocationState } from './revocation.ts';
 import { TokenRejectedError } from './token-errors.ts';
 
+export type { AccessTokenClaims } from './access-token-claims.ts';
+
 /**
  * Access tokens: JWTs per RFC 9068 (`typ: at+jwt`), short-lived, signed with the key ring's active key.
  *
@@ -21,26 +24,6 @@ import { TokenRejectedError } from './token-errors.ts';
  * the entry dies with the token), so repeating it costs a hash and a map lookup; revocation is checked on
  * every use, cached or not.
  */
-
-export interface AccessTokenClaims {
-  iss: string;
-  sub: string;
-  aud: string | string[];
-  exp: number;
-  iat: number;
-  nbf?: number;
-  jti: string;
-  /** The session or refresh family the token belongs to. */
-  sid?: string;
-  /** Active tenant. */
-  tid?: string;
-  amr?: string[];
-  auth_time?: number;
-  scope?: string;
-  /** DPoP binding (RFC 9449): the JWK thumbprint of the client's key. */
-  cnf?: { jkt: string };
-  [claim: string]: unknown;
-}
 
 export interface IssueAccessTokenInput {
   userId: string;
@@ -103,7 +86,6 @@ const REGISTERED = new Set([
   'auth_time',
   'cnf',
 ]);
-const AT_JWT = /^(?:application\/)?at\+jwt$/i;
 
 interface CacheEntry {
   claims: AccessTokenClaims;
@@ -188,41 +170,8 @@ export class AccessTokens {
       if (error instanceof JwsError) throw new TokenRejectedError(error.reason);
       throw error;
     }
-    const { header, payload } = verified;
-    if (typeof header.typ !== 'string' || !AT_JWT.test(header.typ))
-      throw new TokenRejectedError('wrong_type');
-    let claims: AccessTokenClaims;
-    try {
-      // The payload's signature was just verified with one of our keys, so its bytes are ours: plain UTF-8
-      // decoding is enough (the header, which precedes the signature check, is decoded strictly).
-      claims = JSON.parse(
-        Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'),
-      ) as AccessTokenClaims;
-    } catch {
-      throw new TokenRejectedError('malformed');
-    }
-    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
-      throw new TokenRejectedError('malformed');
-    }
     const { issuer, audience, skewMs, ttlMs } = this.#options;
-    if (claims.iss !== issuer) throw new TokenRejectedError('wrong_issuer');
-    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (!audiences.includes(audience)) throw new TokenRejectedError('wrong_audience');
-    if (typeof claims.sub !== 'string' || claims.sub === '' || typeof claims.jti !== 'string') {
-      throw new TokenRejectedError('bad_claims');
-    }
-    if (!isTime(claims.exp) || !isTime(claims.iat)) throw new TokenRejectedError('bad_claims');
-    const exp = claims.exp * 1000;
-    const iat = claims.iat * 1000;
-    if (exp + skewMs <= now) throw new TokenRejectedError('expired');
-    if (iat - skewMs > now) throw new TokenRejectedError('not_yet_valid');
-    // No token of ours lives longer than the configured lifetime: a far-away exp is forged or foreign.
-    if (exp - iat > ttlMs + skewMs || exp > now + ttlMs + skewMs) throw new TokenRejectedError('bad_claims');
-    if (claims.nbf !== undefined) {
-      if (!isTime(claims.nbf)) throw new TokenRejectedError('bad_claims');
-      if (claims.nbf * 1000 - skewMs > now) throw new TokenRejectedError('not_yet_valid');
-    }
-    return { claims, expiresAt: exp };
+    return checkAccessTokenClaims(verified, { issuer, audience, skewMs, maxLifetimeMs: ttlMs, now });
   }
 
   #remember(key: string, entry: CacheEntry): void {
@@ -234,9 +183,4 @@ export class AccessTokens {
     }
     this.#cache.set(key, entry);
   }
-}
-
-/** A NumericDate we accept: a finite, non-negative number of seconds below the year 10000. */
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value < 253_402_300_800;
 }

@@ -9,6 +9,7 @@ import type { AccessTokens, VerifiedAccessToken } from './access-tokens.ts';
 import { DpopError, type DpopVerifier } from './dpop.ts';
 import { type AccessCookieSettings, ambientToken, type TokenSource } from './token-carriers.ts';
 import { TokenRejectedError } from './token-errors.ts';
+import { tokenPrincipal } from './token-principal.ts';
 
 /**
  * The bearer resolver of the authentication chain: `Authorization: Bearer <access token>`, or
@@ -51,22 +52,8 @@ export function bearerResolver(options: BearerResolverOptions): AuthResolver {
     throw error;
   };
 
-  const principalOf = (verified: VerifiedAccessToken): Principal => {
-    const claims = verified.claims;
-    const authTime = typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : claims.iat * 1000;
-    const principal: Principal = {
-      type: 'user',
-      id: claims.sub,
-      userId: claims.sub,
-      sessionId: claims.sid ?? null,
-      authMethod: 'bearer',
-      amr: Array.isArray(claims.amr) ? claims.amr : [],
-      authTime,
-      fresh: options.now() - authTime <= freshMs,
-    };
-    if (typeof claims.tid === 'string') principal.tenantId = claims.tid;
-    return principal;
-  };
+  const principalOf = (verified: VerifiedAccessToken): Principal =>
+    tokenPrincipal(verified.claims, { now: options.now(), freshMs });
 
   const bearerOnly = (verified: VerifiedAccessToken): Principal => {
     if (verified.claims.cnf !== undefined) {

@@ -5,6 +5,13 @@
 export { type AccessTokenClaims, AccessTokens, type IssueAccessTokenInput } from './access-tokens.ts';
 export { DpopError } from './dpop.ts';
 export { type TokensModuleOptions, tokensModule } from './module.ts';
+export {
+  JwksFetchError,
+  JwksUnavailableError,
+  RemoteTokens,
+  remoteTokensModule,
+} from './remote/index.ts';
+export { InsufficientScopeError, requireScope } from './require-scope.ts';
 export { requireTenant, TenantMismatchError } from './require-tenant.ts';
 export { allowQueryToken } from './token-carriers.ts';
 export { TokenRejectedError } from './token-errors.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { remoteTokensSchema } from './remote-tokens-schema.ts';
 
 /**
  * The single source of Lift's configuration. Every key has a default and a `.describe()` sentence;
@@ -537,6 +538,7 @@ export const liftConfigSchema = z.strictObject({
   lockout: lockoutSchema,
   sessions: sessionsSchema,
   tokens: tokensSchema,
+  remoteTokens: remoteTokensSchema,
   access: accessSchema,
 });
 
