@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { sqlAccessPorts } from '../../access/adapters.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { LiftConfig } from '../../core/config/schema.ts';
+import { EVENTS_CHANNEL } from '../../core/events.ts';
 import { BrokerInvalidation } from '../../core/invalidation.ts';
 import type { LiftPorts } from '../../core/module.ts';
 import { sqlIdentityPorts } from '../../identity/adapters.ts';
@@ -72,6 +73,7 @@ export function sqlShape(input: {
         origin,
         pollMs: settings.feedPollMs,
         windowMs: 10_000,
+        durableChannels: [EVENTS_CHANNEL],
       });
       return feed;
     },

@@ -15,6 +15,11 @@ export interface ChangeFeedOptions {
   pollMs: number;
   /** How far back each poll reads (default 10 s): covers slow commits and clock skew between processes. */
   windowMs: number;
+  /**
+   * Channels whose messages are already outbox rows (`lift:events`: the event rows): not written again as news;
+   * the poll reads those rows as news.
+   */
+  durableChannels?: readonly string[];
 }
 
 export interface ChangeFeedStats {
@@ -70,6 +75,7 @@ export class ChangeFeedBroker implements Broker {
   }
 
   async publish(channel: string, message: string): Promise<void> {
+    if (this.#options.durableChannels?.includes(channel)) return this.#inner.publish(channel, message);
     // Registered before anything is awaited, so a `close()` right after a publication waits for its row.
     const writing = this.#options.store
       .append([{ kind: 'news', topic: channel, payload: message, dedupeKey: randomUUID() }])

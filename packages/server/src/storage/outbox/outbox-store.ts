@@ -56,7 +56,10 @@ export interface OutboxStore {
   retry(id: string, owner: string, availableAt: number, error: string): Promise<boolean>;
   /** Ends a claimed row that will never succeed, noting why. */
   giveUp(id: string, owner: string, error: string): Promise<boolean>;
-  /** News written at or after `since` (ms) by other origins, oldest first. */
+  /**
+   * News and events written at or after `since` (ms) by other origins, oldest first: an event row is news for
+   * every other process too, so it is not written twice.
+   */
   newsSince(since: number, excludeOrigin: string): Promise<OutboxRow[]>;
   /** Deletes done rows finished before `doneBefore` and news written before `newsBefore`. */
   purge(doneBefore: number, newsBefore: number): Promise<number>;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
-import type { Broker, Pingable } from '../ports.ts';
+import type { Broker } from '../ports.ts';
 import type { ChangeFeedBroker, ChangeFeedStats } from './change-feed.ts';
 import { ClaimLoop, type ClaimLoopStats } from './claim-loop.ts';
 import type { OutboxEntry, OutboxStore } from './outbox-store.ts';
@@ -70,7 +70,7 @@ export interface OutboxOptions {
  * worker, the change feed between processes, and the purge of finished rows. Built with no I/O; `start()`
  * (after migrations) starts its timers, `close()` stops them and waits for work in hand.
  */
-export class Outbox implements JobQueue, Pingable {
+export class Outbox implements JobQueue {
   readonly #options: OutboxOptions;
   readonly #handlers = new Map<string, JobHandler>();
   readonly #relay: ClaimLoop;
@@ -191,11 +191,6 @@ export class Outbox implements JobQueue, Pingable {
     if (this.#purgeTimer) clearInterval(this.#purgeTimer);
     this.#purgeTimer = undefined;
     await Promise.all([this.#jobs.close(), this.#relay.close(), ...this.#inFlight]);
-  }
-
-  /** Readiness: the outbox table answers. */
-  async ping(): Promise<void> {
-    await this.#options.store.newsSince(Number.MAX_SAFE_INTEGER, '');
   }
 
   async #runJob(id: string, type: string, payload: string, key: string, attempt: number): Promise<void> {

@@ -29,6 +29,32 @@ await onEverySqlDatabase('SqlOutboxStore', 'outbox', (target) => {
 });
 
 describe('SqlOutboxStore on SQLite', () => {
+  it('wipes the payload of a completed job when asked (the sealed mail leaves the table)', async () => {
+    const database = openSqlDatabase('sqlite::memory:', { poolSize: 1 });
+    try {
+      await runMigrations(database, [outboxMigrations]);
+      const store = new SqlOutboxStore(database, { clock: new ManualClock(1_700_000_000_000), origin: 'o' });
+      await store.append([
+        { kind: 'job', topic: 'mail', payload: 'sealed-1', dedupeKey: 'k1' },
+        { kind: 'job', topic: 'mail', payload: 'sealed-2', dedupeKey: 'k2' },
+      ]);
+      const [first, second] = await store.claim({ kind: 'job', owner: 'A', limit: 2, leaseMs: 1_000 });
+      await store.complete(first!.id, 'A', { wipe: true });
+      await store.complete(second!.id, 'A');
+      const rows = await database.db
+        .selectFrom('lift_outbox')
+        .select(['dedupe_key', 'payload'])
+        .orderBy('id')
+        .execute();
+      expect(rows).toEqual([
+        { dedupe_key: 'k1', payload: '' },
+        { dedupe_key: 'k2', payload: 'sealed-2' },
+      ]);
+    } finally {
+      await database.close();
+    }
+  });
+
   it('tells by PRAGMA data_version whether another connection committed since the last look', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'lift-outbox-')), 'lift.db');
     const clock = new ManualClock(1_700_000_000_000);

@@ -97,7 +97,7 @@ export class SqlOutboxStore implements OutboxStore {
     const rows = await this.#db
       .selectFrom('lift_outbox')
       .selectAll()
-      .where('kind', '=', 'news')
+      .where('kind', 'in', ['news', 'event'])
       .where('created_at', '>=', since)
       .where('origin', '<>', excludeOrigin)
       .orderBy('id')
