@@ -112,6 +112,7 @@ describe('EventPublisher', () => {
           if (refuse) throw new Error('outbox down');
           written.push(`${channel} ${event.type} ${event.id}`);
         },
+        committed() {},
       },
     });
     const raw: string[] = [];
@@ -126,6 +127,69 @@ describe('EventPublisher', () => {
     events.emit('secret.resealed', resealed);
     await events.settled();
     expect(raw.map((message) => (JSON.parse(message) as LiftEvent).type)).toEqual(['secret.resealed']);
+  });
+
+  describe('change(): events that commit with the change', () => {
+    const durableLog = () => {
+      const log: string[] = [];
+      const sink: DurableEventSink = {
+        async write(_channel, event) {
+          log.push(`write ${event.type}`);
+        },
+        committed(_channel, list) {
+          log.push(...list.map((event) => `committed ${event.type} ${event.id}`));
+        },
+      };
+      return { log, sink };
+    };
+
+    it('hands the store the events to write for its result, then the sink and local handlers get them', async () => {
+      const { log, sink } = durableLog();
+      const { events } = publisher({ durable: sink });
+      const local: string[] = [];
+      events.onLocal((event) => void local.push(event.id));
+      let written: readonly LiftEvent[] = [];
+      const result = await events.change<number>(
+        async (announce) => {
+          written = announce(2);
+          return 2;
+        },
+        (count) => Array.from({ length: count }, () => ({ type: 'secret.resealed', payload: resealed })),
+      );
+      expect(result).toBe(2);
+      expect(written.map((event) => event.type)).toEqual(['secret.resealed', 'secret.resealed']);
+      expect(log).toEqual(written.map((event) => `committed secret.resealed ${event.id}`));
+      await events.settled();
+      expect(local).toEqual(written.map((event) => event.id));
+      expect(events.stats.emitted).toBe(2);
+    });
+
+    it('emits after the change when the store has no transaction to write them in', async () => {
+      const { log, sink } = durableLog();
+      const { events } = publisher({ durable: sink });
+      await events.change<string>(
+        async () => 'done',
+        () => [{ type: 'secret.resealed', payload: resealed }],
+      );
+      expect(log).toEqual(['write secret.resealed']);
+    });
+
+    it('records nothing for a change that failed, even after the store asked for its events', async () => {
+      const { log, sink } = durableLog();
+      const { events } = publisher({ durable: sink });
+      const local: string[] = [];
+      events.onLocal((event) => void local.push(event.id));
+      const failing = events.change<number>(
+        async (announce) => {
+          announce(1);
+          throw new Error('rolled back');
+        },
+        () => [{ type: 'secret.resealed', payload: resealed }],
+      );
+      await expect(failing).rejects.toThrow('rolled back');
+      await events.settled();
+      expect([log, local, events.stats.emitted]).toEqual([[], [], 0]);
+    });
   });
 
   it('hands a subscriber each event once, even when the relay delivers it twice', async () => {

@@ -72,12 +72,33 @@ export interface EventOrigin {
 
 export type LocalEventHandler = (event: LiftEvent) => void | Promise<void>;
 
+/** One event of the catalog to record: its name and what `emit()` would take. */
+export type EventSpec = { [K in LiftEventName]: { type: K; payload: EventPayload<K> } }[LiftEventName];
+
+/**
+ * The transactional outbox, as a store port sees it: a state-changing store method takes `announce` and calls
+ * it inside its transaction, with the change's result, to get the events that announce the change; it writes
+ * them in that same transaction, so they commit or vanish with it. A store without transactions (memory,
+ * Redis) does not call it, and the events are recorded right after the change instead (`EventPublisher.change`).
+ */
+export type Announce<R> = (result: R) => readonly LiftEvent[];
+
+/** The option a state-changing store method takes for `Announce`. */
+export interface Announcing<R> {
+  announce?: Announce<R>;
+}
+
 /**
  * Where events are written before they reach the broker (the outbox): durably, then relayed at least once, so a
  * broker outage or a crash after the decision does not lose them.
  */
 export interface DurableEventSink {
   write(channel: string, event: LiftEvent): Promise<void>;
+  /**
+   * Events a store already wrote with its change (claimed by this process): publishes them now and marks
+   * their rows done; the relay publishes them after the lease when this fails or the process dies first.
+   */
+  committed(channel: string, events: readonly LiftEvent[]): void;
 }
 
 /** How many recent event ids a subscriber remembers to drop redeliveries. */
@@ -126,10 +147,43 @@ export class EventPublisher {
    * event's sake: a failing sink, handler or broker is logged and counted (`stats`), and the decision stands.
    */
   emit<K extends LiftEventName>(type: K, payload: EventPayload<K>): void {
+    const event = this.#build(type, payload);
+    this.#enqueue(event, this.#record(event));
+  }
+
+  /**
+   * Makes a change whose events commit with it (the transactional outbox): `run` hands `announce` to the store
+   * method that makes the change, which calls it inside its transaction with the result and writes the events
+   * `describe` returns for that result. Once the change committed, they are published and handed to local
+   * handlers as `emit()`'s are. When the store has no transaction and never called `announce`, the events are
+   * emitted after the change. A change that fails records nothing.
+   */
+  async change<R>(
+    run: (announce: Announce<R>) => Promise<R>,
+    describe: (result: R) => readonly EventSpec[],
+  ): Promise<R> {
+    let staged: LiftEvent[] | undefined;
+    const result = await run((outcome) => {
+      staged = describe(outcome).map((spec) => this.#build(spec.type, spec.payload));
+      return staged;
+    });
+    if (staged === undefined) {
+      for (const spec of describe(result)) this.emit(spec.type, spec.payload as never);
+      return result;
+    }
+    if (staged.length > 0) this.#durable?.committed(EVENTS_CHANNEL, staged);
+    for (const event of staged) this.#enqueue(event, this.#durable ? Promise.resolve(true) : undefined);
+    return result;
+  }
+
+  #build(type: string, payload: object): LiftEvent {
     const at = new Date(this.#clock.now()).toISOString();
-    const event = { ...payload, id: randomUUID(), type, at } as LiftEvent;
+    return { ...payload, id: randomUUID(), type, at } as LiftEvent;
+  }
+
+  #enqueue(event: LiftEvent, recorded: Promise<boolean> | undefined): void {
     this.stats.emitted += 1;
-    this.#queue.push({ event, recorded: this.#record(event) });
+    this.#queue.push({ event, recorded });
     this.#draining ??= new Promise<void>((resolve) => later(resolve)).then(() => this.#drain());
   }
 

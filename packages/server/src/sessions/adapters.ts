@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
 import { LiftConfigError } from '../core/errors.ts';
-import type { Storage } from '../storage/index.ts';
+import type { SqlEventRows, Storage } from '../storage/index.ts';
 import { RedisSessionStore } from './redis-session-store.ts';
 import type { SessionStore } from './session-store.ts';
 import { SqlSessionStore } from './sql-session-store.ts';
@@ -17,12 +17,15 @@ export function createSessionStore(options: {
   storage: Pick<Storage, 'sql'>;
   log: Logger;
   clock: Clock;
+  /** Where deletes write their events, in their transaction (the transactional outbox). */
+  eventRows?: SqlEventRows;
 }): SessionStore {
-  const { config, storage, log } = options;
+  const { config, storage, log, eventRows } = options;
+  const announcing = eventRows ? { eventRows } : {};
   const kv = config.storage.kv;
   const redisUrl = /^rediss?:\/\//.test(kv) ? kv : undefined;
   const choice = config.sessions.store === 'auto' ? (redisUrl ? 'redis' : 'sql') : config.sessions.store;
-  if (choice === 'sql') return new SqlSessionStore(storage.sql);
+  if (choice === 'sql') return new SqlSessionStore(storage.sql, announcing);
   if (!redisUrl) {
     throw new LiftConfigError('sessions.store is "redis" but storage.kv is not a redis:// URL to use.');
   }
@@ -31,5 +34,6 @@ export function createSessionStore(options: {
     prefix: config.storage.redisPrefix,
     log,
     clock: options.clock,
+    ...announcing,
   });
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlEventRows } from '../../test/support/event-rows.ts';
 import {
   freshPostgresSchemaUrl,
   postgresUrl,
@@ -85,10 +86,17 @@ async function readyClient(redisUrlToUse: string): Promise<Redis> {
 describe.skipIf(!url)('RedisSessionStore on Redis + SQLite', () => {
   sessionStoreConformance('redis + sqlite', async (clock) => {
     const database = await migrated();
+    const events = await sqlEventRows(database);
     const prefix = uniqueRedisPrefix('sessions');
-    const store = new RedisSessionStore(database, { redis: url!, prefix, clock });
+    const store = new RedisSessionStore(database, {
+      redis: url!,
+      prefix,
+      clock,
+      eventRows: events.eventRows,
+    });
     return {
       store,
+      events,
       async close() {
         await store.close();
         await database.close();
@@ -104,10 +112,17 @@ describe.skipIf(!url || !pgUrl)('RedisSessionStore on Redis + PostgreSQL', () =>
   sessionStoreConformance('redis + postgres', async (clock) => {
     const schema = await freshPostgresSchemaUrl('redis_sessions');
     const database = await migrated(schema.url);
+    const events = await sqlEventRows(database);
     const prefix = uniqueRedisPrefix('sessions');
-    const store = new RedisSessionStore(database, { redis: url!, prefix, clock });
+    const store = new RedisSessionStore(database, {
+      redis: url!,
+      prefix,
+      clock,
+      eventRows: events.eventRows,
+    });
     return {
       store,
+      events,
       async close() {
         await store.close();
         await database.close();

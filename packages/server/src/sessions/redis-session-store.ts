@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../core/clock.ts';
-import type { SqlDatabase } from '../storage/index.ts';
+import type { Announcing } from '../core/events.ts';
+import type { SqlDatabase, SqlEventRows } from '../storage/index.ts';
 import { openRedisConnection, type RedisConnection } from '../storage/index.ts';
 import { PendingInvalidations } from './redis-pending-invalidations.ts';
 import { parseRecord, storedFields } from './redis-session-record.ts';
@@ -65,6 +66,8 @@ export interface RedisSessionStoreOptions {
   clock?: Clock;
   /** Per-command deadline in ms for a connection the store opens (default 2000). */
   commandTimeoutMs?: number;
+  /** Where deletes write the events that announce them, in their SQL transaction (storage/outbox/). */
+  eventRows?: SqlEventRows;
   /** How long a deleted session may not be cached again, in ms (default 60 000). */
   revokedTtlMs?: number;
   /** Invalidations kept while Redis is unreachable before falling back to dropping every session key (default 10 000). */
@@ -98,7 +101,7 @@ export class RedisSessionStore implements SessionStore {
   };
 
   constructor(database: SqlDatabase, options: RedisSessionStoreOptions) {
-    this.#sql = new SqlSessionStore(database);
+    this.#sql = new SqlSessionStore(database, options.eventRows ? { eventRows: options.eventRows } : {});
     if (typeof options.redis === 'string') {
       this.#ownConnection = openRedisConnection(options.redis, {
         commandTimeoutMs: options.commandTimeoutMs ?? 2_000,
@@ -157,8 +160,8 @@ export class RedisSessionStore implements SessionStore {
     if (!cached) this.#pending.remember(record, false);
   }
 
-  async delete(id: string): Promise<SessionRecord | null> {
-    const record = await this.#sql.delete(id);
+  async delete(id: string, options: Announcing<SessionRecord | null> = {}): Promise<SessionRecord | null> {
+    const record = await this.#sql.delete(id, options);
     // Even when SQL had nothing: a copy left by an earlier failure may still be in Redis.
     const keys = record ?? { id, tokenHash: '', userId: '' };
     const done = await this.#redisOr(
@@ -170,7 +173,10 @@ export class RedisSessionStore implements SessionStore {
     return record;
   }
 
-  async deleteByUser(userId: string, options: { exceptId?: string } = {}): Promise<SessionRecord[]> {
+  async deleteByUser(
+    userId: string,
+    options: { exceptId?: string } & Announcing<SessionRecord[]> = {},
+  ): Promise<SessionRecord[]> {
     const removed = await this.#sql.deleteByUser(userId, options);
     const exceptId = options.exceptId ?? '';
     const done = await this.#redisOr(

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import { randomId } from '../core/crypto/random.ts';
 import { StoreUnavailableError } from '../core/errors.ts';
-import type { EventOrigin, EventPublisher } from '../core/events.ts';
+import type { EventOrigin, EventPublisher, EventSpec } from '../core/events.ts';
 import type { Invalidation } from '../core/invalidation.ts';
 import { ipPrefix, userAgentFamily } from './binding.ts';
 import { type CacheEntry, SessionCache } from './session-cache.ts';
@@ -258,8 +258,12 @@ export class SessionManager {
     sessionId: string,
     context: { actor: string | null; reason: string; origin?: EventOrigin },
   ): Promise<SessionRecord | null> {
-    const removed = await this.#removeOne(sessionId);
-    if (removed) await this.#emitRevoked([removed], removed.userId, context);
+    const removed = await this.#events.change<SessionRecord | null>(
+      (announce) => this.#store.delete(sessionId, { announce }),
+      (record) => (record ? this.#revokedEvents([record], record.userId, context) : []),
+    );
+    this.#cache.forget([sessionId]);
+    this.#publishForget([sessionId]);
     return removed;
   }
 
@@ -268,13 +272,15 @@ export class SessionManager {
     userId: string,
     context: { actor: string | null; reason: string; origin?: EventOrigin; exceptId?: string },
   ): Promise<number> {
-    const removed = await this.#store.deleteByUser(userId, { exceptId: context.exceptId });
+    const removed = await this.#events.change<SessionRecord[]>(
+      (announce) => this.#store.deleteByUser(userId, { exceptId: context.exceptId, announce }),
+      (records) => this.#revokedEvents(records, userId, context),
+    );
     if (removed.length > 0) {
       const ids = removed.map((record) => record.id);
       this.#cache.forget(ids);
       this.#publishForget(ids);
     }
-    await this.#emitRevoked(removed, userId, context);
     return removed.length;
   }
 
@@ -360,19 +366,21 @@ export class SessionManager {
     return removed;
   }
 
-  async #emitRevoked(
+  /** `session.revoked` for what a revocation removed: written with the removal (the transactional outbox). */
+  #revokedEvents(
     removed: SessionRecord[],
     userId: string,
     context: { actor: string | null; reason: string; origin?: EventOrigin },
-  ): Promise<void> {
-    if (removed.length === 0) return;
-    this.#events.emit('session.revoked', {
+  ): EventSpec[] {
+    if (removed.length === 0) return [];
+    const payload = {
       actor: context.actor,
       subject: userId,
       ...context.origin,
       reason: context.reason,
       data: { sessionIds: removed.map((record) => record.id) },
-    });
+    };
+    return [{ type: 'session.revoked', payload }];
   }
 
   /** Not awaited by anyone: other nodes that miss it drop their whole cache when the broker resyncs. */

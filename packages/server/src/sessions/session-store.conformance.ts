@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type AnnouncedEvents, stagedEvent } from '../../test/support/event-rows.ts';
 import { type Clock, ManualClock } from '../core/clock.ts';
 import type { SessionRecord, SessionStore } from './session-store.ts';
 
 export interface SessionStoreTarget {
   store: SessionStore;
+  /** What the store wrote to the outbox; every adapter writes announced events with its deletes. */
+  events: AnnouncedEvents;
   /** Closes the store and whatever the factory opened for it (database, Redis keys, schema). */
   close(): Promise<void>;
 }
@@ -255,6 +258,49 @@ export function sessionStoreConformance(
       expect(await store.purgeExpired(now)).toBe(0);
       expect(await store.purgeExpired(now + 1)).toBe(1);
       expect(await store.findByTokenHash(live.tokenHash)).toBeNull();
+    });
+
+    it('writes the events a delete announces with it, and keeps the session when writing them fails', async () => {
+      const kept = sessionRecord();
+      const gone = sessionRecord();
+      await store.create(kept);
+      await store.create(gone);
+      const failing = store.delete(kept.id, {
+        announce: () => {
+          throw new Error('cannot write the events');
+        },
+      });
+      await expect(failing).rejects.toThrow('cannot write the events');
+      expect(await store.findById(kept.id)).toEqual(kept);
+
+      const seen: Array<SessionRecord | null> = [];
+      const removed = await store.delete(gone.id, {
+        announce: (result) => {
+          seen.push(result);
+          return result ? [stagedEvent('session.revoked', { id: result.id })] : [];
+        },
+      });
+      expect(seen).toEqual([removed]);
+      expect(await store.delete('no-such-id', { announce: () => [] })).toBeNull();
+      const written = await target!.events.written();
+      expect(written.map((event) => [event.type, event.data])).toEqual([
+        ['session.revoked', { id: gone.id }],
+      ]);
+    });
+
+    it('deleteByUser writes its announced events with the removal, or removes nothing', async () => {
+      const records = [sessionRecord(), sessionRecord()];
+      for (const record of records) await store.create(record);
+      const boom = () => {
+        throw new Error('rolled back');
+      };
+      await expect(store.deleteByUser('user-ada', { announce: boom })).rejects.toThrow('rolled back');
+      expect(await store.listByUser('user-ada')).toHaveLength(2);
+      const removed = await store.deleteByUser('user-ada', {
+        announce: (result) => [stagedEvent('session.revoked', { count: result.length })],
+      });
+      expect(removed).toHaveLength(2);
+      expect((await target!.events.written()).map((event) => event.data)).toEqual([{ count: 2 }]);
     });
   });
 }

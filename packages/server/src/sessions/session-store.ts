@@ -1,3 +1,4 @@
+import type { Announcing } from '../core/events.ts';
 /**
  * The `SessionStore` port (DESIGN §2): where sessions live. The session manager (session-manager.ts) is the
  * only caller; it owns every policy (expiry, renewal, rotation, caps). Stores only keep and find records.
@@ -43,10 +44,16 @@ export interface SessionStore {
   findById(id: string): Promise<SessionRecord | null>;
   /** Sliding renewal: moves `lastSeenAt` and `idleExpiresAt`. No-op for an unknown id. */
   touch(id: string, lastSeenAt: number, idleExpiresAt: number): Promise<void>;
-  /** Removes one session; returns the removed record, or null when there was none. */
-  delete(id: string): Promise<SessionRecord | null>;
-  /** Removes every session of a user except `exceptId`; returns the removed records. */
-  deleteByUser(userId: string, options?: { exceptId?: string }): Promise<SessionRecord[]>;
+  /**
+   * Removes one session; returns the removed record, or null when there was none. `announce` (the
+   * transactional outbox, core/events.ts): the events to write with the removal, in its transaction.
+   */
+  delete(id: string, options?: Announcing<SessionRecord | null>): Promise<SessionRecord | null>;
+  /** Removes every session of a user except `exceptId`; returns the removed records. `announce` as above. */
+  deleteByUser(
+    userId: string,
+    options?: { exceptId?: string } & Announcing<SessionRecord[]>,
+  ): Promise<SessionRecord[]>;
   /** Every stored session of a user (expired ones included), oldest first. */
   listByUser(userId: string): Promise<SessionRecord[]>;
   /** Removes sessions whose idle or absolute expiry is at or before `now`; returns how many. */

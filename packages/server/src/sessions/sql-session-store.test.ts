@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'vitest';
+import { sqlEventRows } from '../../test/support/event-rows.ts';
 import { migratedSqlTargets, type OpenSql } from '../../test/support/stores.ts';
 import { liftMigrations } from '../app/lift-migrations.ts';
 import { runMigrations } from '../storage/migrations/migrator.ts';
@@ -11,9 +12,11 @@ import { SqlSessionStore } from './sql-session-store.ts';
 
 async function sessionStoreOn(open: () => Promise<OpenSql>): Promise<SessionStoreTarget> {
   const { database, close } = await open();
-  const store = new SqlSessionStore(database);
+  const events = await sqlEventRows(database);
+  const store = new SqlSessionStore(database, { eventRows: events.eventRows });
   return {
     store,
+    events,
     async close() {
       await store.close();
       await close();

@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { SqlDatabase } from '../storage/index.ts';
+import type { Announcing } from '../core/events.ts';
+import { changeAnnounced, type SqlDatabase, type SqlEventRows } from '../storage/index.ts';
 import type { SessionRecord, SessionStore } from './session-store.ts';
 import type { LiftSessionsTable } from './sessions-table.ts';
 
@@ -12,12 +13,15 @@ export type SessionKeys = Pick<SessionRecord, 'id' | 'tokenHash' | 'userId'>;
  * Sessions in `lift_sessions`, on SQLite or PostgreSQL: the embedded default, and the source of truth behind
  * `RedisSessionStore`. Every method is one statement; deletes use `RETURNING` (both dialects), so the records
  * handed back are exactly the rows this call removed, even when another process deletes at the same time.
+ * Given `eventRows`, a delete writes the events that announce it in the same transaction.
  */
 export class SqlSessionStore implements SessionStore {
   readonly #database: SqlDatabase;
+  readonly #eventRows: SqlEventRows | undefined;
 
-  constructor(database: SqlDatabase) {
+  constructor(database: SqlDatabase, options: { eventRows?: SqlEventRows } = {}) {
     this.#database = database;
+    this.#eventRows = options.eventRows;
   }
 
   get #db() {
@@ -61,21 +65,24 @@ export class SqlSessionStore implements SessionStore {
     return row ? toRecord(row) : null;
   }
 
-  async delete(id: string): Promise<SessionRecord | null> {
-    const row = await this.#db
-      .deleteFrom('lift_sessions')
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
-    return row ? toRecord(row) : null;
+  delete(id: string, options: Announcing<SessionRecord | null> = {}): Promise<SessionRecord | null> {
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      const row = await db.deleteFrom('lift_sessions').where('id', '=', id).returningAll().executeTakeFirst();
+      return row ? toRecord(row) : null;
+    });
   }
 
-  async deleteByUser(userId: string, options: { exceptId?: string } = {}): Promise<SessionRecord[]> {
-    let query = this.#db.deleteFrom('lift_sessions').where('user_id', '=', userId);
-    if (options.exceptId !== undefined) query = query.where('id', '!=', options.exceptId);
-    const rows = await query.returningAll().execute();
-    // RETURNING has no order; hand them back oldest first, like listByUser.
-    return rows.map(toRecord).sort(oldestFirst);
+  deleteByUser(
+    userId: string,
+    options: { exceptId?: string } & Announcing<SessionRecord[]> = {},
+  ): Promise<SessionRecord[]> {
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      let query = db.deleteFrom('lift_sessions').where('user_id', '=', userId);
+      if (options.exceptId !== undefined) query = query.where('id', '!=', options.exceptId);
+      const rows = await query.returningAll().execute();
+      // RETURNING has no order; hand them back oldest first, like listByUser.
+      return rows.map(toRecord).sort(oldestFirst);
+    });
   }
 
   async listByUser(userId: string): Promise<SessionRecord[]> {

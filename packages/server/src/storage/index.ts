@@ -20,6 +20,7 @@ export {
 export { LIFT_MIGRATION_SET, storageMigrations } from './migrations/storage-migrations.ts';
 export {
   ChangeFeedBroker,
+  changeAnnounced,
   type Job,
   type JobHandler,
   type JobQueue,
@@ -29,6 +30,7 @@ export {
   outboxMigrations,
   outboxOrigin,
   outboxOwner,
+  SqlEventRows,
   SqlOutboxStore,
 } from './outbox/index.ts';
 export type * from './ports.ts';

@@ -18,6 +18,7 @@ import {
   outboxMigrations,
   outboxOrigin,
   outboxOwner,
+  SqlEventRows,
   SqlOutboxStore,
 } from '../../storage/index.ts';
 import { sqlTokensPorts } from '../../tokens/adapters.ts';
@@ -51,6 +52,7 @@ export function sqlShape(input: {
 }): SqlShape {
   const { config, log, clock } = input;
   const origin = outboxOrigin();
+  const owner = outboxOwner();
   let store: SqlOutboxStore | undefined;
   let feed: ChangeFeedBroker | undefined;
   const settings = config.storage.outbox;
@@ -83,17 +85,39 @@ export function sqlShape(input: {
     broker: () => storage.broker,
     clock,
     log,
-    owner: outboxOwner(),
+    owner,
     settings,
     ...(feed ? { feed } : {}),
   });
+  // Stores write the events of a change in its transaction; this process publishes them once committed.
+  const eventRows = new SqlEventRows({
+    channel: EVENTS_CHANNEL,
+    origin,
+    owner,
+    leaseMs: settings.leaseMs,
+    clock,
+  });
+  const made = sqlPorts({ config, log, clock, storage, jobs: outbox, eventRows });
+  return { storage, ports: made.ports, outbox, mail: made.mail };
+}
+
+/** The ports of every module on the SQL shape's stores; mail and sessions are made when a module takes them. */
+function sqlPorts(input: {
+  config: LiftConfig;
+  log: Logger;
+  clock: Clock;
+  storage: Storage;
+  jobs: Outbox;
+  eventRows: SqlEventRows;
+}): { ports: LiftPorts; mail: () => MailTransport | undefined } {
+  const { config, log, clock, storage, eventRows } = input;
   let mail: MailTransport | undefined;
   let sessions: SessionStore | undefined;
   const ports: LiftPorts = {
     kv: storage.kv,
     broker: storage.broker,
     invalidation: new BrokerInvalidation(() => storage.broker, log),
-    jobs: outbox,
+    jobs: input.jobs,
     // Made when a module takes it: an app without identity needs no `mail.url`, even in production.
     get mail() {
       mail ??= createMailTransport({
@@ -107,11 +131,11 @@ export function sqlShape(input: {
     ...sqlIdentityPorts(storage.sql, clock),
     // Made when the sessions module takes it: its settings are the sessions module's config section.
     get sessions() {
-      sessions ??= createSessionStore({ config, storage, log, clock });
+      sessions ??= createSessionStore({ config, storage, log, clock, eventRows });
       return sessions;
     },
     ...sqlTokensPorts(storage.sql),
     ...sqlAccessPorts(storage.sql, clock),
   };
-  return { storage, ports, outbox, mail: () => mail };
+  return { ports, mail: () => mail };
 }

@@ -13,4 +13,5 @@ export { outboxEventSink } from './outbox-event-sink.ts';
 export { outboxOrigin, outboxOwner } from './outbox-origin.ts';
 export type { ClaimRequest, OutboxEntry, OutboxKind, OutboxRow, OutboxStore } from './outbox-store.ts';
 export { type OutboxTable, outboxMigrations } from './outbox-table.ts';
+export { changeAnnounced, SqlEventRows } from './sql-event-rows.ts';
 export { appendOutboxRows, SqlOutboxStore } from './sql-outbox-store.ts';

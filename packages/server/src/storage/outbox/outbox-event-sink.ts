@@ -6,5 +6,9 @@ export function outboxEventSink(outbox: Outbox): DurableEventSink {
   return {
     write: (channel, event) =>
       outbox.appendEvents([{ channel, id: event.id, payload: JSON.stringify(event) }]),
+    committed: (channel, events) =>
+      outbox.publishCommitted(
+        events.map((event) => ({ channel, id: event.id, payload: JSON.stringify(event) })),
+      ),
   };
 }

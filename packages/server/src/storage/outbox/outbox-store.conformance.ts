@@ -101,6 +101,20 @@ export function outboxConformance(adapter: string, create: () => Promise<OutboxC
       expect(events.map((row) => [row.payload, row.dedupeKey])).toEqual([['e', 'e1']]);
     });
 
+    it('completes claimed event rows by event id, only for their owner and only events', async () => {
+      const t = topic('by-key');
+      const event = (key: string): OutboxEntry => ({ kind: 'event', topic: t, payload: key, dedupeKey: key });
+      const lease = { claim: { owner: 'A', leaseMs: 1_000 } };
+      await a.append([event(`${t}-1`), event(`${t}-2`), { ...job(t), dedupeKey: `${t}-3` }], lease);
+      expect(await b.completeEvents([`${t}-1`, `${t}-2`, `${t}-3`], 'B')).toBe(0);
+      expect(await b.completeEvents([`${t}-1`, `${t}-3`], 'A')).toBe(1);
+      expect(await a.completeEvents([], 'A')).toBe(0);
+      target.clock.advance(1_001);
+      const left = await a.claim({ kind: 'event', owner: 'C', limit: 10, leaseMs: 1_000, topics: [t] });
+      expect(left.map((row) => row.dedupeKey)).toEqual([`${t}-2`]);
+      expect((await claim(a, 'C', [t])).map((row) => row.dedupeKey)).toEqual([`${t}-3`]);
+    });
+
     it("reads other origins' recent news and events, not its own, not jobs, oldest first", async () => {
       const t = topic('news');
       const since = target.clock.now();

@@ -52,6 +52,11 @@ export interface OutboxStore {
   claim(request: ClaimRequest): Promise<OutboxRow[]>;
   /** Marks a claimed row done; `wipe` clears its payload (a job's sealed mail). False when the claim was lost. */
   complete(id: string, owner: string, options?: { wipe?: boolean }): Promise<boolean>;
+  /**
+   * Marks done the event rows with these dedupe keys (event ids) that `owner` holds: events a store wrote in
+   * its own transaction, claimed by this process, once published. Returns how many.
+   */
+  completeEvents(dedupeKeys: readonly string[], owner: string): Promise<number>;
   /** Releases a claimed row to be claimed again at `availableAt`, noting why it failed. */
   retry(id: string, owner: string, availableAt: number, error: string): Promise<boolean>;
   /** Ends a claimed row that will never succeed, noting why. */

@@ -155,6 +155,34 @@ export class Outbox implements JobQueue {
     void done.finally(() => this.#inFlight.delete(done));
   }
 
+  /**
+   * The fast path for events a store wrote in its own transaction, claimed by this process
+   * (`SqlEventRows`): publishes them now and marks their rows done; what fails is left to the relay.
+   */
+  publishCommitted(events: ReadonlyArray<{ channel: string; id: string; payload: string }>): void {
+    const { store, broker, owner, log } = this.#options;
+    const publish = async (event: { channel: string; payload: string }) => {
+      try {
+        return (await settled(broker().publish(event.channel, event.payload))) === undefined;
+      } catch {
+        return false;
+      }
+    };
+    const done = Promise.all(events.map(publish)).then(async (outcomes) => {
+      const published = events.filter((_, index) => outcomes[index]).map((event) => event.id);
+      this.#fast.published += published.length;
+      this.#fast.failed += events.length - published.length;
+      if (published.length < events.length) {
+        log.warn('could not publish committed events now; the relay will after its lease');
+      }
+      await store.completeEvents(published, owner).catch((failure: unknown) => {
+        log.warn({ err: failure }, 'could not mark published events done; the relay may publish them again');
+      });
+    });
+    this.#inFlight.add(done);
+    void done.finally(() => this.#inFlight.delete(done));
+  }
+
   async #settleFastPath(id: string, publication: Promise<unknown> | undefined): Promise<void> {
     const { store, owner, log } = this.#options;
     const error = await publication;

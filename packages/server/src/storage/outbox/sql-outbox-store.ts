@@ -64,6 +64,20 @@ export class SqlOutboxStore implements OutboxStore {
     return this.#settle(id, owner, options.wipe ? { ...done, payload: '' } : done);
   }
 
+  async completeEvents(dedupeKeys: readonly string[], owner: string): Promise<number> {
+    if (dedupeKeys.length === 0) return 0;
+    // Undone event rows are few, and the partial index on (kind, available_at) holds only undone rows.
+    const result = await this.#db
+      .updateTable('lift_outbox')
+      .set({ done_at: this.#clock.now(), claimed_until: null, last_error: null })
+      .where('kind', '=', 'event')
+      .where('done_at', 'is', null)
+      .where('dedupe_key', 'in', [...dedupeKeys])
+      .where('claimed_by', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   retry(id: string, owner: string, availableAt: number, error: string): Promise<boolean> {
     return this.#settle(id, owner, { available_at: availableAt, claimed_until: null, last_error: error });
   }
