@@ -6,6 +6,7 @@ import { ACCESS_ERRORS } from './error-codes.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
 import { registerAccessRoutes } from './http/index.ts';
+import { ACCESS_METRICS } from './metrics.ts';
 import { accessMigrations } from './migrations.ts';
 import { PermissionCatalog, type PermissionDeclarations } from './permission-catalog.ts';
 import type { GrantStore, InvitationStore, MembershipStore, RoleStore, TenantStore } from './stores/index.ts';
@@ -44,6 +45,7 @@ export function accessModule(options: AccessModuleOptions = {}): LiftModule<'acc
   return {
     name: 'access',
     errors: ACCESS_ERRORS,
+    metrics: ACCESS_METRICS,
     config: accessConfig,
     migrations: accessMigrations,
     needs: ['identity'],

@@ -8,6 +8,7 @@ import { IDENTITY_ERRORS } from './error-codes.ts';
 import type {} from './events.ts';
 import { Identity, type SystemRoleDirectory } from './identity.ts';
 import type { TokenIssuerCapability } from './identity-deps.ts';
+import { IDENTITY_METRICS } from './metrics.ts';
 import { MFA_SEALED_COLUMN } from './mfa/index.ts';
 import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
 import { identityMigrations } from './migrations.ts';
@@ -46,6 +47,7 @@ export function identityModule(options: IdentityModuleOptions = {}): LiftModule<
   return {
     name: 'identity',
     errors: IDENTITY_ERRORS,
+    metrics: IDENTITY_METRICS,
     config: identityConfig,
     migrations: identityMigrations,
     needs: ['sessions'],

@@ -4,6 +4,7 @@ import { sessionsConfig } from './config.ts';
 import { SESSIONS_ERRORS } from './error-codes.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
+import { SESSIONS_METRICS } from './metrics.ts';
 import { sessionsMigrations } from './migrations.ts';
 import { type SessionCookieSettings, sessionCookieSettings } from './session-cookie.ts';
 import { SessionManager } from './session-manager.ts';
@@ -36,6 +37,7 @@ export function sessionsModule(): LiftModule<'sessions', Sessions> {
   return {
     name: 'sessions',
     errors: SESSIONS_ERRORS,
+    metrics: SESSIONS_METRICS,
     config: sessionsConfig,
     migrations: sessionsMigrations,
     build({ config, ports, events, clock, log }) {

@@ -6,6 +6,7 @@ import { TOKENS_ERRORS } from './error-codes.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
 import type { SigningKeyStore } from './keys/signing-key-store.ts';
+import { TOKENS_METRICS } from './metrics.ts';
 import { tokensMigrations } from './migrations.ts';
 import type { RefreshTokenStore } from './refresh/index.ts';
 import type { RevocationStore } from './revocation-store.ts';
@@ -43,6 +44,7 @@ export function tokensModule(options: TokensModuleOptions = {}): LiftModule<'tok
   return {
     name: 'tokens',
     errors: TOKENS_ERRORS,
+    metrics: TOKENS_METRICS,
     config: tokensConfig,
     migrations: tokensMigrations,
     // After sessions, so the chain asks the session cookie before the bearer token.

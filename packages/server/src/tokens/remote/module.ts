@@ -3,6 +3,7 @@ import type { LiftModule } from '../../core/module.ts';
 import type {} from '../events.ts';
 import { remoteTokensConfig } from './config.ts';
 import { REMOTE_TOKENS_ERRORS } from './error-codes.ts';
+import { REMOTE_TOKENS_METRICS } from './metrics.ts';
 import { RemoteTokens } from './remote-tokens.ts';
 
 /**
@@ -25,6 +26,7 @@ export function remoteTokensModule(): LiftModule<'remoteTokens', RemoteTokens> {
     uses: ['sessions'],
     config: remoteTokensConfig,
     errors: REMOTE_TOKENS_ERRORS,
+    metrics: REMOTE_TOKENS_METRICS,
     build(context) {
       const remote = new RemoteTokens({
         config: context.config,
