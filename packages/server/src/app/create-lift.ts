@@ -34,6 +34,7 @@ import { installPipeline } from './pipeline.ts';
 import { migrateCommand, prepareData } from './prepare-data.ts';
 import type { RootKeys } from './root-keys.ts';
 import { sqlShape } from './shapes/sql-shape.ts';
+import { uncataloguedCodeWatch } from './uncatalogued-codes.ts';
 
 /**
  * The composition root (DESIGN §2 rule 2), at the top of the house: `createLift(config, { modules })` reads the
@@ -85,6 +86,8 @@ export interface AppStats {
   storeUnavailable: StoreFailureCounts;
   /** Events emitted, and local handlers or publications that failed after `emit()` returned. */
   events: EventStats;
+  /** Problems answered with a code/status pair the app's catalogue lacks (app/uncatalogued-codes.ts). */
+  uncataloguedErrors: number;
 }
 
 export class LiftApp extends RouteGroup {
@@ -145,6 +148,7 @@ export class LiftApp extends RouteGroup {
     });
     this.stats = {
       unexpectedErrors: 0,
+      uncataloguedErrors: 0,
       unhandledRejections: 0,
       uncaughtExceptions: 0,
       storeUnavailable: this.#storeFailures.counts,
@@ -169,6 +173,7 @@ export class LiftApp extends RouteGroup {
         (requestLog(c) ?? this.log).error({ err: error }, 'unexpected error while serving a request');
       },
       onStoreUnavailable: (error) => this.#storeFailures.record(error),
+      onProblem: uncataloguedCodeWatch(this.errors, this.log, () => void this.stats.uncataloguedErrors++),
     });
     hono.notFound(notFoundHandler(table));
     registerHealthRoutes(this, {

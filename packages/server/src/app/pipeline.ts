@@ -38,6 +38,8 @@ export interface PipelineHooks {
   onUnexpectedError(error: unknown, c: HonoContext): void;
   /** Called for every store failure answered with 503: counted, logged once per interval. */
   onStoreUnavailable?(error: StoreUnavailableError): void;
+  /** Called for every problem answered, to flag codes the app's catalogue does not have (app/uncatalogued-codes.ts). */
+  onProblem?(problem: LiftError): void;
   /** The app's resolver chain, which `requireAuth()` / `optionalAuth()` find on every request. */
   authenticator?: Authenticator;
 }
@@ -51,6 +53,7 @@ export function renderError(hooks: PipelineHooks) {
     const problem = toLiftError(error);
     if (problem instanceof StoreUnavailableError) hooks.onStoreUnavailable?.(problem);
     else if (!(error instanceof LiftError)) hooks.onUnexpectedError(error, c);
+    hooks.onProblem?.(problem);
     const body = JSON.stringify(problemBody(problem, c.get('requestId'), c.req.path));
     return liftResponse(c, body, problem.status, problemHeaders(problem));
   };
