@@ -231,24 +231,48 @@ function emittedEventTypes(): Set<string> {
   const checker = program.getTypeChecker();
   const types = new Set<string>();
   const inSource = new Set(roots);
+  const addLiterals = (expression: ts.Node, fileName: string): void => {
+    const value = checker.getTypeAtLocation(expression);
+    // A helper passing its own type parameter on (`emit(deps, origin, type, …)`): its callers are scanned.
+    if (value.isTypeParameter()) return;
+    for (const part of value.isUnion() ? value.types : [value]) {
+      types.add(part.isStringLiteral() ? part.value : `? ${fileName}`);
+    }
+  };
   for (const source of program.getSourceFiles()) {
     if (!inSource.has(source.fileName)) continue;
     source.forEachChild(function visit(node): void {
+      // `events.emit('auth.logout', …)` and identity's `emit(deps, origin, 'auth.logout', …)`: the argument typed
+      // as an event name.
+      if (ts.isCallExpression(node)) {
+        const callee = ts.isPropertyAccessExpression(node.expression)
+          ? node.expression.name
+          : node.expression;
+        if (callee.getText() === 'emit') {
+          const name = node.arguments.find((argument) => {
+            const expected = checker.getContextualType(argument);
+            const constraint = expected?.isTypeParameter() ? expected.getConstraint() : expected;
+            return (
+              constraint?.isUnion() === true &&
+              constraint.types.every((part) => part.isStringLiteral()) &&
+              constraint.types.some((part) => part.isStringLiteral() && part.value === 'auth.logout')
+            );
+          });
+          if (name !== undefined) addLiterals(name, source.fileName);
+        }
+      }
+      // An event spec for `events.change` (`{ type, payload }`), or an event object (`{ type, actor, … }`).
       if (ts.isObjectLiteralExpression(node)) {
         const property = (name: string) =>
           node.properties.find((member) => member.name !== undefined && member.name.getText() === name);
-        const expected = checker.getContextualType(node);
-        const isEvent =
-          property('actor') !== undefined ||
-          (expected?.getProperty('subject') !== undefined && expected.getProperty('reason') !== undefined);
         const typeMember = property('type');
+        const isSpec = node.properties.length === 2 && property('payload') !== undefined;
+        const isEvent = property('actor') !== undefined || isSpec;
         if (isEvent && typeMember !== undefined) {
-          const value = checker.getTypeAtLocation(
+          addLiterals(
             ts.isPropertyAssignment(typeMember) ? typeMember.initializer : (typeMember.name ?? typeMember),
+            source.fileName,
           );
-          for (const part of value.isUnion() ? value.types : [value]) {
-            types.add(part.isStringLiteral() ? part.value : `? ${source.fileName}`);
-          }
         }
       }
       node.forEachChild(visit);
@@ -262,6 +286,7 @@ describe('names the docs use are names the code has', () => {
     const events = emittedEventTypes();
     expect(events).toContain('auth.login.failed');
     expect(events).toContain('role.deleted'); // passed through a helper as a union of literals
+    expect(events).toContain('session.revoked'); // an event spec written with its change (events.change)
     expect([...events].filter((type) => type.startsWith('?'))).toEqual([]);
 
     const catalog = documentedCatalog();
