@@ -162,8 +162,13 @@ async function keys(args: string[]): Promise<number> {
   const app = await loadApp(await load(values));
   try {
     await app.start({ bootstrapAdmin: false });
-    const { kid } = await app.tokens.keys.rotate();
-    app.events.emit('key.rotated', { actor: 'system', data: { kid, via: 'cli' } });
+    // `key.rotated` is written in the transaction that activates the new key.
+    const { kid } = await app.events.change<{ kid: string }>(
+      (announce) => app.tokens.keys.rotate({ announce }),
+      (rotated) => [
+        { type: 'key.rotated', payload: { actor: 'system', data: { kid: rotated.kid, via: 'cli' } } },
+      ],
+    );
     console.log(
       `New active signing key: ${kid}. Every node switches within seconds; the previous key keeps verifying until its tokens expire.`,
     );

@@ -1,8 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type AnnouncedEvents, stagedEvent } from '../../test/support/event-rows.ts';
 import type { RevocationEntry, RevocationStore } from './revocation-store.ts';
 
 export interface RevocationStoreTarget {
   store: RevocationStore;
+  /** What the store wrote to the outbox; every adapter writes announced events with its saves. */
+  events: AnnouncedEvents;
   /** Closes the store and whatever the factory opened for it. */
   close(): Promise<void>;
 }
@@ -93,6 +96,22 @@ export function revocationStoreConformance(
       expect(await store.purgeExpired(START + MINUTE)).toBe(0);
       expect(await store.live(0)).toEqual([
         { kind: 'user', value: 'c', at: START - MINUTE, until: START + 2 * MINUTE },
+      ]);
+    });
+
+    it('writes the events a save announces with the entry, and saves nothing when writing them fails', async () => {
+      const failed: RevocationEntry = { kind: 'jti', value: 'jti-failed', at: 0, until: START + MINUTE };
+      const announceFailing = () => {
+        throw new Error('cannot write the events');
+      };
+      await expect(store.save(failed, { announce: announceFailing })).rejects.toThrow('cannot write');
+      expect(await store.live(START)).toEqual([]);
+
+      const saved: RevocationEntry = { kind: 'jti', value: 'jti-1', at: 0, until: START + MINUTE };
+      await store.save(saved, { announce: () => [stagedEvent('token.revoked', { jti: 'jti-1' })] });
+      expect(await store.live(START)).toEqual([saved]);
+      expect((await target!.events.written()).map((event) => [event.type, event.data])).toEqual([
+        ['token.revoked', { jti: 'jti-1' }],
       ]);
     });
   });

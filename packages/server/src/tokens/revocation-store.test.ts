@@ -1,3 +1,4 @@
+import { sqlEventRows } from '../../test/support/event-rows.ts';
 import { onEverySqlDatabase } from '../../test/support/stores.ts';
 import { revocationStoreConformance } from './revocation-store.conformance.ts';
 import { SqlRevocationStore } from './sql-revocation-store.ts';
@@ -5,6 +6,7 @@ import { SqlRevocationStore } from './sql-revocation-store.ts';
 await onEverySqlDatabase('SqlRevocationStore', 'revocations', (target) => {
   revocationStoreConformance(`SqlRevocationStore on ${target.name}`, async () => {
     const { database, close } = await target.open();
-    return { store: new SqlRevocationStore(database), close };
+    const events = await sqlEventRows(database);
+    return { store: new SqlRevocationStore(database, { eventRows: events.eventRows }), events, close };
   });
 });

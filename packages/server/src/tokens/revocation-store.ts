@@ -1,3 +1,5 @@
+import type { Announcing } from '../core/events.ts';
+
 /**
  * Where token revocations are kept durably, so a node that missed the broker message (it started later, or the
  * broker was unreachable) can read them back. One row per (kind, value); rows are useless once `until` has
@@ -16,8 +18,11 @@ export interface RevocationEntry {
 }
 
 export interface RevocationStore {
-  /** Writes an entry; an existing one keeps the later `at` and `until`. */
-  save(entry: RevocationEntry): Promise<void>;
+  /**
+   * Writes an entry; an existing one keeps the later `at` and `until`. `announce` (the transactional outbox,
+   * core/events.ts): the events to write with the entry, in its transaction.
+   */
+  save(entry: RevocationEntry, options?: Announcing<void>): Promise<void>;
   /** Every entry still in force at `now`. */
   live(now: number): Promise<RevocationEntry[]>;
   /** Deletes entries whose `until` has passed; returns how many. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
+import type { Announcing } from '../core/events.ts';
 import type { Invalidation } from '../core/invalidation.ts';
 import type { RevocationEntry, RevocationKind, RevocationStore } from './revocation-store.ts';
 
@@ -89,14 +90,14 @@ export class RevocationState {
     await unsubscribe?.().catch(() => undefined);
   }
 
-  /** One access token, until it expires. */
-  revokeTokenId(jti: string, expiresAt: number): Promise<void> {
-    return this.#revoke('jti', jti, 0, expiresAt);
+  /** One access token, until it expires. `announce`: events written with the durable entry (core/events.ts). */
+  revokeTokenId(jti: string, expiresAt: number, options: Announcing<void> = {}): Promise<void> {
+    return this.#revoke({ kind: 'jti', value: jti, at: 0, until: expiresAt }, options);
   }
 
   /** Every access token carrying this `sid` (a refresh family or a session) issued so far. */
   revokeSid(sid: string): Promise<void> {
-    return this.#revoke('sid', sid, 0, this.#clock.now() + this.#maxLifetime);
+    return this.#revoke({ kind: 'sid', value: sid, at: 0, until: this.#clock.now() + this.#maxLifetime });
   }
 
   /**
@@ -108,7 +109,7 @@ export class RevocationState {
   revokeUserTokens(userId: string): Promise<void> {
     const now = this.#clock.now();
     const cut = Math.floor(now / 1000) * 1000;
-    return this.#revoke('user', userId, cut, now + this.#maxLifetime);
+    return this.#revoke({ kind: 'user', value: userId, at: cut, until: now + this.#maxLifetime });
   }
 
   /** Whether a token is revoked; from memory, always synchronous. */
@@ -121,10 +122,9 @@ export class RevocationState {
   }
 
   /** Durable first (a failure reaches the caller: the revocation did not happen), then news in the background. */
-  async #revoke(kind: RevocationKind, value: string, at: number, until: number): Promise<void> {
-    const entry: RevocationEntry = { kind, value, at, until };
-    await this.#store.save(entry);
-    this.#remember(kind, value, at, until);
+  async #revoke(entry: RevocationEntry, options: Announcing<void> = {}): Promise<void> {
+    await this.#store.save(entry, options);
+    this.#remember(entry.kind, entry.value, entry.at, entry.until);
     this.#invalidation.invalidate(REVOCATIONS_TOPIC, JSON.stringify(entry));
   }
 

@@ -137,12 +137,16 @@ function registerAdminRoutes(app: RouteGroup, options: TokenRoutesOptions): void
 
   const keysAdmin = app.group(adminPrefix, requireAuth(), permit(ADMIN_PERMISSIONS.keysRotate));
   keysAdmin.post('/keys/rotate', async (ctx) => {
-    const rotated = await tokensOf().keys.rotate();
-    events.emit('key.rotated', {
-      actor: principalOf(ctx.raw).id,
-      ...requestOrigin(ctx.raw),
-      data: { kid: rotated.kid },
-    });
+    // `key.rotated` is written in the transaction that activates the new key.
+    const rotated = await events.change<{ kid: string }>(
+      (announce) => tokensOf().keys.rotate({ announce }),
+      ({ kid }) => [
+        {
+          type: 'key.rotated',
+          payload: { actor: principalOf(ctx.raw).id, ...requestOrigin(ctx.raw), data: { kid } },
+        },
+      ],
+    );
     return { kid: rotated.kid, jwks: tokensOf().keys.jwks() };
   });
 }

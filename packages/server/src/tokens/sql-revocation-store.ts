@@ -1,6 +1,7 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { SqlDatabase } from '../storage/index.ts';
+import type { Announcing } from '../core/events.ts';
+import { changeAnnounced, type LiftTables, type SqlDatabase, type SqlEventRows } from '../storage/index.ts';
 import type { RevocationEntry, RevocationKind, RevocationStore } from './revocation-store.ts';
 
 /** PostgreSQL returns a `bigint` as a string, SQLite as a number; Lift always writes numbers (ms). */
@@ -20,25 +21,23 @@ declare module '../storage/ports.ts' {
   }
 }
 
-/** Revocations in `lift_token_revocations`, on SQLite or PostgreSQL: one upsert per revocation. */
+/**
+ * Revocations in `lift_token_revocations`, on SQLite or PostgreSQL: one upsert per revocation. Given
+ * `eventRows`, a save writes the events that announce it in the same transaction.
+ */
 export class SqlRevocationStore implements RevocationStore {
   readonly #database: SqlDatabase;
+  readonly #eventRows: SqlEventRows | undefined;
 
-  constructor(database: SqlDatabase) {
+  constructor(database: SqlDatabase, options: { eventRows?: SqlEventRows } = {}) {
     this.#database = database;
+    this.#eventRows = options.eventRows;
   }
 
-  async save(entry: RevocationEntry): Promise<void> {
-    await this.#database.db
-      .insertInto('lift_token_revocations')
-      .values({ kind: entry.kind, value: entry.value, not_before: entry.at, expires_at: entry.until })
-      .onConflict((conflict) =>
-        conflict.columns(['kind', 'value']).doUpdateSet({
-          not_before: sql`case when excluded.not_before > lift_token_revocations.not_before then excluded.not_before else lift_token_revocations.not_before end`,
-          expires_at: sql`case when excluded.expires_at > lift_token_revocations.expires_at then excluded.expires_at else lift_token_revocations.expires_at end`,
-        }),
-      )
-      .execute();
+  save(entry: RevocationEntry, options: Announcing<void> = {}): Promise<void> {
+    return changeAnnounced(this.#database.db, this.#eventRows, options.announce, async (db) => {
+      await upsert(db, entry);
+    });
   }
 
   async live(now: number): Promise<RevocationEntry[]> {
@@ -62,4 +61,18 @@ export class SqlRevocationStore implements RevocationStore {
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
+}
+
+/** One revocation: an existing entry keeps the later `not_before` and `expires_at`. */
+async function upsert(db: Kysely<LiftTables>, entry: RevocationEntry): Promise<void> {
+  await db
+    .insertInto('lift_token_revocations')
+    .values({ kind: entry.kind, value: entry.value, not_before: entry.at, expires_at: entry.until })
+    .onConflict((conflict) =>
+      conflict.columns(['kind', 'value']).doUpdateSet({
+        not_before: sql`case when excluded.not_before > lift_token_revocations.not_before then excluded.not_before else lift_token_revocations.not_before end`,
+        expires_at: sql`case when excluded.expires_at > lift_token_revocations.expires_at then excluded.expires_at else lift_token_revocations.expires_at end`,
+      }),
+    )
+    .execute();
 }

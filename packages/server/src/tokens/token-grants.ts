@@ -1,8 +1,8 @@
 import type { Clock } from '../core/clock.ts';
 import { UnauthenticatedError } from '../core/errors.ts';
-import type { EventOrigin, EventPublisher } from '../core/events.ts';
+import type { EventOrigin, EventPublisher, EventSpec } from '../core/events.ts';
 import type { AccessTokens } from './access-tokens.ts';
-import type { RefreshTokenFamily, RefreshTokens } from './refresh/index.ts';
+import type { RefreshTokenFamily, RefreshTokens, RotateRefreshTokenResult } from './refresh/index.ts';
 import type { RevocationState } from './revocation.ts';
 import { InvalidGrantError, TokenReusedError } from './token-errors.ts';
 
@@ -121,49 +121,68 @@ export async function refreshPair(
     });
     throw new InvalidGrantError('This refresh token is bound to a DPoP key; send a proof made with it.');
   }
-  const result = await flows.refreshTokens.rotate(refreshToken, { graceMs: flows.graceMs });
+  // A rotation and a reuse revocation write their event in their transaction; a grace replay changes nothing
+  // and is announced right after.
+  const result = await events.change<RotateRefreshTokenResult>(
+    (announce) => flows.refreshTokens.rotate(refreshToken, { graceMs: flows.graceMs, announce }),
+    (outcome) => rotationEvents(outcome, origin),
+  );
   switch (result.kind) {
     case 'rotated':
-    case 'replayed_within_grace': {
-      events.emit('token.refreshed', {
-        actor: result.family.userId,
-        ...origin,
-        data: { familyId: result.family.id, replayed: result.kind === 'replayed_within_grace' },
-      });
+    case 'replayed_within_grace':
       return pairOf(flows, result.family, result.token);
-    }
-    case 'reuse_detected': {
+    case 'reuse_detected':
       await flows.revocation.revokeSid(result.family.id);
-      events.emit('token.reuse_detected', {
-        actor: null,
-        subject: result.family.userId,
-        ...origin,
-        reason: 'refresh_token_reused',
-        data: { familyId: result.family.id },
-      });
       throw new TokenReusedError();
-    }
     default:
       events.emit('token.refresh_failed', { actor: null, ...origin, reason: 'invalid' });
       throw new InvalidGrantError();
   }
 }
 
-/** Ends a refresh family and every access token issued from it. */
+/** `token.refreshed` for a rotation or grace replay, `token.reuse_detected` for a reuse; nothing otherwise. */
+function rotationEvents(result: RotateRefreshTokenResult, origin: EventOrigin): EventSpec[] {
+  switch (result.kind) {
+    case 'rotated':
+    case 'replayed_within_grace': {
+      const data = { familyId: result.family.id, replayed: result.kind === 'replayed_within_grace' };
+      return [{ type: 'token.refreshed', payload: { actor: result.family.userId, ...origin, data } }];
+    }
+    case 'reuse_detected': {
+      const payload = {
+        actor: null,
+        subject: result.family.userId,
+        ...origin,
+        reason: 'refresh_token_reused' as const,
+        data: { familyId: result.family.id },
+      };
+      return [{ type: 'token.reuse_detected', payload }];
+    }
+    default:
+      return [];
+  }
+}
+
+/**
+ * Ends a refresh family and every access token issued from it. `token.revoked` is written in the transaction
+ * that revokes the family (or right after, when it was revoked already).
+ */
 export async function endFamily(
   flows: TokenFlows,
   family: RefreshTokenFamily,
   reason: string,
   origin: EventOrigin,
 ): Promise<void> {
-  await flows.refreshTokens.revokeFamily(family.id, reason);
+  await flows.events.change<boolean>(
+    (announce) => flows.refreshTokens.revokeFamily(family.id, reason, { announce }),
+    () => [
+      {
+        type: 'token.revoked',
+        payload: { actor: family.userId, ...origin, reason, data: { familyId: family.id } },
+      },
+    ],
+  );
   await flows.revocation.revokeSid(family.id);
-  flows.events.emit('token.revoked', {
-    actor: family.userId,
-    ...origin,
-    reason,
-    data: { familyId: family.id },
-  });
 }
 
 function pairOf(flows: TokenFlows, family: RefreshTokenFamily, refreshToken: string): TokenPair {

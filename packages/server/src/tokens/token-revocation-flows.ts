@@ -27,12 +27,13 @@ export async function revokeToken(
   const tryAccess = async () => {
     try {
       const { claims } = await flows.accessTokens.verify(token);
-      await flows.revocation.revokeTokenId(claims.jti, claims.exp * 1000);
-      flows.events.emit('token.revoked', {
-        actor: claims.sub,
-        ...origin,
-        data: { jti: claims.jti },
-      });
+      // `token.revoked` is written with the durable revocation entry, in its transaction.
+      await flows.events.change<void>(
+        (announce) => flows.revocation.revokeTokenId(claims.jti, claims.exp * 1000, { announce }),
+        () => [
+          { type: 'token.revoked', payload: { actor: claims.sub, ...origin, data: { jti: claims.jti } } },
+        ],
+      );
       return true;
     } catch (error) {
       if (error instanceof TokenRejectedError || error instanceof LiftError) return false;
@@ -77,21 +78,25 @@ export async function introspectToken(flows: TokenFlows, token: string): Promise
   };
 }
 
-/** Ends every refresh family and access token of a user (credential change, disable). */
+/**
+ * Ends every refresh family and access token of a user (credential change, disable). `token.revoked` is
+ * written in the transaction that revokes the families.
+ */
 export async function revokeUserTokens(
   flows: TokenFlows,
   userId: string,
   reason: string,
   origin: EventOrigin,
 ): Promise<void> {
-  const families = await flows.refreshTokens.revokeUserFamilies(userId, reason);
+  const families = await flows.events.change<string[]>(
+    (announce) => flows.refreshTokens.revokeUserFamilies(userId, reason, { announce }),
+    (revoked) => [
+      {
+        type: 'token.revoked',
+        payload: { actor: null, subject: userId, ...origin, reason, data: { families: revoked.length } },
+      },
+    ],
+  );
   for (const familyId of families) await flows.revocation.revokeSid(familyId);
   await flows.revocation.revokeUserTokens(userId);
-  flows.events.emit('token.revoked', {
-    actor: null,
-    subject: userId,
-    ...origin,
-    reason,
-    data: { families: families.length },
-  });
 }

@@ -134,7 +134,7 @@ function sqlPorts(input: {
       sessions ??= createSessionStore({ config, storage, log, clock, eventRows });
       return sessions;
     },
-    ...sqlTokensPorts(storage.sql),
+    ...sqlTokensPorts(storage.sql, eventRows),
     ...sqlAccessPorts(storage.sql, clock),
   };
   return { ports, mail: () => mail };

@@ -2,6 +2,7 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
 import { LiftConfigError, LiftError } from '../../core/errors.ts';
+import type { Announce, Announcing } from '../../core/events.ts';
 import type { Invalidation } from '../../core/invalidation.ts';
 import { publicJwk } from '../jws/jwk.ts';
 import type { JwsAlgorithm, KeyResolver, SigningKey, VerificationKey } from '../jws/jws-types.ts';
@@ -159,11 +160,12 @@ export class KeyRing {
 
   /**
    * Activates a new key of the configured algorithm now. The previous key retires and keeps verifying for
-   * `maxTokenLifetimeMs + ROTATION_SKEW_MS`; every node is told on `lift:keys`.
+   * `maxTokenLifetimeMs + ROTATION_SKEW_MS`; every node is told on `lift:keys`. `announce` (core/events.ts):
+   * the events of the rotation, written in the transaction that activates the new key.
    */
-  async rotate(): Promise<{ kid: string }> {
+  async rotate(options: Announcing<{ kid: string }> = {}): Promise<{ kid: string }> {
     this.#requireView();
-    const kid = await this.#activateNewKey(undefined);
+    const kid = await this.#activateNewKey(undefined, options.announce);
     if (kid === null) {
       // Only possible when the new pending row was deleted before its activation.
       throw new LiftError('LIFT_INTERNAL', 500, 'Internal server error', {
@@ -233,7 +235,10 @@ export class KeyRing {
   }
 
   /** Generates, seals and stores a key, then activates it if `expectedActive` holds; its kid, or null. */
-  async #activateNewKey(expectedActive: string | null | undefined): Promise<string | null> {
+  async #activateNewKey(
+    expectedActive: string | null | undefined,
+    announce?: Announce<{ kid: string }>,
+  ): Promise<string | null> {
     const generated = await generateSigningKey(this.#algorithm, {
       ...(this.#rsaModulusLength === undefined ? {} : { rsaModulusLength: this.#rsaModulusLength }),
     });
@@ -249,6 +254,7 @@ export class KeyRing {
       now,
       previousVerifyUntil: now + this.#maxTokenLifetimeMs + ROTATION_SKEW_MS,
       expectedActive,
+      ...(announce ? { announce: () => announce({ kid: generated.kid }) } : {}),
     });
     if (activated) return generated.kid;
     await this.#store.discardPending(generated.kid);

@@ -1,8 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type AnnouncedEvents, stagedEvent } from '../../../test/support/event-rows.ts';
 import type { NewSigningKey, SigningKeyStore } from './signing-key-store.ts';
 
 export interface SigningKeyStoreTarget {
   store: SigningKeyStore;
+  /** What the store wrote to the outbox; every adapter writes announced events with its activations. */
+  events: AnnouncedEvents;
   /** Closes the store and whatever the factory opened for it. */
   close(): Promise<void>;
 }
@@ -190,6 +193,38 @@ export function signingKeyStoreConformance(
         verifyUntil: START + 2 * HOUR,
       });
       expect(keys.filter((key) => key.status === 'pending')).toHaveLength(7);
+    });
+
+    it('writes the events an activation announces with it, and activates nothing when writing them fails', async () => {
+      await store.insert(newKey('old'));
+      await store.activate('old', { now: START, previousVerifyUntil: START });
+      await store.insert(newKey('failed'));
+      const announceFailing = () => {
+        throw new Error('cannot write the events');
+      };
+      const failing = store.activate('failed', {
+        now: START + HOUR,
+        previousVerifyUntil: START + 2 * HOUR,
+        announce: announceFailing,
+      });
+      await expect(failing).rejects.toThrow('cannot write');
+      expect(await statuses(store)).toEqual({ old: 'active', failed: 'pending' });
+
+      await store.insert(newKey('new'));
+      const seen: boolean[] = [];
+      const announce = (activated: boolean) => {
+        seen.push(activated);
+        return [stagedEvent('key.rotated', { kid: 'new' })];
+      };
+      const input = { now: START + HOUR, previousVerifyUntil: START + 2 * HOUR, announce };
+      expect(await store.activate('new', input)).toBe(true);
+      // A refused activation changes nothing and announces nothing.
+      expect(await store.activate('failed', { ...input, expectedActive: 'old' })).toBe(false);
+      expect(seen).toEqual([true]);
+      expect(await statuses(store)).toEqual({ old: 'retired', failed: 'pending', new: 'active' });
+      expect((await target!.events.written()).map((event) => [event.type, event.data])).toEqual([
+        ['key.rotated', { kid: 'new' }],
+      ]);
     });
   });
 }

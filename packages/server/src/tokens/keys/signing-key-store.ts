@@ -1,4 +1,5 @@
 import type { JsonWebKey } from 'node:crypto';
+import type { Announcing } from '../../core/events.ts';
 import type { JwsAlgorithm } from '../jws/jws-types.ts';
 
 /**
@@ -52,9 +53,10 @@ export interface SigningKeyStore {
   /**
    * In one transaction, and serialised against concurrent activations: the pending key `kid` becomes active
    * and the previously active key is retired. Returns false, changing nothing, when `kid` is not a pending
-   * key or `expectedActive` does not hold.
+   * key or `expectedActive` does not hold. `announce` (the transactional outbox, core/events.ts): called (with
+   * true) only when the activation happens, inside its transaction, which also writes the events it returns.
    */
-  activate(kid: string, input: ActivateSigningKeyInput): Promise<boolean>;
+  activate(kid: string, input: ActivateSigningKeyInput & Announcing<boolean>): Promise<boolean>;
   /** Deletes `kid` if it is still pending (a key that lost an activation race); true when it did. */
   discardPending(kid: string): Promise<boolean>;
   /** Deletes retired keys whose `verifyUntil` is before `now`; returns how many. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sqlEventRows } from '../../../test/support/event-rows.ts';
 import { migratedSqlTargets, onEverySqlDatabase } from '../../../test/support/stores.ts';
 import { signingKeyStoreConformance } from './signing-key-store.conformance.ts';
 import { SqlSigningKeyStore } from './sql-signing-key-store.ts';
@@ -6,7 +7,8 @@ import { SqlSigningKeyStore } from './sql-signing-key-store.ts';
 await onEverySqlDatabase('SqlSigningKeyStore', 'signing_keys', (target) => {
   signingKeyStoreConformance(`SqlSigningKeyStore on ${target.name}`, async () => {
     const { database, close } = await target.open();
-    return { store: new SqlSigningKeyStore(database), close };
+    const events = await sqlEventRows(database);
+    return { store: new SqlSigningKeyStore(database, { eventRows: events.eventRows }), events, close };
   });
 });
 

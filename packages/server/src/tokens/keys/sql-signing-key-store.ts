@@ -1,7 +1,8 @@
 import type { JsonWebKey } from 'node:crypto';
 import { type Selectable, sql } from 'kysely';
 import { LiftConfigError } from '../../core/errors.ts';
-import type { SqlDatabase } from '../../storage/index.ts';
+import type { Announcing } from '../../core/events.ts';
+import type { SqlDatabase, SqlEventRows } from '../../storage/index.ts';
 import { JWS_ALGORITHMS, type JwsAlgorithm } from '../jws/jws-types.ts';
 import type {
   ActivateSigningKeyInput,
@@ -16,12 +17,17 @@ type SigningKeyRow = Selectable<LiftSigningKeysTable>;
 /** Thrown inside an activation transaction to roll it back when its compare-and-set does not hold. */
 class ActivationRefused extends Error {}
 
-/** Signing keys in `lift_signing_keys`, on SQLite or PostgreSQL. */
+/**
+ * Signing keys in `lift_signing_keys`, on SQLite or PostgreSQL. Given `eventRows`, an activation writes the
+ * events that announce it in its transaction (the transactional outbox).
+ */
 export class SqlSigningKeyStore implements SigningKeyStore {
   readonly #database: SqlDatabase;
+  readonly #eventRows: SqlEventRows | undefined;
 
-  constructor(database: SqlDatabase) {
+  constructor(database: SqlDatabase, options: { eventRows?: SqlEventRows } = {}) {
     this.#database = database;
+    this.#eventRows = options.eventRows;
   }
 
   get #db() {
@@ -55,7 +61,8 @@ export class SqlSigningKeyStore implements SigningKeyStore {
       .execute();
   }
 
-  async activate(kid: string, input: ActivateSigningKeyInput): Promise<boolean> {
+  async activate(kid: string, input: ActivateSigningKeyInput & Announcing<boolean>): Promise<boolean> {
+    const { announce } = input;
     try {
       await this.#db.transaction().execute(async (trx) => {
         // Row locks cannot serialise "is any key active?" between two nodes, so activations take a table lock
@@ -84,6 +91,7 @@ export class SqlSigningKeyStore implements SigningKeyStore {
           .where('status', '=', 'active')
           .where('kid', '!=', kid)
           .execute();
+        if (this.#eventRows && announce) await this.#eventRows.write(trx, announce(true));
       });
       return true;
     } catch (error) {

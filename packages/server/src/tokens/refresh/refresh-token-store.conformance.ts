@@ -1,12 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type AnnouncedEvents, stagedEvent } from '../../../test/support/event-rows.ts';
 import type { RefreshRotation, RefreshTokenFamily, RefreshTokenStore } from './refresh-token-store.ts';
 
 export interface RefreshTokenStoreTarget {
   store: RefreshTokenStore;
+  /** What the store wrote to the outbox; every adapter writes announced events with its changes. */
+  events: AnnouncedEvents;
   /** Closes the store and whatever the factory opened for it. */
   close(): Promise<void>;
 }
+
+const failingAnnounce = () => {
+  throw new Error('cannot write the events');
+};
 
 const START = Date.UTC(2026, 0, 1);
 const MINUTE = 60_000;
@@ -241,6 +248,66 @@ export function refreshTokenStoreConformance(
       expect(await store.getFamily(others.id)).toMatchObject({ revokedAt: null });
       expect(await store.revokeUserFamilies('user-ada', START + 2 * MINUTE, 'again')).toEqual([]);
       expect(await store.revokeUserFamilies('nobody', START, 'logout')).toEqual([]);
+    });
+
+    it('writes the events a rotation announces with it, and rotates nothing when writing them fails', async () => {
+      const record = family();
+      const token = hash();
+      await store.createFamily(record, token);
+      const failed = rotation(record, token, START + MINUTE);
+      await expect(store.rotate(failed, { announce: failingAnnounce })).rejects.toThrow('cannot write');
+      expect(await store.getFamily(record.id)).toEqual(record);
+      expect((await store.findByTokenHash(token))?.token.rotatedAt).toBeNull();
+      expect(await store.findByTokenHash(failed.successorHash)).toBeNull();
+
+      const seen: RefreshTokenFamily[] = [];
+      const announce = (updated: RefreshTokenFamily) => {
+        seen.push(updated);
+        return [stagedEvent('token.refreshed', { familyId: updated.id })];
+      };
+      const rotated = await store.rotate(rotation(record, token, START + 2 * MINUTE), { announce });
+      expect(seen).toEqual([rotated]);
+      // A refused rotation changes nothing and announces nothing.
+      expect(await store.rotate(rotation(record, token, START + 3 * MINUTE), { announce })).toBeNull();
+      expect(seen).toHaveLength(1);
+      const written = await target!.events.written();
+      expect(written.map((event) => [event.type, event.data])).toEqual([
+        ['token.refreshed', { familyId: record.id }],
+      ]);
+    });
+
+    it('writes the events a family revocation announces with it, or revokes nothing', async () => {
+      const record = family();
+      await store.createFamily(record, hash());
+      const failing = store.revokeFamily(record.id, START + MINUTE, 'logout', { announce: failingAnnounce });
+      await expect(failing).rejects.toThrow('cannot write');
+      expect(await store.getFamily(record.id)).toEqual(record);
+
+      const announce = (ended: RefreshTokenFamily) => [
+        stagedEvent('token.revoked', { familyId: ended.id, reason: ended.revokedReason }),
+      ];
+      expect(await store.revokeFamily(record.id, START + 2 * MINUTE, 'logout', { announce })).not.toBeNull();
+      // Revoked already: nothing changes, so nothing is announced with it.
+      expect(await store.revokeFamily(record.id, START + 3 * MINUTE, 'again', { announce })).toBeNull();
+      expect((await target!.events.written()).map((event) => event.data)).toEqual([
+        { familyId: record.id, reason: 'logout' },
+      ]);
+    });
+
+    it("writes the events revoking a user's families announces with them, or revokes none", async () => {
+      const records = [family(), family()];
+      for (const record of records) await store.createFamily(record, hash());
+      const failing = store.revokeUserFamilies('user-ada', START, 'disabled', { announce: failingAnnounce });
+      await expect(failing).rejects.toThrow('cannot write');
+      for (const record of records)
+        expect(await store.getFamily(record.id)).toMatchObject({ revokedAt: null });
+      const announce = (ids: string[]) => [stagedEvent('token.revoked', { families: ids.length })];
+      expect(await store.revokeUserFamilies('user-ada', START, 'disabled', { announce })).toHaveLength(2);
+      expect(await store.revokeUserFamilies('user-ada', START, 'disabled', { announce })).toEqual([]);
+      expect((await target!.events.written()).map((event) => event.data)).toEqual([
+        { families: 2 },
+        { families: 0 },
+      ]);
     });
 
     it('purges ended families with their tokens and clears old sealed successors, keeping the rest', async () => {

@@ -1,3 +1,5 @@
+import type { Announcing } from '../../core/events.ts';
+
 /**
  * The `RefreshTokenStore` port: where refresh-token families and their tokens live. `RefreshTokens`
  * (refresh-tokens.ts) is the only caller and owns every policy (lifetimes, grace window, reuse detection);
@@ -83,16 +85,35 @@ export interface RefreshTokenStore {
    * In one transaction: moves the family's last use and idle expiry (only if it is neither revoked nor
    * expired at `now`), marks the token rotated (only if it is not already), stores the successor and clears
    * stale sealed successors. Returns the updated family, or null with nothing changed when either condition
-   * failed: then another caller rotated the token first, or the family ended.
+   * failed: then another caller rotated the token first, or the family ended. `announce` (the transactional
+   * outbox, core/events.ts): called with the updated family only when the rotation happens, inside its
+   * transaction; the events it returns are written in that transaction.
    */
-  rotate(rotation: RefreshRotation): Promise<RefreshTokenFamily | null>;
+  rotate(
+    rotation: RefreshRotation,
+    options?: Announcing<RefreshTokenFamily>,
+  ): Promise<RefreshTokenFamily | null>;
   /**
    * Revokes a family that is not revoked yet and clears its sealed successors. Returns the family when this
-   * call revoked it; null when it is unknown or was already revoked.
+   * call revoked it; null when it is unknown or was already revoked. `announce`: called with the revoked
+   * family only when this call revoked it, inside the transaction that does.
    */
-  revokeFamily(id: string, at: number, reason: string): Promise<RefreshTokenFamily | null>;
-  /** Revokes every unrevoked family of a user; returns the ids this call revoked. */
-  revokeUserFamilies(userId: string, at: number, reason: string): Promise<string[]>;
+  revokeFamily(
+    id: string,
+    at: number,
+    reason: string,
+    options?: Announcing<RefreshTokenFamily>,
+  ): Promise<RefreshTokenFamily | null>;
+  /**
+   * Revokes every unrevoked family of a user; returns the ids this call revoked. `announce`: called with those
+   * ids (none included) inside the transaction that revokes them.
+   */
+  revokeUserFamilies(
+    userId: string,
+    at: number,
+    reason: string,
+    options?: Announcing<string[]>,
+  ): Promise<string[]>;
   /** Deletes ended families with their tokens and clears old sealed successors; returns the families deleted. */
   purge(cutoffs: RefreshPurgeCutoffs): Promise<number>;
 }

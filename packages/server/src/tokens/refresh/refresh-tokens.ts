@@ -3,6 +3,7 @@ import { cryptoRandom, type RandomSource, randomId } from '../../core/crypto/ran
 import { openSecret, sealSecret } from '../../core/crypto/secret-box.ts';
 import { hashToken } from '../../core/crypto/token-hash.ts';
 import { LiftConfigError } from '../../core/errors.ts';
+import type { Announce, Announcing } from '../../core/events.ts';
 import type { RefreshTokenFamily, RefreshTokenStore, RefreshTokenWithFamily } from './refresh-token-store.ts';
 
 /** The `deriveKey` purpose for the key that seals successors during the grace window. */
@@ -60,6 +61,11 @@ export interface RotateRefreshTokenOptions {
    * same value on every call; it is the token endpoint's setting.
    */
   graceMs?: number;
+  /**
+   * The events of a rotation (`rotated`) or of the family's revocation on reuse (`reuse_detected`), written
+   * in the transaction of that change (core/events.ts). Not called for an outcome that changed nothing.
+   */
+  announce?: Announce<RotateRefreshTokenResult>;
 }
 
 export type RotateRefreshTokenResult =
@@ -163,11 +169,16 @@ export class RefreshTokens {
     const now = this.#clock.now();
     if (hasExpired(found.family, now)) return INVALID;
     if (found.token.rotatedAt !== null)
-      return this.#answerSecondUse(found, found.token.rotatedAt, graceMs, now);
+      return this.#answerSecondUse(found, found.token.rotatedAt, {
+        graceMs,
+        now,
+        announce: options.announce,
+      });
     if (found.family.revokedAt !== null) return INVALID;
 
     const successor = this.#newToken();
-    const family = await this.#store.rotate({
+    const { announce } = options;
+    const rotation = {
       tokenHash,
       familyId: found.family.id,
       now,
@@ -182,22 +193,44 @@ export class RefreshTokens {
             }),
       idleExpiresAt: Math.min(now + this.#idleTimeoutMs, found.family.absoluteExpiresAt),
       clearSealedRotatedAtOrBefore: now - graceMs,
+    };
+    const rotated = (family: RefreshTokenFamily) => ({
+      kind: 'rotated' as const,
+      token: successor.text,
+      family,
     });
-    if (family) return { kind: 'rotated', token: successor.text, family };
+    const family = await this.#store.rotate(
+      rotation,
+      announce ? { announce: (updated) => announce(rotated(updated)) } : {},
+    );
+    if (family) return rotated(family);
     // Another caller got there first, or the family just ended: whatever happened is in the row now.
     const current = await this.#store.findByTokenHash(tokenHash);
     if (current === null || current.token.rotatedAt === null) return INVALID;
-    return this.#answerSecondUse(current, current.token.rotatedAt, graceMs, now);
+    return this.#answerSecondUse(current, current.token.rotatedAt, { graceMs, now, announce });
   }
 
-  /** Revokes a family; true when this call revoked it, false when it is unknown or was revoked already. */
-  async revokeFamily(familyId: string, reason: string): Promise<boolean> {
-    return (await this.#store.revokeFamily(familyId, this.#clock.now(), reason)) !== null;
+  /**
+   * Revokes a family; true when this call revoked it, false when it is unknown or was revoked already.
+   * `announce` is called (with true) only when this call revoked it, in that transaction.
+   */
+  async revokeFamily(familyId: string, reason: string, options: Announcing<boolean> = {}): Promise<boolean> {
+    const { announce } = options;
+    const revoked = await this.#store.revokeFamily(
+      familyId,
+      this.#clock.now(),
+      reason,
+      announce ? { announce: () => announce(true) } : {},
+    );
+    return revoked !== null;
   }
 
-  /** Revokes every live family of a user (password change, account disabled, "sign out everywhere"). */
-  revokeUserFamilies(userId: string, reason: string): Promise<string[]> {
-    return this.#store.revokeUserFamilies(userId, this.#clock.now(), reason);
+  /**
+   * Revokes every live family of a user (password change, account disabled, "sign out everywhere").
+   * `announce` gets the ids revoked, in the transaction that revokes them.
+   */
+  revokeUserFamilies(userId: string, reason: string, options: Announcing<string[]> = {}): Promise<string[]> {
+    return this.#store.revokeUserFamilies(userId, this.#clock.now(), reason, options);
   }
 
   /**
@@ -229,8 +262,11 @@ export class RefreshTokens {
   async #answerSecondUse(
     { token, family }: RefreshTokenWithFamily,
     rotatedAt: number,
-    graceMs: number,
-    now: number,
+    {
+      graceMs,
+      now,
+      announce,
+    }: { graceMs: number; now: number; announce: Announce<RotateRefreshTokenResult> | undefined },
   ): Promise<RotateRefreshTokenResult> {
     if (now - rotatedAt < graceMs && token.successorSealed !== null) {
       if (family.revokedAt !== null) return INVALID;
@@ -238,11 +274,16 @@ export class RefreshTokens {
       return { kind: 'replayed_within_grace', token: successor.toString('base64url'), family };
     }
     // Reported even when the family is revoked already, so every replay of an old token reaches the caller;
-    // the first revocation's time and reason are kept.
+    // the first revocation's time and reason are kept. Only the call that revokes it announces it with the change.
+    const reused = (revoked: RefreshTokenFamily) => ({ kind: 'reuse_detected' as const, family: revoked });
     const revoked =
-      (await this.#store.revokeFamily(family.id, now, REUSE_DETECTED)) ??
-      (await this.#store.getFamily(family.id));
-    return revoked ? { kind: 'reuse_detected', family: revoked } : INVALID;
+      (await this.#store.revokeFamily(
+        family.id,
+        now,
+        REUSE_DETECTED,
+        announce ? { announce: (ended) => announce(reused(ended)) } : {},
+      )) ?? (await this.#store.getFamily(family.id));
+    return revoked ? reused(revoked) : INVALID;
   }
 
   #newToken(): { bytes: Buffer; text: string } {

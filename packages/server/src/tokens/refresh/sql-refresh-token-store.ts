@@ -1,5 +1,6 @@
 import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
-import type { LiftTables, SqlDatabase } from '../../storage/index.ts';
+import type { Announce, Announcing } from '../../core/events.ts';
+import type { LiftTables, SqlDatabase, SqlEventRows } from '../../storage/index.ts';
 import type { LiftRefreshFamiliesTable } from './refresh-tables.ts';
 import type {
   RefreshPurgeCutoffs,
@@ -14,13 +15,16 @@ type FamilyRow = Selectable<LiftRefreshFamiliesTable>;
 /**
  * Refresh-token families in `lift_refresh_families` and `lift_refresh_tokens`, on SQLite or PostgreSQL.
  * Every transaction that writes both tables locks the family row first, then token rows, so two of them
- * never wait on each other in opposite orders.
+ * never wait on each other in opposite orders. Given `eventRows`, a rotation or revocation writes the events
+ * that announce it in its own transaction (the transactional outbox).
  */
 export class SqlRefreshTokenStore implements RefreshTokenStore {
   readonly #database: SqlDatabase;
+  readonly #eventRows: SqlEventRows | undefined;
 
-  constructor(database: SqlDatabase) {
+  constructor(database: SqlDatabase, options: { eventRows?: SqlEventRows } = {}) {
     this.#database = database;
+    this.#eventRows = options.eventRows;
   }
 
   get #db() {
@@ -98,13 +102,18 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
     return row ? toFamily(row) : null;
   }
 
-  async rotate(rotation: RefreshRotation): Promise<RefreshTokenFamily | null> {
+  async rotate(
+    rotation: RefreshRotation,
+    options: Announcing<RefreshTokenFamily> = {},
+  ): Promise<RefreshTokenFamily | null> {
     const trx = await this.#db.startTransaction().execute();
     try {
-      const family = await rotateWithin(trx, rotation);
-      if (family) {
+      const row = await rotateWithin(trx, rotation);
+      if (row) {
+        const family = toFamily(row);
+        await this.#announce(trx, options.announce, family);
         await trx.commit().execute();
-        return toFamily(family);
+        return family;
       }
       await trx.rollback().execute();
       return null;
@@ -114,7 +123,12 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
     }
   }
 
-  async revokeFamily(id: string, at: number, reason: string): Promise<RefreshTokenFamily | null> {
+  async revokeFamily(
+    id: string,
+    at: number,
+    reason: string,
+    options: Announcing<RefreshTokenFamily> = {},
+  ): Promise<RefreshTokenFamily | null> {
     return this.#db.transaction().execute(async (trx) => {
       const row = await trx
         .updateTable('lift_refresh_families')
@@ -125,11 +139,18 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
         .executeTakeFirst();
       if (!row) return null;
       await clearSealed(trx, [id]);
-      return toFamily(row);
+      const family = toFamily(row);
+      await this.#announce(trx, options.announce, family);
+      return family;
     });
   }
 
-  async revokeUserFamilies(userId: string, at: number, reason: string): Promise<string[]> {
+  async revokeUserFamilies(
+    userId: string,
+    at: number,
+    reason: string,
+    options: Announcing<string[]> = {},
+  ): Promise<string[]> {
     return this.#db.transaction().execute(async (trx) => {
       const rows = await trx
         .updateTable('lift_refresh_families')
@@ -140,6 +161,7 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
         .execute();
       const ids = rows.map((row) => row.id);
       if (ids.length > 0) await clearSealed(trx, ids);
+      await this.#announce(trx, options.announce, ids);
       return ids;
     });
   }
@@ -169,6 +191,11 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
       .where('rotated_at', '<=', cutoffs.sealedRotatedAtOrBefore)
       .execute();
     return deleted;
+  }
+
+  /** Writes the events `announce` gives for `result` in `trx`; only with both, so a bare store never calls it. */
+  async #announce<R>(trx: Kysely<LiftTables>, announce: Announce<R> | undefined, result: R): Promise<void> {
+    if (this.#eventRows && announce) await this.#eventRows.write(trx, announce(result));
   }
 }
 
