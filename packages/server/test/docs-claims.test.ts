@@ -234,7 +234,7 @@ function emittedEventTypes(): Set<string> {
   const addLiterals = (expression: ts.Node, fileName: string): void => {
     const value = checker.getTypeAtLocation(expression);
     // A helper passing its own type parameter on (`emit(deps, origin, type, …)`): its callers are scanned.
-    if (value.isTypeParameter()) return;
+    if ((value.flags & ts.TypeFlags.TypeParameter) !== 0) return;
     for (const part of value.isUnion() ? value.types : [value]) {
       types.add(part.isStringLiteral() ? part.value : `? ${fileName}`);
     }
