@@ -11,6 +11,7 @@ import {
   SignupClosedError,
 } from './errors.ts';
 import {
+  announced,
   emit,
   endTokensOf,
   type IdentityDeps,
@@ -24,7 +25,7 @@ import { completeFirstFactor, endLoginsInProgress, type LoginResult } from './lo
 import { checkSecondFactor, hasMfa, type SecondFactorInput } from './mfa-flows.ts';
 import { WeakPasswordError } from './passwords/index.ts';
 import { proveSecret } from './secret-attempts.ts';
-import { EmailTakenError, normalizeEmail } from './users/index.ts';
+import { EmailTakenError, normalizeEmail, type User } from './users/index.ts';
 
 /**
  * Signup, email verification, password change, forgot and reset.
@@ -61,9 +62,13 @@ export async function signup(
     emit(deps, origin, 'auth.signup.existing_account', { actor: null, subject: existing.id });
     return;
   }
-  let user: Awaited<ReturnType<typeof deps.users.create>>;
+  let user: User;
   try {
-    user = await deps.users.create({ email, name: input.name ?? null, passwordHash });
+    // `auth.signup` commits with the new user (the transactional outbox).
+    user = await deps.events.change<User>(
+      (announce) => deps.users.create({ email, name: input.name ?? null, passwordHash }, { announce }),
+      (created) => [announced(origin, 'auth.signup', { actor: created.id })],
+    );
   } catch (error) {
     if (!(error instanceof EmailTakenError)) throw error;
     // Lost a race with a concurrent signup of the same address: answer exactly like the branch above.
@@ -72,7 +77,6 @@ export async function signup(
     return;
   }
   await sendVerification(deps, user.id, user.email);
-  emit(deps, origin, 'auth.signup', { actor: user.id });
 }
 
 async function sendExistingAccountNotice(deps: IdentityDeps, userId: string, email: string) {
@@ -104,12 +108,19 @@ export async function verifyEmail(
   replaces?: string | null,
 ): Promise<LoginResult> {
   const consumed = await deps.emailTokens.consume(token, 'verify_email');
-  const user = consumed ? await deps.users.markEmailVerified(consumed.userId) : null;
+  const user = consumed
+    ? await deps.events.change<User | null>(
+        (announce) => deps.users.markEmailVerified(consumed.userId, { announce }),
+        (verified) =>
+          verified?.status === 'active'
+            ? [announced(origin, 'auth.email.verified', { actor: verified.id })]
+            : [],
+      )
+    : null;
   if (user?.status !== 'active') {
     emit(deps, origin, 'auth.email.verify_failed', { actor: null, reason: 'invalid_token' });
     throw new InvalidLinkTokenError();
   }
-  emit(deps, origin, 'auth.email.verified', { actor: user.id });
   return completeFirstFactor(deps, user, ['email'], origin, replaces);
 }
 
@@ -175,7 +186,12 @@ export async function resetPassword(
   const passwordHash = await deps.hasher.hash(input.newPassword);
   // Single use: only the request that consumes the token changes the password.
   if (!(await deps.emailTokens.consume(input.token, purpose))) throw new InvalidLinkTokenError();
-  await deps.users.setPasswordHash(user.id, passwordHash);
+  // `auth.password.reset` commits with the new password; what follows ends what the old one opened.
+  await deps.events.change<User | null>(
+    (announce) => deps.users.setPasswordHash(user.id, passwordHash, { announce }),
+    (updated) =>
+      updated ? [announced(origin, 'auth.password.reset', { actor: user.id, data: { purpose } })] : [],
+  );
   // Following the link proved control of the mailbox.
   if (user.emailVerifiedAt === null) await deps.users.markEmailVerified(user.id);
   await deps.lockout.clear(user.id);
@@ -187,7 +203,6 @@ export async function resetPassword(
     deps.templates.passwordChanged({ appName: deps.appName, when: new Date(deps.clock.now()) }),
   );
   await endTokensOf(deps, user.id, 'auth.password.reset', origin);
-  emit(deps, origin, 'auth.password.reset', { actor: user.id, data: { purpose } });
 }
 
 const RESET_CODE_FAILURES_KEY = 'identity:reset-code-failures:';
@@ -287,7 +302,12 @@ export async function changePassword(
   }
   const check = deps.policy.check(input.newPassword, { email: user.email, name: user.name ?? undefined });
   if (!check.ok) throw new WeakPasswordError(check.reasons);
-  const updated = await deps.users.setPasswordHash(user.id, await deps.hasher.hash(input.newPassword));
+  const passwordHash = await deps.hasher.hash(input.newPassword);
+  // `auth.password.changed` commits with the new password; what follows ends what the old one opened.
+  const updated = await deps.events.change<User | null>(
+    (announce) => deps.users.setPasswordHash(user.id, passwordHash, { announce }),
+    (changed) => (changed ? [announced(origin, 'auth.password.changed', { actor: user.id })] : []),
+  );
   await deps.lockout.clear(user.id);
   await voidMailedLinks(deps, user.id, 'password_changed', origin);
   const issued = await deps.sessions.rotate(session.record, { origin, reason: 'password_changed' });
@@ -303,6 +323,5 @@ export async function changePassword(
     deps.templates.passwordChanged({ appName: deps.appName, when: new Date(deps.clock.now()) }),
   );
   await endTokensOf(deps, user.id, 'auth.password.changed', origin);
-  emit(deps, origin, 'auth.password.changed', { actor: user.id });
   return { user: publicUser(updated ?? user), issued };
 }

@@ -1,12 +1,20 @@
 import { NotFoundError } from '../core/errors.ts';
 import type { EventOrigin } from '../core/events.ts';
-import { emit, endTokensOf, type IdentityDeps, type PublicUser, publicUser } from './identity-deps.ts';
+import {
+  announced,
+  emit,
+  endTokensOf,
+  type IdentityDeps,
+  type PublicUser,
+  publicUser,
+} from './identity-deps.ts';
 import { hasMfa } from './mfa-flows.ts';
 import type { User } from './users/index.ts';
 
 /**
  * What an administrator can do to a user. Each action ends the user's sessions where it must, on every node
- * (the session manager publishes the revocation), and emits an event naming the admin as actor.
+ * (the session manager publishes the revocation), and records an event naming the admin as actor: written
+ * with the change itself where it changes the account (the transactional outbox, core/events.ts).
  */
 
 export interface AdminUserView extends PublicUser {
@@ -49,24 +57,39 @@ export async function adminUserView(
   };
 }
 
-/** Disables the account and ends every session of it at once. */
+/**
+ * Disables the account and ends every session of it at once. The sessions end first, so `user.disabled`,
+ * written with the status change, can say how many did; the second revocation ends a session that a login
+ * which read the status before it changed opened after the first (with its own `session.revoked`).
+ */
 export async function disableUser(deps: IdentityDeps, adminId: string, userId: string, origin: EventOrigin) {
   await existing(deps, userId);
-  const user = await deps.users.setStatus(userId, 'disabled');
-  const ended = await deps.sessions.revokeUser(userId, { actor: adminId, reason: 'user_disabled', origin });
+  const revocation = { actor: adminId, reason: 'user_disabled', origin };
+  const ended = await deps.sessions.revokeUser(userId, revocation);
+  const user = await deps.events.change<User | null>(
+    (announce) => deps.users.setStatus(userId, 'disabled', { announce }),
+    (disabled) =>
+      disabled
+        ? [
+            announced(origin, 'user.disabled', {
+              actor: adminId,
+              subject: userId,
+              data: { sessionsEnded: ended },
+            }),
+          ]
+        : [],
+  );
+  await deps.sessions.revokeUser(userId, revocation);
   await endTokensOf(deps, userId, 'user.disabled', origin);
-  emit(deps, origin, 'user.disabled', {
-    actor: adminId,
-    subject: userId,
-    data: { sessionsEnded: ended },
-  });
   return publicUser(user!);
 }
 
 export async function enableUser(deps: IdentityDeps, adminId: string, userId: string, origin: EventOrigin) {
   await existing(deps, userId);
-  const user = await deps.users.setStatus(userId, 'active');
-  emit(deps, origin, 'user.enabled', { actor: adminId, subject: userId });
+  const user = await deps.events.change<User | null>(
+    (announce) => deps.users.setStatus(userId, 'active', { announce }),
+    (enabled) => (enabled ? [announced(origin, 'user.enabled', { actor: adminId, subject: userId })] : []),
+  );
   return publicUser(user!);
 }
 
@@ -100,9 +123,13 @@ export async function unlockUser(deps: IdentityDeps, adminId: string, userId: st
 /** Removes the user's TOTP factor (lost device); the user's sessions end so the change takes effect. */
 export async function resetUserMfa(deps: IdentityDeps, adminId: string, userId: string, origin: EventOrigin) {
   await existing(deps, userId);
-  const removed = await deps.mfa.delete(userId);
+  const removed = await deps.events.change<boolean>(
+    (announce) => deps.mfa.delete(userId, { announce }),
+    (gone) => [
+      announced(origin, 'auth.mfa.reset', { actor: adminId, subject: userId, data: { removed: gone } }),
+    ],
+  );
   await deps.sessions.revokeUser(userId, { actor: adminId, reason: 'mfa_reset', origin });
   await endTokensOf(deps, userId, 'auth.mfa.reset', origin);
-  emit(deps, origin, 'auth.mfa.reset', { actor: adminId, subject: userId, data: { removed } });
   return removed;
 }

@@ -1,7 +1,7 @@
 import { RESET_PATH } from './account-flows.ts';
 import type { Identity } from './identity.ts';
 import { mailLink, type PublicUser, publicUser } from './identity-deps.ts';
-import { EmailTakenError } from './users/index.ts';
+import { EmailTakenError, type User } from './users/index.ts';
 
 /**
  * No default accounts: the first user is created by `lift users create --email … --admin`, or, in
@@ -22,14 +22,18 @@ export async function createUserWithLink(
   input: { email: string; name?: string | null; admin?: boolean },
 ): Promise<CreatedUser> {
   const deps = identity.deps;
-  const user = await deps.users.create({ email: input.email, name: input.name ?? null });
+  // `user.created` commits with the new user (the transactional outbox).
+  const user = await deps.events.change<User>(
+    (announce) => deps.users.create({ email: input.email, name: input.name ?? null }, { announce }),
+    (created) => [
+      {
+        type: 'user.created',
+        payload: { actor: 'system', subject: created.id, data: { admin: input.admin === true } },
+      },
+    ],
+  );
   if (input.admin) await identity.roles.grant(user.id, 'admin');
   const token = await deps.emailTokens.issue(user.id, 'set_password', deps.config.auth.emailTokenTtlMs);
-  deps.events.emit('user.created', {
-    actor: 'system',
-    subject: user.id,
-    data: { admin: input.admin === true },
-  });
   return { user: publicUser(user), link: mailLink(deps, RESET_PATH, token) };
 }
 

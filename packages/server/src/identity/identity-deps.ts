@@ -4,7 +4,14 @@ import type { LiftConfig } from '../core/config/schema.ts';
 import type { Context } from '../core/context.ts';
 import { randomSecretToken } from '../core/crypto/random.ts';
 import { hashToken } from '../core/crypto/token-hash.ts';
-import type { EventActor, EventOrigin, EventPublisher, LiftEventName, LiftEvents } from '../core/events.ts';
+import type {
+  EventActor,
+  EventOrigin,
+  EventPublisher,
+  EventSpec,
+  LiftEventName,
+  LiftEvents,
+} from '../core/events.ts';
 import type { MailTemplates, MailTransport, RenderedMail } from '../mail/index.ts';
 import type { SessionManager, ValidatedSession } from '../sessions/index.ts';
 import type { JobQueue, KeyValueStore } from '../storage/index.ts';
@@ -160,6 +167,18 @@ export function emit<K extends LiftEventName>(
   event: LiftEvents[K] & EventActor,
 ): void {
   deps.events.emit(type, { ...event, ...origin });
+}
+
+/**
+ * One identity event with the request's origin, for `deps.events.change`: the store writes it with the change
+ * it announces, in the change's transaction (the transactional outbox, core/events.ts).
+ */
+export function announced<K extends LiftEventName>(
+  origin: EventOrigin,
+  type: K,
+  event: LiftEvents[K] & EventActor,
+): EventSpec {
+  return { type, payload: { ...event, ...origin } } as EventSpec;
 }
 
 /** Sensitive actions need a session that proved itself within `auth.freshMs`. */

@@ -2,7 +2,7 @@ import { openSecret, sealSecret } from '../core/crypto/secret-box.ts';
 import type { EventOrigin } from '../core/events.ts';
 import type { ValidatedSession } from '../sessions/index.ts';
 import { InvalidMfaCodeError, MfaAlreadyEnrolledError, MfaNotEnrolledError } from './errors.ts';
-import { emit, endTokensOf, type IdentityDeps, requireFresh } from './identity-deps.ts';
+import { announced, emit, endTokensOf, type IdentityDeps, requireFresh } from './identity-deps.ts';
 import {
   encodeBase32,
   generateRecoveryCodes,
@@ -115,7 +115,13 @@ export async function confirmTotp(
   }
   const step = proof.value;
   const recovery = generateRecoveryCodes();
-  if (!(await deps.mfa.confirm(userId, recovery.hashes, step))) throw new MfaAlreadyEnrolledError();
+  // `auth.mfa.enrolled` commits with the confirmed factor (the transactional outbox).
+  const enrolled = await deps.events.change<boolean>(
+    (announce) => deps.mfa.confirm(userId, recovery.hashes, step, { announce }),
+    (done) =>
+      done ? [announced(origin, 'auth.mfa.enrolled', { actor: userId, data: { factor: 'totp' } })] : [],
+  );
+  if (!enrolled) throw new MfaAlreadyEnrolledError();
   await deps.sessions.revokeUser(userId, {
     actor: userId,
     reason: 'mfa_enrolled',
@@ -125,7 +131,6 @@ export async function confirmTotp(
   const amr = [...new Set([...session.record.amr, 'otp'])];
   const issued = await deps.sessions.rotate(session.record, { amr, origin, reason: 'mfa_enrolled' });
   await endTokensOf(deps, userId, 'auth.mfa.enrolled', origin);
-  emit(deps, origin, 'auth.mfa.enrolled', { actor: userId, data: { factor: 'totp' } });
   return { recoveryCodes: recovery.codes, issued };
 }
 
@@ -151,7 +156,10 @@ export async function removeTotp(
     });
     throw new InvalidMfaCodeError();
   }
-  await deps.mfa.delete(userId);
+  await deps.events.change<boolean>(
+    (announce) => deps.mfa.delete(userId, { announce }),
+    () => [announced(origin, 'auth.mfa.removed', { actor: userId, data: { factor: 'totp' } })],
+  );
   await deps.sessions.revokeUser(userId, {
     actor: userId,
     reason: 'mfa_removed',
@@ -159,7 +167,6 @@ export async function removeTotp(
     exceptId: session.record.id,
   });
   await endTokensOf(deps, userId, 'auth.mfa.removed', origin);
-  emit(deps, origin, 'auth.mfa.removed', { actor: userId, data: { factor: 'totp' } });
 }
 
 /** New recovery codes (fresh session); the old ones stop working. */
@@ -171,7 +178,10 @@ export async function regenerateRecoveryCodes(
   requireFresh(session);
   const userId = session.record.userId;
   const recovery = generateRecoveryCodes();
-  if (!(await deps.mfa.replaceRecoveryCodes(userId, recovery.hashes))) throw new MfaNotEnrolledError();
-  emit(deps, origin, 'auth.mfa.recovery_codes_regenerated', { actor: userId });
+  const replaced = await deps.events.change<boolean>(
+    (announce) => deps.mfa.replaceRecoveryCodes(userId, recovery.hashes, { announce }),
+    (done) => (done ? [announced(origin, 'auth.mfa.recovery_codes_regenerated', { actor: userId })] : []),
+  );
+  if (!replaced) throw new MfaNotEnrolledError();
   return recovery.codes;
 }

@@ -128,7 +128,7 @@ function sqlPorts(input: {
       });
       return mail;
     },
-    ...sqlIdentityPorts(storage.sql, clock),
+    ...sqlIdentityPorts(storage.sql, clock, eventRows),
     // Made when the sessions module takes it: its settings are the sessions module's config section.
     get sessions() {
       sessions ??= createSessionStore({ config, storage, log, clock, eventRows });

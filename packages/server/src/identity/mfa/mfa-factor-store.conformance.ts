@@ -1,10 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type AnnouncedEvents, stagedEvent } from '../../../test/support/event-rows.ts';
 import { type Clock, ManualClock } from '../../core/clock.ts';
 import type { MfaFactorStore } from './mfa-factor-store.ts';
 import { generateRecoveryCodes } from './recovery-codes.ts';
 
 export interface MfaFactorStoreTarget {
   store: MfaFactorStore;
+  /** What the store wrote to the outbox; every adapter writes announced events with its changes. */
+  events: AnnouncedEvents;
   /** Closes the store and whatever the factory opened for it. */
   close(): Promise<void>;
 }
@@ -18,6 +21,16 @@ async function confirmed(store: MfaFactorStore, userId = 'user-1'): Promise<stri
   expect(await store.savePending(userId, `sealed-${userId}`)).toBe(true);
   expect(await store.confirm(userId, hashes, STEP)).toBe(true);
   return hashes;
+}
+
+/** An `announce` that fails, as a failed write of the events would: the change must roll back with it. */
+function failing(): never {
+  throw new Error('cannot write the events');
+}
+
+/** An `announce` that stages one event named `type` carrying the result it was called with. */
+function announcing(type: string) {
+  return (done: boolean) => [stagedEvent(type, { done })];
 }
 
 /** Reads a few times at once first, so a pooled adapter has every connection open and the race is real. */
@@ -214,6 +227,48 @@ export function mfaFactorStoreConformance(
         recoveryCodes: [`hash-${winner}`],
         lastUsedStep: STEP + winner,
       });
+    });
+
+    it('writes the events a confirmation announces with it, and leaves the factor pending when that fails', async () => {
+      const { hashes } = generateRecoveryCodes();
+      await store.savePending('user-1', 'sealed-user-1');
+      await expect(store.confirm('user-1', hashes, STEP, { announce: failing })).rejects.toThrow(
+        'cannot write the events',
+      );
+      expect(await store.get('user-1')).toMatchObject({
+        confirmedAt: null,
+        lastUsedStep: null,
+        recoveryCodes: [],
+      });
+      expect(await store.confirm('user-1', hashes, STEP, { announce: announcing('auth.mfa.enrolled') })).toBe(
+        true,
+      );
+      expect(await store.confirm('user-1', hashes, STEP, { announce: () => [] })).toBe(false);
+      const written = await target!.events.written();
+      expect(written.map((event) => [event.type, event.data])).toEqual([
+        ['auth.mfa.enrolled', { done: true }],
+      ]);
+    });
+
+    it('writes the events a recovery-code replacement or a delete announces with it, or changes nothing', async () => {
+      const hashes = await confirmed(store);
+      const fresh = generateRecoveryCodes().hashes;
+      await expect(store.replaceRecoveryCodes('user-1', fresh, { announce: failing })).rejects.toThrow();
+      await expect(store.delete('user-1', { announce: failing })).rejects.toThrow();
+      expect((await store.get('user-1'))?.recoveryCodes).toEqual(hashes);
+
+      const regenerated = announcing('auth.mfa.recovery_codes_regenerated');
+      expect(await store.replaceRecoveryCodes('user-1', fresh, { announce: regenerated })).toBe(true);
+      expect((await store.get('user-1'))?.recoveryCodes).toEqual(fresh);
+      expect(await store.delete('user-1', { announce: announcing('auth.mfa.removed') })).toBe(true);
+      expect(await store.get('user-1')).toBeNull();
+      expect(await store.delete('user-1', { announce: announcing('auth.mfa.reset') })).toBe(false);
+      const written = await target!.events.written();
+      expect(written.map((event) => [event.type, event.data])).toEqual([
+        ['auth.mfa.recovery_codes_regenerated', { done: true }],
+        ['auth.mfa.removed', { done: true }],
+        ['auth.mfa.reset', { done: false }],
+      ]);
     });
   });
 }

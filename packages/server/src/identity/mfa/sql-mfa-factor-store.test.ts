@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sqlEventRows } from '../../../test/support/event-rows.ts';
 import { migratedSqlTargets, onEverySqlDatabase } from '../../../test/support/stores.ts';
 import { ManualClock } from '../../core/clock.ts';
 import { mfaFactorStoreConformance } from './mfa-factor-store.conformance.ts';
@@ -7,7 +8,8 @@ import { SqlMfaFactorStore } from './sql-mfa-factor-store.ts';
 await onEverySqlDatabase('SqlMfaFactorStore', 'mfa_factors', (target) => {
   mfaFactorStoreConformance(`SqlMfaFactorStore on ${target.name}`, async (clock) => {
     const { database, close } = await target.open();
-    return { store: new SqlMfaFactorStore(database, { clock }), close };
+    const events = await sqlEventRows(database);
+    return { store: new SqlMfaFactorStore(database, { clock, eventRows: events.eventRows }), events, close };
   });
 });
 

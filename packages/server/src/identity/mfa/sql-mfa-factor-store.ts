@@ -1,23 +1,31 @@
 import { type Selectable, type SqlBool, sql } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.ts';
-import type { SqlDatabase } from '../../storage/index.ts';
+import type { Announcing } from '../../core/events.ts';
+import { changeAnnounced, type SqlDatabase, type SqlEventRows } from '../../storage/index.ts';
 import type { MfaFactor, MfaFactorStore } from './mfa-factor-store.ts';
 import type { LiftMfaFactorsTable } from './mfa-factors-table.ts';
 
 export interface SqlMfaFactorStoreOptions {
   clock?: Clock;
+  /** Where changes write the events that announce them, in their transaction (storage/outbox/). */
+  eventRows?: SqlEventRows;
 }
 
 type FactorRow = Selectable<LiftMfaFactorsTable>;
 
-/** MFA factors in `lift_mfa_factors`, on SQLite or PostgreSQL. */
+/**
+ * MFA factors in `lift_mfa_factors`, on SQLite or PostgreSQL. Given `eventRows`, a change that is asked to
+ * `announce` itself writes those events in its own transaction.
+ */
 export class SqlMfaFactorStore implements MfaFactorStore {
   readonly #database: SqlDatabase;
   readonly #clock: Clock;
+  readonly #eventRows: SqlEventRows | undefined;
 
   constructor(database: SqlDatabase, options: SqlMfaFactorStoreOptions = {}) {
     this.#database = database;
     this.#clock = options.clock ?? systemClock;
+    this.#eventRows = options.eventRows;
   }
 
   get #db() {
@@ -56,20 +64,27 @@ export class SqlMfaFactorStore implements MfaFactorStore {
     return row !== undefined;
   }
 
-  async confirm(userId: string, recoveryCodeHashes: readonly string[], step: number): Promise<boolean> {
+  confirm(
+    userId: string,
+    recoveryCodeHashes: readonly string[],
+    step: number,
+    options: Announcing<boolean> = {},
+  ): Promise<boolean> {
     const now = this.#clock.now();
-    const result = await this.#db
-      .updateTable('lift_mfa_factors')
-      .set({
-        confirmed_at: now,
-        last_used_step: step,
-        recovery_codes: JSON.stringify(recoveryCodeHashes),
-        updated_at: now,
-      })
-      .where('user_id', '=', userId)
-      .where('confirmed_at', 'is', null)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      const result = await db
+        .updateTable('lift_mfa_factors')
+        .set({
+          confirmed_at: now,
+          last_used_step: step,
+          recovery_codes: JSON.stringify(recoveryCodeHashes),
+          updated_at: now,
+        })
+        .where('user_id', '=', userId)
+        .where('confirmed_at', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    });
   }
 
   async useStep(userId: string, step: number): Promise<boolean> {
@@ -111,22 +126,28 @@ export class SqlMfaFactorStore implements MfaFactorStore {
     return result.numUpdatedRows > 0n;
   }
 
-  async replaceRecoveryCodes(userId: string, recoveryCodeHashes: readonly string[]): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('lift_mfa_factors')
-      .set({ recovery_codes: JSON.stringify(recoveryCodeHashes), updated_at: this.#clock.now() })
-      .where('user_id', '=', userId)
-      .where('confirmed_at', 'is not', null)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+  replaceRecoveryCodes(
+    userId: string,
+    recoveryCodeHashes: readonly string[],
+    options: Announcing<boolean> = {},
+  ): Promise<boolean> {
+    const now = this.#clock.now();
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      const result = await db
+        .updateTable('lift_mfa_factors')
+        .set({ recovery_codes: JSON.stringify(recoveryCodeHashes), updated_at: now })
+        .where('user_id', '=', userId)
+        .where('confirmed_at', 'is not', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    });
   }
 
-  async delete(userId: string): Promise<boolean> {
-    const result = await this.#db
-      .deleteFrom('lift_mfa_factors')
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return result.numDeletedRows > 0n;
+  delete(userId: string, options: Announcing<boolean> = {}): Promise<boolean> {
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      const result = await db.deleteFrom('lift_mfa_factors').where('user_id', '=', userId).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    });
   }
 }
 

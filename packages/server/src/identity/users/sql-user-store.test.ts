@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sqlEventRows } from '../../../test/support/event-rows.ts';
 import { migratedSqlTargets, onEverySqlDatabase } from '../../../test/support/stores.ts';
 import { ManualClock } from '../../core/clock.ts';
 import { SqlUserStore } from './sql-user-store.ts';
@@ -7,7 +8,8 @@ import { userStoreConformance } from './user-store.conformance.ts';
 await onEverySqlDatabase('SqlUserStore', 'users', (target) => {
   userStoreConformance(`SqlUserStore on ${target.name}`, async (clock) => {
     const { database, close } = await target.open();
-    return { store: new SqlUserStore(database, { clock }), close };
+    const events = await sqlEventRows(database);
+    return { store: new SqlUserStore(database, { clock, eventRows: events.eventRows }), events, close };
   });
 });
 

@@ -2,9 +2,10 @@ import { type Selectable, type SqlBool, sql } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { randomId } from '../../core/crypto/random.ts';
 import { ValidationError } from '../../core/errors.ts';
+import type { Announcing } from '../../core/events.ts';
 import { HUMAN_NAME_MESSAGE, isHumanName } from '../../core/human-name.ts';
-import type { SqlDatabase } from '../../storage/index.ts';
-import { decodeKeysetCursor, encodeKeysetCursor, pageIssue } from '../../storage/index.ts';
+import type { SqlDatabase, SqlEventRows } from '../../storage/index.ts';
+import { changeAnnounced, decodeKeysetCursor, encodeKeysetCursor, pageIssue } from '../../storage/index.ts';
 import { normalizedOrNull, normalizeEmail } from './email.ts';
 import { EmailTakenError } from './email-taken-error.ts';
 import {
@@ -21,52 +22,61 @@ import type { LiftUsersTable } from './users-table.ts';
 
 export interface SqlUserStoreOptions {
   clock?: Clock;
+  /** Where changes write the events that announce them, in their transaction (storage/outbox/). */
+  eventRows?: SqlEventRows;
 }
 
 type UserRow = Selectable<LiftUsersTable>;
 
-/** Users in `lift_users`, on SQLite or PostgreSQL. */
+/**
+ * Users in `lift_users`, on SQLite or PostgreSQL. Given `eventRows`, a change that is asked to `announce`
+ * itself writes those events in its own transaction.
+ */
 export class SqlUserStore implements UserStore {
   readonly #database: SqlDatabase;
   readonly #clock: Clock;
+  readonly #eventRows: SqlEventRows | undefined;
 
   constructor(database: SqlDatabase, options: SqlUserStoreOptions = {}) {
     this.#database = database;
     this.#clock = options.clock ?? systemClock;
+    this.#eventRows = options.eventRows;
   }
 
   get #db() {
     return this.#database.db;
   }
 
-  async create(input: CreateUserInput): Promise<User> {
+  async create(input: CreateUserInput, options: Announcing<User> = {}): Promise<User> {
     const { email, normalized } = normalizeEmail(input.email);
+    const name = checkedName(input.name ?? null);
     const now = this.#clock.now();
-    // ON CONFLICT DO NOTHING instead of catching the driver's error: the same on both dialects, and it
-    // leaves a PostgreSQL transaction usable.
-    const row = await this.#db
-      .insertInto('lift_users')
-      .values({
-        id: randomId(),
-        email,
-        email_normalized: normalized,
-        name: checkedName(input.name ?? null),
-        status: 'active',
-        email_verified_at: null,
-        password_hash: input.passwordHash ?? null,
-        created_at: now,
-        updated_at: now,
-      })
-      .onConflict((conflict) => conflict.column('email_normalized').doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) throw new EmailTakenError();
-    return toUser(row);
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      // ON CONFLICT DO NOTHING instead of catching the driver's error: the same on both dialects, and it
+      // leaves a PostgreSQL transaction usable.
+      const row = await db
+        .insertInto('lift_users')
+        .values({
+          id: randomId(),
+          email,
+          email_normalized: normalized,
+          name,
+          status: 'active',
+          email_verified_at: null,
+          password_hash: input.passwordHash ?? null,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((conflict) => conflict.column('email_normalized').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new EmailTakenError();
+      return toUser(row);
+    });
   }
 
-  async findById(id: string): Promise<User | null> {
-    const row = await this.#db.selectFrom('lift_users').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toUser(row) : null;
+  findById(id: string): Promise<User | null> {
+    return userById(this.#db, id);
   }
 
   async findByEmail(email: string): Promise<User | null> {
@@ -80,8 +90,12 @@ export class SqlUserStore implements UserStore {
     return row ? toUser(row) : null;
   }
 
-  setPasswordHash(id: string, passwordHash: string): Promise<User | null> {
-    return this.#update(id, { password_hash: passwordHash, password_reset_required: 0 });
+  setPasswordHash(
+    id: string,
+    passwordHash: string,
+    options: Announcing<User | null> = {},
+  ): Promise<User | null> {
+    return this.#update(id, { password_hash: passwordHash, password_reset_required: 0 }, options);
   }
 
   requirePasswordReset(id: string): Promise<User | null> {
@@ -92,26 +106,32 @@ export class SqlUserStore implements UserStore {
     return this.#update(id, { password_reset_required: 0 });
   }
 
-  async markEmailVerified(id: string): Promise<User | null> {
+  markEmailVerified(id: string, options: Announcing<User | null> = {}): Promise<User | null> {
     const now = this.#clock.now();
-    const row = await this.#db
-      .updateTable('lift_users')
-      .set({ email_verified_at: now, updated_at: now })
-      .where('id', '=', id)
-      .where('email_verified_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
-    return row ? toUser(row) : this.findById(id);
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      const row = await db
+        .updateTable('lift_users')
+        .set({ email_verified_at: now, updated_at: now })
+        .where('id', '=', id)
+        .where('email_verified_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toUser(row) : userById(db, id);
+    });
   }
 
   /** Async so that a refused status is a rejected promise, as for every other method, not a throw. */
-  async setStatus(id: string, status: UserStatus): Promise<User | null> {
+  async setStatus(
+    id: string,
+    status: UserStatus,
+    options: Announcing<User | null> = {},
+  ): Promise<User | null> {
     if (!USER_STATUSES.includes(status)) {
       throw new ValidationError([
         { location: 'body', path: 'status', message: 'Status is active or disabled.', code: 'invalid_value' },
       ]);
     }
-    return this.#update(id, { status });
+    return this.#update(id, { status }, options);
   }
 
   async updateName(id: string, name: string | null): Promise<User | null> {
@@ -157,7 +177,7 @@ export class SqlUserStore implements UserStore {
     return { users, nextCursor };
   }
 
-  async #update(
+  #update(
     id: string,
     changes: {
       name?: string | null;
@@ -165,15 +185,24 @@ export class SqlUserStore implements UserStore {
       password_hash?: string;
       password_reset_required?: number;
     },
+    options: Announcing<User | null> = {},
   ): Promise<User | null> {
-    const row = await this.#db
-      .updateTable('lift_users')
-      .set({ ...changes, updated_at: this.#clock.now() })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
-    return row ? toUser(row) : null;
+    const now = this.#clock.now();
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      const row = await db
+        .updateTable('lift_users')
+        .set({ ...changes, updated_at: now })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toUser(row) : null;
+    });
   }
+}
+
+async function userById(db: SqlDatabase['db'], id: string): Promise<User | null> {
+  const row = await db.selectFrom('lift_users').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toUser(row) : null;
 }
 
 function toUser(row: UserRow): User {

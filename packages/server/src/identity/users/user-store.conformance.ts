@@ -1,16 +1,32 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type AnnouncedEvents, stagedEvent } from '../../../test/support/event-rows.ts';
 import { type Clock, ManualClock } from '../../core/clock.ts';
 import { ValidationError } from '../../core/errors.ts';
 import { EmailTakenError } from './email-taken-error.ts';
-import type { UserStatus, UserStore } from './user-store.ts';
+import type { User, UserStatus, UserStore } from './user-store.ts';
 
 export interface UserStoreTarget {
   store: UserStore;
+  /** What the store wrote to the outbox; every adapter writes announced events with its changes. */
+  events: AnnouncedEvents;
   /** Closes the store and whatever the factory opened for it. */
   close(): Promise<void>;
 }
 
 const START = Date.UTC(2026, 0, 1);
+
+/** An `announce` that fails, as a failed write of the events would: the change must roll back with it. */
+function failing(): never {
+  throw new Error('cannot write the events');
+}
+
+/** An `announce` that stages one event named `type` carrying the user id it was called with. */
+function announcing(type: string, seen: Array<User | null> = []) {
+  return (user: User | null) => {
+    seen.push(user);
+    return [stagedEvent(type, { userId: user?.id ?? null })];
+  };
+}
 
 /**
  * The behaviour every UserStore adapter must show. Register it from an adapter's test file with a factory;
@@ -220,6 +236,58 @@ export function userStoreConformance(
           issues: [expect.objectContaining({ path: 'cursor' })],
         });
       }
+    });
+
+    it('writes the events a create announces with the new user, and creates nobody when writing them fails', async () => {
+      await expect(store.create({ email: 'ada@example.com' }, { announce: failing })).rejects.toThrow(
+        'cannot write the events',
+      );
+      expect(await store.findByEmail('ada@example.com')).toBeNull();
+
+      const seen: Array<User | null> = [];
+      const created = await store.create(
+        { email: 'ada@example.com' },
+        { announce: announcing('user.created', seen) },
+      );
+      expect(seen).toEqual([created]);
+      const taken = store.create({ email: 'ADA@example.com' }, { announce: announcing('user.created') });
+      await expect(taken).rejects.toBeInstanceOf(EmailTakenError);
+      const written = await target!.events.written();
+      expect(written.map((event) => [event.type, event.data])).toEqual([
+        ['user.created', { userId: created.id }],
+      ]);
+    });
+
+    it('writes the events a password, status or verification change announces with it, or changes nothing', async () => {
+      const { id } = await store.create({ email: 'ada@example.com', passwordHash: '$argon2id$old' });
+      clock.advance(1_000);
+      await expect(store.setPasswordHash(id, '$argon2id$new', { announce: failing })).rejects.toThrow();
+      await expect(store.setStatus(id, 'disabled', { announce: failing })).rejects.toThrow();
+      await expect(store.markEmailVerified(id, { announce: failing })).rejects.toThrow();
+      expect(await store.findById(id)).toMatchObject({
+        passwordHash: '$argon2id$old',
+        status: 'active',
+        emailVerifiedAt: null,
+        updatedAt: new Date(START),
+      });
+
+      const seen: Array<User | null> = [];
+      const changed = await store.setPasswordHash(id, '$argon2id$new', {
+        announce: announcing('auth.password.changed', seen),
+      });
+      const disabled = await store.setStatus(id, 'disabled', { announce: announcing('user.disabled', seen) });
+      const verified = await store.markEmailVerified(id, {
+        announce: announcing('auth.email.verified', seen),
+      });
+      expect(await store.setStatus('missing', 'active', { announce: () => [] })).toBeNull();
+      expect(seen).toEqual([changed, disabled, verified]);
+      expect(verified).toMatchObject({ passwordHash: '$argon2id$new', status: 'disabled' });
+      const written = await target!.events.written();
+      expect(written.map((event) => [event.type, event.data])).toEqual([
+        ['auth.password.changed', { userId: id }],
+        ['user.disabled', { userId: id }],
+        ['auth.email.verified', { userId: id }],
+      ]);
     });
   });
 }
