@@ -65,13 +65,13 @@ export async function startAuthApp(
     async close() {
       await unsubscribe();
       await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
       // Closed error codes: every answer a flow gave had a code/status pair the catalogue declares.
       if (app.stats.uncataloguedErrors > 0) {
         throw new Error(
           `${app.stats.uncataloguedErrors} answers carried an error code the app does not declare`,
         );
       }
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
