@@ -1,5 +1,5 @@
 import { ValidationError } from '../../core/errors.ts';
-import type { EventOrigin, LiftEventName, LiftEvents } from '../../core/events.ts';
+import type { EventOrigin, EventSpec, LiftEventName, LiftEvents } from '../../core/events.ts';
 import type { Principal } from '../../core/request-state.ts';
 import type { IdentityDeps } from '../../identity/index.ts';
 import { ReauthRequiredError } from '../../identity/index.ts';
@@ -36,6 +36,18 @@ export function emitEvent<K extends LiftEventName>(
   event: LiftEvents[K],
 ): void {
   deps.access.events.emit(type, Object.assign({ actor: caller.principal.id }, caller.origin, event));
+}
+
+/**
+ * One access event that announces a change, the caller as its actor: what `events.change` writes with the
+ * change, in its transaction (core/events.ts).
+ */
+export function callerEvent<K extends LiftEventName>(
+  caller: Caller,
+  type: K,
+  event: LiftEvents[K],
+): EventSpec {
+  return { type, payload: Object.assign({ actor: caller.principal.id }, caller.origin, event) } as EventSpec;
 }
 
 /**
