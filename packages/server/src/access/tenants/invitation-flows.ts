@@ -5,8 +5,8 @@ import type { Invitation, IssuedInvitation } from '../stores/index.ts';
 import { InvitationInvalidError, InvitationLimitError } from '../tenant-errors.ts';
 import {
   assertCanDelegate,
+  byCaller,
   type Caller,
-  callerEvent,
   callerUserId,
   emitEvent,
   publicLink,
@@ -92,9 +92,12 @@ export async function inviteMember(
         { announce },
       ),
     (issued) => [
-      callerEvent(caller, 'invitation.created', {
-        data: { tenantId, invitationId: issued.invitation.id, role: role.name },
-      }),
+      {
+        type: 'invitation.created',
+        payload: byCaller(caller, {
+          data: { tenantId, invitationId: issued.invitation.id, role: role.name },
+        }),
+      },
     ],
   );
   const rendered = identity.templates.invitation({
@@ -139,7 +142,9 @@ function revokePending(
   return deps.access.events.change<boolean>(
     (announce) => deps.access.invitations.revoke(tenantId, invitationId, { announce }),
     (revoked) =>
-      revoked ? [callerEvent(caller, 'invitation.revoked', { data: { tenantId, invitationId } })] : [],
+      revoked
+        ? [{ type: 'invitation.revoked', payload: byCaller(caller, { data: { tenantId, invitationId } }) }]
+        : [],
   );
 }
 
@@ -199,7 +204,10 @@ export async function acceptInvitation(
   await access.events.change<Invitation>(
     (announce) => joinWithInvitation(deps, userId, invitation, announce),
     (joined) => [
-      callerEvent(caller, 'invitation.accepted', { data: { tenantId: tenant.id, invitationId: joined.id } }),
+      {
+        type: 'invitation.accepted',
+        payload: byCaller(caller, { data: { tenantId: tenant.id, invitationId: joined.id } }),
+      },
     ],
   );
   return withCallerRoles(deps, caller, tenant);

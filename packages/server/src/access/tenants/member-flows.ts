@@ -6,8 +6,8 @@ import { LastOwnerError } from '../tenant-errors.ts';
 import {
   assertCanDelegate,
   assertFresh,
+  byCaller,
   type Caller,
-  callerEvent,
   callerUserId,
   denied,
   permissionsOfGrants,
@@ -121,7 +121,10 @@ export async function changeMemberRole(
     ...permissionsOfGrants(deps, current),
   ]);
   await changeKeepingOwner(deps, caller, { tenantId, userId }, setRoles(caller, [role.id]), [
-    callerEvent(caller, 'member.role_changed', { subject: userId, data: { tenantId, role: role.name } }),
+    {
+      type: 'member.role_changed',
+      payload: byCaller(caller, { subject: userId, data: { tenantId, role: role.name } }),
+    },
   ]);
   return { user_id: userId, roles: [role.name] };
 }
@@ -137,7 +140,7 @@ export async function removeMember(
   const current = await tenantGrantsOf(deps, tenantId, userId);
   await assertCanDelegate(deps, caller, tenantId, permissionsOfGrants(deps, current));
   await changeKeepingOwner(deps, caller, { tenantId, userId }, { action: 'remove' }, [
-    callerEvent(caller, 'member.removed', { subject: userId, data: { tenantId } }),
+    { type: 'member.removed', payload: byCaller(caller, { subject: userId, data: { tenantId } }) },
   ]);
 }
 
@@ -145,7 +148,7 @@ export async function removeMember(
 export async function leaveTenant(deps: TenantFlowDeps, caller: Caller, tenantId: string): Promise<void> {
   const userId = await callerUserId(deps, caller, tenantId);
   await changeKeepingOwner(deps, caller, { tenantId, userId }, { action: 'remove' }, [
-    callerEvent(caller, 'member.left', { data: { tenantId } }),
+    { type: 'member.left', payload: byCaller(caller, { data: { tenantId } }) },
   ]);
 }
 
@@ -173,11 +176,14 @@ export async function transferOwnership(
   const callerGrants = await tenantGrantsOf(deps, tenantId, userId);
   const demote = callerGrants.some((grant) => grant.roleId === owner.id);
   // Written with the transfer's last change: the promotion, or the caller's demotion when one follows.
-  const transferred = [
-    callerEvent(caller, 'tenant.ownership_transferred', {
-      subject: targetId,
-      data: { tenantId, from: userId },
-    }),
+  const transferred: EventSpec[] = [
+    {
+      type: 'tenant.ownership_transferred',
+      payload: byCaller(caller, {
+        subject: targetId,
+        data: { tenantId, from: userId },
+      }),
+    },
   ];
   const promotion = setRoles(caller, [owner.id]);
   await changeKeepingOwner(

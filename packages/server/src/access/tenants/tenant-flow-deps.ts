@@ -1,5 +1,5 @@
 import { ValidationError } from '../../core/errors.ts';
-import type { EventOrigin, EventSpec, LiftEventName, LiftEvents } from '../../core/events.ts';
+import type { EventActor, EventOrigin, LiftEventName, LiftEvents } from '../../core/events.ts';
 import type { Principal } from '../../core/request-state.ts';
 import type { IdentityDeps } from '../../identity/index.ts';
 import { ReauthRequiredError } from '../../identity/index.ts';
@@ -39,15 +39,11 @@ export function emitEvent<K extends LiftEventName>(
 }
 
 /**
- * One access event that announces a change, the caller as its actor: what `events.change` writes with the
- * change, in its transaction (core/events.ts).
+ * The payload of an access event with the caller as its actor and the request's origin: what an event spec
+ * for `events.change` carries (`{ type: 'tenant.deleted', payload: byCaller(caller, { data }) }`).
  */
-export function callerEvent<K extends LiftEventName>(
-  caller: Caller,
-  type: K,
-  event: LiftEvents[K],
-): EventSpec {
-  return { type, payload: Object.assign({ actor: caller.principal.id }, caller.origin, event) } as EventSpec;
+export function byCaller<T extends object>(caller: Caller, event: T): T & EventActor & EventOrigin {
+  return Object.assign({ actor: caller.principal.id }, caller.origin, event);
 }
 
 /**

@@ -1,12 +1,6 @@
 import { NotFoundError } from '../../core/errors.ts';
 import type { Tenant, TenantSettings } from '../stores/index.ts';
-import {
-  assertFresh,
-  type Caller,
-  callerEvent,
-  callerUserId,
-  type TenantFlowDeps,
-} from './tenant-flow-deps.ts';
+import { assertFresh, byCaller, type Caller, callerUserId, type TenantFlowDeps } from './tenant-flow-deps.ts';
 
 /**
  * Creating, reading, changing and deleting tenants. The routes check the permission (`tenant:read`,
@@ -71,7 +65,7 @@ export async function createTenant(
         { announce },
       ),
     ({ tenant: made }) => [
-      callerEvent(caller, 'tenant.created', { data: { tenantId: made.id, slug: made.slug } }),
+      { type: 'tenant.created', payload: byCaller(caller, { data: { tenantId: made.id, slug: made.slug } }) },
     ],
   );
   return withCallerRoles(deps, caller, tenant);
@@ -121,7 +115,9 @@ export async function updateTenant(
         { announce },
       ),
     (updated) =>
-      updated === null ? [] : [callerEvent(caller, 'tenant.updated', { data: { tenantId, fields } })],
+      updated === null
+        ? []
+        : [{ type: 'tenant.updated', payload: byCaller(caller, { data: { tenantId, fields } }) }],
   );
   if (tenant === null) throw new NotFoundError('No tenant has this id.');
   await deps.access.control.changed({ kind: 'tenant', tenantId });
@@ -133,7 +129,7 @@ export async function deleteTenant(deps: TenantFlowDeps, caller: Caller, tenantI
   await assertFresh(deps, caller, tenantId);
   const deleted = await deps.access.events.change<boolean>(
     (announce) => deps.access.tenants.delete(tenantId, { announce }),
-    (done) => (done ? [callerEvent(caller, 'tenant.deleted', { data: { tenantId } })] : []),
+    (done) => (done ? [{ type: 'tenant.deleted', payload: byCaller(caller, { data: { tenantId } }) }] : []),
   );
   if (!deleted) throw new NotFoundError('No tenant has this id.');
   await deps.access.control.changed({ kind: 'tenant', tenantId });
