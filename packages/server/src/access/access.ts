@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import { LiftConfigError } from '../core/errors.ts';
-import type { EventPublisher } from '../core/events.ts';
+import type { Announcing, EventPublisher } from '../core/events.ts';
 import type { Invalidation } from '../core/invalidation.ts';
 import { AccessControl } from './access-control.ts';
 import { GLOBAL } from './access-scope.ts';
@@ -127,15 +127,25 @@ export class Access {
    * Creates a tenant with its creator as first member, copies the role templates into it (inheritance
    * included) and grants the creator the copy of `owner`. Not one transaction across the stores: if a later
    * step fails the tenant is deleted again (with whatever was made for it) and the error rethrown.
+   * `announce`'s events are written with the last step, the creator's `owner` grant, so they commit only
+   * with a complete tenant; without an `owner` template nothing announces and `events.change` records
+   * them after the tenant is made.
    */
-  async createTenant(input: CreateTenantInput): Promise<{ tenant: Tenant; roles: Role[] }> {
+  async createTenant(
+    input: CreateTenantInput,
+    options: Announcing<{ tenant: Tenant; roles: Role[] }> = {},
+  ): Promise<{ tenant: Tenant; roles: Role[] }> {
     const tenant = await this.tenants.create(input);
     try {
       const roles = await this.#copyTemplates(tenant.id);
       const owner = roles.find((role) => role.name === TENANT_OWNER_ROLE);
       const subject = { type: 'user' as const, id: input.createdBy };
+      const { announce } = options;
       if (owner) {
-        await this.grants.add({ subject, roleId: owner.id, tenantId: tenant.id, createdBy: input.createdBy });
+        await this.grants.add(
+          { subject, roleId: owner.id, tenantId: tenant.id, createdBy: input.createdBy },
+          announce ? { announce: () => announce({ tenant, roles }) } : {},
+        );
       } else {
         this.#log.warn({ tenantId: tenant.id }, 'no owner role template: the tenant creator holds no role');
       }

@@ -9,6 +9,7 @@ import type { KeyValueStore, SqlDatabase } from '../../src/storage/ports.ts';
 import { RedisKeyValueStore } from '../../src/storage/redis/redis-key-value-store.ts';
 import { openSqlDatabase } from '../../src/storage/sql/open-sql-database.ts';
 import { SqlKeyValueStore } from '../../src/storage/sql/sql-key-value-store.ts';
+import { sqlEventRows } from './event-rows.ts';
 import {
   freshPostgresSchemaUrl,
   POSTGRES_SKIP_REASON,
@@ -127,8 +128,10 @@ export async function onEverySqlDatabase(
 export function sqlAccessStores(target: SqlTarget): OpenAccessStores {
   return async (clock) => {
     const { database, close } = await target.open();
+    const events = await sqlEventRows(database);
     return {
-      ...sqlAccessPorts(database, clock),
+      ...sqlAccessPorts(database, clock, events.eventRows),
+      events,
       async seedUser({ id, email, name }) {
         const now = clock.now();
         await database.db

@@ -1,8 +1,9 @@
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
+import type { EventSpec } from '../../core/events.ts';
 import type { Access } from '../access.ts';
 import { TENANT_OWNER_ROLE } from '../default-roles.ts';
 import type { Grant, GrantKey } from '../stores/grant-store.ts';
-import type { KeepOwnerOutcome } from '../stores/membership-store.ts';
+import type { KeepOwnerOutcome, Membership } from '../stores/membership-store.ts';
 import { LastOwnerError } from '../tenant-errors.ts';
 import { type AdminActor, assertDelegable } from './delegation.ts';
 import { RoleCatalog } from './role-catalog.ts';
@@ -10,8 +11,8 @@ import { RoleCatalog } from './role-catalog.ts';
 /**
  * Granting and revoking roles through `/admin/api/grants` (and revoking through `/tenants/:tenantId/grants`). The actor must hold, in the grant's scope (a
  * tenant, or globally), every permission the role gives (its own and inherited ones), both to grant it and
- * to revoke it. Each write calls `changed()`, so `can()` answers differently at once, and emits
- * `grant.created` / `grant.deleted`.
+ * to revoke it. Each write calls `changed()`, so `can()` answers differently at once, and writes
+ * `grant.created` / `grant.deleted` in its transaction.
  */
 
 function unknownRole(): ValidationError {
@@ -48,9 +49,11 @@ export async function createGrant(
       await access.control.changed({ kind: 'grant', tenantId: key.tenantId, subjects: [key.subject] });
     return { grant: existing, created: false, memberAdded };
   }
-  const grant = await access.grants.add({ ...key, createdBy: actor.principal.id });
+  const grant = await access.events.change<Grant>(
+    (announce) => access.grants.add({ ...key, createdBy: actor.principal.id }, { announce }),
+    (made) => [grantEvent(actor, 'grant.created', made)],
+  );
   await access.control.changed({ kind: 'grant', tenantId: grant.tenantId, subjects: [grant.subject] });
-  emitGrantEvent(access, actor, 'grant.created', grant);
   return { grant, created: true, memberAdded };
 }
 
@@ -63,13 +66,21 @@ async function ensureMember(access: Access, actor: AdminActor, key: GrantKey): P
       { location: 'body', path: 'tenant_id', message: 'No such tenant.', code: 'unknown_tenant' },
     ]);
   }
-  await access.memberships.add(key.tenantId, key.subject.id);
-  access.events.emit('member.added', {
-    actor: actor.principal.id,
-    ...actor.origin,
-    subject: key.subject.id,
-    data: { tenantId: key.tenantId, via: 'grant', roleId: key.roleId },
-  });
+  const { tenantId, subject, roleId } = key;
+  await access.events.change<Membership>(
+    (announce) => access.memberships.add(tenantId, subject.id, { announce }),
+    () => [
+      {
+        type: 'member.added',
+        payload: {
+          actor: actor.principal.id,
+          ...actor.origin,
+          subject: subject.id,
+          data: { tenantId, via: 'grant', roleId },
+        },
+      },
+    ],
+  );
   return true;
 }
 
@@ -79,10 +90,12 @@ export async function deleteGrant(access: Access, actor: AdminActor, grant: Gran
   const role = catalog.get(grant.roleId);
   // A grant whose role is gone gives nothing; anyone with grants:write may clear it.
   await assertDelegable(access, actor, role === undefined ? [] : catalog.givenBy(role), grant.tenantId);
-  const removed = await access.grants.remove(grant);
+  const removed = await access.events.change<boolean>(
+    (announce) => access.grants.remove(grant, { announce }),
+    (done) => (done ? [grantEvent(actor, 'grant.deleted', grant)] : []),
+  );
   if (!removed) return false;
   await access.control.changed({ kind: 'grant', tenantId: grant.tenantId, subjects: [grant.subject] });
-  emitGrantEvent(access, actor, 'grant.deleted', grant);
   return true;
 }
 
@@ -110,12 +123,15 @@ export async function deleteTenantGrant(
       .map((held) => held.roleId);
     let outcome: KeepOwnerOutcome;
     try {
-      outcome = await access.memberships.changeKeepingOwner({
-        tenantId,
-        userId,
-        ownerRoleId: ownerRole.id,
-        change: { action: 'set_roles', roleIds: kept, createdBy: actor.principal.id },
-      });
+      const change = { action: 'set_roles' as const, roleIds: kept, createdBy: actor.principal.id };
+      outcome = await access.events.change<KeepOwnerOutcome>(
+        (announce) =>
+          access.memberships.changeKeepingOwner(
+            { tenantId, userId, ownerRoleId: ownerRole.id, change },
+            { announce },
+          ),
+        (result) => (result === 'changed' ? [grantEvent(actor, 'grant.deleted', grant)] : []),
+      );
     } finally {
       await access.control.changed({ kind: 'grant', tenantId, subjects: [grant.subject] });
     }
@@ -129,19 +145,14 @@ export async function deleteTenantGrant(
       throw new LastOwnerError();
     }
     if (outcome === 'not_member') throw new NotFoundError('No such grant in this tenant.');
-    emitGrantEvent(access, actor, 'grant.deleted', grant);
     return;
   }
   if (!(await deleteGrant(access, actor, grant))) throw new NotFoundError('No such grant in this tenant.');
 }
 
-function emitGrantEvent(
-  access: Access,
-  actor: AdminActor,
-  type: 'grant.created' | 'grant.deleted',
-  grant: Grant,
-): void {
-  access.events.emit(type, {
+/** `grant.created` / `grant.deleted`, written with the change (the transactional outbox, core/events.ts). */
+function grantEvent(actor: AdminActor, type: 'grant.created' | 'grant.deleted', grant: Grant): EventSpec {
+  const payload = {
     actor: actor.principal.id,
     ...actor.origin,
     subject: grant.subject.type === 'user' ? grant.subject.id : null,
@@ -151,5 +162,6 @@ function emitGrantEvent(
       roleId: grant.roleId,
       tenantId: grant.tenantId,
     },
-  });
+  };
+  return { type, payload };
 }

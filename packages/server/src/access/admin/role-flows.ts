@@ -1,4 +1,5 @@
 import { type FieldIssue, NotFoundError, ValidationError } from '../../core/errors.ts';
+import type { EventSpec } from '../../core/events.ts';
 import type { Access } from '../access.ts';
 import { SYSTEM_ADMIN_ROLE, TENANT_OWNER_ROLE } from '../default-roles.ts';
 import { RoleCycleError } from '../engine/access-errors.ts';
@@ -14,7 +15,7 @@ import { RoleCatalog } from './role-catalog.ts';
  * owner (400 `LIFT_VALIDATION_FAILED`); refuses to hand out what the actor does not
  * hold in the role's scope (a tenant role: that tenant; a system role or template: globally), counting what
  * the role inherits; names an inheritance cycle (409 `LIFT_ROLE_CYCLE`); then writes the store, calls
- * `changed()` and emits `role.created` / `role.updated` / `role.deleted`.
+ * `changed()`; `role.created` / `role.updated` / `role.deleted` are written in the store's transaction.
  */
 
 export interface RoleInput {
@@ -74,15 +75,15 @@ export async function createRole(
   const catalog = await RoleCatalog.load(access.roles, owner);
   const inherits = catalog.resolve(input.inherits ?? []);
   await assertDelegable(access, actor, catalog.gives(permissions, inherits), delegationScope(owner));
-  const role = await access.roles.create({
-    owner,
-    name: input.name,
-    description: input.description ?? null,
-    permissions,
-    inherits,
-  });
+  const role = await access.events.change<Role>(
+    (announce) =>
+      access.roles.create(
+        { owner, name: input.name, description: input.description ?? null, permissions, inherits },
+        { announce },
+      ),
+    (made) => [roleEvent(actor, 'role.created', made)],
+  );
   await access.control.changed({ kind: 'role', owner, ids: [role.id] });
-  emitRoleEvent(access, actor, 'role.created', role);
   return role;
 }
 
@@ -121,15 +122,19 @@ export async function updateRole(
     const cycle = catalog.cycle(current, inherits);
     if (cycle !== undefined) throw new RoleCycleError(cycle);
   }
-  const updated = await access.roles.update(owner, role.id, {
+  const values = {
     ...(changes.name === undefined ? {} : { name: changes.name }),
     ...(changes.description === undefined ? {} : { description: changes.description }),
     ...(changes.permissions === undefined ? {} : { permissions: changes.permissions }),
     ...(inherits === undefined ? {} : { inherits }),
-  });
+  };
+  const changed = Object.keys(changes).sort();
+  const updated = await access.events.change<Role | null>(
+    (announce) => access.roles.update(owner, role.id, values, { announce }),
+    (result) => (result === null ? [] : [roleEvent(actor, 'role.updated', result, { changed })]),
+  );
   if (updated === null) throw new NotFoundError('No such role.');
   await access.control.changed({ kind: 'role', owner, ids: [role.id] });
-  emitRoleEvent(access, actor, 'role.updated', updated, { changed: Object.keys(changes).sort() });
   return updated;
 }
 
@@ -139,21 +144,25 @@ export async function deleteRole(access: Access, actor: AdminActor, role: Role):
   const owner = ownerOf(role);
   const catalog = await RoleCatalog.load(access.roles, owner);
   await assertDelegable(access, actor, catalog.givenBy(catalog.get(role.id) ?? role), delegationScope(owner));
-  if (!(await access.roles.delete(owner, role.id))) throw new NotFoundError('No such role.');
+  const deleted = await access.events.change<boolean>(
+    (announce) => access.roles.delete(owner, role.id, { announce }),
+    (done) => (done ? [roleEvent(actor, 'role.deleted', role)] : []),
+  );
+  if (!deleted) throw new NotFoundError('No such role.');
   await access.control.changed({ kind: 'role', owner, ids: [role.id] });
-  emitRoleEvent(access, actor, 'role.deleted', role);
 }
 
-function emitRoleEvent(
-  access: Access,
+/** `role.created` / `role.updated` / `role.deleted`, written with the change (core/events.ts `change`). */
+function roleEvent(
   actor: AdminActor,
   type: 'role.created' | 'role.updated' | 'role.deleted',
   role: Role,
   extra: Record<string, unknown> = {},
-): void {
-  access.events.emit(type, {
+): EventSpec {
+  const payload = {
     actor: actor.principal.id,
     ...actor.origin,
     data: { roleId: role.id, name: role.name, scope: role.scope, tenantId: role.tenantId, ...extra },
-  });
+  };
+  return { type, payload };
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
+import type { LiftEvent } from '../../core/events.ts';
 import type { AccessSnapshotSource } from '../access-snapshot.ts';
 import type { GrantStore } from './grant-store.ts';
 import type { InvitationStore } from './invitation-store.ts';
@@ -18,6 +19,8 @@ export interface AccessStoresTarget {
   grants: GrantStore;
   invitations: InvitationStore;
   accessSnapshot: AccessSnapshotSource;
+  /** What the stores wrote to the outbox; every adapter set writes the events its changes announce. */
+  events: { written(): Promise<LiftEvent[]> };
   /** Puts an account where `MembershipStore.listDetailed` reads a member's address and name from. */
   seedUser(user: { id: string; email: string; name: string | null }): Promise<void>;
   /** Closes the stores and whatever the factory opened for them. */

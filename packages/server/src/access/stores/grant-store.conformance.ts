@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import type { AccessStoresTarget, OpenAccessStores } from './access-stores-target.ts';
-import type { GrantSubject } from './grant-store.ts';
+import {
+  ANNOUNCE_FAILURE,
+  failingAnnounce,
+  recordingAnnounce,
+  writtenEvents,
+} from './announcing.conformance.ts';
+import type { Grant, GrantSubject } from './grant-store.ts';
 
 const START = Date.UTC(2026, 0, 1);
 const ADA: GrantSubject = { type: 'user', id: 'ada' };
@@ -160,6 +166,29 @@ export function grantStoreConformance(adapter: string, open: OpenAccessStores): 
         expect(new Set(results.map((grant) => grant.id)).size).toBe(1);
         expect(await grants.listByRole(input.roleId, input.tenantId)).toEqual([results[0]]);
       }
+    });
+
+    it('writes the events an add or a remove announces with it, and changes nothing when that fails', async () => {
+      const { grants, admin, editorA } = await withRoles();
+      const failing = { announce: failingAnnounce };
+      const key = { subject: ADA, roleId: editorA.id, tenantId: 'tenant-a' };
+      await expect(grants.add(key, failing)).rejects.toThrow(ANNOUNCE_FAILURE);
+      expect(await grants.listBySubject(ADA, 'tenant-a')).toEqual([]);
+      const global = await grants.add({ subject: ADA, roleId: admin.id, tenantId: null });
+      await expect(grants.remove(global, failing)).rejects.toThrow(ANNOUNCE_FAILURE);
+      expect(await grants.listBySubject(ADA, null)).toEqual([global]);
+      expect(await writtenEvents(target!)).toEqual([]);
+
+      const added = recordingAnnounce<Grant>('grant.created', (grant) => ({ roleId: grant.roleId }));
+      const grant = await grants.add(key, added);
+      expect(added.seen).toEqual([grant]);
+      const removed = recordingAnnounce<boolean>('grant.deleted', (done) => ({ done }));
+      expect(await grants.remove(global, removed)).toBe(true);
+      expect(await grants.listBySubject(ADA, 'tenant-a')).toEqual([grant]);
+      expect(await writtenEvents(target!)).toEqual([
+        ['grant.created', { roleId: editorA.id }],
+        ['grant.deleted', { done: true }],
+      ]);
     });
   });
 }

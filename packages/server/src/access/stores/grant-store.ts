@@ -1,3 +1,5 @@
+import type { Announcing } from '../../core/events.ts';
+
 export type GrantSubjectType = 'user' | 'api_key' | 'service';
 
 export const GRANT_SUBJECT_TYPES: readonly GrantSubjectType[] = ['user', 'api_key', 'service'];
@@ -34,9 +36,11 @@ export interface GrantStore {
   /**
    * Idempotent: granting the same role again returns the existing grant unchanged. The role must be a
    * system role or, for a tenant grant, a role of that tenant; otherwise `ValidationError` on `roleId`.
+   * `announce` (the transactional outbox, core/events.ts): the events to write with the grant, in its
+   * transaction; the same for `remove`.
    */
-  add(input: AddGrantInput): Promise<Grant>;
-  remove(key: GrantKey): Promise<boolean>;
+  add(input: AddGrantInput, options?: Announcing<Grant>): Promise<Grant>;
+  remove(key: GrantKey, options?: Announcing<boolean>): Promise<boolean>;
   /** The grant with this id, in any scope: for the system admin API only. */
   get(id: string): Promise<Grant | null>;
   /**

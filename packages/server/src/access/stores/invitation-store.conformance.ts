@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import type { AccessStoresTarget, OpenAccessStores } from './access-stores-target.ts';
-import { INVITATION_TTL_MS } from './invitation-store.ts';
+import {
+  ANNOUNCE_FAILURE,
+  failingAnnounce,
+  recordingAnnounce,
+  writtenEvents,
+} from './announcing.conformance.ts';
+import { INVITATION_TTL_MS, type IssuedInvitation } from './invitation-store.ts';
 
 const START = Date.UTC(2026, 0, 1);
 
@@ -187,6 +193,33 @@ export function invitationStoreConformance(adapter: string, open: OpenAccessStor
         ),
       );
       expect(results.filter((result) => result !== null)).toHaveLength(1);
+    });
+
+    it('writes the events an issue or a revocation announces with it, and changes nothing when that fails', async () => {
+      const { invitations } = target!;
+      const failing = { announce: failingAnnounce };
+      const input = { tenantId: 'tenant-a', email: 'eve@example.com', invitedBy: 'ada' };
+      await expect(invitations.issue(input, failing)).rejects.toThrow(ANNOUNCE_FAILURE);
+      expect(await invitations.listPending('tenant-a')).toEqual([]);
+      const kept = await invitations.issue(input);
+      await expect(invitations.revoke('tenant-a', kept.invitation.id, failing)).rejects.toThrow(
+        ANNOUNCE_FAILURE,
+      );
+      expect(await invitations.listPending('tenant-a')).toEqual([kept.invitation]);
+      expect(await writtenEvents(target!)).toEqual([]);
+
+      const issuing = recordingAnnounce<IssuedInvitation>('invitation.created', (issued) => ({
+        invitationId: issued.invitation.id,
+      }));
+      const issued = await invitations.issue({ ...input, email: 'joe@example.com' }, issuing);
+      expect(issuing.seen).toEqual([issued]);
+      const revoking = recordingAnnounce<boolean>('invitation.revoked', (done) => ({ done }));
+      expect(await invitations.revoke('tenant-a', kept.invitation.id, revoking)).toBe(true);
+      expect(await invitations.listPending('tenant-a')).toEqual([issued.invitation]);
+      expect(await writtenEvents(target!)).toEqual([
+        ['invitation.created', { invitationId: issued.invitation.id }],
+        ['invitation.revoked', { done: true }],
+      ]);
     });
   });
 }

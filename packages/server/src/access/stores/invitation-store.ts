@@ -1,3 +1,5 @@
+import type { Announcing } from '../../core/events.ts';
+
 export interface Invitation {
   /** Random, 128 bits, base64url: the handle for lists and revocation. Never the token. */
   id: string;
@@ -31,8 +33,11 @@ export interface IssuedInvitation {
 
 /** Invitations to join a tenant. */
 export interface InvitationStore {
-  /** Throws `ValidationError` for a malformed address. */
-  issue(input: IssueInvitationInput): Promise<IssuedInvitation>;
+  /**
+   * Throws `ValidationError` for a malformed address. `announce` (the transactional outbox,
+   * core/events.ts): the events to write with the invitation, in its transaction; the same for `revoke`.
+   */
+  issue(input: IssueInvitationInput, options?: Announcing<IssuedInvitation>): Promise<IssuedInvitation>;
   /**
    * Marks the invitation accepted and returns it, when the token is live, unused, and was issued to
    * `email` (in any form `normalizeEmail` accepts); otherwise null. Exactly one of any number of
@@ -47,7 +52,7 @@ export interface InvitationStore {
    */
   consumeById(id: string, email: string): Promise<Invitation | null>;
   /** Deletes a pending invitation of the tenant; false when none matches. */
-  revoke(tenantId: string, id: string): Promise<boolean>;
+  revoke(tenantId: string, id: string, options?: Announcing<boolean>): Promise<boolean>;
   /** The tenant's invitations not yet accepted and not expired, newest first. */
   listPending(tenantId: string): Promise<Invitation[]>;
 }

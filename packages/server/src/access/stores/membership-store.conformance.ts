@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import type { AccessStoresTarget, OpenAccessStores } from './access-stores-target.ts';
-import type { MemberChange } from './membership-store.ts';
+import {
+  ANNOUNCE_FAILURE,
+  failingAnnounce,
+  recordingAnnounce,
+  writtenEvents,
+} from './announcing.conformance.ts';
+import type { KeepOwnerOutcome, MemberChange, Membership } from './membership-store.ts';
 
 const START = Date.UTC(2026, 0, 1);
 const DETAILED_MEMBERS = 50;
@@ -258,6 +264,50 @@ export function membershipStoreConformance(adapter: string, open: OpenAccessStor
         await stores.memberships.add(t.tenantId, other);
         expect(await t.change(other, setRoles([t.owner.id]))).toBe('changed');
       }
+    });
+
+    it('writes the events an add announces with it, and adds no one when that fails', async () => {
+      const { memberships } = stores;
+      const failing = memberships.add('tenant-a', 'u-a', { announce: failingAnnounce });
+      await expect(failing).rejects.toThrow(ANNOUNCE_FAILURE);
+      expect(await memberships.isMember('tenant-a', 'u-a')).toBe(false);
+      const added = recordingAnnounce<Membership>('member.added', (result) => ({ userId: result.userId }));
+      const membership = await memberships.add('tenant-a', 'u-a', added);
+      expect(added.seen).toEqual([membership]);
+      expect(await memberships.isMember('tenant-a', 'u-a')).toBe(true);
+      expect(await writtenEvents(target!)).toEqual([['member.added', { userId: 'u-a' }]]);
+    });
+
+    it('writes what changeKeepingOwner announces for its outcome with it, and changes nothing when that fails', async () => {
+      const t = await tenantWithOwners(stores, ['u-a', 'u-b'], ['u-c']);
+      const { memberships } = stores;
+      const input = (userId: string, change: MemberChange) => ({
+        tenantId: t.tenantId,
+        userId,
+        ownerRoleId: t.owner.id,
+        change,
+      });
+      const failing = memberships.changeKeepingOwner(input('u-a', remove), { announce: failingAnnounce });
+      await expect(failing).rejects.toThrow(ANNOUNCE_FAILURE);
+      const demoting = memberships.changeKeepingOwner(input('u-b', setRoles([t.member.id])), {
+        announce: failingAnnounce,
+      });
+      await expect(demoting).rejects.toThrow(ANNOUNCE_FAILURE);
+      expect(await memberships.isMember(t.tenantId, 'u-a')).toBe(true);
+      expect(await t.ownersNow()).toEqual(['u-a', 'u-b']);
+      expect(await writtenEvents(target!)).toEqual([]);
+
+      const changes = recordingAnnounce<KeepOwnerOutcome>('member.removed', (outcome) => ({ outcome }));
+      expect(await memberships.changeKeepingOwner(input('u-a', remove), changes)).toBe('changed');
+      expect(await memberships.changeKeepingOwner(input('u-b', remove), changes)).toBe('last_owner');
+      expect(await memberships.changeKeepingOwner(input('u-a', remove), changes)).toBe('not_member');
+      expect(changes.seen).toEqual(['changed', 'last_owner', 'not_member']);
+      expect(await memberships.isMember(t.tenantId, 'u-a')).toBe(false);
+      expect((await writtenEvents(target!)).map(([, data]) => data)).toEqual([
+        { outcome: 'changed' },
+        { outcome: 'last_owner' },
+        { outcome: 'not_member' },
+      ]);
     });
   });
 }

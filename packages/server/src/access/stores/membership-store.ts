@@ -1,3 +1,5 @@
+import type { Announcing } from '../../core/events.ts';
+
 export interface Membership {
   tenantId: string;
   userId: string;
@@ -57,8 +59,11 @@ export type KeepOwnerOutcome = 'changed' | 'not_member' | 'last_owner';
 
 /** Which users belong to which tenant. Every method is scoped to the tenant it is given. */
 export interface MembershipStore {
-  /** Idempotent: adding a member again returns the existing membership unchanged. */
-  add(tenantId: string, userId: string): Promise<Membership>;
+  /**
+   * Idempotent: adding a member again returns the existing membership unchanged. `announce` (the
+   * transactional outbox, core/events.ts): the events to write with the membership, in its transaction.
+   */
+  add(tenantId: string, userId: string, options?: Announcing<Membership>): Promise<Membership>;
   /** Also removes the user's grants in that tenant (not global ones), in one transaction. */
   remove(tenantId: string, userId: string): Promise<boolean>;
   /** Throws `ValidationError` for a limit out of range or a cursor this store did not make. */
@@ -74,7 +79,11 @@ export interface MembershipStore {
    * would hold `ownerRoleId` in the tenant while this one did: then nothing changes and the answer is
    * `last_owner`. One transaction that locks the tenant row before counting the owners, so two owners
    * removing, demoting or leaving each other at the same instant cannot both succeed. `not_member` (nothing
-   * changed) when the user is no member or the tenant is gone.
+   * changed) when the user is no member or the tenant is gone. The events `announce` returns for the outcome
+   * are written in that transaction.
    */
-  changeKeepingOwner(input: KeepOwnerInput): Promise<KeepOwnerOutcome>;
+  changeKeepingOwner(
+    input: KeepOwnerInput,
+    options?: Announcing<KeepOwnerOutcome>,
+  ): Promise<KeepOwnerOutcome>;
 }

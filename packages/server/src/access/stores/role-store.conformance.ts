@@ -1,8 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import type { AccessStoresTarget, OpenAccessStores } from './access-stores-target.ts';
+import {
+  ANNOUNCE_FAILURE,
+  failingAnnounce,
+  recordingAnnounce,
+  writtenEvents,
+} from './announcing.conformance.ts';
 import { RoleNameTakenError } from './role-name-taken-error.ts';
-import type { RoleOwner } from './role-store.ts';
+import type { Role, RoleOwner } from './role-store.ts';
 
 const START = Date.UTC(2026, 0, 1);
 const SYSTEM: RoleOwner = { scope: 'system' };
@@ -223,6 +229,41 @@ export function roleStoreConformance(adapter: string, open: OpenAccessStores): v
         if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(RoleNameTakenError);
       }
       expect(await roles.list(A)).toHaveLength(1);
+    });
+
+    it('writes the events a create, update or delete announces with it, and changes nothing when that fails', async () => {
+      const { roles, grants } = stores;
+      const failing = { announce: failingAnnounce };
+      await expect(roles.create({ owner: A, name: 'lost' }, failing)).rejects.toThrow(ANNOUNCE_FAILURE);
+      expect(await roles.list(A)).toEqual([]);
+      const editor = await roles.create({ owner: A, name: 'editor', permissions: ['notes:read'] });
+      const ada = { type: 'user' as const, id: 'ada' };
+      const grant = await grants.add({ subject: ada, roleId: editor.id, tenantId: 'tenant-a' });
+      const renaming = roles.update(A, editor.id, { name: 'writer', permissions: [] }, failing);
+      await expect(renaming).rejects.toThrow(ANNOUNCE_FAILURE);
+      await expect(roles.delete(A, editor.id, failing)).rejects.toThrow(ANNOUNCE_FAILURE);
+      expect(await roles.get(A, editor.id)).toEqual(editor);
+      expect(await grants.listBySubject(ada, 'tenant-a')).toEqual([grant]);
+      expect(await writtenEvents(target!)).toEqual([]);
+
+      const created = recordingAnnounce<Role>('role.created', (role) => ({ name: role.name }));
+      const viewer = await roles.create({ owner: A, name: 'viewer' }, created);
+      expect(created.seen).toEqual([viewer]);
+      const updated = recordingAnnounce<Role | null>('role.updated', (role) => ({
+        name: role?.name ?? null,
+      }));
+      const writer = await roles.update(A, editor.id, { name: 'writer' }, updated);
+      expect(await roles.update(A, 'no-such-role', { name: 'x' }, updated)).toBeNull();
+      expect(updated.seen).toEqual([writer, null]);
+      const deleted = recordingAnnounce<boolean>('role.deleted', (done) => ({ done }));
+      expect(await roles.delete(A, editor.id, deleted)).toBe(true);
+      expect(await grants.listBySubject(ada, 'tenant-a')).toEqual([]);
+      expect(await writtenEvents(target!)).toEqual([
+        ['role.created', { name: 'viewer' }],
+        ['role.updated', { name: 'writer' }],
+        ['role.updated', { name: null }],
+        ['role.deleted', { done: true }],
+      ]);
     });
   });
 }

@@ -1,3 +1,5 @@
+import type { Announcing } from '../../core/events.ts';
+
 export type RoleScope = 'system' | 'tenant' | 'template';
 
 /**
@@ -48,9 +50,11 @@ export interface UpdateRoleInput {
 export interface RoleStore {
   /**
    * Throws `RoleNameTakenError` when the owner has a role of that name, `ValidationError` for an empty
-   * name, a malformed permission, or an inherited role that does not exist or is not visible.
+   * name, a malformed permission, or an inherited role that does not exist or is not visible. `announce`
+   * (the transactional outbox, core/events.ts): the events to write with the role, in its transaction; the
+   * same for `update` and `delete`.
    */
-  create(input: CreateRoleInput): Promise<Role>;
+  create(input: CreateRoleInput, options?: Announcing<Role>): Promise<Role>;
   get(owner: RoleOwner, id: string): Promise<Role | null>;
   /** The role with this id whoever owns it: for the system admin API only, never for a tenant's request. */
   findById(id: string): Promise<Role | null>;
@@ -62,10 +66,15 @@ export interface RoleStore {
    */
   findVisible(tenantId: string | null, ids: readonly string[]): Promise<Role[]>;
   /** As `create` for its checks, plus `ValidationError` on `inherits` when the change would make a cycle. */
-  update(owner: RoleOwner, id: string, changes: UpdateRoleInput): Promise<Role | null>;
+  update(
+    owner: RoleOwner,
+    id: string,
+    changes: UpdateRoleInput,
+    options?: Announcing<Role | null>,
+  ): Promise<Role | null>;
   /**
    * Deletes the role, its grants and the pending invitations that name it, and removes it from the
    * `inherits` of other roles, in one transaction.
    */
-  delete(owner: RoleOwner, id: string): Promise<boolean>;
+  delete(owner: RoleOwner, id: string, options?: Announcing<boolean>): Promise<boolean>;
 }

@@ -1,8 +1,14 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { randomId } from '../../core/crypto/random.ts';
 import { ValidationError } from '../../core/errors.ts';
-import type { SqlDatabase } from '../../storage/index.ts';
+import type { Announcing } from '../../core/events.ts';
+import {
+  changeAnnounced,
+  type LiftTables,
+  type SqlDatabase,
+  type SqlEventRows,
+} from '../../storage/index.ts';
 import { GLOBAL_TENANT, type LiftGrantsTable } from './access-tables.ts';
 import {
   type AddGrantInput,
@@ -15,57 +21,68 @@ import {
 
 export interface SqlGrantStoreOptions {
   clock?: Clock;
+  /** Where adds and removes write the events that announce them, in their transaction. */
+  eventRows?: SqlEventRows;
 }
 
 type GrantRow = Selectable<LiftGrantsTable>;
 
-/** Grants in `lift_grants`, on SQLite or PostgreSQL; a global grant is stored with tenant_id '*'. */
+/**
+ * Grants in `lift_grants`, on SQLite or PostgreSQL; a global grant is stored with tenant_id '*'. Given
+ * `eventRows`, adds and removes write the events that announce them in their transaction.
+ */
 export class SqlGrantStore implements GrantStore {
   readonly #database: SqlDatabase;
   readonly #clock: Clock;
+  readonly #eventRows: SqlEventRows | undefined;
 
   constructor(database: SqlDatabase, options: SqlGrantStoreOptions = {}) {
     this.#database = database;
     this.#clock = options.clock ?? systemClock;
+    this.#eventRows = options.eventRows;
   }
 
   get #db() {
     return this.#database.db;
   }
 
-  async add(input: AddGrantInput): Promise<Grant> {
+  async add(input: AddGrantInput, options: Announcing<Grant> = {}): Promise<Grant> {
     checkSubject(input.subject);
     const tenant = tenantColumn(input.tenantId);
     await this.#checkRole(input.roleId, input.tenantId);
-    const inserted = await this.#db
-      .insertInto('lift_grants')
-      .values({
-        id: randomId(),
-        subject_type: input.subject.type,
-        subject_id: input.subject.id,
-        role_id: input.roleId,
-        tenant_id: tenant,
-        created_by: input.createdBy ?? null,
-        created_at: this.#clock.now(),
-      })
-      .onConflict((conflict) =>
-        conflict.columns(['subject_type', 'subject_id', 'role_id', 'tenant_id']).doNothing(),
-      )
-      .returningAll()
-      .executeTakeFirst();
-    const row = inserted ?? (await this.#find(input));
-    return toGrant(row);
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      const inserted = await db
+        .insertInto('lift_grants')
+        .values({
+          id: randomId(),
+          subject_type: input.subject.type,
+          subject_id: input.subject.id,
+          role_id: input.roleId,
+          tenant_id: tenant,
+          created_by: input.createdBy ?? null,
+          created_at: this.#clock.now(),
+        })
+        .onConflict((conflict) =>
+          conflict.columns(['subject_type', 'subject_id', 'role_id', 'tenant_id']).doNothing(),
+        )
+        .returningAll()
+        .executeTakeFirst();
+      return toGrant(inserted ?? (await findGrant(db, input)));
+    });
   }
 
-  async remove(key: GrantKey): Promise<boolean> {
-    const result = await this.#db
-      .deleteFrom('lift_grants')
-      .where('subject_type', '=', key.subject.type)
-      .where('subject_id', '=', key.subject.id)
-      .where('role_id', '=', key.roleId)
-      .where('tenant_id', '=', tenantColumn(key.tenantId))
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+  remove(key: GrantKey, options: Announcing<boolean> = {}): Promise<boolean> {
+    const tenant = tenantColumn(key.tenantId);
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      const result = await db
+        .deleteFrom('lift_grants')
+        .where('subject_type', '=', key.subject.type)
+        .where('subject_id', '=', key.subject.id)
+        .where('role_id', '=', key.roleId)
+        .where('tenant_id', '=', tenant)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
   }
 
   async get(id: string): Promise<Grant | null> {
@@ -133,17 +150,17 @@ export class SqlGrantStore implements GrantStore {
       ]);
     }
   }
+}
 
-  #find(key: GrantKey): Promise<GrantRow> {
-    return this.#db
-      .selectFrom('lift_grants')
-      .selectAll()
-      .where('subject_type', '=', key.subject.type)
-      .where('subject_id', '=', key.subject.id)
-      .where('role_id', '=', key.roleId)
-      .where('tenant_id', '=', tenantColumn(key.tenantId))
-      .executeTakeFirstOrThrow();
-  }
+function findGrant(db: Kysely<LiftTables>, key: GrantKey): Promise<GrantRow> {
+  return db
+    .selectFrom('lift_grants')
+    .selectAll()
+    .where('subject_type', '=', key.subject.type)
+    .where('subject_id', '=', key.subject.id)
+    .where('role_id', '=', key.roleId)
+    .where('tenant_id', '=', tenantColumn(key.tenantId))
+    .executeTakeFirstOrThrow();
 }
 
 /** null ↔ '*'; a tenant id of '*' would read as global, so it is refused. */

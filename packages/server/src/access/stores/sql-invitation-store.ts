@@ -3,8 +3,9 @@ import { type Clock, systemClock } from '../../core/clock.ts';
 import { cryptoRandom, type RandomSource, randomId } from '../../core/crypto/random.ts';
 import { hashToken } from '../../core/crypto/token-hash.ts';
 import { LiftConfigError } from '../../core/errors.ts';
+import type { Announcing } from '../../core/events.ts';
 import { normalizedOrNull, normalizeEmail } from '../../identity/index.ts';
-import type { SqlDatabase } from '../../storage/index.ts';
+import { changeAnnounced, type SqlDatabase, type SqlEventRows } from '../../storage/index.ts';
 import type { LiftInvitationsTable } from './access-tables.ts';
 import {
   INVITATION_TTL_MS,
@@ -17,6 +18,8 @@ import {
 export interface SqlInvitationStoreOptions {
   clock?: Clock;
   random?: RandomSource;
+  /** Where issues and revocations write the events that announce them, in their transaction. */
+  eventRows?: SqlEventRows;
 }
 
 type InvitationRow = Selectable<LiftInvitationsTable>;
@@ -25,23 +28,28 @@ type InvitationRow = Selectable<LiftInvitationsTable>;
 const TOKEN_BYTES = 32;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
-/** Invitations in `lift_invitations`, on SQLite or PostgreSQL. */
+/** Invitations in `lift_invitations`, on SQLite or PostgreSQL; given `eventRows`, changes announce themselves. */
 export class SqlInvitationStore implements InvitationStore {
   readonly #database: SqlDatabase;
   readonly #clock: Clock;
   readonly #random: RandomSource;
+  readonly #eventRows: SqlEventRows | undefined;
 
   constructor(database: SqlDatabase, options: SqlInvitationStoreOptions = {}) {
     this.#database = database;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? cryptoRandom;
+    this.#eventRows = options.eventRows;
   }
 
   get #db() {
     return this.#database.db;
   }
 
-  async issue(input: IssueInvitationInput): Promise<IssuedInvitation> {
+  async issue(
+    input: IssueInvitationInput,
+    options: Announcing<IssuedInvitation> = {},
+  ): Promise<IssuedInvitation> {
     const ttlMs = input.ttlMs ?? INVITATION_TTL_MS;
     if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) {
       throw new LiftConfigError('An invitation lifetime is a positive whole number of milliseconds.');
@@ -49,22 +57,25 @@ export class SqlInvitationStore implements InvitationStore {
     const { normalized } = normalizeEmail(input.email);
     const token = this.#random.bytes(TOKEN_BYTES).toString('base64url');
     const now = this.#clock.now();
-    const row = await this.#db
-      .insertInto('lift_invitations')
-      .values({
-        token_hash: hashToken(token),
-        id: randomId(this.#random),
-        tenant_id: input.tenantId,
-        email_normalized: normalized,
-        role_id: input.roleId ?? null,
-        invited_by: input.invitedBy,
-        created_at: now,
-        expires_at: now + ttlMs,
-        accepted_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return { token, invitation: toInvitation(row) };
+    const values = {
+      token_hash: hashToken(token),
+      id: randomId(this.#random),
+      tenant_id: input.tenantId,
+      email_normalized: normalized,
+      role_id: input.roleId ?? null,
+      invited_by: input.invitedBy,
+      created_at: now,
+      expires_at: now + ttlMs,
+      accepted_at: null,
+    };
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      const row = await db
+        .insertInto('lift_invitations')
+        .values(values)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { token, invitation: toInvitation(row) };
+    });
   }
 
   async consume(token: string, email: string): Promise<Invitation | null> {
@@ -115,14 +126,16 @@ export class SqlInvitationStore implements InvitationStore {
     return row ? toInvitation(row) : null;
   }
 
-  async revoke(tenantId: string, id: string): Promise<boolean> {
-    const result = await this.#db
-      .deleteFrom('lift_invitations')
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .where('accepted_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+  revoke(tenantId: string, id: string, options: Announcing<boolean> = {}): Promise<boolean> {
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      const result = await db
+        .deleteFrom('lift_invitations')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .where('accepted_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
   }
 
   async listPending(tenantId: string): Promise<Invitation[]> {

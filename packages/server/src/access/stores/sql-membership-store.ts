@@ -2,7 +2,13 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { randomId } from '../../core/crypto/random.ts';
 import { ValidationError } from '../../core/errors.ts';
-import type { LiftTables, SqlDatabase } from '../../storage/index.ts';
+import type { Announcing } from '../../core/events.ts';
+import {
+  changeAnnounced,
+  type LiftTables,
+  type SqlDatabase,
+  type SqlEventRows,
+} from '../../storage/index.ts';
 import type { LiftMembershipsTable } from './access-tables.ts';
 import type {
   KeepOwnerInput,
@@ -17,65 +23,80 @@ import { listMembersWithRoles, nextCursorOf, pageStart } from './sql-member-list
 
 export interface SqlMembershipStoreOptions {
   clock?: Clock;
+  /** Where adds and owner-keeping changes write the events that announce them, in their transaction. */
+  eventRows?: SqlEventRows;
 }
 
 type MembershipRow = Selectable<LiftMembershipsTable>;
 
-/** Memberships in `lift_memberships`, on SQLite or PostgreSQL. */
+/** Memberships in `lift_memberships`, on SQLite or PostgreSQL; given `eventRows`, changes announce themselves. */
 export class SqlMembershipStore implements MembershipStore {
   readonly #database: SqlDatabase;
   readonly #clock: Clock;
+  readonly #eventRows: SqlEventRows | undefined;
 
   constructor(database: SqlDatabase, options: SqlMembershipStoreOptions = {}) {
     this.#database = database;
     this.#clock = options.clock ?? systemClock;
+    this.#eventRows = options.eventRows;
   }
 
   get #db() {
     return this.#database.db;
   }
 
-  async add(tenantId: string, userId: string): Promise<Membership> {
-    const inserted = await this.#db
-      .insertInto('lift_memberships')
-      .values({ tenant_id: tenantId, user_id: userId, created_at: this.#clock.now() })
-      .onConflict((conflict) => conflict.columns(['tenant_id', 'user_id']).doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    const row =
-      inserted ??
-      (await this.#db
-        .selectFrom('lift_memberships')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('user_id', '=', userId)
-        .executeTakeFirstOrThrow());
-    return toMembership(row);
+  add(tenantId: string, userId: string, options: Announcing<Membership> = {}): Promise<Membership> {
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      const inserted = await db
+        .insertInto('lift_memberships')
+        .values({ tenant_id: tenantId, user_id: userId, created_at: this.#clock.now() })
+        .onConflict((conflict) => conflict.columns(['tenant_id', 'user_id']).doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      const row =
+        inserted ??
+        (await db
+          .selectFrom('lift_memberships')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('user_id', '=', userId)
+          .executeTakeFirstOrThrow());
+      return toMembership(row);
+    });
   }
 
   async remove(tenantId: string, userId: string): Promise<boolean> {
     return this.#db.transaction().execute((trx) => removeWithin(trx, tenantId, userId));
   }
 
-  async changeKeepingOwner(input: KeepOwnerInput): Promise<KeepOwnerOutcome> {
+  changeKeepingOwner(
+    input: KeepOwnerInput,
+    options: Announcing<KeepOwnerOutcome> = {},
+  ): Promise<KeepOwnerOutcome> {
+    return this.#db.transaction().execute(async (trx) => {
+      const outcome = await this.#changeWithin(trx, input);
+      if (this.#eventRows && options.announce) await this.#eventRows.write(trx, options.announce(outcome));
+      return outcome;
+    });
+  }
+
+  async #changeWithin(trx: Kysely<LiftTables>, input: KeepOwnerInput): Promise<KeepOwnerOutcome> {
     const { tenantId, userId, ownerRoleId, change } = input;
     const roleIds = change.action === 'set_roles' ? [...new Set(change.roleIds)] : [];
-    return this.#db.transaction().execute(async (trx) => {
-      if (!(await this.#lockTenant(trx, tenantId))) return 'not_member';
-      const member = await trx
-        .selectFrom('lift_memberships')
-        .select('user_id')
-        .where('tenant_id', '=', tenantId)
-        .where('user_id', '=', userId)
-        .executeTakeFirst();
-      if (!member) return 'not_member';
-      const keepsOwner = ownerRoleId !== null && roleIds.includes(ownerRoleId);
-      if (ownerRoleId !== null && !keepsOwner && (await isLastOwner(trx, tenantId, userId, ownerRoleId)))
-        return 'last_owner';
-      if (change.action === 'remove') await removeWithin(trx, tenantId, userId);
-      else await this.#setRolesWithin(trx, tenantId, userId, roleIds, change.createdBy);
-      return 'changed';
-    });
+    if (!(await this.#lockTenant(trx, tenantId))) return 'not_member';
+    const member = await trx
+      .selectFrom('lift_memberships')
+      .select('user_id')
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    if (!member) return 'not_member';
+    const keepsOwner = ownerRoleId !== null && roleIds.includes(ownerRoleId);
+    if (ownerRoleId !== null && !keepsOwner && (await isLastOwner(trx, tenantId, userId, ownerRoleId)))
+      return 'last_owner';
+    if (change.action === 'remove') await removeWithin(trx, tenantId, userId);
+    else await this.#setRolesWithin(trx, tenantId, userId, roleIds, change.createdBy);
+    return 'changed';
   }
 
   /**

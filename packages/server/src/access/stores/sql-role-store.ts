@@ -2,7 +2,13 @@ import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { randomId } from '../../core/crypto/random.ts';
 import { ValidationError } from '../../core/errors.ts';
-import type { LiftTables, SqlDatabase } from '../../storage/index.ts';
+import type { Announcing } from '../../core/events.ts';
+import {
+  changeAnnounced,
+  type LiftTables,
+  type SqlDatabase,
+  type SqlEventRows,
+} from '../../storage/index.ts';
 import type { LiftRolesTable } from './access-tables.ts';
 import { parseStringArray } from './json-text.ts';
 import { RoleNameTakenError } from './role-name-taken-error.ts';
@@ -10,6 +16,8 @@ import type { CreateRoleInput, Role, RoleOwner, RoleStore, UpdateRoleInput } fro
 
 export interface SqlRoleStoreOptions {
   clock?: Clock;
+  /** Where creates, updates and deletes write the events that announce them, in their transaction. */
+  eventRows?: SqlEventRows;
 }
 
 type RoleRow = Selectable<LiftRolesTable>;
@@ -18,21 +26,23 @@ type Roles = ExpressionBuilder<LiftTables, 'lift_roles'>;
 const MAX_NAME_LENGTH = 100;
 const MAX_PERMISSION_LENGTH = 200;
 
-/** Roles in `lift_roles`, on SQLite or PostgreSQL. */
+/** Roles in `lift_roles`, on SQLite or PostgreSQL; given `eventRows`, changes announce themselves. */
 export class SqlRoleStore implements RoleStore {
   readonly #database: SqlDatabase;
   readonly #clock: Clock;
+  readonly #eventRows: SqlEventRows | undefined;
 
   constructor(database: SqlDatabase, options: SqlRoleStoreOptions = {}) {
     this.#database = database;
     this.#clock = options.clock ?? systemClock;
+    this.#eventRows = options.eventRows;
   }
 
   get #db() {
     return this.#database.db;
   }
 
-  async create(input: CreateRoleInput): Promise<Role> {
+  async create(input: CreateRoleInput, options: Announcing<Role> = {}): Promise<Role> {
     const { owner } = input;
     const name = checkName(input.name);
     const permissions = checkPermissions(input.permissions ?? []);
@@ -41,24 +51,26 @@ export class SqlRoleStore implements RoleStore {
     const now = this.#clock.now();
     // No conflict target: the name is unique through one of two partial indexes, and DO NOTHING without a
     // target covers both on either dialect.
-    const row = await this.#db
-      .insertInto('lift_roles')
-      .values({
-        id: randomId(),
-        scope: owner.scope,
-        tenant_id: ownerTenant(owner),
-        name,
-        description: input.description ?? null,
-        permissions: JSON.stringify(permissions),
-        inherits: JSON.stringify(inherits),
-        created_at: now,
-        updated_at: now,
-      })
-      .onConflict((conflict) => conflict.doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) throw new RoleNameTakenError();
-    return toRole(row);
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      const row = await db
+        .insertInto('lift_roles')
+        .values({
+          id: randomId(),
+          scope: owner.scope,
+          tenant_id: ownerTenant(owner),
+          name,
+          description: input.description ?? null,
+          permissions: JSON.stringify(permissions),
+          inherits: JSON.stringify(inherits),
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((conflict) => conflict.doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new RoleNameTakenError();
+      return toRole(row);
+    });
   }
 
   async get(owner: RoleOwner, id: string): Promise<Role | null> {
@@ -104,7 +116,12 @@ export class SqlRoleStore implements RoleStore {
     return rows.map(toRole);
   }
 
-  async update(owner: RoleOwner, id: string, changes: UpdateRoleInput): Promise<Role | null> {
+  async update(
+    owner: RoleOwner,
+    id: string,
+    changes: UpdateRoleInput,
+    options: Announcing<Role | null> = {},
+  ): Promise<Role | null> {
     const values: {
       name?: string;
       description?: string | null;
@@ -123,54 +140,62 @@ export class SqlRoleStore implements RoleStore {
       values.inherits = JSON.stringify(inherits);
     }
     const name = values.name;
-    let query = this.#db
-      .updateTable('lift_roles')
-      .set(values)
-      .where('id', '=', id)
-      .where((eb) => ownedBy(eb, owner));
-    if (name !== undefined) {
-      // A taken name is refused in the same statement; the unique index still guards a racing writer.
-      query = query.where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('lift_roles as other')
-              .select('other.id')
-              .where('other.name', '=', name)
-              .where('other.id', '<>', id)
-              .where('other.scope', '=', owner.scope)
-              .where((eb) => {
-                const tenant = ownerTenant(owner);
-                return tenant === null
-                  ? eb('other.tenant_id', 'is', null)
-                  : eb('other.tenant_id', '=', tenant);
-              }),
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      let query = db
+        .updateTable('lift_roles')
+        .set(values)
+        .where('id', '=', id)
+        .where((eb) => ownedBy(eb, owner));
+      if (name !== undefined) {
+        // A taken name is refused in the same statement; the unique index still guards a racing writer.
+        query = query.where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('lift_roles as other')
+                .select('other.id')
+                .where('other.name', '=', name)
+                .where('other.id', '<>', id)
+                .where('other.scope', '=', owner.scope)
+                .where((eb) => {
+                  const tenant = ownerTenant(owner);
+                  return tenant === null
+                    ? eb('other.tenant_id', 'is', null)
+                    : eb('other.tenant_id', '=', tenant);
+                }),
+            ),
           ),
-        ),
-      );
-    }
-    const row = await query.returningAll().executeTakeFirst();
-    if (row) return toRole(row);
-    if (name !== undefined && (await this.get(owner, id)) !== null) throw new RoleNameTakenError();
-    return null;
+        );
+      }
+      const row = await query.returningAll().executeTakeFirst();
+      if (row) return toRole(row);
+      if (name !== undefined && (await roleExists(db, owner, id))) throw new RoleNameTakenError();
+      return null;
+    });
   }
 
-  async delete(owner: RoleOwner, id: string): Promise<boolean> {
+  delete(owner: RoleOwner, id: string, options: Announcing<boolean> = {}): Promise<boolean> {
     return this.#db.transaction().execute(async (trx) => {
-      const result = await trx
-        .deleteFrom('lift_roles')
-        .where('id', '=', id)
-        .where((eb) => ownedBy(eb, owner))
-        .executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) return false;
-      await trx.deleteFrom('lift_grants').where('role_id', '=', id).execute();
-      await trx
-        .deleteFrom('lift_invitations')
-        .where('role_id', '=', id)
-        .where('accepted_at', 'is', null)
-        .execute();
-      await removeFromInherits(trx, id, this.#clock.now());
-      return true;
+      const deleted = await this.#deleteWithin(trx, owner, id);
+      if (this.#eventRows && options.announce) await this.#eventRows.write(trx, options.announce(deleted));
+      return deleted;
     });
+  }
+
+  async #deleteWithin(trx: Kysely<LiftTables>, owner: RoleOwner, id: string): Promise<boolean> {
+    const result = await trx
+      .deleteFrom('lift_roles')
+      .where('id', '=', id)
+      .where((eb) => ownedBy(eb, owner))
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) return false;
+    await trx.deleteFrom('lift_grants').where('role_id', '=', id).execute();
+    await trx
+      .deleteFrom('lift_invitations')
+      .where('role_id', '=', id)
+      .where('accepted_at', 'is', null)
+      .execute();
+    await removeFromInherits(trx, id, this.#clock.now());
+    return true;
   }
 
   /** Every inherited role must exist and be visible to the owner, and the graph must stay acyclic. */
@@ -191,6 +216,16 @@ export class SqlRoleStore implements RoleStore {
       throw inheritsIssue('This inheritance would make a cycle.');
     }
   }
+}
+
+async function roleExists(db: Kysely<LiftTables>, owner: RoleOwner, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('lift_roles')
+    .select('id')
+    .where('id', '=', id)
+    .where((eb) => ownedBy(eb, owner))
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 function ownerTenant(owner: RoleOwner): string | null {

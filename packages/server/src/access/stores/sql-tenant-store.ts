@@ -2,7 +2,13 @@ import type { Kysely, Selectable } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { randomId } from '../../core/crypto/random.ts';
 import { ValidationError } from '../../core/errors.ts';
-import type { LiftTables, SqlDatabase } from '../../storage/index.ts';
+import type { Announcing } from '../../core/events.ts';
+import {
+  changeAnnounced,
+  type LiftTables,
+  type SqlDatabase,
+  type SqlEventRows,
+} from '../../storage/index.ts';
 import type { LiftTenantsTable } from './access-tables.ts';
 import { parseJsonObject } from './json-text.ts';
 import { normalizeTenantSlug } from './tenant-slug.ts';
@@ -17,18 +23,25 @@ import type {
 
 export interface SqlTenantStoreOptions {
   clock?: Clock;
+  /** Where updates and deletes write the events that announce them, in their transaction. */
+  eventRows?: SqlEventRows;
 }
 
 type TenantRow = Selectable<LiftTenantsTable>;
 
-/** Tenants in `lift_tenants` (with `lift_memberships` for the creator), on SQLite or PostgreSQL. */
+/**
+ * Tenants in `lift_tenants` (with `lift_memberships` for the creator), on SQLite or PostgreSQL. Given
+ * `eventRows`, an update or delete writes the events that announce it in its transaction.
+ */
 export class SqlTenantStore implements TenantStore {
   readonly #database: SqlDatabase;
   readonly #clock: Clock;
+  readonly #eventRows: SqlEventRows | undefined;
 
   constructor(database: SqlDatabase, options: SqlTenantStoreOptions = {}) {
     this.#database = database;
     this.#clock = options.clock ?? systemClock;
+    this.#eventRows = options.eventRows;
   }
 
   get #db() {
@@ -94,7 +107,11 @@ export class SqlTenantStore implements TenantStore {
     return rows.map(toTenant);
   }
 
-  async update(id: string, changes: UpdateTenantInput): Promise<Tenant | null> {
+  update(
+    id: string,
+    changes: UpdateTenantInput,
+    options: Announcing<Tenant | null> = {},
+  ): Promise<Tenant | null> {
     const values: { name?: string; slug?: string; settings?: string; updated_at: number } = {
       updated_at: this.#clock.now(),
     };
@@ -102,34 +119,42 @@ export class SqlTenantStore implements TenantStore {
     if (changes.slug !== undefined) values.slug = normalizeTenantSlug(changes.slug);
     if (changes.settings !== undefined) values.settings = serializeSettings(changes.settings);
     const slug = values.slug;
-    let query = this.#db.updateTable('lift_tenants').set(values).where('id', '=', id);
-    if (slug !== undefined) {
-      // Refuses a taken slug in the same statement; the unique key still guards against a racing writer.
-      query = query.where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('lift_tenants as other')
-              .select('other.id')
-              .where('other.slug', '=', slug)
-              .where('other.id', '<>', id),
+    return changeAnnounced(this.#db, this.#eventRows, options.announce, async (db) => {
+      let query = db.updateTable('lift_tenants').set(values).where('id', '=', id);
+      if (slug !== undefined) {
+        // Refuses a taken slug in the same statement; the unique key still guards against a racing writer.
+        query = query.where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('lift_tenants as other')
+                .select('other.id')
+                .where('other.slug', '=', slug)
+                .where('other.id', '<>', id),
+            ),
           ),
-        ),
-      );
-    }
-    const row = await query.returningAll().executeTakeFirst();
-    if (row) return toTenant(row);
-    if (slug !== undefined && (await this.get(id)) !== null) throw new TenantSlugTakenError();
-    return null;
-  }
-
-  async delete(id: string): Promise<boolean> {
-    return this.#db.transaction().execute(async (trx) => {
-      const result = await trx.deleteFrom('lift_tenants').where('id', '=', id).executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) return false;
-      await deleteTenantRows(trx, id);
-      return true;
+        );
+      }
+      const row = await query.returningAll().executeTakeFirst();
+      if (row) return toTenant(row);
+      if (slug !== undefined && (await tenantExists(db, id))) throw new TenantSlugTakenError();
+      return null;
     });
   }
+
+  delete(id: string, options: Announcing<boolean> = {}): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom('lift_tenants').where('id', '=', id).executeTakeFirst();
+      const deleted = Number(result.numDeletedRows) > 0;
+      if (deleted) await deleteTenantRows(trx, id);
+      if (this.#eventRows && options.announce) await this.#eventRows.write(trx, options.announce(deleted));
+      return deleted;
+    });
+  }
+}
+
+async function tenantExists(db: Kysely<LiftTables>, id: string): Promise<boolean> {
+  const row = await db.selectFrom('lift_tenants').select('id').where('id', '=', id).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Everything a tenant owns; grants of the tenant's roles are tenant grants, so they go too. */

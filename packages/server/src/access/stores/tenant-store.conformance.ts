@@ -2,7 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import { ValidationError } from '../../core/errors.ts';
 import type { AccessStoresTarget, OpenAccessStores } from './access-stores-target.ts';
+import {
+  ANNOUNCE_FAILURE,
+  failingAnnounce,
+  recordingAnnounce,
+  writtenEvents,
+} from './announcing.conformance.ts';
 import { TenantSlugTakenError } from './tenant-slug-taken-error.ts';
+import type { Tenant } from './tenant-store.ts';
 
 const START = Date.UTC(2026, 0, 1);
 
@@ -170,6 +177,32 @@ export function tenantStoreConformance(adapter: string, open: OpenAccessStores):
       expect(await tenants.create({ name: 'A again', slug: 'a', createdBy: 'user-3' })).toMatchObject({
         slug: 'a',
       });
+    });
+
+    it('writes the events an update or a delete announces with it, and changes nothing when that fails', async () => {
+      const { tenants, memberships } = stores;
+      const tenant = await tenants.create({ name: 'Acme', slug: 'acme', createdBy: 'user-1' });
+      const failing = { announce: failingAnnounce };
+      await expect(tenants.update(tenant.id, { name: 'Renamed' }, failing)).rejects.toThrow(ANNOUNCE_FAILURE);
+      await expect(tenants.delete(tenant.id, failing)).rejects.toThrow(ANNOUNCE_FAILURE);
+      expect(await tenants.get(tenant.id)).toEqual(tenant);
+      expect(await memberships.isMember(tenant.id, 'user-1')).toBe(true);
+      expect(await writtenEvents(target!)).toEqual([]);
+
+      const updated = recordingAnnounce<Tenant | null>('tenant.updated', (result) => ({
+        name: result?.name,
+      }));
+      const renamed = await tenants.update(tenant.id, { name: 'Renamed' }, updated);
+      expect(updated.seen).toEqual([renamed]);
+      const deleted = recordingAnnounce<boolean>('tenant.deleted', (done) => ({ done }));
+      expect(await tenants.delete(tenant.id, deleted)).toBe(true);
+      expect(await tenants.delete(tenant.id, deleted)).toBe(false);
+      expect(await tenants.get(tenant.id)).toBeNull();
+      expect(await writtenEvents(target!)).toEqual([
+        ['tenant.updated', { name: 'Renamed' }],
+        ['tenant.deleted', { done: true }],
+        ['tenant.deleted', { done: false }],
+      ]);
     });
   });
 }

@@ -1,3 +1,4 @@
+import type { Announcing } from '../../core/events.ts';
 import type { JsonObject } from './json-text.ts';
 
 /** Per-tenant settings, a JSON object such as `{ "require_mfa": false }`. */
@@ -43,8 +44,14 @@ export interface TenantStore {
   getBySlug(slug: string): Promise<Tenant | null>;
   /** The tenants the user is a member of, oldest membership first. */
   listForUser(userId: string): Promise<Tenant[]>;
-  /** Returns the tenant as stored afterwards, or null for an unknown id; moves `updatedAt`. */
-  update(id: string, changes: UpdateTenantInput): Promise<Tenant | null>;
-  /** Deletes the tenant with its memberships, grants, invitations and tenant roles, in one transaction. */
-  delete(id: string): Promise<boolean>;
+  /**
+   * Returns the tenant as stored afterwards, or null for an unknown id; moves `updatedAt`. `announce` (the
+   * transactional outbox, core/events.ts): the events to write with the change, in its transaction.
+   */
+  update(id: string, changes: UpdateTenantInput, options?: Announcing<Tenant | null>): Promise<Tenant | null>;
+  /**
+   * Deletes the tenant with its memberships, grants, invitations and tenant roles, in one transaction, with
+   * the events `announce` returns.
+   */
+  delete(id: string, options?: Announcing<boolean>): Promise<boolean>;
 }

@@ -1,9 +1,11 @@
 import { NotFoundError } from '../../core/errors.ts';
+import type { Announce } from '../../core/events.ts';
 import { normalizeEmail } from '../../identity/index.ts';
-import type { Invitation } from '../stores/index.ts';
+import type { Invitation, IssuedInvitation } from '../stores/index.ts';
 import { InvitationInvalidError, InvitationLimitError } from '../tenant-errors.ts';
 import {
   assertCanDelegate,
+  byCaller,
   type Caller,
   callerUserId,
   emitEvent,
@@ -77,13 +79,27 @@ export async function inviteMember(
     emitEvent(deps, caller, 'invitation.refused', { reason: 'limit', data: { tenantId, limit } });
     throw new InvitationLimitError(limit);
   }
-  const { token, invitation } = await access.invitations.issue({
-    tenantId,
-    ttlMs: access.limits.invitationTtlMs,
-    email: address.email,
-    roleId: role.id,
-    invitedBy: caller.principal.userId ?? caller.principal.id,
-  });
+  const { token, invitation } = await access.events.change<IssuedInvitation>(
+    (announce) =>
+      access.invitations.issue(
+        {
+          tenantId,
+          ttlMs: access.limits.invitationTtlMs,
+          email: address.email,
+          roleId: role.id,
+          invitedBy: caller.principal.userId ?? caller.principal.id,
+        },
+        { announce },
+      ),
+    (issued) => [
+      {
+        type: 'invitation.created',
+        payload: byCaller(caller, {
+          data: { tenantId, invitationId: issued.invitation.id, role: role.name },
+        }),
+      },
+    ],
+  );
   const rendered = identity.templates.invitation({
     link: publicLink(deps, INVITATION_ACCEPT_PATH, token),
     appName: identity.appName,
@@ -94,12 +110,9 @@ export async function inviteMember(
     await identity.mail.send({ to: address.email, ...rendered });
   } catch (error) {
     // An invitation nobody received only blocks a retry's slot; take it back and report the outage.
-    await access.invitations.revoke(tenantId, invitation.id);
+    await revokePending(deps, caller, tenantId, invitation.id);
     throw error;
   }
-  emitEvent(deps, caller, 'invitation.created', {
-    data: { tenantId, invitationId: invitation.id, role: role.name },
-  });
   return invitationView(invitation, new Map([[role.id, role.name]]));
 }
 
@@ -115,31 +128,56 @@ export async function revokeInvitation(
   tenantId: string,
   invitationId: string,
 ): Promise<void> {
-  if (!(await deps.access.invitations.revoke(tenantId, invitationId)))
+  if (!(await revokePending(deps, caller, tenantId, invitationId)))
     throw new NotFoundError('No pending invitation of this tenant has this id.');
-  emitEvent(deps, caller, 'invitation.revoked', { data: { tenantId, invitationId } });
 }
 
-/** Makes the user a member of the invitation's tenant, with its role; the invitation is already spent. */
+/** Deletes a pending invitation with its `invitation.revoked`, in one transaction; false when none matched. */
+function revokePending(
+  deps: TenantFlowDeps,
+  caller: Caller,
+  tenantId: string,
+  invitationId: string,
+): Promise<boolean> {
+  return deps.access.events.change<boolean>(
+    (announce) => deps.access.invitations.revoke(tenantId, invitationId, { announce }),
+    (revoked) =>
+      revoked
+        ? [{ type: 'invitation.revoked', payload: byCaller(caller, { data: { tenantId, invitationId } }) }]
+        : [],
+  );
+}
+
+/**
+ * Makes the user a member of the invitation's tenant, with its role; the invitation is already spent.
+ * `announce`'s events are written with the join's last write (the grant, or the membership when the
+ * invitation gives no role), so they commit only once the user holds what the invitation gave.
+ */
 export async function joinWithInvitation(
   deps: TenantFlowDeps,
   userId: string,
   invitation: Invitation,
-): Promise<void> {
+  announce?: Announce<Invitation>,
+): Promise<Invitation> {
   const { access } = deps;
   const subject = userSubject(userId);
+  const announced = announce ? { announce: () => announce(invitation) } : {};
   try {
-    await access.memberships.add(invitation.tenantId, userId);
+    await access.memberships.add(invitation.tenantId, userId, invitation.roleId === null ? announced : {});
     if (invitation.roleId !== null)
-      await access.grants.add({
-        subject,
-        roleId: invitation.roleId,
-        tenantId: invitation.tenantId,
-        createdBy: invitation.invitedBy,
-      });
+      await access.grants.add(
+        {
+          subject,
+          roleId: invitation.roleId,
+          tenantId: invitation.tenantId,
+          createdBy: invitation.invitedBy,
+        },
+        announced,
+      );
   } finally {
     await access.control.changed({ kind: 'grant', tenantId: invitation.tenantId, subjects: [subject] });
   }
+  return invitation;
 }
 
 /**
@@ -163,9 +201,14 @@ export async function acceptInvitation(
     emitEvent(deps, caller, 'invitation.refused', { reason: 'invalid_token', data: {} });
     throw new InvitationInvalidError();
   }
-  await joinWithInvitation(deps, userId, invitation);
-  emitEvent(deps, caller, 'invitation.accepted', {
-    data: { tenantId: tenant.id, invitationId: invitation.id },
-  });
+  await access.events.change<Invitation>(
+    (announce) => joinWithInvitation(deps, userId, invitation, announce),
+    (joined) => [
+      {
+        type: 'invitation.accepted',
+        payload: byCaller(caller, { data: { tenantId: tenant.id, invitationId: joined.id } }),
+      },
+    ],
+  );
   return withCallerRoles(deps, caller, tenant);
 }

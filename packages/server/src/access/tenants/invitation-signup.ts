@@ -102,14 +102,21 @@ async function acceptNoted(deps: TenantFlowDeps, event: LiftEvent): Promise<void
   await deps.identity.kv.delete(key);
   const invitation: Invitation | null = await deps.access.invitations.consumeById(invitationId, user.email);
   if (invitation === null || (await deps.access.tenants.get(invitation.tenantId)) === null) return;
-  await joinWithInvitation(deps, user.id, invitation);
-  deps.access.events.emit('invitation.accepted', {
-    actor: user.id,
-    ip: event.ip ?? null,
-    userAgent: event.userAgent ?? null,
-    requestId: event.requestId ?? null,
-    data: { tenantId: invitation.tenantId, invitationId: invitation.id, via: 'signup' },
-  });
+  await deps.access.events.change<Invitation>(
+    (announce) => joinWithInvitation(deps, user.id, invitation, announce),
+    (joined) => [
+      {
+        type: 'invitation.accepted',
+        payload: {
+          actor: user.id,
+          ip: event.ip ?? null,
+          userAgent: event.userAgent ?? null,
+          requestId: event.requestId ?? null,
+          data: { tenantId: joined.tenantId, invitationId: joined.id, via: 'signup' },
+        },
+      },
+    ],
+  );
 }
 
 /** Completes noted invitation signups when their address is verified; returns the unsubscribe. */

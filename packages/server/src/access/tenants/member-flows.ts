@@ -1,14 +1,15 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
+import type { EventSpec } from '../../core/events.ts';
 import { TENANT_OWNER_ROLE } from '../default-roles.ts';
 import type { KeepOwnerOutcome, ListMembersInput, MemberChange } from '../stores/index.ts';
 import { LastOwnerError } from '../tenant-errors.ts';
 import {
   assertCanDelegate,
   assertFresh,
+  byCaller,
   type Caller,
   callerUserId,
   denied,
-  emitEvent,
   permissionsOfGrants,
   requireTenantRole,
   type TenantFlowDeps,
@@ -70,24 +71,28 @@ async function requireMember(deps: TenantFlowDeps, tenantId: string, userId: str
 /**
  * Removes the member or sets their tenant roles, in one store transaction that keeps the tenant an owner:
  * 409 `LIFT_LAST_OWNER` (and `access.denied`) when `userId` is the only user granted `owner` and the change
- * takes it away; 404 when they are no longer a member. Announces the change (to the member) either way.
+ * takes it away; 404 when they are no longer a member. `announced` is written with the change, in its
+ * transaction, when it is made. Announces the change (to the member's node caches) either way.
  */
 async function changeKeepingOwner(
   deps: TenantFlowDeps,
   caller: Caller,
-  tenantId: string,
-  userId: string,
+  target: { tenantId: string; userId: string },
   change: MemberChange,
+  announced: readonly EventSpec[],
 ): Promise<void> {
+  const { tenantId, userId } = target;
   let outcome: KeepOwnerOutcome;
   try {
     const owner = await tenantRoleNamed(deps, tenantId, TENANT_OWNER_ROLE);
-    outcome = await deps.access.memberships.changeKeepingOwner({
-      tenantId,
-      userId,
-      ownerRoleId: owner?.id ?? null,
-      change,
-    });
+    outcome = await deps.access.events.change<KeepOwnerOutcome>(
+      (announce) =>
+        deps.access.memberships.changeKeepingOwner(
+          { tenantId, userId, ownerRoleId: owner?.id ?? null, change },
+          { announce },
+        ),
+      (result) => (result === 'changed' ? announced : []),
+    );
   } finally {
     await deps.access.control.changed({ kind: 'grant', tenantId, subjects: [userSubject(userId)] });
   }
@@ -115,11 +120,12 @@ export async function changeMemberRole(
     ...deps.access.control.rolePermissions(role.id),
     ...permissionsOfGrants(deps, current),
   ]);
-  await changeKeepingOwner(deps, caller, tenantId, userId, setRoles(caller, [role.id]));
-  emitEvent(deps, caller, 'member.role_changed', {
-    subject: userId,
-    data: { tenantId, role: role.name },
-  });
+  await changeKeepingOwner(deps, caller, { tenantId, userId }, setRoles(caller, [role.id]), [
+    {
+      type: 'member.role_changed',
+      payload: byCaller(caller, { subject: userId, data: { tenantId, role: role.name } }),
+    },
+  ]);
   return { user_id: userId, roles: [role.name] };
 }
 
@@ -133,15 +139,17 @@ export async function removeMember(
   await requireMember(deps, tenantId, userId);
   const current = await tenantGrantsOf(deps, tenantId, userId);
   await assertCanDelegate(deps, caller, tenantId, permissionsOfGrants(deps, current));
-  await changeKeepingOwner(deps, caller, tenantId, userId, { action: 'remove' });
-  emitEvent(deps, caller, 'member.removed', { subject: userId, data: { tenantId } });
+  await changeKeepingOwner(deps, caller, { tenantId, userId }, { action: 'remove' }, [
+    { type: 'member.removed', payload: byCaller(caller, { subject: userId, data: { tenantId } }) },
+  ]);
 }
 
 /** The caller leaves the tenant (the route checks membership). */
 export async function leaveTenant(deps: TenantFlowDeps, caller: Caller, tenantId: string): Promise<void> {
   const userId = await callerUserId(deps, caller, tenantId);
-  await changeKeepingOwner(deps, caller, tenantId, userId, { action: 'remove' });
-  emitEvent(deps, caller, 'member.left', { data: { tenantId } });
+  await changeKeepingOwner(deps, caller, { tenantId, userId }, { action: 'remove' }, [
+    { type: 'member.left', payload: byCaller(caller, { data: { tenantId } }) },
+  ]);
 }
 
 /**
@@ -166,16 +174,31 @@ export async function transferOwnership(
   if (owner === null) throw new ConflictError(`This tenant has no "${TENANT_OWNER_ROLE}" role to transfer.`);
   await assertCanDelegate(deps, caller, tenantId, deps.access.control.rolePermissions(owner.id));
   const callerGrants = await tenantGrantsOf(deps, tenantId, userId);
-  await changeKeepingOwner(deps, caller, tenantId, targetId, setRoles(caller, [owner.id]));
-  if (callerGrants.some((grant) => grant.roleId === owner.id)) {
+  const demote = callerGrants.some((grant) => grant.roleId === owner.id);
+  // Written with the transfer's last change: the promotion, or the caller's demotion when one follows.
+  const transferred: EventSpec[] = [
+    {
+      type: 'tenant.ownership_transferred',
+      payload: byCaller(caller, {
+        subject: targetId,
+        data: { tenantId, from: userId },
+      }),
+    },
+  ];
+  const promotion = setRoles(caller, [owner.id]);
+  await changeKeepingOwner(
+    deps,
+    caller,
+    { tenantId, userId: targetId },
+    promotion,
+    demote ? [] : transferred,
+  );
+  if (demote) {
     // The target holds owner by now, so this demotion fails only if they lost it again in between.
     const admin = await tenantRoleNamed(deps, tenantId, FORMER_OWNER_ROLE);
     const kept = callerGrants.map((grant) => grant.roleId).filter((roleId) => roleId !== owner.id);
-    await changeKeepingOwner(deps, caller, tenantId, userId, setRoles(caller, admin ? [admin.id] : kept));
+    const demotion = setRoles(caller, admin ? [admin.id] : kept);
+    await changeKeepingOwner(deps, caller, { tenantId, userId }, demotion, transferred);
   }
-  emitEvent(deps, caller, 'tenant.ownership_transferred', {
-    subject: targetId,
-    data: { tenantId, from: userId },
-  });
   return { owner: targetId };
 }

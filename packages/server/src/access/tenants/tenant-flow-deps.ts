@@ -1,5 +1,5 @@
 import { ValidationError } from '../../core/errors.ts';
-import type { EventOrigin, LiftEventName, LiftEvents } from '../../core/events.ts';
+import type { EventActor, EventOrigin, LiftEventName, LiftEvents } from '../../core/events.ts';
 import type { Principal } from '../../core/request-state.ts';
 import type { IdentityDeps } from '../../identity/index.ts';
 import { ReauthRequiredError } from '../../identity/index.ts';
@@ -36,6 +36,14 @@ export function emitEvent<K extends LiftEventName>(
   event: LiftEvents[K],
 ): void {
   deps.access.events.emit(type, Object.assign({ actor: caller.principal.id }, caller.origin, event));
+}
+
+/**
+ * The payload of an access event with the caller as its actor and the request's origin: what an event spec
+ * for `events.change` carries (`{ type: 'tenant.deleted', payload: byCaller(caller, { data }) }`).
+ */
+export function byCaller<T extends object>(caller: Caller, event: T): T & EventActor & EventOrigin {
+  return Object.assign({ actor: caller.principal.id }, caller.origin, event);
 }
 
 /**

@@ -1,12 +1,6 @@
 import { NotFoundError } from '../../core/errors.ts';
 import type { Tenant, TenantSettings } from '../stores/index.ts';
-import {
-  assertFresh,
-  type Caller,
-  callerUserId,
-  emitEvent,
-  type TenantFlowDeps,
-} from './tenant-flow-deps.ts';
+import { assertFresh, byCaller, type Caller, callerUserId, type TenantFlowDeps } from './tenant-flow-deps.ts';
 
 /**
  * Creating, reading, changing and deleting tenants. The routes check the permission (`tenant:read`,
@@ -59,15 +53,21 @@ export async function createTenant(
   input: TenantInput,
 ): Promise<TenantWithRoles> {
   const userId = await callerUserId(deps, caller, null);
-  const { tenant } = await deps.access.createTenant({
-    name: input.name,
-    slug: input.slug,
-    ...(input.settings === undefined ? {} : { settings: input.settings }),
-    createdBy: userId,
-  });
-  emitEvent(deps, caller, 'tenant.created', {
-    data: { tenantId: tenant.id, slug: tenant.slug },
-  });
+  const { tenant } = await deps.access.events.change<{ tenant: Tenant }>(
+    (announce) =>
+      deps.access.createTenant(
+        {
+          name: input.name,
+          slug: input.slug,
+          ...(input.settings === undefined ? {} : { settings: input.settings }),
+          createdBy: userId,
+        },
+        { announce },
+      ),
+    ({ tenant: made }) => [
+      { type: 'tenant.created', payload: byCaller(caller, { data: { tenantId: made.id, slug: made.slug } }) },
+    ],
+  );
   return withCallerRoles(deps, caller, tenant);
 }
 
@@ -99,29 +99,38 @@ export async function updateTenant(
   tenantId: string,
   changes: Partial<TenantInput>,
 ): Promise<TenantWithRoles> {
-  const tenant = await deps.access.tenants.update(tenantId, {
-    ...(changes.name === undefined ? {} : { name: changes.name }),
-    ...(changes.slug === undefined ? {} : { slug: changes.slug }),
-    ...(changes.settings === undefined ? {} : { settings: changes.settings }),
-  });
+  const fields = Object.entries(changes)
+    .filter(([, value]) => value !== undefined)
+    .map(([field]) => field)
+    .sort();
+  const tenant = await deps.access.events.change<Tenant | null>(
+    (announce) =>
+      deps.access.tenants.update(
+        tenantId,
+        {
+          ...(changes.name === undefined ? {} : { name: changes.name }),
+          ...(changes.slug === undefined ? {} : { slug: changes.slug }),
+          ...(changes.settings === undefined ? {} : { settings: changes.settings }),
+        },
+        { announce },
+      ),
+    (updated) =>
+      updated === null
+        ? []
+        : [{ type: 'tenant.updated', payload: byCaller(caller, { data: { tenantId, fields } }) }],
+  );
   if (tenant === null) throw new NotFoundError('No tenant has this id.');
   await deps.access.control.changed({ kind: 'tenant', tenantId });
-  emitEvent(deps, caller, 'tenant.updated', {
-    data: {
-      tenantId,
-      fields: Object.entries(changes)
-        .filter(([, value]) => value !== undefined)
-        .map(([field]) => field)
-        .sort(),
-    },
-  });
   return withCallerRoles(deps, caller, tenant);
 }
 
 /** Deletes the tenant with its memberships, roles, grants and invitations; needs a fresh session. */
 export async function deleteTenant(deps: TenantFlowDeps, caller: Caller, tenantId: string): Promise<void> {
   await assertFresh(deps, caller, tenantId);
-  if (!(await deps.access.tenants.delete(tenantId))) throw new NotFoundError('No tenant has this id.');
+  const deleted = await deps.access.events.change<boolean>(
+    (announce) => deps.access.tenants.delete(tenantId, { announce }),
+    (done) => (done ? [{ type: 'tenant.deleted', payload: byCaller(caller, { data: { tenantId } }) }] : []),
+  );
+  if (!deleted) throw new NotFoundError('No tenant has this id.');
   await deps.access.control.changed({ kind: 'tenant', tenantId });
-  emitEvent(deps, caller, 'tenant.deleted', { data: { tenantId } });
 }

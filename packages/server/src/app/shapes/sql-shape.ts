@@ -135,7 +135,7 @@ function sqlPorts(input: {
       return sessions;
     },
     ...sqlTokensPorts(storage.sql, eventRows),
-    ...sqlAccessPorts(storage.sql, clock),
+    ...sqlAccessPorts(storage.sql, clock, eventRows),
   };
   return { ports, mail: () => mail };
 }
