@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { createLift } from '../packages/server/src/index.ts';
+import { sessionsModule } from '../packages/server/src/sessions/module.ts';
 import { RedisSessionStore } from '../packages/server/src/sessions/redis-session-store.ts';
 import type { SessionRecord } from '../packages/server/src/sessions/session-store.ts';
 import { hashSessionToken } from '../packages/server/src/sessions/session-token.ts';
@@ -273,7 +274,8 @@ export async function measureRedisScaling(options: ScalingOptions): Promise<Scal
   const { redis, small, large, lookups, note } = options;
   const prefix = `bench-session:${process.pid}-${randomBytes(4).toString('hex')}:`;
   const dataDir = mkdtempSync(join(tmpdir(), 'lift-bench-session-'));
-  const app = createLift({ env: 'test', dataDir, log: { level: 'warn' }, auth: { enabled: false } });
+  // Only the sessions module: its table is what the lookups read; no identity, no mail.
+  const app = createLift({ env: 'test', dataDir, log: { level: 'warn' } }, { modules: [sessionsModule()] });
   const set = new SessionSet(prefix, options.userAgent);
   let cleanedKeys = 0;
   try {
