@@ -155,11 +155,7 @@ export class Identity {
       tokenIssuer: sources.tokenIssuer,
     };
     registerDeferredFlows(this.deps);
-    const users = ports.users;
-    this.directory = {
-      findById: async (id) => publicOrNull(await users.findById(id)),
-      findByEmail: async (email) => publicOrNull(await users.findByEmail(email)),
-    };
+    this.directory = userDirectory(ports.users);
     this.roles = {
       grant: (userId, role) => systemRolesOrFail(sources.systemRoles).grant(userId, role),
       rolesOf: (userId) => systemRolesOrFail(sources.systemRoles).rolesOf(userId),
@@ -242,8 +238,13 @@ export class Identity {
   }
 }
 
-function publicOrNull(user: User | null): PublicUser | null {
-  return user === null ? null : publicUser(user);
+/** The read-only view of `users` other modules get: public shapes, never a password hash or a write. */
+function userDirectory(users: UserStore): UserDirectory {
+  const publicOrNull = (user: User | null): PublicUser | null => (user === null ? null : publicUser(user));
+  return {
+    findById: async (id) => publicOrNull(await users.findById(id)),
+    findByEmail: async (email) => publicOrNull(await users.findByEmail(email)),
+  };
 }
 
 function systemRolesOrFail(directory: () => SystemRoleDirectory | undefined): SystemRoleDirectory {
