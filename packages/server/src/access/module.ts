@@ -1,4 +1,6 @@
-import type { LiftModule } from '../core/module.ts';
+import type { LiftModule, ModuleContext } from '../core/module.ts';
+import type { Identity } from '../identity/index.ts';
+import { createMailTemplates, MailQueue, type MailTemplates } from '../mail/index.ts';
 import { Access } from './access.ts';
 import type { AccessSnapshotSource } from './access-snapshot.ts';
 import { accessConfig } from './config.ts';
@@ -11,13 +13,22 @@ import { accessMigrations } from './migrations.ts';
 import { PermissionCatalog, type PermissionDeclarations } from './permission-catalog.ts';
 import type { GrantStore, InvitationStore, MembershipStore, RoleStore, TenantStore } from './stores/index.ts';
 import { acceptInvitationsOnVerification } from './tenants/invitation-signup.ts';
+import type { TenantFlowDeps } from './tenants/tenant-flow-deps.ts';
 
 /**
  * The access module: tenants, memberships, roles with inheritance, grants, invitations, the in-memory
- * decisions over them and the guards. It needs identity (members are users; invitation signups are identity
- * flows) and offers two capabilities: `globalPermission` (the guard other modules mount their admin endpoints
- * behind) and `systemRoles` (identity makes a user an admin through it).
+ * decisions over them and the guards. It needs identity (members are users, read through its directory; an
+ * invitation signup is identity's invited signup) and sessions (a tenant switch rotates the session), and asks
+ * for the `tokenIssuer` capability (a tenant switch with tokens). Its own ports besides its stores: `kv`
+ * (invitation signups waiting for verification), `jobs` and `mail` (invitation mail, queued durably). It
+ * offers two capabilities: `globalPermission` (the guard other modules mount their admin endpoints behind)
+ * and `systemRoles` (identity makes a user an admin through it).
  */
+
+/** The job type of access's mail (invitations). */
+const MAIL_JOB = 'access.mail';
+/** The key that seals access's queued mail (an invitation link holds a live token), from the root secret. */
+const MAIL_KEY_PURPOSE = 'lift access mail queue';
 
 export interface AccessModuleOptions {
   /**
@@ -25,6 +36,8 @@ export interface AccessModuleOptions {
    * may only name a declared permission (Lift declares its own): a typo fails when the route is declared.
    */
   permissions?: PermissionDeclarations;
+  /** Replacements for the mails access sends (the invitation); the same option identity takes. */
+  mailTemplates?: Partial<MailTemplates>;
 }
 
 declare module '../core/module.ts' {
@@ -48,10 +61,11 @@ export function accessModule(options: AccessModuleOptions = {}): LiftModule<'acc
     metrics: ACCESS_METRICS,
     config: accessConfig,
     migrations: accessMigrations,
-    needs: ['identity'],
+    needs: ['identity', 'sessions'],
     build(context) {
       const { config } = context;
       const identity = context.module('identity');
+      const sessions = context.module('sessions');
       const access = new Access({
         ports: context.ports,
         clock: context.clock,
@@ -60,6 +74,7 @@ export function accessModule(options: AccessModuleOptions = {}): LiftModule<'acc
         limits: config.access,
         permissions: new PermissionCatalog(options.permissions),
       });
+      const flows = tenantFlowDeps(context, access, identity, createMailTemplates(options.mailTemplates));
       const permit = (permission: string) => access.guards.requirePermission(permission, { global: true });
       let stopInvitationSignups: (() => void) | undefined;
       return {
@@ -75,10 +90,7 @@ export function accessModule(options: AccessModuleOptions = {}): LiftModule<'acc
         },
         async start() {
           await access.start();
-          stopInvitationSignups ??= acceptInvitationsOnVerification(() => ({
-            access,
-            identity: identity.deps,
-          }));
+          stopInvitationSignups ??= acceptInvitationsOnVerification(() => flows);
         },
         async close() {
           stopInvitationSignups?.();
@@ -90,11 +102,42 @@ export function accessModule(options: AccessModuleOptions = {}): LiftModule<'acc
             config,
             access: () => access,
             identity: () => identity,
+            sessions: () => sessions,
+            tokenIssuer: () => context.capability('tokenIssuer'),
+            flows: () => flows,
+            clock: context.clock,
             guards: access.guards,
             permit,
           });
         },
       };
     },
+  };
+}
+
+/** What the tenant flows run on: access itself, identity's face, and access's own ports and settings. */
+function tenantFlowDeps(
+  context: ModuleContext,
+  access: Access,
+  identity: Identity,
+  templates: MailTemplates,
+): TenantFlowDeps {
+  const { ports } = context;
+  return {
+    access,
+    users: identity.directory,
+    signUpInvited: (input, origin) => identity.signUpInvited(input, origin),
+    kv: ports.kv,
+    clock: context.clock,
+    config: context.config,
+    // The transport is looked up at delivery: building an app for `lift migrate` needs no mail destination.
+    mail: new MailQueue({
+      jobs: ports.jobs,
+      mail: () => ports.mail,
+      keys: context.keys,
+      type: MAIL_JOB,
+      keyPurpose: MAIL_KEY_PURPOSE,
+    }),
+    templates,
   };
 }

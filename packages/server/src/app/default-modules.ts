@@ -14,7 +14,10 @@ export function liftModules(options: LiftOptions = {}): LiftModule[] {
   return [
     sessionsModule(),
     identityModule(options.mailTemplates ? { mailTemplates: options.mailTemplates } : {}),
-    accessModule(options.permissions ? { permissions: options.permissions } : {}),
+    accessModule({
+      ...(options.permissions ? { permissions: options.permissions } : {}),
+      ...(options.mailTemplates ? { mailTemplates: options.mailTemplates } : {}),
+    }),
     tokensModule(options.tokenClaims ? { claims: options.tokenClaims } : {}),
   ];
 }

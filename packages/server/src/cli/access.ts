@@ -23,7 +23,7 @@ export const ACCESS_USAGE = 2;
 export async function accessCheck(app: LiftApp, args: AccessCheckArgs): Promise<number> {
   let result: Awaited<ReturnType<typeof checkAccess>>;
   try {
-    const subject = await resolveSubject(app.identity, args.user);
+    const subject = await resolveSubject(app.identity.directory, args.user);
     const tenant = args.tenant === undefined ? null : await resolveTenant(app.access, args.tenant);
     result = await checkAccess(app.access, subject, args.permission, tenant);
   } catch (error) {

@@ -12,13 +12,12 @@ import type {
   LiftEventName,
   LiftEvents,
 } from '../core/events.ts';
-import type { MailTemplates, MailTransport, RenderedMail } from '../mail/index.ts';
+import type { MailQueue, MailTemplates, MailTransport, RenderedMail } from '../mail/index.ts';
 import type { SessionManager, ValidatedSession } from '../sessions/index.ts';
 import type { JobQueue, KeyValueStore } from '../storage/index.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
 import { ReauthRequiredError } from './errors.ts';
 import type { Lockout } from './lockout.ts';
-import type { MailQueue } from './mail-queue.ts';
 import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
 import type { PasswordHasher, PasswordPolicy } from './passwords/index.ts';
 import type { User, UserStore } from './users/index.ts';
@@ -50,7 +49,7 @@ export interface IdentityDeps {
   appName: string;
   /** Durable work after the response: the account-dependent halves of anonymous flows (deferred-flows.ts). */
   jobs: JobQueue;
-  /** Mail, queued durably and sent by the job worker (mail-queue.ts). */
+  /** Mail, queued durably and sent by the job worker (mail/mail-queue.ts, job type `identity.mail`). */
   mailQueue: MailQueue;
   /**
    * What the tokens module offers (login with `response: tokens`), or undefined when the app has no tokens

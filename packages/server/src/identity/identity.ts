@@ -3,21 +3,26 @@ import type { AuthResolver } from '../core/authenticate.ts';
 import type { Clock } from '../core/clock.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
 import { LiftConfigError } from '../core/errors.ts';
-import type { EventPublisher } from '../core/events.ts';
+import type { EventOrigin, EventPublisher } from '../core/events.ts';
 import type { ModuleKeys } from '../core/module.ts';
-import { createMailTemplates, type MailTemplates, type MailTransport } from '../mail/index.ts';
+import { createMailTemplates, MailQueue, type MailTemplates, type MailTransport } from '../mail/index.ts';
 import type { SessionCookieSettings, SessionManager, Sessions } from '../sessions/index.ts';
 import type { JobQueue, KeyValueStore } from '../storage/index.ts';
+import { signup } from './account-flows.ts';
 import { registerDeferredFlows } from './deferred-flows.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
-import type { IdentityDeps, TokenIssuerCapability } from './identity-deps.ts';
+import {
+  type IdentityDeps,
+  type PublicUser,
+  publicUser,
+  type TokenIssuerCapability,
+} from './identity-deps.ts';
 import { createLockout } from './lockout.ts';
-import { MailQueue } from './mail-queue.ts';
 import { TOTP_KEY_PURPOSE } from './mfa/index.ts';
 import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
 import { createPasswordHasher, createPasswordPolicy } from './passwords/index.ts';
 import { type AttemptThrottle, createKvAttemptThrottle } from './throttle.ts';
-import type { UserStore } from './users/index.ts';
+import type { User, UserStore } from './users/index.ts';
 
 /**
  * The identity module's face (`app.identity`): users, credentials, lockout, MFA and mailed links, built once per
@@ -60,10 +65,31 @@ export interface SystemRoleDirectory {
   rolesOf(userId: string): Promise<string[]>;
 }
 
+/** The job type of identity's mail. */
+const MAIL_JOB = 'identity.mail';
+/** The key that seals identity's queued mail, derived from the root secret. */
+const MAIL_KEY_PURPOSE = 'lift identity mail queue';
+
+/** Who the users are, read-only: what other modules (access: members, invitees, grant subjects) may look up. */
+export interface UserDirectory {
+  findById(id: string): Promise<PublicUser | null>;
+  /** By address, compared normalised (`Carol@Example.com` finds `carol@example.com`). */
+  findByEmail(email: string): Promise<PublicUser | null>;
+}
+
+/** What an invited signup gives: the invited address, the password and an optional display name. */
+export interface InvitedSignup {
+  email: string;
+  password: string;
+  name?: string | null | undefined;
+}
+
 export type IdentityThrottleBucket = 'login' | 'signup' | 'forgot' | 'reset' | 'mfa';
 
 export class Identity {
+  /** Identity's own flows run on these; other modules use the face's methods, never this. */
   readonly deps: IdentityDeps;
+  readonly directory: UserDirectory;
   readonly roles: SystemRoleDirectory;
   readonly throttle: AttemptThrottle;
   readonly cookie: SessionCookieSettings;
@@ -118,10 +144,18 @@ export class Identity {
       },
       appName: config.auth.appName,
       jobs: ports.jobs,
-      mailQueue: new MailQueue({ jobs: ports.jobs, mail: () => ports.mail, keys }),
+      mailQueue: new MailQueue({
+        jobs: ports.jobs,
+        mail: () => ports.mail,
+        keys,
+        // Fixed: mail already queued under these is still delivered.
+        type: MAIL_JOB,
+        keyPurpose: MAIL_KEY_PURPOSE,
+      }),
       tokenIssuer: sources.tokenIssuer,
     };
     registerDeferredFlows(this.deps);
+    this.directory = userDirectory(ports.users);
     this.roles = {
       grant: (userId, role) => systemRolesOrFail(sources.systemRoles).grant(userId, role),
       rolesOf: (userId) => systemRolesOrFail(sources.systemRoles).rolesOf(userId),
@@ -141,6 +175,14 @@ export class Identity {
       },
     });
     this.#publicOrigin = config.auth.publicUrl ? new URL(config.auth.publicUrl).origin : undefined;
+  }
+
+  /**
+   * Signs up an address someone was invited with, even when `signup.mode` is `invite`: the same answers and
+   * mails as `POST /auth/signup` (a verification mail for a new account, the "someone tried" mail otherwise).
+   */
+  signUpInvited(input: InvitedSignup, origin: EventOrigin): Promise<void> {
+    return signup(this.deps, input, origin, { invited: true });
   }
 
   /** Origins this app is served from: the request's own, and `auth.publicUrl`'s. */
@@ -194,6 +236,15 @@ export class Identity {
     if (this.#purgeTimer) clearInterval(this.#purgeTimer);
     this.#purgeTimer = undefined;
   }
+}
+
+/** The read-only view of `users` other modules get: public shapes, never a password hash or a write. */
+function userDirectory(users: UserStore): UserDirectory {
+  const publicOrNull = (user: User | null): PublicUser | null => (user === null ? null : publicUser(user));
+  return {
+    findById: async (id) => publicOrNull(await users.findById(id)),
+    findByEmail: async (email) => publicOrNull(await users.findByEmail(email)),
+  };
 }
 
 function systemRolesOrFail(directory: () => SystemRoleDirectory | undefined): SystemRoleDirectory {

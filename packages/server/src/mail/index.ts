@@ -7,6 +7,7 @@ export {
   type StoredMail,
 } from './file-transport.ts';
 export { extractMailLinks } from './mail-links.ts';
+export { MailQueue, type MailQueueOptions } from './mail-queue.ts';
 export { MailUnavailableError } from './mail-unavailable-error.ts';
 export { MemoryMailTransport, type MemoryMailTransportOptions } from './memory-transport.ts';
 export type * from './ports.ts';

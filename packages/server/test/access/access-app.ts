@@ -91,8 +91,12 @@ export async function createTenant(
   return body.tenant.id;
 }
 
-/** The invitation token in the newest mail to `email`. */
-export function invitationToken(auth: AuthApp, email: string): string {
+/**
+ * The invitation token in the newest mail to `email`, once the mail queued so far has been sent (invitation
+ * mail is a durable job, delivered by the job worker after the answer).
+ */
+export async function invitationToken(auth: AuthApp, email: string): Promise<string> {
+  await auth.app.outbox.idle();
   return tokenFromMail(auth.mail, email, '/invitations/accept');
 }
 
@@ -124,7 +128,7 @@ export async function joined(
   const user = await signedIn(auth, email);
   await invite(inviter, tenantId, email, role);
   await expectJson(
-    await user.browser.post('/invitations/accept', { token: invitationToken(auth, email) }),
+    await user.browser.post('/invitations/accept', { token: await invitationToken(auth, email) }),
     200,
   );
   return user;

@@ -50,7 +50,7 @@ describe('access.invitationTtlMs', () => {
     await logInAgain(earlyUser);
     await expectJson(
       await earlyUser.browser.post('/invitations/accept', {
-        token: invitationToken(auth, 'early@example.com'),
+        token: await invitationToken(auth, 'early@example.com'),
       }),
       200,
     );
@@ -58,7 +58,7 @@ describe('access.invitationTtlMs', () => {
     await logInAgain(lateUser);
     await expectProblem(
       await lateUser.browser.post('/invitations/accept', {
-        token: invitationToken(auth, 'late@example.com'),
+        token: await invitationToken(auth, 'late@example.com'),
       }),
       400,
       'LIFT_INVITATION_INVALID',
@@ -82,6 +82,7 @@ describe('access.maxPendingInvitations', () => {
       reason: 'limit',
       data: { tenantId, limit: 3 },
     });
+    await auth.app.outbox.idle();
     expect(auth.mail.messages.some((message) => message.to === 'four@example.com')).toBe(false);
 
     expect((await del(owner.browser, `/tenants/${tenantId}/invitations/${first.id}`)).status).toBe(204);

@@ -83,7 +83,7 @@ describe('an invitation to an address without an account', () => {
   it('offers signup with the invited address; verifying it makes the user a member', async () => {
     const { auth, owner, tenantId } = await setup();
     await invite(owner, tenantId, 'carol@example.com', 'admin');
-    const token = invitationToken(auth, 'carol@example.com');
+    const token = await invitationToken(auth, 'carol@example.com');
     const browser = new PageClient(auth.app);
 
     const page = await expectPage(await browser.request(`/invitations/accept?token=${token}`), 200);
@@ -108,6 +108,7 @@ describe('an invitation to an address without an account', () => {
       202,
     );
     expect(signup).toContain('We sent a link to carol@example.com');
+    await auth.app.outbox.idle();
     expect(auth.mail.messages.some((mail) => mail.to === 'mallory@example.com')).toBe(false);
     expect(await memberEmails(owner, tenantId)).toEqual(['owner@example.com']);
 
@@ -136,8 +137,8 @@ describe('an invitation to an address without an account', () => {
     const dave = await signedIn(auth, 'dave@example.com');
     await invite(owner, tenantId, 'dave@example.com');
     await invite(owner, tenantId, 'erin@example.com');
-    const daveToken = invitationToken(auth, 'dave@example.com');
-    const erinToken = invitationToken(auth, 'erin@example.com');
+    const daveToken = await invitationToken(auth, 'dave@example.com');
+    const erinToken = await invitationToken(auth, 'erin@example.com');
     const stranger = new PageClient(auth.app);
 
     const davePage = await expectPage(await stranger.request(`/invitations/accept?token=${daveToken}`), 200);
@@ -194,7 +195,7 @@ describe('an invitation to an address without an account', () => {
     const { auth, owner, tenantId } = await setup();
     const ivy = await signedIn(auth, 'Ivy@example.com');
     await invite(owner, tenantId, 'ivy@example.com');
-    const token = invitationToken(auth, 'ivy@example.com');
+    const token = await invitationToken(auth, 'ivy@example.com');
     const ivyPage = new PageClient(auth.app);
     ivyPage.cookie = ivy.browser.cookie;
     const join = await expectPage(await ivyPage.request(`/invitations/accept?token=${token}`), 200);
@@ -220,7 +221,7 @@ describe('an invitation to an address without an account', () => {
     });
     await expectProblem(open, 403, 'LIFT_SIGNUP_INVITE_ONLY');
     await invite(owner, tenantId, 'frank@example.com');
-    const token = invitationToken(auth, 'frank@example.com');
+    const token = await invitationToken(auth, 'frank@example.com');
     const api = new Browser(auth.app);
     const signup = await api.post('/invitations/signup', { token, password: GOOD_PASSWORD });
     expect(await expectJson(signup, 202)).toEqual({ status: 'verification_sent' });
@@ -232,7 +233,7 @@ describe('an invitation to an address without an account', () => {
     const closed = await setup({ signup: { mode: 'closed' } });
     await invite(closed.owner, closed.tenantId, 'gina@example.com');
     const refused = await new Browser(closed.auth.app).post('/invitations/signup', {
-      token: invitationToken(closed.auth, 'gina@example.com'),
+      token: await invitationToken(closed.auth, 'gina@example.com'),
       password: GOOD_PASSWORD,
     });
     await expectProblem(refused, 403, 'LIFT_SIGNUP_CLOSED');
@@ -241,7 +242,7 @@ describe('an invitation to an address without an account', () => {
   it('refuses unknown tokens and cross-site posts; JSON clients keep problem+json', async () => {
     const { auth, owner, tenantId } = await setup();
     await invite(owner, tenantId, 'hana@example.com');
-    const token = invitationToken(auth, 'hana@example.com');
+    const token = await invitationToken(auth, 'hana@example.com');
     const api = new Browser(auth.app);
     await expectProblem(
       await api.post('/invitations/signup', { token: 'x'.repeat(43), password: GOOD_PASSWORD }),
@@ -263,6 +264,7 @@ describe('an invitation to an address without an account', () => {
       { 'sec-fetch-site': 'cross-site', origin: 'https://evil.test' },
     );
     await expectPage(crossSite, 403);
+    await auth.app.outbox.idle();
     expect(auth.mail.messages.filter((mail) => mail.to === 'hana@example.com')).toHaveLength(1);
   });
 });

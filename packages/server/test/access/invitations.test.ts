@@ -69,6 +69,7 @@ describe('POST /tenants/:tenantId/invitations', () => {
     expect(invitation).toMatchObject({ email: 'carol@example.com', role: 'admin', invited_by: owner.userId });
     expect(Date.parse(String(invitation.expires_at)) - auth.clock.now()).toBe(SEVEN_DAYS);
 
+    await auth.app.outbox.idle();
     const mail = auth.mail.messages.find((message) => message.to === 'Carol@example.com');
     expect(mail?.subject).toContain('Acme');
     const link = mail?.links.find((candidate) =>
@@ -113,7 +114,7 @@ describe('POST /tenants/:tenantId/invitations', () => {
     expect(invitation.role).toBe('member');
     const dave = await signedIn(auth, 'dave@example.com');
     const body = await expectJson<TenantBody>(
-      await accept(dave, invitationToken(auth, 'dave@example.com')),
+      await accept(dave, await invitationToken(auth, 'dave@example.com')),
       200,
     );
     expect(body.roles).toEqual(['member', 'viewer']);
@@ -123,6 +124,7 @@ describe('POST /tenants/:tenantId/invitations', () => {
     const { auth, owner, tenantId } = await setup();
     const viewer = await joined(auth, owner, tenantId, 'viewer@example.com', 'viewer');
     const admin = await joined(auth, owner, tenantId, 'admin@example.com', 'admin');
+    await auth.app.outbox.idle();
     const sent = auth.mail.messages.length;
 
     const byViewer = await expectProblem(
@@ -164,6 +166,7 @@ describe('POST /tenants/:tenantId/invitations', () => {
       403,
       'LIFT_PERMISSION_DENIED',
     );
+    await auth.app.outbox.idle();
     expect(auth.mail.messages.slice(sent).filter((message) => message.to === 'x@example.com')).toEqual([]);
   });
 
@@ -182,6 +185,7 @@ describe('POST /tenants/:tenantId/invitations', () => {
       409,
       'LIFT_INVITATION_LIMIT',
     );
+    await auth.app.outbox.idle();
     expect(auth.mail.messages.some((message) => message.to === 'one-more@example.com')).toBe(false);
   });
 });
@@ -190,7 +194,7 @@ describe('POST /invitations/accept', () => {
   it('is bound to the invited address: another account gets the generic error and does not spend it', async () => {
     const { auth, owner, tenantId } = await setup();
     await invite(owner, tenantId, 'carol@example.com');
-    const token = invitationToken(auth, 'carol@example.com');
+    const token = await invitationToken(auth, 'carol@example.com');
     const mallory = await signedIn(auth, 'mallory@example.com');
 
     const stolen = await expectProblem(await accept(mallory, token), 400, 'LIFT_INVITATION_INVALID');
@@ -211,7 +215,7 @@ describe('POST /invitations/accept', () => {
   it('is single use', async () => {
     const { auth, owner, tenantId } = await setup();
     await invite(owner, tenantId, 'carol@example.com');
-    const token = invitationToken(auth, 'carol@example.com');
+    const token = await invitationToken(auth, 'carol@example.com');
     const carol = await signedIn(auth, 'carol@example.com');
     await expectJson(await accept(carol, token), 200);
     const again = await expectProblem(await accept(carol, token), 400, 'LIFT_INVITATION_INVALID');
@@ -227,11 +231,11 @@ describe('POST /invitations/accept', () => {
     const early = await signedIn(auth, 'early@example.com');
     auth.clock.advance(SEVEN_DAYS - 1_000);
     await logInAgain(early);
-    await expectJson(await accept(early, invitationToken(auth, 'early@example.com')), 200);
+    await expectJson(await accept(early, await invitationToken(auth, 'early@example.com')), 200);
     auth.clock.advance(2_000);
     await logInAgain(late);
     await expectProblem(
-      await accept(late, invitationToken(auth, 'late@example.com')),
+      await accept(late, await invitationToken(auth, 'late@example.com')),
       400,
       'LIFT_INVITATION_INVALID',
     );
@@ -241,7 +245,7 @@ describe('POST /invitations/accept', () => {
   it('accepts the form the mailed page posts (urlencoded, same origin)', async () => {
     const { auth, owner, tenantId } = await setup();
     await invite(owner, tenantId, 'carol@example.com');
-    const token = invitationToken(auth, 'carol@example.com');
+    const token = await invitationToken(auth, 'carol@example.com');
     const carol = await signedIn(auth, 'carol@example.com');
     const response = await auth.app.fetch(
       new Request('http://lift.test/invitations/accept', {
@@ -263,7 +267,7 @@ describe('POST /invitations/accept', () => {
   it('needs a signed-in caller', async () => {
     const { auth, owner, tenantId } = await setup();
     await invite(owner, tenantId, 'carol@example.com');
-    const token = invitationToken(auth, 'carol@example.com');
+    const token = await invitationToken(auth, 'carol@example.com');
     await expectProblem(
       await newBrowser(auth).post('/invitations/accept', { token }),
       401,
@@ -278,7 +282,7 @@ describe('listing and revoking invitations', () => {
   it('lists pending invitations without tokens; a revoked one can no longer be accepted', async () => {
     const { auth, owner, tenantId } = await setup();
     const invitation = await invite(owner, tenantId, 'carol@example.com', 'viewer');
-    const token = invitationToken(auth, 'carol@example.com');
+    const token = await invitationToken(auth, 'carol@example.com');
     const list = await owner.browser.request(`/tenants/${tenantId}/invitations`);
     const text = await list.clone().text();
     const body = await expectJson<{ invitations: Array<{ id: string; email: string; role: string }> }>(

@@ -6,7 +6,7 @@ import { freePort, type LiftProcess, startLift, tempDataDir } from '../support/l
 /**
  * Black-box: mail queued by a real `lift serve` survives SIGKILL. Every signup answered 202 ends with exactly
  * one verification mail after a restart: the job is in the outbox before the answer, and a retried job is
- * written once because it carries its key (storage/outbox/, identity/mail-queue.ts).
+ * written once because it carries its key (storage/outbox/, mail/mail-queue.ts).
  */
 vi.setConfig({ testTimeout: 120_000 });
 

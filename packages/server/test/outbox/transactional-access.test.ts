@@ -53,7 +53,7 @@ describe('access changes announce themselves in their own transaction', () => {
       actor: owner.userId,
       data: { tenantId, invitationId: invitation.id, role: 'member' },
     });
-    const token = invitationToken(env, guest.email);
+    const token = await invitationToken(env, guest.email);
     await expectJson(await guest.browser.post('/invitations/accept', { token }), 200);
     expect(await oneDoneRow(env, 'invitation.accepted')).toMatchObject({
       actor: guest.userId,
@@ -67,7 +67,7 @@ describe('access changes announce themselves in their own transaction', () => {
     const tenantId = await createTenant(owner, 'tx-gone');
     const guest = await signedIn(env, 'tx-guest2@example.com');
     await invite(owner, tenantId, guest.email, 'viewer');
-    const token = invitationToken(env, guest.email);
+    const token = await invitationToken(env, guest.email);
     await expectJson(await guest.browser.post('/invitations/accept', { token }), 200);
 
     await expectProblem(await owner.browser.post(`/tenants/${tenantId}/leave`), 409, 'LIFT_LAST_OWNER');

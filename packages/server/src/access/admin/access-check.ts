@@ -1,5 +1,5 @@
 import { ValidationError } from '../../core/errors.ts';
-import type { Identity } from '../../identity/index.ts';
+import type { UserDirectory } from '../../identity/index.ts';
 import type { Access } from '../access.ts';
 import { scopeOf } from '../access-scope.ts';
 import { parseCheckedPermission } from '../engine/permission.ts';
@@ -32,14 +32,14 @@ function issue(path: string, message: string, location: 'body' | 'query' = 'body
  * bare user id. Users must exist (400 on `subject` otherwise); keys and services are taken as given.
  */
 export async function resolveSubject(
-  identity: Identity,
+  users: UserDirectory,
   input: string | { type: string; id: string },
 ): Promise<GrantSubject> {
   let type: string;
   let id: string;
   if (typeof input !== 'string') ({ type, id } = input);
   else if (input.includes('@')) {
-    const user = await identity.deps.users.findByEmail(input);
+    const user = await users.findByEmail(input);
     if (user === null) throw issue('subject', 'No user has this email address.');
     return { type: 'user', id: user.id };
   } else {
@@ -53,7 +53,7 @@ export async function resolveSubject(
     throw issue('subject.type', 'A subject is a user, api_key or service.');
   }
   if (id === '') throw issue('subject', 'The subject needs an id.');
-  if (type === 'user' && (await identity.deps.users.findById(id)) === null) {
+  if (type === 'user' && (await users.findById(id)) === null) {
     throw issue('subject', 'No user has this id.');
   }
   return { type: type as GrantSubjectType, id };

@@ -38,18 +38,18 @@ export function registerActiveTenantRoutes(app: RouteGroup, deps: AccessRouteDep
         });
       };
 
-      const identity = deps.identity();
       const session = requestSession(ctx.raw);
       if (principal.authMethod === 'session' && session) {
-        const issued = await identity.sessions.rotate(session.record, {
+        const sessions = deps.sessions();
+        const issued = await sessions.manager.rotate(session.record, {
           tenantId: target,
           origin,
           reason: 'tenant_switched',
         });
-        const lifetime = issued.record.absoluteExpiresAt - identity.deps.clock.now();
+        const lifetime = issued.record.absoluteExpiresAt - deps.clock.now();
         ctx.response.headers.append(
           'set-cookie',
-          serializeSessionCookie(identity.cookie, issued.token, lifetime),
+          serializeSessionCookie(sessions.cookie, issued.token, lifetime),
         );
         await switched('session');
         const record = issued.record;
@@ -62,7 +62,7 @@ export function registerActiveTenantRoutes(app: RouteGroup, deps: AccessRouteDep
         };
       }
 
-      const issuer = identity.deps.tokenIssuer();
+      const issuer = deps.tokenIssuer();
       if (principal.authMethod !== 'bearer' || !issuer || principal.sessionId === null) {
         throw new UnauthenticatedError('Switching tenants needs a session or an access token from a login.');
       }

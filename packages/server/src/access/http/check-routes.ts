@@ -30,7 +30,7 @@ export function registerCheckRoutes(app: RouteGroup, deps: AccessRouteDeps): voi
     input: { body: checkBody },
     handler: async (_ctx, { body }) => {
       const access = deps.access();
-      const subject = await resolveSubject(deps.identity(), body.subject);
+      const subject = await resolveSubject(deps.identity().directory, body.subject);
       const tenant = body.tenant == null ? null : await resolveTenant(access, body.tenant);
       const result = await checkAccess(access, subject, body.permission, tenant);
       return {

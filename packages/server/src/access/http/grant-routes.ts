@@ -77,7 +77,7 @@ export function registerGrantRoutes(app: RouteGroup, deps: AccessRouteDeps): voi
     handler: async (ctx, { body }) => {
       if (
         body.subject.type === 'user' &&
-        (await deps.identity().deps.users.findById(body.subject.id)) === null
+        (await deps.identity().directory.findById(body.subject.id)) === null
       ) {
         throw new ValidationError([
           { location: 'body', path: 'subject.id', message: 'No such user.', code: 'unknown_user' },

@@ -105,7 +105,7 @@ function registerInviteeRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
       return pageResponse(errorPageContent(error, { links: [loginLink] }), { status: error.status });
     }
     const userId = ctx.principal?.userId ?? null;
-    const user = userId === null ? null : await deps.identity().deps.users.findById(userId);
+    const user = userId === null ? null : await deps.identity().directory.findById(userId);
     return pageResponse(
       invitationPage(details, {
         acceptPath: INVITATION_ACCEPT_PATH,

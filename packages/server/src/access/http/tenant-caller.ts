@@ -11,7 +11,7 @@ export function callerOf(ctx: Context): Caller {
 
 /** The ports the tenant flows run on, resolved per request (storage opens lazily). */
 export function tenantFlowDeps(deps: AccessRouteDeps): TenantFlowDeps {
-  return { access: deps.access(), identity: deps.identity().deps };
+  return deps.flows();
 }
 
 /** The `:tenantId` of a route under `/tenants/:tenantId`. */

@@ -57,18 +57,21 @@ function invitationView(invitation: Invitation, names: ReadonlyMap<string, strin
 
 async function inviterName(deps: TenantFlowDeps, caller: Caller): Promise<string> {
   const userId = caller.principal.userId;
-  const user = userId === null ? null : await deps.identity.users.findById(userId);
-  return user?.name ?? user?.email ?? `An administrator of ${deps.identity.appName}`;
+  const user = userId === null ? null : await deps.users.findById(userId);
+  return user?.name ?? user?.email ?? `An administrator of ${deps.config.auth.appName}`;
 }
 
-/** Issues an invitation and mails its link; the token appears nowhere else. */
+/**
+ * Issues an invitation and queues the mail with its link (a durable job, sent by the job worker and retried
+ * after a transport failure); the token appears nowhere else.
+ */
 export async function inviteMember(
   deps: TenantFlowDeps,
   caller: Caller,
   tenantId: string,
   input: { email: string; role?: string | undefined },
 ): Promise<InvitationView> {
-  const { access, identity } = deps;
+  const { access } = deps;
   const address = normalizeEmail(input.email);
   const tenant = await access.tenants.get(tenantId);
   if (tenant === null) throw new NotFoundError('No tenant has this id.');
@@ -100,16 +103,16 @@ export async function inviteMember(
       },
     ],
   );
-  const rendered = identity.templates.invitation({
+  const rendered = deps.templates.invitation({
     link: publicLink(deps, INVITATION_ACCEPT_PATH, token),
-    appName: identity.appName,
+    appName: deps.config.auth.appName,
     tenantName: tenant.name,
     inviter: await inviterName(deps, caller),
   });
   try {
-    await identity.mail.send({ to: address.email, ...rendered });
+    await deps.mail.send(address.email, rendered);
   } catch (error) {
-    // An invitation nobody received only blocks a retry's slot; take it back and report the outage.
+    // An invitation whose mail could not even be queued only blocks a retry's slot; take it back and report.
     await revokePending(deps, caller, tenantId, invitation.id);
     throw error;
   }
@@ -191,11 +194,8 @@ export async function acceptInvitation(
 ): Promise<TenantWithRoles> {
   const { access } = deps;
   const userId = await callerUserId(deps, caller, null);
-  const user = await deps.identity.users.findById(userId);
-  const invitation =
-    user !== null && user.emailVerifiedAt !== null
-      ? await access.invitations.consume(token, user.email)
-      : null;
+  const user = await deps.users.findById(userId);
+  const invitation = user?.email_verified ? await access.invitations.consume(token, user.email) : null;
   const tenant = invitation === null ? null : await access.tenants.get(invitation.tenantId);
   if (invitation === null || tenant === null) {
     emitEvent(deps, caller, 'invitation.refused', { reason: 'invalid_token', data: {} });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EventOrigin, LiftEvent } from '../../core/events.ts';
-import { normalizeEmail, signup } from '../../identity/index.ts';
+import { normalizeEmail } from '../../identity/index.ts';
 import type { Invitation } from '../stores/index.ts';
 import { InvitationInvalidError } from '../tenant-errors.ts';
 import { joinWithInvitation } from './invitation-flows.ts';
@@ -74,16 +74,9 @@ export async function signUpForInvitation(
     throw new InvitationInvalidError();
   }
   const { invitation, tenant } = live;
-  await signup(
-    deps.identity,
-    { email: invitation.email, password: input.password, name: input.name },
-    origin,
-    {
-      invited: true,
-    },
-  );
-  const ttlMs = invitation.expiresAt.getTime() - deps.identity.clock.now();
-  if (ttlMs > 0) await deps.identity.kv.set(noteKey(invitation.email), invitation.id, { ttlMs });
+  await deps.signUpInvited({ email: invitation.email, password: input.password, name: input.name }, origin);
+  const ttlMs = invitation.expiresAt.getTime() - deps.clock.now();
+  if (ttlMs > 0) await deps.kv.set(noteKey(invitation.email), invitation.id, { ttlMs });
   deps.access.events.emit('invitation.signup', {
     actor: null,
     ...origin,
@@ -94,12 +87,12 @@ export async function signUpForInvitation(
 
 async function acceptNoted(deps: TenantFlowDeps, event: LiftEvent): Promise<void> {
   if (event.type !== 'auth.email.verified' || event.actor === null) return;
-  const user = await deps.identity.users.findById(event.actor);
+  const user = await deps.users.findById(event.actor);
   if (user === null) return;
   const key = noteKey(user.email);
-  const invitationId = await deps.identity.kv.get(key);
+  const invitationId = await deps.kv.get(key);
   if (invitationId === null) return;
-  await deps.identity.kv.delete(key);
+  await deps.kv.delete(key);
   const invitation: Invitation | null = await deps.access.invitations.consumeById(invitationId, user.email);
   if (invitation === null || (await deps.access.tenants.get(invitation.tenantId)) === null) return;
   await deps.access.events.change<Invitation>(

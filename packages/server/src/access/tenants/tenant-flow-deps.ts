@@ -1,8 +1,12 @@
+import type { Clock } from '../../core/clock.ts';
+import type { LiftConfig } from '../../core/config/schema.ts';
 import { ValidationError } from '../../core/errors.ts';
 import type { EventActor, EventOrigin, LiftEventName, LiftEvents } from '../../core/events.ts';
 import type { Principal } from '../../core/request-state.ts';
-import type { IdentityDeps } from '../../identity/index.ts';
+import type { Identity, UserDirectory } from '../../identity/index.ts';
 import { ReauthRequiredError } from '../../identity/index.ts';
+import type { MailQueue, MailTemplates } from '../../mail/index.ts';
+import type { KeyValueStore } from '../../storage/index.ts';
 import type { Access } from '../access.ts';
 import { PermissionDeniedError } from '../permission-denied-error.ts';
 import type { Grant, GrantSubject, Role } from '../stores/index.ts';
@@ -14,8 +18,18 @@ import { UserPrincipalRequiredError } from '../tenant-errors.ts';
  */
 export interface TenantFlowDeps {
   access: Access;
-  /** Users (names, addresses), mail, templates and config. */
-  identity: IdentityDeps;
+  /** Identity's read-only directory: the names and addresses of callers and invitees. */
+  users: UserDirectory;
+  /** Identity's invited signup (`signup.mode: invite` lets it through). */
+  signUpInvited: Identity['signUpInvited'];
+  /** Access's own notes (invitation signups waiting for their verification). */
+  kv: KeyValueStore;
+  clock: Clock;
+  /** `auth.appName` and `auth.publicUrl` (mail), the address the app listens on. */
+  config: LiftConfig;
+  /** Invitation mail, queued durably (job type `access.mail`) and sent by the job worker. */
+  mail: MailQueue;
+  templates: MailTemplates;
 }
 
 /** Who is asking, and the request facts every event carries. */
@@ -141,7 +155,7 @@ export function permissionsOfGrants(deps: TenantFlowDeps, grants: readonly Grant
 
 /** Absolute link into the app for mail: `<auth.publicUrl><path>?token=…` (identity's mail links, unprefixed). */
 export function publicLink(deps: TenantFlowDeps, path: string, token: string): string {
-  const { config } = deps.identity;
+  const { config } = deps;
   const base = (config.auth.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/+$/, '');
   return `${base}${path}?token=${encodeURIComponent(token)}`;
 }
