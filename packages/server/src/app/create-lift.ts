@@ -199,7 +199,6 @@ export class LiftApp extends RouteGroup {
       for (const handler of instance.on ?? []) this.events.onLocal(handler);
     }
     for (const { instance } of this.#modules.built) instance.routes?.(this);
-    mountOpenApi(this);
   }
 
   /** The names of this app's modules, in start order. */
@@ -394,5 +393,7 @@ export class LiftApp extends RouteGroup {
 export function createLift(config: LiftConfigInput = {}, options: LiftOptions = {}): LiftApp {
   // Composition problems (a missing or doubled module) are named before any config problem they would cause.
   const parsed = parseConfig(config, orderModules(options.modules ?? liftModules(options)));
-  return new LiftApp(parsed, { ...options, modules: options.modules ?? defaultModules(parsed, options) });
+  const app = new LiftApp(parsed, { ...options, modules: options.modules ?? defaultModules(parsed, options) });
+  mountOpenApi(app);
+  return app;
 }
