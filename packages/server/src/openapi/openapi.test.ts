@@ -184,4 +184,13 @@ describe('serving it', () => {
     expect(register).toThrow(LiftConfigError);
     expect(register).toThrow(/GET \/bad: output is not a zod schema/);
   });
+
+  it('types what a handler with an output schema returns (checked by tsc)', async () => {
+    const app = createLift(config({ auth: { enabled: false } }));
+    const out = z.object({ n: z.number() });
+    app.get('/typed', { input: {}, output: out, handler: () => ({ n: 1 }) });
+    // @ts-expect-error: with an output schema, the handler returns its shape
+    app.get('/mistyped', { input: {}, output: out, handler: () => ({ n: 'one' }) });
+    expect((await app.fetch(new Request('http://localhost/typed'))).status).toBe(200);
+  });
 });
