@@ -393,7 +393,8 @@ export class LiftApp extends RouteGroup {
 export function createLift(config: LiftConfigInput = {}, options: LiftOptions = {}): LiftApp {
   // Composition problems (a missing or doubled module) are named before any config problem they would cause.
   const parsed = parseConfig(config, orderModules(options.modules ?? liftModules(options)));
-  const app = new LiftApp(parsed, { ...options, modules: options.modules ?? defaultModules(parsed, options) });
+  const modules = options.modules ?? defaultModules(parsed, options);
+  const app = new LiftApp(parsed, { ...options, modules });
   mountOpenApi(app);
   return app;
 }

@@ -18,7 +18,9 @@ export type MiddlewareFact =
   /** `requireTenantMember()`. */
   | { kind: 'tenantMember' }
   /** `requireRole(names)`. */
-  | { kind: 'role'; roles: readonly string[] };
+  | { kind: 'role'; roles: readonly string[] }
+  /** `requireScope(...scopes)`: what a token must grant (a session passes). */
+  | { kind: 'scope'; scopes: readonly string[] };
 
 const facts = new WeakMap<Middleware, MiddlewareFact>();
 

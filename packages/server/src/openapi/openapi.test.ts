@@ -7,6 +7,7 @@ import { createLift, type LiftApp } from '../app/index.ts';
 import { optionalAuth, requireAuth } from '../core/authenticate.ts';
 import type { LiftConfigInput } from '../core/config/schema.ts';
 import { LiftConfigError } from '../core/errors.ts';
+import { requireScope } from '../tokens/index.ts';
 
 /**
  * `GET /openapi.json` as a client reads it: Lift's own endpoints and the app's, security from the routes'
@@ -49,6 +50,7 @@ function buildApp(): LiftApp {
   // A guard added to the group after its route still describes the route, as it still guards it.
   reports.use(app.guards.requirePermission('reports:read'));
   app.group('/teaser', optionalAuth()).get('/', () => ({ teaser: true }));
+  app.group('/exports', requireAuth(), requireScope('reports:export')).get('/', () => ({ exports: [] }));
   return app;
 }
 
@@ -115,6 +117,13 @@ describe('the document of an app with every Lift module', () => {
     expect(report.responses['401']).toEqual({ $ref: '#/components/responses/Problem401' });
     expect(report.responses['403']).toEqual({ $ref: '#/components/responses/Problem403' });
     expect(doc.paths['/admin/api/users'].get['x-lift-permissions']).toEqual(['users:read']);
+    // A scope binds tokens, not sessions.
+    expect(doc.paths['/exports'].get.security).toEqual([
+      { sessionCookie: [] },
+      { bearerAuth: ['reports:export'] },
+      { dpop: ['reports:export'] },
+    ]);
+    expect(doc.paths['/exports'].get.responses['403']).toBeDefined();
     expect(doc.components.securitySchemes).toMatchObject({
       sessionCookie: { type: 'apiKey', in: 'cookie', name: 'lift_session' },
       bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },

@@ -53,7 +53,9 @@ export function securityOf(
 ): Array<Record<string, string[]>> | undefined {
   const auth = guards.find((fact) => fact.kind === 'auth');
   if (auth === undefined) return undefined;
-  const alternatives = schemes.map((name) => ({ [name]: [] as string[] }));
+  // OpenAPI 3.1 lets a non-OAuth requirement name what it needs: the scopes a token must grant.
+  const scopes = guards.flatMap((fact) => (fact.kind === 'scope' ? fact.scopes : []));
+  const alternatives = schemes.map((name) => ({ [name]: name === 'sessionCookie' ? [] : [...scopes] }));
   return auth.required ? alternatives : [...alternatives, {}];
 }
 
@@ -68,6 +70,10 @@ export function guardNotes(guards: readonly MiddlewareFact[]): { lines: string[]
         `Needs the permission \`${fact.permission}\`${fact.global ? ' (global grants only)' : ' in the active tenant'}.`,
       );
     } else if (fact.kind === 'tenantMember') lines.push('Needs membership of the active tenant.');
+    else if (fact.kind === 'scope')
+      lines.push(
+        `A token needs the scopes ${fact.scopes.map((s) => `\`${s}\``).join(', ')} (a session passes).`,
+      );
     else if (fact.kind === 'role')
       lines.push(`Needs one of the roles ${fact.roles.map((r) => `\`${r}\``).join(', ')}.`);
   }
