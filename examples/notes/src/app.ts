@@ -40,6 +40,19 @@ const listQuery = z.object({
   cursor: z.string().max(200).optional(),
 });
 
+// What the notes routes answer: typed outputs type the handlers' return values and describe the responses in
+// the OpenAPI document (GET /openapi.json, `lift openapi`).
+const note = z.object({
+  id: z.string(),
+  tenant_id: z.string(),
+  author_id: z.string().nullable(),
+  title: z.string(),
+  body: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+const notePage = z.object({ items: z.array(note), next_cursor: z.string().nullable() });
+
 /** Inputs of `GET /tenants/:tenantId/notes` (also used by the access benchmark). */
 export const listInput = { params: tenantParams, query: listQuery };
 
@@ -117,13 +130,17 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
   const notes = app.group('/tenants/:tenantId/notes', requireAuth(), guards.requirePermission('notes:read'));
 
   notes.get('/', {
+    summary: 'One page of the tenant’s notes, oldest first',
     input: listInput,
+    output: notePage,
     handler: (_ctx, { params, query }) => listNotes(app, params.tenantId, query),
   });
 
   // Writing a note also needs notes:create; the note records its author for the :own permissions.
   notes.group('/', guards.requirePermission('notes:create')).post('/', {
+    summary: 'Write a note',
     input: { params: tenantParams, body: noteInput },
+    responses: { 201: note },
     handler: async (ctx, { params, body }) => {
       const now = new Date(app.clock.now()).toISOString();
       const row: NoteRow = {
@@ -157,12 +174,16 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
   const noteTarget = (row: NoteRow) => ({ ownerId: row.author_id, tenantId: row.tenant_id });
 
   notes.get('/:id', {
+    summary: 'One note',
     input: { params: noteParams },
+    output: note,
     handler: async (_ctx, { params }) => present(await findNote(params.tenantId, params.id)),
   });
 
   notes.patch('/:id', {
+    summary: 'Change a note’s title or body',
     input: { params: noteParams, body: notePatch },
+    output: note,
     handler: async (ctx, { params, body }) => {
       const existing = await findNote(params.tenantId, params.id);
       // `notes:update` edits any note; `notes:update:own` only the caller's.
@@ -184,7 +205,9 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
   });
 
   notes.delete('/:id', {
+    summary: 'Delete a note',
     input: { params: noteParams },
+    responses: { 204: null },
     handler: async (ctx, { params }) => {
       const existing = await findNote(params.tenantId, params.id);
       await guards.authorize(ctx, 'notes:delete', noteTarget(existing));

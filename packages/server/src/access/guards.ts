@@ -3,6 +3,7 @@ import { principalOf } from '../core/authenticate.ts';
 import { Context } from '../core/context.ts';
 import { requestHeader } from '../core/request-headers.ts';
 import type { Principal } from '../core/request-state.ts';
+import { describeMiddleware } from '../core/route-registry.ts';
 import type { Middleware } from '../core/routes.ts';
 import { requestOrigin } from '../sessions/index.ts';
 import type { AccessControl, AccessTarget } from './access-control.ts';
@@ -137,7 +138,8 @@ function permissionGuard(
   // A typo in a permission name fails when the route is declared, not on the first request.
   parseCheckedPermission(permission);
   permissions.assertDeclared(permission);
-  return async function permissionGuard(c, next) {
+  const fact = { kind: 'permission', permission, global: options.global === true } as const;
+  return describeMiddleware(async function permissionGuard(c, next) {
     const principal = principalOf(c);
     const scope = guardScope(c, principal, options);
     const tenantId = tenantOf(scope);
@@ -148,21 +150,24 @@ function permissionGuard(
     if (refusals.control.lacksRequiredMfa(principal, tenantId))
       refusals.refuseWithoutMfa(c, principal, tenantId, { permission });
     await next();
-  };
+  }, fact);
 }
 
 function tenantMemberGuard(refusals: Refusals, options: TenantGuardOptions): Middleware {
-  return async function tenantMemberGuard(c, next) {
-    const principal = principalOf(c);
-    const tenantId = tenantOf(guardScope(c, principal, options));
-    if (tenantId === null || !refusals.control.isMember(principal, tenantId)) {
-      refusals.deny(c, principal, tenantId, 'not_member');
-      throw new NotTenantMemberError();
-    }
-    if (refusals.control.lacksRequiredMfa(principal, tenantId))
-      refusals.refuseWithoutMfa(c, principal, tenantId);
-    await next();
-  };
+  return describeMiddleware(
+    async function tenantMemberGuard(c, next) {
+      const principal = principalOf(c);
+      const tenantId = tenantOf(guardScope(c, principal, options));
+      if (tenantId === null || !refusals.control.isMember(principal, tenantId)) {
+        refusals.deny(c, principal, tenantId, 'not_member');
+        throw new NotTenantMemberError();
+      }
+      if (refusals.control.lacksRequiredMfa(principal, tenantId))
+        refusals.refuseWithoutMfa(c, principal, tenantId);
+      await next();
+    },
+    { kind: 'tenantMember' },
+  );
 }
 
 function roleGuard(
@@ -172,18 +177,21 @@ function roleGuard(
 ): Middleware {
   const wanted = typeof names === 'string' ? [names] : [...names];
   if (wanted.length === 0) throw new TypeError('requireRole() needs at least one role name.');
-  return async function roleGuard(c, next) {
-    const principal = principalOf(c);
-    const scope = guardScope(c, principal, options);
-    const tenantId = tenantOf(scope);
-    if (!wanted.some((name) => refusals.control.holdsRole(principal, name, scope))) {
-      refusals.deny(c, principal, tenantId, 'missing_role', { roles: wanted });
-      throw new RoleRequiredError(wanted);
-    }
-    if (refusals.control.lacksRequiredMfa(principal, tenantId))
-      refusals.refuseWithoutMfa(c, principal, tenantId, { roles: wanted });
-    await next();
-  };
+  return describeMiddleware(
+    async function roleGuard(c, next) {
+      const principal = principalOf(c);
+      const scope = guardScope(c, principal, options);
+      const tenantId = tenantOf(scope);
+      if (!wanted.some((name) => refusals.control.holdsRole(principal, name, scope))) {
+        refusals.deny(c, principal, tenantId, 'missing_role', { roles: wanted });
+        throw new RoleRequiredError(wanted);
+      }
+      if (refusals.control.lacksRequiredMfa(principal, tenantId))
+        refusals.refuseWithoutMfa(c, principal, tenantId, { roles: wanted });
+      await next();
+    },
+    { kind: 'role', roles: wanted },
+  );
 }
 
 async function authorizeTarget(

@@ -30,6 +30,7 @@ import type { IssueAccessTokenInput, Tokens } from '../tokens/index.ts';
 import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
 import { defaultModules, liftModules } from './default-modules.ts';
 import { type ErrorCatalogEntry, errorCatalog } from './lift-errors.ts';
+import { mountOpenApi } from './openapi-route.ts';
 import { installPipeline } from './pipeline.ts';
 import { migrateCommand, prepareData } from './prepare-data.ts';
 import type { RootKeys } from './root-keys.ts';
@@ -100,10 +101,7 @@ export class LiftApp extends RouteGroup {
   readonly stats: AppStats;
   /** Security and domain events of this app (core/events.ts), published on the broker. */
   readonly events: EventPublisher;
-  /**
-   * The authentication resolver chain `requireAuth()` runs, in module order: the session cookie, bearer
-   * tokens, and whatever later modules add (API keys).
-   */
+  /** The resolver chain `requireAuth()` runs, in module order: session cookie, bearer tokens, later API keys. */
   readonly authenticator: Authenticator;
   /** The SQL database, key-value store and broker of the app's shape; connections open on first use. */
   readonly storage: Storage;
@@ -395,5 +393,8 @@ export class LiftApp extends RouteGroup {
 export function createLift(config: LiftConfigInput = {}, options: LiftOptions = {}): LiftApp {
   // Composition problems (a missing or doubled module) are named before any config problem they would cause.
   const parsed = parseConfig(config, orderModules(options.modules ?? liftModules(options)));
-  return new LiftApp(parsed, { ...options, modules: options.modules ?? defaultModules(parsed, options) });
+  const modules = options.modules ?? defaultModules(parsed, options);
+  const app = new LiftApp(parsed, { ...options, modules });
+  mountOpenApi(app);
+  return app;
 }

@@ -20,6 +20,7 @@ Commands:
   keys rotate      Make a new signing key active (the old one keeps verifying)
   access check     Whether a user holds a permission, and through which grant and roles
   secret reseal    Re-seal stored secrets with the current root secret (changing LIFT_SECRET)
+  openapi          Print the app's OpenAPI 3.1 document (JSON)
 
 Run lift <command> --help for its options.`;
 
@@ -59,6 +60,10 @@ const HELP: Record<string, string> = {
   Prints allowed or denied and the chain grant → role → … → permission.
   Exit code: 0 allowed, 1 denied, 2 bad input (unknown user or tenant, malformed permission).
   Ids may begin with "-": pass them as --user=ID, --tenant=ID.`,
+  openapi: `Usage: lift openapi [--config FILE] [--app MODULE]
+
+  Prints the OpenAPI 3.1 document of every route of the app (Lift's and the app's) as JSON on stdout, whether
+  or not openapi.enabled serves it at openapi.path. Redirect it to a file: lift openapi --app ./app.ts > api.json`,
   config: `Usage: lift config print [--config FILE] [--sources]
 
   --sources   Also show where each value came from (default, file, env, flag)`,
@@ -234,6 +239,20 @@ async function config(args: string[]): Promise<number> {
   return 0;
 }
 
+async function openapi(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: COMMON, allowPositionals: false, strict: true });
+  if (values.help) return printHelp('openapi');
+  const { loadApp } = await import('./load-app.ts');
+  const { openApiDocumentOf } = await import('../app/index.ts');
+  const app = await loadApp(await load(values));
+  try {
+    console.log(JSON.stringify(openApiDocumentOf(app), null, 2));
+  } finally {
+    await app.close();
+  }
+  return 0;
+}
+
 async function serveCommand(args: string[]): Promise<number | 'running'> {
   const options = {
     ...COMMON,
@@ -289,6 +308,8 @@ async function run(argv: string[]): Promise<number | 'running'> {
       return config(rest);
     case 'secret':
       return secret(rest);
+    case 'openapi':
+      return openapi(rest);
     default:
       throw new UsageError(`unknown command "${command}"; run lift --help`);
   }

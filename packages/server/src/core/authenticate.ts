@@ -3,6 +3,7 @@ import { LiftConfigError, UnauthenticatedError } from './errors.ts';
 import type { EventPublisher } from './events.ts';
 import { requestScope } from './request-scope.ts';
 import type { Principal } from './request-state.ts';
+import { describeMiddleware } from './route-registry.ts';
 import type { Middleware } from './routes.ts';
 
 /**
@@ -82,21 +83,27 @@ function chainOf(c: HonoContext): Authenticator {
 
 /** Refuses the request with 401 `LIFT_UNAUTHENTICATED` unless a resolver finds a principal. */
 export function requireAuth(): Middleware {
-  return async function requireAuthGuard(c, next) {
-    let principal = chainOf(c).authenticate(c);
-    if (principal instanceof Promise) principal = await principal;
-    if (principal === null) throw new UnauthenticatedError();
-    await next();
-  };
+  return describeMiddleware(
+    async function requireAuthGuard(c, next) {
+      let principal = chainOf(c).authenticate(c);
+      if (principal instanceof Promise) principal = await principal;
+      if (principal === null) throw new UnauthenticatedError();
+      await next();
+    },
+    { kind: 'auth', required: true },
+  );
 }
 
 /** Resolves the principal when there is one; anonymous requests go on with `ctx.principal === null`. */
 export function optionalAuth(): Middleware {
-  return async function optionalAuthGuard(c, next) {
-    const principal = chainOf(c).authenticate(c);
-    if (principal instanceof Promise) await principal;
-    await next();
-  };
+  return describeMiddleware(
+    async function optionalAuthGuard(c, next) {
+      const principal = chainOf(c).authenticate(c);
+      if (principal instanceof Promise) await principal;
+      await next();
+    },
+    { kind: 'auth', required: false },
+  );
 }
 
 /** For handlers and guards: the principal, or a 401 when the route forgot `requireAuth()`. */

@@ -32,10 +32,30 @@ export interface ParsedInput<I extends InputSchemas> {
   params: Parsed<I['params']>;
 }
 
-/** 2. Typed: zod schemas validate the input before the handler runs; failures are a 400 listing each field. */
-export interface TypedHandler<I extends InputSchemas = InputSchemas> {
+/**
+ * Response bodies by status, for documentation (the OpenAPI document): a zod schema of the JSON body, or
+ * `null` for a status without one (`{ 204: null }`). Not checked at run time.
+ */
+export type ResponseSchemas = { [status: number]: z.ZodType | null };
+
+/** What a typed handler with an `output` schema may return: that body, a Response, or nothing (204). */
+type Returned<O> = O extends z.ZodType ? z.input<O> | Response | undefined : HandlerResult;
+
+/**
+ * 2. Typed: zod schemas validate the input before the handler runs; failures are a 400 listing each field.
+ * `output` (the 200 JSON body), `responses`, `summary` and `description` describe the route in the OpenAPI
+ * document; `output` also types what the handler returns. None of them is checked at run time.
+ */
+export interface TypedHandler<
+  I extends InputSchemas = InputSchemas,
+  O extends z.ZodType | undefined = undefined,
+> {
   input: I;
-  handler: (ctx: Context, input: ParsedInput<I>) => HandlerResult | Promise<HandlerResult>;
+  output?: O;
+  responses?: ResponseSchemas;
+  summary?: string;
+  description?: string;
+  handler: (ctx: Context, input: ParsedInput<I>) => Returned<O> | Promise<Returned<O>>;
 }
 
 /** 3. Fetch style: a Web-standard `(request) => Response`, wrapped with `fetchHandler()` or any `{ fetch }`. */
@@ -127,9 +147,22 @@ function compileTyped(route: RouteDescription, candidate: Record<string, unknown
     if (!SCHEMA_KEYS.has(key)) fail(route, `input.${key} is not one of body, query, params`);
     if (schema !== undefined && !isZodSchema(schema)) fail(route, `input.${key} is not a zod schema`);
   }
+  checkResponseSchemas(route, candidate);
   const schemas = input as InputSchemas;
   const typed = handler as TypedHandler['handler'];
   return serveContext(async (ctx) => typed(ctx, await parseInput(ctx, schemas)));
+}
+
+function checkResponseSchemas(route: RouteDescription, candidate: Record<string, unknown>): void {
+  const { output, responses } = candidate;
+  if (output !== undefined && !isZodSchema(output)) fail(route, 'output is not a zod schema');
+  if (responses === undefined) return;
+  if (typeof responses !== 'object' || responses === null) fail(route, 'responses is not an object');
+  for (const [status, schema] of Object.entries(responses)) {
+    if (!/^[1-5]\d\d$/.test(status)) fail(route, `responses.${status} is not an HTTP status`);
+    if (schema !== null && !isZodSchema(schema))
+      fail(route, `responses.${status} is not a zod schema or null`);
+  }
 }
 
 async function parseInput(ctx: Context, schemas: InputSchemas): Promise<ParsedInput<InputSchemas>> {

@@ -1,5 +1,6 @@
 import type { Hono, Context as HonoContext, MiddlewareHandler } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
+import type { z } from 'zod';
 import { MethodNotAllowedError, NotFoundError } from './errors.ts';
 import {
   type ContextHandler,
@@ -13,6 +14,7 @@ import {
 } from './handler.ts';
 import { problemBody, problemHeaders } from './problem.ts';
 import { liftResponse } from './response-headers.ts';
+import { RouteRegistry } from './route-registry.ts';
 
 /**
  * Route registration: the `get/post/…/group/use` surface of a Lift app. Handlers are compiled (their form
@@ -73,7 +75,10 @@ export function notFoundHandler(table: RouteTable) {
  */
 export interface RouteMethod<T> {
   (path: string, handler: ContextHandler): T;
-  <I extends InputSchemas>(path: string, handler: TypedHandler<I>): T;
+  <I extends InputSchemas, O extends z.ZodType | undefined = undefined>(
+    path: string,
+    handler: TypedHandler<I, O>,
+  ): T;
   (path: string, handler: FetchHandler | HandleObject | NodeHandler): T;
 }
 
@@ -81,6 +86,8 @@ interface RouterShared {
   hono: Hono;
   table: RouteTable;
   runtime: Runtime;
+  /** Every route registered, for documentation (core/route-registry.ts); made by the root group. */
+  registry?: RouteRegistry;
   /** Bumped by every `use()`, so routes know to recompose their middleware chain. */
   version: number;
 }
@@ -124,10 +131,12 @@ export class RouteGroup {
   readonly #shared: RouterShared;
   readonly #chain: Middleware[][];
   readonly #own: Middleware[];
+  readonly #registry: RouteRegistry;
 
   /** @internal — create groups with `app.group()`. */
   constructor(shared: RouterShared, prefix: string, parentChain: Middleware[][], middleware: Middleware[]) {
     this.#shared = shared;
+    this.#registry = shared.registry ??= new RouteRegistry();
     this.prefix = prefix;
     this.#own = [...middleware];
     this.#chain = [...parentChain, this.#own];
@@ -146,7 +155,11 @@ export class RouteGroup {
 
   /** Registers `handler` for `method` on `path` (relative to the group's prefix); the form is checked now. */
   on(method: HttpMethod, path: string, handler: ContextHandler): this;
-  on<I extends InputSchemas>(method: HttpMethod, path: string, handler: TypedHandler<I>): this;
+  on<I extends InputSchemas, O extends z.ZodType | undefined = undefined>(
+    method: HttpMethod,
+    path: string,
+    handler: TypedHandler<I, O>,
+  ): this;
   on(method: HttpMethod, path: string, handler: FetchHandler | HandleObject | NodeHandler): this;
   on(method: HttpMethod, path: string, handler: unknown): this {
     return this.#register(method, path, handler);
@@ -158,6 +171,7 @@ export class RouteGroup {
     const chain = this.#chain;
     const shared = this.#shared;
     this.#shared.table.add(method, fullPath);
+    this.#registry.add({ method, path: fullPath, chain, handler });
     // Group middleware may be added after this route: the composed chain is rebuilt when `use()` changed any
     // group, and otherwise reused, so a request allocates one closure per middleware and nothing else.
     let builtFor = -1;
@@ -170,6 +184,11 @@ export class RouteGroup {
       return run(c);
     });
     return this;
+  }
+
+  /** Every route of the app (all groups), in registration order: what the OpenAPI document describes. */
+  get routes(): RouteRegistry {
+    return this.#registry;
   }
 
   /** Adds middleware for this group's routes only. */

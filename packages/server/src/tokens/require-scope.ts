@@ -1,6 +1,7 @@
 import { principalOf } from '../core/authenticate.ts';
 import { ForbiddenError, LiftConfigError } from '../core/errors.ts';
 import { requestScope } from '../core/request-scope.ts';
+import { describeMiddleware } from '../core/route-registry.ts';
 import type { Middleware } from '../core/routes.ts';
 import { requestOrigin } from '../sessions/index.ts';
 
@@ -32,21 +33,24 @@ export function requireScope(...scopes: string[]): Middleware {
     if (!SCOPE_TOKEN.test(scope))
       throw new LiftConfigError(`requireScope(): "${scope}" is not a scope token.`);
   }
-  return async function scopeGuard(c, next) {
-    const principal = principalOf(c);
-    if (principal.authMethod !== 'session') {
-      const granted = principal.scopes ?? [];
-      const missing = scopes.filter((scope) => !granted.includes(scope));
-      if (missing.length > 0) {
-        requestScope(c).authenticator?.events?.emit('token.insufficient_scope', {
-          actor: principal.id,
-          ...requestOrigin(c),
-          reason: 'insufficient_scope',
-          data: { required: scopes, missing },
-        });
-        throw new InsufficientScopeError(scopes);
+  return describeMiddleware(
+    async function scopeGuard(c, next) {
+      const principal = principalOf(c);
+      if (principal.authMethod !== 'session') {
+        const granted = principal.scopes ?? [];
+        const missing = scopes.filter((scope) => !granted.includes(scope));
+        if (missing.length > 0) {
+          requestScope(c).authenticator?.events?.emit('token.insufficient_scope', {
+            actor: principal.id,
+            ...requestOrigin(c),
+            reason: 'insufficient_scope',
+            data: { required: scopes, missing },
+          });
+          throw new InsufficientScopeError(scopes);
+        }
       }
-    }
-    await next();
-  };
+      await next();
+    },
+    { kind: 'scope', scopes: [...scopes] },
+  );
 }

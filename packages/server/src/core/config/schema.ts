@@ -107,6 +107,20 @@ const mailSchema = z
   })
   .prefault({});
 
+const openapiSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .optional()
+      .describe(
+        'Serve the OpenAPI 3.1 document of every route at openapi.path; default on in development and test, off in production.',
+      ),
+    path: z.string().default('/openapi.json').describe('Where the OpenAPI document is served.'),
+    title: z.string().min(1).optional().describe('info.title of the document; default auth.appName.'),
+    version: z.string().min(1).default('0.0.0').describe('info.version of the document: your API’s version.'),
+  })
+  .prefault({});
+
 const authSchema = z
   .strictObject({
     enabled: z
@@ -197,6 +211,7 @@ export const coreConfigSchema = z.strictObject({
   storage: storageSchema,
   mail: mailSchema,
   health: healthSchema,
+  openapi: openapiSchema,
   auth: authSchema,
 });
 

@@ -49,6 +49,7 @@ export const liftPolicy: BoundaryPolicy = {
     'access',
     'mail',
     'telemetry',
+    'openapi',
     'cli',
     'app',
   ],
