@@ -63,7 +63,7 @@ async function makeTarget(storageUrl: string): Promise<{ target: NotesTarget; da
     events,
     async user(email) {
       // Made through the identity module's own ports (the HTTP journeys have their own tests).
-      const user = await app.identity.deps.users.create({ email });
+      const user = await app.identity.users.create({ email });
       const { token } = await app.identity.sessions.create({ userId: user.id, amr: ['pwd'], origin: {} });
       const pair = await app.tokens.issuePair(
         { userId: user.id, amr: ['pwd'], authTime: app.clock.now() },
