@@ -32,6 +32,7 @@ export {
   type AppAuthenticator,
   type AppEvents,
   type AppIdentity,
+  type AppOutbox,
   type AppPermissions,
   type AppSessions,
   type AppStats,

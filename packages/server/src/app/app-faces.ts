@@ -4,6 +4,7 @@ import type { EventPublisher, EventStats } from '../core/events.ts';
 import type { StoreFailureCounts } from '../core/store-failures.ts';
 import type { Identity } from '../identity/index.ts';
 import type { SessionManager } from '../sessions/index.ts';
+import type { Outbox } from '../storage/index.ts';
 import type { AccessTokens, Tokens } from '../tokens/index.ts';
 
 /**
@@ -97,3 +98,9 @@ export interface AppStats {
   /** Problems answered with a code/status pair the app's catalogue lacks (app/uncatalogued-codes.ts). */
   uncataloguedErrors: number;
 }
+
+/**
+ * The app's durable jobs: `handle(type, handler)` at boot, then `enqueue(type, payload, { key })`; a job survives
+ * a crash and is retried with backoff (`storage.outbox.*`); `key` lets its handler be idempotent.
+ */
+export interface AppOutbox extends Pick<Outbox, 'handle' | 'enqueue' | 'idle' | 'stats'> {}

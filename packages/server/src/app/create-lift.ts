@@ -26,15 +26,7 @@ import { migrationsComponent, type Outbox, outboxEventSink } from '../storage/in
 import type { HealthComponent } from '../telemetry/index.ts';
 import { registerHealthRoutes } from '../telemetry/index.ts';
 import type { IssueAccessTokenInput } from '../tokens/index.ts';
-import type {
-  AppAccess,
-  AppAuthenticator,
-  AppEvents,
-  AppIdentity,
-  AppPermissions,
-  AppStats,
-  AppTokens,
-} from './app-faces.ts';
+import type * as Face from './app-faces.ts';
 import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
 import { defaultModules, liftModules } from './default-modules.ts';
 import { type ErrorCatalogEntry, errorCatalog } from './lift-errors.ts';
@@ -92,15 +84,14 @@ export class LiftApp extends RouteGroup {
   /** The underlying Hono app, for interop; register routes through Lift so forms are checked. */
   readonly hono: Hono;
   readonly #storeFailures = new StoreFailureCounter(() => this.log);
-  readonly stats: AppStats;
+  readonly stats: Face.AppStats;
   readonly #events: EventPublisher;
   readonly #authenticator: Authenticator;
   /** The SQL database, key-value store and broker of the app's shape; connections open on first use. */
   readonly storage: Storage;
   /** Every error code this app may answer with: Lift's, its modules' and its own (app/lift-errors.ts). */
   readonly errors: readonly ErrorCatalogEntry[];
-  /** Durable events and jobs, relayed and run after a crash; news from other processes (storage/outbox/). */
-  readonly outbox: Outbox;
+  readonly #outbox: Outbox;
   readonly #modules: ModuleHost;
   readonly #mail: () => MailTransport | undefined;
   readonly #mailPort: () => MailTransport;
@@ -130,11 +121,11 @@ export class LiftApp extends RouteGroup {
       migrations: options.migrations ?? [],
     });
     this.storage = shape.storage;
-    this.outbox = shape.outbox;
+    this.#outbox = shape.outbox;
     this.#mail = shape.mail;
     this.#mailPort = () => shape.ports.mail;
     this.#events = new EventPublisher(() => this.storage.broker, this.clock, this.log, {
-      durable: outboxEventSink(this.outbox),
+      durable: outboxEventSink(this.#outbox),
     });
     this.stats = {
       unexpectedErrors: 0,
@@ -194,13 +185,18 @@ export class LiftApp extends RouteGroup {
   }
 
   /** Security and domain events of this app (core/events.ts), published on the broker. */
-  get events(): AppEvents {
+  get events(): Face.AppEvents {
     return this.#events;
   }
 
   /** The resolver chain `requireAuth()` runs, in module order: session cookie, bearer token, later API keys. */
-  get authenticator(): AppAuthenticator {
+  get authenticator(): Face.AppAuthenticator {
     return this.#authenticator;
+  }
+
+  /** Durable events and jobs, relayed and run after a crash; news from other processes (storage/outbox/). */
+  get outbox(): Face.AppOutbox {
+    return this.#outbox;
   }
 
   /** The names of this app's modules, in start order. */
@@ -219,12 +215,12 @@ export class LiftApp extends RouteGroup {
   }
 
   /** Users, credentials and mailed links (identity/). */
-  get identity(): AppIdentity {
+  get identity(): Face.AppIdentity {
     return this.module('identity');
   }
 
   /** Tenants, memberships, roles, grants and invitations, and the in-memory decisions over them (access/). */
-  get access(): AppAccess {
+  get access(): Face.AppAccess {
     return this.module('access');
   }
 
@@ -237,12 +233,12 @@ export class LiftApp extends RouteGroup {
   }
 
   /** The permissions guards may name: Lift's, the `permissions` option's, and what `declare()` adds. */
-  get permissions(): AppPermissions {
+  get permissions(): Face.AppPermissions {
     return this.access.permissions;
   }
 
   /** Signing keys, access and refresh tokens, revocation (tokens/). */
-  get tokens(): AppTokens {
+  get tokens(): Face.AppTokens {
     return this.module('tokens');
   }
 
@@ -276,7 +272,7 @@ export class LiftApp extends RouteGroup {
         moduleSets: this.#modules.built.flatMap(({ module }) => module.migrations?.name ?? []),
       });
       this.#rootKeys = keys;
-      await this.outbox.start();
+      await this.#outbox.start();
       await this.#modules.start();
       const identity = this.#modules.face('identity');
       if (identity && (options.bootstrapAdmin ?? true) && migrate === 'auto') {
@@ -381,7 +377,7 @@ export class LiftApp extends RouteGroup {
     // Handlers queued by the last requests still use the modules' stores.
     await this.events.settled();
     await this.#modules.close();
-    await this.outbox.close();
+    await this.#outbox.close();
     await this.#mail()?.close();
     await this.storage.close();
   }

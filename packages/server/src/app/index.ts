@@ -10,6 +10,7 @@ export type {
   AppAuthenticator,
   AppEvents,
   AppIdentity,
+  AppOutbox,
   AppPermissions,
   AppSessions,
   AppStats,
