@@ -19,7 +19,7 @@ export interface SeededTenant {
 const NOTES = 3;
 
 export async function seedTenant(app: NotesApp): Promise<SeededTenant> {
-  const user = (name: string) => app.identity.deps.users.create({ email: `${name}@bench.example` });
+  const user = (name: string) => app.identity.users.create({ email: `${name}@bench.example` });
   const [owner, viewer, member, outsider] = [
     await user('owner'),
     await user('viewer'),

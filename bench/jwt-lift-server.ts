@@ -39,7 +39,7 @@ function configFromEnvironment(): LiftConfigInput {
 exitWhenParentExits();
 const app = buildNotesApp(configFromEnvironment());
 await app.start();
-const user = await app.identity.deps.users.create({ email: 'bench@example.com' });
+const user = await app.identity.users.create({ email: 'bench@example.com' });
 await app.listen(listenAddress());
 process.once('SIGTERM', () => {
   void app.close().finally(() => process.exit(0));

@@ -65,18 +65,18 @@ async function measureAlgorithm(
   });
   await app.start();
   try {
-    const user = await app.identity.deps.users.create({ email: 'bench@example.com' });
+    const user = await app.module('identity').deps.users.create({ email: 'bench@example.com' });
     const { access_token: token } = await app.tokens.issuePair(
       { userId: user.id, amr: ['pwd'], authTime: Date.now() },
       {},
     );
-    const accessTokens = app.tokens.accessTokens;
+    const accessTokens = app.module('tokens').accessTokens;
     // The first call asks the revocation store once; from then on the revocation check answers from memory.
     await accessTokens.verify(token);
 
     const [encodedHeader = '', , encodedSignature = ''] = token.split('.');
     const { kid } = JSON.parse(Buffer.from(encodedHeader, 'base64url').toString('utf8')) as { kid: string };
-    const key = app.tokens.keys.resolve(kid);
+    const key = app.module('tokens').keys.resolve(kid);
     if (key === undefined || key.alg !== algorithm) throw new Error(`no ${algorithm} key for kid ${kid}`);
     const signingInput = token.slice(0, token.lastIndexOf('.'));
     const data = Buffer.from(signingInput, 'latin1');

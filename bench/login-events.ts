@@ -110,7 +110,7 @@ async function buildTarget(id: TargetId, label: string, redisPrefix: string): Pr
   };
   const app = buildNotesApp(config);
   await app.start({ bootstrapAdmin: false });
-  const { deps } = app.identity;
+  const { deps } = app.module('identity');
   const user = await deps.users.create({ email: EMAIL });
   await deps.users.markEmailVerified(user.id);
   await deps.users.setPasswordHash(user.id, await deps.hasher.hash(PASSWORD));
@@ -154,7 +154,7 @@ function median(values: readonly number[]): number {
 }
 
 async function argon2Median(app: NotesApp, count: number): Promise<number> {
-  const { hasher } = app.identity.deps;
+  const { hasher } = app.module('identity').deps;
   const hash = await hasher.hash(PASSWORD);
   const times: number[] = [];
   for (let i = 0; i < count; i++) {

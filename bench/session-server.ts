@@ -48,7 +48,7 @@ function configFromEnvironment(): LiftConfigInput {
 exitWhenParentExits();
 const app = buildNotesApp(configFromEnvironment());
 await app.start();
-const { deps, sessions, cookie } = app.identity;
+const { deps, sessions, cookie } = app.module('identity');
 const email = 'bench@example.com';
 const password = 'correct horse battery staple 42';
 const user = await deps.users.create({ email });

@@ -289,7 +289,7 @@ eachDialect('tenant isolation', (target) => {
     for (const secret of secrets) expect(reply.text).not.toContain(secret);
     for (const id of Object.values(bIds)) expect(reply.text).not.toContain(id);
     expect(await t.app.access.memberships.isMember(b, alice.id)).toBe(false);
-    expect(await t.app.identity.deps.users.findByEmail('alice-takes-it@example.com')).toBeNull();
+    expect(await t.app.identity.users.findByEmail('alice-takes-it@example.com')).toBeNull();
     expect(await t.app.access.invitations.revoke(b, invitation.id)).toBe(true);
   });
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LiftApp, LiftEvent } from '@lift/server';
+import { signedInUser } from '@lift/server/testing';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { freshPostgresSchemaUrl, postgresUrl } from '../../../packages/server/test/support/services.ts';
 import buildNotesApp from '../src/app.ts';
@@ -62,14 +63,10 @@ async function makeTarget(storageUrl: string): Promise<{ target: NotesTarget; da
     app,
     events,
     async user(email) {
-      // Made through the identity module's own ports (the HTTP journeys have their own tests).
-      const user = await app.identity.deps.users.create({ email });
-      const { token } = await app.identity.sessions.create({ userId: user.id, amr: ['pwd'], origin: {} });
-      const pair = await app.tokens.issuePair(
-        { userId: user.id, amr: ['pwd'], authTime: app.clock.now() },
-        {},
-      );
-      return { id: user.id, cookie: `${app.identity.cookie.name}=${token}`, bearer: pair.access_token };
+      // Signed in directly (the HTTP journeys have their own tests).
+      const user = await signedInUser(app, email);
+      if (user.bearer === null) throw new Error('the notes app issues tokens');
+      return { id: user.id, cookie: user.cookie, bearer: user.bearer };
     },
     async tenant(slug, owner) {
       const { tenant } = await app.access.createTenant({ name: slug, slug, createdBy: owner.id });

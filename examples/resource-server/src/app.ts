@@ -31,7 +31,7 @@ export function createResourceServer(config: LiftConfigInput | LiftConfig = {}):
   const api = app.group('/api', requireAuth());
 
   api.get('/me', (ctx) => {
-    const principal = principalOf(ctx.raw);
+    const principal = principalOf(ctx);
     return {
       user_id: principal.userId,
       tenant_id: principal.tenantId ?? null,
@@ -41,13 +41,13 @@ export function createResourceServer(config: LiftConfigInput | LiftConfig = {}):
   });
 
   api.group('/reading-list', requireScope('notes:read')).get('/', (ctx) => ({
-    items: lists.get(principalOf(ctx.raw).id) ?? [],
+    items: lists.get(principalOf(ctx).id) ?? [],
   }));
 
   api.group('/reading-list', requireScope('notes:write')).post('/', {
     input: { body: entry },
     handler: (ctx, { body }) => {
-      const owner = principalOf(ctx.raw).id;
+      const owner = principalOf(ctx).id;
       const items = lists.get(owner) ?? [];
       items.push(body);
       lists.set(owner, items);

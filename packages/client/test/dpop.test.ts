@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type JsonWebKey, verify } from 'node:crypto';
-import { ManualClock, requireAuth } from '@lift/server';
+import { requireAuth } from '@lift/server';
+import { ManualClock } from '@lift/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLiftClient, DpopKey, type Tokens } from '../src/index.ts';
 import {

@@ -1,37 +1,53 @@
 /**
- * @lift/server — the public API. Everything not exported here is internal.
+ * @lift/server — what an app author uses: `createLift` and the app it returns (its modules seen through the
+ * `App…` interfaces), handler and context types, errors and their codes, guards and middleware factories, config
+ * types, and the modules an app may choose. Everything not exported here or from a subpath is internal:
+ *
+ * - `@lift/server/http` — the built-in HTTP middleware and the helpers for writing your own;
+ * - `@lift/server/testing` — the manual clock and the test helpers;
+ * - `@lift/server/modules` — the module contract, for module authors.
+ *
+ * `packages/server/api-report.md` lists every export of every entry point with its type (`npm test` checks it).
+ * Two third-party types are part of the contract on purpose: `app.storage.sql.db` is a Kysely instance for the
+ * app's own tables, and middleware are Hono middleware (`ctx.raw` is the Hono context, for interop).
  */
 
+export type { AccessGuards } from './access/index.ts';
 export {
+  type AccessModuleOptions,
   type AccessScope,
+  accessModule,
   addTemplatePermissions,
   type DeclaredPermission,
   GLOBAL,
-  PermissionCatalog,
   type PermissionDeclaration,
   type PermissionDeclarations,
+  type TemplatePermissionOptions,
   UndeclaredPermissionError,
 } from './access/index.ts';
 export {
+  type AppAccess,
+  type AppAccessControl,
+  type AppAccessTokens,
+  type AppAuthenticator,
+  type AppEvents,
+  type AppIdentity,
+  type AppOutbox,
+  type AppPermissions,
+  type AppSessions,
   type AppStats,
+  type AppTokens,
   createLift,
   type ErrorCatalogEntry,
   LIFT_ERRORS,
-  LiftApp,
+  type LiftApp,
   type LiftOptions,
+  liftModules,
 } from './app/index.ts';
-export {
-  Authenticator,
-  type AuthResolver,
-  optionalAuth,
-  principalOf,
-  requireAuth,
-} from './core/authenticate.ts';
-export { type Clock, ManualClock, systemClock } from './core/clock.ts';
-export { type ConfigCatalog, configCatalog } from './core/config/catalog.ts';
-export type { LiftConfig, LiftConfigInput, LiftConfigSections } from './core/config/schema.ts';
-export { coreConfigSchema } from './core/config/schema.ts';
-export { Context, type ContextKey, contextKey, ValueBag } from './core/context.ts';
+export { optionalAuth, principalOf, requireAuth } from './core/authenticate.ts';
+export { type Clock, systemClock } from './core/clock.ts';
+export type { LiftConfig, LiftConfigInput } from './core/config/schema.ts';
+export { type Context, type ContextKey, contextKey, type ValueBag } from './core/context.ts';
 export { cryptoRandom, type RandomSource, randomId } from './core/crypto/random.ts';
 export type {
   AppErrorCode,
@@ -42,13 +58,14 @@ export type {
   LiftErrorCodes,
 } from './core/error-codes.ts';
 export * from './core/errors.ts';
-export { EVENTS_CHANNEL, type EventOrigin, EventPublisher, type LiftEvent } from './core/events.ts';
+export type { EventOrigin, LiftEvent, LocalEventHandler } from './core/events.ts';
 export {
   type ContextHandler,
   type FetchHandler,
   fetchHandler,
   type HandleObject,
   type Handler,
+  type HandlerResult,
   type InputSchemas,
   type NodeHandler,
   nodeHandler,
@@ -58,26 +75,31 @@ export {
 } from './core/handler.ts';
 export { HUMAN_NAME_MESSAGE, type HumanNameOptions, humanName, isHumanName } from './core/human-name.ts';
 export { PROBLEM_CONTENT_TYPE, type ProblemBody, problemType } from './core/problem.ts';
-export { requestHeader } from './core/request-headers.ts';
-export { requestLog } from './core/request-log.ts';
-export type { AuthMethod, Principal, RequestDeadline } from './core/request-state.ts';
-export { pendResponseHeader } from './core/response-headers.ts';
+export type { AuthMethod, Principal } from './core/request-state.ts';
 export type { HttpMethod, Middleware, RouteGroup } from './core/routes.ts';
 export type { ListeningAddress } from './core/server.ts';
-export { CsrfError, csrfVerdict } from './http/index.ts';
-export type { User, UserStatus } from './identity/index.ts';
-export * from './identity/index.ts';
+export { CsrfError } from './http/index.ts';
 export {
-  createUserWithLink,
-  Identity,
+  type IdentityModuleOptions,
+  InvalidCredentialsError,
+  InvalidLinkTokenError,
+  InvalidMfaCodeError,
+  InvalidMfaTokenError,
+  identityModule,
+  MfaAlreadyEnrolledError,
+  MfaCodeRequiredError,
+  MfaNotEnrolledError,
   type PublicUser,
   publicUser,
+  ReauthRequiredError,
+  SignupClosedError,
   TooManyAttemptsError,
+  type User,
+  type UserStatus,
 } from './identity/index.ts';
 export type { DeliveredMail, MailMessage, MailTransport } from './mail/index.ts';
 export { createMailTemplates, type MailTemplates } from './mail/index.ts';
-export type { SessionRecord, SessionStore } from './sessions/index.ts';
-export { SessionLimitError, SessionManager } from './sessions/index.ts';
+export { SessionLimitError, sessionsModule } from './sessions/index.ts';
 export type {
   Broker,
   KeyValueStore,
@@ -89,14 +111,12 @@ export type {
 } from './storage/index.ts';
 export {
   type AccessTokenClaims,
-  AccessTokens,
   allowQueryToken,
   DpopError,
   InsufficientScopeError,
   InvalidGrantError,
   JwksFetchError,
   JwksUnavailableError,
-  RemoteTokens,
   remoteTokensModule,
   requireScope,
   requireTenant,
@@ -104,5 +124,6 @@ export {
   type TokenPair,
   TokenRejectedError,
   TokenReusedError,
-  Tokens,
+  type TokensModuleOptions,
+  tokensModule,
 } from './tokens/index.ts';

@@ -58,7 +58,7 @@ describe('display names', () => {
     await expectNameRefused(
       await browser.post('/auth/signup', { email: 'eve@example.com', password: GOOD_PASSWORD, name }),
     );
-    expect(await auth.app.identity.deps.users.findByEmail('eve@example.com')).toBeNull();
+    expect(await auth.app.identity.users.findByEmail('eve@example.com')).toBeNull();
   });
 
   it('signup takes names in any script, with emoji and apostrophes', async () => {
@@ -67,13 +67,13 @@ describe('display names', () => {
       const email = `person${index}@example.com`;
       const response = await newBrowser(auth).post('/auth/signup', { email, password: GOOD_PASSWORD, name });
       expect(response.status, await response.clone().text()).toBe(202);
-      expect((await auth.app.identity.deps.users.findByEmail(email))?.name).toBe(name);
+      expect((await auth.app.identity.users.findByEmail(email))?.name).toBe(name);
     }
   });
 
   it('the user store refuses such a name too, so the CLI and code calling it keep the rule', async () => {
     const auth = await start();
-    const users = auth.app.identity.deps.users;
+    const users = auth.app.identity.users;
     await expect(users.create({ email: 'eve@example.com', name: PHISH })).rejects.toBeInstanceOf(
       ValidationError,
     );
@@ -142,7 +142,7 @@ describe('mail subjects', () => {
       }),
     });
     const browser = newBrowser(auth);
-    await auth.app.identity.deps.users.create({ email: 'ada@example.com', name: 'Ada' });
+    await auth.app.identity.users.create({ email: 'ada@example.com', name: 'Ada' });
     expect((await browser.post('/auth/password/forgot', { email: 'ada@example.com' })).status).toBe(202);
     await expect.poll(() => auth.mail.messages.length).toBe(1);
     expect(auth.mail.messages[0]?.subject).toBe('Reset Bcc: everyone@example.com');

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLift, type LiftApp, ManualClock, requireAuth } from '@lift/server';
+import { createLift, type LiftApp, requireAuth } from '@lift/server';
+import { ManualClock } from '@lift/server/testing';
 
 /**
  * Test support: a real Lift server on a loopback port (SQLite in a temporary directory, memory mail, a manual
@@ -59,7 +60,7 @@ export async function createVerifiedUser(
   app: LiftApp,
   email: string,
 ): Promise<{ id: string; email: string }> {
-  const { users, hasher } = app.identity.deps;
+  const { users, hasher } = app.module('identity').deps;
   const user = await users.create({ email, passwordHash: await hasher.hash(PASSWORD) });
   await users.markEmailVerified(user.id);
   return { id: user.id, email };

@@ -50,7 +50,7 @@ async function notesApp(): Promise<Harness> {
     memberships,
     snapshot: new SqlAccessSnapshot(sql),
     invalidation: new BrokerInvalidation(() => app.storage.broker, app.log),
-    events: app.events,
+    events: app.module('access').events,
     log: app.log,
   });
   const guards = accessGuards(
@@ -93,7 +93,7 @@ async function notesApp(): Promise<Harness> {
 }
 
 async function signedIn(app: LiftApp, email: string): Promise<{ userId: string; cookie: string }> {
-  const user = await app.identity.deps.users.create({ email });
+  const user = await app.module('identity').deps.users.create({ email });
   const { token } = await app.identity.sessions.create({ userId: user.id, amr: ['pwd'], origin: {} });
   return { userId: user.id, cookie: `${app.identity.cookie.name}=${token}` };
 }

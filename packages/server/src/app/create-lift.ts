@@ -1,13 +1,13 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import type { Access, AccessGuards, PermissionCatalog, PermissionDeclarations } from '../access/index.ts';
+import type { AccessGuards, PermissionDeclarations } from '../access/index.ts';
 import { Authenticator } from '../core/authenticate.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { parseConfig } from '../core/config/index.ts';
 import type { LiftConfig, LiftConfigInput } from '../core/config/schema.ts';
 import type { AppErrorCodeSpec } from '../core/error-codes.ts';
 import { LiftConfigError } from '../core/errors.ts';
-import { EventPublisher, type EventStats } from '../core/events.ts';
+import { EventPublisher } from '../core/events.ts';
 import type { Runtime } from '../core/handler.ts';
 import { createLogger } from '../core/logger.ts';
 import type { LiftModule, LiftModules, ModuleKeys } from '../core/module.ts';
@@ -18,15 +18,15 @@ import { requestLog } from '../core/request-log.ts';
 import { notFoundHandler, RouteGroup, RouteTable } from '../core/routes.ts';
 import type { ResealResult, SealedColumn } from '../core/sealed-column.ts';
 import { type ListeningAddress, type NodeServerHandle, startNodeServer } from '../core/server.ts';
-import { StoreFailureCounter, type StoreFailureCounts } from '../core/store-failures.ts';
-import type { Identity } from '../identity/index.ts';
+import { StoreFailureCounter } from '../core/store-failures.ts';
 import type { MailTemplates, MailTransport } from '../mail/index.ts';
 import { sessionCookieSettings } from '../sessions/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/index.ts';
 import { migrationsComponent, type Outbox, outboxEventSink } from '../storage/index.ts';
 import type { HealthComponent } from '../telemetry/index.ts';
 import { registerHealthRoutes } from '../telemetry/index.ts';
-import type { IssueAccessTokenInput, Tokens } from '../tokens/index.ts';
+import type { IssueAccessTokenInput } from '../tokens/index.ts';
+import type * as Face from './app-faces.ts';
 import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
 import { defaultModules, liftModules } from './default-modules.ts';
 import { type ErrorCatalogEntry, errorCatalog } from './lift-errors.ts';
@@ -78,19 +78,6 @@ export interface LiftOptions {
   errors?: readonly AppErrorCodeSpec[];
 }
 
-export interface AppStats {
-  /** Errors that reached the error renderer without being a LiftError (bugs). */
-  unexpectedErrors: number;
-  unhandledRejections: number;
-  uncaughtExceptions: number;
-  /** Requests answered 503 because a store did not answer, per store (core/store-failures.ts). */
-  storeUnavailable: StoreFailureCounts;
-  /** Events emitted, and local handlers or publications that failed after `emit()` returned. */
-  events: EventStats;
-  /** Problems answered with a code/status pair the app's catalogue lacks (app/uncatalogued-codes.ts). */
-  uncataloguedErrors: number;
-}
-
 export class LiftApp extends RouteGroup {
   readonly config: LiftConfig;
   readonly log: Logger;
@@ -98,17 +85,14 @@ export class LiftApp extends RouteGroup {
   /** The underlying Hono app, for interop; register routes through Lift so forms are checked. */
   readonly hono: Hono;
   readonly #storeFailures = new StoreFailureCounter(() => this.log);
-  readonly stats: AppStats;
-  /** Security and domain events of this app (core/events.ts), published on the broker. */
-  readonly events: EventPublisher;
-  /** The resolver chain `requireAuth()` runs, in module order: session cookie, bearer tokens, later API keys. */
-  readonly authenticator: Authenticator;
+  readonly stats: Face.AppStats;
+  readonly #events: EventPublisher;
+  readonly #authenticator: Authenticator;
   /** The SQL database, key-value store and broker of the app's shape; connections open on first use. */
   readonly storage: Storage;
   /** Every error code this app may answer with: Lift's, its modules' and its own (app/lift-errors.ts). */
   readonly errors: readonly ErrorCatalogEntry[];
-  /** Durable events and jobs, relayed and run after a crash; news from other processes (storage/outbox/). */
-  readonly outbox: Outbox;
+  readonly #outbox: Outbox;
   readonly #modules: ModuleHost;
   readonly #mail: () => MailTransport | undefined;
   readonly #mailPort: () => MailTransport;
@@ -138,11 +122,11 @@ export class LiftApp extends RouteGroup {
       migrations: options.migrations ?? [],
     });
     this.storage = shape.storage;
-    this.outbox = shape.outbox;
+    this.#outbox = shape.outbox;
     this.#mail = shape.mail;
     this.#mailPort = () => shape.ports.mail;
-    this.events = new EventPublisher(() => this.storage.broker, this.clock, this.log, {
-      durable: outboxEventSink(this.outbox),
+    this.#events = new EventPublisher(() => this.storage.broker, this.clock, this.log, {
+      durable: outboxEventSink(this.#outbox),
     });
     this.stats = {
       unexpectedErrors: 0,
@@ -150,22 +134,22 @@ export class LiftApp extends RouteGroup {
       unhandledRejections: 0,
       uncaughtExceptions: 0,
       storeUnavailable: this.#storeFailures.counts,
-      events: this.events.stats,
+      events: this.#events.stats,
     };
-    this.authenticator = new Authenticator(this.events);
+    this.#authenticator = new Authenticator(this.#events);
     this.#modules = new ModuleHost({
       modules,
       config,
       log: this.log,
       clock: this.clock,
-      events: this.events,
+      events: this.#events,
       ports: shape.ports,
       keys: this.#moduleKeys(),
       listening: () => this.address,
     });
     this.errors = errorCatalog(modules, options.errors);
     installPipeline(hono, config, this.log, {
-      authenticator: this.authenticator,
+      authenticator: this.#authenticator,
       onUnexpectedError: (error, c) => {
         this.stats.unexpectedErrors += 1;
         (requestLog(c) ?? this.log).error({ err: error }, 'unexpected error while serving a request');
@@ -194,11 +178,26 @@ export class LiftApp extends RouteGroup {
           );
         }
         resolverOwners.set(name, module.name);
-        this.authenticator.add(name, resolve);
+        this.#authenticator.add(name, resolve);
       }
-      for (const handler of instance.on ?? []) this.events.onLocal(handler);
+      for (const handler of instance.on ?? []) this.#events.onLocal(handler);
     }
     for (const { instance } of this.#modules.built) instance.routes?.(this);
+  }
+
+  /** Security and domain events of this app (core/events.ts), published on the broker. */
+  get events(): Face.AppEvents {
+    return this.#events;
+  }
+
+  /** The resolver chain `requireAuth()` runs, in module order: session cookie, bearer token, later API keys. */
+  get authenticator(): Face.AppAuthenticator {
+    return this.#authenticator;
+  }
+
+  /** Durable events and jobs, relayed and run after a crash; news from other processes (storage/outbox/). */
+  get outbox(): Face.AppOutbox {
+    return this.#outbox;
   }
 
   /** The names of this app's modules, in start order. */
@@ -217,12 +216,12 @@ export class LiftApp extends RouteGroup {
   }
 
   /** Users, credentials and mailed links (identity/). */
-  get identity(): Identity {
+  get identity(): Face.AppIdentity {
     return this.module('identity');
   }
 
   /** Tenants, memberships, roles, grants and invitations, and the in-memory decisions over them (access/). */
-  get access(): Access {
+  get access(): Face.AppAccess {
     return this.module('access');
   }
 
@@ -235,12 +234,12 @@ export class LiftApp extends RouteGroup {
   }
 
   /** The permissions guards may name: Lift's, the `permissions` option's, and what `declare()` adds. */
-  get permissions(): PermissionCatalog {
+  get permissions(): Face.AppPermissions {
     return this.access.permissions;
   }
 
   /** Signing keys, access and refresh tokens, revocation (tokens/). */
-  get tokens(): Tokens {
+  get tokens(): Face.AppTokens {
     return this.module('tokens');
   }
 
@@ -274,7 +273,7 @@ export class LiftApp extends RouteGroup {
         moduleSets: this.#modules.built.flatMap(({ module }) => module.migrations?.name ?? []),
       });
       this.#rootKeys = keys;
-      await this.outbox.start();
+      await this.#outbox.start();
       await this.#modules.start();
       const identity = this.#modules.face('identity');
       if (identity && (options.bootstrapAdmin ?? true) && migrate === 'auto') {
@@ -379,7 +378,7 @@ export class LiftApp extends RouteGroup {
     // Handlers queued by the last requests still use the modules' stores.
     await this.events.settled();
     await this.#modules.close();
-    await this.outbox.close();
+    await this.#outbox.close();
     await this.#mail()?.close();
     await this.storage.close();
   }

@@ -23,9 +23,9 @@ export const ACCESS_USAGE = 2;
 export async function accessCheck(app: LiftApp, args: AccessCheckArgs): Promise<number> {
   let result: Awaited<ReturnType<typeof checkAccess>>;
   try {
-    const subject = await resolveSubject(app.identity.directory, args.user);
-    const tenant = args.tenant === undefined ? null : await resolveTenant(app.access, args.tenant);
-    result = await checkAccess(app.access, subject, args.permission, tenant);
+    const subject = await resolveSubject(app.module('identity').directory, args.user);
+    const tenant = args.tenant === undefined ? null : await resolveTenant(app.module('access'), args.tenant);
+    result = await checkAccess(app.module('access'), subject, args.permission, tenant);
   } catch (error) {
     if (!(error instanceof LiftError) || error.status !== 400) throw error;
     console.error(`lift: ${inputProblem(error, args)}`);

@@ -141,7 +141,7 @@ async function users(args: string[]): Promise<number> {
   const app = await loadApp(await load(values));
   try {
     await app.start({ bootstrapAdmin: false });
-    const created = await createUserWithLink(app.identity, {
+    const created = await createUserWithLink(app.module('identity'), {
       email: values.email,
       name: values.name ?? null,
       admin: values.admin === true,
@@ -169,7 +169,7 @@ async function keys(args: string[]): Promise<number> {
     await app.start({ bootstrapAdmin: false });
     // `key.rotated` is written in the transaction that activates the new key.
     const { kid } = await app.events.change<{ kid: string }>(
-      (announce) => app.tokens.keys.rotate({ announce }),
+      (announce) => app.module('tokens').keys.rotate({ announce }),
       (rotated) => [
         { type: 'key.rotated', payload: { actor: 'system', data: { kid: rotated.kid, via: 'cli' } } },
       ],

@@ -1,4 +1,5 @@
 import type { Context as HonoContext } from 'hono';
+import { Context } from './context.ts';
 import { LiftConfigError, UnauthenticatedError } from './errors.ts';
 import type { EventPublisher } from './events.ts';
 import { requestScope } from './request-scope.ts';
@@ -106,9 +107,12 @@ export function optionalAuth(): Middleware {
   );
 }
 
-/** For handlers and guards: the principal, or a 401 when the route forgot `requireAuth()`. */
-export function principalOf(c: HonoContext): Principal {
-  const principal = c.get('principal');
+/**
+ * For handlers (`principalOf(ctx)`) and middleware (`principalOf(c)`): the principal, or a 401 when the route
+ * forgot `requireAuth()`.
+ */
+export function principalOf(c: Context | HonoContext): Principal {
+  const principal = c instanceof Context ? c.principal : c.get('principal');
   if (!principal) throw new UnauthenticatedError();
   return principal;
 }

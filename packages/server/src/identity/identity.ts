@@ -194,6 +194,11 @@ export class Identity {
     return this.deps.sessions;
   }
 
+  /** The user accounts (what an app reads and creates through `app.identity.users`). */
+  get users(): UserStore {
+    return this.deps.users;
+  }
+
   get events(): EventPublisher {
     return this.deps.events;
   }

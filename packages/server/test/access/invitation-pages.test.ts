@@ -34,7 +34,7 @@ interface Setup {
 
 /** A user made by an administrator (no signup needed), with a password set from the link, signed in. */
 async function createdUser(auth: AuthApp, email: string): Promise<SignedInUser> {
-  const created = await createUserWithLink(auth.app.identity, { email });
+  const created = await createUserWithLink(auth.app.module('identity'), { email });
   const token = new URL(created.link).searchParams.get('token');
   const browser = new Browser(auth.app, { ip: '192.0.2.200' });
   await expectJson(await browser.post('/auth/password/reset', { token, new_password: GOOD_PASSWORD }), 200);

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,13 @@ import { type BoundaryPolicy, liftPolicy, patternToRegExp } from './boundaries/p
 
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../../../examples', import.meta.url));
+const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
+/** The subpaths `@lift/server` declares in its `exports` (`http`, `testing` …). */
+const SUBPATHS = Object.keys(
+  (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { exports: Record<string, unknown> }).exports,
+)
+  .filter((key) => key.startsWith('./'))
+  .map((key) => key.slice(2));
 
 /** The import graph of a tree given as `{ path: source }`. */
 function graphOf(tree: Record<string, string>): ImportGraph {
@@ -242,21 +249,24 @@ describe('pending imports', () => {
   });
 });
 
-describe('rule: apps import Lift only through its package entry', () => {
-  it('refuses a file of the package and a subpath, and allows the entry', () => {
+describe('rule: apps import Lift only through its package entry and declared subpaths', () => {
+  it('refuses a file of the package and an undeclared subpath, and allows the entry and declared subpaths', () => {
     const violations = checkAppImports(
       graphOf({
         'src/app.ts': [
           "import { createLift } from '@lift/server';",
           "import { Identity } from '../../../packages/server/src/identity/index.ts';",
           "import type { Tokens } from '@lift/server/src/tokens/index.ts';",
+          "import { cors } from '@lift/server/http';",
           "import { notes } from './notes.ts';",
         ].join('\n'),
       }),
+      '@lift/server',
+      ['http'],
     );
     expect(violations.map((violation) => violation.message)).toEqual([
-      "src/app.ts:2 imports ../../packages/server/src/identity/index.ts: an app imports Lift only as '@lift/server'",
-      "src/app.ts:3 imports @lift/server/src/tokens/index.ts: an app imports Lift only as '@lift/server'",
+      "src/app.ts:2 imports ../../packages/server/src/identity/index.ts: an app imports Lift only as '@lift/server' or a declared subpath",
+      "src/app.ts:3 imports @lift/server/src/tokens/index.ts: an app imports Lift only as '@lift/server' or a declared subpath",
     ]);
   });
 });
@@ -279,7 +289,8 @@ describe('the server source tree', () => {
 describe('the example apps', () => {
   const apps = readdirSync(EXAMPLES, { withFileTypes: true }).filter((entry) => entry.isDirectory());
 
-  it.each(apps.map((app) => app.name))('%s imports Lift only as @lift/server', (name) => {
-    expect(checkAppImports(readImportGraph(join(EXAMPLES, name, 'src'))).map((v) => v.message)).toEqual([]);
+  it.each(apps.map((app) => app.name))('%s imports Lift only as @lift/server and its subpaths', (name) => {
+    const graph = readImportGraph(join(EXAMPLES, name, 'src'));
+    expect(checkAppImports(graph, '@lift/server', SUBPATHS).map((v) => v.message)).toEqual([]);
   });
 });

@@ -127,7 +127,7 @@ describe('signup and email verification', () => {
     });
     expect(response.status).toBe(403);
     expect(await json(response)).toMatchObject({ code, status: 403 });
-    expect(await app.identity.deps.users.findByEmail('dan@example.com')).toBeNull();
+    expect(await app.identity.users.findByEmail('dan@example.com')).toBeNull();
     await settle(auth.app);
     expect(mail.messages).toHaveLength(0);
   });
@@ -166,7 +166,7 @@ describe('signup and email verification', () => {
     });
     expect(late.status).toBe(400);
     expect(await json(late)).toMatchObject({ code: 'LIFT_INVALID_TOKEN' });
-    expect((await app.identity.deps.users.findByEmail('late@example.com'))?.emailVerifiedAt).toBeNull();
+    expect((await app.identity.users.findByEmail('late@example.com'))?.emailVerifiedAt).toBeNull();
   });
 
   it('resends a new link only to an unverified account and answers every address alike', async () => {

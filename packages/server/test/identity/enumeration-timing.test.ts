@@ -17,7 +17,7 @@ beforeAll(async () => {
     passwords: { memoryCost: 19_456, timeCost: 2 },
     auth: { throttle: { signup: 10_000, forgot: 10_000 } },
   });
-  await env.app.identity.deps.users.create({ email: 'known@example.com', passwordHash: null });
+  await env.app.identity.users.create({ email: 'known@example.com', passwordHash: null });
 });
 
 afterAll(async () => {

@@ -24,7 +24,7 @@ async function start(): Promise<AuthApp> {
 }
 
 async function setPasswordToken(auth: AuthApp, email: string): Promise<string> {
-  const created = await createUserWithLink(auth.app.identity, { email, admin: true });
+  const created = await createUserWithLink(auth.app.module('identity'), { email, admin: true });
   return new URL(created.link).searchParams.get('token') ?? '';
 }
 

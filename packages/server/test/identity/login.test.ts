@@ -44,7 +44,7 @@ describe('login refusals', () => {
   it('answers unknown, wrong, disabled, unverified and locked alike; only the event says which', async () => {
     const auth = await start();
     const { app, events } = auth;
-    const users = app.identity.deps.users;
+    const users = app.identity.users;
     await signUpVerified(auth, 'active@example.com');
     const { userId: disabledId } = await signUpVerified(auth, 'disabled@example.com');
     await users.setStatus(disabledId, 'disabled');
@@ -55,7 +55,7 @@ describe('login refusals', () => {
     expect(unverified.status).toBe(202);
     const { userId: lockedId } = await signUpVerified(auth, 'locked@example.com');
     for (let i = 0; i < 5; i += 1) await login(app, 'locked@example.com', WRONG_PASSWORD);
-    expect((await app.identity.deps.lockout.check(lockedId)).locked).toBe(true);
+    expect((await app.module('identity').deps.lockout.check(lockedId)).locked).toBe(true);
     await settle(auth.app);
     events.length = 0;
 
@@ -90,7 +90,7 @@ describe('account lockout', () => {
   it('locks after five wrong passwords, refuses even the right one, then escalates per episode', async () => {
     const auth = await start();
     const { app, clock, mail, events } = auth;
-    const lockout = app.identity.deps.lockout;
+    const lockout = app.module('identity').deps.lockout;
     const { userId } = await signUpVerified(auth, 'max@example.com');
     const email = 'max@example.com';
 
@@ -199,7 +199,7 @@ describe('password rehash', () => {
     await settle(before);
     const token = tokenFromMail(before.mail as MemoryMailTransport, email, '/auth/email/verify');
     expect((await browser.post('/auth/email/verify', { token })).status).toBe(200);
-    const user = await before.identity.deps.users.findByEmail(email);
+    const user = await before.identity.users.findByEmail(email);
     if (!user) throw new Error('signup created no user');
     expect(user.passwordHash).toMatch(/^\$argon2id\$v=19\$m=8192,t=1,p=1\$/);
     await before.close();
@@ -212,7 +212,7 @@ describe('password rehash', () => {
     expect((await new Browser(after).post('/auth/login', { email, password: GOOD_PASSWORD })).status).toBe(
       200,
     );
-    const rehashed = (await after.identity.deps.users.findById(user.id))?.passwordHash;
+    const rehashed = (await after.identity.users.findById(user.id))?.passwordHash;
     expect(rehashed).toMatch(/^\$argon2id\$v=19\$m=9216,t=1,p=1\$/);
     await settle(after);
     expect(events.filter((event) => event.type === 'auth.password.rehashed')).toHaveLength(1);
@@ -220,7 +220,7 @@ describe('password rehash', () => {
     expect((await new Browser(after).post('/auth/login', { email, password: GOOD_PASSWORD })).status).toBe(
       200,
     );
-    expect((await after.identity.deps.users.findById(user.id))?.passwordHash).toBe(rehashed);
+    expect((await after.identity.users.findById(user.id))?.passwordHash).toBe(rehashed);
     const wrong = await new Browser(after).post('/auth/login', { email, password: WRONG_PASSWORD });
     expect(wrong.status).toBe(401);
     await unsubscribe();
@@ -251,7 +251,7 @@ describe('login timing', () => {
     });
     const { app } = auth;
     await signUpVerified(auth, 'pat@example.com');
-    expect((await app.identity.deps.users.findByEmail('pat@example.com'))?.passwordHash).toMatch(
+    expect((await app.identity.users.findByEmail('pat@example.com'))?.passwordHash).toMatch(
       /\$m=19456,t=2,p=1\$/,
     );
     const unknown = () => login(app, 'nobody@example.com', WRONG_PASSWORD);

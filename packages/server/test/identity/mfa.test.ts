@@ -43,7 +43,7 @@ describe('TOTP enrollment', () => {
     const stale = await browser.post('/auth/mfa/totp/enroll');
     expect(stale.status).toBe(403);
     expect(await json(stale)).toMatchObject({ code: 'LIFT_REAUTH_REQUIRED' });
-    expect(await app.identity.deps.mfa.get((await currentSession(browser)).user.id)).toBeNull();
+    expect(await app.module('identity').deps.mfa.get((await currentSession(browser)).user.id)).toBeNull();
 
     expect((await browser.post('/auth/reauth', { password: GOOD_PASSWORD })).status).toBe(200);
     const fresh = await browser.post('/auth/mfa/totp/enroll');
@@ -104,9 +104,9 @@ describe('TOTP enrollment', () => {
       .executeTakeFirstOrThrow();
     expect(row.confirmed_at).not.toBeNull();
     // The row does hold this secret, sealed: the key opens it (so the checks below look for the right bytes).
-    expect(openSecret(app.identity.deps.totpKey, row.secret_sealed, { associatedData: userId })).toEqual(
-      secret,
-    );
+    expect(
+      openSecret(app.module('identity').deps.totpKey, row.secret_sealed, { associatedData: userId }),
+    ).toEqual(secret);
 
     const stored = JSON.stringify(row);
     for (const form of [

@@ -231,7 +231,7 @@ describe('an attempt whose outcome the store lost', () => {
     const { userId } = await signUpVerified(auth, email);
     // Admitted attempts never settled, as when the store fails between a check and its outcome.
     for (let i = 0; i < 5; i += 1) {
-      expect(await app.identity.deps.lockout.reserve(userId)).toMatchObject({ admitted: true });
+      expect(await app.module('identity').deps.lockout.reserve(userId)).toMatchObject({ admitted: true });
     }
     const login = () =>
       new Browser(app, { ip: freshIp() }).post('/auth/login', { email, password: GOOD_PASSWORD });
@@ -322,7 +322,7 @@ describe('a password change or reset voids every mailed link of the account', ()
     const auth = await start();
     const { app, events, mail } = auth;
     const email = 'eve@example.com';
-    const created = await createUserWithLink(app.identity, { email });
+    const created = await createUserWithLink(app.module('identity'), { email });
     const setPassword = new URL(created.link).searchParams.get('token') ?? '';
     expect((await new Browser(app, { ip: freshIp() }).post('/auth/password/forgot', { email })).status).toBe(
       202,

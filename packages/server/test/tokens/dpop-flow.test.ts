@@ -51,11 +51,11 @@ async function setUp(config: Parameters<typeof startAuthApp>[0] = {}) {
   app
     .group('/t', requireAuth())
     .get('/me', (ctx) => ({ id: ctx.principal!.id, method: ctx.principal!.authMethod }));
-  const user = await app.identity.deps.users.create({
+  const user = await app.identity.users.create({
     email: 'dpop@example.com',
-    passwordHash: await app.identity.deps.hasher.hash(GOOD_PASSWORD),
+    passwordHash: await app.module('identity').deps.hasher.hash(GOOD_PASSWORD),
   });
-  await app.identity.deps.users.markEmailVerified(user.id);
+  await app.identity.users.markEmailVerified(user.id);
   return { app, userId: user.id };
 }
 

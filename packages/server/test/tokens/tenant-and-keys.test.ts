@@ -28,7 +28,7 @@ describe('requireTenant()', () => {
       tenant: ctx.params.tenantId,
     }));
     app.group('/things', requireAuth(), requireTenant()).get('/', () => ({ ok: true }));
-    const user = await app.identity.deps.users.create({ email: 'tenant@example.com' });
+    const user = await app.identity.users.create({ email: 'tenant@example.com' });
     const acme = app.tokens.accessTokens.issue({
       userId: user.id,
       sid: 'grant-1',

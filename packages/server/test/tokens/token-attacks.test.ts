@@ -44,7 +44,7 @@ beforeAll(async () => {
   const browser = newClient(auth);
   userId = (await signUpVerified(browser, 'vic@example.com')).userId;
   pair = await tokenLogin(auth, 'vic@example.com');
-  realKey = auth.app.tokens.keys.signingKey();
+  realKey = auth.app.module('tokens').keys.signingKey();
   const address = await auth.app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = address.url;
 

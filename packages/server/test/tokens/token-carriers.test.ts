@@ -111,7 +111,7 @@ describe('access token in the query string', () => {
     app.group('/ws', allowQueryToken(), requireAuth()).get('/', () => ({ ok: true }));
     app.group('/api', requireAuth()).get('/', () => ({ ok: true }));
     await app.start();
-    const user = await app.identity.deps.users.create({ email: 'qt@example.com' });
+    const user = await app.identity.users.create({ email: 'qt@example.com' });
     const pair = await app.tokens.issuePair({ userId: user.id, amr: ['pwd'], authTime: Date.now() }, {});
     const token = pair.access_token;
 

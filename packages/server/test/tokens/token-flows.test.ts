@@ -115,7 +115,11 @@ describe('login for tokens', () => {
     const { access_token: token } = await tokenLogin(auth, user.email);
     const { header, claims } = decodeJwt(token);
 
-    expect(header).toEqual({ alg: 'EdDSA', kid: auth.app.tokens.keys.signingKey().kid, typ: 'at+jwt' });
+    expect(header).toEqual({
+      alg: 'EdDSA',
+      kid: auth.app.module('tokens').keys.signingKey().kid,
+      typ: 'at+jwt',
+    });
     expect(Object.keys(claims).sort()).toEqual(
       ['amr', 'aud', 'auth_time', 'exp', 'iat', 'iss', 'jti', 'sid', 'sub'].sort(),
     );
@@ -198,7 +202,7 @@ describe('discovery', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toMatch(/\bmax-age=\d+/);
     const { keys } = (await response.json()) as { keys: JsonWebKey[] };
-    const kid = auth.app.tokens.keys.signingKey().kid;
+    const kid = auth.app.module('tokens').keys.signingKey().kid;
     expect(keys).toHaveLength(1);
     const jwk = keys[0]!;
     expect(Object.keys(jwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x']);
@@ -595,11 +599,11 @@ describe('credential changes end every token of the user', () => {
 describe('signing key rotation', () => {
   it('signs new tokens with the new key while old tokens still verify; the JWKS lists both', async () => {
     const { auth, user } = await withUser();
-    const oldKid = auth.app.tokens.keys.signingKey().kid;
+    const oldKid = auth.app.module('tokens').keys.signingKey().kid;
     const before = await tokenLogin(auth, user.email);
     expect(decodeJwt(before.access_token).header.kid).toBe(oldKid);
 
-    const { kid: newKid } = await auth.app.tokens.keys.rotate();
+    const { kid: newKid } = await auth.app.module('tokens').keys.rotate();
     expect(newKid).not.toBe(oldKid);
     auth.clock.advance(1_000);
 

@@ -155,15 +155,24 @@ function fileCycles(edges: ImportEdge[]): BoundaryViolation[] {
 }
 
 /**
- * An app (`examples/*`) uses Lift as its users do: through the package entry `@lift/server`, never a file of
- * the package or a subpath. `graph` is read from the app's folder, so a relative import that leaves it is
- * reaching into another package.
+ * An app (`examples/*`) uses Lift as its users do: through the package entry `@lift/server` and the subpaths its
+ * `exports` declare (`@lift/server/http` …), never a file of the package. `graph` is read from the app's folder,
+ * so a relative import that leaves it is reaching into another package.
  */
-export function checkAppImports(graph: ImportGraph, packageName = '@lift/server'): BoundaryViolation[] {
+export function checkAppImports(
+  graph: ImportGraph,
+  packageName = '@lift/server',
+  subpaths: readonly string[] = [],
+): BoundaryViolation[] {
+  const declared = new Set(subpaths.map((subpath) => `${packageName}/${subpath}`));
   return graph.edges
-    .filter((edge) => (edge.external ? edge.to.startsWith(`${packageName}/`) : edge.to.startsWith('../')))
+    .filter((edge) =>
+      edge.external
+        ? edge.to.startsWith(`${packageName}/`) && !declared.has(edge.to)
+        : edge.to.startsWith('../'),
+    )
     .map((edge) => ({
       rule: 'app-reaches-into-lift' as const,
-      message: `${edge.from}:${edge.line} imports ${edge.to}: an app imports Lift only as '${packageName}'`,
+      message: `${edge.from}:${edge.line} imports ${edge.to}: an app imports Lift only as '${packageName}' or a declared subpath`,
     }));
 }
