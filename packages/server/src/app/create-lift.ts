@@ -15,7 +15,7 @@ import { ModuleHost } from '../core/module-host.ts';
 import { orderModules } from '../core/module-order.ts';
 import { watchProcess } from '../core/process-watch.ts';
 import { requestLog } from '../core/request-log.ts';
-import { notFoundHandler, RouteGroup, RouteTable } from '../core/routes.ts';
+import { notFoundHandler, RouteGroup, type RouterShared, RouteTable } from '../core/routes.ts';
 import type { ResealResult, SealedColumn } from '../core/sealed-column.ts';
 import { type ListeningAddress, type NodeServerHandle, startNodeServer } from '../core/server.ts';
 import { StoreFailureCounter, type StoreFailureCounts } from '../core/store-failures.ts';
@@ -125,7 +125,14 @@ export class LiftApp extends RouteGroup {
   constructor(config: LiftConfig, options: LiftOptions) {
     const hono = new Hono();
     const table = new RouteTable();
-    super({ hono, table, runtime: options.runtime ?? 'node', version: 0 }, '/', [], []);
+    const shared: RouterShared = {
+      hono,
+      table,
+      runtime: options.runtime ?? 'node',
+      version: 0,
+      compile: (run) => run,
+    };
+    super(shared, '/', [], []);
     this.hono = hono;
     this.config = config;
     this.clock = options.clock ?? systemClock;
@@ -166,7 +173,7 @@ export class LiftApp extends RouteGroup {
       listening: () => this.address,
     });
     this.errors = errorCatalog(modules, options.errors);
-    installPipeline(hono, config, this.log, {
+    shared.compile = installPipeline(hono, config, this.log, {
       authenticator: this.authenticator,
       onUnexpectedError: (error, c) => {
         this.stats.unexpectedErrors += 1;
@@ -175,7 +182,7 @@ export class LiftApp extends RouteGroup {
       onStoreUnavailable: (error) => this.#storeFailures.record(error),
       onProblem: uncataloguedCodeWatch(this.errors, this.log, () => void this.stats.uncataloguedErrors++),
     });
-    hono.notFound(notFoundHandler(table));
+    hono.notFound(shared.compile(notFoundHandler(table)));
     registerHealthRoutes(this, {
       components: () => [
         ...this.storage.components(),
