@@ -9,7 +9,7 @@ import type { AppErrorCodeSpec } from '../core/error-codes.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import { EventPublisher, type EventStats } from '../core/events.ts';
 import type { Runtime } from '../core/handler.ts';
-import { createLogger } from '../core/logger.ts';
+import { createLogger, flushLogger } from '../core/logger.ts';
 import type { LiftModule, LiftModules, ModuleKeys } from '../core/module.ts';
 import { ModuleHost } from '../core/module-host.ts';
 import { orderModules } from '../core/module-order.ts';
@@ -391,6 +391,8 @@ export class LiftApp extends RouteGroup {
     await this.outbox.close();
     await this.#mail()?.close();
     await this.storage.close();
+    // The access log writes through a buffer: what the last requests logged goes out before the process ends.
+    await flushLogger(this.log);
   }
 }
 
