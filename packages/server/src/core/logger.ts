@@ -228,6 +228,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     },
   };
   const logger = pino(pinoOptions, options.destination ?? pino.destination({ dest: 1, sync: false }));
+  (logger as unknown as Record<symbol, boolean>)[LIFT_FORMAT] = true;
   // pino applies `formatters.bindings` only to the root's bindings, so child bindings are redacted here. Children
   // are created with Object.create(parent), so they inherit this override at every level.
   const pinoChild = logger.child;
@@ -235,6 +236,28 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     return pinoChild.call(this, redactor.redact(bindings), childOptions);
   } as Logger['child'];
   return logger;
+}
+
+const LIFT_FORMAT = Symbol('lift.lineFormat');
+const { streamSym, chindingsSym, needsMetadataGsym } = pino.symbols;
+
+/**
+ * For lines of a fixed shape written on every request (the access log): a function that writes one line
+ * `{"level":…,"time":…,<bindings><fields>,"msg":…}` straight to the destination — the same line pino writes,
+ * without its per-call work. `fields` is the pre-serialised, already redacted `,"key":value…` part. Undefined
+ * for loggers not made by `createLogger` or with a destination that needs pino's metadata; use the logger then.
+ */
+export function lineWriter(
+  logger: Logger,
+): ((level: 'info' | 'error', fields: string, msg: string) => void) | undefined {
+  const raw = logger as unknown as Record<symbol, unknown>;
+  const stream = raw[streamSym] as { write(line: string): unknown; [key: symbol]: unknown } | undefined;
+  if (raw[LIFT_FORMAT] !== true || stream === undefined || stream[needsMetadataGsym] === true)
+    return undefined;
+  return (level, fields, msg) => {
+    const line = `{"level":"${level}","time":${Date.now()}${raw[chindingsSym] as string}${fields},"msg":${JSON.stringify(msg)}}\n`;
+    stream.write(line);
+  };
 }
 
 /** Writes what the logger's destination has buffered; resolves when done (at once for unbuffered destinations). */

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { LiftConfigError, LiftError } from '../../core/errors.ts';
-import { createRedactor, PRE_REDACTED } from '../../core/logger.ts';
+import { createRedactor, lineWriter, PRE_REDACTED } from '../../core/logger.ts';
 import { requestHeader } from '../../core/request-headers.ts';
 import { requestLogBase } from '../../core/request-log.ts';
 import { requestScope } from '../../core/request-scope.ts';
@@ -66,8 +66,7 @@ export function accessLogStage(options: AccessLogOptions = {}): PipelineStage {
       const url = c.req.url;
       const queryStart = url.indexOf('?');
       const query = queryStart === -1 ? '' : redactor.redactUrl(url.slice(queryStart)).slice(1);
-      const entry = {
-        [PRE_REDACTED]: true as const,
+      const entry: AccessEntry = {
         method: c.req.method,
         path: c.req.path,
         query: query === '' ? undefined : query,
@@ -81,9 +80,36 @@ export function accessLogStage(options: AccessLogOptions = {}): PipelineStage {
         bytes_out: byteCount(responseHeader(c, 'content-length')),
         error_code: c.error instanceof LiftError ? c.error.code : undefined,
       };
-      log[level](entry, 'request completed');
+      const write = lineWriter(log);
+      if (write !== undefined) write(level, serialise(entry), 'request completed');
+      else log[level]({ [PRE_REDACTED]: true, ...entry }, 'request completed');
     },
   };
+}
+
+interface AccessEntry {
+  method: string;
+  path: string;
+  query: string | undefined;
+  status: number;
+  duration_ms: number;
+  request_id: string | undefined;
+  client_ip: string | undefined;
+  user_agent: string | undefined;
+  bytes_in: number | undefined;
+  bytes_out: number | undefined;
+  error_code: string | undefined;
+}
+
+/** The entry as `,"key":value…`, in key order, leaving out what is undefined (as pino does). */
+function serialise(entry: AccessEntry): string {
+  let out = '';
+  for (const key in entry) {
+    const value = entry[key as keyof AccessEntry];
+    if (value === undefined) continue;
+    out += `,"${key}":${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
+  }
+  return out;
 }
 
 function byteCount(header: string | undefined): number | undefined {
