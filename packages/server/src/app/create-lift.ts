@@ -15,7 +15,7 @@ import { ModuleHost } from '../core/module-host.ts';
 import { orderModules } from '../core/module-order.ts';
 import { watchProcess } from '../core/process-watch.ts';
 import { requestLog } from '../core/request-log.ts';
-import { notFoundHandler, RouteGroup, type RouterShared, RouteTable } from '../core/routes.ts';
+import { notFoundHandler, RouteGroup, routerShared } from '../core/routes.ts';
 import type { ResealResult, SealedColumn } from '../core/sealed-column.ts';
 import { type ListeningAddress, type NodeServerHandle, startNodeServer } from '../core/server.ts';
 import { StoreFailureCounter, type StoreFailureCounts } from '../core/store-failures.ts';
@@ -123,15 +123,8 @@ export class LiftApp extends RouteGroup {
 
   /** @internal — use `createLift()`. */
   constructor(config: LiftConfig, options: LiftOptions) {
-    const hono = new Hono();
-    const table = new RouteTable();
-    const shared: RouterShared = {
-      hono,
-      table,
-      runtime: options.runtime ?? 'node',
-      version: 0,
-      compile: (run) => run,
-    };
+    const shared = routerShared(new Hono(), options.runtime ?? 'node');
+    const { hono, table } = shared;
     super(shared, '/', [], []);
     this.hono = hono;
     this.config = config;
@@ -391,8 +384,7 @@ export class LiftApp extends RouteGroup {
     await this.outbox.close();
     await this.#mail()?.close();
     await this.storage.close();
-    // The access log writes through a buffer: what the last requests logged goes out before the process ends.
-    await flushLogger(this.log);
+    await flushLogger(this.log); // the last requests' access lines
   }
 }
 

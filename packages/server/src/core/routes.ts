@@ -96,6 +96,11 @@ export interface RouterShared {
   compile: RouteCompiler;
 }
 
+/** The state a Lift app's groups share; routes are served as is until the app sets `compile`. */
+export function routerShared(hono: Hono, runtime: Runtime): RouterShared {
+  return { hono, table: new RouteTable(), runtime, version: 0, compile: (run) => run };
+}
+
 type CompiledRoute = RouteRun;
 
 /**
