@@ -128,3 +128,76 @@ describe('client disconnect', () => {
     }
   });
 });
+
+describe('compiled routes', () => {
+  it('answers a synchronous handler without a Promise, every stage applied and the access line written', () => {
+    const captured = captureLogger();
+    const app = createLift({ storage: memoryStorage }, { logger: captured.logger });
+    app.get('/sync', () => ({ sync: true }));
+    const response = app.fetch(new Request('http://localhost/sync?page=2&access_token=tok-SECRET'));
+    expect(response).toBeInstanceOf(Response);
+    expect(response instanceof Promise).toBe(false);
+    const answered = response as Response;
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('x-content-type-options')).toBe('nosniff');
+    const id = answered.headers.get('x-request-id');
+    const [line] = captured.lines();
+    // The line pino would write: level, epoch time, the logger's bindings, the fields, the message.
+    expect(Object.keys(line!)).toEqual([
+      'level',
+      'time',
+      'pid',
+      'hostname',
+      'method',
+      'path',
+      'query',
+      'status',
+      'duration_ms',
+      'request_id',
+      'client_ip',
+      'msg',
+    ]);
+    expect(line).toMatchObject({
+      level: 'info',
+      method: 'GET',
+      path: '/sync',
+      query: 'page=2&access_token=[REDACTED]',
+      status: 200,
+      request_id: id,
+      msg: 'request completed',
+    });
+    expect(typeof line!.time).toBe('number');
+  });
+
+  it('answers an awaiting handler through the same stages', async () => {
+    const app = createLift({ storage: memoryStorage, log: { level: 'silent' } });
+    app.get('/later', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return { later: true };
+    });
+    const pending = app.fetch(new Request('http://localhost/later'));
+    expect(pending).toBeInstanceOf(Promise);
+    const response = await pending;
+    expect(await response.json()).toEqual({ later: true });
+    expect(response.headers.get('x-request-id')).toMatch(/^[A-Za-z0-9_-]{22,}$/);
+  });
+
+  it('registers every route as its only Hono handler, group middleware included', async () => {
+    const app = createLift({ storage: memoryStorage, log: { level: 'silent' } });
+    app.get('/one', () => ({ one: true }));
+    const group = app.group('/g');
+    group.get('/two', () => ({ two: true }));
+    // Added after the route: the route is recompiled with it.
+    group.use(async (c, next) => {
+      await next();
+      c.res.headers.set('x-group', 'yes');
+    });
+    const routes = app.hono.routes.map((route) => `${route.method} ${route.path}`);
+    expect(routes.filter((route) => route === 'GET /one')).toHaveLength(1);
+    expect(routes.filter((route) => route === 'GET /g/two')).toHaveLength(1);
+    expect(routes.some((route) => route.endsWith(' /*'))).toBe(false);
+    const two = await app.fetch(new Request('http://localhost/g/two'));
+    expect(two.headers.get('x-group')).toBe('yes');
+    expect(two.headers.get('x-request-id')).not.toBeNull();
+  });
+});

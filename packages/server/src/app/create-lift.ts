@@ -9,13 +9,13 @@ import type { AppErrorCodeSpec } from '../core/error-codes.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import { EventPublisher } from '../core/events.ts';
 import type { Runtime } from '../core/handler.ts';
-import { createLogger } from '../core/logger.ts';
+import { createLogger, flushLogger } from '../core/logger.ts';
 import type { LiftModule, LiftModules, ModuleKeys } from '../core/module.ts';
 import { ModuleHost } from '../core/module-host.ts';
 import { orderModules } from '../core/module-order.ts';
 import { watchProcess } from '../core/process-watch.ts';
 import { requestLog } from '../core/request-log.ts';
-import { notFoundHandler, RouteGroup, RouteTable } from '../core/routes.ts';
+import { notFoundHandler, RouteGroup, routerShared } from '../core/routes.ts';
 import type { ResealResult, SealedColumn } from '../core/sealed-column.ts';
 import { type ListeningAddress, type NodeServerHandle, startNodeServer } from '../core/server.ts';
 import { StoreFailureCounter } from '../core/store-failures.ts';
@@ -105,9 +105,9 @@ export class LiftApp extends RouteGroup {
 
   /** @internal — use `createLift()`. */
   constructor(config: LiftConfig, options: LiftOptions) {
-    const hono = new Hono();
-    const table = new RouteTable();
-    super({ hono, table, runtime: options.runtime ?? 'node', version: 0 }, '/', [], []);
+    const shared = routerShared(new Hono(), options.runtime ?? 'node');
+    const { hono, table } = shared;
+    super(shared, '/', [], []);
     this.hono = hono;
     this.config = config;
     this.clock = options.clock ?? systemClock;
@@ -148,7 +148,7 @@ export class LiftApp extends RouteGroup {
       listening: () => this.address,
     });
     this.errors = errorCatalog(modules, options.errors);
-    installPipeline(hono, config, this.log, {
+    shared.compile = installPipeline(hono, config, this.log, {
       authenticator: this.#authenticator,
       onUnexpectedError: (error, c) => {
         this.stats.unexpectedErrors += 1;
@@ -157,7 +157,7 @@ export class LiftApp extends RouteGroup {
       onStoreUnavailable: (error) => this.#storeFailures.record(error),
       onProblem: uncataloguedCodeWatch(this.errors, this.log, () => void this.stats.uncataloguedErrors++),
     });
-    hono.notFound(notFoundHandler(table));
+    hono.notFound(shared.compile(notFoundHandler(table)));
     registerHealthRoutes(this, {
       components: () => [
         ...this.storage.components(),
@@ -381,6 +381,7 @@ export class LiftApp extends RouteGroup {
     await this.#outbox.close();
     await this.#mail()?.close();
     await this.storage.close();
+    await flushLogger(this.log); // the last requests' access lines
   }
 }
 

@@ -8,7 +8,7 @@ import { problemBody, problemHeaders, toLiftError } from '../core/problem.ts';
 import { bindRequestLog } from '../core/request-log.ts';
 import { requestScope } from '../core/request-scope.ts';
 import { finishResponseHeaders, liftResponse } from '../core/response-headers.ts';
-import type { Middleware } from '../core/routes.ts';
+import type { RouteCompiler } from '../core/routes.ts';
 import type { PipelineStage } from '../core/stage.ts';
 import {
   accessLogStage,
@@ -27,10 +27,9 @@ import {
  *   → route match (404 / 405 / OPTIONS) → group middleware (authenticate, rate limit, authorize)
  *   → input validation → handler → error rendering
  *
- * The built-in stages (http/) run inside one middleware, `before` halves in this order and `after` halves in
- * reverse, so a request pays for one async frame rather than one per stage. Hono's compose turns an Error thrown
- * by the route into `onError`'s response before `next()` returns; anything else thrown (a stage's refusal, a
- * non-Error) is caught here — that is "recover".
+ * Each route is compiled once into a single function (its only Hono handler): the built-in stages (http/) with
+ * their `before` halves in this order and `after` halves in reverse, the group's middleware and the handler.
+ * Anything thrown inside "recover" (a stage's refusal, the handler's error) becomes the problem+json response.
  */
 
 export interface PipelineHooks {
@@ -119,7 +118,18 @@ function afters(stages: PipelineStage[]) {
   return stages.flatMap((stage) => (stage.after ? [stage.after] : [])).reverse();
 }
 
-export function installPipeline(hono: Hono, config: LiftConfig, logger: Logger, hooks: PipelineHooks): void {
+/**
+ * Installs error rendering and returns the route compiler: every route (and the not-found handler, which answers
+ * 404, 405 and OPTIONS) becomes one function running the stages above around it. Synchronous first: a route
+ * that answers without awaiting is answered without a Promise, and only a route that returns one is raced
+ * against the deadline.
+ */
+export function installPipeline(
+  hono: Hono,
+  config: LiftConfig,
+  logger: Logger,
+  hooks: PipelineHooks,
+): RouteCompiler {
   const { outer, inner } = builtInStages(config, logger);
   const outerBefore = befores(outer);
   const outerAfter = afters(outer);
@@ -129,23 +139,48 @@ export function installPipeline(hono: Hono, config: LiftConfig, logger: Logger, 
   const deadlines = new DeadlineKeeper(config.http.timeout.ms);
   const authenticator = hooks.authenticator;
 
-  const pipeline: Middleware = async function liftPipeline(c, next) {
-    // request id (and access log start) cannot fail in a way a client could be told about; a throw here is a bug.
-    for (const before of outerBefore) before(c);
-    if (authenticator !== undefined) requestScope(c).authenticator = authenticator;
-    try {
-      let answer: Response | undefined;
-      for (let i = 0; i < innerBefore.length && answer === undefined; i++) answer = innerBefore[i]!(c);
-      if (answer === undefined) await deadlines.run(c, next);
-      else c.res = answer;
-      for (const after of innerAfter) after(c);
-    } catch (error) {
-      c.res = render(error, c);
-    }
+  // "recover": a refusal or error of anything inside becomes the response, rendered as problem+json.
+  const recover = (c: HonoContext, error: unknown): void => {
+    if (error instanceof Error) c.error = error;
+    c.res = render(error, c);
+  };
+  const finish = (c: HonoContext): Response => {
     finishResponseHeaders(c);
     for (const after of outerAfter) after(c);
+    return c.res;
+  };
+  const settle = async (c: HonoContext, pending: Promise<Response>): Promise<Response> => {
+    try {
+      c.res = await pending;
+      for (const after of innerAfter) after(c);
+    } catch (error) {
+      recover(c, error);
+    }
+    return finish(c);
   };
 
-  hono.use('*', pipeline);
+  const compile: RouteCompiler = (run) =>
+    function liftRoute(c) {
+      // request id (and access log start) cannot fail in a way a client could be told about; a throw is a bug.
+      for (const before of outerBefore) before(c);
+      if (authenticator !== undefined) requestScope(c).authenticator = authenticator;
+      try {
+        let answer: Response | undefined;
+        for (let i = 0; i < innerBefore.length && answer === undefined; i++) answer = innerBefore[i]!(c);
+        if (answer === undefined) {
+          const deadline = deadlines.start(c);
+          const result = run(c);
+          if (result instanceof Promise) return settle(c, deadlines.race(deadline, result));
+          answer = result;
+        }
+        c.res = answer;
+        for (const after of innerAfter) after(c);
+      } catch (error) {
+        recover(c, error);
+      }
+      return finish(c);
+    };
+
   hono.onError(render);
+  return compile;
 }

@@ -98,7 +98,7 @@ export interface RouteDescription {
   runtime: Runtime;
 }
 
-type Compiled = (c: HonoContext) => Promise<Response>;
+type Compiled = (c: HonoContext) => Response | Promise<Response>;
 
 const SCHEMA_KEYS = new Set(['body', 'query', 'params']);
 const FORMS =
@@ -192,11 +192,26 @@ async function parseInput(ctx: Context, schemas: InputSchemas): Promise<ParsedIn
   return { body, query, params } as ParsedInput<InputSchemas>;
 }
 
+/**
+ * Synchronous first: a handler that returns a value gets its response built at once, without a Promise (so
+ * @hono/node-server can write it synchronously); only a handler that returns a thenable is awaited.
+ */
 function serveContext(handler: ContextHandler): Compiled {
-  return async (c) => {
+  return (c) => {
     const ctx = contextOf(c);
-    return toResponse(await handler(ctx), ctx);
+    const result = handler(ctx);
+    if (isThenable(result)) return Promise.resolve(result).then((value) => toResponse(value, ctx));
+    return toResponse(result, ctx);
   };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value instanceof Promise ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as PromiseLike<unknown>).then === 'function')
+  );
 }
 
 /** One Lift Context per request, shared by group middleware and the handler. */

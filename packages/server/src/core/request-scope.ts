@@ -15,6 +15,8 @@ export class RequestScope {
   headers: Record<string, string> | undefined;
   /** The response that already carries the pending headers. */
   complete: Response | undefined;
+  /** The plain header record `complete` was built with, read without turning it into `Headers`. */
+  completeHeaders: Record<string, string> | undefined;
   /** When the access log started timing the request. */
   startedAt: number | undefined;
   /** The handler-facing context (core/context.ts), made once. */

@@ -63,7 +63,19 @@ export function liftResponse(
   }
   const response = new Response(body, { status, headers });
   scope.complete = response;
+  scope.completeHeaders = headers instanceof Headers ? undefined : headers;
   return response;
+}
+
+/**
+ * A response header, read from the plain record when `liftResponse` built the response: reading
+ * `c.res.headers` there would turn @hono/node-server's record into undici `Headers` and slow the write.
+ */
+export function responseHeader(c: HonoContext, name: string): string | undefined {
+  const scope = requestScope(c);
+  const record = scope.completeHeaders;
+  if (record !== undefined && scope.complete === c.res) return record[name];
+  return c.res.headers.get(name) ?? undefined;
 }
 /** Sets a header on the built response in place; immutable headers (`Response.redirect()`) fall back to Hono. */
 export function setResponseHeader(c: HonoContext, name: string, value: string): void {

@@ -82,7 +82,16 @@ export interface RouteMethod<T> {
   (path: string, handler: FetchHandler | HandleObject | NodeHandler): T;
 }
 
-interface RouterShared {
+/** What serves one route: synchronous when the handler is, a Promise only when something awaits. */
+export type RouteRun = (c: HonoContext) => Response | Promise<Response>;
+
+/**
+ * Wraps a route's handler (with its group middleware) in the request pipeline, once per route: the result is
+ * the route's only Hono handler (app/pipeline.ts). Without a pipeline the route is served as is.
+ */
+export type RouteCompiler = (run: RouteRun) => RouteRun;
+
+export interface RouterShared {
   hono: Hono;
   table: RouteTable;
   runtime: Runtime;
@@ -90,15 +99,25 @@ interface RouterShared {
   registry?: RouteRegistry;
   /** Bumped by every `use()`, so routes know to recompose their middleware chain. */
   version: number;
+  /** The pipeline every route is compiled into; set by the app once its stages exist. */
+  compile: RouteCompiler;
 }
 
-type CompiledRoute = (c: HonoContext) => Promise<Response>;
+/** The state a Lift app's groups share; routes are served as is until the app sets `compile`. */
+export function routerShared(hono: Hono, runtime: Runtime): RouterShared {
+  return { hono, table: new RouteTable(), runtime, version: 0, compile: (run) => run };
+}
+
+type CompiledRoute = RouteRun;
 
 /**
  * Composes middleware around a compiled handler once, Koa style: each middleware gets `next`, and one that
  * returns a Response short-circuits the rest.
  */
-function composeRoute(middleware: readonly Middleware[], serve: CompiledRoute): CompiledRoute {
+function composeRoute(
+  middleware: readonly Middleware[],
+  serve: CompiledRoute,
+): (c: HonoContext) => Promise<Response> {
   let next = async (c: HonoContext): Promise<void> => {
     c.res = await serve(c);
   };
@@ -172,13 +191,15 @@ export class RouteGroup {
     const shared = this.#shared;
     this.#shared.table.add(method, fullPath);
     this.#registry.add({ method, path: fullPath, chain, handler });
-    // Group middleware may be added after this route: the composed chain is rebuilt when `use()` changed any
-    // group, and otherwise reused, so a request allocates one closure per middleware and nothing else.
-    let builtFor = -1;
-    let run: CompiledRoute = serve;
+    // One function per route: pipeline, group middleware and handler, composed now. Group middleware may be
+    // added after this route: the function is recompiled when `use()` changed any group, and otherwise reused.
+    const build = (): RouteRun =>
+      shared.compile(hasMiddleware(chain) ? composeRoute(chain.flat(), serve) : serve);
+    let builtFor = shared.version;
+    let run = build();
     this.#shared.hono.on(method, fullPath, (c) => {
       if (builtFor !== shared.version) {
-        run = hasMiddleware(chain) ? composeRoute(chain.flat(), serve) : serve;
+        run = build();
         builtFor = shared.version;
       }
       return run(c);

@@ -39,16 +39,35 @@ export class DeadlineKeeper {
 
   /** Runs `next` with `c.var.deadline` set; rejects with the 504 error when it passes the deadline first. */
   run(c: Context, next: () => Promise<void>): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const entry = new LazyDeadline(c.req.raw, Date.now() + this.ms, reject);
-      c.set('deadline', entry);
+    const entry = this.start(c);
+    return this.race(entry, next());
+  }
+
+  /**
+   * Gives the request its deadline (`c.var.deadline`): one small object, nothing scheduled. A request answered
+   * synchronously needs nothing more; one that awaits goes through `race`.
+   */
+  start(c: Context): RequestDeadline {
+    const entry = new LazyDeadline(c.req.raw, Date.now() + this.ms);
+    c.set('deadline', entry);
+    return entry;
+  }
+
+  /**
+   * Settles with `work`, or rejects with the 504 error once the request's deadline passes first. Only requests
+   * whose handler awaited pay for this: a promise, and a place in the sweeper's list.
+   */
+  race<T>(deadline: RequestDeadline, work: Promise<T>): Promise<T> {
+    const entry = deadline as LazyDeadline;
+    return new Promise<T>((resolve, reject) => {
+      entry.onExpire = reject;
       this.#pending.add(entry);
       this.#sweeper ??= setInterval(() => this.#sweep(), this.#tickMs).unref();
       // After a timeout the handler keeps running; whatever it ends with is no longer anyone's concern.
-      next().then(
-        () => {
+      work.then(
+        (value) => {
           this.#pending.delete(entry);
-          resolve();
+          resolve(value);
         },
         (error: unknown) => {
           this.#pending.delete(entry);
@@ -79,15 +98,15 @@ export class DeadlineKeeper {
 class LazyDeadline implements RequestDeadline {
   readonly at: number;
   readonly #request: Request;
-  readonly #reject: (error: Error) => void;
+  /** Rejects the request's run (set when it starts waiting), so the client gets the 504 at once. */
+  onExpire: ((error: Error) => void) | undefined;
   #controller: AbortController | undefined;
   #signal: AbortSignal | undefined;
   #reason: Error | undefined;
 
-  constructor(request: Request, at: number, reject: (error: Error) => void) {
+  constructor(request: Request, at: number) {
     this.#request = request;
     this.at = at;
-    this.#reject = reject;
   }
 
   get expired(): boolean {
@@ -106,6 +125,6 @@ class LazyDeadline implements RequestDeadline {
   expire(reason: Error): void {
     this.#reason = reason;
     this.#controller?.abort(reason);
-    this.#reject(reason);
+    this.onExpire?.(reason);
   }
 }
