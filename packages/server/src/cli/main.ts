@@ -12,6 +12,7 @@ import { LiftConfigError, LiftError, ValidationError } from '../core/errors.ts';
 const USAGE = `Usage: lift <command> [options]
 
 Commands:
+  init             Write a starter project: lift init DIR (then npm install && npm start)
   serve            Run the server (migrates automatically in development)
   migrate [up]     Apply pending migrations
   migrate status   List migrations and whether they ran
@@ -59,6 +60,10 @@ const HELP: Record<string, string> = {
   Prints allowed or denied and the chain grant → role → … → permission.
   Exit code: 0 allowed, 1 denied, 2 bad input (unknown user or tenant, malformed permission).
   Ids may begin with "-": pass them as --user=ID, --tenant=ID.`,
+  init: `Usage: lift init DIR
+
+  Writes a starter project into DIR (new or empty): package.json, src/app.ts, lift.config.ts, .env.example,
+  a test and a README. Then: cd DIR && npm install && npm start (npm test runs its test).`,
   config: `Usage: lift config print [--config FILE] [--sources]
 
   --sources   Also show where each value came from (default, file, env, flag)`,
@@ -248,6 +253,18 @@ async function serveCommand(args: string[]): Promise<number | 'running'> {
   return 'running';
 }
 
+async function init(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { help: COMMON.help }, allowPositionals: true });
+  if (values.help) return printHelp('init');
+  const [dir, ...extra] = positionals;
+  if (dir === undefined || extra.length > 0)
+    throw new UsageError('lift init takes one directory: lift init DIR');
+  const { initProject } = await import('./init.ts');
+  const files = initProject(dir);
+  console.log(`Wrote ${files.join(', ')} to ${dir}.\nNext: cd ${dir} && npm install && npm start`);
+  return 0;
+}
+
 function printHelp(command?: string): number {
   console.log(command ? (HELP[command] ?? USAGE) : USAGE);
   return 0;
@@ -275,6 +292,8 @@ async function run(argv: string[]): Promise<number | 'running'> {
     case '-v':
       console.log(version());
       return 0;
+    case 'init':
+      return init(rest);
     case 'serve':
       return serveCommand(rest);
     case 'migrate':

@@ -69,6 +69,12 @@ export type ProjectKind = 'module' | 'commonjs';
 export async function createProject(kind: ProjectKind, tarballs: string[]): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), `lift-project-${kind}-`));
   await run('npm', ['init', '-y'], dir);
+  await install(dir, tarballs, kind);
+  return dir;
+}
+
+/** `npm install` of the tarballs (over the project's own dependencies) and of what a TypeScript user adds. */
+export async function install(dir: string, tarballs: string[], kind?: ProjectKind): Promise<void> {
   const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
   if (kind === 'module') pkg.type = 'module';
   pkg.allowScripts = { 'better-sqlite3': true, esbuild: true };
@@ -76,7 +82,6 @@ export async function createProject(kind: ProjectKind, tarballs: string[]): Prom
   const extras = ['zod', 'typescript', '@types/node'].map((name) => `${name}@${installedVersion(name)}`);
   const install = ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs, ...extras];
   await run('npm', install, dir, await localPrebuilds());
-  return dir;
 }
 
 /**
@@ -107,12 +112,15 @@ export interface RunningApp {
 }
 
 /** `npx lift serve --app <file>` in the project, on a free port; resolves once it answers /health/ready. */
-export async function serve(dir: string, app: string): Promise<RunningApp> {
+export async function serve(dir: string, command: string[]): Promise<RunningApp> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lift-project-data-'));
-  const child = spawn('npx', ['lift', 'serve', '--app', app, '--port', String(port), '--host', '127.0.0.1'], {
+  const [program = 'npx', ...args] = command;
+  // Its own process group: npx and npm start the server as a grandchild; stop() signals the whole group.
+  const child = spawn(program, args, {
     cwd: dir,
-    env: userEnv({ LIFT_DATA_DIR: dataDir }),
+    detached: true,
+    env: userEnv({ LIFT_DATA_DIR: dataDir, LIFT_PORT: String(port), LIFT_HOST: '127.0.0.1' }),
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -141,6 +149,6 @@ function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
-    child.kill('SIGTERM');
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
   });
 }

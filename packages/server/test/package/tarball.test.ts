@@ -3,7 +3,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpSession, waitForMailLink } from '../support/http-session.ts';
 import { commonJsJavaScriptApp, esmJavaScriptApp, typeScriptApp, USER_TSCONFIG } from './apps.ts';
-import { createProject, type ProjectKind, packWorkspaces, type RunningApp, run, serve } from './project.ts';
+import { importProbe, parseImportCost } from './import-probe.ts';
+import {
+  createProject,
+  install,
+  type ProjectKind,
+  packWorkspaces,
+  type RunningApp,
+  run,
+  serve,
+} from './project.ts';
 
 /**
  * Black-box: the packages as a user gets them. `npm pack` (which builds), fresh projects outside the repository
@@ -24,7 +33,7 @@ describe.skipIf(skipReason !== undefined)('the npm package', { timeout: 300_000 
   }, 600_000);
   afterAll(async () => {
     await Promise.all(running.map((app) => app.stop()));
-  });
+  }, 30_000);
 
   it('packs the build and no tests, fixtures or sources', async () => {
     expect(tarballs.map((file) => path.basename(file)).sort()).toEqual([
@@ -51,16 +60,47 @@ describe.skipIf(skipReason !== undefined)('the npm package', { timeout: 300_000 
       await signUpAndUseGuardedRoute(await start(dir, 'app.ts'), `ts-${kind}@example.com`);
       writeFileSync(path.join(dir, 'app.js'), javaScriptApp(kind));
       await signUpAndUseGuardedRoute(await start(dir, 'app.js'), `js-${kind}@example.com`);
+      if (kind === 'module') await measureImport(dir);
     });
   }
+
+  it('lift init writes a starter that passes its test and starts', async () => {
+    const dir = await createProject(
+      'module',
+      tarballs.filter((file) => file.includes('server')),
+    );
+    await run('npx', ['lift', 'init', 'starter'], dir);
+    const starter = path.join(dir, 'starter');
+    await install(
+      starter,
+      tarballs.filter((file) => file.includes('server')),
+    );
+    expect(await run('npm', ['test'], starter)).toMatch(/# pass 1/);
+    await run('npx', ['tsc', '--noEmit'], starter);
+    const lift = await serve(starter, ['npm', 'start']);
+    running.push(lift);
+    expect(await (await fetch(`${lift.url}/hello`)).json()).toEqual({ hello: 'world' });
+    expect((await fetch(`${lift.url}/me`)).status).toBe(401);
+    await lift.stop();
+  });
 });
+
+/** Import cost of the build in a user's project: printed; no heavy dependency may load, memory stays bounded. */
+async function measureImport(dir: string): Promise<void> {
+  const cost = parseImportCost(
+    await run('node', ['--input-type=module', '-e', importProbe('@lift/server')], dir),
+  );
+  console.log(`import('@lift/server') from the build: ${cost.ms} ms, ${cost.rssMb} MB RSS`);
+  expect(cost.loaded).toEqual([]);
+  expect(cost.rssMb).toBeLessThanOrEqual(80);
+}
 
 function javaScriptApp(kind: ProjectKind): string {
   return kind === 'module' ? esmJavaScriptApp() : commonJsJavaScriptApp();
 }
 
 async function start(dir: string, app: string): Promise<RunningApp> {
-  const lift = await serve(dir, `./${app}`);
+  const lift = await serve(dir, ['npx', 'lift', 'serve', '--app', `./${app}`]);
   running.push(lift);
   return lift;
 }
