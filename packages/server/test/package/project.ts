@@ -146,9 +146,13 @@ async function waitUntilReady(url: string, child: ChildProcess, output: () => st
 }
 
 function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
-    if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      resolve(); // the group is gone already
+    }
   });
 }
