@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,19 @@ import { freePort, repoRoot } from '../support/lift-process.ts';
  */
 
 const exec = promisify(execFile);
+
+/** Every temp directory this file made (tarballs, projects, data, prebuilds); `removeTemporaryDirs` deletes them. */
+const made: string[] = [];
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+export function removeTemporaryDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /** The environment of a user's shell: nothing that points Lift at its sources or steers its settings. */
 export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -42,7 +55,7 @@ export async function run(
 
 /** `npm pack` of @lift/server and @lift/client into a temp directory; returns the tarballs' paths. */
 export async function packWorkspaces(): Promise<string[]> {
-  const into = mkdtempSync(path.join(tmpdir(), 'lift-pack-'));
+  const into = tempDir('lift-pack-');
   await run(
     'npm',
     ['pack', '-w', '@lift/server', '-w', '@lift/client', '--pack-destination', into],
@@ -67,7 +80,7 @@ export type ProjectKind = 'module' | 'commonjs';
  * in an install script, which npm runs only for packages the project's `allowScripts` names — as in the repo.
  */
 export async function createProject(kind: ProjectKind, tarballs: string[]): Promise<string> {
-  const dir = mkdtempSync(path.join(tmpdir(), `lift-project-${kind}-`));
+  const dir = tempDir(`lift-project-${kind}-`);
   await run('npm', ['init', '-y'], dir);
   await install(dir, tarballs, kind);
   return dir;
@@ -93,7 +106,7 @@ async function localPrebuilds(): Promise<Record<string, string>> {
   const packageDir = path.join(repoRoot, 'node_modules', 'better-sqlite3');
   const binary = path.join(packageDir, 'build', 'Release', 'better_sqlite3.node');
   if (!existsSync(binary)) return {};
-  const into = mkdtempSync(path.join(tmpdir(), 'lift-prebuilds-'));
+  const into = tempDir('lift-prebuilds-');
   const { platform, arch, versions } = process;
   const archive = `better-sqlite3-v${installedVersion('better-sqlite3')}-node-v${versions.modules}-${platform}-${arch}.tar.gz`;
   await run(
@@ -114,7 +127,7 @@ export interface RunningApp {
 /** `npx lift serve --app <file>` in the project, on a free port; resolves once it answers /health/ready. */
 export async function serve(dir: string, command: string[]): Promise<RunningApp> {
   const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'lift-project-data-'));
+  const dataDir = tempDir('lift-project-data-');
   const [program = 'npx', ...args] = command;
   // Its own process group: npx and npm start the server as a grandchild; stop() signals the whole group.
   const child = spawn(program, args, {

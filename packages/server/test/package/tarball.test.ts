@@ -10,6 +10,7 @@ import {
   type ProjectKind,
   packWorkspaces,
   type RunningApp,
+  removeTemporaryDirs,
   run,
   serve,
 } from './project.ts';
@@ -33,6 +34,7 @@ describe.skipIf(skipReason !== undefined)('the npm package', { timeout: 300_000 
   }, 600_000);
   afterAll(async () => {
     await Promise.all(running.map((app) => app.stop()));
+    removeTemporaryDirs();
   }, 30_000);
 
   it('packs the build and no tests, fixtures or sources', async () => {
