@@ -1,6 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
+// The repository runs Lift from its TypeScript sources: `lift-source` is the export condition of @lift/server and
+// @lift/client that points at src/ instead of the build. NODE_OPTIONS carries it to the `lift` processes tests start.
+const SOURCE_CONDITION = 'lift-source';
+if (!process.env.NODE_OPTIONS?.includes(`--conditions=${SOURCE_CONDITION}`)) {
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --conditions=${SOURCE_CONDITION}`.trim();
+}
+
 export default defineConfig({
+  resolve: { conditions: [SOURCE_CONDITION, 'module', 'node', 'development|production'] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, 'module', 'node', 'development|production'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 20_000,

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// The `lift` command. Lift ships TypeScript sources; tsx compiles them (and a TypeScript app or config) on load.
-import { register } from 'tsx/esm/api';
-
-register();
-const { main } = await import('../src/cli/main.ts');
+// The `lift` command runs the compiled CLI in dist/. Inside the Lift repository, `node --conditions=lift-source`
+// resolves `#lift-cli` to ./source.js instead, which runs the TypeScript sources through tsx.
+const { main } = await import('#lift-cli');
 await main(process.argv.slice(2));

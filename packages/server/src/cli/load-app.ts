@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createLift, LiftApp } from '../app/index.ts';
 import type { LoadedConfig } from '../core/config/index.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
 import { LiftConfigError } from '../core/errors.ts';
+import { importDefault } from '../core/import-module.ts';
 
 /**
  * Builds the app `lift serve` runs: the module named by `app` (its default export is a LiftApp or a function
@@ -15,14 +15,13 @@ export async function loadApp(loaded: LoadedConfig, cwd = process.cwd()): Promis
   const { config } = loaded;
   if (config.app === undefined) return createLift(config);
   const file = path.resolve(cwd, config.app);
-  let module: { default?: unknown };
+  let exported: unknown;
   try {
-    module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    exported = await importDefault(file);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new LiftConfigError(`app ${config.app}: cannot load ${file}: ${reason}`);
   }
-  const exported = module.default;
   const app = typeof exported === 'function' ? await (exported as AppFactory)(config) : exported;
   if (!(app instanceof LiftApp)) {
     throw new LiftConfigError(

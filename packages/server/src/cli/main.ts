@@ -12,6 +12,7 @@ import { LiftConfigError, LiftError, ValidationError } from '../core/errors.ts';
 const USAGE = `Usage: lift <command> [options]
 
 Commands:
+  init             Write a starter project: lift init DIR (then npm install && npm start)
   serve            Run the server (migrates automatically in development)
   migrate [up]     Apply pending migrations
   migrate status   List migrations and whether they ran
@@ -64,6 +65,10 @@ const HELP: Record<string, string> = {
 
   Prints the OpenAPI 3.1 document of every route of the app (Lift's and the app's) as JSON on stdout, whether
   or not openapi.enabled serves it at openapi.path. Redirect it to a file: lift openapi --app ./app.ts > api.json`,
+  init: `Usage: lift init DIR
+
+  Writes a starter project into DIR (new or empty): package.json, src/app.ts, lift.config.ts, .env.example,
+  a test and a README. Then: cd DIR && npm install && npm start (npm test runs its test).`,
   config: `Usage: lift config print [--config FILE] [--sources]
 
   --sources   Also show where each value came from (default, file, env, flag)`,
@@ -267,6 +272,18 @@ async function serveCommand(args: string[]): Promise<number | 'running'> {
   return 'running';
 }
 
+async function init(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { help: COMMON.help }, allowPositionals: true });
+  if (values.help) return printHelp('init');
+  const [dir, ...extra] = positionals;
+  if (dir === undefined || extra.length > 0)
+    throw new UsageError('lift init takes one directory: lift init DIR');
+  const { initProject } = await import('./init.ts');
+  const files = initProject(dir);
+  console.log(`Wrote ${files.join(', ')} to ${dir}.\nNext: cd ${dir} && npm install && npm start`);
+  return 0;
+}
+
 function printHelp(command?: string): number {
   console.log(command ? (HELP[command] ?? USAGE) : USAGE);
   return 0;
@@ -294,6 +311,8 @@ async function run(argv: string[]): Promise<number | 'running'> {
     case '-v':
       console.log(version());
       return 0;
+    case 'init':
+      return init(rest);
     case 'serve':
       return serveCommand(rest);
     case 'migrate':

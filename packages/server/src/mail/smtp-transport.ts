@@ -1,9 +1,13 @@
-import { createTransport, type Transporter } from 'nodemailer';
+import type * as Nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { LiftConfigError } from '../core/errors.ts';
+import { lazyRequire } from '../core/lazy-require.ts';
 import { headerText } from './header-text.ts';
 import { MailUnavailableError } from './mail-unavailable-error.ts';
 import type { MailMessage, MailTransport } from './ports.ts';
+
+const nodemailer = lazyRequire<typeof Nodemailer>('nodemailer');
 
 export interface SmtpMailTransportOptions {
   /** `smtp://user:pass@host:port` (STARTTLS when offered) or `smtps://…` (TLS from the start). */
@@ -54,7 +58,7 @@ export class SmtpMailTransport implements MailTransport {
     this.from = options.from;
     const timeout = options.timeoutMs ?? 10_000;
     const { host, port, secure, user, pass } = this.endpoint;
-    this.transporter = createTransport({
+    this.transporter = nodemailer().createTransport({
       host,
       ...(port === undefined ? {} : { port }),
       secure,

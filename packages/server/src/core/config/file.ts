@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { tsImport } from 'tsx/esm/api';
+import { importDefault } from '../import-module.ts';
 
 /** Looked for in the working directory, in this order. */
 export const CONFIG_FILE_NAMES: readonly string[] = ['lift.config.ts', 'lift.config.js', 'lift.config.json'];
@@ -36,13 +36,12 @@ export async function readConfigFile(file: string, label: string): Promise<Confi
   if (!MODULE_EXTENSIONS.has(extension)) {
     return { problem: `${label}: unsupported config file type; use .ts, .js or .json` };
   }
-  let loaded: unknown;
+  let exported: unknown;
   try {
-    loaded = await tsImport(file, import.meta.url);
+    exported = await importDefault(file);
   } catch (error) {
     return { problem: `${label}: could not be loaded: ${errorMessage(error)}` };
   }
-  let exported = defaultExport(loaded);
   if (exported === undefined) return { problem: `${label}: has no default export` };
   if (typeof exported === 'function') {
     try {
@@ -60,21 +59,6 @@ function readJson(file: string, label: string): ConfigFileResult {
   } catch (error) {
     return { problem: `${label}: is not valid JSON: ${errorMessage(error)}` };
   }
-}
-
-/**
- * tsx compiles a file outside an ESM package to CommonJS, and the ESM namespace then wraps the compiled
- * `exports` object (`{ default: { __esModule, default } }`); both shapes mean the same default export.
- */
-function defaultExport(namespace: unknown): unknown {
-  if (!isObjectLike(namespace)) return undefined;
-  const outer = namespace.default;
-  if (isObjectLike(outer) && outer.__esModule === true && 'default' in outer) return outer.default;
-  return outer;
-}
-
-function isObjectLike(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object';
 }
 
 function errorMessage(error: unknown): string {

@@ -1,9 +1,12 @@
-import QRCode from 'qrcode';
+import type QRCodeModule from 'qrcode';
 import { cryptoRandom, type RandomSource } from '../../core/crypto/random.ts';
 import { BadRequestError } from '../../core/errors.ts';
+import { lazyRequire } from '../../core/lazy-require.ts';
 import { encodeBase32 } from './base32.ts';
 import { DEFAULT_ALGORITHM, DEFAULT_DIGITS, type OtpAlgorithm } from './hotp.ts';
 import { DEFAULT_PERIOD } from './totp.ts';
+
+const QRCode = lazyRequire<typeof QRCodeModule>('qrcode');
 
 /**
  * What a user's authenticator app needs at enrolment: a fresh secret, the otpauth:// key URI carrying it, and
@@ -59,5 +62,5 @@ export function otpauthUri(options: OtpauthUriOptions): string {
 
 /** The key URI as an SVG QR code, ready to inline in an enrolment page. */
 export function totpQrSvg(uri: string): Promise<string> {
-  return QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  return QRCode().toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
 }

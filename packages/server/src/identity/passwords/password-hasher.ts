@@ -1,6 +1,8 @@
-import { type Algorithm, hash, parseOptions, type Version, verify } from '@node-rs/argon2';
+import type * as Argon2 from '@node-rs/argon2';
+import type { Algorithm, Version } from '@node-rs/argon2';
 import { cryptoRandom, type RandomSource } from '../../core/crypto/random.ts';
 import { LiftError } from '../../core/errors.ts';
+import { lazyRequire } from '../../core/lazy-require.ts';
 import { codePointLength } from './code-points.ts';
 
 /**
@@ -15,6 +17,7 @@ import { codePointLength } from './code-points.ts';
  * `@node-rs/argon2` declares `Algorithm` and `Version` as `const enum`s, which do not exist at runtime and
  * cannot be read under `isolatedModules`; these are their documented values.
  */
+const argon2 = lazyRequire<typeof Argon2>('@node-rs/argon2');
 const ARGON2ID: Algorithm = 2;
 const VERSION_0X13: Version = 1;
 
@@ -75,7 +78,7 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
 
   async function verifyQuietly(storedHash: string, password: string): Promise<boolean> {
     try {
-      return await verify(storedHash, password);
+      return await argon2().verify(storedHash, password);
     } catch {
       return false;
     }
@@ -84,7 +87,7 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
   return {
     async hash(password) {
       assertAcceptableLength(password);
-      return hash(password, params);
+      return argon2().hash(password, params);
     },
 
     async verify(storedHash, password) {
@@ -93,9 +96,9 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
     },
 
     needsRehash(storedHash) {
-      let stored: ReturnType<typeof parseOptions>;
+      let stored: ReturnType<typeof Argon2.parseOptions>;
       try {
-        stored = parseOptions(storedHash);
+        stored = argon2().parseOptions(storedHash);
       } catch {
         return true;
       }
@@ -111,7 +114,7 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
     async verifyAgainstDummy(password) {
       assertAcceptableLength(password);
       // Made on first use, with the current parameters, so its cost matches every real stored hash.
-      dummyHash ??= hash(random.bytes(32).toString('base64url'), params);
+      dummyHash ??= argon2().hash(random.bytes(32).toString('base64url'), params);
       await verifyQuietly(await dummyHash, password);
       return false;
     },

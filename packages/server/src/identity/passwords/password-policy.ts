@@ -1,6 +1,8 @@
-import { type Match, ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import type * as ZxcvbnCore from '@zxcvbn-ts/core';
+import type { Match, ZxcvbnFactory } from '@zxcvbn-ts/core';
+import type * as ZxcvbnCommon from '@zxcvbn-ts/language-common';
 import { LiftError } from '../../core/errors.ts';
+import { lazyRequire } from '../../core/lazy-require.ts';
 import { codePointLength } from './code-points.ts';
 import { MAX_PASSWORD_LENGTH } from './password-hasher.ts';
 
@@ -60,11 +62,14 @@ export class WeakPasswordError extends LiftError {
 const MIN_PERSONAL_FRAGMENT = 3;
 const COMMON_PASSWORDS = 'passwords-common';
 
+const zxcvbnCore = lazyRequire<typeof ZxcvbnCore>('@zxcvbn-ts/core');
+const zxcvbnCommon = lazyRequire<typeof ZxcvbnCommon>('@zxcvbn-ts/language-common');
 let estimator: ZxcvbnFactory | undefined;
 
 /** Loading the dictionaries takes tens of milliseconds, so it happens on first use, once per process. */
 function passwordEstimator(): ZxcvbnFactory {
-  estimator ??= new ZxcvbnFactory({ dictionary: { ...dictionary }, graphs: adjacencyGraphs });
+  const { adjacencyGraphs, dictionary } = zxcvbnCommon();
+  estimator ??= new (zxcvbnCore().ZxcvbnFactory)({ dictionary: { ...dictionary }, graphs: adjacencyGraphs });
   return estimator;
 }
 

@@ -1,5 +1,9 @@
-import { Redis, type RedisOptions, ReplyError } from 'ioredis';
+import type * as IORedis from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { type StoreName, StoreUnavailableError } from '../../core/errors.ts';
+import { lazyRequire } from '../../core/lazy-require.ts';
+
+const ioredis = lazyRequire<typeof IORedis>('ioredis');
 
 export interface RedisConnectionOptions {
   /** Per-command deadline in ms; commands queued while Redis is unreachable fail after it too. */
@@ -20,7 +24,7 @@ export function openRedisConnection(
   options: RedisConnectionOptions & Pick<RedisOptions, 'maxRetriesPerRequest'> = {},
 ): RedisConnection {
   // Lazy: the first command connects, so building an app does no I/O (the module contract's build step).
-  const client = new Redis(url, {
+  const client = new (ioredis().Redis)(url, {
     lazyConnect: true,
     maxRetriesPerRequest: options.maxRetriesPerRequest === undefined ? 1 : options.maxRetriesPerRequest,
     autoResubscribe: true,
@@ -62,7 +66,7 @@ export class RedisConnection {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof ReplyError) throw error;
+      if (error instanceof ioredis().ReplyError) throw error;
       throw new StoreUnavailableError(store, { cause: error });
     }
   }

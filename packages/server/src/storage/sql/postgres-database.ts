@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type Pg from 'pg';
 import { LiftConfigError } from '../../core/errors.ts';
+import { lazyRequire } from '../../core/lazy-require.ts';
 import type { LiftTables, SqlDatabase } from '../ports.ts';
 import { kyselyDatabase } from './kysely-database.ts';
 
@@ -11,6 +12,7 @@ export interface PostgresDatabaseOptions {
   connectTimeoutMs?: number;
 }
 
+const pg = lazyRequire<typeof Pg>('pg');
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
@@ -19,7 +21,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  */
 export function openPostgresDatabase(url: string, options: PostgresDatabaseOptions): SqlDatabase {
   const { connectionString, schema } = splitSchemaParameter(url);
-  const pool = new pg.Pool({
+  const pool = new (pg().Pool)({
     connectionString,
     max: options.poolSize,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,

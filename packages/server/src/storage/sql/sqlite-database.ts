@@ -1,9 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { lazyRequire } from '../../core/lazy-require.ts';
 import type { LiftTables, SqlDatabase } from '../ports.ts';
 import { kyselyDatabase } from './kysely-database.ts';
+
+const BetterSqlite = lazyRequire<typeof Database>('better-sqlite3');
 
 /** `:memory:` or a file path (relative to the working directory); the parent directory is created. */
 export function openSqliteDatabase(location: string): SqlDatabase {
@@ -11,7 +14,7 @@ export function openSqliteDatabase(location: string): SqlDatabase {
   const open = (): Database.Database => {
     const inMemory = location === ':memory:';
     if (!inMemory) mkdirSync(dirname(resolve(location)), { recursive: true });
-    const connection = new Database(inMemory ? ':memory:' : resolve(location));
+    const connection = new (BetterSqlite())(inMemory ? ':memory:' : resolve(location));
     if (!inMemory) connection.pragma('journal_mode = WAL');
     connection.pragma('foreign_keys = ON');
     connection.pragma('busy_timeout = 5000');
