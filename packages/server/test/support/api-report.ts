@@ -35,9 +35,13 @@ export function entryPoints(packageDir: string): EntryPoint[] {
     name: string;
     exports: Record<string, string | Record<string, string>>;
   };
-  return Object.entries(manifest.exports).map(([key, target]) => {
+  // `./package.json` (and any other non-code entry) has no API to report.
+  const code = Object.entries(manifest.exports).filter(([key]) => !key.endsWith('.json'));
+  return code.map(([key, target]) => {
     const path =
-      typeof target === 'string' ? target : (target.source ?? target.import ?? target.default ?? '');
+      typeof target === 'string'
+        ? target
+        : (target['lift-source'] ?? target.source ?? target.import ?? target.default ?? '');
     const source = path.replace(/^\.\/dist\//, './src/').replace(/\.(m?js|d\.ts)$/, '.ts');
     return {
       specifier: key === '.' ? manifest.name : `${manifest.name}/${key.slice(2)}`,
