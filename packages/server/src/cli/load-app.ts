@@ -19,7 +19,9 @@ export async function loadApp(loaded: LoadedConfig, cwd = process.cwd()): Promis
   try {
     exported = await importDefault(file);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    // One line, unless it only announces the next (a syntax error: "Transform failed with 1 error:", then where).
+    const lines = error instanceof Error ? error.message.split('\n') : [String(error)];
+    const reason = lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : lines[0];
     throw new LiftConfigError(`app ${config.app}: cannot load ${file}: ${reason}`);
   }
   const app = typeof exported === 'function' ? await (exported as AppFactory)(config) : exported;

@@ -13,7 +13,7 @@ const USAGE = `Usage: lift <command> [options]
 
 Commands:
   init             Write a starter project: lift init DIR (then npm install && npm start)
-  serve            Run the server (migrates automatically in development)
+  serve            Run the server (migrates automatically in development; --watch restarts on changes)
   migrate [up]     Apply pending migrations
   migrate status   List migrations and whether they ran
   config print     Show the effective configuration, secrets redacted
@@ -32,13 +32,14 @@ const COMMON = {
 } as const;
 
 const HELP: Record<string, string> = {
-  serve: `Usage: lift serve [--config FILE] [--app MODULE] [--port N] [--host ADDR] [--workers N]
+  serve: `Usage: lift serve [--config FILE] [--app MODULE] [--port N] [--host ADDR] [--workers N] [--watch]
 
   --config FILE   Configuration file (default: lift.config.{ts,js,json} in the current directory)
   --app MODULE    Module whose default export builds the app (config key "app")
   --port N        TCP port (default 3000; env PORT or LIFT_PORT)
   --host ADDR     Address to listen on (default 127.0.0.1)
-  --workers N     Processes to serve with; more than 1 uses node:cluster`,
+  --workers N     Processes to serve with; more than 1 uses node:cluster
+  --watch         Development: restart when the app's files or the config file change (data kept)`,
   migrate: `Usage: lift migrate [up|status] [--config FILE] [--app MODULE]
 
   up       Apply pending migrations of Lift and of the app (default)
@@ -264,9 +265,15 @@ async function serveCommand(args: string[]): Promise<number | 'running'> {
     port: { type: 'string', short: 'p' },
     host: { type: 'string' },
     workers: { type: 'string', short: 'w' },
+    watch: { type: 'boolean' },
   } as const;
   const { values } = parseArgs({ args, options, allowPositionals: false, strict: true });
   if (values.help) return printHelp('serve');
+  if (values.watch) {
+    const { serveWatching } = await import('./watch.ts');
+    await serveWatching(await load(values), args);
+    return 'running';
+  }
   const { serve } = await import('./serve.ts');
   await serve(await load(values));
   return 'running';
