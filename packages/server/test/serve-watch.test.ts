@@ -67,7 +67,7 @@ describe('lift serve --watch', () => {
       /cannot load .*app\.ts.*\n.*waiting for a change/.test(lift.stderr()) ? true : undefined,
     );
     expect(lift.stderr()).toMatch(/app\.ts:\d+:\d+/); // where the error is, not only that there is one
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(lift.child.exitCode).toBeNull(); // the watcher lives on, and does not start the app again and again
     expect(lift.stderr().match(/cannot load/g)).toHaveLength(1);
 

@@ -23,6 +23,7 @@ function packageJson(name: string, lift: LiftManifest): string {
     type: 'module',
     scripts: {
       start: 'lift serve',
+      dev: 'lift serve --watch',
       test: 'node --import tsx --test test/*.test.ts',
       typecheck: 'tsc --noEmit',
     },
@@ -125,6 +126,7 @@ A Lift app.
 \`\`\`sh
 npm install
 npm start        # http://127.0.0.1:3000/hello — SQLite and mail (as JSON files) under ./.lift
+npm run dev      # the same, restarted when a file under src/ or lift.config.ts changes
 npm test
 \`\`\`
 
