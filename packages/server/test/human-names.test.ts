@@ -127,6 +127,8 @@ describe('mail subjects', () => {
       .where('id', '=', owner.userId)
       .execute();
     await invite(owner, tenantId, 'victim@example.com');
+    // Invitation mail is a durable job (mail/mail-queue.ts): sent by the worker just after the answer.
+    await auth.app.outbox.idle();
     const mail = auth.mail.messages.find((message) => message.to === 'victim@example.com');
     expect(mail?.subject).toBe(
       'Eve URGENT: reset your password at https://evil.example/reset invited you to Acme on Lift',
