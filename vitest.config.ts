@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFilesReporter from './packages/server/test/support/slowest-files-reporter.ts';
 
 // The repository runs Lift from its TypeScript sources: `lift-source` is the export condition of @lift/server and
 // @lift/client that points at src/ instead of the build. NODE_OPTIONS carries it to the `lift` processes tests start.
@@ -17,5 +18,7 @@ export default defineConfig({
     // Storage conformance suites share one PostgreSQL database and one Redis; each suite uses its own
     // schema/key prefix, so files may run in parallel.
     pool: 'forks',
+    // The default reporter first, then the slowest files of the run under its summary.
+    reporters: ['default', new SlowestFilesReporter()],
   },
 });
