@@ -20,5 +20,16 @@ export default defineConfig({
     pool: 'forks',
     // The default reporter first, then the slowest files of the run under its summary.
     reporters: ['default', new SlowestFilesReporter()],
+    // `npm run coverage`: V8 coverage of the server's sources; the json summary feeds the per-module table
+    // (packages/server/test/support/coverage-table.ts). Conformance suites and fixtures are test code kept in src/.
+    coverage: {
+      provider: 'v8',
+      include: ['packages/server/src/**/*.ts'],
+      exclude: ['**/*.test.ts', '**/*.conformance.ts', '**/*.fixture.ts', '**/fixtures/**', 'bench/**'],
+      reporter: ['text-summary', 'json-summary', 'html'],
+      reportsDirectory: 'coverage',
+      // A failing test still leaves a summary behind, so the table can be printed and the failure read apart.
+      reportOnFailure: true,
+    },
   },
 });
