@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFilesReporter from './packages/server/test/support/slowest-files-reporter.ts';
 
 // The repository runs Lift from its TypeScript sources: `lift-source` is the export condition of @lift/server and
 // @lift/client that points at src/ instead of the build. NODE_OPTIONS carries it to the `lift` processes tests start.
@@ -17,5 +18,18 @@ export default defineConfig({
     // Storage conformance suites share one PostgreSQL database and one Redis; each suite uses its own
     // schema/key prefix, so files may run in parallel.
     pool: 'forks',
+    // The default reporter first, then the slowest files of the run under its summary.
+    reporters: ['default', new SlowestFilesReporter()],
+    // `npm run coverage`: V8 coverage of the server's sources; the json summary feeds the per-module table
+    // (packages/server/test/support/coverage-table.ts). Conformance suites and fixtures are test code kept in src/.
+    coverage: {
+      provider: 'v8',
+      include: ['packages/server/src/**/*.ts'],
+      exclude: ['**/*.test.ts', '**/*.conformance.ts', '**/*.fixture.ts', '**/fixtures/**', 'bench/**'],
+      reporter: ['text-summary', 'json-summary', 'html'],
+      reportsDirectory: 'coverage',
+      // A failing test still leaves a summary behind, so the table can be printed and the failure read apart.
+      reportOnFailure: true,
+    },
   },
 });
