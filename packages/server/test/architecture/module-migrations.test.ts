@@ -13,6 +13,7 @@ import { openSqlDatabase } from '../../src/storage/sql/open-sql-database.ts';
 import { legacyLiftMigrations } from '../fixtures/legacy-lift-migrations.ts';
 import { FAST_PASSWORDS } from '../support/auth-app.ts';
 import { freshPostgresSchemaUrl, postgresUrl } from '../support/services.ts';
+import { tableNames } from '../support/table-names.ts';
 
 /**
  * Each module owns its migrations (`<module>/migrations.ts`), contributed to the historical `lift` set by name:
@@ -257,7 +258,7 @@ describe('a new module with its own migration set', () => {
     try {
       expect(await migrated.migrate()).toEqual({ applied: ['audit/0001_create_audit_log'] });
       await migrated.start();
-      const names = (await migrated.storage.sql.db.introspection.getTables()).map((t) => t.name);
+      const names = await tableNames(migrated.storage.sql);
       expect(names).toEqual(
         expect.arrayContaining(['lift_audit_log', 'audit_migrations', 'lift_migrations']),
       );

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshPostgresSchemaUrl, postgresUrl } from '../../../test/support/services.ts';
+import { tableNames } from '../../../test/support/table-names.ts';
 import type { MigrationSet, SqlDatabase } from '../ports.ts';
 import { openSqlDatabase } from '../sql/open-sql-database.ts';
 import { MigrationFailedError } from './migration-failed-error.ts';
@@ -39,11 +40,6 @@ const broken: MigrationSet = {
     { name: '0003_never_reached', up: createTable('never_reached') },
   ],
 };
-
-async function tableNames(database: SqlDatabase): Promise<string[]> {
-  const tables = await database.db.introspection.getTables();
-  return tables.map((table) => table.name).sort();
-}
 
 const liftNames = storageMigrations.migrations.map((migration) => `lift/${migration.name}`);
 
