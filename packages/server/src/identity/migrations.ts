@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { MigrationSet } from '../storage/index.ts';
+import { sql } from '../storage/index.ts';
 
 /**
  * The identity module's tables: users, single-use mail tokens and MFA factors.

@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { MigrationSet, SqlDialectName } from '../storage/index.ts';
+import { sql } from '../storage/index.ts';
 
 /**
  * The sessions module's table, `lift_sessions`.

@@ -43,6 +43,7 @@ export {
   type KeysetPosition,
   pageIssue,
 } from './sql/keyset-cursor.ts';
+export { kysely, sql } from './sql/kysely-runtime.ts';
 export { type OpenSqlDatabaseOptions, openSqlDatabase } from './sql/open-sql-database.ts';
 export { resealColumn, sealedColumnOpens } from './sql/sealed-columns.ts';
 export { SqlKeyValueStore, type SqlKeyValueStoreOptions } from './sql/sql-key-value-store.ts';

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { MigrationSet } from '../storage/index.ts';
+import { sql } from '../storage/index.ts';
 
 /**
  * The tokens module's tables: signing keys, refresh-token families and tokens, access-token revocations.

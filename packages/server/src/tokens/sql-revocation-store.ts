@@ -1,7 +1,12 @@
 import type { ColumnType, Kysely } from 'kysely';
-import { sql } from 'kysely';
 import type { Announcing } from '../core/events.ts';
-import { changeAnnounced, type LiftTables, type SqlDatabase, type SqlEventRows } from '../storage/index.ts';
+import {
+  changeAnnounced,
+  type LiftTables,
+  type SqlDatabase,
+  type SqlEventRows,
+  sql,
+} from '../storage/index.ts';
 import type { RevocationEntry, RevocationKind, RevocationStore } from './revocation-store.ts';
 
 /** PostgreSQL returns a `bigint` as a string, SQLite as a number; Lift always writes numbers (ms). */

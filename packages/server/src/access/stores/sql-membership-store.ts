@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { randomId } from '../../core/crypto/random.ts';
 import { ValidationError } from '../../core/errors.ts';
@@ -8,6 +8,7 @@ import {
   type LiftTables,
   type SqlDatabase,
   type SqlEventRows,
+  sql,
 } from '../../storage/index.ts';
 import type { LiftMembershipsTable } from './access-tables.ts';
 import type {

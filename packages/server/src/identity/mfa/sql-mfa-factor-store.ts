@@ -1,7 +1,7 @@
-import { type Selectable, type SqlBool, sql } from 'kysely';
+import type { Selectable, SqlBool } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import type { Announcing } from '../../core/events.ts';
-import { changeAnnounced, type SqlDatabase, type SqlEventRows } from '../../storage/index.ts';
+import { changeAnnounced, type SqlDatabase, type SqlEventRows, sql } from '../../storage/index.ts';
 import type { MfaFactor, MfaFactorStore } from './mfa-factor-store.ts';
 import type { LiftMfaFactorsTable } from './mfa-factors-table.ts';
 

@@ -1,11 +1,17 @@
-import { type Selectable, type SqlBool, sql } from 'kysely';
+import type { Selectable, SqlBool } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { randomId } from '../../core/crypto/random.ts';
 import { ValidationError } from '../../core/errors.ts';
 import type { Announcing } from '../../core/events.ts';
 import { HUMAN_NAME_MESSAGE, isHumanName } from '../../core/human-name.ts';
 import type { SqlDatabase, SqlEventRows } from '../../storage/index.ts';
-import { changeAnnounced, decodeKeysetCursor, encodeKeysetCursor, pageIssue } from '../../storage/index.ts';
+import {
+  changeAnnounced,
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+  pageIssue,
+  sql,
+} from '../../storage/index.ts';
 import { normalizedOrNull, normalizeEmail } from './email.ts';
 import { EmailTakenError } from './email-taken-error.ts';
 import {

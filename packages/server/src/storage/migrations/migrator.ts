@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import type { Kysely, Migration, Migrator } from 'kysely';
 import { LiftConfigError } from '../../core/errors.ts';
 import type {
   LiftMigration,
@@ -8,6 +8,7 @@ import type {
   SqlDatabase,
   SqlDialectName,
 } from '../ports.ts';
+import { kysely, sql } from '../sql/kysely-runtime.ts';
 import { MigrationFailedError } from './migration-failed-error.ts';
 import { LIFT_MIGRATION_SET } from './storage-migrations.ts';
 
@@ -82,7 +83,7 @@ async function migratorFor(
       migrations[name] ??= ranElsewhere(set.name, name);
     }
   }
-  return new Migrator({
+  return new (kysely().Migrator)({
     db: schema === undefined ? db : withSchemaScopedIntrospection(db, schema),
     provider: { getMigrations: async () => migrations },
     migrationTableName,

@@ -1,5 +1,6 @@
-import { type ColumnType, type Generated, sql } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { MigrationSet } from '../ports.ts';
+import { sql } from '../sql/kysely-runtime.ts';
 
 /**
  * `lift_outbox`: what a process has promised to do after a change and must not forget when it dies — security

@@ -1,6 +1,7 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { LiftTables, SqlDatabase } from '../ports.ts';
+import { sql } from '../sql/kysely-runtime.ts';
 import type { ClaimRequest, OutboxEntry, OutboxKind, OutboxRow, OutboxStore } from './outbox-store.ts';
 import './outbox-table.ts';
 

@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { LiftTables, SqlDatabase, SqlDialectName } from '../ports.ts';
+import { sql } from './kysely-runtime.ts';
 
 /** The SqlDatabase port over a Kysely instance: `ping` runs `select 1`; `close` is idempotent. */
 export function kyselyDatabase(dialect: SqlDialectName, db: Kysely<LiftTables>): SqlDatabase {

@@ -1,9 +1,9 @@
-import { Kysely, PostgresDialect } from 'kysely';
 import type Pg from 'pg';
 import { LiftConfigError } from '../../core/errors.ts';
 import { lazyRequire } from '../../core/lazy-require.ts';
 import type { LiftTables, SqlDatabase } from '../ports.ts';
 import { kyselyDatabase } from './kysely-database.ts';
+import { kysely } from './kysely-runtime.ts';
 
 export interface PostgresDatabaseOptions {
   /** Connections per process. */
@@ -37,7 +37,7 @@ export function openPostgresDatabase(url: string, options: PostgresDatabaseOptio
       client.query(`create schema if not exists "${schema}"`).catch(() => {});
     });
   }
-  const db = new Kysely<LiftTables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new (kysely().Kysely)<LiftTables>({ dialect: new (kysely().PostgresDialect)({ pool }) });
   return kyselyDatabase('postgres', db);
 }
 

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { openSecretWith, SecretUnreadableError, sealSecret } from '../../core/crypto/secret-box.ts';
 import type { ResealResult, SealedColumn } from '../../core/sealed-column.ts';
 import type { SqlDatabase } from '../ports.ts';
+import { sql } from './kysely-runtime.ts';
 
 /**
  * The SQL side of sealed columns (`core/sealed-column.ts`): the start-up sample that tells whether the

@@ -1,7 +1,8 @@
-import { type Expression, type SqlBool, sql } from 'kysely';
+import type { Expression, SqlBool } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { KvNotACounterError } from '../kv-counter.ts';
 import type { KeyValueStore, KvSetOptions, SqlDatabase } from '../ports.ts';
+import { sql } from './kysely-runtime.ts';
 
 export interface SqlKeyValueStoreOptions {
   clock?: Clock;

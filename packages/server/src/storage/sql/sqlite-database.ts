@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
 import { lazyRequire } from '../../core/lazy-require.ts';
 import type { LiftTables, SqlDatabase } from '../ports.ts';
 import { kyselyDatabase } from './kysely-database.ts';
+import { kysely } from './kysely-runtime.ts';
 
 const BetterSqlite = lazyRequire<typeof Database>('better-sqlite3');
 
@@ -25,6 +25,8 @@ export function openSqliteDatabase(location: string): SqlDatabase {
     );
     return connection;
   };
-  const db = new Kysely<LiftTables>({ dialect: new SqliteDialect({ database: async () => open() }) });
+  const db = new (kysely().Kysely)<LiftTables>({
+    dialect: new (kysely().SqliteDialect)({ database: async () => open() }),
+  });
   return kyselyDatabase('sqlite', db);
 }

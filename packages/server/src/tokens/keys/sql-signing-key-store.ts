@@ -1,8 +1,9 @@
 import type { JsonWebKey } from 'node:crypto';
-import { type Selectable, sql } from 'kysely';
+import type { Selectable } from 'kysely';
 import { LiftConfigError } from '../../core/errors.ts';
 import type { Announcing } from '../../core/events.ts';
 import type { SqlDatabase, SqlEventRows } from '../../storage/index.ts';
+import { sql } from '../../storage/index.ts';
 import { JWS_ALGORITHMS, type JwsAlgorithm } from '../jws/jws-types.ts';
 import type {
   ActivateSigningKeyInput,
