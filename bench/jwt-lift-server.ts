@@ -9,6 +9,8 @@
  * - `BENCH_JWT_ALGORITHM`: `HS256` or `EdDSA` (`tokens.algorithm`; EdDSA is Lift's default).
  * - `BENCH_JWT_CACHE_SIZE`: overrides `tokens.verifiedCacheSize` (0 = verify the signature on every request).
  */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { LiftConfigInput } from '@lift/server';
 import buildNotesApp from '../examples/notes/src/app.ts';
 import { exitWhenParentExits } from './harness/parent-watch.ts';
@@ -22,11 +24,14 @@ function configFromEnvironment(): LiftConfigInput {
   const dataDir = process.env.BENCH_DATA_DIR;
   if (dataDir === undefined || dataDir === '') throw new Error('BENCH_DATA_DIR must be set');
   const cacheSize = process.env.BENCH_JWT_CACHE_SIZE;
+  // What users run: production mode, default log level (an access line per request to stdout, which the
+  // harness drains), as in bench/http.ts; only what production requires is set.
   return {
-    env: 'test',
+    env: 'production',
+    secret: randomBytes(48).toString('base64url'),
     dataDir,
-    // As in bench/http.ts: the access log stage runs, but its lines (level info) are not written.
-    log: { level: 'warn' },
+    mail: { url: `file:${join(dataDir, 'mail')}` },
+    auth: { publicUrl: 'https://notes.example' },
     tokens: {
       algorithm: algorithmFromEnvironment(),
       issuer: ISSUER,
@@ -38,6 +43,8 @@ function configFromEnvironment(): LiftConfigInput {
 
 exitWhenParentExits();
 const app = buildNotesApp(configFromEnvironment());
+// Production applies no migration by itself (`lift migrate` does it before a deploy).
+await app.migrate();
 await app.start();
 const user = await app.identity.users.create({ email: 'bench@example.com' });
 await app.listen(listenAddress());

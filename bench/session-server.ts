@@ -14,6 +14,8 @@
  * - `BENCH_ACCESS_LOG=0`: turns the access log stage off (a separate row, never the headline).
  * - `BENCH_ARGON2_SAMPLES`: times this many argon2id verifications of the user's password before listening.
  */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { LiftConfigInput } from '@lift/server';
 import buildNotesApp from '../examples/notes/src/app.ts';
@@ -27,18 +29,23 @@ function required(name: string): string {
   return value;
 }
 
+/**
+ * What users run: production mode with the default log level, so the access log writes a line per request to
+ * stdout (the harness drains it), as in bench/http.ts. Only what production requires is set.
+ */
 function configFromEnvironment(): LiftConfigInput {
   const store = process.env.BENCH_SESSION_STORE ?? 'sql';
   if (store !== 'sql' && store !== 'redis') throw new Error(`BENCH_SESSION_STORE: unknown store "${store}"`);
   const cacheTtlMs = process.env.BENCH_SESSION_CACHE_TTL_MS;
   const redisUrl = store === 'redis' ? required('BENCH_REDIS_URL') : undefined;
+  const dataDir = required('BENCH_DATA_DIR');
   return {
-    env: 'test',
-    dataDir: required('BENCH_DATA_DIR'),
-    // As in bench/http.ts: the access log stage runs, but its lines (level info) are not written.
-    log: { level: 'warn' },
+    env: 'production',
+    secret: randomBytes(48).toString('base64url'),
+    dataDir,
+    mail: { url: `file:${join(dataDir, 'mail')}` },
     // The login measurement makes more attempts from 127.0.0.1 than the default 20 per minute.
-    auth: { throttle: { login: 10_000 } },
+    auth: { publicUrl: 'https://notes.example', throttle: { login: 10_000 } },
     ...(redisUrl ? { storage: { kv: redisUrl, broker: redisUrl } } : {}),
     ...(cacheTtlMs ? { sessions: { cacheTtlMs: Number(cacheTtlMs) } } : {}),
     ...(process.env.BENCH_ACCESS_LOG === '0' ? { http: { accessLog: { enabled: false } } } : {}),
@@ -47,6 +54,8 @@ function configFromEnvironment(): LiftConfigInput {
 
 exitWhenParentExits();
 const app = buildNotesApp(configFromEnvironment());
+// Production applies no migration by itself (`lift migrate` does it before a deploy).
+await app.migrate();
 await app.start();
 const { deps, sessions, cookie } = app.module('identity');
 const email = 'bench@example.com';

@@ -1,7 +1,8 @@
 /**
  * The servers `bench/session.ts` measures and how they are started and loaded: raw node:http
- * (bench/servers/node-http.ts) and the Lift fixture (session-server.ts) in several configurations, one at a
- * time in its own process, with the load generator (session-load.ts) in another.
+ * (bench/servers/node-http.ts), the Lift fixture (session-server.ts) in several configurations and the Better
+ * Auth peer (session-better-auth-server.ts), one at a time in its own process, with the load generator
+ * (session-load.ts) in another.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type Agent, request } from 'node:http';
@@ -31,7 +32,8 @@ export type TargetId =
   | 'me-sql'
   | 'me-redis'
   | 'me-redis-uncached'
-  | 'me-sql-no-access-log';
+  | 'me-sql-no-access-log'
+  | 'better-auth';
 
 export interface Target {
   id: TargetId;
@@ -41,6 +43,8 @@ export interface Target {
   redis: boolean;
   /** Environment of the server fixture; absent for raw node:http. */
   fixture?: Record<string, string>;
+  /** The fixture's script (default `session-server.ts`, the Lift fixture). */
+  script?: string;
 }
 
 export const TARGETS: Target[] = [
@@ -74,6 +78,14 @@ export const TARGETS: Target[] = [
     redis: false,
     fixture: { BENCH_SESSION_STORE: 'sql', BENCH_ACCESS_LOG: '0' },
   },
+  {
+    id: 'better-auth',
+    label: 'Better Auth getSession (SQLite, defaults)',
+    path: '/me',
+    redis: false,
+    fixture: {},
+    script: 'session-better-auth-server.ts',
+  },
 ];
 /** Measured unless BENCH_TARGETS names others. */
 export const DEFAULT_TARGETS: TargetId[] = [
@@ -82,6 +94,7 @@ export const DEFAULT_TARGETS: TargetId[] = [
   'me-sql',
   'me-redis',
   'me-redis-uncached',
+  'better-auth',
 ];
 
 export interface HttpResponse {
@@ -151,7 +164,11 @@ export async function startServer(
   const dataDir = mkdtempSync(join(tmpdir(), 'lift-bench-session-'));
   const child = startChild({
     name: target.label,
-    ...pinned(0, process.execPath, ['--import', 'tsx', join(ROOT, 'bench/session-server.ts')]),
+    ...pinned(0, process.execPath, [
+      '--import',
+      'tsx',
+      join(ROOT, 'bench', target.script ?? 'session-server.ts'),
+    ]),
     env: {
       ...withoutLiftVariables(),
       ...address,
