@@ -59,7 +59,7 @@ function liftVariant(
   return async () => {
     const lift = createLift(
       { env: 'production', secret: 'x'.repeat(64), storage: { url: 'sqlite::memory:', kv: 'memory:' }, http },
-      { logger: createLogger({ level, destination: discardingDestination() }) },
+      { logger: createLogger({ level, destination: discardingDestination(), batchLines: true }) },
     );
     lift.get('/hello', () => ({ hello: 'world' }));
     return getRequestListener(lift.fetch);

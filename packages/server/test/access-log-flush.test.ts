@@ -53,10 +53,15 @@ describe('access log on shutdown', () => {
   it('writes every buffered line when the process crashes', async () => {
     const logger = path.join(repoRoot, 'packages/server/src/core/logger.ts');
     const script = `
-      const { createLogger } = await import(${JSON.stringify(logger)});
+      const { createLogger, lineWriter } = await import(${JSON.stringify(logger)});
       const log = createLogger({ level: 'info' });
       for (let i = 0; i < 20000; i++) log.info({ i }, 'before the crash');
-      setImmediate(() => { throw new Error('crash'); });
+      // Access lines wait for the end of the event-loop turn; the crash comes in the same turn.
+      const write = lineWriter(log);
+      setImmediate(() => {
+        for (let i = 0; i < 5000; i++) write('info', ',"i":' + i, 'access line before the crash');
+        throw new Error('crash');
+      });
     `;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: repoRoot,
@@ -68,6 +73,8 @@ describe('access log on shutdown', () => {
     child.stderr.resume();
     const code = await new Promise<number | null>((resolve) => child.on('close', (exit) => resolve(exit)));
     expect(code).not.toBe(0);
-    expect(out.split('\n').filter((line) => line.includes('before the crash'))).toHaveLength(20_000);
+    const lines = out.split('\n');
+    expect(lines.filter((line) => line.includes('"msg":"before the crash"'))).toHaveLength(20_000);
+    expect(lines.filter((line) => line.includes('"msg":"access line before the crash"'))).toHaveLength(5_000);
   });
 });
