@@ -6,7 +6,7 @@ import { randomId } from '../core/crypto/random.ts';
 import { LiftError, StoreUnavailableError } from '../core/errors.ts';
 import { problemBody, problemHeaders, toLiftError } from '../core/problem.ts';
 import { bindRequestLog } from '../core/request-log.ts';
-import { requestScope } from '../core/request-scope.ts';
+import { requestScope, setResponse } from '../core/request-scope.ts';
 import { finishResponseHeaders, liftResponse } from '../core/response-headers.ts';
 import type { RouteCompiler } from '../core/routes.ts';
 import type { PipelineStage } from '../core/stage.ts';
@@ -151,7 +151,7 @@ export function installPipeline(
   };
   const settle = async (c: HonoContext, pending: Promise<Response>): Promise<Response> => {
     try {
-      c.res = await pending;
+      setResponse(c, await pending);
       for (const after of innerAfter) after(c);
     } catch (error) {
       recover(c, error);
@@ -173,7 +173,7 @@ export function installPipeline(
           if (result instanceof Promise) return settle(c, deadlines.race(deadline, result));
           answer = result;
         }
-        c.res = answer;
+        setResponse(c, answer);
         for (const after of innerAfter) after(c);
       } catch (error) {
         recover(c, error);

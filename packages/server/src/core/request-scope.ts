@@ -17,6 +17,8 @@ export class RequestScope {
   complete: Response | undefined;
   /** The plain header record `complete` was built with, read without turning it into `Headers`. */
   completeHeaders: Record<string, string> | undefined;
+  /** The response last given to `c.res` through `setResponse` (assigning the same one again is skipped). */
+  assigned: Response | undefined;
   /** When the access log started timing the request. */
   startedAt: number | undefined;
   /** The handler-facing context (core/context.ts), made once. */
@@ -48,4 +50,18 @@ export function requestScope(c: HonoContext): RequestScope {
     c.set('liftScope', scope);
   }
   return scope;
+}
+
+/**
+ * `c.res = response`, unless `response` is already there. Hono's setter merges the old response's headers into
+ * a copy of the new one whenever a response was set before — even the same object — which turns
+ * @hono/node-server's plain header record into undici `Headers` and costs most of a small request. Routes
+ * with group middleware set `c.res` inside the chain and hand the same response to the pipeline; this keeps
+ * the pipeline from setting it twice.
+ */
+export function setResponse(c: HonoContext, response: Response): void {
+  const scope = requestScope(c);
+  if (scope.assigned === response) return;
+  scope.assigned = response;
+  c.res = response;
 }

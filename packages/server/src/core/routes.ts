@@ -13,6 +13,7 @@ import {
   type TypedHandler,
 } from './handler.ts';
 import { problemBody, problemHeaders } from './problem.ts';
+import { setResponse } from './request-scope.ts';
 import { liftResponse } from './response-headers.ts';
 import { RouteRegistry } from './route-registry.ts';
 
@@ -119,14 +120,14 @@ function composeRoute(
   serve: CompiledRoute,
 ): (c: HonoContext) => Promise<Response> {
   let next = async (c: HonoContext): Promise<void> => {
-    c.res = await serve(c);
+    setResponse(c, await serve(c));
   };
   for (let i = middleware.length - 1; i >= 0; i--) {
     const current = middleware[i]!;
     const inner = next;
     next = async (c) => {
       const result = await current(c, () => inner(c));
-      if (result instanceof Response) c.res = result;
+      if (result instanceof Response) setResponse(c, result);
     };
   }
   const first = next;
