@@ -9,7 +9,8 @@ import Fastify, { type FastifyPluginCallback } from 'fastify';
 import { Hono } from 'hono';
 import { pino } from 'pino';
 import { createLogger } from '../packages/server/src/core/logger.ts';
-import { createLift } from '../packages/server/src/index.ts';
+import { createLift, requireAuth } from '../packages/server/src/index.ts';
+import { signedInUser } from '../packages/server/src/testing.ts';
 
 export type Listener = (req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -17,8 +18,20 @@ export interface CpuTarget {
   label: string;
   /** For Lift variants: the stage this variant leaves out (its cost = all defaults − this variant). */
   without?: string;
+  /** For authenticated variants: what authentication adds to `GET /hello` (its cost = this − all defaults). */
+  adds?: string;
   listener: () => Promise<Listener | null>;
 }
+
+/** What an authenticated target is asked, once its listener exists: path, extra headers, the exact body. */
+export interface CpuRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Set by the authenticated targets' listeners (they sign a user in first); `GET /hello` otherwise. */
+export const requests = new Map<string, CpuRequest>();
 
 /** Log lines go where a production log shipper would read them; here, a buffered writer to /dev/null. */
 function discardingDestination() {
@@ -62,6 +75,41 @@ function liftVariant(
       { logger: createLogger({ level, destination: discardingDestination(), batchLines: true }) },
     );
     lift.get('/hello', () => ({ hello: 'world' }));
+    return getRequestListener(lift.fetch);
+  };
+}
+
+/**
+ * Lift with every default stage and `GET /me` behind `requireAuth()`, as the reference app has it, for a user
+ * signed in with a session cookie or a bearer access token (EdDSA, the default; verified-token cache on).
+ */
+function liftAuthenticated(label: string, credential: 'cookie' | 'bearer'): () => Promise<Listener> {
+  return async () => {
+    const lift = createLift(
+      {
+        env: 'production',
+        secret: 'x'.repeat(64),
+        storage: { url: 'sqlite::memory:', kv: 'memory:' },
+        auth: { publicUrl: 'https://notes.example' },
+        mail: { url: 'memory:' },
+      },
+      { logger: createLogger({ level: 'info', destination: discardingDestination(), batchLines: true }) },
+    );
+    lift.group('/me', requireAuth()).get('/', (ctx) => {
+      const principal = ctx.principal!;
+      return { id: principal.id, type: principal.type, auth_method: principal.authMethod };
+    });
+    await lift.migrate();
+    await lift.start();
+    const user = await signedInUser(lift, `${credential}@example.com`);
+    const headers: Record<string, string> =
+      credential === 'cookie' ? { cookie: user.cookie } : { authorization: `Bearer ${user.bearer}` };
+    const method = credential === 'cookie' ? 'session' : 'bearer';
+    requests.set(label, {
+      path: '/me',
+      headers,
+      body: JSON.stringify({ id: user.id, type: 'user', auth_method: method }),
+    });
     return getRequestListener(lift.fetch);
   };
 }
@@ -133,5 +181,15 @@ export function cpuTargets(): CpuTarget[] {
     },
     { label: 'Lift, CORS off', without: 'CORS', listener: liftVariant({ cors: { enabled: false } }) },
     { label: 'Lift, every optional stage off', listener: liftVariant(allOff) },
+    {
+      label: 'Lift, GET /me with a session cookie',
+      adds: 'session authentication (requireAuth, cookie → cached session)',
+      listener: liftAuthenticated('Lift, GET /me with a session cookie', 'cookie'),
+    },
+    {
+      label: 'Lift, GET /me with a bearer token',
+      adds: 'bearer authentication (requireAuth, EdDSA access token → verified-token cache)',
+      listener: liftAuthenticated('Lift, GET /me with a bearer token', 'bearer'),
+    },
   ];
 }

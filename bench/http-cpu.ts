@@ -13,7 +13,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { formatRatio, markdownTable } from './harness/report.ts';
-import { type CpuTarget, cpuTargets, type Listener } from './http-cpu-targets.ts';
+import { type CpuRequest, type CpuTarget, cpuTargets, type Listener, requests } from './http-cpu-targets.ts';
 
 /** A socket that accepts every write and keeps the last one, so the response can be checked. */
 class DiscardingSocket extends Duplex {
@@ -30,15 +30,23 @@ class DiscardingSocket extends Duplex {
   }
 }
 
-function driver(listener: Listener) {
+const HELLO: CpuRequest = { path: '/hello', headers: {}, body: JSON.stringify({ hello: 'world' }) };
+
+function driver(listener: Listener, asked: CpuRequest) {
+  const rawHeaders = ['Host', '127.0.0.1:3000', 'User-Agent', 'bench', 'Accept', '*/*'];
+  const headers: Record<string, string> = { host: '127.0.0.1:3000', 'user-agent': 'bench', accept: '*/*' };
+  for (const [name, value] of Object.entries(asked.headers)) {
+    rawHeaders.push(name, value);
+    headers[name] = value;
+  }
   const socket = new DiscardingSocket();
   const one = () =>
     new Promise<void>((resolve) => {
       const req = new IncomingMessage(socket as never);
       req.method = 'GET';
-      req.url = '/hello';
-      req.rawHeaders = ['Host', '127.0.0.1:3000', 'User-Agent', 'bench', 'Accept', '*/*'];
-      req.headers = { host: '127.0.0.1:3000', 'user-agent': 'bench', accept: '*/*' };
+      req.url = asked.path;
+      req.rawHeaders = rawHeaders;
+      req.headers = headers;
       req.push(null);
       const res = new ServerResponse(req);
       res.assignSocket(socket as never);
@@ -56,19 +64,20 @@ const BATCH = 50;
 
 async function cpuPerRequest(
   listener: Listener,
-  requests: number,
+  asked: CpuRequest,
+  count: number,
 ): Promise<{ micros: number; response: string }> {
-  const { one, lastResponse } = driver(listener);
-  for (let i = 0; i < Math.min(5_000, requests); i++) await one();
+  const { one, lastResponse } = driver(listener, asked);
+  for (let i = 0; i < Math.min(5_000, count); i++) await one();
   const before = process.cpuUsage();
-  for (let i = 0; i < requests; i++) {
+  for (let i = 0; i < count; i++) {
     await one();
     // A server under load turns its event loop between batches of requests: I/O callbacks (a buffered log
     // writer's) run there. Without this, a run never leaves the microtask queue.
     if (i % BATCH === BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
   }
   const used = process.cpuUsage(before);
-  return { micros: (used.user + used.system) / requests, response: lastResponse() };
+  return { micros: (used.user + used.system) / count, response: lastResponse() };
 }
 
 function stageTable(list: CpuTarget[], best: number[]): string {
@@ -85,6 +94,9 @@ function stageTable(list: CpuTarget[], best: number[]): string {
   ]);
   rows.push(['Hono + @hono/node-server + node:http (bare Hono)', floor.toFixed(2)]);
   rows.push(['total: Lift, every default', all.toFixed(2)]);
+  for (const [index, target] of list.entries()) {
+    if (target.adds !== undefined) rows.push([`+ ${target.adds}`, (best[index]! - all).toFixed(2)]);
+  }
   return markdownTable(['stage', 'CPU µs per request'], rows);
 }
 
@@ -93,7 +105,7 @@ async function main(): Promise<void> {
     options: { requests: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '5' } },
     strict: false,
   });
-  const requests = Number(values.requests);
+  const count = Number(values.requests);
   const rounds = Number(values.rounds);
   const all = cpuTargets();
   const listeners = await Promise.all(all.map((target) => target.listener()));
@@ -103,8 +115,9 @@ async function main(): Promise<void> {
   const best = list.map(() => Number.POSITIVE_INFINITY);
   for (let round = 0; round < rounds; round++) {
     for (const [index, target] of list.entries()) {
-      const { micros, response } = await cpuPerRequest(ready[index]!, requests);
-      if (!response.startsWith('HTTP/1.1 200') || !response.endsWith('{"hello":"world"}')) {
+      const asked = requests.get(target.label) ?? HELLO;
+      const { micros, response } = await cpuPerRequest(ready[index]!, asked, count);
+      if (!response.startsWith('HTTP/1.1 200') || !response.endsWith(asked.body)) {
         throw new Error(`${target.label}: unexpected response:\n${response}`);
       }
       best[index] = Math.min(best[index]!, micros);
@@ -116,7 +129,7 @@ async function main(): Promise<void> {
     best[index]!.toFixed(2),
     formatRatio(raw / best[index]!),
   ]);
-  console.log(`# HTTP CPU per request: GET /hello (${requests} requests, best of ${rounds} rounds)\n`);
+  console.log(`# HTTP CPU per request: GET /hello (${count} requests, best of ${rounds} rounds)\n`);
   console.log(
     markdownTable(['target', 'CPU µs per request', 'requests per CPU-second, ratio to raw node:http'], rows),
   );
