@@ -1,5 +1,4 @@
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiftApp } from '../src/app/create-lift.ts';
 import { signedInUser } from '../src/app/signed-in-user.ts';
@@ -50,7 +49,7 @@ beforeAll(async () => {
   const user = await signedInUser(app, 'fast-path@example.com');
   cookie = user.cookie;
   bearer = `Bearer ${user.bearer}`;
-  const address = (await app.listen({ port: 0, host: '127.0.0.1' })) as AddressInfo;
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${address.port}`;
 });
 
@@ -60,19 +59,50 @@ afterAll(async () => {
 
 describe('the response write path', () => {
   it.each([
-    ['a plain route', '/plain', {}],
-    ['an async handler', '/async', {}],
-    ['a route behind group middleware', '/grouped', {}],
-    ['a route behind two groups of middleware, async handler', '/nested/deeper', {}],
-    ['a route behind requireAuth(), session cookie', '/guarded', { cookie }],
-    ['a route behind requireAuth(), bearer token', '/guarded', { authorization: bearer }],
-  ] as const)('writes %s from the plain header record', async (_what, path, headers) => {
-    // `cookie` and `bearer` are set in beforeAll; read them now, not when the table was built.
-    const sent =
-      'cookie' in headers ? { cookie } : 'authorization' in headers ? { authorization: bearer } : {};
+    ['a plain route', '/plain', 'none'],
+    ['an async handler', '/async', 'none'],
+    ['a route behind group middleware', '/grouped', 'none'],
+    ['a route behind two groups of middleware, async handler', '/nested/deeper', 'none'],
+    ['a route behind requireAuth(), session cookie', '/guarded', 'cookie'],
+    ['a route behind requireAuth(), bearer token', '/guarded', 'bearer'],
+  ] as const)('writes %s from the plain header record', async (_what, path, credential) => {
+    const sent: Record<string, string> =
+      credential === 'cookie' ? { cookie } : credential === 'bearer' ? { authorization: bearer } : {};
     const names = await rawHeaderNames(path, sent);
     expect(names[0]).toBe('x-request-id');
     expect(names).toContain('Content-Length');
     expect(names).not.toContain('content-length');
+  });
+});
+
+describe('the synchronous path', () => {
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    app.fetch(new Request(`http://localhost${path}`, { headers }));
+
+  it('answers a synchronous route without a Promise, guards included, once the credential is cached', async () => {
+    expect(get('/plain'), 'GET /plain').toBeInstanceOf(Response);
+    // Plain (Hono-style) middleware awaits `next()`, so its routes take the asynchronous path.
+    expect(get('/grouped'), 'GET /grouped').toBeInstanceOf(Promise);
+    // The first request validates the session (and the token) through the store; later ones from the cache.
+    await get('/guarded', { cookie });
+    await get('/guarded', { authorization: bearer });
+    for (const headers of [{ cookie }, { authorization: bearer }] as Record<string, string>[]) {
+      const answer = get('/guarded', headers);
+      expect(answer, `GET /guarded with ${Object.keys(headers)[0]}`).toBeInstanceOf(Response);
+      expect((answer as Response).status).toBe(200);
+    }
+  });
+
+  it('answers a refusal by a synchronous guard without a Promise too, as problem+json', async () => {
+    const answer = get('/guarded');
+    expect(answer).toBeInstanceOf(Response);
+    expect((answer as Response).status).toBe(401);
+    expect(await (answer as Response).json()).toMatchObject({ code: 'LIFT_UNAUTHENTICATED' });
+  });
+
+  it('awaits what is asynchronous: an async handler behind guards still answers', async () => {
+    const answer = get('/nested/deeper');
+    expect(answer).toBeInstanceOf(Promise);
+    expect((await answer).status).toBe(200);
   });
 });

@@ -1,6 +1,7 @@
 import type { Context as HonoContext } from 'hono';
 import { principalOf } from '../core/authenticate.ts';
 import { Context } from '../core/context.ts';
+import { guardMiddleware } from '../core/guard.ts';
 import { requestHeader } from '../core/request-headers.ts';
 import type { Principal } from '../core/request-state.ts';
 import { describeMiddleware } from '../core/route-registry.ts';
@@ -139,23 +140,25 @@ function permissionGuard(
   parseCheckedPermission(permission);
   permissions.assertDeclared(permission);
   const fact = { kind: 'permission', permission, global: options.global === true } as const;
-  return describeMiddleware(async function permissionGuard(c, next) {
-    const principal = principalOf(c);
-    const scope = guardScope(c, principal, options);
-    const tenantId = tenantOf(scope);
-    if (!refusals.control.can(principal, permission, scope)) {
-      refusals.deny(c, principal, tenantId, 'missing_permission', { permission });
-      throw new PermissionDeniedError(permission);
-    }
-    if (refusals.control.lacksRequiredMfa(principal, tenantId))
-      refusals.refuseWithoutMfa(c, principal, tenantId, { permission });
-    await next();
-  }, fact);
+  return describeMiddleware(
+    guardMiddleware(function permissionGuard(c) {
+      const principal = principalOf(c);
+      const scope = guardScope(c, principal, options);
+      const tenantId = tenantOf(scope);
+      if (!refusals.control.can(principal, permission, scope)) {
+        refusals.deny(c, principal, tenantId, 'missing_permission', { permission });
+        throw new PermissionDeniedError(permission);
+      }
+      if (refusals.control.lacksRequiredMfa(principal, tenantId))
+        refusals.refuseWithoutMfa(c, principal, tenantId, { permission });
+    }),
+    fact,
+  );
 }
 
 function tenantMemberGuard(refusals: Refusals, options: TenantGuardOptions): Middleware {
   return describeMiddleware(
-    async function tenantMemberGuard(c, next) {
+    guardMiddleware(function tenantMemberGuard(c) {
       const principal = principalOf(c);
       const tenantId = tenantOf(guardScope(c, principal, options));
       if (tenantId === null || !refusals.control.isMember(principal, tenantId)) {
@@ -164,8 +167,7 @@ function tenantMemberGuard(refusals: Refusals, options: TenantGuardOptions): Mid
       }
       if (refusals.control.lacksRequiredMfa(principal, tenantId))
         refusals.refuseWithoutMfa(c, principal, tenantId);
-      await next();
-    },
+    }),
     { kind: 'tenantMember' },
   );
 }
@@ -178,7 +180,7 @@ function roleGuard(
   const wanted = typeof names === 'string' ? [names] : [...names];
   if (wanted.length === 0) throw new TypeError('requireRole() needs at least one role name.');
   return describeMiddleware(
-    async function roleGuard(c, next) {
+    guardMiddleware(function roleGuard(c) {
       const principal = principalOf(c);
       const scope = guardScope(c, principal, options);
       const tenantId = tenantOf(scope);
@@ -188,8 +190,7 @@ function roleGuard(
       }
       if (refusals.control.lacksRequiredMfa(principal, tenantId))
         refusals.refuseWithoutMfa(c, principal, tenantId, { roles: wanted });
-      await next();
-    },
+    }),
     { kind: 'role', roles: wanted },
   );
 }

@@ -2,6 +2,7 @@ import type { Context as HonoContext } from 'hono';
 import { Context } from './context.ts';
 import { LiftConfigError, UnauthenticatedError } from './errors.ts';
 import type { EventPublisher } from './events.ts';
+import { guardMiddleware } from './guard.ts';
 import { requestScope } from './request-scope.ts';
 import type { Principal } from './request-state.ts';
 import { describeMiddleware } from './route-registry.ts';
@@ -85,24 +86,26 @@ function chainOf(c: HonoContext): Authenticator {
 /** Refuses the request with 401 `LIFT_UNAUTHENTICATED` unless a resolver finds a principal. */
 export function requireAuth(): Middleware {
   return describeMiddleware(
-    async function requireAuthGuard(c, next) {
-      let principal = chainOf(c).authenticate(c);
-      if (principal instanceof Promise) principal = await principal;
-      if (principal === null) throw new UnauthenticatedError();
-      await next();
-    },
+    guardMiddleware(function requireAuthGuard(c) {
+      const principal = chainOf(c).authenticate(c);
+      if (principal instanceof Promise) return principal.then(refuseAnonymous);
+      refuseAnonymous(principal);
+    }),
     { kind: 'auth', required: true },
   );
+}
+
+function refuseAnonymous(principal: Principal | null): void {
+  if (principal === null) throw new UnauthenticatedError();
 }
 
 /** Resolves the principal when there is one; anonymous requests go on with `ctx.principal === null`. */
 export function optionalAuth(): Middleware {
   return describeMiddleware(
-    async function optionalAuthGuard(c, next) {
+    guardMiddleware(function optionalAuthGuard(c) {
       const principal = chainOf(c).authenticate(c);
-      if (principal instanceof Promise) await principal;
-      await next();
-    },
+      if (principal instanceof Promise) return principal.then(() => undefined);
+    }),
     { kind: 'auth', required: false },
   );
 }

@@ -2,6 +2,7 @@ import type { Hono, Context as HonoContext, MiddlewareHandler } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
 import type { z } from 'zod';
 import { MethodNotAllowedError, NotFoundError } from './errors.ts';
+import { guardCheckOf } from './guard.ts';
 import {
   type ContextHandler,
   compileHandler,
@@ -109,31 +110,40 @@ export function routerShared(hono: Hono, runtime: Runtime): RouterShared {
   return { hono, table: new RouteTable(), runtime, version: 0, compile: (run) => run };
 }
 
-type CompiledRoute = RouteRun;
+type Step = (c: HonoContext) => void | Promise<void>;
 
 /**
  * Composes middleware around a compiled handler once, Koa style: each middleware gets `next`, and one that
- * returns a Response short-circuits the rest.
+ * returns a Response short-circuits the rest. Guards (`guardMiddleware`) are composed by their check, so a
+ * route whose guards and handler all answer synchronously is served without a Promise.
  */
-function composeRoute(
-  middleware: readonly Middleware[],
-  serve: CompiledRoute,
-): (c: HonoContext) => Promise<Response> {
-  let next = async (c: HonoContext): Promise<void> => {
-    setResponse(c, await serve(c));
+function composeRoute(middleware: readonly Middleware[], serve: RouteRun): RouteRun {
+  let next: Step = (c) => {
+    const result = serve(c);
+    if (result instanceof Promise) return result.then((response) => setResponse(c, response));
+    setResponse(c, result);
   };
   for (let i = middleware.length - 1; i >= 0; i--) {
     const current = middleware[i]!;
     const inner = next;
-    next = async (c) => {
-      const result = await current(c, () => inner(c));
-      if (result instanceof Response) setResponse(c, result);
-    };
+    const check = guardCheckOf(current);
+    next =
+      check === undefined
+        ? async (c) => {
+            const result = await current(c, async () => {
+              await inner(c);
+            });
+            if (result instanceof Response) setResponse(c, result);
+          }
+        : (c) => {
+            const checked = check(c);
+            return checked instanceof Promise ? checked.then(() => inner(c)) : inner(c);
+          };
   }
   const first = next;
-  return async (c) => {
-    await first(c);
-    return c.res;
+  return (c) => {
+    const done = first(c);
+    return done instanceof Promise ? done.then(() => c.res) : c.res;
   };
 }
 

@@ -1,5 +1,6 @@
 import { principalOf } from '../core/authenticate.ts';
 import { ForbiddenError, LiftConfigError } from '../core/errors.ts';
+import { guardMiddleware } from '../core/guard.ts';
 import { requestScope } from '../core/request-scope.ts';
 import { describeMiddleware } from '../core/route-registry.ts';
 import type { Middleware } from '../core/routes.ts';
@@ -34,7 +35,7 @@ export function requireScope(...scopes: string[]): Middleware {
       throw new LiftConfigError(`requireScope(): "${scope}" is not a scope token.`);
   }
   return describeMiddleware(
-    async function scopeGuard(c, next) {
+    guardMiddleware(function scopeGuard(c) {
       const principal = principalOf(c);
       if (principal.authMethod !== 'session') {
         const granted = principal.scopes ?? [];
@@ -49,8 +50,7 @@ export function requireScope(...scopes: string[]): Middleware {
           throw new InsufficientScopeError(scopes);
         }
       }
-      await next();
-    },
+    }),
     { kind: 'scope', scopes: [...scopes] },
   );
 }
