@@ -1,13 +1,15 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { type LiftProcess, runLift, startLift, tempDataDir } from './support/lift-process.ts';
+import { runLiftInProcess, startLiftInProcess } from './support/lift-in-process.ts';
+import { type LiftServer, tempDataDir } from './support/lift-process.ts';
 
 /**
- * Black-box: what a new user reads from the real `lift` command — exit codes, error lines, warnings, what
+ * Black-box: what a new user reads from the `lift` command — exit codes, error lines, warnings, what
  * `config print` hides and what `migrate` lists. Each case is one that used to mislead (issue 10, item 15).
+ * The commands run in this process (lift-in-process.ts), with their own environment and captured output.
  */
 vi.setConfig({ testTimeout: 90_000 });
 
-const running: LiftProcess[] = [];
+const running: LiftServer[] = [];
 afterAll(async () => {
   await Promise.all(running.map((lift) => lift.stop()));
 });
@@ -17,7 +19,7 @@ const NOTES_APP = ['--app', 'examples/notes/src/app.ts'];
 
 describe('lift command line: answers a new user can act on', () => {
   it('config print shows lifetimes and switches, hiding only what the schema marks secret', async () => {
-    const printed = await runLift(['config', 'print'], {
+    const printed = await runLiftInProcess(['config', 'print'], {
       LIFT_SECRET: 'a-very-long-secret-value-that-must-not-appear-0123456789',
       LIFT_HTTP__CORS__CREDENTIALS: 'true',
     });
@@ -31,15 +33,15 @@ describe('lift command line: answers a new user can act on', () => {
   });
 
   it('a bare lift prints the usage on stderr and exits 2', async () => {
-    const bare = await runLift([]);
+    const bare = await runLiftInProcess([]);
     expect(bare.code).toBe(2);
     expect(bare.stdout).toBe('');
     expect(bare.stderr).toContain('Usage: lift <command>');
-    expect((await runLift(['--help'])).code).toBe(0);
+    expect((await runLiftInProcess(['--help'])).code).toBe(0);
   });
 
   it('users create with a malformed email names the flag and what is wrong', async () => {
-    const created = await runLift(['users', 'create', '--email', 'notanemail'], {
+    const created = await runLiftInProcess(['users', 'create', '--email', 'notanemail'], {
       LIFT_DATA_DIR: tempDataDir(),
       LIFT_LOG__LEVEL: 'silent',
     });
@@ -48,12 +50,12 @@ describe('lift command line: answers a new user can act on', () => {
   });
 
   it('configuration errors read as a sentence, or as a list when there are several', async () => {
-    const one = await runLift(['config', 'print'], { LIFT_PORT: 'abc' });
+    const one = await runLiftInProcess(['config', 'print'], { LIFT_PORT: 'abc' });
     expect(one.code).toBe(1);
     expect(one.stderr).toBe(
       'lift: invalid configuration: port from env LIFT_PORT: must be a number, got "abc"\n',
     );
-    const two = await runLift(['config', 'print'], { LIFT_PORT: 'abc', LIFT_WORKERS: '0' });
+    const two = await runLiftInProcess(['config', 'print'], { LIFT_PORT: 'abc', LIFT_WORKERS: '0' });
     expect(two.code).toBe(1);
     expect(two.stderr).toBe(
       [
@@ -67,34 +69,34 @@ describe('lift command line: answers a new user can act on', () => {
 
   it('warns about the development cookie once, when serving, not on every command', async () => {
     const env = { LIFT_DATA_DIR: tempDataDir() };
-    const migrated = await runLift(['migrate'], env);
+    const migrated = await runLiftInProcess(['migrate'], env);
     expect(migrated.code).toBe(0);
-    const created = await runLift(['users', 'create', '--email', 'ada@example.com'], env);
+    const created = await runLiftInProcess(['users', 'create', '--email', 'ada@example.com'], env);
     expect(created.code).toBe(0);
     for (const output of [migrated, created])
       expect(output.stdout + output.stderr).not.toContain(COOKIE_WARNING);
 
-    const lift = await startLift([], env);
+    const lift = await startLiftInProcess([], env);
     running.push(lift);
     expect(lift.stdout().split(COOKIE_WARNING)).toHaveLength(2);
   });
 
   it('migrate status names migrations as migrate does, and says when the app is not included', async () => {
     const env = { LIFT_DATA_DIR: tempDataDir() };
-    const before = await runLift(['migrate', 'status', ...NOTES_APP], env);
+    const before = await runLiftInProcess(['migrate', 'status', ...NOTES_APP], env);
     expect(before.stdout).toMatch(/^pending\s+lift\/0001_create_kv$/m);
     expect(before.stdout).toMatch(/^pending\s+notes\/0001_notes$/m);
     expect(before.stderr).toBe('');
 
-    const up = await runLift(['migrate', ...NOTES_APP], env);
+    const up = await runLiftInProcess(['migrate', ...NOTES_APP], env);
     const applied = /^Applied: (.*)$/m.exec(up.stdout)?.[1]?.split(', ') ?? [];
-    const listed = (await runLift(['migrate', 'status', ...NOTES_APP], env)).stdout
+    const listed = (await runLiftInProcess(['migrate', 'status', ...NOTES_APP], env)).stdout
       .trim()
       .split('\n')
       .map((line) => line.split(/\s+/)[1]);
     expect(listed).toEqual(applied);
 
-    const withoutApp = await runLift(['migrate', 'status'], env);
+    const withoutApp = await runLiftInProcess(['migrate', 'status'], env);
     expect(withoutApp.code).toBe(0);
     expect(withoutApp.stdout).not.toContain('notes/');
     expect(withoutApp.stderr).toContain(
@@ -109,12 +111,12 @@ describe('lift command line: answers a new user can act on', () => {
       LIFT_AUTH__PUBLIC_URL: 'https://app.example.com',
       LIFT_DATA_DIR: tempDataDir(),
     };
-    expect((await runLift(['migrate'], env)).code).toBe(0);
-    const refused = await runLift(['serve', '--port', '0'], env);
+    expect((await runLiftInProcess(['migrate'], env)).code).toBe(0);
+    const refused = await runLiftInProcess(['serve', '--port', '0'], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^lift: mail\.url is not set: in production .*LIFT_MAIL__URL/);
 
-    const chosen = await startLift([], { ...env, LIFT_MAIL__URL: 'file:' });
+    const chosen = await startLiftInProcess([], { ...env, LIFT_MAIL__URL: 'file:' });
     running.push(chosen);
     expect((await fetch(`${chosen.url}/health/ready`)).status).toBe(200);
   });

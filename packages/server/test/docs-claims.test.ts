@@ -9,7 +9,8 @@ import buildNotesApp from '../../../examples/notes/src/app.ts';
 import { documentedCatalog } from '../src/app/generate-config-docs.ts';
 import { LIFT_ERRORS } from '../src/app/lift-errors.ts';
 import { signUpVerified } from './sessions/verified-user.ts';
-import { freePort, type LiftProcess, repoRoot, runLift, startLift } from './support/lift-process.ts';
+import { runLiftInProcess } from './support/lift-in-process.ts';
+import { freePort, type LiftProcess, repoRoot, startLift } from './support/lift-process.ts';
 import { startRedisServer } from './support/redis-server.ts';
 import { freshPostgresSchemaUrl, postgresUrl } from './support/services.ts';
 import { decodeJwt, newClient, startTokenApp } from './tokens/token-client.ts';
@@ -39,7 +40,7 @@ function codeSpans(text: string): string[] {
 
 /** The commands `lift --help` lists, `migrate [up]` read as `migrate`. */
 async function helpCommands(): Promise<string[]> {
-  const help = await runLift(['--help']);
+  const help = await runLiftInProcess(['--help']);
   expect(help.code).toBe(0);
   const section = help.stdout.split('Commands:\n')[1]?.split('\n\n')[0] ?? '';
   return section
@@ -149,12 +150,16 @@ describe.skipIf(!(await postgresUrl()))('docs/getting-started.md: the scaled sha
       const workers = ['--workers', /lift serve .*--workers (\d+)/.exec(block)?.[1] ?? ''];
       expect(workers[1]).not.toBe('');
       // Production does not migrate on its own, not even in the cluster primary: serve first is refused.
-      const early = await runLift(['serve', ...app, ...workers, '--port', String(await freePort())], env);
+      const early = await runLiftInProcess(
+        ['serve', ...app, ...workers, '--port', String(await freePort())],
+        env,
+      );
       expect(early.code).not.toBe(0);
       expect(early.stderr).toContain('Run lift migrate --app examples/notes/src/app.ts');
       expect(text).not.toMatch(/primary runs migrations/);
-      const migrated = await runLift(['migrate', ...app], env);
+      const migrated = await runLiftInProcess(['migrate', ...app], env);
       expect(migrated.code, migrated.stderr).toBe(0);
+      // Cluster workers need a process of their own.
       const lift = await startLift([...app, ...workers], env);
       running.push(lift);
       expect((await fetch(`${lift.url}/health/ready`)).status).toBe(200);

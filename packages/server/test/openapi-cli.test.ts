@@ -1,12 +1,13 @@
 import { rmSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { runLift, tempDataDir } from './support/lift-process.ts';
+import { runLiftInProcess } from './support/lift-in-process.ts';
+import { tempDataDir } from './support/lift-process.ts';
 
 /** `lift openapi` prints the app's document, also where production would not serve it. */
 it('lift openapi prints the OpenAPI document of the app', async () => {
   const dataDir = tempDataDir();
   try {
-    const { code, stdout, stderr } = await runLift(
+    const { code, stdout, stderr } = await runLiftInProcess(
       ['openapi', '--app', 'packages/server/test/fixtures/openapi-app.ts'],
       { LIFT_DATA_DIR: dataDir, LIFT_ENV: 'test', LIFT_OPENAPI__ENABLED: 'false', LIFT_LOG__LEVEL: 'silent' },
     );

@@ -1,16 +1,33 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { HttpSession, waitForMailLink } from './support/http-session.ts';
-import { type LiftProcess, runLift, startLift, tempDataDir, waitForOutput } from './support/lift-process.ts';
+import { runLiftInProcess, startLiftInProcess } from './support/lift-in-process.ts';
+import {
+  type LiftProcess,
+  type LiftServer,
+  startLift,
+  tempDataDir,
+  waitForOutput,
+} from './support/lift-process.ts';
 
-/** Black-box: the real `lift` command in a child process, spoken to over HTTP. Process starts are slow-ish. */
+/**
+ * Black-box: the `lift` command, spoken to over HTTP. What needs a process of its own runs the real command in a
+ * child process (slow-ish): SIGTERM, cluster workers, process-wide handlers for unhandled errors. The rest runs
+ * in this process (lift-in-process.ts).
+ */
 vi.setConfig({ testTimeout: 90_000 });
 
-const running: LiftProcess[] = [];
+const running: LiftServer[] = [];
 afterAll(async () => {
   await Promise.all(running.map((lift) => lift.stop()));
 });
 
-async function start(args: string[], env: Record<string, string> = {}) {
+async function start(args: string[], env: Record<string, string> = {}): Promise<LiftServer> {
+  const lift = await startLiftInProcess(args, env);
+  running.push(lift);
+  return lift;
+}
+
+async function startProcess(args: string[], env: Record<string, string> = {}): Promise<LiftProcess> {
   const lift = await startLift(args, env);
   running.push(lift);
   return lift;
@@ -39,7 +56,7 @@ describe('lift serve', () => {
   });
 
   it('finishes an in-flight request on SIGTERM, then exits 0', async () => {
-    const lift = await start(['--app', 'packages/server/test/fixtures/shutdown-app.ts']);
+    const lift = await startProcess(['--app', 'packages/server/test/fixtures/shutdown-app.ts']);
     const inFlight = fetch(`${lift.url}/slow`);
     await new Promise((resolve) => setTimeout(resolve, 150));
     lift.child.kill('SIGTERM');
@@ -51,7 +68,7 @@ describe('lift serve', () => {
   });
 
   it('logs and counts unhandled rejections and exceptions, and keeps serving', async () => {
-    const lift = await start(['--app', 'packages/server/test/fixtures/shutdown-app.ts']);
+    const lift = await startProcess(['--app', 'packages/server/test/fixtures/shutdown-app.ts']);
     expect((await fetch(`${lift.url}/reject`)).status).toBe(200);
     expect((await fetch(`${lift.url}/throw-later`)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -66,7 +83,7 @@ describe('lift serve', () => {
   });
 
   it('serves with several cluster workers and stops them all on SIGTERM', async () => {
-    const lift = await start(['--workers', '2', '--app', 'examples/notes/src/app.ts']);
+    const lift = await startProcess(['--workers', '2', '--app', 'examples/notes/src/app.ts']);
     expect(lift.stdout()).toContain('(2 workers)');
     const responses = await Promise.all(Array.from({ length: 20 }, () => fetch(`${lift.url}/hello`)));
     expect(responses.every((response) => response.status === 200)).toBe(true);
@@ -105,13 +122,16 @@ describe('lift serve', () => {
 
 describe('lift command line', () => {
   it('refuses to start in production without a strong secret, saying how to make one', async () => {
-    const missing = await runLift(['serve'], { LIFT_ENV: 'production', LIFT_DATA_DIR: tempDataDir() });
+    const missing = await runLiftInProcess(['serve'], {
+      LIFT_ENV: 'production',
+      LIFT_DATA_DIR: tempDataDir(),
+    });
     expect(missing.code).not.toBe(0);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toMatch(/^lift: .*LIFT_SECRET/);
     expect(missing.stderr).toMatch(/openssl rand|randomBytes/);
 
-    const weak = await runLift(['serve'], {
+    const weak = await runLiftInProcess(['serve'], {
       NODE_ENV: 'production',
       LIFT_SECRET: 'short',
       LIFT_DATA_DIR: tempDataDir(),
@@ -121,19 +141,19 @@ describe('lift command line', () => {
   });
 
   it('prints help, and exits non-zero with one line on bad input', async () => {
-    const help = await runLift(['--help']);
+    const help = await runLiftInProcess(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('lift <command>');
-    const serveHelp = await runLift(['serve', '--help']);
+    const serveHelp = await runLiftInProcess(['serve', '--help']);
     expect(serveHelp.stdout).toContain('--workers N');
 
-    const unknown = await runLift(['launch']);
+    const unknown = await runLiftInProcess(['launch']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('lift: unknown command "launch"; run lift --help\n');
-    const badFlag = await runLift(['serve', '--bogus']);
+    const badFlag = await runLiftInProcess(['serve', '--bogus']);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr.trim().split('\n')).toHaveLength(1);
-    const badPort = await runLift(['serve', '--port', 'abc'], { LIFT_DATA_DIR: tempDataDir() });
+    const badPort = await runLiftInProcess(['serve', '--port', 'abc'], { LIFT_DATA_DIR: tempDataDir() });
     expect(badPort.code).not.toBe(0);
     expect(badPort.stderr).toMatch(/^lift: .*port.*flag/);
   });
@@ -141,20 +161,20 @@ describe('lift command line', () => {
   it('migrates and reports status', async () => {
     const env = { LIFT_DATA_DIR: tempDataDir() };
     const args = ['--app', 'examples/notes/src/app.ts'];
-    const before = await runLift(['migrate', 'status', ...args], env);
+    const before = await runLiftInProcess(['migrate', 'status', ...args], env);
     expect(before.code).toBe(0);
     expect(before.stdout).toMatch(/pending\s+.*0001_notes/);
-    const up = await runLift(['migrate', ...args], env);
+    const up = await runLiftInProcess(['migrate', ...args], env);
     expect(up.code).toBe(0);
     expect(up.stdout).toMatch(/Applied: .*0001_notes/);
-    const again = await runLift(['migrate', 'up', ...args], env);
+    const again = await runLiftInProcess(['migrate', 'up', ...args], env);
     expect(again.stdout).toContain('No pending migrations.');
-    const after = await runLift(['migrate', 'status', ...args], env);
+    const after = await runLiftInProcess(['migrate', 'status', ...args], env);
     expect(after.stdout).not.toContain('pending');
   });
 
   it('prints the effective config with secrets redacted', async () => {
-    const printed = await runLift(['config', 'print'], {
+    const printed = await runLiftInProcess(['config', 'print'], {
       LIFT_SECRET: 'a-very-long-secret-value-that-must-not-appear-0123456789',
       LIFT_STORAGE__URL: 'postgres://app:pg-password-9@127.0.0.1:5432/app',
     });

@@ -2,20 +2,22 @@ import { createPublicKey, type JsonWebKey, randomBytes, verify } from 'node:cryp
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { decodeBase32, totpAt } from '../src/identity/mfa/index.ts';
 import { HttpSession } from './support/http-session.ts';
-import { freePort, type LiftProcess, runLift, startLift, tempDataDir } from './support/lift-process.ts';
+import { runLiftInProcess, startLiftInProcess } from './support/lift-in-process.ts';
+import { freePort, type LiftServer, runLift, startLift, tempDataDir } from './support/lift-process.ts';
 import { freshPostgresSchemaUrl, postgresUrl } from './support/services.ts';
 
 /**
  * Black-box: a production start that cannot work says why in one line and what to run; readiness waits for
  * every migration; the root secret changes on a running deployment (previous secret accepted, reseal, drop).
- * Real `lift` processes, on SQLite and on a PostgreSQL schema of their own.
+ * On SQLite and on a PostgreSQL schema of their own. The commands run in this process (lift-in-process.ts),
+ * except where the test reads what an `--app` module logs, which only a real `lift` process captures.
  */
 vi.setConfig({ testTimeout: 180_000 });
 
 const APP = 'examples/notes/src/app.ts';
 const PASSWORD = 'violet kettle marching 1887';
 
-const running: LiftProcess[] = [];
+const running: LiftServer[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   await Promise.all(running.map((lift) => lift.stop()));
@@ -46,15 +48,26 @@ async function productionEnv(kind: StorageKind, secret: string): Promise<Record<
   return env;
 }
 
-async function start(args: string[], env: Record<string, string>): Promise<LiftProcess> {
-  const lift = await startLift(args, env);
+async function start(
+  args: string[],
+  env: Record<string, string>,
+  how: typeof startLiftInProcess = startLiftInProcess,
+): Promise<LiftServer> {
+  const lift = await how(args, env);
   running.push(lift);
   return lift;
 }
 
-/** `lift serve` that must not start: non-zero exit, one `lift: …` line on stderr, no logged stack. */
-async function refusedServe(args: string[], env: Record<string, string>): Promise<string> {
-  const result = await runLift(['serve', '--port', String(await freePort()), ...args], env);
+/**
+ * `lift serve` that must not start: non-zero exit, one `lift: …` line on stderr, no logged stack. With `--app`,
+ * run it as a process (`runLift`): the app module's logger writes there, not to a command run in this process.
+ */
+async function refusedServe(
+  args: string[],
+  env: Record<string, string>,
+  how: typeof runLift = runLiftInProcess,
+): Promise<string> {
+  const result = await how(['serve', '--port', String(await freePort()), ...args], env);
   expect(result.code, result.stdout + result.stderr).not.toBe(0);
   const lines = result.stderr.trim().split('\n');
   expect(lines, result.stderr).toHaveLength(1);
@@ -64,7 +77,7 @@ async function refusedServe(args: string[], env: Record<string, string>): Promis
 }
 
 async function lift(args: string[], env: Record<string, string>): Promise<string> {
-  const result = await runLift(args, env);
+  const result = await runLiftInProcess(args, env);
   expect(result.code, result.stdout + result.stderr).toBe(0);
   return result.stdout;
 }
@@ -73,11 +86,11 @@ const kinds: StorageKind[] = pgUrl ? ['sqlite', 'postgres'] : ['sqlite'];
 
 describe('lift secret', () => {
   it('explains reseal with --help and refuses another action with exit code 2', async () => {
-    const help = await runLift(['secret', '--help']);
+    const help = await runLiftInProcess(['secret', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/lift secret reseal/);
     expect(help.stdout).toContain('LIFT_SECRET_PREVIOUS');
-    const wrong = await runLift(['secret', 'rotate']);
+    const wrong = await runLiftInProcess(['secret', 'rotate']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe('lift: usage: lift secret reseal\n');
   });
@@ -100,7 +113,7 @@ describe('production start with a database that does not answer', () => {
 describe.each(kinds)('production start on %s', (kind) => {
   it('refuses an unmigrated database in one line naming the migrations and the command to run', async () => {
     const env = await productionEnv(kind, newSecret());
-    const line = await refusedServe(['--app', APP], env);
+    const line = await refusedServe(['--app', APP], env, runLift);
     expect(line).toMatch(/not migrated: .*lift\/0001_create_kv/);
     expect(line).toContain(`Run lift migrate --app ${APP}`);
     expect(line).not.toMatch(/no such table|does not exist/);
@@ -109,7 +122,8 @@ describe.each(kinds)('production start on %s', (kind) => {
   it('is not ready while the app has pending migrations, and turns ready once lift migrate --app has run', async () => {
     const env = await productionEnv(kind, newSecret());
     await lift(['migrate'], env); // Lift's own tables only: the app module was not named.
-    const server = await start(['--app', APP], env);
+    // A process: the app module logs "migrations pending".
+    const server = await start(['--app', APP], env, startLift);
     expect(server.stdout()).toMatch(/migrations pending/);
 
     const before = await fetch(`${server.url}/health/ready`);
@@ -169,7 +183,7 @@ describe.each(kinds)('production start on %s', (kind) => {
     // Only the new secret, before the reseal: refused in one line (the old secret sealed everything; the first
     // module to start that holds sealed data names it: signing keys, as tokens start before identity).
     const newOnly = { ...env, LIFT_SECRET: newSecret() };
-    expect(await refusedServe(['--app', APP], newOnly)).toMatch(
+    expect(await refusedServe(['--app', APP], newOnly, runLift)).toMatch(
       /^lift: LIFT_SECRET does not open the (signing keys|MFA secrets) sealed in this database/m,
     );
 

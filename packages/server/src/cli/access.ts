@@ -1,6 +1,7 @@
 import { checkAccess, resolveSubject, resolveTenant } from '../access/index.ts';
 import type { LiftApp } from '../app/index.ts';
 import { LiftError } from '../core/errors.ts';
+import { type CliIo, writeLine } from './io.ts';
 
 /**
  * `lift access check --user <id or email> --permission <p> [--tenant <id or slug>]`: whether the user holds
@@ -20,7 +21,7 @@ export const ACCESS_DENIED = 1;
 export const ACCESS_USAGE = 2;
 
 /** Runs the check on a started app; prints to stdout, or one `lift: …` line on stderr for bad input. */
-export async function accessCheck(app: LiftApp, args: AccessCheckArgs): Promise<number> {
+export async function accessCheck(app: LiftApp, io: CliIo, args: AccessCheckArgs): Promise<number> {
   let result: Awaited<ReturnType<typeof checkAccess>>;
   try {
     const subject = await resolveSubject(app.module('identity').directory, args.user);
@@ -28,17 +29,17 @@ export async function accessCheck(app: LiftApp, args: AccessCheckArgs): Promise<
     result = await checkAccess(app.module('access'), subject, args.permission, tenant);
   } catch (error) {
     if (!(error instanceof LiftError) || error.status !== 400) throw error;
-    console.error(`lift: ${inputProblem(error, args)}`);
+    writeLine(io.stderr, `lift: ${inputProblem(error, args)}`);
     return ACCESS_USAGE;
   }
   const who = `${result.subject.type}:${result.subject.id}`;
   const where = result.tenant === null ? 'globally' : `in tenant ${result.tenant.slug} (${result.tenant.id})`;
   if (!result.allowed) {
-    console.log(`denied: ${who} does not hold ${result.permission} ${where}`);
+    writeLine(io.stdout, `denied: ${who} does not hold ${result.permission} ${where}`);
     return ACCESS_DENIED;
   }
-  console.log(`allowed: ${who} holds ${result.permission} ${where}`);
-  for (const step of result.via) console.log(`  ${step}`);
+  writeLine(io.stdout, `allowed: ${who} holds ${result.permission} ${where}`);
+  for (const step of result.via) writeLine(io.stdout, `  ${step}`);
   return ACCESS_ALLOWED;
 }
 

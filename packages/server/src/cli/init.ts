@@ -138,14 +138,18 @@ npm test
 
 const GITIGNORE = 'node_modules/\n.lift/\n.env\n';
 
-/** Writes the starter into `dir` (created; it must be empty if it exists). Returns the files written. */
-export function initProject(dir: string): string[] {
-  if (existsSync(dir) && readdirSync(dir).length > 0) {
+/**
+ * Writes the starter into `dir`, relative to `cwd` (created; it must be empty if it exists). Returns the files
+ * written.
+ */
+export function initProject(dir: string, cwd: string): string[] {
+  const target = path.resolve(cwd, dir);
+  if (existsSync(target) && readdirSync(target).length > 0) {
     throw new Error(`${dir} is not empty; lift init writes into a new or empty directory`);
   }
   const name =
     path
-      .basename(path.resolve(dir))
+      .basename(target)
       .toLowerCase()
       .replace(/[^a-z0-9-]+/g, '-') || 'lift-app';
   const files: Record<string, string> = {
@@ -159,8 +163,8 @@ export function initProject(dir: string): string[] {
     '.gitignore': GITIGNORE,
   };
   for (const [file, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), content);
+    mkdirSync(path.dirname(path.join(target, file)), { recursive: true });
+    writeFileSync(path.join(target, file), content);
   }
   return Object.keys(files);
 }

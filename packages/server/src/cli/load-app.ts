@@ -4,6 +4,8 @@ import type { LoadedConfig } from '../core/config/index.ts';
 import type { LiftConfig } from '../core/config/schema.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import { importDefault } from '../core/import-module.ts';
+import { createLogger } from '../core/logger.ts';
+import type { CliIo } from './io.ts';
 
 /**
  * Builds the app `lift serve` runs: the module named by `app` (its default export is a LiftApp or a function
@@ -11,10 +13,15 @@ import { importDefault } from '../core/import-module.ts';
  */
 export type AppFactory = (config: LiftConfig) => LiftApp | Promise<LiftApp>;
 
-export async function loadApp(loaded: LoadedConfig, cwd = process.cwd()): Promise<LiftApp> {
+export async function loadApp(loaded: LoadedConfig, io: CliIo): Promise<LiftApp> {
   const { config } = loaded;
-  if (config.app === undefined) return createLift(config);
-  const file = path.resolve(cwd, config.app);
+  if (config.app === undefined) {
+    // Run in a test's process, the bare server logs where the test reads the command's output. An app module
+    // builds its own logger, which writes to the process's stdout.
+    if (io.stdout === process.stdout) return createLift(config);
+    return createLift(config, { logger: createLogger({ level: config.log.level, destination: io.stdout }) });
+  }
+  const file = path.resolve(io.cwd, config.app);
   let exported: unknown;
   try {
     exported = await importDefault(file);

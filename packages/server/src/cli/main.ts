@@ -3,10 +3,14 @@ import { parseArgs } from 'node:util';
 import type { LoadedConfig } from '../core/config/index.ts';
 import type { LiftConfigInput } from '../core/config/schema.ts';
 import { LiftConfigError, LiftError, ValidationError } from '../core/errors.ts';
+import { type CliIo, processIo, writeLine } from './io.ts';
+import type { Serving } from './serve.ts';
 
 /**
  * The `lift` command line: `serve`, `migrate`, `config print`. Bad input exits non-zero with one line.
  * Commands import what they need on demand, so `--help` and bad input answer without loading the server.
+ * `run` is the command line without the process: it reads and writes only through its `CliIo` and returns the
+ * exit code (or the running server); `main` is the process around it.
  */
 
 const USAGE = `Usage: lift <command> [options]
@@ -86,7 +90,7 @@ function flagsFrom(values: Record<string, string | boolean | undefined>): LiftCo
   return flags as LiftConfigInput;
 }
 
-async function load(values: Record<string, string | boolean | undefined>): Promise<LoadedConfig> {
+async function load(values: Record<string, string | boolean | undefined>, io: CliIo): Promise<LoadedConfig> {
   const { loadConfig } = await import('../core/config/index.ts');
   const { shippedModules } = await import('../app/index.ts');
   // Every section Lift ships; the app, loaded next, checks the config again against its own module list and
@@ -94,33 +98,40 @@ async function load(values: Record<string, string | boolean | undefined>): Promi
   return loadConfig({
     modules: shippedModules(),
     deferUnknownSections: true,
+    env: io.env,
+    cwd: io.cwd,
     flags: flagsFrom(values),
     ...(typeof values.config === 'string' ? { configFile: values.config } : {}),
   });
 }
 
-async function migrate(args: string[]): Promise<number> {
+async function migrate(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: COMMON, allowPositionals: true, strict: true });
-  if (values.help) return printHelp('migrate');
+  if (values.help) return printHelp(io, 'migrate');
   const action = positionals[0] ?? 'up';
   if (action !== 'up' && action !== 'status')
     throw new UsageError(`unknown migrate action "${action}" (up, status)`);
   const { loadApp } = await import('./load-app.ts');
-  const loaded = await load(values);
-  const app = await loadApp(loaded);
+  const loaded = await load(values, io);
+  const app = await loadApp(loaded, io);
   if (loaded.config.app === undefined) {
     // Without the app module Lift cannot know its migrations; saying nothing would read as "none pending".
-    console.error(
+    writeLine(
+      io.stderr,
       "Note: no app given (--app MODULE or config key app): only Lift's own migrations are included.",
     );
   }
   try {
     if (action === 'up') {
       const { applied } = await app.migrate();
-      console.log(applied.length === 0 ? 'No pending migrations.' : `Applied: ${applied.join(', ')}`);
+      writeLine(
+        io.stdout,
+        applied.length === 0 ? 'No pending migrations.' : `Applied: ${applied.join(', ')}`,
+      );
     } else {
       for (const migration of await app.storage.migrationStatus()) {
-        console.log(
+        writeLine(
+          io.stdout,
           `${migration.executedAt ? migration.executedAt.toISOString() : 'pending                 '}  ${migration.set}/${migration.name}`,
         );
       }
@@ -131,7 +142,7 @@ async function migrate(args: string[]): Promise<number> {
   return 0;
 }
 
-async function users(args: string[]): Promise<number> {
+async function users(args: string[], io: CliIo): Promise<number> {
   const options = {
     ...COMMON,
     email: { type: 'string' },
@@ -139,12 +150,12 @@ async function users(args: string[]): Promise<number> {
     admin: { type: 'boolean' },
   } as const;
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-  if (values.help) return printHelp('users');
+  if (values.help) return printHelp(io, 'users');
   if (positionals[0] !== 'create') throw new UsageError('usage: lift users create --email ADDRESS [--admin]');
   if (typeof values.email !== 'string' || values.email === '') throw new UsageError('--email is required');
   const { loadApp } = await import('./load-app.ts');
   const { createUserWithLink } = await import('../identity/index.ts');
-  const app = await loadApp(await load(values));
+  const app = await loadApp(await load(values, io), io);
   try {
     await app.start({ bootstrapAdmin: false });
     const created = await createUserWithLink(app.module('identity'), {
@@ -155,22 +166,23 @@ async function users(args: string[]): Promise<number> {
       if (error instanceof ValidationError) throw new UsageError(flagIssues(error, values));
       throw error;
     });
-    console.log(
+    writeLine(
+      io.stdout,
       `Created ${created.user.email} (${created.user.id})${values.admin ? ' with the admin role' : ''}.`,
     );
-    console.log(`One-time set-password link: ${created.link}`);
+    writeLine(io.stdout, `One-time set-password link: ${created.link}`);
   } finally {
     await app.close();
   }
   return 0;
 }
 
-async function keys(args: string[]): Promise<number> {
+async function keys(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: COMMON, allowPositionals: true, strict: true });
-  if (values.help) return printHelp('keys');
+  if (values.help) return printHelp(io, 'keys');
   if (positionals[0] !== 'rotate') throw new UsageError('usage: lift keys rotate');
   const { loadApp } = await import('./load-app.ts');
-  const app = await loadApp(await load(values));
+  const app = await loadApp(await load(values, io), io);
   try {
     await app.start({ bootstrapAdmin: false });
     // `key.rotated` is written in the transaction that activates the new key.
@@ -180,7 +192,8 @@ async function keys(args: string[]): Promise<number> {
         { type: 'key.rotated', payload: { actor: 'system', data: { kid: rotated.kid, via: 'cli' } } },
       ],
     );
-    console.log(
+    writeLine(
+      io.stdout,
       `New active signing key: ${kid}. Every node switches within seconds; the previous key keeps verifying until its tokens expire.`,
     );
   } finally {
@@ -189,7 +202,7 @@ async function keys(args: string[]): Promise<number> {
   return 0;
 }
 
-async function access(args: string[]): Promise<number> {
+async function access(args: string[], io: CliIo): Promise<number> {
   const options = {
     ...COMMON,
     user: { type: 'string' },
@@ -197,17 +210,17 @@ async function access(args: string[]): Promise<number> {
     tenant: { type: 'string' },
   } as const;
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-  if (values.help) return printHelp('access');
+  if (values.help) return printHelp(io, 'access');
   if (positionals[0] !== 'check')
     throw new UsageError('usage: lift access check --user ID|EMAIL --permission P [--tenant ID|SLUG]');
   if (!values.user) throw new UsageError('--user is required');
   if (!values.permission) throw new UsageError('--permission is required');
   const { loadApp } = await import('./load-app.ts');
   const { accessCheck } = await import('./access.ts');
-  const app = await loadApp(await load(values));
+  const app = await loadApp(await load(values, io), io);
   try {
     await app.start({ bootstrapAdmin: false });
-    return await accessCheck(app, {
+    return await accessCheck(app, io, {
       user: values.user,
       permission: values.permission,
       ...(values.tenant === undefined ? {} : { tenant: values.tenant }),
@@ -217,49 +230,49 @@ async function access(args: string[]): Promise<number> {
   }
 }
 
-async function secret(args: string[]): Promise<number> {
+async function secret(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: COMMON, allowPositionals: true, strict: true });
   const { SECRET_HELP, resealSecrets } = await import('./secret.ts');
   if (values.help) {
-    console.log(SECRET_HELP);
+    writeLine(io.stdout, SECRET_HELP);
     return 0;
   }
   if (positionals[0] !== 'reseal') throw new UsageError('usage: lift secret reseal');
   const { loadApp } = await import('./load-app.ts');
-  const app = await loadApp(await load(values));
+  const app = await loadApp(await load(values, io), io);
   try {
     await app.start({ bootstrapAdmin: false });
-    return await resealSecrets(app);
+    return await resealSecrets(app, io);
   } finally {
     await app.close();
   }
 }
 
-async function config(args: string[]): Promise<number> {
+async function config(args: string[], io: CliIo): Promise<number> {
   const options = { ...COMMON, sources: { type: 'boolean' } } as const;
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-  if (values.help) return printHelp('config');
+  if (values.help) return printHelp(io, 'config');
   if (positionals[0] !== 'print') throw new UsageError('usage: lift config print [--sources]');
   const { formatConfig } = await import('../core/config/index.ts');
-  console.log(formatConfig(await load(values), { sources: values.sources === true }));
+  writeLine(io.stdout, formatConfig(await load(values, io), { sources: values.sources === true }));
   return 0;
 }
 
-async function openapi(args: string[]): Promise<number> {
+async function openapi(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: COMMON, allowPositionals: false, strict: true });
-  if (values.help) return printHelp('openapi');
+  if (values.help) return printHelp(io, 'openapi');
   const { loadApp } = await import('./load-app.ts');
   const { openApiDocumentOf } = await import('../app/index.ts');
-  const app = await loadApp(await load(values));
+  const app = await loadApp(await load(values, io), io);
   try {
-    console.log(JSON.stringify(openApiDocumentOf(app), null, 2));
+    writeLine(io.stdout, JSON.stringify(openApiDocumentOf(app), null, 2));
   } finally {
     await app.close();
   }
   return 0;
 }
 
-async function serveCommand(args: string[]): Promise<number | 'running'> {
+async function serveCommand(args: string[], io: CliIo): Promise<number | Serving | 'watching'> {
   const options = {
     ...COMMON,
     port: { type: 'string', short: 'p' },
@@ -268,31 +281,30 @@ async function serveCommand(args: string[]): Promise<number | 'running'> {
     watch: { type: 'boolean' },
   } as const;
   const { values } = parseArgs({ args, options, allowPositionals: false, strict: true });
-  if (values.help) return printHelp('serve');
+  if (values.help) return printHelp(io, 'serve');
   if (values.watch) {
     const { serveWatching } = await import('./watch.ts');
-    await serveWatching(await load(values), args);
-    return 'running';
+    await serveWatching(await load(values, io), args);
+    return 'watching';
   }
   const { serve } = await import('./serve.ts');
-  await serve(await load(values));
-  return 'running';
+  return serve(await load(values, io), io);
 }
 
-async function init(args: string[]): Promise<number> {
+async function init(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { help: COMMON.help }, allowPositionals: true });
-  if (values.help) return printHelp('init');
+  if (values.help) return printHelp(io, 'init');
   const [dir, ...extra] = positionals;
   if (dir === undefined || extra.length > 0)
     throw new UsageError('lift init takes one directory: lift init DIR');
   const { initProject } = await import('./init.ts');
-  const files = initProject(dir);
-  console.log(`Wrote ${files.join(', ')} to ${dir}.\nNext: cd ${dir} && npm install && npm start`);
+  const files = initProject(dir, io.cwd);
+  writeLine(io.stdout, `Wrote ${files.join(', ')} to ${dir}.\nNext: cd ${dir} && npm install && npm start`);
   return 0;
 }
 
-function printHelp(command?: string): number {
-  console.log(command ? (HELP[command] ?? USAGE) : USAGE);
+function printHelp(io: CliIo, command?: string): number {
+  writeLine(io.stdout, command ? (HELP[command] ?? USAGE) : USAGE);
   return 0;
 }
 
@@ -303,39 +315,54 @@ function version(): string {
   return pkg.version;
 }
 
-async function run(argv: string[]): Promise<number | 'running'> {
+/**
+ * Runs one `lift` command: an exit code when it has finished; for `lift serve`, the running server (stopped
+ * with its `close()`). It never exits the process nor installs signal handlers, so a test can run it in its own
+ * process. The exception is `lift serve --watch` (`'watching'`), a development loop of child processes that
+ * handles the `lift` process's signals itself.
+ */
+export async function run(argv: string[], io: CliIo = processIo()): Promise<number | Serving | 'watching'> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    writeLine(io.stderr, `lift: ${oneLine(error)}`);
+    return error instanceof UsageError || error instanceof TypeError ? 2 : 1;
+  }
+}
+
+async function dispatch(argv: string[], io: CliIo): Promise<number | Serving | 'watching'> {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
       // A bare `lift` did nothing it was asked to: scripts must not read it as success.
-      console.error(USAGE);
+      writeLine(io.stderr, USAGE);
       return 2;
     case 'help':
     case '--help':
     case '-h':
-      return printHelp();
+      return printHelp(io);
     case '--version':
     case '-v':
-      console.log(version());
+      writeLine(io.stdout, version());
       return 0;
     case 'init':
-      return init(rest);
+      return init(rest, io);
     case 'serve':
-      return serveCommand(rest);
+      return serveCommand(rest, io);
     case 'migrate':
-      return migrate(rest);
+      return migrate(rest, io);
     case 'users':
-      return users(rest);
+      return users(rest, io);
     case 'keys':
-      return keys(rest);
+      return keys(rest, io);
     case 'access':
-      return access(rest);
+      return access(rest, io);
     case 'config':
-      return config(rest);
+      return config(rest, io);
     case 'secret':
-      return secret(rest);
+      return secret(rest, io);
     case 'openapi':
-      return openapi(rest);
+      return openapi(rest, io);
     default:
       throw new UsageError(`unknown command "${command}"; run lift --help`);
   }
@@ -374,13 +401,13 @@ function oneLine(error: unknown): string {
   return String(error);
 }
 
-/** Runs the CLI; finite commands exit the process with their code, `serve` keeps it running. */
+/** The `lift` process: finite commands exit with their code; `serve` keeps running until SIGTERM/SIGINT. */
 export async function main(argv: string[]): Promise<void> {
-  try {
-    const result = await run(argv);
-    if (result !== 'running') process.exit(result);
-  } catch (error) {
-    console.error(`lift: ${oneLine(error)}`);
-    process.exit(error instanceof UsageError || error instanceof TypeError ? 2 : 1);
+  const io = processIo();
+  const result = await run(argv, io);
+  if (typeof result === 'number') process.exit(result);
+  if (result !== 'watching') {
+    const { stopOnSignals } = await import('./serve.ts');
+    stopOnSignals(result, io);
   }
 }

@@ -1,4 +1,5 @@
 import type { LiftApp } from '../app/index.ts';
+import { type CliIo, writeLine } from './io.ts';
 
 /**
  * `lift secret reseal`: re-seals every value a previous root secret sealed (MFA secrets, private signing
@@ -14,7 +15,7 @@ export const SECRET_HELP = `Usage: lift secret reseal [--config FILE] [--app MOD
   Exit code: 0 done, 1 when a value opens with none of the configured secrets.`;
 
 /** Runs the re-seal on a started app; prints one line per kind of value and a verdict. */
-export async function resealSecrets(app: LiftApp): Promise<number> {
+export async function resealSecrets(app: LiftApp, io: CliIo): Promise<number> {
   const results = await app.resealSecrets();
   let unreadable = 0;
   for (const result of results) {
@@ -22,16 +23,18 @@ export async function resealSecrets(app: LiftApp): Promise<number> {
     if (result.changed > 0) parts.push(`${result.changed} replaced meanwhile by a server`);
     if (result.unreadable.length > 0)
       parts.push(`${result.unreadable.length} open with no configured secret`);
-    console.log(`${result.label}: ${parts.join(', ')}`);
+    writeLine(io.stdout, `${result.label}: ${parts.join(', ')}`);
     unreadable += result.unreadable.length;
   }
   if (unreadable > 0) {
-    console.error(
+    writeLine(
+      io.stderr,
       `lift: ${unreadable} sealed values open with neither LIFT_SECRET nor LIFT_SECRET_PREVIOUS; add the secret that sealed them to LIFT_SECRET_PREVIOUS and run again`,
     );
     return 1;
   }
-  console.log(
+  writeLine(
+    io.stdout,
     'Every sealed value opens with LIFT_SECRET alone. Remove LIFT_SECRET_PREVIOUS once every server runs with this LIFT_SECRET.',
   );
   return 0;

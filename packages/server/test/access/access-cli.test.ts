@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createLift } from '../../src/app/create-lift.ts';
-import { runLift, tempDataDir } from '../support/lift-process.ts';
+import { runLiftInProcess } from '../support/lift-in-process.ts';
+import { tempDataDir } from '../support/lift-process.ts';
 
 /** Black-box: `lift access check` against a data directory, with its exit codes. */
 vi.setConfig({ testTimeout: 180_000 });
@@ -14,7 +15,10 @@ afterAll(() => {
 const env = { LIFT_DATA_DIR: dataDir, LIFT_LOG__LEVEL: 'error' };
 
 async function createUser(email: string, admin: boolean): Promise<string> {
-  const result = await runLift(['users', 'create', '--email', email, ...(admin ? ['--admin'] : [])], env);
+  const result = await runLiftInProcess(
+    ['users', 'create', '--email', email, ...(admin ? ['--admin'] : [])],
+    env,
+  );
   expect(result.code, result.stderr).toBe(0);
   const id = /\(([A-Za-z0-9_-]+)\)/.exec(result.stdout)?.[1];
   expect(id, result.stdout).toBeDefined();
@@ -46,7 +50,7 @@ describe('lift access check', () => {
     const ownerId = await createUser('owner@example.com', false);
     const tenantId = await createTenant(ownerId);
 
-    const root = await runLift(
+    const root = await runLiftInProcess(
       ['access', 'check', '--user', 'root@example.com', '--permission', 'users:read'],
       env,
     );
@@ -55,7 +59,7 @@ describe('lift access check', () => {
     expect(root.stdout).toContain(`grant: user:${rootId} as admin (system) globally`);
     expect(root.stdout).toContain('permission: *');
 
-    const owner = await runLift(
+    const owner = await runLiftInProcess(
       // `--user=ID`: a random id may begin with '-', which parseArgs would take for an option.
       ['access', 'check', `--user=${ownerId}`, '--permission', 'members:invite', '--tenant', 'acme'],
       env,
@@ -68,7 +72,7 @@ describe('lift access check', () => {
       '  permission: *',
     ]);
 
-    // The refusals read the same database and change nothing: run them side by side (each is a process).
+    // The refusals read the same database and change nothing: run them side by side.
     const deniedArgs = [
       ['--user', 'owner@example.com', '--permission', 'users:read', `--tenant=${tenantId}`],
       ['--user', 'owner@example.com', '--permission', 'members:invite'],
@@ -82,9 +86,9 @@ describe('lift access check', () => {
       [['--user', 'owner@example.com', '--permission', 'users:read', '--bogus'], /bogus/],
     ];
     const [denials, badResults, wrongAction] = await Promise.all([
-      Promise.all(deniedArgs.map((args) => runLift(['access', 'check', ...args], env))),
-      Promise.all(bad.map(([args]) => runLift(['access', 'check', ...args], env))),
-      runLift(['access', 'grant'], env),
+      Promise.all(deniedArgs.map((args) => runLiftInProcess(['access', 'check', ...args], env))),
+      Promise.all(bad.map(([args]) => runLiftInProcess(['access', 'check', ...args], env))),
+      runLiftInProcess(['access', 'grant'], env),
     ]);
     for (const denied of denials) {
       expect(denied.code, denied.stderr).toBe(1);
@@ -98,7 +102,7 @@ describe('lift access check', () => {
     });
     expect(wrongAction.code).toBe(2);
 
-    const help = await runLift(['access', '--help']);
+    const help = await runLiftInProcess(['access', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/lift access check --user/);
   });

@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Black-box test support: run the real `lift` command as a child process and talk HTTP to it. */
+/**
+ * Black-box test support: run the real `lift` command as a child process and talk HTTP to it. Only what needs a
+ * process of its own (signals, workers, exit flushes) should: lift-in-process.ts runs the same commands faster.
+ */
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const liftBin = path.join(repoRoot, 'packages/server/bin/lift.js');
@@ -25,20 +28,26 @@ export function tempDataDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'lift-test-'));
 }
 
-export interface LiftProcess {
-  child: ChildProcess;
+/** A running `lift serve`, in its own process (`startLift`) or in the test's (`startLiftInProcess`). */
+export interface LiftServer {
   url: string;
-  /** The process's data directory (SQLite file, development secret, mail folder). */
+  /** The server's data directory (SQLite file, development secret, mail folder). */
   dataDir: string;
   stdout(): string;
   stderr(): string;
+  /** Drains and stops the server; safe to call twice. */
+  stop(): Promise<unknown>;
+}
+
+export interface LiftProcess extends LiftServer {
+  child: ChildProcess;
   /** Resolves with the exit code (or signal name). */
   exited: Promise<number | string>;
   stop(): Promise<number | string>;
 }
 
 /** Environment without the caller's LIFT_* settings, so tests are not steered by the developer's shell. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('LIFT_') && key !== 'PORT' && key !== 'NODE_ENV') env[key] = value;
@@ -113,7 +122,7 @@ export async function startLift(args: string[], env: Record<string, string> = {}
  * Waits until the process's stdout matches `pattern` (what it logs right after "listening" may come a few
  * milliseconds later) and returns the match.
  */
-export async function waitForOutput(lift: LiftProcess, pattern: RegExp, timeoutMs = 10_000) {
+export async function waitForOutput(lift: LiftServer, pattern: RegExp, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const match = pattern.exec(lift.stdout());

@@ -1,10 +1,11 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { type LiftProcess, runLift, startLift, tempDataDir } from '../support/lift-process.ts';
+import { runLiftInProcess, startLiftInProcess } from '../support/lift-in-process.ts';
+import { type LiftServer, tempDataDir } from '../support/lift-process.ts';
 
 /** Black-box: `lift keys rotate` against a data directory, then a server that publishes every verifying key. */
 vi.setConfig({ testTimeout: 90_000 });
 
-const running: LiftProcess[] = [];
+const running: LiftServer[] = [];
 afterAll(async () => {
   await Promise.all(running.map((lift) => lift.stop()));
 });
@@ -14,7 +15,7 @@ describe('lift keys rotate', () => {
     const dataDir = tempDataDir();
     const kids: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const result = await runLift(['keys', 'rotate'], { LIFT_DATA_DIR: dataDir });
+      const result = await runLiftInProcess(['keys', 'rotate'], { LIFT_DATA_DIR: dataDir });
       expect(result.code, result.stderr).toBe(0);
       const kid = /New active signing key: ([A-Za-z0-9_-]+)\./.exec(result.stdout)?.[1];
       expect(kid, result.stdout).toBeDefined();
@@ -22,7 +23,7 @@ describe('lift keys rotate', () => {
     }
     expect(new Set(kids).size).toBe(2);
 
-    const lift = await startLift([], { LIFT_DATA_DIR: dataDir });
+    const lift = await startLiftInProcess([], { LIFT_DATA_DIR: dataDir });
     running.push(lift);
     const jwks = (await (await fetch(`${lift.url}/.well-known/jwks.json`)).json()) as {
       keys: Array<{ kid: string; kty: string; crv: string; d?: string }>;
@@ -34,7 +35,7 @@ describe('lift keys rotate', () => {
       expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
       expect(key.d).toBeUndefined();
     }
-    const help = await runLift(['keys', '--help']);
+    const help = await runLiftInProcess(['keys', '--help']);
     expect(help.stdout).toMatch(/lift keys rotate/);
   });
 });
