@@ -105,7 +105,6 @@ export class LiftApp extends RouteGroup {
 
   /** @internal — use `createLift()`. */
   constructor(config: LiftConfig, options: LiftOptions) {
-    // Declared responses are checked where tests and development run, never in production.
     const shared = routerShared(new Hono(), options.runtime ?? 'node', config.env !== 'production');
     const { hono, table } = shared;
     super(shared, '/', [], []);

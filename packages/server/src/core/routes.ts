@@ -101,7 +101,10 @@ export interface RouterShared {
   version: number;
   /** The pipeline every route is compiled into; set by the app once its stages exist. */
   compile: RouteCompiler;
-  /** Check typed handlers' answers against their declared responses (core/response-check.ts). */
+  /**
+   * Check typed handlers' answers against their declared responses (core/response-check.ts): the app sets it
+   * outside production, where tests and development run.
+   */
   checkResponses: boolean;
 }
 
