@@ -105,7 +105,7 @@ export class LiftApp extends RouteGroup {
 
   /** @internal — use `createLift()`. */
   constructor(config: LiftConfig, options: LiftOptions) {
-    const shared = routerShared(new Hono(), options.runtime ?? 'node');
+    const shared = routerShared(new Hono(), options.runtime ?? 'node', config.env !== 'production');
     const { hono, table } = shared;
     super(shared, '/', [], []);
     this.hono = hono;

@@ -1,4 +1,4 @@
-import { buildOpenApiDocument, type OpenApiDocument } from '../openapi/index.ts';
+import { buildOpenApiDocument, type OpenApiDocument, openApiDocumentBody } from '../openapi/index.ts';
 import { sessionCookieSettings } from '../sessions/index.ts';
 import type { LiftApp } from './create-lift.ts';
 
@@ -39,11 +39,14 @@ export function servesOpenApi(app: LiftApp): boolean {
 export function mountOpenApi(app: LiftApp): void {
   if (!servesOpenApi(app)) return;
   let built: { routes: number; body: string } | undefined;
-  app.get(app.config.openapi.path, () => {
-    const routes = app.routes.records.length;
-    if (built?.routes !== routes) built = { routes, body: JSON.stringify(openApiDocumentOf(app)) };
-    return new Response(built.body, {
-      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' },
-    });
+  app.get(app.config.openapi.path, {
+    output: openApiDocumentBody,
+    handler: () => {
+      const routes = app.routes.records.length;
+      if (built?.routes !== routes) built = { routes, body: JSON.stringify(openApiDocumentOf(app)) };
+      return new Response(built.body, {
+        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' },
+      });
+    },
   });
 }

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { Context } from './context.ts';
 import { type FieldIssue, LiftConfigError, LiftError, ValidationError } from './errors.ts';
 import { requestScope } from './request-scope.ts';
+import { checkedResponses } from './response-check.ts';
 import { liftResponse } from './response-headers.ts';
 
 /**
@@ -32,11 +33,27 @@ export interface ParsedInput<I extends InputSchemas> {
   params: Parsed<I['params']>;
 }
 
+/** A response whose body is not JSON (an HTML page): its media type and what it shows. */
+export interface NonJsonBody {
+  readonly mediaType: string;
+  readonly description: string;
+}
+
+/** A `text/html` page, for `responses` (`{ 200: htmlPage('The sign-in form') }`). */
+export function htmlPage(description: string): NonJsonBody {
+  return { mediaType: 'text/html', description };
+}
+
+/** One body a status may carry: a zod schema of the JSON body, or a non-JSON one (`htmlPage(...)`). */
+export type ResponseBody = z.ZodType | NonJsonBody;
+
 /**
- * Response bodies by status, for documentation (the OpenAPI document): a zod schema of the JSON body, or
- * `null` for a status without one (`{ 204: null }`). Not checked at run time.
+ * Response bodies by status: a body, `null` for a status without one (`{ 204: null }`), or the bodies of a
+ * negotiated answer, one per media type (`{ 200: [loginBody, htmlPage('…')] }`). They describe the route in
+ * the OpenAPI document and, outside production, are checked against what the handler answers
+ * (core/response-check.ts).
  */
-export type ResponseSchemas = { [status: number]: z.ZodType | null };
+export type ResponseSchemas = { [status: number]: ResponseBody | readonly ResponseBody[] | null };
 
 /** What a typed handler with an `output` schema may return: that body, a Response, or nothing (204). */
 type Returned<O> = O extends z.ZodType ? z.input<O> | Response | undefined : HandlerResult;
@@ -44,13 +61,14 @@ type Returned<O> = O extends z.ZodType ? z.input<O> | Response | undefined : Han
 /**
  * 2. Typed: zod schemas validate the input before the handler runs; failures are a 400 listing each field.
  * `output` (the 200 JSON body), `responses`, `summary` and `description` describe the route in the OpenAPI
- * document; `output` also types what the handler returns. None of them is checked at run time.
+ * document; `output` also types what the handler returns. A route without input declares just its responses
+ * (`{ responses, handler }`). Outside production the answer is checked against `output` and `responses`.
  */
 export interface TypedHandler<
   I extends InputSchemas = InputSchemas,
   O extends z.ZodType | undefined = undefined,
 > {
-  input: I;
+  input?: I;
   output?: O;
   responses?: ResponseSchemas;
   summary?: string;
@@ -96,9 +114,11 @@ export interface RouteDescription {
   method: string;
   path: string;
   runtime: Runtime;
+  /** Check a typed handler's answers against its declared responses (outside production). */
+  checkResponses?: boolean;
 }
 
-type Compiled = (c: HonoContext) => Response | Promise<Response>;
+export type Compiled = (c: HonoContext) => Response | Promise<Response>;
 
 const SCHEMA_KEYS = new Set(['body', 'query', 'params']);
 const FORMS =
@@ -140,29 +160,43 @@ export function compileHandler(route: RouteDescription, handler: unknown): Compi
 }
 
 function compileTyped(route: RouteDescription, candidate: Record<string, unknown>): Compiled {
-  const { input, handler } = candidate;
+  const { input = {}, handler } = candidate;
   if (typeof handler !== 'function') fail(route, 'a typed handler needs a handler(ctx, input) function');
-  if (typeof input !== 'object' || input === null) fail(route, 'a typed handler needs an input object');
+  if (typeof input !== 'object' || input === null) fail(route, 'input is not an object');
   for (const [key, schema] of Object.entries(input)) {
     if (!SCHEMA_KEYS.has(key)) fail(route, `input.${key} is not one of body, query, params`);
     if (schema !== undefined && !isZodSchema(schema)) fail(route, `input.${key} is not a zod schema`);
   }
-  checkResponseSchemas(route, candidate);
+  const responses = responseSchemas(route, candidate);
   const schemas = input as InputSchemas;
   const typed = handler as TypedHandler['handler'];
-  return serveContext(async (ctx) => typed(ctx, await parseInput(ctx, schemas)));
+  const serve = serveContext(async (ctx) => typed(ctx, await parseInput(ctx, schemas)));
+  if (route.checkResponses !== true || Object.keys(responses).length === 0) return serve;
+  return checkedResponses(route, responses, serve);
 }
 
-function checkResponseSchemas(route: RouteDescription, candidate: Record<string, unknown>): void {
-  const { output, responses } = candidate;
+/** The declared responses by status (`output` is the 200 one), each checked to be a schema, page or null. */
+function responseSchemas(route: RouteDescription, candidate: Record<string, unknown>): ResponseSchemas {
+  const { output, responses = {} } = candidate;
   if (output !== undefined && !isZodSchema(output)) fail(route, 'output is not a zod schema');
-  if (responses === undefined) return;
   if (typeof responses !== 'object' || responses === null) fail(route, 'responses is not an object');
-  for (const [status, schema] of Object.entries(responses)) {
+  for (const [status, declared] of Object.entries(responses)) {
     if (!/^[1-5]\d\d$/.test(status)) fail(route, `responses.${status} is not an HTTP status`);
-    if (schema !== null && !isZodSchema(schema))
-      fail(route, `responses.${status} is not a zod schema or null`);
+    if (declared === null) continue;
+    const bodies: unknown[] = Array.isArray(declared) ? declared : [declared];
+    if (bodies.length === 0 || !bodies.every((body) => isZodSchema(body) || isNonJsonBody(body)))
+      fail(route, `responses.${status} is not a zod schema, htmlPage(), a list of them or null`);
   }
+  return output === undefined ? (responses as ResponseSchemas) : { 200: output, ...responses };
+}
+
+function isNonJsonBody(value: unknown): value is NonJsonBody {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as NonJsonBody).mediaType === 'string' &&
+    typeof (value as NonJsonBody).description === 'string'
+  );
 }
 
 async function parseInput(ctx: Context, schemas: InputSchemas): Promise<ParsedInput<InputSchemas>> {

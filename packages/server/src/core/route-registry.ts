@@ -87,7 +87,7 @@ interface TypedShape {
 }
 
 function isTyped(handler: unknown): handler is TypedShape {
-  return typeof handler === 'object' && handler !== null && 'handler' in handler && 'input' in handler;
+  return typeof handler === 'object' && handler !== null && ('handler' in handler || 'input' in handler);
 }
 
 export function describeRoute(record: RouteRecord): DescribedRoute {

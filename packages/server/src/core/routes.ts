@@ -103,11 +103,16 @@ export interface RouterShared {
   version: number;
   /** The pipeline every route is compiled into; set by the app once its stages exist. */
   compile: RouteCompiler;
+  /**
+   * Check typed handlers' answers against their declared responses (core/response-check.ts): the app sets it
+   * outside production, where tests and development run.
+   */
+  checkResponses: boolean;
 }
 
 /** The state a Lift app's groups share; routes are served as is until the app sets `compile`. */
-export function routerShared(hono: Hono, runtime: Runtime): RouterShared {
-  return { hono, table: new RouteTable(), runtime, version: 0, compile: (run) => run };
+export function routerShared(hono: Hono, runtime: Runtime, checkResponses = false): RouterShared {
+  return { hono, table: new RouteTable(), runtime, version: 0, compile: (run) => run, checkResponses };
 }
 
 type Step = (c: HonoContext) => void | Promise<void>;
@@ -197,7 +202,8 @@ export class RouteGroup {
 
   #register(method: HttpMethod, path: string, handler: unknown): this {
     const fullPath = joinPath(this.prefix, path);
-    const serve = compileHandler({ method, path: fullPath, runtime: this.#shared.runtime }, handler);
+    const { runtime, checkResponses } = this.#shared;
+    const serve = compileHandler({ method, path: fullPath, runtime, checkResponses }, handler);
     const chain = this.#chain;
     const shared = this.#shared;
     this.#shared.table.add(method, fullPath);

@@ -14,6 +14,7 @@ import {
 } from './admin-flows.ts';
 import type { Identity } from './identity.ts';
 import { publicUser } from './identity-deps.ts';
+import { adminUserBody, mfaRemovedBody, revokedCountBody, userBody, userPageBody } from './responses.ts';
 import { MAX_USER_PAGE_SIZE } from './users/index.ts';
 
 /**
@@ -62,39 +63,63 @@ export function registerAdminUserRoutes(
         limit: z.coerce.number().int().min(1).max(MAX_USER_PAGE_SIZE).default(50),
       }),
     },
+    output: userPageBody,
     handler: async (_ctx, { query }) => {
       const page = await identityOf().deps.users.list(query);
       return { users: page.users.map(publicUser), next_cursor: page.nextCursor };
     },
   });
 
-  readers.get('/users/:id', async (ctx) => {
-    const identity = identityOf();
-    return adminUserView({ ...identity.deps, roles: identity.roles }, ctx.params.id ?? '');
+  readers.get('/users/:id', {
+    output: adminUserBody,
+    handler: (ctx) => {
+      const identity = identityOf();
+      return adminUserView({ ...identity.deps, roles: identity.roles }, ctx.params.id ?? '');
+    },
   });
 
-  updaters.post('/users/:id/disable', async (ctx) => ({
-    user: await disableUser(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
-  }));
+  updaters.post('/users/:id/disable', {
+    output: userBody,
+    handler: async (ctx) => ({
+      user: await disableUser(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
+    }),
+  });
 
-  updaters.post('/users/:id/enable', async (ctx) => ({
-    user: await enableUser(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
-  }));
+  updaters.post('/users/:id/enable', {
+    output: userBody,
+    handler: async (ctx) => ({
+      user: await enableUser(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
+    }),
+  });
 
-  updaters.post('/users/:id/unlock', async (ctx) => ({
-    user: await unlockUser(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
-  }));
+  updaters.post('/users/:id/unlock', {
+    output: userBody,
+    handler: async (ctx) => ({
+      user: await unlockUser(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
+    }),
+  });
 
-  revokers.post('/users/:id/sessions/revoke', async (ctx) => ({
-    revoked: await revokeUserSessions(
-      identityOf().deps,
-      adminId(ctx),
-      ctx.params.id ?? '',
-      requestOrigin(ctx.raw),
-    ),
-  }));
+  revokers.post('/users/:id/sessions/revoke', {
+    output: revokedCountBody,
+    handler: async (ctx) => ({
+      revoked: await revokeUserSessions(
+        identityOf().deps,
+        adminId(ctx),
+        ctx.params.id ?? '',
+        requestOrigin(ctx.raw),
+      ),
+    }),
+  });
 
-  mfaResetters.post('/users/:id/mfa/reset', async (ctx) => ({
-    removed: await resetUserMfa(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
-  }));
+  mfaResetters.post('/users/:id/mfa/reset', {
+    output: mfaRemovedBody,
+    handler: async (ctx) => ({
+      removed: await resetUserMfa(
+        identityOf().deps,
+        adminId(ctx),
+        ctx.params.id ?? '',
+        requestOrigin(ctx.raw),
+      ),
+    }),
+  });
 }

@@ -15,6 +15,7 @@ export { type PublicUser, publicUser } from './identity-deps.ts';
 export { type PageContent, pageResponse } from './link-pages.ts';
 export { type IdentityModuleOptions, identityModule } from './module.ts';
 export { errorPageContent, errorPages, type PageBack, wantsPage } from './page-negotiation.ts';
+export { issuedTokensBody } from './responses.ts';
 export { refuseForeignOrigin, throttle } from './route-steps.ts';
 export { TooManyAttemptsError } from './throttle.ts';
 export { normalizedOrNull, normalizeEmail, type User, type UserStatus } from './users/index.ts';

@@ -18,6 +18,7 @@ import type { Identity } from './identity.ts';
 import { type PageContent, pageResponse } from './link-pages.ts';
 import type { LoginResult } from './login-flows.ts';
 import { errorPages, type PageBack } from './page-negotiation.ts';
+import { forgotFormPage, loginFormPage, newPasswordFormPage, verifyFormPage } from './responses.ts';
 import { loginResponse, setSessionCookie } from './route-steps.ts';
 
 /**
@@ -99,23 +100,33 @@ export function registerPageRoutes(app: RouteGroup, identityOf: () => Identity, 
     forgot: app.group(prefix, errorPages(toForgot)),
   };
 
-  auth.get(VERIFY_PATH, (ctx) => pageResponse(verifyPage(ctx.path, ctx.query.token ?? '')));
+  auth.get(VERIFY_PATH, {
+    responses: { 200: verifyFormPage },
+    handler: (ctx) => pageResponse(verifyPage(ctx.path, ctx.query.token ?? '')),
+  });
 
-  auth.get('/login', (ctx) =>
-    pageResponse(loginPage(paths, { continueTo: safeContinue(ctx.query.continue) })),
-  );
+  auth.get('/login', {
+    responses: { 200: loginFormPage },
+    handler: (ctx) => pageResponse(loginPage(paths, { continueTo: safeContinue(ctx.query.continue) })),
+  });
 
-  auth.get('/password/forgot', () => pageResponse(forgotPage(paths)));
+  auth.get('/password/forgot', {
+    responses: { 200: forgotFormPage },
+    handler: () => pageResponse(forgotPage(paths)),
+  });
 
-  auth.get(RESET_PATH, async (ctx) => {
-    const identity = identityOf();
-    const token = ctx.query.token ?? '';
-    // Only the words differ: a set-password link (a new account, made by an admin) greets a first-time user.
-    const firstPassword = (await identity.deps.emailTokens.peek(token, 'set_password')) !== null;
-    const { appName, config } = identity.deps;
-    return pageResponse(
-      passwordFormPage(ctx.path, token, { appName, firstPassword, minLength: config.passwords.minLength }),
-    );
+  auth.get(RESET_PATH, {
+    responses: { 200: newPasswordFormPage },
+    handler: async (ctx) => {
+      const identity = identityOf();
+      const token = ctx.query.token ?? '';
+      // Only the words differ: a set-password link (a new account, made by an admin) greets a first-time user.
+      const firstPassword = (await identity.deps.emailTokens.peek(token, 'set_password')) !== null;
+      const { appName, config } = identity.deps;
+      return pageResponse(
+        passwordFormPage(ctx.path, token, { appName, firstPassword, minLength: config.passwords.minLength }),
+      );
+    },
   });
   return pages;
 }

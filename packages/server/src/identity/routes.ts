@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { requireAuth } from '../core/authenticate.ts';
-import { NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import { humanName } from '../core/human-name.ts';
 import type { RouteGroup } from '../core/routes.ts';
 import { clearSessionCookie, requestSession } from '../sessions/index.ts';
@@ -21,11 +20,23 @@ import {
 } from './account-pages.ts';
 import { deferFlow } from './deferred-flows.ts';
 import type { Identity } from './identity.ts';
-import { publicUser } from './identity-deps.ts';
 import { login, logout, reauthenticate, verifyMfaLogin } from './login-flows.ts';
 import { confirmTotp, enrollTotp, regenerateRecoveryCodes, removeTotp } from './mfa-flows.ts';
 import { wantsPage } from './page-negotiation.ts';
 import { loginPageResponse, page, registerPageRoutes } from './page-routes.ts';
+import {
+  acceptedBody,
+  forgotSentPageBody,
+  loginAnswer,
+  passwordChangedBody,
+  passwordResetBody,
+  passwordSetPageBody,
+  reauthBody,
+  recoveryCodesBody,
+  signedOutPageBody,
+  totpEnrollmentBody,
+  verificationSentBody,
+} from './responses.ts';
 import {
   currentSession,
   loginMode,
@@ -37,6 +48,7 @@ import {
   setSessionCookie,
   throttle,
 } from './route-steps.ts';
+import { registerSessionRoutes } from './session-routes.ts';
 
 /**
  * `/auth/*`: JSON in and out, errors as problem+json. Thin: each handler parses, throttles, calls a flow and
@@ -76,7 +88,7 @@ export function registerIdentityRoutes(app: RouteGroup, identityOf: () => Identi
   };
   registerSignupRoutes(groups);
   registerLoginRoutes(groups);
-  registerSessionRoutes(groups);
+  registerSessionRoutes(groups.authed, identityOf);
   registerPasswordRoutes(groups);
   registerMfaRoutes(groups);
 }
@@ -96,6 +108,7 @@ function registerSignupRoutes({ identityOf, prefix, auth, pages }: IdentityRoute
     input: {
       body: z.object({ email, password, name: humanName({ min: 0, max: 200 }).nullish() }),
     },
+    responses: { 202: verificationSentBody },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await throttle(identity, ctx, 'signup');
@@ -107,6 +120,7 @@ function registerSignupRoutes({ identityOf, prefix, auth, pages }: IdentityRoute
 
   pages.login.post(VERIFY_PATH, {
     input: { body: z.object({ token: z.string().min(1).max(200) }) },
+    responses: { 200: loginAnswer },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await refuseForeignOrigin(identity, ctx);
@@ -119,6 +133,7 @@ function registerSignupRoutes({ identityOf, prefix, auth, pages }: IdentityRoute
 
   auth.post('/email/resend', {
     input: { body: z.object({ email }) },
+    responses: { 202: acceptedBody },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await throttle(identity, ctx, 'forgot');
@@ -142,6 +157,7 @@ function registerLoginRoutes({ identityOf, prefix, paths, authed, pages }: Ident
         continue: z.string().max(2048).optional(),
       }),
     },
+    responses: { 200: loginAnswer },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await refuseForeignOrigin(identity, ctx);
@@ -155,9 +171,8 @@ function registerLoginRoutes({ identityOf, prefix, paths, authed, pages }: Ident
   });
 
   pages.mfa.post('/mfa/verify', {
-    input: {
-      body: mfaVerifyBody,
-    },
+    input: { body: mfaVerifyBody },
+    responses: { 200: loginAnswer },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await refuseForeignOrigin(identity, ctx);
@@ -175,13 +190,16 @@ function registerLoginRoutes({ identityOf, prefix, paths, authed, pages }: Ident
     },
   });
 
-  pages.login.post('/logout', async (ctx) => {
-    const identity = identityOf();
-    const session = requestSession(ctx.raw);
-    if (session) await logout(identity.deps, session, origin(ctx));
-    ctx.response.headers.append('set-cookie', clearSessionCookie(identity.cookie));
-    if (wantsPage(ctx)) return page(ctx, signedOutPage(paths));
-    return new Response(null, { status: 204, headers: ctx.response.headers });
+  pages.login.post('/logout', {
+    responses: { 200: signedOutPageBody, 204: null },
+    handler: async (ctx) => {
+      const identity = identityOf();
+      const session = requestSession(ctx.raw);
+      if (session) await logout(identity.deps, session, origin(ctx));
+      ctx.response.headers.append('set-cookie', clearSessionCookie(identity.cookie));
+      if (wantsPage(ctx)) return page(ctx, signedOutPage(paths));
+      return new Response(null, { status: 204, headers: ctx.response.headers });
+    },
   });
 
   authed.post('/reauth', {
@@ -193,6 +211,7 @@ function registerLoginRoutes({ identityOf, prefix, paths, authed, pages }: Ident
           path: ['password'],
         }),
     },
+    output: reauthBody,
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await throttle(identity, ctx, 'login');
@@ -203,77 +222,8 @@ function registerLoginRoutes({ identityOf, prefix, paths, authed, pages }: Ident
         origin(ctx),
       );
       setSessionCookie(identity, ctx, issued);
-      return { session: { ...sessionBody(issued), fresh: true } };
+      return { session: { ...sessionBody(issued), fresh: true as const } };
     },
-  });
-}
-
-/** The current session, the user's sessions, revoking them. */
-function registerSessionRoutes({ identityOf, authed }: IdentityRouteGroups): void {
-  authed.get('/session', async (ctx) => {
-    const identity = identityOf();
-    const session = currentSession(ctx);
-    const user = await identity.deps.users.findById(session.record.userId);
-    if (!user) throw new UnauthenticatedError();
-    const record = session.record;
-    return {
-      user: publicUser(user),
-      session: {
-        id: record.id,
-        created_at: new Date(record.createdAt).toISOString(),
-        expires_at: new Date(Math.min(record.idleExpiresAt, record.absoluteExpiresAt)).toISOString(),
-        auth_time: new Date(record.authTime).toISOString(),
-        amr: record.amr,
-        fresh: session.fresh,
-      },
-    };
-  });
-
-  authed.get('/sessions', async (ctx) => {
-    const identity = identityOf();
-    const current = currentSession(ctx);
-    const records = await identity.sessions.list(current.record.userId);
-    return {
-      sessions: records.map((record) => ({
-        id: record.id,
-        created_at: new Date(record.createdAt).toISOString(),
-        last_seen_at: new Date(record.lastSeenAt).toISOString(),
-        ip: record.ip,
-        user_agent: record.userAgent,
-        current: record.id === current.record.id,
-      })),
-    };
-  });
-
-  authed.delete('/sessions/:id', async (ctx) => {
-    const identity = identityOf();
-    const current = currentSession(ctx);
-    const target = await identity.sessions.findById(ctx.params.id ?? '');
-    // Another user's session id answers exactly like an unknown one: 404, changing nothing.
-    if (!target || target.userId !== current.record.userId) {
-      throw new NotFoundError('No session of yours has this id.');
-    }
-    await identity.sessions.revoke(target.id, {
-      actor: current.record.userId,
-      reason: 'user',
-      origin: origin(ctx),
-    });
-    if (target.id === current.record.id) {
-      ctx.response.headers.append('set-cookie', clearSessionCookie(identity.cookie));
-    }
-    return new Response(null, { status: 204, headers: ctx.response.headers });
-  });
-
-  authed.post('/sessions/revoke-others', async (ctx) => {
-    const identity = identityOf();
-    const current = currentSession(ctx);
-    const revoked = await identity.sessions.revokeUser(current.record.userId, {
-      actor: current.record.userId,
-      reason: 'user_revoked_others',
-      origin: origin(ctx),
-      exceptId: current.record.id,
-    });
-    return { revoked };
   });
 }
 
@@ -281,6 +231,7 @@ function registerSessionRoutes({ identityOf, authed }: IdentityRouteGroups): voi
 function registerPasswordRoutes({ identityOf, paths, authed, pages }: IdentityRouteGroups): void {
   authed.post('/password/change', {
     input: { body: z.object({ current_password: password, new_password: password }) },
+    output: passwordChangedBody,
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       // The current password is a password guess like a login's: same bucket, same per-IP limit.
@@ -298,6 +249,7 @@ function registerPasswordRoutes({ identityOf, paths, authed, pages }: IdentityRo
 
   pages.forgot.post('/password/forgot', {
     input: { body: z.object({ email }) },
+    responses: { 202: [acceptedBody, forgotSentPageBody] },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await throttle(identity, ctx, 'forgot');
@@ -318,6 +270,7 @@ function registerPasswordRoutes({ identityOf, paths, authed, pages }: IdentityRo
         recovery_code: z.string().trim().max(64).optional(),
       }),
     },
+    responses: { 200: [passwordResetBody, passwordSetPageBody] },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       // Another site has no business submitting a reset form (the pages post from this origin).
@@ -341,13 +294,14 @@ function registerPasswordRoutes({ identityOf, paths, authed, pages }: IdentityRo
 
 /** TOTP enrollment and removal, recovery codes. */
 function registerMfaRoutes({ identityOf, authed }: IdentityRouteGroups): void {
-  authed.post('/mfa/totp/enroll', async (ctx) => {
-    const identity = identityOf();
-    return enrollTotp(identity.deps, currentSession(ctx), origin(ctx));
+  authed.post('/mfa/totp/enroll', {
+    output: totpEnrollmentBody,
+    handler: (ctx) => enrollTotp(identityOf().deps, currentSession(ctx), origin(ctx)),
   });
 
   authed.post('/mfa/totp/confirm', {
     input: { body: z.object({ code }) },
+    output: recoveryCodesBody,
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await throttle(identity, ctx, 'mfa');
@@ -359,6 +313,7 @@ function registerMfaRoutes({ identityOf, authed }: IdentityRouteGroups): void {
 
   authed.delete('/mfa/totp', {
     input: { body: z.object({ code: code.optional(), recovery_code: code.optional() }) },
+    responses: { 204: null },
     handler: async (ctx, { body }) => {
       const identity = identityOf();
       await throttle(identity, ctx, 'mfa');
@@ -372,8 +327,10 @@ function registerMfaRoutes({ identityOf, authed }: IdentityRouteGroups): void {
     },
   });
 
-  authed.post('/mfa/recovery-codes/regenerate', async (ctx) => {
-    const identity = identityOf();
-    return { recovery_codes: await regenerateRecoveryCodes(identity.deps, currentSession(ctx), origin(ctx)) };
+  authed.post('/mfa/recovery-codes/regenerate', {
+    output: recoveryCodesBody,
+    handler: async (ctx) => ({
+      recovery_codes: await regenerateRecoveryCodes(identityOf().deps, currentSession(ctx), origin(ctx)),
+    }),
   });
 }

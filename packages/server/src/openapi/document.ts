@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { DescribedRoute } from '../core/route-registry.ts';
 import { type JsonSchema, SchemaComponents } from './json-schema.ts';
 import { type OperationContext, openApiPath, operationOf } from './operation.ts';
@@ -32,6 +33,14 @@ export type OpenApiDocument = {
     securitySchemes: Record<string, JsonSchema>;
   };
 };
+
+/** The document as a schema, for the route that serves it: its outline, the rest being OpenAPI's own. */
+export const openApiDocumentBody = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.record(z.string(), z.json())),
+  components: z.record(z.string(), z.json()),
+});
 
 /** `all()` routes answer every method; the document lists the ones a client would call. */
 const ALL_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;

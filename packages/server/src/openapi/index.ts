@@ -6,6 +6,7 @@ export {
   buildOpenApiDocument,
   type OpenApiDocument,
   type OpenApiDocumentOptions,
+  openApiDocumentBody,
 } from './document.ts';
 export { type JsonSchema, jsonSchemaOf } from './json-schema.ts';
 export { openApiPath, operationIdOf } from './operation.ts';

@@ -131,6 +131,47 @@ describe('the document of an app with every Lift module', () => {
     });
   });
 
+  it("describes the success answers of every one of Lift's own operations", () => {
+    const appsOwn = ['/reports/{reportId}', '/teaser', '/exports'];
+    const undescribed: string[] = [];
+    let operations = 0;
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
+      if (appsOwn.includes(path)) continue;
+      for (const [method, operation] of Object.entries(item as Record<string, Json>)) {
+        operations += 1;
+        const success = Object.entries(operation.responses as Record<string, Json>).filter(([status]) =>
+          /^[23]\d\d$/.test(status),
+        );
+        const described = success.every(
+          ([, response]) => response.content !== undefined || response.description === 'Success, no body.',
+        );
+        if (success.length === 0 || !described) undescribed.push(`${method.toUpperCase()} ${path}`);
+      }
+    }
+    expect(operations).toBeGreaterThan(70);
+    expect(undescribed).toEqual([]);
+  });
+
+  it('describes JSON bodies, bodiless answers and pages', () => {
+    const session = doc.paths['/auth/session'].get.responses['200'].content['application/json'].schema;
+    expect(session).toMatchObject({ type: 'object', required: ['user', 'session'] });
+    expect(session.properties.user.properties.email).toEqual({ type: 'string' });
+    expect(doc.paths['/auth/sessions/{id}'].delete.responses['204']).toEqual({
+      description: 'Success, no body.',
+    });
+    expect(doc.paths['/tenants'].post.responses['201'].content['application/json'].schema.required).toEqual([
+      'tenant',
+      'roles',
+    ]);
+    expect(Object.keys(doc.paths['/auth/login'].get.responses['200'].content)).toEqual(['text/html']);
+    // A negotiated answer: JSON for API clients, a page for a browser.
+    expect(Object.keys(doc.paths['/auth/login'].post.responses['200'].content)).toEqual([
+      'application/json',
+      'text/html',
+    ]);
+    expect(doc.paths['/health/ready'].get.responses['503'].content['application/json']).toBeDefined();
+  });
+
   it("describes errors once, as problem+json with the app's catalogue", () => {
     const codes = doc.components.schemas.ErrorCode.enum as string[];
     expect(codes).toContain('LIFT_UNAUTHENTICATED');

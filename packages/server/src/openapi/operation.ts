@@ -1,3 +1,4 @@
+import type { ResponseBody } from '../core/handler.ts';
 import type { DescribedRoute } from '../core/route-registry.ts';
 import {
   type JsonSchema,
@@ -49,14 +50,21 @@ function successResponses(route: DescribedRoute, components: SchemaComponents): 
   const entries = Object.entries(route.responses);
   if (entries.length === 0) return { '2XX': { description: 'Success (the body is not described).' } };
   const responses: Record<string, JsonSchema> = {};
-  for (const [status, schema] of entries) {
-    responses[status] =
-      schema === null
-        ? { description: 'Success, no body.' }
-        : {
-            description: 'Success.',
-            content: { [JSON_MEDIA_TYPE]: { schema: jsonSchemaOf(schema, components) } },
-          };
+  for (const [status, declared] of entries) {
+    if (declared === null) {
+      responses[status] = { description: 'Success, no body.' };
+      continue;
+    }
+    const bodies: readonly ResponseBody[] = Array.isArray(declared) ? declared : [declared as ResponseBody];
+    const content: Record<string, JsonSchema> = {};
+    const lines = [Number(status) < 400 ? 'Success.' : 'The answer for this status.'];
+    for (const body of bodies) {
+      if ('mediaType' in body) {
+        content[body.mediaType] = { schema: { type: 'string' } };
+        lines.push(body.description);
+      } else content[JSON_MEDIA_TYPE] = { schema: jsonSchemaOf(body, components) };
+    }
+    responses[status] = { description: lines.join(' '), content };
   }
   return responses;
 }

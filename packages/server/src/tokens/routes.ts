@@ -5,6 +5,14 @@ import type { EventPublisher } from '../core/events.ts';
 import type { PermissionGuard } from '../core/module.ts';
 import type { RouteGroup } from '../core/routes.ts';
 import { requestOrigin } from '../sessions/index.ts';
+import {
+  introspectionBody,
+  jwksBody,
+  keyRotatedBody,
+  openIdConfigurationBody,
+  revokedBody,
+  tokenPairBody,
+} from './responses.ts';
 import type { Tokens } from './tokens.ts';
 
 /**
@@ -50,32 +58,40 @@ export function registerTokenRoutes(app: RouteGroup, options: TokenRoutesOptions
 function registerDiscoveryRoutes(app: RouteGroup, options: TokenRoutesOptions): void {
   const { tokens, prefix } = options;
   const tokensOf = () => tokens;
-  app.get('/.well-known/jwks.json', (ctx) => {
-    // Caches may keep it a few minutes: a new key is published before it signs (rotation keeps the old one
-    // verifying for a token lifetime), so a stale copy still verifies everything in circulation.
-    ctx.response.headers.set('cache-control', 'public, max-age=300');
-    return tokensOf().keys.jwks();
+  // Keys and introspection results are typed loosely (`JsonWebKey`, claims): `responses` describes them without
+  // typing the handler's return, and the check outside production still holds each answer to the schema.
+  app.get('/.well-known/jwks.json', {
+    responses: { 200: jwksBody },
+    handler: (ctx) => {
+      // Caches may keep it a few minutes: a new key is published before it signs (rotation keeps the old one
+      // verifying for a token lifetime), so a stale copy still verifies everything in circulation.
+      ctx.response.headers.set('cache-control', 'public, max-age=300');
+      return tokensOf().keys.jwks();
+    },
   });
 
-  app.get('/.well-known/openid-configuration', (ctx) => {
-    ctx.response.headers.set('cache-control', 'public, max-age=3600');
-    const tokens = tokensOf();
-    const base = tokens.issuer;
-    const auth = prefix.replace(/\/+$/, '');
-    return {
-      issuer: tokens.issuer,
-      jwks_uri: `${base}/.well-known/jwks.json`,
-      token_endpoint: `${base}${auth}/token`,
-      revocation_endpoint: `${base}${auth}/revoke`,
-      introspection_endpoint: `${base}${auth}/introspect`,
-      grant_types_supported: ['refresh_token'],
-      response_types_supported: [],
-      token_endpoint_auth_methods_supported: ['none'],
-      revocation_endpoint_auth_methods_supported: ['none'],
-      subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: [],
-      dpop_signing_alg_values_supported: ['EdDSA', 'ES256', 'RS256', 'PS256'],
-    };
+  app.get('/.well-known/openid-configuration', {
+    output: openIdConfigurationBody,
+    handler: (ctx) => {
+      ctx.response.headers.set('cache-control', 'public, max-age=3600');
+      const tokens = tokensOf();
+      const base = tokens.issuer;
+      const auth = prefix.replace(/\/+$/, '');
+      return {
+        issuer: tokens.issuer,
+        jwks_uri: `${base}/.well-known/jwks.json`,
+        token_endpoint: `${base}${auth}/token`,
+        revocation_endpoint: `${base}${auth}/revoke`,
+        introspection_endpoint: `${base}${auth}/introspect`,
+        grant_types_supported: ['refresh_token'],
+        response_types_supported: [],
+        token_endpoint_auth_methods_supported: ['none'],
+        revocation_endpoint_auth_methods_supported: ['none'],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: [],
+        dpop_signing_alg_values_supported: ['EdDSA', 'ES256', 'RS256', 'PS256'],
+      };
+    },
   });
 }
 
@@ -89,6 +105,7 @@ function registerGrantRoutes(app: RouteGroup, options: TokenRoutesOptions): void
     input: {
       body: z.object({ grant_type: z.literal('refresh_token'), refresh_token: token }),
     },
+    output: tokenPairBody,
     handler: async (ctx, { body }) => {
       noStore(ctx);
       const jkt = await tokensOf().dpopThumbprint(ctx.raw);
@@ -105,6 +122,7 @@ function registerGrantRoutes(app: RouteGroup, options: TokenRoutesOptions): void
         token_type_hint: z.enum(['access_token', 'refresh_token']).optional(),
       }),
     },
+    output: revokedBody,
     handler: async (ctx, { body }) => {
       noStore(ctx);
       await tokensOf().revoke(body.token, body.token_type_hint, requestOrigin(ctx.raw));
@@ -123,6 +141,7 @@ function registerAdminRoutes(app: RouteGroup, options: TokenRoutesOptions): void
   const admin = app.group(prefix, requireAuth(), permit(ADMIN_PERMISSIONS.tokensIntrospect));
   admin.post('/introspect', {
     input: { body: z.object({ token, token_type_hint: z.string().max(50).optional() }) },
+    responses: { 200: introspectionBody },
     handler: async (ctx, { body }) => {
       noStore(ctx);
       const result = await tokensOf().introspect(body.token);
@@ -136,17 +155,20 @@ function registerAdminRoutes(app: RouteGroup, options: TokenRoutesOptions): void
   });
 
   const keysAdmin = app.group(adminPrefix, requireAuth(), permit(ADMIN_PERMISSIONS.keysRotate));
-  keysAdmin.post('/keys/rotate', async (ctx) => {
-    // `key.rotated` is written in the transaction that activates the new key.
-    const rotated = await events.change<{ kid: string }>(
-      (announce) => tokensOf().keys.rotate({ announce }),
-      ({ kid }) => [
-        {
-          type: 'key.rotated',
-          payload: { actor: principalOf(ctx.raw).id, ...requestOrigin(ctx.raw), data: { kid } },
-        },
-      ],
-    );
-    return { kid: rotated.kid, jwks: tokensOf().keys.jwks() };
+  keysAdmin.post('/keys/rotate', {
+    responses: { 200: keyRotatedBody },
+    handler: async (ctx) => {
+      // `key.rotated` is written in the transaction that activates the new key.
+      const rotated = await events.change<{ kid: string }>(
+        (announce) => tokensOf().keys.rotate({ announce }),
+        ({ kid }) => [
+          {
+            type: 'key.rotated',
+            payload: { actor: principalOf(ctx.raw).id, ...requestOrigin(ctx.raw), data: { kid } },
+          },
+        ],
+      );
+      return { kid: rotated.kid, jwks: tokensOf().keys.jwks() };
+    },
   });
 }

@@ -9,6 +9,7 @@ import { GLOBAL } from '../access-scope.ts';
 import { LIFT_PERMISSIONS } from '../default-roles.ts';
 import { NotTenantMemberError } from '../permission-denied-error.ts';
 import type { AccessRouteDeps } from './deps.ts';
+import { tenantSwitched } from './responses.ts';
 
 /**
  * `POST {auth.prefix}/tenant {tenant_id}`: switches the caller's active tenant (`tenant_id: null` clears it).
@@ -25,6 +26,8 @@ export function registerActiveTenantRoutes(app: RouteGroup, deps: AccessRouteDep
 
   authed.post('/tenant', {
     input: { body: z.object({ tenant_id: tenantId }) },
+    // The issued pair is typed loosely (the tokens module's port): checked against the schema when answered.
+    responses: { 200: tenantSwitched },
     handler: async (ctx, { body }) => {
       const principal = principalOf(ctx.raw);
       const target = body.tenant_id;

@@ -4,6 +4,7 @@ import type { RouteGroup } from '../../core/routes.ts';
 import { checkAccess, resolveSubject, resolveTenant } from '../admin/access-check.ts';
 import { LIFT_PERMISSIONS } from '../default-roles.ts';
 import type { AccessRouteDeps } from './deps.ts';
+import { accessCheck } from './responses.ts';
 
 const checkBody = z.object({
   /** `{ type, id }`, `user:<id>` (or `api_key:`, `service:`), an email address or a bare user id. */
@@ -28,6 +29,7 @@ export function registerCheckRoutes(app: RouteGroup, deps: AccessRouteDeps): voi
   );
   checkers.post('/access/check', {
     input: { body: checkBody },
+    output: accessCheck,
     handler: async (_ctx, { body }) => {
       const access = deps.access();
       const subject = await resolveSubject(deps.identity().directory, body.subject);

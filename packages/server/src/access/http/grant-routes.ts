@@ -8,6 +8,7 @@ import { LIFT_PERMISSIONS } from '../default-roles.ts';
 import { GRANT_SUBJECT_TYPES, type Grant, type GrantSubjectType } from '../stores/grant-store.ts';
 import { actorOf } from './admin-actor.ts';
 import type { AccessRouteDeps } from './deps.ts';
+import { grantBody, grantCreated, grantList } from './responses.ts';
 
 const id = z.string().min(1).max(200);
 const subjectType = z.enum(GRANT_SUBJECT_TYPES as [GrantSubjectType, ...GrantSubjectType[]]);
@@ -47,6 +48,7 @@ export function registerGrantRoutes(app: RouteGroup, deps: AccessRouteDeps): voi
 
   readers.get('/grants', {
     input: { query: listQuery },
+    output: grantList,
     handler: async (_ctx, { query }) => {
       const grants = deps.access().grants;
       const tenantId = query.tenant_id ?? null;
@@ -69,11 +71,13 @@ export function registerGrantRoutes(app: RouteGroup, deps: AccessRouteDeps): voi
 
   readers.get('/grants/:grantId', {
     input: { params: z.object({ grantId: id }) },
+    output: grantBody,
     handler: async (_ctx, { params }) => ({ grant: grantView(await find(params.grantId)) }),
   });
 
   writers.post('/grants', {
     input: { body: createBody },
+    responses: { 200: grantCreated, 201: grantCreated },
     handler: async (ctx, { body }) => {
       if (
         body.subject.type === 'user' &&
@@ -95,6 +99,7 @@ export function registerGrantRoutes(app: RouteGroup, deps: AccessRouteDeps): voi
 
   writers.delete('/grants/:grantId', {
     input: { params: z.object({ grantId: id }) },
+    responses: { 204: null },
     handler: async (ctx, { params }) => {
       if (!(await deleteGrant(deps.access(), actorOf(ctx), await find(params.grantId)))) {
         throw new NotFoundError('No such grant.');

@@ -31,6 +31,15 @@ import {
   joinedPage,
   signupSentPage,
 } from './invitation-pages.ts';
+import {
+  invitationCreated,
+  invitationList,
+  invitationPageBody,
+  joinedPageBody,
+  signupSentPageBody,
+  tenantWithRoles,
+  verificationSent,
+} from './responses.ts';
 import { callerOf, tenantFlowDeps, tenantIdOf } from './tenant-caller.ts';
 
 /**
@@ -60,6 +69,7 @@ function registerInviterRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
         role: z.string().trim().min(1).max(100).optional(),
       }),
     },
+    responses: { 201: invitationCreated },
     handler: async (ctx, { body }) => {
       const invitation = await inviteMember(tenantFlowDeps(deps), callerOf(ctx), tenantIdOf(ctx), body);
       ctx.response.status = 201;
@@ -67,17 +77,23 @@ function registerInviterRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
     },
   });
 
-  inviters.get('/invitations', async (ctx) => ({
-    invitations: await listInvitations(tenantFlowDeps(deps), tenantIdOf(ctx)),
-  }));
+  inviters.get('/invitations', {
+    output: invitationList,
+    handler: async (ctx) => ({
+      invitations: await listInvitations(tenantFlowDeps(deps), tenantIdOf(ctx)),
+    }),
+  });
 
-  inviters.delete('/invitations/:invitationId', async (ctx) => {
-    await revokeInvitation(
-      tenantFlowDeps(deps),
-      callerOf(ctx),
-      tenantIdOf(ctx),
-      ctx.params.invitationId ?? '',
-    );
+  inviters.delete('/invitations/:invitationId', {
+    responses: { 204: null },
+    handler: async (ctx) => {
+      await revokeInvitation(
+        tenantFlowDeps(deps),
+        callerOf(ctx),
+        tenantIdOf(ctx),
+        ctx.params.invitationId ?? '',
+      );
+    },
   });
 }
 
@@ -97,30 +113,34 @@ function registerInviteeRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
 
   // Opening the link spends nothing; it shows the tenant and the invited address, which the mail told its
   // holder already, and the ways in (invitation-pages.ts).
-  app.group(INVITATION_ACCEPT_PATH, optionalAuth()).get('/', async (ctx) => {
-    const token = ctx.query.token ?? '';
-    const details = await describeInvitation(tenantFlowDeps(deps), token);
-    if (details === null) {
-      const error = new InvitationInvalidError();
-      return pageResponse(errorPageContent(error, { links: [loginLink] }), { status: error.status });
-    }
-    const userId = ctx.principal?.userId ?? null;
-    const user = userId === null ? null : await deps.identity().directory.findById(userId);
-    return pageResponse(
-      invitationPage(details, {
-        acceptPath: INVITATION_ACCEPT_PATH,
-        authPrefix,
-        token,
-        signedIn:
-          user === null
-            ? null
-            : { email: user.email, invitee: normalizedOrNull(user.email) === details.email },
-      }),
-    );
+  app.group(INVITATION_ACCEPT_PATH, optionalAuth()).get('/', {
+    responses: { 200: invitationPageBody },
+    handler: async (ctx) => {
+      const token = ctx.query.token ?? '';
+      const details = await describeInvitation(tenantFlowDeps(deps), token);
+      if (details === null) {
+        const error = new InvitationInvalidError();
+        return pageResponse(errorPageContent(error, { links: [loginLink] }), { status: error.status });
+      }
+      const userId = ctx.principal?.userId ?? null;
+      const user = userId === null ? null : await deps.identity().directory.findById(userId);
+      return pageResponse(
+        invitationPage(details, {
+          acceptPath: INVITATION_ACCEPT_PATH,
+          authPrefix,
+          token,
+          signedIn:
+            user === null
+              ? null
+              : { email: user.email, invitee: normalizedOrNull(user.email) === details.email },
+        }),
+      );
+    },
   });
 
   app.group(INVITATION_ACCEPT_PATH, errorPages(toInvitation), requireAuth()).post('/', {
     input: { body: z.object({ token: z.string().min(1).max(200) }) },
+    responses: { 200: [tenantWithRoles, joinedPageBody] },
     handler: async (ctx, { body }) => {
       const joined = await acceptInvitation(tenantFlowDeps(deps), callerOf(ctx), body.token);
       if (wantsPage(ctx)) return pageResponse(joinedPage(joined.tenant.name, joined.roles));
@@ -136,6 +156,7 @@ function registerInviteeRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
         name: z.string().trim().max(200).nullish(),
       }),
     },
+    responses: { 202: [verificationSent, signupSentPageBody] },
     handler: async (ctx, { body }) => {
       const identity = deps.identity();
       await refuseForeignOrigin(identity, ctx);

@@ -11,6 +11,7 @@ import {
   transferOwnership,
 } from '../tenants/member-flows.ts';
 import type { AccessRouteDeps } from './deps.ts';
+import { memberChanged, memberPage, ownershipTransferred } from './responses.ts';
 import { callerOf, tenantFlowDeps, tenantIdOf } from './tenant-caller.ts';
 
 /**
@@ -32,6 +33,7 @@ export function registerMemberRoutes(app: RouteGroup, deps: AccessRouteDeps): vo
         limit: z.coerce.number().int().min(1).max(MAX_MEMBER_PAGE_SIZE).default(50),
       }),
     },
+    output: memberPage,
     handler: (ctx, { query }) =>
       listMembers(tenantFlowDeps(deps), tenantIdOf(ctx), {
         limit: query.limit,
@@ -41,6 +43,7 @@ export function registerMemberRoutes(app: RouteGroup, deps: AccessRouteDeps): vo
 
   inTenant(LIFT_PERMISSIONS.membersUpdate).patch('/members/:userId', {
     input: { body: z.object({ role: z.string().trim().min(1).max(100) }) },
+    output: memberChanged,
     handler: async (ctx, { body }) => ({
       member: await changeMemberRole(
         tenantFlowDeps(deps),
@@ -52,18 +55,23 @@ export function registerMemberRoutes(app: RouteGroup, deps: AccessRouteDeps): vo
     }),
   });
 
-  inTenant(LIFT_PERMISSIONS.membersRemove).delete('/members/:userId', async (ctx) => {
-    await removeMember(tenantFlowDeps(deps), callerOf(ctx), tenantIdOf(ctx), userIdOf(ctx.params));
+  inTenant(LIFT_PERMISSIONS.membersRemove).delete('/members/:userId', {
+    responses: { 204: null },
+    handler: async (ctx) => {
+      await removeMember(tenantFlowDeps(deps), callerOf(ctx), tenantIdOf(ctx), userIdOf(ctx.params));
+    },
   });
 
-  app
-    .group('/tenants/:tenantId', requireAuth(), deps.guards.requireTenantMember())
-    .post('/leave', async (ctx) => {
+  app.group('/tenants/:tenantId', requireAuth(), deps.guards.requireTenantMember()).post('/leave', {
+    responses: { 204: null },
+    handler: async (ctx) => {
       await leaveTenant(tenantFlowDeps(deps), callerOf(ctx), tenantIdOf(ctx));
-    });
+    },
+  });
 
   inTenant(LIFT_PERMISSIONS.tenantTransfer).post('/transfer', {
     input: { body: z.object({ user_id: id }) },
+    output: ownershipTransferred,
     handler: (ctx, { body }) =>
       transferOwnership(tenantFlowDeps(deps), callerOf(ctx), tenantIdOf(ctx), body.user_id),
   });

@@ -10,6 +10,7 @@ import { actorOf } from './admin-actor.ts';
 import { registerCheckRoutes } from './check-routes.ts';
 import type { AccessRouteDeps } from './deps.ts';
 import { registerGrantRoutes } from './grant-routes.ts';
+import { roleList, roleBody as roleResponse } from './responses.ts';
 import { roleBody, roleIdParams, rolePatchBody } from './role-schemas.ts';
 import { registerTenantGrantRoutes } from './tenant-grant-routes.ts';
 import { registerTenantRoleRoutes } from './tenant-role-routes.ts';
@@ -63,6 +64,7 @@ function registerAdminRoleRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
 
   readers.get('/roles', {
     input: { query: z.object({ scope: scopes.optional(), tenant_id: tenantIdField.optional() }) },
+    output: roleList,
     handler: async (_ctx, { query }) => {
       // Without a scope: a tenant's roles when tenant_id is given, else the system roles.
       const scope = query.scope ?? (query.tenant_id === undefined ? 'system' : 'tenant');
@@ -73,6 +75,7 @@ function registerAdminRoleRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
 
   writers.post('/roles', {
     input: { body: roleBody.extend({ scope: scopes, tenant_id: tenantIdField.optional() }) },
+    responses: { 201: roleResponse },
     handler: async (ctx, { body }) => {
       const owner = ownerFrom(body.scope, body.tenant_id, 'body');
       const access = deps.access();
@@ -87,11 +90,13 @@ function registerAdminRoleRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
 
   readers.get('/roles/:roleId', {
     input: { params: roleIdParams },
+    output: roleResponse,
     handler: async (_ctx, { params }) => ({ role: roleView(await find(params.roleId)) }),
   });
 
   writers.patch('/roles/:roleId', {
     input: { params: roleIdParams, body: rolePatchBody },
+    output: roleResponse,
     handler: async (ctx, { params, body }) => {
       const role = await updateRole(deps.access(), actorOf(ctx), await find(params.roleId), body);
       return { role: roleView(role) };
@@ -100,6 +105,7 @@ function registerAdminRoleRoutes(app: RouteGroup, deps: AccessRouteDeps): void {
 
   writers.delete('/roles/:roleId', {
     input: { params: roleIdParams },
+    responses: { 204: null },
     handler: async (ctx, { params }) => {
       await deleteRole(deps.access(), actorOf(ctx), await find(params.roleId));
     },

@@ -6,6 +6,7 @@ import { grantView } from '../admin/views.ts';
 import { LIFT_PERMISSIONS } from '../default-roles.ts';
 import { actorOf } from './admin-actor.ts';
 import type { AccessRouteDeps } from './deps.ts';
+import { grantList } from './responses.ts';
 import { tenantIdOf } from './tenant-caller.ts';
 
 /**
@@ -17,13 +18,17 @@ export function registerTenantGrantRoutes(app: RouteGroup, deps: AccessRouteDeps
   const inTenant = (permission: string) =>
     app.group('/tenants/:tenantId', requireAuth(), deps.guards.requirePermission(permission));
 
-  inTenant(LIFT_PERMISSIONS.grantsRead).get('/grants', async (ctx) => {
-    const grants = await deps.access().grants.listByTenant(tenantIdOf(ctx));
-    return { grants: grants.map(grantView) };
+  inTenant(LIFT_PERMISSIONS.grantsRead).get('/grants', {
+    output: grantList,
+    handler: async (ctx) => {
+      const grants = await deps.access().grants.listByTenant(tenantIdOf(ctx));
+      return { grants: grants.map(grantView) };
+    },
   });
 
   inTenant(LIFT_PERMISSIONS.grantsWrite).delete('/grants/:grantId', {
     input: { params: z.object({ grantId: z.string().min(1).max(200) }) },
+    responses: { 204: null },
     handler: async (ctx, { params }) => {
       await deleteTenantGrant(deps.access(), actorOf(ctx), tenantIdOf(ctx), params.grantId);
     },

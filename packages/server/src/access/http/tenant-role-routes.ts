@@ -8,6 +8,7 @@ import { LIFT_PERMISSIONS } from '../default-roles.ts';
 import type { Role } from '../stores/role-store.ts';
 import { actorOf } from './admin-actor.ts';
 import type { AccessRouteDeps } from './deps.ts';
+import { roleList, roleBody as roleResponse } from './responses.ts';
 import { roleBody, rolePatchBody, tenantRoleParams } from './role-schemas.ts';
 
 const tenantParams = z.object({ tenantId: z.string().min(1).max(200) });
@@ -37,6 +38,7 @@ export function registerTenantRoleRoutes(app: RouteGroup, deps: AccessRouteDeps)
 
   readers.get('/roles', {
     input: { params: tenantParams },
+    output: roleList,
     handler: async (_ctx, { params }) => {
       const roles = await deps.access().roles.list({ scope: 'tenant', tenantId: params.tenantId });
       return { roles: roles.map(roleView) };
@@ -45,6 +47,7 @@ export function registerTenantRoleRoutes(app: RouteGroup, deps: AccessRouteDeps)
 
   writers.post('/roles', {
     input: { params: tenantParams, body: roleBody },
+    responses: { 201: roleResponse },
     handler: async (ctx, { params, body }) => {
       const access = deps.access();
       // Only a global grant passes the guard for a tenant that does not exist; tell it so.
@@ -58,11 +61,13 @@ export function registerTenantRoleRoutes(app: RouteGroup, deps: AccessRouteDeps)
 
   readers.get('/roles/:roleId', {
     input: { params: tenantRoleParams },
+    output: roleResponse,
     handler: async (_ctx, { params }) => ({ role: roleView(await find(params.tenantId, params.roleId)) }),
   });
 
   writers.patch('/roles/:roleId', {
     input: { params: tenantRoleParams, body: rolePatchBody },
+    output: roleResponse,
     handler: async (ctx, { params, body }) => {
       const role = await find(params.tenantId, params.roleId);
       return { role: roleView(await updateRole(deps.access(), actorOf(ctx), role, body)) };
@@ -71,6 +76,7 @@ export function registerTenantRoleRoutes(app: RouteGroup, deps: AccessRouteDeps)
 
   writers.delete('/roles/:roleId', {
     input: { params: tenantRoleParams },
+    responses: { 204: null },
     handler: async (ctx, { params }) => {
       await deleteRole(deps.access(), actorOf(ctx), await find(params.tenantId, params.roleId));
     },

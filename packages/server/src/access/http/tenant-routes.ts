@@ -14,6 +14,7 @@ import {
 import type { AccessRouteDeps } from './deps.ts';
 import { registerInvitationRoutes } from './invitation-routes.ts';
 import { registerMemberRoutes } from './member-routes.ts';
+import { tenantList, tenantWithRoles } from './responses.ts';
 import { callerOf, tenantFlowDeps, tenantIdOf } from './tenant-caller.ts';
 
 /**
@@ -45,6 +46,7 @@ export function registerTenantRoutes(app: RouteGroup, deps: AccessRouteDeps): vo
 
   signedIn.post('/', {
     input: { body: z.object({ name, slug, settings: settings.optional() }) },
+    responses: { 201: tenantWithRoles },
     handler: async (ctx, { body }) => {
       const created = await createTenant(tenantFlowDeps(deps), callerOf(ctx), body);
       ctx.response.status = 201;
@@ -52,13 +54,15 @@ export function registerTenantRoutes(app: RouteGroup, deps: AccessRouteDeps): vo
     },
   });
 
-  signedIn.get('/', async (ctx) => ({
-    tenants: await listMyTenants(tenantFlowDeps(deps), callerOf(ctx)),
-  }));
+  signedIn.get('/', {
+    output: tenantList,
+    handler: async (ctx) => ({ tenants: await listMyTenants(tenantFlowDeps(deps), callerOf(ctx)) }),
+  });
 
-  inTenant(LIFT_PERMISSIONS.tenantRead).get('/', (ctx) =>
-    showTenant(tenantFlowDeps(deps), callerOf(ctx), tenantIdOf(ctx)),
-  );
+  inTenant(LIFT_PERMISSIONS.tenantRead).get('/', {
+    output: tenantWithRoles,
+    handler: (ctx) => showTenant(tenantFlowDeps(deps), callerOf(ctx), tenantIdOf(ctx)),
+  });
 
   inTenant(LIFT_PERMISSIONS.tenantUpdate).patch('/', {
     input: {
@@ -68,11 +72,15 @@ export function registerTenantRoutes(app: RouteGroup, deps: AccessRouteDeps): vo
           message: 'Give at least one of name, slug, settings.',
         }),
     },
+    output: tenantWithRoles,
     handler: (ctx, { body }) => updateTenant(tenantFlowDeps(deps), callerOf(ctx), tenantIdOf(ctx), body),
   });
 
-  inTenant(LIFT_PERMISSIONS.tenantDelete).delete('/', async (ctx) => {
-    await deleteTenant(tenantFlowDeps(deps), callerOf(ctx), tenantIdOf(ctx));
+  inTenant(LIFT_PERMISSIONS.tenantDelete).delete('/', {
+    responses: { 204: null },
+    handler: async (ctx) => {
+      await deleteTenant(tenantFlowDeps(deps), callerOf(ctx), tenantIdOf(ctx));
+    },
   });
 
   registerMemberRoutes(app, deps);
