@@ -401,11 +401,22 @@ function oneLine(error: unknown): string {
   return String(error);
 }
 
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    stream.write('', () => resolve());
+  });
+}
+
 /** The `lift` process: finite commands exit with their code; `serve` keeps running until SIGTERM/SIGINT. */
 export async function main(argv: string[]): Promise<void> {
   const io = processIo();
   const result = await run(argv, io);
-  if (typeof result === 'number') process.exit(result);
+  if (typeof result === 'number') {
+    // A pipe that is full (`lift openapi | …` past 64 KiB) takes the rest of the output asynchronously: wait for
+    // it, or `process.exit` cuts the output off.
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+    process.exit(result);
+  }
   if (result !== 'watching') {
     const { stopOnSignals } = await import('./serve.ts');
     stopOnSignals(result, io);
