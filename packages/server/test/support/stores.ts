@@ -138,14 +138,25 @@ function reusedDatabases(open: () => Promise<NewDatabase>): () => Promise<OpenSq
   };
 }
 
+/** The targets this file made, by options: suites of one file with the same options share databases. */
+const targetsByOptions = new Map<string, Promise<SqlTarget[]>>();
+
 /**
- * SQLite in memory and, when it answers, a fresh PostgreSQL schema named after `prefix`. Call it while the
- * file's tests are collected: it registers an `afterAll` that closes the databases it keeps between tests.
+ * SQLite in memory and, when it answers, a PostgreSQL schema named after `prefix` (the first one a file asks
+ * for with these options: its suites share the databases). Call it while the file's tests are collected: it
+ * registers an `afterAll` that closes the databases it keeps between tests.
  */
-export async function migratedSqlTargets(
-  prefix: string,
-  options: MigratedSqlOptions = {},
-): Promise<SqlTarget[]> {
+export function migratedSqlTargets(prefix: string, options: MigratedSqlOptions = {}): Promise<SqlTarget[]> {
+  const key = JSON.stringify([options.withoutDefaultRoles ?? false, options.postgresPoolSize]);
+  let targets = targetsByOptions.get(key);
+  if (targets === undefined) {
+    targets = newSqlTargets(prefix, options);
+    targetsByOptions.set(key, targets);
+  }
+  return targets;
+}
+
+async function newSqlTargets(prefix: string, options: MigratedSqlOptions): Promise<SqlTarget[]> {
   const targets: SqlTarget[] = [
     {
       name: 'SQLite',
