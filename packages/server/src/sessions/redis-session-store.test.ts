@@ -6,13 +6,12 @@ import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlEventRows } from '../../test/support/event-rows.ts';
 import {
-  freshPostgresSchemaUrl,
-  postgresUrl,
   redisUrl,
   startRedisServer,
   type TestRedisServer,
   uniqueRedisPrefix,
 } from '../../test/support/services.ts';
+import { migratedSqlTargets, onEverySqlDatabase } from '../../test/support/stores.ts';
 import { liftMigrations } from '../app/lift-migrations.ts';
 import { ManualClock } from '../core/clock.ts';
 import { runMigrations } from '../storage/migrations/migrator.ts';
@@ -28,9 +27,13 @@ const START = Date.UTC(2026, 0, 1);
 const MINUTE = 60_000;
 
 const url = await redisUrl();
-const pgUrl = await postgresUrl();
 
-async function migrated(location = 'sqlite::memory:'): Promise<SqlDatabase> {
+/** SQLite in memory with Lift's migrations, for the tests that need no particular database. */
+const sqlite = (await migratedSqlTargets('redis_sessions_sqlite')).find(
+  (target) => target.name === 'SQLite',
+)!;
+
+async function migrated(location: string): Promise<SqlDatabase> {
   const database = openSqlDatabase(location, { poolSize: 3 });
   await runMigrations(database, [liftMigrations]);
   return database;
@@ -83,55 +86,30 @@ async function readyClient(redisUrlToUse: string): Promise<Redis> {
   return connection.client;
 }
 
-describe.skipIf(!url)('RedisSessionStore on Redis + SQLite', () => {
-  sessionStoreConformance('redis + sqlite', async (clock) => {
-    const database = await migrated();
-    const events = await sqlEventRows(database);
-    const prefix = uniqueRedisPrefix('sessions');
-    const store = new RedisSessionStore(database, {
-      redis: url!,
-      prefix,
-      clock,
-      eventRows: events.eventRows,
+await onEverySqlDatabase('RedisSessionStore', 'redis_sessions', (target) => {
+  describe.skipIf(!url)(`RedisSessionStore on Redis + ${target.name}`, () => {
+    sessionStoreConformance(`redis + ${target.name.toLowerCase()}`, async (clock) => {
+      const { database, close } = await target.open();
+      const events = await sqlEventRows(database);
+      const prefix = uniqueRedisPrefix('sessions');
+      const store = new RedisSessionStore(database, {
+        redis: url!,
+        prefix,
+        clock,
+        eventRows: events.eventRows,
+      });
+      return {
+        store,
+        events,
+        async close() {
+          await store.close();
+          await close();
+          const admin = await readyClient(url!);
+          await deleteKeys(admin, prefix);
+          await admin.quit();
+        },
+      };
     });
-    return {
-      store,
-      events,
-      async close() {
-        await store.close();
-        await database.close();
-        const admin = await readyClient(url!);
-        await deleteKeys(admin, prefix);
-        await admin.quit();
-      },
-    };
-  });
-});
-
-describe.skipIf(!url || !pgUrl)('RedisSessionStore on Redis + PostgreSQL', () => {
-  sessionStoreConformance('redis + postgres', async (clock) => {
-    const schema = await freshPostgresSchemaUrl('redis_sessions');
-    const database = await migrated(schema.url);
-    const events = await sqlEventRows(database);
-    const prefix = uniqueRedisPrefix('sessions');
-    const store = new RedisSessionStore(database, {
-      redis: url!,
-      prefix,
-      clock,
-      eventRows: events.eventRows,
-    });
-    return {
-      store,
-      events,
-      async close() {
-        await store.close();
-        await database.close();
-        await schema.drop();
-        const admin = await readyClient(url!);
-        await deleteKeys(admin, prefix);
-        await admin.quit();
-      },
-    };
   });
 });
 
@@ -139,6 +117,7 @@ describe.skipIf(!url)('RedisSessionStore keys on a shared Redis', () => {
   let admin: Redis;
   let client: Redis;
   let database: SqlDatabase;
+  let closeDatabase: () => Promise<void>;
   let prefix: string;
   let clock: ManualClock;
   let store: RedisSessionStore;
@@ -153,14 +132,14 @@ describe.skipIf(!url)('RedisSessionStore keys on a shared Redis', () => {
   });
 
   async function fresh(): Promise<void> {
-    database = await migrated();
+    ({ database, close: closeDatabase } = await sqlite.open());
     prefix = uniqueRedisPrefix('session-keys');
     clock = new ManualClock(START);
     store = new RedisSessionStore(database, { redis: client, prefix, clock });
   }
   async function finish(): Promise<void> {
     await store.close();
-    await database.close();
+    await closeDatabase();
     await deleteKeys(admin, prefix);
   }
   const cachedRecord = async (record: SessionRecord) => {
@@ -334,14 +313,14 @@ describe('RedisSessionStore with a Redis that goes away', () => {
   };
 
   it('a cache hit is exactly one GET and no SQL; a miss reads SQL once and caches', async () => {
-    const base = await migrated();
-    const { database, count } = countingQueries(base);
+    const base = await sqlite.open();
+    const { database, count } = countingQueries(base.database);
     const client = await readyClient(server.url);
     const store = new RedisSessionStore(database, { redis: client, clock: new ManualClock(START) });
     const cached = sessionRecord();
     const sqlOnly = sessionRecord();
     await store.create(cached);
-    await new SqlSessionStore(base).create(sqlOnly);
+    await new SqlSessionStore(base.database).create(sqlOnly);
 
     const commandCounts = async () => {
       const counts = new Map<string, number>();
@@ -392,7 +371,7 @@ describe('RedisSessionStore with a Redis that goes away', () => {
   });
 
   it('loses no session when Redis restarts empty, and puts each back in Redis when it is read', async () => {
-    const database = await migrated();
+    const { database, close: closeDatabase } = await sqlite.open();
     const connection = openRedisConnection(server.url);
     await connection.ready(5_000);
     const store = new RedisSessionStore(database, {
@@ -430,12 +409,12 @@ describe('RedisSessionStore with a Redis that goes away', () => {
 
     await store.close();
     await connection.close();
-    await database.close();
+    await closeDatabase();
     await admin.flushall();
   });
 
   it('answers from SQL while Redis is stopped, quickly, and logs no token hash', async () => {
-    const database = await migrated();
+    const { database, close: closeDatabase } = await sqlite.open();
     const warnings: unknown[] = [];
     const prefix = uniqueRedisPrefix('stopped');
     // The store's own connection, as configured in production.
@@ -472,11 +451,11 @@ describe('RedisSessionStore with a Redis that goes away', () => {
     for (const secret of [record.tokenHash, other.tokenHash, prefix]) expect(logged).not.toContain(secret);
 
     await store.close();
-    await database.close();
+    await closeDatabase();
   });
 
   it('removes copies it could not invalidate during a partition before reading Redis again', async () => {
-    const database = await migrated();
+    const { database, close: closeDatabase } = await sqlite.open();
     const client = await readyClient(server.url);
     const prefix = uniqueRedisPrefix('partition');
     const store = new RedisSessionStore(database, { redis: client, prefix, clock: new ManualClock(START) });
@@ -512,11 +491,11 @@ describe('RedisSessionStore with a Redis that goes away', () => {
 
     await store.close();
     client.disconnect();
-    await database.close();
+    await closeDatabase();
   });
 
   it('past maxPendingInvalidations, drops every session key under its prefix when Redis is back', async () => {
-    const database = await migrated();
+    const { database, close: closeDatabase } = await sqlite.open();
     const client = await readyClient(server.url);
     const prefix = uniqueRedisPrefix('overflow');
     const store = new RedisSessionStore(database, {
@@ -541,6 +520,6 @@ describe('RedisSessionStore with a Redis that goes away', () => {
 
     await store.close();
     client.disconnect();
-    await database.close();
+    await closeDatabase();
   });
 });

@@ -1,19 +1,12 @@
 import { createPublicKey, randomBytes, sign, verify } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  freshPostgresSchemaUrl,
-  postgresUrl,
-  redisUrl,
-  uniqueRedisPrefix,
-} from '../../../test/support/services.ts';
-import { liftMigrations } from '../../app/lift-migrations.ts';
+import { redisUrl, uniqueRedisPrefix } from '../../../test/support/services.ts';
+import { type OpenSql, onEverySqlDatabase } from '../../../test/support/stores.ts';
 import { ManualClock } from '../../core/clock.ts';
 import { BrokerInvalidation } from '../../core/invalidation.ts';
 import { MemoryBroker } from '../../storage/memory/memory-broker.ts';
-import { runMigrations } from '../../storage/migrations/migrator.ts';
 import type { Broker, SqlDatabase } from '../../storage/ports.ts';
 import { RedisBroker } from '../../storage/redis/redis-broker.ts';
-import { openSqlDatabase } from '../../storage/sql/open-sql-database.ts';
 import type { JwsAlgorithm } from '../jws/jws-types.ts';
 import { KeyRing, type KeyRingOptions, ROTATION_SKEW_MS } from './key-ring.ts';
 import { SqlSigningKeyStore } from './sql-signing-key-store.ts';
@@ -22,11 +15,6 @@ const START = Date.UTC(2026, 0, 1);
 const LIFETIME = 15 * 60_000;
 const DAY = 86_400_000;
 const DATA = Buffer.from('header.payload');
-
-interface OpenDatabase {
-  database: SqlDatabase;
-  close(): Promise<void>;
-}
 
 interface BrokerTarget {
   name: string;
@@ -78,8 +66,7 @@ interface Fixture {
   close(): Promise<void>;
 }
 
-async function fixture({ database, close }: OpenDatabase): Promise<Fixture> {
-  await runMigrations(database, [liftMigrations]);
+async function fixture({ database, close }: OpenSql): Promise<Fixture> {
   const clock = new ManualClock(START);
   const sealingKey = randomBytes(32);
   const store = new SqlSigningKeyStore(database);
@@ -118,7 +105,7 @@ function verifies(ring: KeyRing, kid: string, signature: Buffer): boolean {
   return key !== undefined && verify(null, DATA, key.key, signature);
 }
 
-function keyRingBehaviour(openDatabase: () => Promise<OpenDatabase>): void {
+function keyRingBehaviour(openDatabase: () => Promise<OpenSql>): void {
   const open = async () => fixture(await openDatabase());
 
   it('creates exactly one active EdDSA key on first start, and the next node reuses it', async () => {
@@ -358,25 +345,8 @@ function keyRingBehaviour(openDatabase: () => Promise<OpenDatabase>): void {
   });
 }
 
-describe('KeyRing on SQLite', () => {
-  keyRingBehaviour(async () => {
-    const database = openSqlDatabase('sqlite::memory:', { poolSize: 1 });
-    return { database, close: () => database.close() };
-  });
-});
-
-const pgUrl = await postgresUrl();
-
-describe.skipIf(!pgUrl)('KeyRing on PostgreSQL', () => {
-  keyRingBehaviour(async () => {
-    const schema = await freshPostgresSchemaUrl('key_ring');
-    const database = openSqlDatabase(schema.url, { poolSize: 10 });
-    return {
-      database,
-      async close() {
-        await database.close();
-        await schema.drop();
-      },
-    };
+await onEverySqlDatabase('KeyRing', 'key_ring', (target) => {
+  describe(`KeyRing on ${target.name}`, () => {
+    keyRingBehaviour(() => target.open());
   });
 });
