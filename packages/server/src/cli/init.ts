@@ -1,19 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { type LiftManifest, liftManifest } from './manifest.ts';
 
 /**
  * `lift init <dir>`: a starter project that runs with `npm install && npm start` and tests with `npm test`. The
  * versions it depends on are the ones this Lift was built with, so a fresh install matches what it was tried on.
  */
-
-interface LiftManifest {
-  version: string;
-  dependencies: Record<string, string>;
-}
-
-function manifest(): LiftManifest {
-  return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as LiftManifest;
-}
 
 function packageJson(name: string, lift: LiftManifest): string {
   const pkg = {
@@ -153,7 +145,7 @@ export function initProject(dir: string, cwd: string): string[] {
       .toLowerCase()
       .replace(/[^a-z0-9-]+/g, '-') || 'lift-app';
   const files: Record<string, string> = {
-    'package.json': packageJson(name, manifest()),
+    'package.json': packageJson(name, liftManifest()),
     'src/app.ts': APP,
     'lift.config.ts': CONFIG,
     '.env.example': ENV_EXAMPLE,

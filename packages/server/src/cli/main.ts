@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { LoadedConfig } from '../core/config/index.ts';
 import type { LiftConfigInput } from '../core/config/schema.ts';
 import { LiftConfigError, LiftError, ValidationError } from '../core/errors.ts';
 import { HELP, USAGE } from './help.ts';
 import { type CliIo, processIo, writeLine } from './io.ts';
+import { liftManifest } from './manifest.ts';
 import type { Serving } from './serve.ts';
 
 /**
@@ -250,10 +250,7 @@ function printHelp(io: CliIo, command?: string): number {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+  return liftManifest().version;
 }
 
 /**
