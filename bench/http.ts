@@ -34,6 +34,7 @@ const LIFT_STARTUP_MS = 60_000;
 
 type TargetId =
   | 'node-http'
+  | 'node-http-headers'
   | 'hono'
   | 'hono-secure'
   | 'fastify'
@@ -161,7 +162,21 @@ function verdicts(measurements: HttpMeasurement[], baseline: number, skipped: st
       baseline,
       LIFT_QUIET_TARGET_RATIO,
     ),
+    ...informative(rate('lift'), rate('lift-quiet'), rate('node-http-headers')),
   ];
+}
+
+/** Lift against the floor for a server sending its headers: what the pipeline costs apart from the bytes. */
+function informative(lift?: number, quiet?: number, withHeaders?: number): string[] {
+  if (withHeaders === undefined) return [];
+  return [
+    lift === undefined
+      ? ''
+      : `Lift ÷ raw node:http sending Lift's headers (information): ${formatRatio(lift / withHeaders)}`,
+    quiet === undefined
+      ? ''
+      : `Lift, access log off ÷ raw node:http sending Lift's headers (information): ${formatRatio(quiet / withHeaders)}`,
+  ].filter((line) => line !== '');
 }
 
 function renderReport(
@@ -202,7 +217,7 @@ function renderReport(
     '',
     table,
     '',
-    ...verdict.map((line) => `**Target:** ${line}`),
+    ...verdict.map((line) => (line.endsWith('(information)') ? `- ${line}` : `**Target:** ${line}`)),
     '',
   ].join('\n');
 }
@@ -213,6 +228,7 @@ function selectedTargets(): Set<TargetId> | null {
   if (raw === undefined || raw.trim() === '') return null;
   const known: TargetId[] = [
     'node-http',
+    'node-http-headers',
     'hono',
     'hono-secure',
     'fastify',
@@ -236,6 +252,7 @@ async function main(): Promise<void> {
   const wanted = (id: TargetId) => selected === null || selected.has(id);
   const targets: HttpTarget[] = [
     peer('node-http', 'raw node:http'),
+    peer('node-http-headers', "raw node:http sending Lift's default headers"),
     peer('hono', 'Hono (@hono/node-server)'),
     peer('hono-secure', 'Hono + requestId + secureHeaders'),
     peer('fastify', 'Fastify'),
