@@ -350,9 +350,14 @@ describe('structure and encoding', () => {
   it('refuses a 1 MiB token by its size alone, fast', () => {
     const huge = `${header}.${'A'.repeat(1024 * 1024)}.${signature}`;
     const { resolve: recording, calls } = recordingResolver();
-    const started = performance.now();
-    expect(reasonFor(() => verifyCompact(huge, recording))).toBe('too_large');
-    expect(performance.now() - started).toBeLessThan(5);
+    const timings: number[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const started = performance.now();
+      expect(reasonFor(() => verifyCompact(huge, recording))).toBe('too_large');
+      timings.push(performance.now() - started);
+    }
+    // The best of five: other work on a shared machine only ever adds time to a run.
+    expect(Math.min(...timings)).toBeLessThan(5);
     expect(calls).toEqual([]);
   });
 
