@@ -78,26 +78,19 @@ export function registerAdminUserRoutes(
     },
   });
 
-  updaters.post('/users/:id/disable', {
-    output: userBody,
-    handler: async (ctx) => ({
-      user: await disableUser(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
-    }),
-  });
-
-  updaters.post('/users/:id/enable', {
-    output: userBody,
-    handler: async (ctx) => ({
-      user: await enableUser(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
-    }),
-  });
-
-  updaters.post('/users/:id/unlock', {
-    output: userBody,
-    handler: async (ctx) => ({
-      user: await unlockUser(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
-    }),
-  });
+  // Three state changes of one user, each answering the user as it is afterwards.
+  for (const [action, change] of [
+    ['disable', disableUser],
+    ['enable', enableUser],
+    ['unlock', unlockUser],
+  ] as const) {
+    updaters.post(`/users/:id/${action}`, {
+      output: userBody,
+      handler: async (ctx) => ({
+        user: await change(identityOf().deps, adminId(ctx), ctx.params.id ?? '', requestOrigin(ctx.raw)),
+      }),
+    });
+  }
 
   revokers.post('/users/:id/sessions/revoke', {
     output: revokedCountBody,
