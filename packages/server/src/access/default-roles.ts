@@ -45,6 +45,8 @@ export const LIFT_PERMISSIONS = {
   tokensIntrospect: 'tokens:introspect',
   keysRotate: 'keys:rotate',
   accessCheck: 'access:check',
+  /** Reading the Prometheus scrape on the app port (telemetry/). */
+  metricsRead: 'metrics:read',
 } as const;
 
 export interface DefaultTemplate {

@@ -44,6 +44,7 @@ const LIFT_DECLARATIONS: PermissionDeclarations = {
   [LIFT_PERMISSIONS.tokensIntrospect]: { description: 'Introspect tokens (RFC 7662).', global: true },
   [LIFT_PERMISSIONS.keysRotate]: { description: 'Rotate the token signing keys.', global: true },
   [LIFT_PERMISSIONS.accessCheck]: { description: 'Explain any subject’s permissions.', global: true },
+  [LIFT_PERMISSIONS.metricsRead]: { description: 'Read the metrics scrape (`/metrics`).', global: true },
 };
 
 /** Why a role may not hold a permission: it names nothing declared, or only global ones in a tenant's role. */

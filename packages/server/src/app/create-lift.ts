@@ -10,6 +10,7 @@ import { LiftConfigError } from '../core/errors.ts';
 import { EventPublisher } from '../core/events.ts';
 import type { Runtime } from '../core/handler.ts';
 import { createLogger, flushLogger } from '../core/logger.ts';
+import type { MetricSpec } from '../core/metrics.ts';
 import type { LiftModule, LiftModules, ModuleKeys } from '../core/module.ts';
 import { ModuleHost } from '../core/module-host.ts';
 import { orderModules } from '../core/module-order.ts';
@@ -23,13 +24,14 @@ import type { MailTemplates, MailTransport } from '../mail/index.ts';
 import { sessionCookieSettings } from '../sessions/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/index.ts';
 import { migrationsComponent, type Outbox, outboxEventSink } from '../storage/index.ts';
-import type { HealthComponent } from '../telemetry/index.ts';
-import { registerHealthRoutes } from '../telemetry/index.ts';
+import { type HealthComponent, registerHealthRoutes } from '../telemetry/index.ts';
 import type { IssueAccessTokenInput } from '../tokens/index.ts';
 import type * as Face from './app-faces.ts';
+import { appMetrics } from './app-metrics.ts';
 import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
 import { defaultModules, liftModules } from './default-modules.ts';
 import { type ErrorCatalogEntry, errorCatalog } from './lift-errors.ts';
+import { mountModules } from './mount-modules.ts';
 import { mountOpenApi } from './openapi-route.ts';
 import { installPipeline } from './pipeline.ts';
 import { migrateCommand, prepareData } from './prepare-data.ts';
@@ -76,6 +78,11 @@ export interface LiftOptions {
    * The `LIFT_` prefix is Lift's: such a code fails `tsc` and the boot.
    */
   errors?: readonly AppErrorCodeSpec[];
+  /**
+   * The app's own metrics, `[{ name: 'notes_created_total', type: 'counter', help: '…' }]`, recorded through
+   * `app.module('telemetry').metrics` and exported with Lift's (docs/metrics.md).
+   */
+  metrics?: readonly MetricSpec[];
 }
 
 export class LiftApp extends RouteGroup {
@@ -112,7 +119,12 @@ export class LiftApp extends RouteGroup {
     this.config = config;
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? createLogger({ level: config.log.level });
-    const modules = orderModules(options.modules ?? defaultModules(config, options));
+    const { registry, modules, observeRoute } = appMetrics(
+      config,
+      this.log,
+      options.modules ?? defaultModules(config, options),
+      options.metrics ?? [],
+    );
     const shape = sqlShape({
       config,
       log: this.log,
@@ -146,6 +158,7 @@ export class LiftApp extends RouteGroup {
       ports: shape.ports,
       keys: this.#moduleKeys(),
       listening: () => this.address,
+      metrics: (owner) => registry.handles(owner),
     });
     this.errors = errorCatalog(modules, options.errors);
     shared.compile = installPipeline(hono, config, this.log, {
@@ -156,6 +169,7 @@ export class LiftApp extends RouteGroup {
       },
       onStoreUnavailable: (error) => this.#storeFailures.record(error),
       onProblem: uncataloguedCodeWatch(this.errors, this.log, () => void this.stats.uncataloguedErrors++),
+      ...(observeRoute ? { observeRoute } : {}),
     });
     hono.notFound(shared.compile(notFoundHandler(table)));
     registerHealthRoutes(this, {
@@ -168,21 +182,7 @@ export class LiftApp extends RouteGroup {
       timeoutMs: config.health.checkTimeoutMs,
       stats: () => this.stats,
     });
-    const resolverOwners = new Map<string, string>();
-    for (const { module, instance } of this.#modules.built) {
-      for (const { name, resolve } of instance.authResolvers ?? []) {
-        const earlier = resolverOwners.get(name);
-        if (earlier !== undefined) {
-          throw new LiftConfigError(
-            `The authentication resolver "${name}" is added by both module "${earlier}" and module "${module.name}"; keep one of them.`,
-          );
-        }
-        resolverOwners.set(name, module.name);
-        this.#authenticator.add(name, resolve);
-      }
-      for (const handler of instance.on ?? []) this.#events.onLocal(handler);
-    }
-    for (const { instance } of this.#modules.built) instance.routes?.(this);
+    mountModules(this.#modules.built, this, this.#authenticator, this.#events);
   }
 
   /** Security and domain events of this app (core/events.ts), published on the broker. */

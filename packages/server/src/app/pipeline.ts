@@ -8,7 +8,7 @@ import { problemBody, problemHeaders, toLiftError } from '../core/problem.ts';
 import { bindRequestLog } from '../core/request-log.ts';
 import { requestScope, setResponse } from '../core/request-scope.ts';
 import { finishResponseHeaders, liftResponse } from '../core/response-headers.ts';
-import type { RouteCompiler } from '../core/routes.ts';
+import type { CompiledRoute, RouteCompiler } from '../core/routes.ts';
 import type { PipelineStage } from '../core/stage.ts';
 import {
   accessLogStage,
@@ -41,6 +41,16 @@ export interface PipelineHooks {
   onProblem?(problem: LiftError): void;
   /** The app's resolver chain, which `requireAuth()` / `optionalAuth()` find on every request. */
   authenticator?: Authenticator;
+  /**
+   * Made once per compiled route (undefined: the not-found handler); its `record` is called with every
+   * answer of that route (the HTTP metrics, telemetry/metrics/http-metrics.ts).
+   */
+  observeRoute?(route: CompiledRoute | undefined): RouteObserver;
+}
+
+/** Told about each answer of one route: the method asked, the status and the seconds until it was ready. */
+export interface RouteObserver {
+  record(method: string, status: number, seconds: number): void;
 }
 
 /**
@@ -144,33 +154,45 @@ export function installPipeline(
     if (error instanceof Error) c.error = error;
     c.res = render(error, c);
   };
-  const finish = (c: HonoContext): Response => {
+  const finish = (c: HonoContext, observer: RouteObserver | undefined, started: number): Response => {
     finishResponseHeaders(c);
     for (const after of outerAfter) after(c);
+    observer?.record(c.req.method, c.res.status, (performance.now() - started) / 1000);
     return c.res;
   };
-  const settle = async (c: HonoContext, pending: Promise<Response>): Promise<Response> => {
+  const settle = async (
+    c: HonoContext,
+    pending: Promise<Response>,
+    observer: RouteObserver | undefined,
+    started: number,
+  ): Promise<Response> => {
     try {
       setResponse(c, await pending);
       for (const after of innerAfter) after(c);
     } catch (error) {
       recover(c, error);
     }
-    return finish(c);
+    return finish(c, observer, started);
   };
 
-  const compile: RouteCompiler = (run) =>
-    function liftRoute(c) {
+  const compile: RouteCompiler = (run, route) => {
+    const observer = hooks.observeRoute?.(route);
+    const template = route?.path;
+    return function liftRoute(c) {
+      const started = observer === undefined ? 0 : performance.now();
       // request id (and access log start) cannot fail in a way a client could be told about; a throw is a bug.
       for (const before of outerBefore) before(c);
-      if (authenticator !== undefined) requestScope(c).authenticator = authenticator;
+      const scope = requestScope(c);
+      scope.routeTemplate = template;
+      if (authenticator !== undefined) scope.authenticator = authenticator;
       try {
         let answer: Response | undefined;
         for (let i = 0; i < innerBefore.length && answer === undefined; i++) answer = innerBefore[i]!(c);
         if (answer === undefined) {
           const deadline = deadlines.start(c);
           const result = run(c);
-          if (result instanceof Promise) return settle(c, deadlines.race(deadline, result));
+          if (result instanceof Promise)
+            return settle(c, deadlines.race(deadline, result), observer, started);
           answer = result;
         }
         setResponse(c, answer);
@@ -178,8 +200,9 @@ export function installPipeline(
       } catch (error) {
         recover(c, error);
       }
-      return finish(c);
+      return finish(c, observer, started);
     };
+  };
 
   hono.onError(render);
   return compile;

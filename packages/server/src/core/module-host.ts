@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import type { LiftConfig } from './config/schema.ts';
 import { LiftConfigError } from './errors.ts';
 import type { EventPublisher } from './events.ts';
+import type { ModuleMetrics } from './metrics.ts';
 import type {
   LiftCapabilities,
   LiftModule,
@@ -30,6 +31,8 @@ export interface ModuleHostInput {
   ports: LiftPorts;
   keys: ModuleKeys;
   listening: () => ListeningAddress | undefined;
+  /** The metric handles of one module (the telemetry registry checks it declared them). */
+  metrics: (module: string) => ModuleMetrics;
 }
 
 export interface BuiltModule {
@@ -115,6 +118,7 @@ export class ModuleHost {
       log: input.log.child({ module: module.name }),
       clock: input.clock,
       events: input.events,
+      metrics: input.metrics(module.name),
       ports: input.ports,
       keys: input.keys,
       listening: input.listening,

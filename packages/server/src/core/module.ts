@@ -6,6 +6,7 @@ import type { Clock } from './clock.ts';
 import type { LiftConfig } from './config/schema.ts';
 import type { EventPublisher, LocalEventHandler } from './events.ts';
 import type { Invalidation } from './invalidation.ts';
+import type { MetricSpec, ModuleMetrics } from './metrics.ts';
 import type { Middleware, RouteGroup } from './routes.ts';
 import type { SealedColumn } from './sealed-column.ts';
 import type { ListeningAddress } from './server.ts';
@@ -67,13 +68,8 @@ export interface ErrorCodeSpec {
   meaning: string;
 }
 
-/** A metric a module exports (the telemetry module registers them; names follow Prometheus conventions). */
-export interface MetricSpec {
-  name: string;
-  type: 'counter' | 'gauge' | 'histogram';
-  help: string;
-  labels?: readonly string[];
-}
+/** A metric a module exports; see core/metrics.ts. */
+export type { MetricSpec } from './metrics.ts';
 
 /** Keys derived from the root secret; known only once the app has started (`core/root-keys.ts`). */
 export interface ModuleKeys {
@@ -90,6 +86,8 @@ export interface ModuleContext {
   readonly log: Logger;
   readonly clock: Clock;
   readonly events: EventPublisher;
+  /** Handles for the metrics this module declares in `metrics` (core/metrics.ts); others fail the boot. */
+  readonly metrics: ModuleMetrics;
   /** This module's stores, as built by the shape factory; reading one before `start()` does no I/O. */
   readonly ports: LiftPorts;
   /** The public face of a module named in `needs` (built before this one). */

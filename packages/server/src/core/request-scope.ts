@@ -19,6 +19,8 @@ export class RequestScope {
   completeHeaders: Record<string, string> | undefined;
   /** The response last given to `c.res` through `setResponse` (assigning the same one again is skipped). */
   assigned: Response | undefined;
+  /** The path template of the matched route (`/notes/:id`); undefined when no route matched. */
+  routeTemplate: string | undefined;
   /** When the access log started timing the request. */
   startedAt: number | undefined;
   /** The handler-facing context (core/context.ts), made once. */

@@ -1,5 +1,6 @@
 /**
- * The telemetry module's public face: readiness reports and the health routes the composition root mounts.
+ * The telemetry module's public face: the module (metrics, the scrape), its registry for the composition root,
+ * readiness reports and the health routes the composition root mounts.
  */
 export {
   type ComponentReport,
@@ -8,3 +9,8 @@ export {
   type ReadinessReport,
 } from './health.ts';
 export { registerHealthRoutes } from './health-routes.ts';
+export { installClusterMetrics } from './metrics/cluster.ts';
+export { HttpMetrics } from './metrics/http-metrics.ts';
+export { type MetricsListener, startMetricsListener } from './metrics/listener.ts';
+export { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics/registry.ts';
+export { APP_METRICS_OWNER, type Telemetry, telemetryModule } from './module.ts';

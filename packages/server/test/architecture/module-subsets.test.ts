@@ -83,12 +83,12 @@ async function signUpAndLogin(app: LiftApp) {
 
 describe('createLift with a subset of modules', () => {
   it('lists the default modules in start order', () => {
-    expect(appWith(undefined).modules).toEqual(['sessions', 'tokens', 'identity', 'access']);
+    expect(appWith(undefined).modules).toEqual(['telemetry', 'sessions', 'tokens', 'identity', 'access']);
   });
 
   it('serves sessions and identity without tokens and access', async () => {
     const app = appWith([identityModule(), sessionsModule()]);
-    expect(app.modules).toEqual(['sessions', 'identity']);
+    expect(app.modules).toEqual(['telemetry', 'sessions', 'identity']);
     await app.start();
     const login = await signUpAndLogin(app);
     expect(login.status).toBe(200);
@@ -149,7 +149,7 @@ describe('createLift with a subset of modules', () => {
 
   it('keeps the default order whatever order the list is given in', () => {
     const app = appWith([tokensModule(), accessModule(), identityModule(), sessionsModule()]);
-    expect(app.modules).toEqual(['sessions', 'tokens', 'identity', 'access']);
+    expect(app.modules).toEqual(['telemetry', 'sessions', 'tokens', 'identity', 'access']);
     expect(app.authenticator.names).toEqual(['session', 'bearer']);
   });
 });

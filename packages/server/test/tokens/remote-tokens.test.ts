@@ -97,7 +97,7 @@ describe('remoteTokens: a resource server without identity, sessions or access',
     const key = newEd25519Key('k1');
     resource.jwks.published = [key];
     await resource.app.start();
-    expect(resource.app.modules).toEqual(['remoteTokens']);
+    expect(resource.app.modules).toEqual(['telemetry', 'remoteTokens']);
     expect(resource.app.authenticator.names).toEqual(['bearer']);
     const now = resource.clock.now();
     const token = signToken({ key, now, claims: { tid: 'tenant-1', scope: 'notes:read notes:write' } });

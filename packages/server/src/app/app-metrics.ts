@@ -1,0 +1,31 @@
+import type { Logger } from 'pino';
+import type { LiftConfig } from '../core/config/schema.ts';
+import type { MetricSpec } from '../core/metrics.ts';
+import type { LiftModule } from '../core/module.ts';
+import { orderModules } from '../core/module-order.ts';
+import { APP_METRICS_OWNER, HttpMetrics, MetricsRegistry, telemetryModule } from '../telemetry/index.ts';
+import type { PipelineHooks } from './pipeline.ts';
+
+/**
+ * The app's metrics, made before any module is built (every module records into the registry from `build`
+ * on): the registry with every module's declared metrics and the app's own, the module list with the telemetry
+ * module first, and the pipeline's per-route recorder (none when `metrics.mode` is `off`).
+ */
+export function appMetrics(
+  config: LiftConfig,
+  log: Logger,
+  modules: readonly LiftModule[],
+  own: readonly MetricSpec[],
+): {
+  registry: MetricsRegistry;
+  modules: LiftModule[];
+  observeRoute: PipelineHooks['observeRoute'];
+} {
+  const registry = new MetricsRegistry({ log, processMetrics: config.metrics.processMetrics });
+  const all = orderModules([telemetryModule({ registry }), ...modules]);
+  for (const module of all) registry.declare(module.name, module.metrics ?? []);
+  registry.declare(APP_METRICS_OWNER, own);
+  if (config.metrics.mode === 'off') return { registry, modules: all, observeRoute: undefined };
+  const http = new HttpMetrics(registry.handles('telemetry'));
+  return { registry, modules: all, observeRoute: (route) => http.route(route?.method, route?.path) };
+}
