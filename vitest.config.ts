@@ -10,8 +10,8 @@ if (!process.env.NODE_OPTIONS?.includes(`--conditions=${SOURCE_CONDITION}`)) {
 }
 
 export default defineConfig({
-  resolve: { conditions: [SOURCE_CONDITION, 'module', 'node', 'development|production'] },
-  ssr: { resolve: { conditions: [SOURCE_CONDITION, 'module', 'node', 'development|production'] } },
+  resolve: { conditions: [SOURCE_CONDITION, 'node', 'development|production'] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, 'node', 'development|production'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     // The package test (npm pack, installs into fresh projects outside the repository, ~1.5 min) is its own

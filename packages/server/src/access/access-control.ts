@@ -15,6 +15,7 @@ import { type AccessScope, GLOBAL, toEngineScope } from './access-scope.ts';
 import type { AccessSnapshotSource } from './access-snapshot.ts';
 import type { AccessExplanation } from './engine/index.ts';
 import { permissionCovers } from './engine/permission.ts';
+import type { AccessMetrics } from './metrics.ts';
 import { PermissionCatalog } from './permission-catalog.ts';
 import type { GrantStore } from './stores/grant-store.ts';
 import type { MembershipStore } from './stores/membership-store.ts';
@@ -33,6 +34,8 @@ export interface AccessControlOptions {
   log: Logger;
   /** The declared permissions; those declared global are decided on global grants alone. Default: Lift's. */
   permissions?: PermissionCatalog;
+  /** Times and counts each check (access/metrics.ts). */
+  metrics?: Pick<AccessMetrics, 'checked'>;
 }
 
 /** What an `authorize` check is about; `ownerId` is a user id. */
@@ -67,8 +70,11 @@ export class AccessControl {
   readonly #invalidation: Invalidation;
   readonly #log: Logger;
   readonly #permissions: PermissionCatalog;
+  readonly #metrics: Pick<AccessMetrics, 'checked'> | undefined;
   #queue: Promise<void> = Promise.resolve();
   #unsubscribe: (() => Promise<void>) | undefined;
+  /** Set once the first full load completed: checks before it answer from an empty replica. */
+  #loaded = false;
 
   constructor(options: AccessControlOptions) {
     this.#replica = new AccessReplica(options);
@@ -76,6 +82,7 @@ export class AccessControl {
     this.events = options.events;
     this.#log = options.log;
     this.#permissions = options.permissions ?? new PermissionCatalog();
+    this.#metrics = options.metrics;
   }
 
   /** Subscribes to `access` invalidations, then loads everything; changes heard meanwhile apply after the load. */
@@ -96,6 +103,7 @@ export class AccessControl {
       };
     }
     await this.reload();
+    this.#loaded = true;
   }
 
   async close(): Promise<void> {
@@ -138,7 +146,14 @@ export class AccessControl {
    * a tenant owner's `*`) gives it.
    */
   can(principal: AccessSubject, permission: string, scope: AccessScope): boolean {
-    return this.#replica.engine.can(subjectOf(principal), permission, this.#decidedIn(permission, scope));
+    const started = this.#metrics === undefined ? 0 : performance.now();
+    const answer = this.#replica.engine.can(
+      subjectOf(principal),
+      permission,
+      this.#decidedIn(permission, scope),
+    );
+    this.#metrics?.checked(started, this.#loaded);
+    return answer;
   }
 
   /**
@@ -151,15 +166,18 @@ export class AccessControl {
     target: AccessTarget,
     activeTenant?: string | null,
   ): boolean {
+    const started = this.#metrics === undefined ? 0 : performance.now();
     const ownerId = target.ownerId == null ? null : subjectKey({ type: 'user', id: target.ownerId });
-    if (this.#permissions.isGlobal(permission))
-      return this.#replica.engine.authorize(subjectOf(principal), permission, { ownerId, tenantId: null });
-    return this.#replica.engine.authorize(
-      subjectOf(principal),
-      permission,
-      { ownerId, tenantId: target.tenantId ?? null },
-      activeTenant,
-    );
+    const answer = this.#permissions.isGlobal(permission)
+      ? this.#replica.engine.authorize(subjectOf(principal), permission, { ownerId, tenantId: null })
+      : this.#replica.engine.authorize(
+          subjectOf(principal),
+          permission,
+          { ownerId, tenantId: target.tenantId ?? null },
+          activeTenant,
+        );
+    this.#metrics?.checked(started, this.#loaded);
+    return answer;
   }
 
   /** Why `can(principal, permission, scope)` answers as it does (for admin tools, not the request path). */

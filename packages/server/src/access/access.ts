@@ -8,6 +8,7 @@ import { GLOBAL } from './access-scope.ts';
 import type { AccessSnapshotSource } from './access-snapshot.ts';
 import { SYSTEM_ADMIN_ROLE, TENANT_OWNER_ROLE } from './default-roles.ts';
 import { type AccessGuards, accessGuards } from './guards.ts';
+import type { AccessMetrics } from './metrics.ts';
 import type { PermissionCatalog } from './permission-catalog.ts';
 import type {
   CreateTenantInput,
@@ -41,6 +42,8 @@ export interface AccessPorts {
 }
 
 export interface AccessSources {
+  /** Check timing and counts (access/metrics.ts); none in stand-alone tests. */
+  metrics?: Pick<AccessMetrics, 'checked'>;
   ports: AccessPorts;
   clock: Clock;
   log: Logger;
@@ -90,6 +93,7 @@ export class Access {
       events,
       log,
       permissions: sources.permissions,
+      ...(sources.metrics ? { metrics: sources.metrics } : {}),
     });
     this.guards = accessGuards(() => this.control, this.permissions);
   }

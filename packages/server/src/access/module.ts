@@ -8,7 +8,7 @@ import { ACCESS_ERRORS } from './error-codes.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
 import { registerAccessRoutes } from './http/index.ts';
-import { ACCESS_METRICS } from './metrics.ts';
+import { ACCESS_METRICS, accessMetrics } from './metrics.ts';
 import { accessMigrations } from './migrations.ts';
 import { PermissionCatalog, type PermissionDeclarations } from './permission-catalog.ts';
 import type { GrantStore, InvitationStore, MembershipStore, RoleStore, TenantStore } from './stores/index.ts';
@@ -66,7 +66,9 @@ export function accessModule(options: AccessModuleOptions = {}): LiftModule<'acc
       const { config } = context;
       const identity = context.module('identity');
       const sessions = context.module('sessions');
+      const metrics = accessMetrics(context.metrics);
       const access = new Access({
+        metrics,
         ports: context.ports,
         clock: context.clock,
         log: context.log,
@@ -79,6 +81,7 @@ export function accessModule(options: AccessModuleOptions = {}): LiftModule<'acc
       let stopInvitationSignups: (() => void) | undefined;
       return {
         face: access,
+        on: [metrics.onEvent],
         offers: {
           globalPermission: permit,
           systemRoles: {

@@ -18,6 +18,7 @@ import type { JobQueue, KeyValueStore } from '../storage/index.ts';
 import type { EmailTokenStore } from './email-tokens/index.ts';
 import { ReauthRequiredError } from './errors.ts';
 import type { Lockout } from './lockout.ts';
+import type { AuthMethod } from './metrics.ts';
 import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
 import type { PasswordHasher, PasswordPolicy } from './passwords/index.ts';
 import type { User, UserStore } from './users/index.ts';
@@ -56,6 +57,8 @@ export interface IdentityDeps {
    * module: the `tokenIssuer` capability, looked up when asked.
    */
   tokenIssuer(): TokenIssuerCapability | undefined;
+  /** Runs one authentication decision, timing it (`auth_latency_seconds`, identity/metrics.ts). */
+  timeAuth<T>(method: AuthMethod, decide: () => Promise<T>): Promise<T>;
 }
 
 export interface TokenGrant {

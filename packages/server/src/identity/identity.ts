@@ -18,6 +18,7 @@ import {
   type TokenIssuerCapability,
 } from './identity-deps.ts';
 import { createLockout } from './lockout.ts';
+import type { IdentityMetrics } from './metrics.ts';
 import { TOTP_KEY_PURPOSE } from './mfa/index.ts';
 import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
 import { createPasswordHasher, createPasswordPolicy } from './passwords/index.ts';
@@ -55,6 +56,8 @@ export interface IdentitySources {
   systemRoles: () => SystemRoleDirectory | undefined;
   /** The `tokenIssuer` capability (the tokens module's), looked up when asked. */
   tokenIssuer: () => TokenIssuerCapability | undefined;
+  /** Times authentication decisions (`auth_latency_seconds`); without it they are not timed. */
+  metrics?: Pick<IdentityMetrics, 'time'>;
 }
 
 /** What identity needs of access control: making a user a system admin, and listing a user's system roles. */
@@ -153,6 +156,7 @@ export class Identity {
         keyPurpose: MAIL_KEY_PURPOSE,
       }),
       tokenIssuer: sources.tokenIssuer,
+      timeAuth: sources.metrics?.time ?? ((_method, decide) => decide()),
     };
     registerDeferredFlows(this.deps);
     this.directory = userDirectory(ports.users);

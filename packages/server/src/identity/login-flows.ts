@@ -71,8 +71,10 @@ export async function login(
   mode: LoginMode = SESSION_MODE,
 ): Promise<LoginResult> {
   if (mode.kind === 'tokens' && !deps.tokenIssuer()) throw new TokensDisabledError();
-  const user = await verifyPassword(deps, input.email, input.password, origin);
-  return completeFirstFactor(deps, user, ['pwd'], origin, replaces, mode);
+  return deps.timeAuth('password', async () => {
+    const user = await verifyPassword(deps, input.email, input.password, origin);
+    return completeFirstFactor(deps, user, ['pwd'], origin, replaces, mode);
+  });
 }
 
 /**
@@ -178,7 +180,18 @@ export class TokensDisabledError extends BadRequestError {
  * wrong code also counts against the account's lockout (secret-attempts.ts), so new logins do not buy new
  * guesses, and a locked account's codes are not checked at all.
  */
-export async function verifyMfaLogin(
+export function verifyMfaLogin(
+  deps: IdentityDeps,
+  mfaToken: string,
+  factor: SecondFactorInput,
+  origin: EventOrigin,
+  replaces?: string | null,
+): Promise<LoginResult> {
+  const method = factor.recoveryCode === undefined ? 'totp' : 'recovery_code';
+  return deps.timeAuth(method, () => decideMfaLogin(deps, mfaToken, factor, origin, replaces));
+}
+
+async function decideMfaLogin(
   deps: IdentityDeps,
   mfaToken: string,
   factor: SecondFactorInput,

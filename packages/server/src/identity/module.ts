@@ -8,7 +8,7 @@ import { IDENTITY_ERRORS } from './error-codes.ts';
 import type {} from './events.ts';
 import { Identity, type SystemRoleDirectory } from './identity.ts';
 import type { TokenIssuerCapability } from './identity-deps.ts';
-import { IDENTITY_METRICS } from './metrics.ts';
+import { IDENTITY_METRICS, identityMetrics } from './metrics.ts';
 import { MFA_SEALED_COLUMN } from './mfa/index.ts';
 import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
 import { identityMigrations } from './migrations.ts';
@@ -54,7 +54,9 @@ export function identityModule(options: IdentityModuleOptions = {}): LiftModule<
     uses: ['tokens'],
     build(context) {
       const { config } = context;
+      const metrics = identityMetrics(context.metrics);
       const identity = new Identity({
+        metrics,
         config,
         ports: context.ports,
         sessions: context.module('sessions'),
@@ -68,6 +70,7 @@ export function identityModule(options: IdentityModuleOptions = {}): LiftModule<
       });
       return {
         face: identity,
+        on: [metrics.onEvent],
         sealedColumns: [MFA_SEALED_COLUMN],
         start: () => identity.start(),
         close: () => identity.close(),

@@ -4,7 +4,7 @@ import { sessionsConfig } from './config.ts';
 import { SESSIONS_ERRORS } from './error-codes.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
-import { SESSIONS_METRICS } from './metrics.ts';
+import { SESSIONS_METRICS, sessionsMetrics } from './metrics.ts';
 import { sessionsMigrations } from './migrations.ts';
 import { type SessionCookieSettings, sessionCookieSettings } from './session-cookie.ts';
 import { SessionManager } from './session-manager.ts';
@@ -40,7 +40,7 @@ export function sessionsModule(): LiftModule<'sessions', Sessions> {
     metrics: SESSIONS_METRICS,
     config: sessionsConfig,
     migrations: sessionsMigrations,
-    build({ config, ports, events, clock, log }) {
+    build({ config, ports, events, clock, log, metrics }) {
       // Refuse a weakened production cookie at build, not at the first login.
       const cookie = sessionCookieSettings(config);
       const settings = config.sessions;
@@ -73,6 +73,7 @@ export function sessionsModule(): LiftModule<'sessions', Sessions> {
       return {
         face: { manager, cookie, resolve },
         authResolvers: [{ name: 'session', resolve }],
+        on: [sessionsMetrics(metrics, () => ports.sessions.countActive(clock.now()))],
         start: () => manager.start(settings.purgeIntervalMs),
         close: () => manager.close(),
       };

@@ -199,6 +199,11 @@ export class RedisSessionStore implements SessionStore {
     return this.#sql.listByUser(userId);
   }
 
+  /** Counted in the SQL database, which holds every session (Redis holds the hot copies). */
+  countActive(now: number): Promise<number> {
+    return this.#sql.countActive(now);
+  }
+
   async purgeExpired(now: number): Promise<number> {
     const removed = await this.#sql.purgeExpiredReturning(now);
     for (let start = 0; start < removed.length; start += INVALIDATE_BATCH) {

@@ -245,6 +245,8 @@ export function sessionStoreConformance(
       for (const record of [live, otherUserLive, ...expired]) {
         expect(await store.findByTokenHash(record.tokenHash)).toEqual(record);
       }
+      expect(await store.countActive(now)).toBe(2);
+      expect(await store.countActive(START)).toBe(6);
 
       expect(await store.purgeExpired(now)).toBe(4);
       for (const record of expired) {
@@ -256,7 +258,9 @@ export function sessionStoreConformance(
       expect(await store.listByUser('user-ada')).toEqual([live]);
       expect(await store.listByUser('user-grace')).toEqual([otherUserLive]);
       expect(await store.purgeExpired(now)).toBe(0);
+      expect(await store.countActive(now)).toBe(2);
       expect(await store.purgeExpired(now + 1)).toBe(1);
+      expect(await store.countActive(now + 1)).toBe(1);
       expect(await store.findByTokenHash(live.tokenHash)).toBeNull();
     });
 

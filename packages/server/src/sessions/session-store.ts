@@ -58,6 +58,8 @@ export interface SessionStore {
   listByUser(userId: string): Promise<SessionRecord[]>;
   /** Removes sessions whose idle or absolute expiry is at or before `now`; returns how many. */
   purgeExpired(now: number): Promise<number>;
+  /** How many sessions are live at `now` (neither expiry passed): the `sessions_active` gauge, read when scraped. */
+  countActive(now: number): Promise<number>;
   /** Releases what the store itself opened (not the shared SQL database or Redis connection). */
   close(): Promise<void>;
 }

@@ -96,6 +96,16 @@ export class SqlSessionStore implements SessionStore {
     return rows.map(toRecord).sort(oldestFirst);
   }
 
+  async countActive(now: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom('lift_sessions')
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('live'))
+      .where('idle_expires_at', '>', now)
+      .where('absolute_expires_at', '>', now)
+      .executeTakeFirstOrThrow();
+    return Number(row.live);
+  }
+
   async purgeExpired(now: number): Promise<number> {
     const result = await this.#db
       .deleteFrom('lift_sessions')

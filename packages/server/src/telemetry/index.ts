@@ -12,5 +12,5 @@ export { registerHealthRoutes } from './health-routes.ts';
 export { installClusterMetrics } from './metrics/cluster.ts';
 export { HttpMetrics } from './metrics/http-metrics.ts';
 export { type MetricsListener, startMetricsListener } from './metrics/listener.ts';
-export { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics/registry.ts';
+export { type DeclaredMetric, MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics/registry.ts';
 export { APP_METRICS_OWNER, type Telemetry, telemetryModule } from './module.ts';

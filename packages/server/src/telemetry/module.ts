@@ -5,7 +5,7 @@ import type { LiftModule } from '../core/module.ts';
 import { installWorkerMetrics } from './metrics/cluster.ts';
 import { HTTP_METRICS } from './metrics/http-metrics.ts';
 import { type MetricsListener, startMetricsListener } from './metrics/listener.ts';
-import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics/registry.ts';
+import { type DeclaredMetric, type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics/registry.ts';
 
 /** The telemetry module's face: `app.module('telemetry')`. */
 export interface Telemetry {
@@ -18,6 +18,8 @@ export interface Telemetry {
   scrape(): Promise<string>;
   /** The separate metrics listener's scrape URL (`metrics.port`), once the app has started. */
   metricsUrl(): string | undefined;
+  /** Every metric the modules and the app declared, with its owner (docs/metrics.md is made from it). */
+  declared(): DeclaredMetric[];
 }
 
 declare module '../core/module.ts' {
@@ -51,6 +53,7 @@ export function telemetryModule(kernel: { registry: MetricsRegistry }): LiftModu
           metrics: registry.handles(APP_METRICS_OWNER),
           scrape,
           metricsUrl: () => listener?.url,
+          declared: () => registry.declared(),
         },
         async start() {
           if (!prometheus) return;

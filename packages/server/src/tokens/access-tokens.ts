@@ -70,6 +70,8 @@ export interface AccessTokensOptions {
   allowedAlgorithms?: readonly JwsAlgorithm[];
   /** Adds claims; may not replace the registered ones. */
   customClaims?: (input: IssueAccessTokenInput) => Record<string, unknown>;
+  /** Counts each token signed (`tokens_issued_total{type="access"}`). */
+  issued?: { inc(): void };
 }
 
 const REGISTERED = new Set([
@@ -124,6 +126,7 @@ export class AccessTokens {
     if (input.scope) claims.scope = input.scope;
     if (input.jkt) claims.cnf = { jkt: input.jkt };
     const token = signCompact({ typ: 'at+jwt' }, claims, this.#options.keys.signingKey());
+    this.#options.issued?.inc();
     return { token, expiresIn: lifetime, claims };
   }
 

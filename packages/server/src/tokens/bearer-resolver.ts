@@ -7,6 +7,7 @@ import { CsrfError, csrfVerdict } from '../http/index.ts';
 import { requestOrigin } from '../sessions/index.ts';
 import type { AccessTokens, VerifiedAccessToken } from './access-tokens.ts';
 import { DpopError, type DpopVerifier } from './dpop.ts';
+import type { TokenMetrics } from './metrics.ts';
 import { type AccessCookieSettings, ambientToken, type TokenSource } from './token-carriers.ts';
 import { TokenRejectedError } from './token-errors.ts';
 import { tokenPrincipal } from './token-principal.ts';
@@ -38,22 +39,27 @@ export interface BearerResolverOptions {
   csrfAllowedOrigins: readonly string[];
   /** The app's public origin (`auth.publicUrl`), besides the request's own. */
   publicOrigin: string | undefined;
+  /** Counts verifications by outcome (`token_verifications_total`). */
+  metrics?: Pick<TokenMetrics, 'verified' | 'refused'> | undefined;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Emits `token.rejected` for a refused token or proof, then rethrows. */
-function refusal(events: EventPublisher): (c: HonoContext, error: unknown) => never {
+/** Emits `token.rejected` for a refused token or proof (and counts it), then rethrows. */
+function refusal(options: BearerResolverOptions): (c: HonoContext, error: unknown) => never {
   return (c, error) => {
     if (error instanceof TokenRejectedError || error instanceof DpopError) {
-      events.emit('token.rejected', { actor: null, ...requestOrigin(c), reason: error.reason });
+      options.metrics?.refused(error.reason);
+      options.events.emit('token.rejected', { actor: null, ...requestOrigin(c), reason: error.reason });
     }
     throw error;
   };
 }
 
 function principalOf(options: BearerResolverOptions, verified: VerifiedAccessToken): Principal {
-  return tokenPrincipal(verified.claims, { now: options.now(), freshMs: options.freshMs });
+  const principal = tokenPrincipal(verified.claims, { now: options.now(), freshMs: options.freshMs });
+  options.metrics?.verified.inc();
+  return principal;
 }
 
 function bearerOnly(options: BearerResolverOptions, verified: VerifiedAccessToken): Principal {
@@ -104,7 +110,7 @@ function csrfRefusal(options: BearerResolverOptions, c: HonoContext, source: Tok
 
 export function bearerResolver(options: BearerResolverOptions): AuthResolver {
   const { accessTokens } = options;
-  const refuse = refusal(options.events);
+  const refuse = refusal(options);
   const plainBearer = (verified: VerifiedAccessToken): Principal => bearerOnly(options, verified);
 
   /** A token from the cookie or an allowed query parameter: a cookie is ambient, so CSRF rules apply. */

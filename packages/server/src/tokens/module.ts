@@ -6,7 +6,7 @@ import { TOKENS_ERRORS } from './error-codes.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
 import type { SigningKeyStore } from './keys/signing-key-store.ts';
-import { TOKENS_METRICS } from './metrics.ts';
+import { TOKENS_METRICS, tokenMetrics } from './metrics.ts';
 import { tokensMigrations } from './migrations.ts';
 import type { RefreshTokenStore } from './refresh/index.ts';
 import type { RevocationStore } from './revocation-store.ts';
@@ -59,7 +59,9 @@ export function tokensModule(options: TokensModuleOptions = {}): LiftModule<'tok
       }
       // Refuse a weakened production cookie at build, not at the first login.
       accessCookieSettings(config);
+      const metrics = tokenMetrics(context.metrics);
       const tokens = new Tokens({
+        metrics,
         config,
         ports: context.ports,
         clock: context.clock,
@@ -80,6 +82,7 @@ export function tokensModule(options: TokensModuleOptions = {}): LiftModule<'tok
           },
         },
         authResolvers: [{ name: 'bearer', resolve: tokens.resolveBearer }],
+        on: [metrics.onEvent],
         sealedColumns: TOKENS_SEALED_COLUMNS,
         start: () => tokens.start(),
         close: () => tokens.close(),

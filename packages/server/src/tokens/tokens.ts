@@ -14,6 +14,7 @@ import { bearerResolver } from './bearer-resolver.ts';
 import { DpopError, DpopVerifier } from './dpop.ts';
 import { KeyRing } from './keys/key-ring.ts';
 import type { SigningKeyStore } from './keys/signing-key-store.ts';
+import type { TokenMetrics } from './metrics.ts';
 import { ownOrigins } from './own-origins.ts';
 import { REFRESH_SUCCESSOR_KEY_PURPOSE, type RefreshTokenStore, RefreshTokens } from './refresh/index.ts';
 import { RevocationState } from './revocation.ts';
@@ -60,6 +61,8 @@ export interface TokensSources {
   keys: ModuleKeys;
   /** Adds claims to every access token. */
   customClaims?: ((input: IssueAccessTokenInput) => Record<string, unknown>) | undefined;
+  /** Issuance and verification counters (tokens/metrics.ts); none in stand-alone tests. */
+  metrics?: TokenMetrics;
   /** The bound address once the app listens: without `auth.publicUrl`, DPoP proofs must name it. */
   listening: () => ListeningAddress | undefined;
 }
@@ -162,6 +165,7 @@ export class Tokens {
       skewMs: settings.clockSkewMs,
       cacheSize: settings.verifiedCacheSize,
       ...(sources.customClaims ? { customClaims: sources.customClaims } : {}),
+      ...(sources.metrics ? { issued: sources.metrics.accessIssued } : {}),
     });
     this.refreshTokens = refreshTokensOf(sources, graceMs);
     this.#flows = {
@@ -187,6 +191,7 @@ export class Tokens {
       cookie: this.accessCookie,
       csrfAllowedOrigins: config.auth.csrfAllowedOrigins,
       publicOrigin,
+      metrics: sources.metrics,
     });
   }
 

@@ -27,7 +27,8 @@ export interface MetricJson {
   help: string;
   type: 'counter' | 'gauge' | 'histogram';
   values: MetricValue[];
-  aggregator: 'sum' | 'max';
+  /** How workers' values join (prom-client's aggregators; process metrics bring their own). */
+  aggregator: 'sum' | 'max' | 'first' | 'omit';
 }
 
 /** Upper bounds for `_seconds` histograms: half a millisecond (a cached check) to ten seconds (a slow store). */
@@ -58,6 +59,11 @@ abstract class Instrument<S> {
     this.help = spec.help;
     this.labelNames = spec.labels ?? [];
     this.aggregator = spec.aggregate ?? 'sum';
+  }
+
+  /** A metric without labels is exported as 0 from the start, so a rate over it exists before its first event. */
+  protected initialise(): void {
+    if (this.labelNames.length === 0) void this.unlabelled;
   }
 
   protected abstract create(): S;
@@ -120,6 +126,10 @@ class CounterCell implements CounterSeries {
 
 export class LiftCounter extends Instrument<CounterCell> implements Counter {
   readonly type = 'counter' as const;
+  constructor(spec: MetricSpec) {
+    super(spec);
+    this.initialise();
+  }
   protected create(): CounterCell {
     return new CounterCell();
   }
@@ -154,6 +164,10 @@ export class LiftGauge extends Instrument<GaugeCell> implements Gauge {
   #read: (() => number | Promise<number>) | undefined;
   /** Called with a reader's failure; the registry logs it once per interval. */
   onReadError: ((name: string, error: unknown) => void) | undefined;
+  constructor(spec: MetricSpec) {
+    super(spec);
+    this.initialise();
+  }
 
   protected create(): GaugeCell {
     return new GaugeCell();
@@ -217,6 +231,7 @@ export class LiftHistogram extends Instrument<HistogramCell> implements Histogra
       throw new Error(`metric ${spec.name}: buckets must be increasing`);
     }
     this.bounds = bounds;
+    this.initialise();
   }
   protected create(): HistogramCell {
     return new HistogramCell(this.bounds);

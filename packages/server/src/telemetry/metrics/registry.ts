@@ -24,6 +24,9 @@ const REFUSED_PROCESS_METRICS = [
   'nodejs_active_resources_total',
 ];
 
+/** A declared metric and who declared it (a module's name, or `app`). */
+export type DeclaredMetric = MetricSpec & { owner: string };
+
 /** The Prometheus text format's content type. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -33,7 +36,7 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
  * scraped never loads prom-client). A name is declared once; a module asks only for what it declared.
  */
 export class MetricsRegistry {
-  readonly #instruments = new Map<string, { instrument: LiftInstrument; owner: string }>();
+  readonly #instruments = new Map<string, { instrument: LiftInstrument; owner: string; spec: MetricSpec }>();
   readonly #log: Logger;
   readonly #processMetrics: boolean;
   #process: PromClient.Registry | undefined;
@@ -72,7 +75,7 @@ export class MetricsRegistry {
             this.#log.warn({ metric: name, err: error }, 'could not read a metric when scraped'),
           );
       }
-      this.#instruments.set(spec.name, { instrument, owner });
+      this.#instruments.set(spec.name, { instrument, owner, spec });
     }
   }
 
@@ -97,13 +100,31 @@ export class MetricsRegistry {
     };
   }
 
-  /** Declared names with their owner, in declaration order. */
-  declared(): { name: string; owner: string; type: MetricSpec['type'] }[] {
-    return [...this.#instruments].map(([name, { owner, instrument }]) => ({
-      name,
-      owner,
-      type: instrument.type,
-    }));
+  /**
+   * Every declared metric with its owner (a module, `app`), in declaration order, then the process metrics
+   * (owner `process`) when they are on.
+   */
+  declared(): DeclaredMetric[] {
+    const own = [...this.#instruments.values()].map(({ owner, spec }) => ({ ...spec, owner }));
+    if (!this.#processMetrics) return own;
+    const process = this.#processRegistry()
+      .getMetricsAsArray()
+      .map((metric) => {
+        const described = metric as unknown as {
+          name: string;
+          help: string;
+          type: string;
+          labelNames?: string[];
+        };
+        return {
+          name: described.name,
+          help: described.help,
+          type: described.type as MetricSpec['type'],
+          labels: described.labelNames ?? [],
+          owner: 'process',
+        };
+      });
+    return [...own, ...process];
   }
 
   /** This process's metrics in prom-client's JSON shape (what a worker hands the primary). */
@@ -147,8 +168,13 @@ export class MetricsRegistry {
  */
 export async function renderMetrics(processes: MetricJson[][]): Promise<string> {
   const { AggregatorRegistry } = promClient();
+  // One process keeps everything; across workers prom-client omits what cannot be joined (start time).
+  const input =
+    processes.length === 1
+      ? [processes[0]!.map((metric) => ({ ...metric, aggregator: 'first' as const }))]
+      : processes;
   const aggregated = AggregatorRegistry.aggregate(
-    processes as unknown as PromClient.MetricObjectWithValues<PromClient.MetricValue<string>>[][],
+    input as unknown as PromClient.MetricObjectWithValues<PromClient.MetricValue<string>>[][],
   );
   return aggregated.metrics();
 }

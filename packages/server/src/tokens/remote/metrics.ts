@@ -1,4 +1,4 @@
-import type { MetricSpec } from '../../core/module.ts';
+import type { MetricSpec, ModuleMetrics } from '../../core/metrics.ts';
 
 /** What the remoteTokens module exports for the telemetry module to register (docs/metrics.md). */
 export const REMOTE_TOKENS_METRICS: readonly MetricSpec[] = [
@@ -15,3 +15,21 @@ export const REMOTE_TOKENS_METRICS: readonly MetricSpec[] = [
     labels: ['outcome'],
   },
 ];
+
+/** What the remoteTokens module records, where fetches and verifications happen. */
+export interface RemoteTokenMetrics {
+  /** One JWKS fetch, by outcome (`ok` or the failure reason). */
+  fetched(outcome: string): void;
+  /** One bearer token verified (`ok`) or refused (the reason). */
+  verified(outcome: string): void;
+}
+
+export function remoteTokenMetrics(metrics: ModuleMetrics): RemoteTokenMetrics {
+  const fetches = metrics.counter('jwks_fetches_total');
+  const verifications = metrics.counter('remote_token_verifications_total');
+  const ok = verifications.series({ outcome: 'ok' });
+  return {
+    fetched: (outcome) => fetches.add({ outcome }),
+    verified: (outcome) => (outcome === 'ok' ? ok.inc() : verifications.add({ outcome })),
+  };
+}

@@ -3,7 +3,7 @@ import type { LiftModule } from '../../core/module.ts';
 import type {} from '../events.ts';
 import { remoteTokensConfig } from './config.ts';
 import { REMOTE_TOKENS_ERRORS } from './error-codes.ts';
-import { REMOTE_TOKENS_METRICS } from './metrics.ts';
+import { REMOTE_TOKENS_METRICS, remoteTokenMetrics } from './metrics.ts';
 import { RemoteTokens } from './remote-tokens.ts';
 
 /**
@@ -33,6 +33,7 @@ export function remoteTokensModule(): LiftModule<'remoteTokens', RemoteTokens> {
         clock: context.clock,
         log: context.log,
         events: context.events,
+        metrics: remoteTokenMetrics(context.metrics),
       });
       return {
         face: remote,

@@ -7,6 +7,7 @@ import { requestOrigin } from '../../sessions/index.ts';
 import type { VerifiedAccessToken } from '../access-tokens.ts';
 import { TokenRejectedError } from '../token-errors.ts';
 import { tokenPrincipal } from '../token-principal.ts';
+import type { RemoteTokenMetrics } from './metrics.ts';
 import type { RemoteAccessTokens } from './remote-access-tokens.ts';
 
 /**
@@ -26,6 +27,8 @@ export interface RemoteBearerResolverOptions {
   /** How long after `auth_time` the principal counts as fresh. */
   freshMs: number;
   now(): number;
+  /** Counts verifications by outcome (`remote_token_verifications_total`). */
+  metrics?: RemoteTokenMetrics | undefined;
 }
 
 export function remoteBearerResolver(options: RemoteBearerResolverOptions): AuthResolver {
@@ -33,6 +36,7 @@ export function remoteBearerResolver(options: RemoteBearerResolverOptions): Auth
 
   const refuse = (c: HonoContext, error: unknown): never => {
     if (error instanceof TokenRejectedError) {
+      options.metrics?.verified(error.reason);
       events.emit('token.rejected', { actor: null, ...requestOrigin(c), reason: error.reason });
     }
     throw error;
@@ -42,7 +46,9 @@ export function remoteBearerResolver(options: RemoteBearerResolverOptions): Auth
     if (verified.claims.cnf !== undefined) {
       throw new TokenRejectedError('dpop_unsupported', 'Key-bound (DPoP) tokens are not accepted here.');
     }
-    return tokenPrincipal(verified.claims, { now: options.now(), freshMs: options.freshMs });
+    const principal = tokenPrincipal(verified.claims, { now: options.now(), freshMs: options.freshMs });
+    options.metrics?.verified('ok');
+    return principal;
   };
 
   return (c) => {

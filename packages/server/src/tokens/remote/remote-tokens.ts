@@ -6,6 +6,7 @@ import { LiftConfigError } from '../../core/errors.ts';
 import type { EventPublisher } from '../../core/events.ts';
 import type { Pingable } from '../../storage/index.ts';
 import { fetchJwks, type JwksFetchError, type KeySet } from './jwks-fetch.ts';
+import type { RemoteTokenMetrics } from './metrics.ts';
 import { RemoteAccessTokens } from './remote-access-tokens.ts';
 import { remoteBearerResolver } from './remote-bearer-resolver.ts';
 import { RemoteKeySet } from './remote-key-set.ts';
@@ -21,6 +22,8 @@ export interface RemoteTokensSources {
   clock: Clock;
   log: Logger;
   events: EventPublisher;
+  /** JWKS fetch and verification counters (remote/metrics.ts); none in stand-alone tests. */
+  metrics?: RemoteTokenMetrics;
 }
 
 export class RemoteTokens {
@@ -58,6 +61,7 @@ export class RemoteTokens {
       onFetch: (outcome) => {
         // A fetch abandoned because the app is closing is no news.
         if (this.#closing.signal.aborted) return;
+        sources.metrics?.fetched('keys' in outcome ? 'ok' : outcome.error.reason);
         if ('keys' in outcome) reportFetched(log, this.jwksUrl, outcome.keys);
         else reportFailure(log, events, this.jwksUrl, outcome.error);
       },
@@ -74,6 +78,7 @@ export class RemoteTokens {
     this.resolveBearer = remoteBearerResolver({
       accessTokens: this.accessTokens,
       events,
+      metrics: sources.metrics,
       freshMs: config.auth.freshMs,
       now: () => clock.now(),
     });
