@@ -3,7 +3,13 @@ import type { LiftConfig } from '../core/config/schema.ts';
 import type { MetricSpec } from '../core/metrics.ts';
 import type { LiftModule } from '../core/module.ts';
 import { orderModules } from '../core/module-order.ts';
-import { APP_METRICS_OWNER, HttpMetrics, MetricsRegistry, telemetryModule } from '../telemetry/index.ts';
+import {
+  APP_METRICS_OWNER,
+  EmfWriter,
+  HttpMetrics,
+  MetricsRegistry,
+  telemetryModule,
+} from '../telemetry/index.ts';
 import type { PipelineHooks } from './pipeline.ts';
 
 /**
@@ -21,11 +27,29 @@ export function appMetrics(
   modules: LiftModule[];
   observeRoute: PipelineHooks['observeRoute'];
 } {
-  const registry = new MetricsRegistry({ log, processMetrics: config.metrics.processMetrics });
-  const all = orderModules([telemetryModule({ registry }), ...modules]);
+  const emf = config.metrics.mode === 'emf';
+  const registry = new MetricsRegistry({ log, processMetrics: config.metrics.processMetrics && !emf });
+  if (emf) registry.keepObservations();
+  const writer = emf
+    ? new EmfWriter({ instruments: () => registry.instruments(), namespace: config.metrics.namespace })
+    : undefined;
+  const all = orderModules([telemetryModule({ registry, emf: writer }), ...modules]);
   for (const module of all) registry.declare(module.name, module.metrics ?? []);
   registry.declare(APP_METRICS_OWNER, own);
   if (config.metrics.mode === 'off') return { registry, modules: all, observeRoute: undefined };
   const http = new HttpMetrics(registry.handles('telemetry'));
-  return { registry, modules: all, observeRoute: (route) => http.route(route?.method, route?.path) };
+  if (writer === undefined) {
+    return { registry, modules: all, observeRoute: (route) => http.route(route?.method, route?.path) };
+  }
+  // EMF: what the request recorded goes out when it is answered (no timer; see telemetry/metrics/emf.ts).
+  const observeRoute: PipelineHooks['observeRoute'] = (route) => {
+    const metrics = http.route(route?.method, route?.path);
+    return {
+      record(method, status, seconds) {
+        metrics.record(method, status, seconds);
+        writer.flush();
+      },
+    };
+  };
+  return { registry, modules: all, observeRoute };
 }

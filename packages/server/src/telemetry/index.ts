@@ -10,6 +10,7 @@ export {
 } from './health.ts';
 export { registerHealthRoutes } from './health-routes.ts';
 export { installClusterMetrics } from './metrics/cluster.ts';
+export { EmfWriter } from './metrics/emf.ts';
 export { HttpMetrics } from './metrics/http-metrics.ts';
 export { type MetricsListener, startMetricsListener } from './metrics/listener.ts';
 export { type DeclaredMetric, MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics/registry.ts';

@@ -3,6 +3,7 @@ import { requireAuth } from '../core/authenticate.ts';
 import type { ModuleMetrics } from '../core/metrics.ts';
 import type { LiftModule } from '../core/module.ts';
 import { installWorkerMetrics } from './metrics/cluster.ts';
+import type { EmfWriter } from './metrics/emf.ts';
 import { HTTP_METRICS } from './metrics/http-metrics.ts';
 import { type MetricsListener, startMetricsListener } from './metrics/listener.ts';
 import { type DeclaredMetric, type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics/registry.ts';
@@ -20,6 +21,11 @@ export interface Telemetry {
   metricsUrl(): string | undefined;
   /** Every metric the modules and the app declared, with its owner (docs/metrics.md is made from it). */
   declared(): DeclaredMetric[];
+  /**
+   * `metrics.mode: emf`: writes what changed since the last flush as EMF lines now (the end of a serverless
+   * invocation). Requests flush themselves; a no-op in the other modes.
+   */
+  flush(): void;
 }
 
 declare module '../core/module.ts' {
@@ -37,7 +43,10 @@ export const APP_METRICS_OWNER = 'app';
  * answer to the primary's collection round (metrics/cluster.ts). The registry itself is made by the
  * composition root before any module is built, since every module records into it from `build` on.
  */
-export function telemetryModule(kernel: { registry: MetricsRegistry }): LiftModule<'telemetry', Telemetry> {
+export function telemetryModule(kernel: {
+  registry: MetricsRegistry;
+  emf?: EmfWriter | undefined;
+}): LiftModule<'telemetry', Telemetry> {
   return {
     name: 'telemetry',
     metrics: HTTP_METRICS,
@@ -54,6 +63,7 @@ export function telemetryModule(kernel: { registry: MetricsRegistry }): LiftModu
           scrape,
           metricsUrl: () => listener?.url,
           declared: () => registry.declared(),
+          flush: () => kernel.emf?.flush(),
         },
         async start() {
           if (!prometheus) return;
@@ -73,6 +83,7 @@ export function telemetryModule(kernel: { registry: MetricsRegistry }): LiftModu
           }
         },
         async close() {
+          kernel.emf?.flush(); // what the last requests' event handlers recorded
           worker?.uninstall();
           worker = undefined;
           await listener?.close();

@@ -27,6 +27,11 @@ export const metricsSchema = z
       .string()
       .default('127.0.0.1')
       .describe('Interface of the separate metrics listener (`metrics.port`).'),
+    namespace: z
+      .string()
+      .regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'a CloudWatch namespace such as Lift or MyApp/Api')
+      .default('Lift')
+      .describe('The CloudWatch namespace of the EMF lines (`metrics.mode: emf`).'),
     processMetrics: z
       .boolean()
       .default(true)

@@ -52,6 +52,8 @@ abstract class Instrument<S> {
   readonly #series = new Map<string, S>();
   readonly #labelsOf = new Map<S, Record<string, string | number>>();
   #unlabelled: S | undefined;
+  /** Gauges read when scraped (`readOnScrape`) are left out of EMF flushes: their read may be a query. */
+  readOnScrapeOnly = false;
   onOverflow: ((name: string) => void) | undefined;
 
   constructor(spec: MetricSpec) {
@@ -103,7 +105,8 @@ abstract class Instrument<S> {
     return found;
   }
 
-  protected entries(): IterableIterator<[S, Record<string, string | number>]> {
+  /** Every series with its labels. */
+  entries(): IterableIterator<[S, Record<string, string | number>]> {
     return this.#labelsOf.entries();
   }
 
@@ -119,6 +122,8 @@ abstract class Instrument<S> {
 
 class CounterCell implements CounterSeries {
   value = 0;
+  /** The value the last EMF flush reported (telemetry/metrics/emf.ts). */
+  flushed = 0;
   inc(value = 1): void {
     if (value > 0) this.value += value;
   }
@@ -148,6 +153,8 @@ export class LiftCounter extends Instrument<CounterCell> implements Counter {
 
 class GaugeCell implements GaugeSeries {
   value = 0;
+  /** The value the last EMF flush reported (a gauge starts at 0, which is not news). */
+  flushed = 0;
   set(value: number): void {
     this.value = value;
   }
@@ -186,6 +193,7 @@ export class LiftGauge extends Instrument<GaugeCell> implements Gauge {
   }
   readOnScrape(read: () => number | Promise<number>): void {
     this.#read = read;
+    this.readOnScrapeOnly = true;
     void this.unlabelled; // the series exists (as 0) before the first scrape reads it
   }
   async get(): Promise<MetricJson> {
@@ -207,10 +215,17 @@ class HistogramCell implements HistogramSeries {
   readonly counts: Float64Array;
   sum = 0;
   count = 0;
-  constructor(readonly bounds: readonly number[]) {
+  /** Observations since the last EMF flush, kept only in `metrics.mode: emf` (CloudWatch wants the values). */
+  pending: number[] | undefined;
+  constructor(
+    readonly bounds: readonly number[],
+    keep: boolean,
+  ) {
     this.counts = new Float64Array(bounds.length + 1);
+    if (keep) this.pending = [];
   }
   observe(value: number): void {
+    this.pending?.push(value);
     const bounds = this.bounds;
     let i = 0;
     while (i < bounds.length && value > bounds[i]!) i++;
@@ -233,8 +248,16 @@ export class LiftHistogram extends Instrument<HistogramCell> implements Histogra
     this.bounds = bounds;
     this.initialise();
   }
+  #keepObservations = false;
+
+  /** In `metrics.mode: emf`: each series keeps its observations until flushed. */
+  keepObservations(): void {
+    this.#keepObservations = true;
+    for (const [cell] of this.entries()) cell.pending ??= [];
+  }
+
   protected create(): HistogramCell {
-    return new HistogramCell(this.bounds);
+    return new HistogramCell(this.bounds, this.#keepObservations);
   }
   observe(value: number): void {
     this.unlabelled.observe(value);

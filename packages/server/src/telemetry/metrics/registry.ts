@@ -41,6 +41,7 @@ export class MetricsRegistry {
   readonly #processMetrics: boolean;
   #process: PromClient.Registry | undefined;
   readonly #reported = new Map<string, number>();
+  #keep = false;
 
   constructor(options: { log: Logger; processMetrics?: boolean }) {
     this.#log = options.log;
@@ -62,6 +63,7 @@ export class MetricsRegistry {
         );
       }
       const instrument = createInstrument(spec);
+      if (this.#keep && instrument instanceof LiftHistogram) instrument.keepObservations();
       instrument.onOverflow = (name) =>
         this.#once(`overflow:${name}`, () =>
           this.#log.warn(
@@ -76,6 +78,19 @@ export class MetricsRegistry {
           );
       }
       this.#instruments.set(spec.name, { instrument, owner, spec });
+    }
+  }
+
+  /** Lift's instruments (not the process metrics), for the EMF writer. */
+  instruments(): LiftInstrument[] {
+    return [...this.#instruments.values()].map(({ instrument }) => instrument);
+  }
+
+  /** `metrics.mode: emf`: histograms keep their observations until the EMF writer flushes them. */
+  keepObservations(): void {
+    this.#keep = true;
+    for (const instrument of this.instruments()) {
+      if (instrument instanceof LiftHistogram) instrument.keepObservations();
     }
   }
 
