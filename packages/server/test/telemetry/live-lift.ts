@@ -4,9 +4,8 @@ import { type LiftProcess, startLift, waitForOutput } from '../support/lift-proc
 
 /**
  * A real `lift serve` child process (the observed-app fixture) with its Prometheus scrape on a separate
- * listener, and the flows that make the authentication, session and token series appear. A child process,
- * not an in-process app: vitest runs its workers with `--conditions module`, under which prom-client's process
- * metrics load a broken ESM build of @opentelemetry/api; `lift serve` runs as users run it.
+ * listener, as Prometheus meets Lift in production, and the flows that make the authentication, session and
+ * token series appear (its mail lands in the data directory, where the flows read the verification link).
  */
 
 export const OBSERVED_APP = 'packages/server/test/fixtures/observed-app.ts';
