@@ -98,6 +98,26 @@ describe('the dashboard', () => {
   });
 });
 
+describe('reading metric names from PromQL', () => {
+  it('finds the series names, not functions, keywords, labels, durations or numbers', () => {
+    const expr =
+      'sum by (route, le) (rate(a_total{status=~"5..",x="rate(b)"}[5m])) / ignoring(le) b_seconds offset 5m' +
+      ' > 1e-9 and on(job) histogram_quantile(0.9, c_bucket) or max without (instance) (d:recorded) > 1/60';
+    expect(metricNames(expr).sort()).toEqual(['a_total', 'b_seconds', 'c_bucket', 'd:recorded']);
+  });
+
+  it('counts a histogram family as exported through its _bucket, _sum and _count series', () => {
+    const families = exportedFamilies('# TYPE h_seconds histogram\n# TYPE g gauge\n# TYPE c_total counter\n');
+    expect(
+      ['h_seconds_bucket', 'h_seconds_sum', 'h_seconds_count', 'g', 'c_total'].every((name) =>
+        isExported(name, families),
+      ),
+    ).toBe(true);
+    expect(isExported('g_bucket', families)).toBe(false);
+    expect(isExported('missing_total', families)).toBe(false);
+  });
+});
+
 describe('a live scrape of a running Lift', () => {
   let observed: ObservedLift;
   let text: string;
