@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { expect } from 'vitest';
 import { HttpSession, waitForMailLink } from '../support/http-session.ts';
 import { type LiftProcess, startLift, waitForOutput } from '../support/lift-process.ts';
@@ -15,6 +16,8 @@ export interface ObservedLift {
   lift: LiftProcess;
   /** The scrape URL of the separate metrics listener. */
   metricsUrl: string;
+  /** Stops the process and removes its data directory. */
+  stop(): Promise<void>;
 }
 
 export async function startObservedLift(): Promise<ObservedLift> {
@@ -24,8 +27,21 @@ export async function startObservedLift(): Promise<ObservedLift> {
     LIFT_PASSWORDS__MEMORY_COST: '8192',
     LIFT_PASSWORDS__TIME_COST: '1',
   });
-  const [, metricsUrl] = await waitForOutput(lift, /"url":"(http:\/\/[^"]+)"[^\n]*metrics listener started/);
-  return { lift, metricsUrl: metricsUrl as string };
+  const [, metricsUrl] = await waitForOutput(
+    lift,
+    /"url":"(http:\/\/[^"]+)"[^\n]*metrics listener started/,
+  ).catch(async (error: unknown) => {
+    await lift.stop();
+    throw error;
+  });
+  return {
+    lift,
+    metricsUrl: metricsUrl as string,
+    async stop() {
+      await lift.stop();
+      rmSync(lift.dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function scrape(metricsUrl: string): Promise<string> {

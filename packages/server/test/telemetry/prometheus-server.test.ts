@@ -127,7 +127,7 @@ describe('a real Prometheus scraping Lift with its alert rules', () => {
       prometheus.child.kill('SIGTERM');
       await exited;
     }
-    await observed?.lift.stop();
+    await observed?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

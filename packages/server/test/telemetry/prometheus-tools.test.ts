@@ -132,7 +132,7 @@ describe('a live scrape of a running Lift', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await observed?.lift.stop();
+    await observed?.stop();
   });
 
   it('passes promtool check metrics without a remark, process metrics included', async () => {
