@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { LoadedConfig } from '../core/config/index.ts';
 import { installClusterBrokerRelay } from '../storage/index.ts';
+import { installClusterMetrics, type MetricsListener, startMetricsListener } from '../telemetry/index.ts';
 import { type CliIo, writeLine } from './io.ts';
 import { loadApp } from './load-app.ts';
 
@@ -76,6 +77,18 @@ async function servePrimary(loaded: LoadedConfig, io: CliIo): Promise<Serving> {
   }
   await app.close();
   installClusterBrokerRelay(cluster);
+  // One scrape for the cluster: the primary gathers every worker's metrics (telemetry/metrics/cluster.ts).
+  const clusterMetrics = installClusterMetrics(cluster);
+  let metricsListener: MetricsListener | undefined;
+  if (config.metrics.mode === 'prometheus' && config.metrics.port !== undefined) {
+    metricsListener = await startMetricsListener({
+      host: config.metrics.host,
+      port: config.metrics.port,
+      path: config.metrics.path,
+      scrape: clusterMetrics.scrape,
+    });
+    app.log.info({ url: metricsListener.url, workers: config.workers }, 'metrics listener started');
+  }
   if (config.storage.kv === 'memory:') {
     app.log.warn(
       'storage.kv is memory: each worker keeps its own key-value state; use "sql" or redis:// to share it',
@@ -101,6 +114,8 @@ async function servePrimary(loaded: LoadedConfig, io: CliIo): Promise<Serving> {
     url,
     close: async () => {
       stopping = true;
+      await metricsListener?.close();
+      clusterMetrics.uninstall();
       const workers = Object.values(cluster.workers ?? {});
       await Promise.all(
         workers.map(

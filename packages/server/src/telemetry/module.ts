@@ -72,7 +72,8 @@ export function telemetryModule(kernel: {
             worker = installWorkerMetrics(() => registry.collect());
             return;
           }
-          if (config.metrics.port !== undefined) {
+          // A cluster primary (workers > 1) only prepares the data with this app; it serves the port itself.
+          if (config.metrics.port !== undefined && config.workers <= 1) {
             listener = await startMetricsListener({
               host: config.metrics.host,
               port: config.metrics.port,
