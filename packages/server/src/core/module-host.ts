@@ -14,6 +14,7 @@ import type {
 } from './module.ts';
 import { orderModules } from './module-order.ts';
 import type { ListeningAddress } from './server.ts';
+import type { Tracer } from './tracing.ts';
 
 /**
  * Runs the module contract for one app: orders the modules (core/module-order.ts), builds each once with its
@@ -27,6 +28,7 @@ export interface ModuleHostInput {
   log: Logger;
   clock: Clock;
   events: EventPublisher;
+  tracer: Tracer;
   ports: LiftPorts;
   keys: ModuleKeys;
   listening: () => ListeningAddress | undefined;
@@ -115,6 +117,7 @@ export class ModuleHost {
       log: input.log.child({ module: module.name }),
       clock: input.clock,
       events: input.events,
+      tracer: input.tracer,
       ports: input.ports,
       keys: input.keys,
       listening: input.listening,

@@ -9,6 +9,7 @@ import type { Invalidation } from './invalidation.ts';
 import type { Middleware, RouteGroup } from './routes.ts';
 import type { SealedColumn } from './sealed-column.ts';
 import type { ListeningAddress } from './server.ts';
+import type { Tracer } from './tracing.ts';
 
 /**
  * The module contract (DESIGN §2 rule 2). Every Lift module — identity, sessions, tokens, access, and the ones
@@ -90,6 +91,8 @@ export interface ModuleContext {
   readonly log: Logger;
   readonly clock: Clock;
   readonly events: EventPublisher;
+  /** The app's tracer (core/tracing.ts): the no-op one unless `tracing.exporter` is set. */
+  readonly tracer: Tracer;
   /** This module's stores, as built by the shape factory; reading one before `start()` does no I/O. */
   readonly ports: LiftPorts;
   /** The public face of a module named in `needs` (built before this one). */

@@ -87,11 +87,17 @@ export interface RouteMethod<T> {
 /** What serves one route: synchronous when the handler is, a Promise only when something awaits. */
 export type RouteRun = (c: HonoContext) => Response | Promise<Response>;
 
+/** The route a compiled function serves: its method and full path template (undefined for the not-found handler). */
+export interface CompiledRoute {
+  method: HttpMethod;
+  path: string;
+}
+
 /**
  * Wraps a route's handler (with its group middleware) in the request pipeline, once per route: the result is
  * the route's only Hono handler (app/pipeline.ts). Without a pipeline the route is served as is.
  */
-export type RouteCompiler = (run: RouteRun) => RouteRun;
+export type RouteCompiler = (run: RouteRun, route?: CompiledRoute) => RouteRun;
 
 export interface RouterShared {
   hono: Hono;
@@ -211,7 +217,10 @@ export class RouteGroup {
     // One function per route: pipeline, group middleware and handler, composed now. Group middleware may be
     // added after this route: the function is recompiled when `use()` changed any group, and otherwise reused.
     const build = (): RouteRun =>
-      shared.compile(hasMiddleware(chain) ? composeRoute(chain.flat(), serve) : serve);
+      shared.compile(hasMiddleware(chain) ? composeRoute(chain.flat(), serve) : serve, {
+        method,
+        path: fullPath,
+      });
     let builtFor = shared.version;
     let run = build();
     this.#shared.hono.on(method, fullPath, (c) => {

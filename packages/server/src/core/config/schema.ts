@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DAY, durationMs, HOUR, MINUTE, perMinute, secretKey } from './config-fields.ts';
 import { httpSchema } from './http-schema.ts';
+import { tracingSchema } from './tracing-schema.ts';
 
 /**
  * Lift's configuration: core's sections here, each module's in its own `<module>/config.ts` (the `config`
@@ -211,6 +212,7 @@ export const coreConfigSchema = z.strictObject({
   storage: storageSchema,
   mail: mailSchema,
   health: healthSchema,
+  tracing: tracingSchema,
   openapi: openapiSchema,
   auth: authSchema,
 });
