@@ -10,6 +10,7 @@ import { requestScope, setResponse } from '../core/request-scope.ts';
 import { finishResponseHeaders, liftResponse } from '../core/response-headers.ts';
 import type { RouteCompiler } from '../core/routes.ts';
 import type { PipelineStage } from '../core/stage.ts';
+import type { Tracer } from '../core/tracing.ts';
 import {
   accessLogStage,
   bodyLimitStage,
@@ -19,6 +20,7 @@ import {
   requestIdStage,
   securityHeadersStage,
 } from '../http/index.ts';
+import { requestSpans } from './request-span.ts';
 
 /**
  * The request pipeline, written down once (DESIGN §2). Modules never reorder it:
@@ -41,6 +43,8 @@ export interface PipelineHooks {
   onProblem?(problem: LiftError): void;
   /** The app's resolver chain, which `requireAuth()` / `optionalAuth()` find on every request. */
   authenticator?: Authenticator;
+  /** The app's tracer: with tracing on, every request gets a span (app/request-span.ts). */
+  tracer?: Tracer;
 }
 
 /**
@@ -53,7 +57,9 @@ export function renderError(hooks: PipelineHooks) {
     if (problem instanceof StoreUnavailableError) hooks.onStoreUnavailable?.(problem);
     else if (!(error instanceof LiftError)) hooks.onUnexpectedError(error, c);
     hooks.onProblem?.(problem);
-    const body = JSON.stringify(problemBody(problem, c.get('requestId'), c.req.path));
+    const body = JSON.stringify(
+      problemBody(problem, c.get('requestId'), c.req.path, requestScope(c).traceId),
+    );
     return liftResponse(c, body, problem.status, problemHeaders(problem));
   };
 }
@@ -138,6 +144,8 @@ export function installPipeline(
   const render = renderError(hooks);
   const deadlines = new DeadlineKeeper(config.http.timeout.ms);
   const authenticator = hooks.authenticator;
+  const tracer = hooks.tracer;
+  const spans = tracer === undefined ? undefined : requestSpans(config, tracer);
 
   // "recover": a refusal or error of anything inside becomes the response, rendered as problem+json.
   const recover = (c: HonoContext, error: unknown): void => {
@@ -146,6 +154,7 @@ export function installPipeline(
   };
   const finish = (c: HonoContext): Response => {
     finishResponseHeaders(c);
+    spans?.end(c);
     for (const after of outerAfter) after(c);
     return c.res;
   };
@@ -159,17 +168,19 @@ export function installPipeline(
     return finish(c);
   };
 
-  const compile: RouteCompiler = (run) =>
+  const compile: RouteCompiler = (run, route) =>
     function liftRoute(c) {
       // request id (and access log start) cannot fail in a way a client could be told about; a throw is a bug.
       for (const before of outerBefore) before(c);
+      const span = spans?.start(c, route);
       if (authenticator !== undefined) requestScope(c).authenticator = authenticator;
       try {
         let answer: Response | undefined;
         for (let i = 0; i < innerBefore.length && answer === undefined; i++) answer = innerBefore[i]!(c);
         if (answer === undefined) {
           const deadline = deadlines.start(c);
-          const result = run(c);
+          // The request span is active for everything the route awaits: its store calls become children.
+          const result = span === undefined ? run(c) : tracer!.withSpan(span, run, c);
           if (result instanceof Promise) return settle(c, deadlines.race(deadline, result));
           answer = result;
         }
