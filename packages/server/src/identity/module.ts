@@ -63,6 +63,7 @@ export function identityModule(options: IdentityModuleOptions = {}): LiftModule<
         keys: context.keys,
         templates: createMailTemplates(options.mailTemplates),
         events: context.events,
+        tracer: context.tracer,
         systemRoles: () => context.capability('systemRoles'),
         tokenIssuer: () => context.capability('tokenIssuer'),
       });

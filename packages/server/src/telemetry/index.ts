@@ -8,3 +8,5 @@ export {
   type ReadinessReport,
 } from './health.ts';
 export { registerHealthRoutes } from './health-routes.ts';
+export { createTracer } from './tracing/index.ts';
+export { tracedPorts } from './tracing/traced-ports.ts';

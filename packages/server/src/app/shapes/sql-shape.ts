@@ -6,6 +6,7 @@ import type { LiftConfig } from '../../core/config/schema.ts';
 import { EVENTS_CHANNEL } from '../../core/events.ts';
 import { BrokerInvalidation } from '../../core/invalidation.ts';
 import type { LiftPorts } from '../../core/module.ts';
+import type { Tracer } from '../../core/tracing.ts';
 import { sqlIdentityPorts } from '../../identity/adapters.ts';
 import { createMailTransport, type MailTransport, mailUrlOf } from '../../mail/index.ts';
 import { createSessionStore } from '../../sessions/adapters.ts';
@@ -21,6 +22,7 @@ import {
   SqlEventRows,
   SqlOutboxStore,
 } from '../../storage/index.ts';
+import { tracedPorts } from '../../telemetry/index.ts';
 import { sqlTokensPorts } from '../../tokens/adapters.ts';
 
 /**
@@ -45,6 +47,8 @@ export function sqlShape(input: {
   config: LiftConfig;
   log: Logger;
   clock: Clock;
+  /** With tracing on, every port call becomes a span (telemetry/tracing/traced-ports.ts). */
+  tracer: Tracer;
   /** The migrations of the app's modules, in module order. */
   moduleMigrations: readonly MigrationSet[];
   /** The app's own migration sets. */
@@ -98,7 +102,7 @@ export function sqlShape(input: {
     clock,
   });
   const made = sqlPorts({ config, log, clock, storage, jobs: outbox, eventRows });
-  return { storage, ports: made.ports, outbox, mail: made.mail };
+  return { storage, ports: tracedPorts(made.ports, input.tracer), outbox, mail: made.mail };
 }
 
 /** The ports of every module on the SQL shape's stores; mail and sessions are made when a module takes them. */
