@@ -75,12 +75,19 @@ export const noopTracer: Tracer = {
 };
 
 /**
- * Runs `run()` in a child span of the active one, ended when it settles (an error is recorded and rethrown).
- * With tracing off it is `run()` itself. Synchronous results stay synchronous.
+ * Runs `run()` in a span — a child of the active one, or of `parent` when given (`null`: a new trace) — ended
+ * when it settles (an error is recorded and rethrown). With tracing off it is `run()` itself. Synchronous
+ * results stay synchronous.
  */
-export function traced<R>(tracer: Tracer, name: string, attributes: SpanAttributes, run: () => R): R {
+export function traced<R>(
+  tracer: Tracer,
+  name: string,
+  attributes: SpanAttributes,
+  run: () => R,
+  parent?: Span | null,
+): R {
   if (!tracer.enabled) return run();
-  const span = tracer.startSpan(name, attributes);
+  const span = tracer.startSpan(name, attributes, parent);
   let result: R;
   try {
     result = tracer.withSpan(span, run, undefined);

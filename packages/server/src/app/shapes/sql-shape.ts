@@ -91,6 +91,7 @@ export function sqlShape(input: {
     log,
     owner,
     settings,
+    tracer: input.tracer,
     ...(feed ? { feed } : {}),
   });
   // Stores write the events of a change in its transaction; this process publishes them once committed.
