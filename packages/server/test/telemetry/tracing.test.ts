@@ -80,6 +80,7 @@ let login: Awaited<ReturnType<typeof send>>;
 let untrusted: Awaited<ReturnType<typeof send>>;
 let refused: Awaited<ReturnType<typeof send>>;
 let sessionCheck: Awaited<ReturnType<typeof send>>;
+let adminList: Awaited<ReturnType<typeof send>>;
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
@@ -108,6 +109,11 @@ beforeAll(async () => {
   });
   const cookie = String((login.headers['set-cookie'] as string[])[0]).split(';')[0]!;
   sessionCheck = await send(`${lift.url}/auth/session`, {
+    method: 'GET',
+    from: '127.0.0.1',
+    headers: { cookie },
+  });
+  adminList = await send(`${lift.url}/admin/api/users`, {
     method: 'GET',
     from: '127.0.0.1',
     headers: { cookie },
@@ -182,6 +188,20 @@ describe('tracing to an OTLP/HTTP receiver', () => {
       'lift.auth.outcome': 'principal',
     });
     expect(resolver?.traceId).toBe(request!.traceId);
+  });
+
+  it('gives the permission check its span, with the decision', () => {
+    expect(adminList.status).toBe(403);
+    const request = receiver.spans.find((span) => span.name === 'GET /admin/api/users');
+    expect(request).toBeDefined();
+    const check = receiver.spans.find(
+      (span) => span.name === 'access.check' && span.parentSpanId === request!.spanId,
+    );
+    expect(check?.attributes).toMatchObject({
+      'lift.access.guard': 'permission',
+      'lift.access.needed': 'users:read',
+      'lift.access.decision': 'denied',
+    });
   });
 
   it('ignores a traceparent from a peer that is not a trusted proxy', () => {
