@@ -33,6 +33,7 @@ export function remoteTokensModule(): LiftModule<'remoteTokens', RemoteTokens> {
         clock: context.clock,
         log: context.log,
         events: context.events,
+        tracer: context.tracer,
       });
       return {
         face: remote,

@@ -4,6 +4,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { LiftConfig } from '../../core/config/schema.ts';
 import { LiftConfigError } from '../../core/errors.ts';
 import type { EventPublisher } from '../../core/events.ts';
+import type { Tracer } from '../../core/tracing.ts';
 import type { Pingable } from '../../storage/index.ts';
 import { fetchJwks, type JwksFetchError, type KeySet } from './jwks-fetch.ts';
 import { RemoteAccessTokens } from './remote-access-tokens.ts';
@@ -21,6 +22,8 @@ export interface RemoteTokensSources {
   clock: Clock;
   log: Logger;
   events: EventPublisher;
+  /** The app's tracer: JWKS fetches are client spans that propagate `traceparent`. */
+  tracer?: Tracer;
 }
 
 export class RemoteTokens {
@@ -49,6 +52,7 @@ export class RemoteTokens {
       maxBytes: settings.maxJwksBytes,
       algorithms: settings.algorithms,
       signal: this.#closing.signal,
+      ...(sources.tracer ? { tracer: sources.tracer } : {}),
     };
     this.keys = new RemoteKeySet({
       fetch: () => fetchJwks(fetchOptions),
