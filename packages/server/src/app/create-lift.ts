@@ -174,6 +174,11 @@ export class LiftApp extends RouteGroup {
       timeoutMs: config.health.checkTimeoutMs,
       stats: () => this.stats,
     });
+    this.#mountModules();
+  }
+
+  /** The modules' authentication resolvers (each name from one module only), event handlers and routes. */
+  #mountModules(): void {
     const resolverOwners = new Map<string, string>();
     for (const { module, instance } of this.#modules.built) {
       for (const { name, resolve } of instance.authResolvers ?? []) {
