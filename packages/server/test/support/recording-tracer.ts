@@ -31,11 +31,16 @@ export class RecordingTracer implements Tracer {
   startSpan(name: string, attributes?: SpanAttributes, parent?: Span | IncomingTraceContext | null): Span {
     const from = parent === undefined ? this.#active.getStore() : parent;
     const parentSpan = from !== null && from !== undefined && 'spanId' in from ? from : undefined;
+    // A well-formed incoming traceparent is continued, as the W3C propagator does; anything else is ignored.
+    const incoming =
+      from !== null && from !== undefined && 'traceparent' in from
+        ? /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(from.traceparent)
+        : null;
     const record: RecordedSpan = {
       name,
-      traceId: parentSpan?.traceId ?? randomBytes(16).toString('hex'),
+      traceId: parentSpan?.traceId ?? incoming?.[1] ?? randomBytes(16).toString('hex'),
       spanId: randomBytes(8).toString('hex'),
-      parentSpanId: parentSpan?.spanId,
+      parentSpanId: parentSpan?.spanId ?? incoming?.[2],
       attributes: {},
       status: 'unset',
     };
