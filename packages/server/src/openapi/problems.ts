@@ -57,7 +57,8 @@ export function problemSchemas(catalogue: readonly CatalogueEntry[]): Record<str
         trace_id: {
           type: 'string',
           pattern: '^[0-9a-f]{32}$',
-          description: "The request's trace id when tracing is on (tracing.exporter), to find it in the tracing backend.",
+          description:
+            "The request's trace id when tracing is on (tracing.exporter), to find it in the tracing backend.",
         },
         instance: { type: 'string' },
         errors: {

@@ -33,7 +33,7 @@ export class RecordingTracer implements Tracer {
     const parentSpan = from !== null && from !== undefined && 'spanId' in from ? from : undefined;
     // A well-formed incoming traceparent is continued, as the W3C propagator does; anything else is ignored.
     const incoming =
-      from !== null && from !== undefined && 'traceparent' in from
+      from !== null && from !== undefined && typeof from.traceparent === 'string'
         ? /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(from.traceparent)
         : null;
     const record: RecordedSpan = {

@@ -125,7 +125,7 @@ export class OtelTracer implements Tracer {
     const from = parent === undefined ? this.#active.getStore() : parent;
     let context = api.ROOT_CONTEXT;
     if (from instanceof OtelSpan) context = api.trace.setSpan(context, from.inner);
-    else if (from != null && 'traceparent' in from) {
+    else if (from !== null && from !== undefined && typeof from.traceparent === 'string') {
       // An invalid header extracts to the root context: the request starts a trace of its own.
       context = this.#propagator.extract(context, from, api.defaultTextMapGetter);
     }
