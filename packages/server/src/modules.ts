@@ -2,6 +2,7 @@
  * @lift/server/modules — the module contract (docs/architecture.md), for authors of Lift modules: the
  * `LiftModule` object and what `build` receives and returns, the registries a module extends by declaration
  * merging (`LiftModules`, `LiftCapabilities`, `LiftPorts`, `LiftEvents`, `LiftConfigSections`), the store ports,
+ * the tracing port (`context.tracer`, `traced()`),
  * and the whole faces of Lift's own modules, which `context.module(name)` and `app.module(name)` return. An app
  * that only chooses modules needs none of this: the module factories are in the root export.
  */
@@ -39,6 +40,16 @@ export type {
 } from './core/module.ts';
 export type { RequestDeadline } from './core/request-state.ts';
 export type { SealedColumn } from './core/sealed-column.ts';
+export {
+  type IncomingTraceContext,
+  noopTracer,
+  type Span,
+  type SpanAttributes,
+  type SpanAttributeValue,
+  type SpanKind,
+  type Tracer,
+  traced,
+} from './core/tracing.ts';
 export type { Identity } from './identity/index.ts';
 export type { SessionManager, SessionRecord, SessionStore, Sessions } from './sessions/index.ts';
 export type {

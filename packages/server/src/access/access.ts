@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import type { Announcing, EventPublisher } from '../core/events.ts';
 import type { Invalidation } from '../core/invalidation.ts';
+import type { Tracer } from '../core/tracing.ts';
 import { AccessControl } from './access-control.ts';
 import { GLOBAL } from './access-scope.ts';
 import type { AccessSnapshotSource } from './access-snapshot.ts';
@@ -48,6 +49,8 @@ export interface AccessSources {
   clock: Clock;
   log: Logger;
   events: EventPublisher;
+  /** The app's tracer: each guard's decision is an `access.check` span. */
+  tracer?: Tracer;
   /** `config.access` (defaults in the config schema). */
   limits: AccessLimits;
   /** The app's declared permissions (`app.permissions`). */
@@ -95,7 +98,7 @@ export class Access {
       permissions: sources.permissions,
       ...(sources.metrics ? { metrics: sources.metrics } : {}),
     });
-    this.guards = accessGuards(() => this.control, this.permissions);
+    this.guards = accessGuards(() => this.control, this.permissions, sources.tracer);
   }
 
   start(): Promise<void> {

@@ -6,6 +6,7 @@ import { requestHeader } from '../core/request-headers.ts';
 import type { Principal } from '../core/request-state.ts';
 import { describeMiddleware } from '../core/route-registry.ts';
 import type { Middleware } from '../core/routes.ts';
+import { noopTracer, type Tracer } from '../core/tracing.ts';
 import { requestOrigin } from '../sessions/index.ts';
 import type { AccessControl, AccessTarget } from './access-control.ts';
 import { type AccessScope, GLOBAL } from './access-scope.ts';
@@ -77,8 +78,9 @@ function tenantOf(scope: AccessScope): string | null {
 export function accessGuards(
   source: AccessControl | (() => AccessControl),
   permissions: PermissionCatalog = new PermissionCatalog(),
+  tracer: Tracer = noopTracer,
 ): AccessGuards {
-  const refusals = new Refusals(source);
+  const refusals = new Refusals(source, tracer);
   return {
     requirePermission: (permission, options = {}) =>
       permissionGuard(refusals, permissions, permission, options),
@@ -94,10 +96,31 @@ type Needed = { permission: string } | { roles: readonly string[] };
 class Refusals {
   #source: AccessControl | (() => AccessControl);
   #resolved: AccessControl | undefined;
+  readonly #tracer: Tracer;
 
-  constructor(source: AccessControl | (() => AccessControl)) {
+  constructor(source: AccessControl | (() => AccessControl), tracer: Tracer) {
     this.#source = source;
     this.#resolved = typeof source === 'function' ? undefined : source;
+    this.#tracer = tracer;
+  }
+
+  /**
+   * `check()`'s answer, as an `access.check` span when tracing is on: what was needed (`lift.access.guard`,
+   * `lift.access.needed`), where (`lift.access.tenant_id`, absent for global) and `lift.access.decision`.
+   */
+  decide(guard: Needed | { member: true }, tenantId: string | null, check: () => boolean): boolean {
+    if (!this.#tracer.enabled) return check();
+    const needed =
+      'permission' in guard ? guard.permission : 'roles' in guard ? guard.roles.join(',') : undefined;
+    const span = this.#tracer.startSpan('access.check', {
+      'lift.access.guard': 'permission' in guard ? 'permission' : 'roles' in guard ? 'role' : 'member',
+      'lift.access.needed': needed,
+      'lift.access.tenant_id': tenantId ?? undefined,
+    });
+    const allowed = check();
+    span.setAttribute('lift.access.decision', allowed ? 'allowed' : 'denied');
+    span.end();
+    return allowed;
   }
 
   get control(): AccessControl {
@@ -145,7 +168,9 @@ function permissionGuard(
       const principal = principalOf(c);
       const scope = guardScope(c, principal, options);
       const tenantId = tenantOf(scope);
-      if (!refusals.control.can(principal, permission, scope)) {
+      if (
+        !refusals.decide({ permission }, tenantId, () => refusals.control.can(principal, permission, scope))
+      ) {
         refusals.deny(c, principal, tenantId, 'missing_permission', { permission });
         throw new PermissionDeniedError(permission);
       }
@@ -161,7 +186,8 @@ function tenantMemberGuard(refusals: Refusals, options: TenantGuardOptions): Mid
     guardMiddleware(function tenantMemberGuard(c) {
       const principal = principalOf(c);
       const tenantId = tenantOf(guardScope(c, principal, options));
-      if (tenantId === null || !refusals.control.isMember(principal, tenantId)) {
+      const member = () => tenantId !== null && refusals.control.isMember(principal, tenantId);
+      if (!refusals.decide({ member: true }, tenantId, member)) {
         refusals.deny(c, principal, tenantId, 'not_member');
         throw new NotTenantMemberError();
       }
@@ -184,7 +210,8 @@ function roleGuard(
       const principal = principalOf(c);
       const scope = guardScope(c, principal, options);
       const tenantId = tenantOf(scope);
-      if (!wanted.some((name) => refusals.control.holdsRole(principal, name, scope))) {
+      const holds = () => wanted.some((name) => refusals.control.holdsRole(principal, name, scope));
+      if (!refusals.decide({ roles: wanted }, tenantId, holds)) {
         refusals.deny(c, principal, tenantId, 'missing_role', { roles: wanted });
         throw new RoleRequiredError(wanted);
       }
@@ -208,7 +235,8 @@ async function authorizeTarget(
   const principal = principalOf(c);
   // With no tenant in play the decision is simply the target's tenant's.
   const tenantId = activeTenant(c, principal) ?? undefined;
-  if (!refusals.control.authorize(principal, permission, target, tenantId)) {
+  const allowed = () => refusals.control.authorize(principal, permission, target, tenantId);
+  if (!refusals.decide({ permission }, target.tenantId ?? tenantId ?? null, allowed)) {
     refusals.deny(c, principal, target.tenantId ?? null, 'missing_permission', { permission });
     throw new PermissionDeniedError(permission);
   }

@@ -73,6 +73,7 @@ export function accessModule(options: AccessModuleOptions = {}): LiftModule<'acc
         clock: context.clock,
         log: context.log,
         events: context.events,
+        tracer: context.tracer,
         limits: config.access,
         permissions: new PermissionCatalog(options.permissions),
       });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { LiftConfig } from '../core/config/schema.ts';
-import type { MetricSpec } from '../core/metrics.ts';
+import type { MetricSpec, ModuleMetrics } from '../core/metrics.ts';
 import type { LiftModule } from '../core/module.ts';
 import { orderModules } from '../core/module-order.ts';
 import {
@@ -8,6 +8,8 @@ import {
   EmfWriter,
   HttpMetrics,
   MetricsRegistry,
+  STORE_METRICS,
+  STORE_METRICS_OWNER,
   telemetryModule,
 } from '../telemetry/index.ts';
 import type { PipelineHooks } from './pipeline.ts';
@@ -26,6 +28,8 @@ export function appMetrics(
   registry: MetricsRegistry;
   modules: LiftModule[];
   observeRoute: PipelineHooks['observeRoute'];
+  /** Handles for the store metrics (telemetry/observed-ports.ts); undefined with metrics off. */
+  storeMetrics: ModuleMetrics | undefined;
 } {
   const emf = config.metrics.mode === 'emf';
   const registry = new MetricsRegistry({ log, processMetrics: config.metrics.processMetrics && !emf });
@@ -36,10 +40,17 @@ export function appMetrics(
   const all = orderModules([telemetryModule({ registry, emf: writer }), ...modules]);
   for (const module of all) registry.declare(module.name, module.metrics ?? []);
   registry.declare(APP_METRICS_OWNER, own);
-  if (config.metrics.mode === 'off') return { registry, modules: all, observeRoute: undefined };
+  registry.declare(STORE_METRICS_OWNER, STORE_METRICS);
+  const storeMetrics = config.metrics.mode === 'off' ? undefined : registry.handles(STORE_METRICS_OWNER);
+  if (config.metrics.mode === 'off') return { registry, modules: all, observeRoute: undefined, storeMetrics };
   const http = new HttpMetrics(registry.handles('telemetry'));
   if (writer === undefined) {
-    return { registry, modules: all, observeRoute: (route) => http.route(route?.method, route?.path) };
+    return {
+      registry,
+      modules: all,
+      observeRoute: (route) => http.route(route?.method, route?.path),
+      storeMetrics,
+    };
   }
   // EMF: what the request recorded goes out when it is answered (no timer; see telemetry/metrics/emf.ts).
   const observeRoute: PipelineHooks['observeRoute'] = (route) => {
@@ -51,5 +62,5 @@ export function appMetrics(
       },
     };
   };
-  return { registry, modules: all, observeRoute };
+  return { registry, modules: all, observeRoute, storeMetrics };
 }

@@ -20,16 +20,17 @@ import { notFoundHandler, RouteGroup, routerShared } from '../core/routes.ts';
 import type { ResealResult, SealedColumn } from '../core/sealed-column.ts';
 import { type ListeningAddress, type NodeServerHandle, startNodeServer } from '../core/server.ts';
 import { StoreFailureCounter } from '../core/store-failures.ts';
+import type { Tracer } from '../core/tracing.ts';
 import type { MailTemplates, MailTransport } from '../mail/index.ts';
-import { sessionCookieSettings } from '../sessions/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/index.ts';
 import { migrationsComponent, type Outbox, outboxEventSink } from '../storage/index.ts';
-import { type HealthComponent, registerHealthRoutes } from '../telemetry/index.ts';
+import { createTracer, type HealthComponent, registerHealthRoutes } from '../telemetry/index.ts';
 import type { IssueAccessTokenInput } from '../tokens/index.ts';
 import type * as Face from './app-faces.ts';
 import { appMetrics } from './app-metrics.ts';
 import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
 import { defaultModules, liftModules } from './default-modules.ts';
+import { warnInsecureCookie } from './insecure-cookie-warning.ts';
 import { type ErrorCatalogEntry, errorCatalog } from './lift-errors.ts';
 import { mountModules } from './mount-modules.ts';
 import { mountOpenApi } from './openapi-route.ts';
@@ -95,6 +96,7 @@ export class LiftApp extends RouteGroup {
   readonly stats: Face.AppStats;
   readonly #events: EventPublisher;
   readonly #authenticator: Authenticator;
+  readonly #tracer: Tracer;
   /** The SQL database, key-value store and broker of the app's shape; connections open on first use. */
   readonly storage: Storage;
   /** Every error code this app may answer with: Lift's, its modules' and its own (app/lift-errors.ts). */
@@ -119,7 +121,8 @@ export class LiftApp extends RouteGroup {
     this.config = config;
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? createLogger({ level: config.log.level });
-    const { registry, modules, observeRoute } = appMetrics(
+    this.#tracer = createTracer(config, this.log);
+    const { registry, modules, observeRoute, storeMetrics } = appMetrics(
       config,
       this.log,
       options.modules ?? defaultModules(config, options),
@@ -129,6 +132,8 @@ export class LiftApp extends RouteGroup {
       config,
       log: this.log,
       clock: this.clock,
+      tracer: this.#tracer,
+      storeMetrics,
       // Each module's own tables: an app without a module has none of its tables.
       moduleMigrations: modules.flatMap((module) => (module.migrations ? [module.migrations] : [])),
       migrations: options.migrations ?? [],
@@ -148,13 +153,14 @@ export class LiftApp extends RouteGroup {
       storeUnavailable: this.#storeFailures.counts,
       events: this.#events.stats,
     };
-    this.#authenticator = new Authenticator(this.#events);
+    this.#authenticator = new Authenticator(this.#events, this.#tracer);
     this.#modules = new ModuleHost({
       modules,
       config,
       log: this.log,
       clock: this.clock,
       events: this.#events,
+      tracer: this.#tracer,
       ports: shape.ports,
       keys: this.#moduleKeys(),
       listening: () => this.address,
@@ -163,6 +169,7 @@ export class LiftApp extends RouteGroup {
     this.errors = errorCatalog(modules, options.errors);
     shared.compile = installPipeline(hono, config, this.log, {
       authenticator: this.#authenticator,
+      tracer: this.#tracer,
       onUnexpectedError: (error, c) => {
         this.stats.unexpectedErrors += 1;
         (requestLog(c) ?? this.log).error({ err: error }, 'unexpected error while serving a request');
@@ -334,7 +341,7 @@ export class LiftApp extends RouteGroup {
   async listen(options: { host?: string; port?: number } = {}): Promise<ListeningAddress> {
     if (this.#server) throw new LiftConfigError('listen() was called twice on the same app.');
     await this.start();
-    this.#warnInsecureCookie();
+    warnInsecureCookie(this.config, this.log, this.#modules.has('sessions'));
     this.#server = await startNodeServer(
       this.fetch,
       options.host ?? this.config.host,
@@ -342,20 +349,6 @@ export class LiftApp extends RouteGroup {
     );
     this.#processHooks = watchProcess(this.log, this.stats);
     return this.#server.address;
-  }
-
-  /**
-   * Said once, by the process that serves browsers: not by every CLI command or every app a test builds,
-   * where it would only train people to skip warnings.
-   */
-  #warnInsecureCookie(): void {
-    if (!this.#modules.has('sessions') || this.config.env === 'test') return;
-    const cookie = sessionCookieSettings(this.config);
-    if (cookie.secure) return;
-    this.log.warn(
-      { cookie: cookie.name },
-      'session cookie without Secure (development over plain HTTP); production uses __Host-lift_session with Secure',
-    );
   }
 
   /** The address while listening. */
@@ -381,6 +374,7 @@ export class LiftApp extends RouteGroup {
     await this.#outbox.close();
     await this.#mail()?.close();
     await this.storage.close();
+    await this.#tracer.close(); // spans still in the batch, the last requests' included
     await flushLogger(this.log); // the last requests' access lines
   }
 }

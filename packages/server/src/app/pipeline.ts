@@ -10,6 +10,7 @@ import { requestScope, setResponse } from '../core/request-scope.ts';
 import { finishResponseHeaders, liftResponse } from '../core/response-headers.ts';
 import type { CompiledRoute, RouteCompiler } from '../core/routes.ts';
 import type { PipelineStage } from '../core/stage.ts';
+import type { Tracer } from '../core/tracing.ts';
 import {
   accessLogStage,
   bodyLimitStage,
@@ -19,6 +20,7 @@ import {
   requestIdStage,
   securityHeadersStage,
 } from '../http/index.ts';
+import { requestSpans } from './request-span.ts';
 
 /**
  * The request pipeline, written down once (DESIGN §2). Modules never reorder it:
@@ -46,6 +48,8 @@ export interface PipelineHooks {
    * answer of that route (the HTTP metrics, telemetry/metrics/http-metrics.ts).
    */
   observeRoute?(route: CompiledRoute | undefined): RouteObserver;
+  /** The app's tracer: with tracing on, every request gets a span (app/request-span.ts). */
+  tracer?: Tracer;
 }
 
 /** Told about each answer of one route: the method asked, the status and the seconds until it was ready. */
@@ -63,7 +67,9 @@ export function renderError(hooks: PipelineHooks) {
     if (problem instanceof StoreUnavailableError) hooks.onStoreUnavailable?.(problem);
     else if (!(error instanceof LiftError)) hooks.onUnexpectedError(error, c);
     hooks.onProblem?.(problem);
-    const body = JSON.stringify(problemBody(problem, c.get('requestId'), c.req.path));
+    const body = JSON.stringify(
+      problemBody(problem, c.get('requestId'), c.req.path, requestScope(c).traceId),
+    );
     return liftResponse(c, body, problem.status, problemHeaders(problem));
   };
 }
@@ -148,6 +154,8 @@ export function installPipeline(
   const render = renderError(hooks);
   const deadlines = new DeadlineKeeper(config.http.timeout.ms);
   const authenticator = hooks.authenticator;
+  const tracer = hooks.tracer;
+  const spans = tracer === undefined ? undefined : requestSpans(config, tracer);
 
   // "recover": a refusal or error of anything inside becomes the response, rendered as problem+json.
   const recover = (c: HonoContext, error: unknown): void => {
@@ -156,6 +164,7 @@ export function installPipeline(
   };
   const finish = (c: HonoContext, observer: RouteObserver | undefined, started: number): Response => {
     finishResponseHeaders(c);
+    spans?.end(c);
     for (const after of outerAfter) after(c);
     observer?.record(c.req.method, c.res.status, (performance.now() - started) / 1000);
     return c.res;
@@ -184,13 +193,15 @@ export function installPipeline(
       for (const before of outerBefore) before(c);
       const scope = requestScope(c);
       scope.routeTemplate = template;
+      const span = spans?.start(c, route);
       if (authenticator !== undefined) scope.authenticator = authenticator;
       try {
         let answer: Response | undefined;
         for (let i = 0; i < innerBefore.length && answer === undefined; i++) answer = innerBefore[i]!(c);
         if (answer === undefined) {
           const deadline = deadlines.start(c);
-          const result = run(c);
+          // The request span is active for everything the route awaits: its store calls become children.
+          const result = span === undefined ? run(c) : tracer!.withSpan(span, run, c);
           if (result instanceof Promise)
             return settle(c, deadlines.race(deadline, result), observer, started);
           answer = result;

@@ -7,6 +7,7 @@ import { requestScope } from './request-scope.ts';
 import type { Principal } from './request-state.ts';
 import { describeMiddleware } from './route-registry.ts';
 import type { Middleware } from './routes.ts';
+import { noopTracer, type Tracer, traced } from './tracing.ts';
 
 /**
  * Authentication as a chain of resolvers (DESIGN §2: session cookie, bearer JWT, API key, signature). Each
@@ -28,9 +29,11 @@ export class Authenticator {
   /** The app's event publisher, for guards that report refusals. */
   readonly events: EventPublisher | undefined;
   readonly #resolvers: Array<{ name: string; resolve: AuthResolver }> = [];
+  readonly #tracer: Tracer;
 
-  constructor(events?: EventPublisher) {
+  constructor(events?: EventPublisher, tracer: Tracer = noopTracer) {
     this.events = events;
+    this.#tracer = tracer;
   }
 
   /** Adds a resolver at the end of the chain. Names are unique (`session`, `bearer`, `api_key`). */
@@ -38,7 +41,10 @@ export class Authenticator {
     if (this.#resolvers.some((entry) => entry.name === name)) {
       throw new LiftConfigError(`An authentication resolver named "${name}" is already registered.`);
     }
-    this.#resolvers.push({ name, resolve });
+    this.#resolvers.push({
+      name,
+      resolve: this.#tracer.enabled ? tracedResolver(this.#tracer, name, resolve) : resolve,
+    });
   }
 
   get names(): string[] {
@@ -73,6 +79,25 @@ export class Authenticator {
     c.set('principal', principal);
     return principal;
   }
+}
+
+/**
+ * One span per resolver asked (`auth.session`, `auth.bearer` …), with `lift.auth.outcome`: `principal`, `none`
+ * (no credential of its kind, or a wrong one) or a recorded error (a refusal, a store down). Only wrapped when
+ * tracing is on, so the chain is untouched otherwise.
+ */
+function tracedResolver(tracer: Tracer, name: string, resolve: AuthResolver): AuthResolver {
+  const spanName = `auth.${name}`;
+  return (c) =>
+    traced(tracer, spanName, { 'lift.auth.resolver': name }, () => {
+      const found = resolve(c);
+      const span = tracer.active();
+      const outcome = (principal: Principal | null) => {
+        span?.setAttribute('lift.auth.outcome', principal === null ? 'none' : 'principal');
+        return principal;
+      };
+      return found instanceof Promise ? found.then(outcome) : outcome(found);
+    });
 }
 
 function chainOf(c: HonoContext): Authenticator {

@@ -15,6 +15,7 @@ import type {
 } from './module.ts';
 import { orderModules } from './module-order.ts';
 import type { ListeningAddress } from './server.ts';
+import type { Tracer } from './tracing.ts';
 
 /**
  * Runs the module contract for one app: orders the modules (core/module-order.ts), builds each once with its
@@ -28,6 +29,7 @@ export interface ModuleHostInput {
   log: Logger;
   clock: Clock;
   events: EventPublisher;
+  tracer: Tracer;
   ports: LiftPorts;
   keys: ModuleKeys;
   listening: () => ListeningAddress | undefined;
@@ -119,6 +121,7 @@ export class ModuleHost {
       clock: input.clock,
       events: input.events,
       metrics: input.metrics(module.name),
+      tracer: input.tracer,
       ports: input.ports,
       keys: input.keys,
       listening: input.listening,

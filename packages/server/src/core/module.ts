@@ -10,6 +10,7 @@ import type { MetricSpec, ModuleMetrics } from './metrics.ts';
 import type { Middleware, RouteGroup } from './routes.ts';
 import type { SealedColumn } from './sealed-column.ts';
 import type { ListeningAddress } from './server.ts';
+import type { Tracer } from './tracing.ts';
 
 /**
  * The module contract (DESIGN §2 rule 2). Every Lift module — identity, sessions, tokens, access, and the ones
@@ -88,6 +89,8 @@ export interface ModuleContext {
   readonly events: EventPublisher;
   /** Handles for the metrics this module declares in `metrics` (core/metrics.ts); others fail the boot. */
   readonly metrics: ModuleMetrics;
+  /** The app's tracer (core/tracing.ts): the no-op one unless `tracing.exporter` is set. */
+  readonly tracer: Tracer;
   /** This module's stores, as built by the shape factory; reading one before `start()` does no I/O. */
   readonly ports: LiftPorts;
   /** The public face of a module named in `needs` (built before this one). */

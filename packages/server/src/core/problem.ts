@@ -3,7 +3,8 @@ import { storeFailureOf } from './store-failures.ts';
 
 /**
  * RFC 9457 problem details. Every error response Lift sends goes through `problemResponse`, so clients see
- * one shape: `type`, `title`, `status`, `detail`, `code`, `request_id` (+ `instance` and extension members).
+ * one shape: `type`, `title`, `status`, `detail`, `code`, `request_id`, `trace_id` when tracing is on (+ `instance`
+ * and extension members).
  */
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -18,6 +19,8 @@ export interface ProblemBody {
   detail?: string;
   code: string;
   request_id?: string;
+  /** The request's trace id (32 hex digits) when tracing is on: what to search for in the tracing backend. */
+  trace_id?: string;
   instance?: string;
   [extension: string]: unknown;
 }
@@ -42,7 +45,12 @@ export function toLiftError(error: unknown): LiftError {
   return storeFailureOf(error) ?? new InternalError();
 }
 
-export function problemBody(error: LiftError, requestId?: string, instance?: string): ProblemBody {
+export function problemBody(
+  error: LiftError,
+  requestId?: string,
+  instance?: string,
+  traceId?: string,
+): ProblemBody {
   const body: ProblemBody = {
     ...error.extensions,
     type: problemType(error.code),
@@ -53,6 +61,7 @@ export function problemBody(error: LiftError, requestId?: string, instance?: str
   if (error.detail !== undefined) body.detail = error.detail;
   if (requestId !== undefined) body.request_id = requestId;
   if (instance !== undefined) body.instance = instance;
+  if (traceId !== undefined) body.trace_id = traceId;
   return body;
 }
 

@@ -1,6 +1,7 @@
 import type { Context as HonoContext } from 'hono';
 import type { Logger } from 'pino';
 import type { Authenticator } from './authenticate.ts';
+import type { Span } from './tracing.ts';
 
 /**
  * Lift's internal per-request state, kept in one object under one context variable. Each `c.set()` adds an
@@ -21,6 +22,10 @@ export class RequestScope {
   assigned: Response | undefined;
   /** The path template of the matched route (`/notes/:id`); undefined when no route matched. */
   routeTemplate: string | undefined;
+  /** The request's span when tracing is on (app/request-span.ts); store and module spans become its children. */
+  span: Span | undefined;
+  /** The request span's trace id, for the access log line and problem bodies; undefined with tracing off. */
+  traceId: string | undefined;
   /** When the access log started timing the request. */
   startedAt: number | undefined;
   /** The handler-facing context (core/context.ts), made once. */

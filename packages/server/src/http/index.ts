@@ -4,7 +4,7 @@
  */
 export { type AccessLogOptions, accessLog, accessLogStage } from './access-log/index.ts';
 export { type BodyLimitOptions, bodyLimit, bodyLimitStage } from './body-limit/index.ts';
-export { type ClientIpOptions, clientIp, clientIpStage } from './client-ip/index.ts';
+export { type ClientIpOptions, clientIp, clientIpStage, trustedPeer } from './client-ip/index.ts';
 export { type CorsOptions, cors, corsStage, isCorsPreflight } from './cors/index.ts';
 export { CsrfError, type CsrfVerdict, type CsrfVerdictInput, csrfVerdict } from './csrf/index.ts';
 export { HTTP_ERRORS } from './error-codes.ts';

@@ -5,6 +5,7 @@ import type { LiftConfig } from '../core/config/schema.ts';
 import { LiftConfigError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher } from '../core/events.ts';
 import type { ModuleKeys } from '../core/module.ts';
+import type { Tracer } from '../core/tracing.ts';
 import { createMailTemplates, MailQueue, type MailTemplates, type MailTransport } from '../mail/index.ts';
 import type { SessionCookieSettings, SessionManager, Sessions } from '../sessions/index.ts';
 import type { JobQueue, KeyValueStore } from '../storage/index.ts';
@@ -52,6 +53,8 @@ export interface IdentitySources {
   templates?: MailTemplates;
   /** The app's event publisher (one per app, shared with other modules). */
   events: EventPublisher;
+  /** The app's tracer: password hashing and verification get spans. */
+  tracer?: Tracer;
   /** The `systemRoles` capability (the access module's), looked up when asked. */
   systemRoles: () => SystemRoleDirectory | undefined;
   /** The `tokenIssuer` capability (the tokens module's), looked up when asked. */
@@ -116,6 +119,7 @@ export class Identity {
         memoryCost: passwords.memoryCost,
         timeCost: passwords.timeCost,
         parallelism: passwords.parallelism,
+        tracer: sources.tracer,
       }),
       policy: createPasswordPolicy({
         minLength: passwords.minLength,

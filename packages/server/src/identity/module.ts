@@ -65,6 +65,7 @@ export function identityModule(options: IdentityModuleOptions = {}): LiftModule<
         keys: context.keys,
         templates: createMailTemplates(options.mailTemplates),
         events: context.events,
+        tracer: context.tracer,
         systemRoles: () => context.capability('systemRoles'),
         tokenIssuer: () => context.capability('tokenIssuer'),
       });

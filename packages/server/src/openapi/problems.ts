@@ -54,6 +54,12 @@ export function problemSchemas(catalogue: readonly CatalogueEntry[]): Record<str
         detail: { type: 'string' },
         code: ref('ErrorCode'),
         request_id: { type: 'string', description: 'The x-request-id of the request, for support.' },
+        trace_id: {
+          type: 'string',
+          pattern: '^[0-9a-f]{32}$',
+          description:
+            "The request's trace id when tracing is on (tracing.exporter), to find it in the tracing backend.",
+        },
         instance: { type: 'string' },
         errors: {
           type: 'array',

@@ -15,3 +15,5 @@ export { HttpMetrics } from './metrics/http-metrics.ts';
 export { type MetricsListener, startMetricsListener } from './metrics/listener.ts';
 export { type DeclaredMetric, MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics/registry.ts';
 export { APP_METRICS_OWNER, type Telemetry, telemetryModule } from './module.ts';
+export { observedPorts, STORE_METRICS, STORE_METRICS_OWNER } from './observed-ports.ts';
+export { createTracer } from './tracing/index.ts';

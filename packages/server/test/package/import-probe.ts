@@ -10,6 +10,9 @@ export const HEAVY_DEPENDENCIES = [
   'better-sqlite3',
   'qrcode',
   'kysely',
+  '@opentelemetry/api',
+  '@opentelemetry/sdk-trace',
+  '@opentelemetry/exporter-trace-otlp-http',
 ];
 
 export interface ImportCost {

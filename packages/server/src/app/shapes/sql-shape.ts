@@ -5,7 +5,9 @@ import type { Clock } from '../../core/clock.ts';
 import type { LiftConfig } from '../../core/config/schema.ts';
 import { EVENTS_CHANNEL } from '../../core/events.ts';
 import { BrokerInvalidation } from '../../core/invalidation.ts';
+import type { ModuleMetrics } from '../../core/metrics.ts';
 import type { LiftPorts } from '../../core/module.ts';
+import type { Tracer } from '../../core/tracing.ts';
 import { sqlIdentityPorts } from '../../identity/adapters.ts';
 import { createMailTransport, type MailTransport, mailUrlOf } from '../../mail/index.ts';
 import { createSessionStore } from '../../sessions/adapters.ts';
@@ -21,6 +23,7 @@ import {
   SqlEventRows,
   SqlOutboxStore,
 } from '../../storage/index.ts';
+import { observedPorts } from '../../telemetry/index.ts';
 import { sqlTokensPorts } from '../../tokens/adapters.ts';
 
 /**
@@ -45,6 +48,10 @@ export function sqlShape(input: {
   config: LiftConfig;
   log: Logger;
   clock: Clock;
+  /** With tracing on, every port call becomes a span (telemetry/observed-ports.ts). */
+  tracer: Tracer;
+  /** The store metrics' handles (telemetry/observed-ports.ts), undefined when metrics are off. */
+  storeMetrics: ModuleMetrics | undefined;
   /** The migrations of the app's modules, in module order. */
   moduleMigrations: readonly MigrationSet[];
   /** The app's own migration sets. */
@@ -87,6 +94,7 @@ export function sqlShape(input: {
     log,
     owner,
     settings,
+    tracer: input.tracer,
     ...(feed ? { feed } : {}),
   });
   // Stores write the events of a change in its transaction; this process publishes them once committed.
@@ -98,7 +106,32 @@ export function sqlShape(input: {
     clock,
   });
   const made = sqlPorts({ config, log, clock, storage, jobs: outbox, eventRows });
-  return { storage, ports: made.ports, outbox, mail: made.mail };
+  const ports = observedPorts(made.ports, {
+    tracer: input.tracer,
+    metrics: input.storeMetrics,
+    adapterOf: (port) => adapterOf(config, port),
+  });
+  return { storage, ports, outbox, mail: made.mail };
+}
+
+/** The backend behind a port, for the store metrics' `adapter` label. */
+function adapterOf(config: LiftConfig, port: string): string {
+  const sql = (config.storage.url ?? 'sqlite:').startsWith('postgres') ? 'postgres' : 'sqlite';
+  const backend = (url: string) => (url === 'sql' ? sql : url.startsWith('redis') ? 'redis' : 'memory');
+  switch (port) {
+    case 'kv':
+      return backend(config.storage.kv);
+    case 'broker':
+    case 'invalidation':
+      return backend(config.storage.broker);
+    case 'sessions': {
+      const choice = (config as { sessions?: { store?: string } }).sessions?.store ?? 'sql';
+      const redis = choice === 'redis' || (choice === 'auto' && backend(config.storage.kv) === 'redis');
+      return redis ? 'redis' : sql;
+    }
+    default:
+      return sql;
+  }
 }
 
 /** The ports of every module on the SQL shape's stores; mail and sessions are made when a module takes them. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DAY, durationMs, HOUR, MINUTE, perMinute, secretKey } from './config-fields.ts';
 import { httpSchema } from './http-schema.ts';
 import { metricsSchema } from './metrics-schema.ts';
+import { tracingSchema } from './tracing-schema.ts';
 
 /**
  * Lift's configuration: core's sections here, each module's in its own `<module>/config.ts` (the `config`
@@ -213,6 +214,7 @@ export const coreConfigSchema = z.strictObject({
   mail: mailSchema,
   health: healthSchema,
   metrics: metricsSchema,
+  tracing: tracingSchema,
   openapi: openapiSchema,
   auth: authSchema,
 });

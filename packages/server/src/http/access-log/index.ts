@@ -23,7 +23,7 @@ export interface AccessLogOptions {
 
 /**
  * Writes one JSON line per request once the handler (or error renderer) has produced the response: method, path,
- * redacted query, status, duration, request id, client IP, user agent and byte counts when known. 5xx responses are
+ * redacted query, status, duration, request id, trace id (tracing on), client IP, user agent and byte counts when known. 5xx responses are
  * logged at `error`, the rest at `info`. Request headers other than User-Agent are never logged.
  *
  * `duration_ms` is the time until the response was ready, not until a streamed body finished.
@@ -79,6 +79,7 @@ export function accessLogStage(options: AccessLogOptions = {}): PipelineStage {
         bytes_in: byteCount(requestHeader(c, 'content-length')),
         bytes_out: byteCount(responseHeader(c, 'content-length')),
         error_code: c.error instanceof LiftError ? c.error.code : undefined,
+        trace_id: requestScope(c).traceId,
       };
       const write = lineWriter(log);
       if (write !== undefined) write(level, serialise(entry), 'request completed');
@@ -99,6 +100,8 @@ interface AccessEntry {
   bytes_in: number | undefined;
   bytes_out: number | undefined;
   error_code: string | undefined;
+  /** The request span's trace id when tracing is on (app/request-span.ts). */
+  trace_id: string | undefined;
 }
 
 /** The entry as `,"key":value…`, in key order, leaving out what is undefined (as pino does). */

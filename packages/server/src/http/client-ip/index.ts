@@ -99,6 +99,19 @@ export function clientIp(options: ClientIpOptions = {}): MiddlewareHandler {
   return stageMiddleware(clientIpStage(options));
 }
 
+/**
+ * Whether the socket peer of a request is one of `trustedProxies`: what decides, for instance, whether an
+ * incoming `traceparent` is continued (config `tracing.trustTraceparent: trusted-proxies`).
+ */
+export function trustedPeer(trustedProxies: readonly string[]): (c: Context) => boolean {
+  if (trustedProxies.length === 0) return () => false;
+  const trusted = buildTrustList(trustedProxies);
+  return (c) => {
+    const peer = normalizeAddress(socketAddress(c) ?? '');
+    return peer !== undefined && trusted.check(peer.address, peer.family);
+  };
+}
+
 /** Client IP resolution as a pipeline stage (see core/stage.ts). */
 export function clientIpStage(options: ClientIpOptions = {}): PipelineStage {
   const entries = options.trustedProxies ?? [];

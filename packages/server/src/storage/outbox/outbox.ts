@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
+import type { Tracer } from '../../core/tracing.ts';
 import type { Broker } from '../ports.ts';
 import type { ChangeFeedBroker, ChangeFeedStats } from './change-feed.ts';
 import { ClaimLoop, type ClaimLoopStats } from './claim-loop.ts';
@@ -63,6 +64,8 @@ export interface OutboxOptions {
   settings: OutboxSettings;
   /** The database change feed, when this shape has no Redis broker. */
   feed?: ChangeFeedBroker;
+  /** The app's tracer: each relayed or worked batch is a span. */
+  tracer?: Tracer;
 }
 
 /**
@@ -94,6 +97,7 @@ export class Outbox implements JobQueue {
       batchSize: 50,
       backoffBaseMs: settings.backoffBaseMs,
       backoffMaxMs: settings.backoffMaxMs,
+      ...(options.tracer ? { tracer: options.tracer } : {}),
     };
     this.#relay = new ClaimLoop({
       ...common,

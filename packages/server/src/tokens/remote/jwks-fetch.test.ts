@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RecordingTracer } from '../../../test/support/recording-tracer.ts';
 import { publicJwk } from '../jws/index.ts';
 import { fetchJwks, JwksFetchError } from './jwks-fetch.ts';
 
@@ -95,5 +96,36 @@ describe('fetchJwks', () => {
     const closed = await serve(json({}));
     servers[servers.length - 1]!.close();
     expect(await failure(closed)).toBe('network');
+  });
+});
+
+describe('fetchJwks with tracing on', () => {
+  it('is a client span under the active one and sends its traceparent', async () => {
+    const seen: Array<string | undefined> = [];
+    const url = await serve((request, response) => {
+      seen.push(request.headers.traceparent as string | undefined);
+      json({ keys: [ed('a')] })(request, response);
+    });
+    const tracer = new RecordingTracer();
+    const request = tracer.startSpan('GET /notes', {}, null);
+    await tracer.withSpan(request, () => fetchJwks({ ...options(url), tracer }), undefined);
+    const [fetched] = tracer.ended;
+    expect(fetched).toMatchObject({
+      name: 'GET',
+      traceId: request.traceId,
+      parentSpanId: request.spanId,
+      attributes: { 'http.request.method': 'GET', 'url.full': url, 'http.response.status_code': 200 },
+    });
+    expect(seen).toEqual([`00-${request.traceId}-${fetched!.spanId}-01`]);
+  });
+
+  it('sends no traceparent with tracing off', async () => {
+    const seen: Array<string | undefined> = [];
+    const url = await serve((request, response) => {
+      seen.push(request.headers.traceparent as string | undefined);
+      json({ keys: [ed('a')] })(request, response);
+    });
+    await fetchJwks(options(url));
+    expect(seen).toEqual([undefined]);
   });
 });

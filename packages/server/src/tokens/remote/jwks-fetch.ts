@@ -1,4 +1,5 @@
 import type { JsonWebKey } from 'node:crypto';
+import type { Span, Tracer } from '../../core/tracing.ts';
 import { importJwk, type JwsAlgorithm, MAX_KID_LENGTH, type VerificationKey } from '../jws/index.ts';
 
 /**
@@ -27,6 +28,8 @@ export interface JwksFetchOptions {
   algorithms: readonly JwsAlgorithm[];
   /** Aborts the fetch from outside (the module closing). */
   signal?: AbortSignal;
+  /** With tracing on, the fetch is a client span whose `traceparent` the request carries. */
+  tracer?: Tracer;
 }
 
 /** Keys of one fetched set, by `kid`. */
@@ -36,6 +39,26 @@ export type KeySet = ReadonlyMap<string, VerificationKey>;
 const MAX_KEYS = 100;
 
 export async function fetchJwks(options: JwksFetchOptions): Promise<KeySet> {
+  const tracer = options.tracer;
+  if (tracer === undefined || !tracer.enabled) return fetchKeySet(options, undefined);
+  // OpenTelemetry HTTP client conventions: the span is named after the method; the URL names no secret.
+  const span = tracer.startSpan(
+    'GET',
+    { 'http.request.method': 'GET', 'url.full': options.url },
+    undefined,
+    'client',
+  );
+  try {
+    return await fetchKeySet(options, span);
+  } catch (error) {
+    span.recordError(error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+async function fetchKeySet(options: JwksFetchOptions, span: Span | undefined): Promise<KeySet> {
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
   let response: Response;
@@ -43,11 +66,16 @@ export async function fetchJwks(options: JwksFetchOptions): Promise<KeySet> {
     response = await fetch(options.url, {
       signal,
       redirect: 'error',
-      headers: { accept: 'application/jwk-set+json, application/json' },
+      headers: {
+        accept: 'application/jwk-set+json, application/json',
+        // The issuer's trace shows this fetch under ours.
+        ...(span === undefined ? {} : { traceparent: span.traceparent() }),
+      },
     });
   } catch (error) {
     throw failure(signal, error, `could not fetch ${options.url}`);
   }
+  span?.setAttribute('http.response.status_code', response.status);
   if (response.status !== 200) {
     await response.body?.cancel();
     throw new JwksFetchError('status', `${options.url} answered ${response.status}`);

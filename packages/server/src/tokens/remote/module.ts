@@ -34,6 +34,7 @@ export function remoteTokensModule(): LiftModule<'remoteTokens', RemoteTokens> {
         log: context.log,
         events: context.events,
         metrics: remoteTokenMetrics(context.metrics),
+        tracer: context.tracer,
       });
       return {
         face: remote,

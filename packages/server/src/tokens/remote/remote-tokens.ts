@@ -4,6 +4,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { LiftConfig } from '../../core/config/schema.ts';
 import { LiftConfigError } from '../../core/errors.ts';
 import type { EventPublisher } from '../../core/events.ts';
+import type { Tracer } from '../../core/tracing.ts';
 import type { Pingable } from '../../storage/index.ts';
 import { fetchJwks, type JwksFetchError, type KeySet } from './jwks-fetch.ts';
 import type { RemoteTokenMetrics } from './metrics.ts';
@@ -24,6 +25,8 @@ export interface RemoteTokensSources {
   events: EventPublisher;
   /** JWKS fetch and verification counters (remote/metrics.ts); none in stand-alone tests. */
   metrics?: RemoteTokenMetrics;
+  /** The app's tracer: JWKS fetches are client spans that propagate `traceparent`. */
+  tracer?: Tracer;
 }
 
 export class RemoteTokens {
@@ -52,6 +55,7 @@ export class RemoteTokens {
       maxBytes: settings.maxJwksBytes,
       algorithms: settings.algorithms,
       signal: this.#closing.signal,
+      ...(sources.tracer ? { tracer: sources.tracer } : {}),
     };
     this.keys = new RemoteKeySet({
       fetch: () => fetchJwks(fetchOptions),
