@@ -159,8 +159,9 @@ export function installPipeline(
     return finish(c);
   };
 
-  const compile: RouteCompiler = (run) =>
+  const compile: RouteCompiler = (run, route) =>
     function liftRoute(c) {
+      if (route !== undefined) requestScope(c).routeTemplate = route.path;
       // request id (and access log start) cannot fail in a way a client could be told about; a throw is a bug.
       for (const before of outerBefore) before(c);
       if (authenticator !== undefined) requestScope(c).authenticator = authenticator;

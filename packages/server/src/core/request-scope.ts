@@ -21,6 +21,12 @@ export class RequestScope {
   assigned: Response | undefined;
   /** When the access log started timing the request. */
   startedAt: number | undefined;
+  /** The matched route's path template (`/notes/:id`), set by the pipeline; undefined for 404/405/OPTIONS. */
+  routeTemplate: string | undefined;
+  /** The tenant an access guard decided the request in (access/guards.ts); undefined for global decisions. */
+  tenantId: string | undefined;
+  /** The request span's trace id, when tracing is on. */
+  traceId: string | undefined;
   /** The handler-facing context (core/context.ts), made once. */
   context: unknown;
   /** Set when a streamed body passed the body limit. */

@@ -91,7 +91,7 @@ export type RouteRun = (c: HonoContext) => Response | Promise<Response>;
  * Wraps a route's handler (with its group middleware) in the request pipeline, once per route: the result is
  * the route's only Hono handler (app/pipeline.ts). Without a pipeline the route is served as is.
  */
-export type RouteCompiler = (run: RouteRun) => RouteRun;
+export type RouteCompiler = (run: RouteRun, route?: { method: HttpMethod; path: string }) => RouteRun;
 
 export interface RouterShared {
   hono: Hono;
@@ -211,7 +211,10 @@ export class RouteGroup {
     // One function per route: pipeline, group middleware and handler, composed now. Group middleware may be
     // added after this route: the function is recompiled when `use()` changed any group, and otherwise reused.
     const build = (): RouteRun =>
-      shared.compile(hasMiddleware(chain) ? composeRoute(chain.flat(), serve) : serve);
+      shared.compile(hasMiddleware(chain) ? composeRoute(chain.flat(), serve) : serve, {
+        method,
+        path: fullPath,
+      });
     let builtFor = shared.version;
     let run = build();
     this.#shared.hono.on(method, fullPath, (c) => {
