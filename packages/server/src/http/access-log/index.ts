@@ -2,7 +2,14 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { LiftConfigError, LiftError } from '../../core/errors.ts';
-import { createRedactor, lineWriter, PRE_REDACTED, REDACTED, type Redactor } from '../../core/logger.ts';
+import {
+  createRedactor,
+  escapeLineBreakers,
+  lineWriter,
+  PRE_REDACTED,
+  REDACTED,
+  type Redactor,
+} from '../../core/logger.ts';
 import { requestHeader } from '../../core/request-headers.ts';
 import { requestLogBase } from '../../core/request-log.ts';
 import { requestScope } from '../../core/request-scope.ts';
@@ -118,25 +125,16 @@ interface AccessEntry {
 /**
  * The entry as `,"key":value…`, in key order, leaving out what is undefined (as pino does). `JSON.stringify`
  * escapes quotes, CR, LF and every other control character, and lone surrogates, so a client's string cannot
- * end the line or the field. U+2028 and U+2029 are valid JSON but some log viewers break lines on them; they
- * are escaped too.
+ * end the line or the field; U+2028 and U+2029 are escaped too (core/logger.ts, `escapeLineBreakers`).
  */
 function serialise(entry: AccessEntry): string {
   let out = '';
   for (const key in entry) {
     const value = entry[key as keyof AccessEntry];
     if (value === undefined) continue;
-    out += `,"${key}":${typeof value === 'number' ? String(value) : jsonString(value)}`;
+    out += `,"${key}":${typeof value === 'number' ? String(value) : escapeLineBreakers(JSON.stringify(value))}`;
   }
   return out;
-}
-
-const LINE_SEPARATOR = /[\u2028\u2029]/;
-
-function jsonString(value: string): string {
-  const json = JSON.stringify(value);
-  if (!LINE_SEPARATOR.test(json)) return json;
-  return json.replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029');
 }
 
 /**
