@@ -45,6 +45,10 @@ export const LIFT_PERMISSIONS = {
   tokensIntrospect: 'tokens:introspect',
   keysRotate: 'keys:rotate',
   accessCheck: 'access:check',
+  /** Reading the log level of each module (telemetry/log-level-routes.ts). */
+  logsRead: 'logs:read',
+  /** Changing a module's log level at run time. */
+  logsWrite: 'logs:write',
 } as const;
 
 export interface DefaultTemplate {

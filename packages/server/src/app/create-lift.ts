@@ -29,8 +29,8 @@ import type { IssueAccessTokenInput } from '../tokens/index.ts';
 import type * as Face from './app-faces.ts';
 import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
 import { defaultModules, liftModules } from './default-modules.ts';
+import { finishApp } from './finish-app.ts';
 import { type ErrorCatalogEntry, errorCatalog } from './lift-errors.ts';
-import { mountOpenApi } from './openapi-route.ts';
 import { installPipeline } from './pipeline.ts';
 import { migrateCommand, prepareData } from './prepare-data.ts';
 import type { RootKeys } from './root-keys.ts';
@@ -395,6 +395,6 @@ export function createLift(config: LiftConfigInput = {}, options: LiftOptions = 
   const parsed = parseConfig(config, orderModules(options.modules ?? liftModules(options)));
   const modules = options.modules ?? defaultModules(parsed, options);
   const app = new LiftApp(parsed, { ...options, modules });
-  mountOpenApi(app);
+  finishApp(app);
   return app;
 }
