@@ -149,6 +149,7 @@ describe('compiled routes', () => {
       'pid',
       'hostname',
       'method',
+      'route',
       'path',
       'query',
       'status',
@@ -160,6 +161,7 @@ describe('compiled routes', () => {
     expect(line).toMatchObject({
       level: 'info',
       method: 'GET',
+      route: '/sync',
       path: '/sync',
       query: 'page=2&access_token=[REDACTED]',
       status: 200,

@@ -47,6 +47,10 @@ export const LIFT_PERMISSIONS = {
   accessCheck: 'access:check',
   /** Reading the Prometheus scrape on the app port (telemetry/). */
   metricsRead: 'metrics:read',
+  /** Reading the log level of each module (telemetry/log-level-routes.ts). */
+  logsRead: 'logs:read',
+  /** Changing a module's log level at run time. */
+  logsWrite: 'logs:write',
 } as const;
 
 export interface DefaultTemplate {

@@ -3,6 +3,7 @@ import { principalOf } from '../core/authenticate.ts';
 import { Context } from '../core/context.ts';
 import { guardMiddleware } from '../core/guard.ts';
 import { requestHeader } from '../core/request-headers.ts';
+import { requestScope } from '../core/request-scope.ts';
 import type { Principal } from '../core/request-state.ts';
 import { describeMiddleware } from '../core/route-registry.ts';
 import type { Middleware } from '../core/routes.ts';
@@ -67,6 +68,13 @@ function guardScope(c: HonoContext, principal: Principal, options: TenantGuardOp
 /** The tenant a scope names, for events and the MFA check; null for `GLOBAL`. */
 function tenantOf(scope: AccessScope): string | null {
   return scope === GLOBAL ? null : scope;
+}
+
+/** The tenant a guard decides in, kept for the access line's `tenant` (http/access-log). */
+function decidedIn(c: HonoContext, scope: AccessScope): string | null {
+  const tenantId = tenantOf(scope);
+  if (tenantId !== null) requestScope(c).tenantId = tenantId;
+  return tenantId;
 }
 
 /**
@@ -167,7 +175,7 @@ function permissionGuard(
     guardMiddleware(function permissionGuard(c) {
       const principal = principalOf(c);
       const scope = guardScope(c, principal, options);
-      const tenantId = tenantOf(scope);
+      const tenantId = decidedIn(c, scope);
       if (
         !refusals.decide({ permission }, tenantId, () => refusals.control.can(principal, permission, scope))
       ) {
@@ -185,7 +193,7 @@ function tenantMemberGuard(refusals: Refusals, options: TenantGuardOptions): Mid
   return describeMiddleware(
     guardMiddleware(function tenantMemberGuard(c) {
       const principal = principalOf(c);
-      const tenantId = tenantOf(guardScope(c, principal, options));
+      const tenantId = decidedIn(c, guardScope(c, principal, options));
       const member = () => tenantId !== null && refusals.control.isMember(principal, tenantId);
       if (!refusals.decide({ member: true }, tenantId, member)) {
         refusals.deny(c, principal, tenantId, 'not_member');
@@ -209,7 +217,7 @@ function roleGuard(
     guardMiddleware(function roleGuard(c) {
       const principal = principalOf(c);
       const scope = guardScope(c, principal, options);
-      const tenantId = tenantOf(scope);
+      const tenantId = decidedIn(c, scope);
       const holds = () => wanted.some((name) => refusals.control.holdsRole(principal, name, scope));
       if (!refusals.decide({ roles: wanted }, tenantId, holds)) {
         refusals.deny(c, principal, tenantId, 'missing_role', { roles: wanted });

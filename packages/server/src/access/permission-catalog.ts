@@ -45,6 +45,8 @@ const LIFT_DECLARATIONS: PermissionDeclarations = {
   [LIFT_PERMISSIONS.keysRotate]: { description: 'Rotate the token signing keys.', global: true },
   [LIFT_PERMISSIONS.accessCheck]: { description: 'Explain any subject’s permissions.', global: true },
   [LIFT_PERMISSIONS.metricsRead]: { description: 'Read the metrics scrape (`/metrics`).', global: true },
+  [LIFT_PERMISSIONS.logsRead]: { description: 'Read each module’s log level.', global: true },
+  [LIFT_PERMISSIONS.logsWrite]: { description: 'Change a module’s log level at run time.', global: true },
 };
 
 /** Why a role may not hold a permission: it names nothing declared, or only global ones in a tenant's role. */

@@ -30,10 +30,10 @@ import type * as Face from './app-faces.ts';
 import { appMetrics } from './app-metrics.ts';
 import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
 import { defaultModules, liftModules } from './default-modules.ts';
+import { finishApp } from './finish-app.ts';
 import { warnInsecureCookie } from './insecure-cookie-warning.ts';
 import { type ErrorCatalogEntry, errorCatalog } from './lift-errors.ts';
 import { mountModules } from './mount-modules.ts';
-import { mountOpenApi } from './openapi-route.ts';
 import { installPipeline } from './pipeline.ts';
 import { migrateCommand, prepareData } from './prepare-data.ts';
 import type { RootKeys } from './root-keys.ts';
@@ -389,6 +389,6 @@ export function createLift(config: LiftConfigInput = {}, options: LiftOptions = 
   const parsed = parseConfig(config, orderModules(options.modules ?? liftModules(options)));
   const modules = options.modules ?? defaultModules(parsed, options);
   const app = new LiftApp(parsed, { ...options, modules });
-  mountOpenApi(app);
+  finishApp(app);
   return app;
 }

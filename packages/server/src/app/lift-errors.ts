@@ -7,6 +7,7 @@ import { IDENTITY_ERRORS } from '../identity/index.ts';
 import { MAIL_ERRORS } from '../mail/index.ts';
 import { SESSIONS_ERRORS } from '../sessions/index.ts';
 import { STORAGE_ERRORS } from '../storage/index.ts';
+import { TELEMETRY_ERRORS } from '../telemetry/index.ts';
 import { REMOTE_TOKENS_ERRORS, TOKENS_ERRORS } from '../tokens/index.ts';
 
 /**
@@ -25,6 +26,7 @@ export const ALWAYS_PRESENT_ERRORS: readonly ErrorCodeSpec[] = [
   ...HTTP_ERRORS,
   ...STORAGE_ERRORS,
   ...MAIL_ERRORS,
+  ...TELEMETRY_ERRORS,
 ];
 
 /**

@@ -96,6 +96,17 @@ describe('createLogger', () => {
     expect(out.lines()[0]).toMatchObject({ loop: { password: REDACTED, self: '[Circular]' } });
   });
 
+  it('escapes line separators and lone surrogates, and leaves emoji and other text alone', () => {
+    const { stream, lines, raw } = captureLines();
+    const log = createLogger({ level: 'info', destination: stream });
+    const values = ['a\u2028b\u2029c', 'lone \ud800 and \udc00', 'pair 😀 and é and 漢字', 'plain'];
+    for (const value of values) log.info({ value }, 'x');
+    expect(raw()).not.toMatch(/[\u2028\u2029]/);
+    expect(raw()).toContain('"pair 😀 and é and 漢字"');
+    expect(raw()).toContain('lone \\ud800 and \\udc00');
+    expect(lines().map((line) => line.value)).toEqual(values);
+  });
+
   it('respects the level', () => {
     const out = captureLines();
     const log = createLogger({ level: 'warn', destination: out.stream });

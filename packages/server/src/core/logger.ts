@@ -232,6 +232,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       log: (object) =>
         (object as { [PRE_REDACTED]?: true })[PRE_REDACTED] ? object : redactor.redact(object),
     },
+    hooks: { streamWrite: escapeLineBreakers },
   };
   const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
   if (options.batchLines ?? options.destination === undefined) {
@@ -246,6 +247,21 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     return pinoChild.call(this, redactor.redact(bindings), childOptions);
   } as Logger['child'];
   return logger;
+}
+
+/** Line and paragraph separators, and UTF-16 surrogates without their other half. */
+const LINE_BREAKERS = /[\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const LINE_BREAKERS_ALL = new RegExp(LINE_BREAKERS.source, 'g');
+
+/**
+ * pino escapes quotes, backslashes and control characters (CR, LF) in strings, but writes U+2028/U+2029 and lone
+ * surrogates as they are: the first are valid JSON that some log viewers still break lines on, the second turn
+ * into U+FFFD when the line is encoded as UTF-8. Both can only occur inside a JSON string, so replacing them
+ * with their `\uXXXX` escape anywhere in a line keeps it the same JSON, now ASCII-safe.
+ */
+export function escapeLineBreakers(line: string): string {
+  if (!LINE_BREAKERS.test(line)) return line;
+  return line.replace(LINE_BREAKERS_ALL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const LIFT_FORMAT = Symbol('lift.lineFormat');

@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import type { LiftConfig } from './config/schema.ts';
 import { LiftConfigError } from './errors.ts';
 import type { EventPublisher } from './events.ts';
+import { moduleLogger } from './log-levels.ts';
 import type { ModuleMetrics } from './metrics.ts';
 import type {
   LiftCapabilities,
@@ -117,7 +118,7 @@ export class ModuleHost {
     };
     return {
       config: input.config,
-      log: input.log.child({ module: module.name }),
+      log: moduleLogger(input.log, module.name, input.config.log.modules),
       clock: input.clock,
       events: input.events,
       metrics: input.metrics(module.name),

@@ -20,14 +20,16 @@ export class RequestScope {
   completeHeaders: Record<string, string> | undefined;
   /** The response last given to `c.res` through `setResponse` (assigning the same one again is skipped). */
   assigned: Response | undefined;
-  /** The path template of the matched route (`/notes/:id`); undefined when no route matched. */
-  routeTemplate: string | undefined;
   /** The request's span when tracing is on (app/request-span.ts); store and module spans become its children. */
   span: Span | undefined;
   /** The request span's trace id, for the access log line and problem bodies; undefined with tracing off. */
   traceId: string | undefined;
   /** When the access log started timing the request. */
   startedAt: number | undefined;
+  /** The matched route's path template (`/notes/:id`), set by the pipeline; undefined for 404/405/OPTIONS. */
+  routeTemplate: string | undefined;
+  /** The tenant an access guard decided the request in (access/guards.ts); undefined for global decisions. */
+  tenantId: string | undefined;
   /** The handler-facing context (core/context.ts), made once. */
   context: unknown;
   /** Set when a streamed body passed the body limit. */

@@ -89,6 +89,7 @@ async function verifyPassword(
 ): Promise<User> {
   const user = await deps.users.findByEmail(email);
   const fail = async (reason: LoginFailureReason, subject: string | null) => {
+    deps.log.debug({ reason, user_id: subject, request_id: origin.requestId }, 'login refused');
     emit(deps, origin, 'auth.login.failed', { actor: null, subject, reason });
     return new InvalidCredentialsError();
   };

@@ -1,7 +1,10 @@
 /**
  * The telemetry module's public face: the module (metrics, the scrape), its registry for the composition root,
- * readiness reports and the health routes the composition root mounts.
+ * readiness reports and the health routes the composition root mounts, and the admin routes that read and
+ * change log levels at run time.
  */
+
+export { TELEMETRY_ERRORS } from './error-codes.ts';
 export {
   type ComponentReport,
   checkReadiness,
@@ -9,6 +12,7 @@ export {
   type ReadinessReport,
 } from './health.ts';
 export { registerHealthRoutes } from './health-routes.ts';
+export { type LogLevelRouteDeps, LogModuleUnknownError, registerLogLevelRoutes } from './log-level-routes.ts';
 export { installClusterMetrics } from './metrics/cluster.ts';
 export { EmfWriter } from './metrics/emf.ts';
 export { HttpMetrics } from './metrics/http-metrics.ts';

@@ -576,6 +576,7 @@ const CHECKS_NO_ACCOUNT_SECRET: Record<string, string> = {
   'DELETE /admin/api/grants/:grantId': BY_PERMISSION,
   'POST /admin/api/access/check': BY_PERMISSION,
   'POST /admin/api/keys/rotate': BY_PERMISSION,
+  'PUT /admin/api/log-levels/:module': BY_PERMISSION,
   'POST /tenants': BY_PERMISSION,
   'PATCH /tenants/:tenantId': BY_PERMISSION,
   'DELETE /tenants/:tenantId': BY_PERMISSION,

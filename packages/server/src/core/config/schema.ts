@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MODULE_LEVEL_PATTERN } from '../log-levels.ts';
 import { DAY, durationMs, HOUR, MINUTE, perMinute, secretKey } from './config-fields.ts';
 import { httpSchema } from './http-schema.ts';
 import { metricsSchema } from './metrics-schema.ts';
@@ -23,6 +24,12 @@ const logSchema = z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info')
       .describe('Minimum log level.'),
+    modules: z
+      .array(z.string().regex(MODULE_LEVEL_PATTERN, 'expected module=level, such as identity=debug'))
+      .default([])
+      .describe(
+        'Log levels per module, as module=level: identity=debug, http=warn (http: the access log and request loggers). The rest log at log.level. Changeable at run time: PUT /admin/api/log-levels/:module.',
+      ),
   })
   .prefault({});
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import { ServiceUnavailableError } from '../../core/errors.ts';
+import { requestScope } from '../../core/request-scope.ts';
+import type { Principal } from '../../core/request-state.ts';
 import { requestId } from '../request-id/index.ts';
 import { captureLogger, createTestApp } from '../test-app.ts';
 import { accessLog } from './index.ts';
@@ -105,5 +107,43 @@ describe('accessLog', () => {
     const res = await bare.request('/');
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ code: 'LIFT_CONFIG_INVALID', status: 500 });
+  });
+
+  it('carries the route, trace id, principal id and tenant the pipeline and guards recorded', async () => {
+    const { app, lines } = setup();
+    app.get('/tenants/t-7/notes/n-1', (c) => {
+      const scope = requestScope(c);
+      scope.routeTemplate = '/tenants/:tenantId/notes/:id';
+      scope.traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      scope.tenantId = 't-7';
+      c.set('principal', { id: 'user-42', tenantId: 't-other' } as Principal);
+      return c.text('ok');
+    });
+    await app.request('/tenants/t-7/notes/n-1');
+    expect(lines()[0]).toMatchObject({
+      route: '/tenants/:tenantId/notes/:id',
+      path: '/tenants/t-7/notes/n-1',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      principal_id: 'user-42',
+      // The tenant a guard decided in wins over the principal's active one.
+      tenant: 't-7',
+    });
+  });
+
+  it('keeps CR, LF, U+2028, U+2029 and lone surrogates inside their field', async () => {
+    const { app, raw, lines } = setup();
+    const forged = 'a\r\n{"level":"info","msg":"forged"}\u2028{"msg":"forged"}\u2029\ud800z\udc00';
+    app.get('/odd', (c) => {
+      c.set('principal', { id: forged, tenantId: forged } as Principal);
+      return c.text('ok');
+    });
+    await app.request('/odd');
+    expect(
+      raw()
+        .split('\n')
+        .filter((line) => line !== ''),
+    ).toHaveLength(1);
+    expect(raw()).not.toMatch(/[\u2028\u2029]/);
+    expect(lines()[0]).toMatchObject({ principal_id: forged, tenant: forged, msg: 'request completed' });
   });
 });
