@@ -107,7 +107,13 @@ export const notesPermissions = {
 } as const;
 
 export default function buildNotesApp(config: LiftConfigInput = {}) {
-  const app = createLift(config, { migrations: [notesMigrations], permissions: notesPermissions });
+  const app = createLift(config, {
+    migrations: [notesMigrations],
+    permissions: notesPermissions,
+    // The app's own metrics, exported with Lift's on /metrics (docs/metrics.md lists Lift's).
+    metrics: [{ name: 'notes_created_total', type: 'counter', help: 'Notes written, in every tenant.' }],
+  });
+  const notesCreated = app.module('telemetry').metrics.counter('notes_created_total');
   const db = () => notesDb(app);
   const { guards } = app;
 
@@ -154,6 +160,7 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
         updated_at: now,
       };
       await db().insertInto('notes').values(row).execute();
+      notesCreated.inc();
       ctx.response.status = 201;
       ctx.response.headers.set('location', `/tenants/${encodeURIComponent(params.tenantId)}/notes/${row.id}`);
       return present(row);

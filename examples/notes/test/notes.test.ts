@@ -104,4 +104,17 @@ eachDialect('notes', (target) => {
     const good = await target().call(owner, 'POST', notesOf(acme), { title: 'Planification — 計画 📝' });
     expect(good.status).toBe(201);
   });
+
+  it("counts the notes it writes in its own metric, exported with Lift's", async () => {
+    const written = async () => {
+      const text = await target().app.module('telemetry').scrape();
+      return Number(/^notes_created_total (\d+)$/m.exec(text)?.[1]);
+    };
+    const before = await written();
+    expect((await target().call(owner, 'POST', notesOf(globex), { title: 'counted' })).status).toBe(201);
+    expect(await written()).toBe(before + 1);
+    // A refused note is not one.
+    expect((await target().call(owner, 'POST', notesOf(globex), { title: '' })).status).toBe(400);
+    expect(await written()).toBe(before + 1);
+  });
 });
