@@ -24,7 +24,7 @@ import { sessionCookieSettings } from '../sessions/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/index.ts';
 import { migrationsComponent, type Outbox, outboxEventSink } from '../storage/index.ts';
 import type { HealthComponent } from '../telemetry/index.ts';
-import { registerHealthRoutes } from '../telemetry/index.ts';
+import { AppHealth, registerHealthRoutes } from '../telemetry/index.ts';
 import type { IssueAccessTokenInput } from '../tokens/index.ts';
 import type * as Face from './app-faces.ts';
 import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
@@ -97,6 +97,7 @@ export class LiftApp extends RouteGroup {
   readonly #mail: () => MailTransport | undefined;
   readonly #mailPort: () => MailTransport;
   readonly #healthChecks: HealthComponent[] = [];
+  readonly #health: AppHealth;
   #started: Promise<void> | undefined;
   #rootKeys: RootKeys | undefined;
   #server: NodeServerHandle | undefined;
@@ -158,16 +159,21 @@ export class LiftApp extends RouteGroup {
       onProblem: uncataloguedCodeWatch(this.errors, this.log, () => void this.stats.uncataloguedErrors++),
     });
     hono.notFound(shared.compile(notFoundHandler(table)));
-    registerHealthRoutes(this, {
+    this.#health = new AppHealth({
+      settings: config.health,
       components: () => [
         ...this.storage.components(),
-        { name: 'migrations', check: this.#migrationsCheck() },
+        // Checked on every probe while pending, so the node is ready on the first probe after `lift migrate`.
+        { name: 'migrations', check: this.#migrationsCheck(), cacheMs: 0 },
         ...this.#modules.built.flatMap(({ instance }) => instance.health ?? []),
         ...this.#healthChecks,
       ],
-      timeoutMs: config.health.checkTimeoutMs,
-      stats: () => this.stats,
+      oldestUnrelayedAt: () => this.#outbox.oldestUnrelayedAt(),
+      now: () => this.clock.now(),
+      mail: this.#mail,
+      sqliteFile: shape.sqliteFile,
     });
+    registerHealthRoutes(this, { readiness: this.#health.readiness, stats: () => this.stats });
     const resolverOwners = new Map<string, string>();
     for (const { module, instance } of this.#modules.built) {
       for (const { name, resolve } of instance.authResolvers ?? []) {
@@ -251,9 +257,12 @@ export class LiftApp extends RouteGroup {
   /** Serves one request without a socket (tests, serverless). `env` may carry `{ remoteAddress }`. */
   fetch = (request: Request, env?: unknown): Response | Promise<Response> => this.hono.fetch(request, env);
 
-  /** Adds a readiness component (`/health/ready` reports it by name). */
-  addHealthCheck(name: string, check: Pingable): void {
-    this.#healthChecks.push({ name, check });
+  /**
+   * Adds a readiness component (`/health/ready` reports it by name). `critical: false`: while it is down the
+   * app is `degraded` but still ready (200).
+   */
+  addHealthCheck(name: string, check: Pingable, options: { critical?: boolean } = {}): void {
+    this.#healthChecks.push({ name, check, ...options });
   }
 
   /**
@@ -273,6 +282,7 @@ export class LiftApp extends RouteGroup {
         moduleSets: this.#modules.built.flatMap(({ module }) => module.migrations?.name ?? []),
       });
       this.#rootKeys = keys;
+      this.#health.start();
       await this.#outbox.start();
       await this.#modules.start();
       const identity = this.#modules.face('identity');
@@ -368,6 +378,8 @@ export class LiftApp extends RouteGroup {
    * events run through their handlers, close the modules in reverse order, then the stores. Safe to call twice.
    */
   async close(): Promise<void> {
+    // Readiness says draining (503) first, and for health.drainDelayMs before the server stops listening.
+    await this.#health.drain();
     const server = this.#server;
     if (server) {
       const { drained } = await server.close(this.config.shutdownTimeoutMs);
@@ -381,6 +393,7 @@ export class LiftApp extends RouteGroup {
     await this.#outbox.close();
     await this.#mail()?.close();
     await this.storage.close();
+    this.#health.stop();
     await flushLogger(this.log); // the last requests' access lines
   }
 }

@@ -39,6 +39,8 @@ export interface SqlShape {
   outbox: Outbox;
   /** The mail transport, when a module has taken it. */
   mail(): MailTransport | undefined;
+  /** The SQLite database file (the `disk` health component); undefined on PostgreSQL or in memory. */
+  sqliteFile: string | undefined;
 }
 
 export function sqlShape(input: {
@@ -56,8 +58,9 @@ export function sqlShape(input: {
   let store: SqlOutboxStore | undefined;
   let feed: ChangeFeedBroker | undefined;
   const settings = config.storage.outbox;
+  const url = config.storage.url ?? `sqlite:${path.join(config.dataDir, 'lift.db')}`;
   const storage = createStorage({
-    url: config.storage.url ?? `sqlite:${path.join(config.dataDir, 'lift.db')}`,
+    url,
     kv: config.storage.kv,
     broker: config.storage.broker,
     poolSize: config.storage.poolSize,
@@ -98,7 +101,14 @@ export function sqlShape(input: {
     clock,
   });
   const made = sqlPorts({ config, log, clock, storage, jobs: outbox, eventRows });
-  return { storage, ports: made.ports, outbox, mail: made.mail };
+  const sqliteFile = /^sqlite:(.+)$/.exec(url.trim())?.[1];
+  return {
+    storage,
+    ports: made.ports,
+    outbox,
+    mail: made.mail,
+    sqliteFile: sqliteFile === ':memory:' ? undefined : sqliteFile,
+  };
 }
 
 /** The ports of every module on the SQL shape's stores; mail and sessions are made when a module takes them. */

@@ -1,0 +1,78 @@
+import type { ComponentReport, HealthComponent, HealthObservation } from './health.ts';
+
+export interface ComponentCheckSettings {
+  timeoutMs: number;
+  cacheMs: number;
+  /** Monotonic milliseconds (the cache window must not jump with the wall clock). */
+  now?: () => number;
+}
+
+/**
+ * One component's check, bounded and shared: a result is reused for the cache window, callers arriving while
+ * a check runs wait for that same run (single flight), and a run gives up after `timeoutMs`. A check that
+ * hangs is never started twice: later runs wait on the call still pending, so a dead store does not collect
+ * one stuck connection per probe.
+ */
+export class ComponentCheck {
+  readonly #settings: Required<ComponentCheckSettings>;
+  #cached: { report: ComponentReport; at: number } | undefined;
+  #running: Promise<ComponentReport> | undefined;
+  #pending: Promise<HealthObservation | undefined> | undefined;
+
+  constructor(settings: ComponentCheckSettings) {
+    this.#settings = { now: () => performance.now(), ...settings };
+  }
+
+  report(component: HealthComponent): Promise<ComponentReport> {
+    const cached = this.#cached;
+    const cacheMs = component.cacheMs ?? this.#settings.cacheMs;
+    if (cached !== undefined && this.#settings.now() - cached.at < cacheMs)
+      return Promise.resolve(cached.report);
+    if (this.#running === undefined) {
+      const running = this.#run(component);
+      this.#running = running;
+      void running.finally(() => {
+        if (this.#running === running) this.#running = undefined;
+      });
+    }
+    return this.#running;
+  }
+
+  async #run(component: HealthComponent): Promise<ComponentReport> {
+    const { timeoutMs, now } = this.#settings;
+    const critical = component.critical ?? true;
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    let report: ComponentReport;
+    try {
+      const observed = await Promise.race([this.#ping(component), deadline]);
+      report = { status: 'up', latency_ms: elapsed(), critical, ...(observed ? { observed } : {}) };
+    } catch (error) {
+      // Only the message: connection errors may carry hosts but never credentials; stacks stay in the log.
+      const message = error instanceof Error ? error.message : String(error);
+      report = { status: 'down', latency_ms: elapsed(), critical, error: message };
+    } finally {
+      clearTimeout(timer);
+    }
+    this.#cached = { report, at: now() };
+    return report;
+  }
+
+  /** The component's ping, or the one still pending from an earlier run that timed out. */
+  #ping(component: HealthComponent): Promise<HealthObservation | undefined> {
+    if (this.#pending !== undefined) return this.#pending;
+    const pending = Promise.resolve()
+      .then(() => component.check.ping())
+      .then((observed) => observed ?? undefined);
+    this.#pending = pending;
+    const clear = () => {
+      if (this.#pending === pending) this.#pending = undefined;
+    };
+    pending.then(clear, clear);
+    return pending;
+  }
+}
