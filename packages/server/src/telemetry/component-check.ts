@@ -8,15 +8,13 @@ export interface ComponentCheckSettings {
 }
 
 /**
- * One component's check, bounded and shared: a result is reused for the cache window, callers arriving while
- * a check runs wait for that same run (single flight), and a run gives up after `timeoutMs`. A check that
- * hangs is never started twice: later runs wait on the call still pending, so a dead store does not collect
- * one stuck connection per probe.
+ * One component's check, bounded and shared: a result is reused for the cache window, and callers arriving
+ * while the component's ping runs wait on that same call (single flight), each for at most `timeoutMs`. So a
+ * check that hangs is never started twice either: a dead store does not collect one stuck connection per probe.
  */
 export class ComponentCheck {
   readonly #settings: Required<ComponentCheckSettings>;
   #cached: { report: ComponentReport; at: number } | undefined;
-  #running: Promise<ComponentReport> | undefined;
   #pending: Promise<HealthObservation | undefined> | undefined;
 
   constructor(settings: ComponentCheckSettings) {
@@ -28,14 +26,7 @@ export class ComponentCheck {
     const cacheMs = component.cacheMs ?? this.#settings.cacheMs;
     if (cached !== undefined && this.#settings.now() - cached.at < cacheMs)
       return Promise.resolve(cached.report);
-    if (this.#running === undefined) {
-      const running = this.#run(component);
-      this.#running = running;
-      void running.finally(() => {
-        if (this.#running === running) this.#running = undefined;
-      });
-    }
-    return this.#running;
+    return this.#run(component);
   }
 
   async #run(component: HealthComponent): Promise<ComponentReport> {
@@ -62,7 +53,7 @@ export class ComponentCheck {
     return report;
   }
 
-  /** The component's ping, or the one still pending from an earlier run that timed out. */
+  /** The component's ping, or the call still pending: a concurrent caller's, or an earlier run's that timed out. */
   #ping(component: HealthComponent): Promise<HealthObservation | undefined> {
     if (this.#pending !== undefined) return this.#pending;
     const pending = Promise.resolve()
