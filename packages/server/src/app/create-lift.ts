@@ -23,13 +23,13 @@ import type { MailTemplates, MailTransport } from '../mail/index.ts';
 import { sessionCookieSettings } from '../sessions/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/index.ts';
 import { migrationsComponent, type Outbox, outboxEventSink } from '../storage/index.ts';
-import type { HealthComponent } from '../telemetry/index.ts';
-import { AppHealth, registerHealthRoutes } from '../telemetry/index.ts';
+import type { AppHealth, HealthComponent } from '../telemetry/index.ts';
 import type { IssueAccessTokenInput } from '../tokens/index.ts';
 import type * as Face from './app-faces.ts';
 import { bootstrapAdminInDevelopment } from './bootstrap-admin.ts';
 import { defaultModules, liftModules } from './default-modules.ts';
 import { type ErrorCatalogEntry, errorCatalog } from './lift-errors.ts';
+import { mountHealth } from './mount-health.ts';
 import { mountOpenApi } from './openapi-route.ts';
 import { installPipeline } from './pipeline.ts';
 import { migrateCommand, prepareData } from './prepare-data.ts';
@@ -159,21 +159,12 @@ export class LiftApp extends RouteGroup {
       onProblem: uncataloguedCodeWatch(this.errors, this.log, () => void this.stats.uncataloguedErrors++),
     });
     hono.notFound(shared.compile(notFoundHandler(table)));
-    this.#health = new AppHealth({
-      settings: config.health,
-      components: () => [
-        ...this.storage.components(),
-        // Checked on every probe while pending, so the node is ready on the first probe after `lift migrate`.
-        { name: 'migrations', check: this.#migrationsCheck(), cacheMs: 0 },
-        ...this.#modules.built.flatMap(({ instance }) => instance.health ?? []),
-        ...this.#healthChecks,
-      ],
-      oldestUnrelayedAt: () => this.#outbox.oldestUnrelayedAt(),
-      now: () => this.clock.now(),
-      mail: this.#mail,
-      sqliteFile: shape.sqliteFile,
+    this.#health = mountHealth(this, shape, {
+      migrations: () => this.#migrationsCheck(),
+      modules: this.#modules,
+      added: this.#healthChecks,
+      stats: () => this.stats,
     });
-    registerHealthRoutes(this, { readiness: this.#health.readiness, stats: () => this.stats });
     const resolverOwners = new Map<string, string>();
     for (const { module, instance } of this.#modules.built) {
       for (const { name, resolve } of instance.authResolvers ?? []) {
@@ -257,10 +248,7 @@ export class LiftApp extends RouteGroup {
   /** Serves one request without a socket (tests, serverless). `env` may carry `{ remoteAddress }`. */
   fetch = (request: Request, env?: unknown): Response | Promise<Response> => this.hono.fetch(request, env);
 
-  /**
-   * Adds a readiness component (`/health/ready` reports it by name). `critical: false`: while it is down the
-   * app is `degraded` but still ready (200).
-   */
+  /** Adds a readiness component (`/health/ready` reports it by name); `critical: false` makes it only degrade. */
   addHealthCheck(name: string, check: Pingable, options: { critical?: boolean } = {}): void {
     this.#healthChecks.push({ name, check, ...options });
   }
@@ -282,13 +270,13 @@ export class LiftApp extends RouteGroup {
         moduleSets: this.#modules.built.flatMap(({ module }) => module.migrations?.name ?? []),
       });
       this.#rootKeys = keys;
-      this.#health.start();
       await this.#outbox.start();
       await this.#modules.start();
       const identity = this.#modules.face('identity');
       if (identity && (options.bootstrapAdmin ?? true) && migrate === 'auto') {
         await bootstrapAdminInDevelopment(identity, this.config, this.log);
       }
+      this.#health.start(); // the event-loop monitor: after start-up, whose loading would count as delay
     })();
     return this.#started;
   }
@@ -378,8 +366,7 @@ export class LiftApp extends RouteGroup {
    * events run through their handlers, close the modules in reverse order, then the stores. Safe to call twice.
    */
   async close(): Promise<void> {
-    // Readiness says draining (503) first, and for health.drainDelayMs before the server stops listening.
-    await this.#health.drain();
+    await this.#health.drain(); // ready is 503 from now on; health.drainDelayMs before we stop listening
     const server = this.#server;
     if (server) {
       const { drained } = await server.close(this.config.shutdownTimeoutMs);

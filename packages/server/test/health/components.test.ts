@@ -30,7 +30,9 @@ describe('SQLite components: sql, disk', () => {
   });
 
   it('is unready when free space is below health.minFreeDiskBytes', async () => {
-    const { app } = await healthApp({ health: { cacheMs: 0, minFreeDiskBytes: Number.MAX_SAFE_INTEGER } });
+    const { app } = await healthApp({
+      health: { ...fresh.health, minFreeDiskBytes: Number.MAX_SAFE_INTEGER },
+    });
     const { status, report } = await probe(app);
     expect(status).toBe(503);
     expect(report.failing).toEqual(['disk']);
@@ -75,7 +77,7 @@ describe('SQLite components: sql, disk', () => {
 
 describe('outbox lag', () => {
   it('is degraded (200) while an event waits longer than health.outboxMaxLagMs, and up once it is relayed', async () => {
-    const { app } = await healthApp({ health: { cacheMs: 0, outboxMaxLagMs: 60_000 } });
+    const { app } = await healthApp({ health: { ...fresh.health, outboxMaxLagMs: 60_000 } });
     expect((await probe(app)).report.components.outbox).toMatchObject({ status: 'up', critical: false });
     // An event a process claimed two minutes ago and died with: the relay may not take it before its lease ends.
     const written = Date.now() - 120_000;
@@ -145,7 +147,7 @@ describe('mail transport', () => {
   it('logs in to the SMTP server; refused credentials or a stopped server make the app degraded, not unready', async () => {
     const port = await startSmtp();
     const config = (password: string) => ({
-      health: { cacheMs: 0, mailCacheMs: 0 },
+      health: { ...fresh.health, mailCacheMs: 0 },
       mail: { url: `smtp://lift:${password}@127.0.0.1:${port}` },
     });
     const { app } = await healthApp(config('right'), {});
@@ -176,7 +178,10 @@ describe('mail transport', () => {
       logins += 1;
     });
     const { app } = await healthApp(
-      { health: { cacheMs: 0, mailCacheMs: 60_000 }, mail: { url: `smtp://lift:right@127.0.0.1:${port}` } },
+      {
+        health: { ...fresh.health, mailCacheMs: 60_000 },
+        mail: { url: `smtp://lift:right@127.0.0.1:${port}` },
+      },
       {},
     );
     for (let i = 0; i < 5; i += 1) expect((await probe(app)).report.components.mail?.status).toBe('up');
@@ -238,7 +243,7 @@ describe.skipIf(!(await redisUrl()))('Redis kv and broker', () => {
   it('are up while Redis answers, down while it is stopped, and up again after it restarts', async () => {
     redis = await startRedisServer();
     const { app } = await healthApp({
-      health: { cacheMs: 0, checkTimeoutMs: 500 },
+      health: { ...fresh.health, checkTimeoutMs: 1_000 },
       storage: { kv: redis.url, broker: redis.url },
     });
     const up = await probe(app);
