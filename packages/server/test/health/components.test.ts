@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createLift } from '../../src/app/create-lift.ts';
@@ -258,5 +259,41 @@ describe.skipIf(!(await redisUrl()))('Redis kv and broker', () => {
 
     await redis.restart();
     await expect.poll(async () => (await probe(app)).status, { timeout: 10_000, interval: 100 }).toBe(200);
+  });
+});
+
+describe('migrations', () => {
+  it('is unready while an app migration is pending, and ready on the very next probe after it ran', async () => {
+    const { app: first, dir } = await healthApp(fresh); // Lift's own tables
+    await first.close();
+    const notes = {
+      name: 'notes',
+      migrations: [
+        {
+          name: '0001_notes',
+          up: async (db: Kysely<unknown>) => {
+            await db.schema.createTable('notes').addColumn('id', 'text').execute();
+          },
+        },
+      ],
+    };
+    // Default cache: the migrations component is not cached, so the change shows at once.
+    const app = createLift(
+      { env: 'test', dataDir: dir, log: { level: 'silent' }, storage: { migrate: 'manual' } },
+      { modules: [], migrations: [notes] },
+    );
+    try {
+      await app.start();
+      const pending = await probe(app);
+      expect(pending.status).toBe(503);
+      expect(pending.report.failing).toEqual(['migrations']);
+      expect(pending.report.components.migrations?.error).toMatch(
+        /^pending migrations notes\/0001_notes; run /,
+      );
+      await app.migrate();
+      expect((await probe(app)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 });
