@@ -14,8 +14,8 @@ export interface RateRequest {
   ratePerSecond: number;
   warmupSeconds: number;
   durationSeconds: number;
-  /** Every answer must be 200 with a JSON body whose `status` (or, without one, the whole body) equals this. */
-  expectStatus: string;
+  /** Every answer must be 200 with a JSON body whose `status` (or, without one, the whole body) is one of these. */
+  expectStatus: string[];
 }
 
 export interface RateResult {
@@ -29,7 +29,7 @@ export interface RateResult {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
-function once(url: string, expectStatus: string): Promise<void> {
+function once(url: string, expectStatus: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const outgoing = request(url, { agent }, (res) => {
       let body = '';
@@ -40,7 +40,7 @@ function once(url: string, expectStatus: string): Promise<void> {
       res.on('end', () => {
         const parsed = JSON.parse(body) as { status?: string };
         const status = parsed.status ?? body;
-        if (res.statusCode !== 200 || status !== expectStatus) {
+        if (res.statusCode !== 200 || !expectStatus.includes(status)) {
           reject(new Error(`${url} answered ${res.statusCode} ${body.slice(0, 300)}`));
         } else resolve();
       });
@@ -51,7 +51,12 @@ function once(url: string, expectStatus: string): Promise<void> {
 }
 
 /** Sends `rate` requests per second for `seconds`; resolves with each request's latency from its due time. */
-async function run(url: string, rate: number, seconds: number, expectStatus: string): Promise<Float64Array> {
+async function run(
+  url: string,
+  rate: number,
+  seconds: number,
+  expectStatus: readonly string[],
+): Promise<Float64Array> {
   const total = Math.round(rate * seconds);
   const latencies = new Float64Array(total);
   const answers: Promise<void>[] = [];

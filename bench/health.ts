@@ -29,6 +29,8 @@ const LIFT_BIN = join(ROOT, 'packages/server/bin/lift.js');
 /** This checkout's sources through tsx, so the bench needs no build; tsx costs load time, not request time. */
 const LIFT_NODE_ARGS = ['--conditions=lift-source', LIFT_BIN];
 const TARGET_P99_MS = 5;
+/** Both answer 200; a loaded machine may make the (non-critical) event-loop component report degraded. */
+const READY = ['ready', 'degraded'];
 
 interface Settings {
   rate: number;
@@ -54,7 +56,7 @@ function readSettings(): Settings {
   };
 }
 
-async function load(url: string, expectStatus: string, settings: Settings): Promise<RateResult> {
+async function load(url: string, expectStatus: string[], settings: Settings): Promise<RateResult> {
   const input: RateRequest = {
     url,
     ratePerSecond: settings.rate,
@@ -126,7 +128,7 @@ async function main(): Promise<void> {
         env: { ...process.env, BENCH_PORT: String(nodePort), BENCH_HOST: '127.0.0.1' },
       },
       helloUrl,
-      () => load(helloUrl, JSON.stringify({ hello: 'world' }), settings),
+      () => load(helloUrl, [JSON.stringify({ hello: 'world' })], settings),
     ),
   });
 
@@ -140,11 +142,11 @@ async function main(): Promise<void> {
     await withServer('Lift', { args, env }, `${base}/health/ready`, async () => {
       rows.push({
         label: 'Lift GET /health/live',
-        result: await load(`${base}/health/live`, 'live', settings),
+        result: await load(`${base}/health/live`, ['live'], settings),
       });
       rows.push({
         label: 'Lift GET /health/ready',
-        result: await load(`${base}/health/ready`, 'ready', settings),
+        result: await load(`${base}/health/ready`, READY, settings),
       });
     });
   } finally {

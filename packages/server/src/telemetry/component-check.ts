@@ -3,8 +3,6 @@ import type { ComponentReport, HealthComponent, HealthObservation } from './heal
 export interface ComponentCheckSettings {
   timeoutMs: number;
   cacheMs: number;
-  /** Monotonic milliseconds (the cache window must not jump with the wall clock). */
-  now?: () => number;
 }
 
 /**
@@ -13,24 +11,24 @@ export interface ComponentCheckSettings {
  * check that hangs is never started twice either: a dead store does not collect one stuck connection per probe.
  */
 export class ComponentCheck {
-  readonly #settings: Required<ComponentCheckSettings>;
+  readonly #settings: ComponentCheckSettings;
   #cached: { report: ComponentReport; at: number } | undefined;
   #pending: Promise<HealthObservation | undefined> | undefined;
 
   constructor(settings: ComponentCheckSettings) {
-    this.#settings = { now: () => performance.now(), ...settings };
+    this.#settings = settings;
   }
 
   report(component: HealthComponent): Promise<ComponentReport> {
     const cached = this.#cached;
     const cacheMs = component.cacheMs ?? this.#settings.cacheMs;
-    if (cached !== undefined && this.#settings.now() - cached.at < cacheMs)
+    if (cached !== undefined && performance.now() - cached.at < cacheMs)
       return Promise.resolve(cached.report);
     return this.#run(component);
   }
 
   async #run(component: HealthComponent): Promise<ComponentReport> {
-    const { timeoutMs, now } = this.#settings;
+    const { timeoutMs } = this.#settings;
     const critical = component.critical ?? true;
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
@@ -49,7 +47,8 @@ export class ComponentCheck {
     } finally {
       clearTimeout(timer);
     }
-    this.#cached = { report, at: now() };
+    // Monotonic time: a wall-clock step must not stretch or skip the window.
+    this.#cached = { report, at: performance.now() };
     return report;
   }
 

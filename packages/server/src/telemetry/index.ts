@@ -1,15 +1,14 @@
 /**
- * The telemetry module's public face: health components and readiness reports, and the health routes the
- * composition root mounts.
+ * The telemetry module's public face: the app's health components (`AppHealth`), the report types, and the
+ * health routes the composition root mounts.
  */
 export { AppHealth, type AppHealthOptions } from './app-health.ts';
-export {
-  type ComponentReport,
-  type HealthCheck,
-  type HealthComponent,
-  type HealthObservation,
-  type ReadinessReport,
-  readinessStatus,
+export type {
+  ComponentReport,
+  HealthCheck,
+  HealthComponent,
+  HealthObservation,
+  ReadinessReport,
 } from './health.ts';
 export { registerHealthRoutes } from './health-routes.ts';
-export { checkReadiness, Readiness } from './readiness.ts';
+export type { Readiness } from './readiness.ts';

@@ -6,8 +6,6 @@ export interface ReadinessOptions {
   components: () => readonly HealthComponent[];
   timeoutMs: number;
   cacheMs: number;
-  /** Monotonic milliseconds, for the cache windows (tests). */
-  now?: () => number;
 }
 
 /**
@@ -54,18 +52,10 @@ export class Readiness {
   #checkOf(component: HealthComponent): ComponentCheck {
     let check = this.#checks.get(component.check);
     if (check === undefined) {
-      const { timeoutMs, cacheMs, now } = this.#options;
-      check = new ComponentCheck({ timeoutMs, cacheMs, ...(now ? { now } : {}) });
+      const { timeoutMs, cacheMs } = this.#options;
+      check = new ComponentCheck({ timeoutMs, cacheMs });
       this.#checks.set(component.check, check);
     }
     return check;
   }
-}
-
-/** Checks every component once, concurrently, each bounded by `timeoutMs`, with nothing cached. */
-export function checkReadiness(
-  components: readonly HealthComponent[],
-  timeoutMs: number,
-): Promise<ReadinessReport> {
-  return new Readiness({ components: () => components, timeoutMs, cacheMs: 0 }).report();
 }
