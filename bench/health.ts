@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Child, startChild } from './harness/children.ts';
@@ -114,6 +114,8 @@ function liftEnvironment(dataDir: string): NodeJS.ProcessEnv {
 
 async function main(): Promise<void> {
   const settings = readSettings();
+  // Latency at a fixed rate suffers from whatever else runs; the report says how busy the machine was.
+  const loadBefore = loadavg()[0]!;
   console.log(`# /health/ready at ${settings.rate} req/s for ${settings.durationSeconds} s\n`);
   const rows: Array<{ label: string; result: RateResult }> = [];
 
@@ -171,6 +173,7 @@ async function main(): Promise<void> {
     `## /health/ready at a constant ${settings.rate} req/s`,
     '',
     ...machineLines(),
+    `- Load average (1 min) at start / end: ${loadBefore.toFixed(1)} / ${loadavg()[0]!.toFixed(1)}`,
     `- Load: ${settings.rate} req/s for ${settings.durationSeconds} s after ${settings.warmupSeconds} s warm-up, keep-alive, latency from each request's due time`,
     '',
     table,
