@@ -27,7 +27,11 @@ export interface RateResult {
   achievedRate: number;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+/**
+ * FIFO reuse keeps every pooled socket busy: with LIFO (the default) a socket opened during a stall sits idle
+ * past the server's keep-alive timeout (5 s) and is reset just as it is reused, a client-side artefact.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 64, scheduling: 'fifo' });
 
 function once(url: string, expectStatus: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
