@@ -17,6 +17,7 @@ const NOT_BENCHMARKS = new Set([
   'access-protocol.ts',
   'access-report.ts',
   'access-server.ts',
+  'health-load.ts',
   'http-cpu-targets.ts',
   'jwt-fastify-server.ts',
   'jwt-lift-server.ts',

@@ -42,7 +42,16 @@ describe('lift serve', () => {
     expect(ready.status).toBe(200);
     const report = (await ready.json()) as { status: string; components: Record<string, { status: string }> };
     expect(report.status).toBe('ready');
-    expect(Object.keys(report.components).sort()).toEqual(['broker', 'kv', 'migrations', 'sql']);
+    expect(Object.keys(report.components).sort()).toEqual([
+      'broker',
+      'disk',
+      'event_loop',
+      'kv',
+      'mail',
+      'migrations',
+      'outbox',
+      'sql',
+    ]);
     expect(lift.stdout()).toMatch(/generated a development secret/);
   });
 

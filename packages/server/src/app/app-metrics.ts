@@ -8,6 +8,7 @@ import {
   EmfWriter,
   HttpMetrics,
   MetricsRegistry,
+  OUTBOX_METRICS,
   STORE_METRICS,
   STORE_METRICS_OWNER,
   telemetryModule,
@@ -40,7 +41,7 @@ export function appMetrics(
   const all = orderModules([telemetryModule({ registry, emf: writer }), ...modules]);
   for (const module of all) registry.declare(module.name, module.metrics ?? []);
   registry.declare(APP_METRICS_OWNER, own);
-  registry.declare(STORE_METRICS_OWNER, STORE_METRICS);
+  registry.declare(STORE_METRICS_OWNER, [...STORE_METRICS, ...OUTBOX_METRICS]);
   const storeMetrics = config.metrics.mode === 'off' ? undefined : registry.handles(STORE_METRICS_OWNER);
   if (config.metrics.mode === 'off') return { registry, modules: all, observeRoute: undefined, storeMetrics };
   const http = new HttpMetrics(registry.handles('telemetry'));

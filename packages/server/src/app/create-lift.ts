@@ -24,7 +24,7 @@ import type { Tracer } from '../core/tracing.ts';
 import type { MailTemplates, MailTransport } from '../mail/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/index.ts';
 import { migrationsComponent, type Outbox, outboxEventSink } from '../storage/index.ts';
-import { createTracer, type HealthComponent, registerHealthRoutes } from '../telemetry/index.ts';
+import { type AppHealth, createTracer, type HealthComponent } from '../telemetry/index.ts';
 import type { IssueAccessTokenInput } from '../tokens/index.ts';
 import type * as Face from './app-faces.ts';
 import { appMetrics } from './app-metrics.ts';
@@ -33,6 +33,7 @@ import { defaultModules, liftModules } from './default-modules.ts';
 import { finishApp } from './finish-app.ts';
 import { warnInsecureCookie } from './insecure-cookie-warning.ts';
 import { type ErrorCatalogEntry, errorCatalog } from './lift-errors.ts';
+import { mountHealth } from './mount-health.ts';
 import { mountModules } from './mount-modules.ts';
 import { installPipeline } from './pipeline.ts';
 import { migrateCommand, prepareData } from './prepare-data.ts';
@@ -106,6 +107,7 @@ export class LiftApp extends RouteGroup {
   readonly #mail: () => MailTransport | undefined;
   readonly #mailPort: () => MailTransport;
   readonly #healthChecks: HealthComponent[] = [];
+  readonly #health: AppHealth;
   #started: Promise<void> | undefined;
   #rootKeys: RootKeys | undefined;
   #server: NodeServerHandle | undefined;
@@ -179,15 +181,12 @@ export class LiftApp extends RouteGroup {
       ...(observeRoute ? { observeRoute } : {}),
     });
     hono.notFound(shared.compile(notFoundHandler(table)));
-    registerHealthRoutes(this, {
-      components: () => [
-        ...this.storage.components(),
-        { name: 'migrations', check: this.#migrationsCheck() },
-        ...this.#modules.built.flatMap(({ instance }) => instance.health ?? []),
-        ...this.#healthChecks,
-      ],
-      timeoutMs: config.health.checkTimeoutMs,
+    this.#health = mountHealth(this, shape, {
+      migrations: () => this.#migrationsCheck(),
+      modules: this.#modules,
+      added: this.#healthChecks,
       stats: () => this.stats,
+      metrics: config.metrics.mode === 'off' ? undefined : registry.handles('telemetry'),
     });
     mountModules(this.#modules.built, this, this.#authenticator, this.#events);
   }
@@ -258,9 +257,9 @@ export class LiftApp extends RouteGroup {
   /** Serves one request without a socket (tests, serverless). `env` may carry `{ remoteAddress }`. */
   fetch = (request: Request, env?: unknown): Response | Promise<Response> => this.hono.fetch(request, env);
 
-  /** Adds a readiness component (`/health/ready` reports it by name). */
-  addHealthCheck(name: string, check: Pingable): void {
-    this.#healthChecks.push({ name, check });
+  /** Adds a readiness component (`/health/ready` reports it by name); `critical: false` makes it only degrade. */
+  addHealthCheck(name: string, check: Pingable, options: { critical?: boolean } = {}): void {
+    this.#healthChecks.push({ name, check, ...options });
   }
 
   /**
@@ -286,6 +285,7 @@ export class LiftApp extends RouteGroup {
       if (identity && (options.bootstrapAdmin ?? true) && migrate === 'auto') {
         await bootstrapAdminInDevelopment(identity, this.config, this.log);
       }
+      this.#health.start(); // the event-loop monitor: after start-up, whose loading would count as delay
     })();
     return this.#started;
   }
@@ -361,6 +361,7 @@ export class LiftApp extends RouteGroup {
    * events run through their handlers, close the modules in reverse order, then the stores. Safe to call twice.
    */
   async close(): Promise<void> {
+    await this.#health.drain(); // ready is 503 from now on; health.drainDelayMs before we stop listening
     const server = this.#server;
     if (server) {
       const { drained } = await server.close(this.config.shutdownTimeoutMs);
@@ -375,6 +376,7 @@ export class LiftApp extends RouteGroup {
     await this.#mail()?.close();
     await this.storage.close();
     await this.#tracer.close(); // spans still in the batch, the last requests' included
+    this.#health.stop();
     await flushLogger(this.log); // the last requests' access lines
   }
 }

@@ -20,9 +20,10 @@ export interface MetricSpec {
   buckets?: readonly number[];
   /**
    * How `lift serve --workers N` joins the workers' values into one scrape: `sum` (default; counters,
-   * histograms, per-process gauges) or `max` (a gauge every worker reads from the same store).
+   * histograms, per-process gauges), `max` (a gauge every worker reads from the same store) or `min` (a state
+   * that holds for the machine only when it holds for every worker).
    */
-  aggregate?: 'sum' | 'max';
+  aggregate?: 'sum' | 'max' | 'min';
 }
 
 export interface CounterSeries {

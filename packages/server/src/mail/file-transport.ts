@@ -69,6 +69,9 @@ export class FileMailTransport implements MailTransport {
     return { id };
   }
 
+  /** Always up: a write failure shows on `send`, where it is retried by the mail job. */
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {}
 
   /** Whether a message with this key was already written (a retried mail job). */

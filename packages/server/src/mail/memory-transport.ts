@@ -35,5 +35,8 @@ export class MemoryMailTransport implements MailTransport {
     return { id };
   }
 
+  /** Always up: a write failure shows on `send`, where it is retried by the mail job. */
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {}
 }

@@ -16,6 +16,11 @@ export interface MailMessage {
 export interface MailTransport {
   /** Resolves once the message is handed over; rejects with `MailUnavailableError` when it could not be. */
   send(message: MailMessage): Promise<{ id: string }>;
+  /**
+   * Resolves when the transport could take a message now (the `mail` health component); rejects with
+   * `MailUnavailableError` otherwise. SMTP connects and logs in; file and memory are always up.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -85,18 +85,27 @@ export class SmtpMailTransport implements MailTransport {
     }
   }
 
+  /** Connects, greets and logs in as `send` would (nodemailer's `verify`), then hangs up. */
+  async ping(): Promise<void> {
+    try {
+      await this.transporter.verify();
+    } catch (error) {
+      throw this.unavailable(error, 'did not answer the connection check');
+    }
+  }
+
   async close(): Promise<void> {
     this.transporter.close();
   }
 
   /** Keeps the server's reason (useful in logs) but scrubs the password wherever it might appear. */
-  private unavailable(error: unknown): MailUnavailableError {
+  private unavailable(error: unknown, what = 'did not accept the message'): MailUnavailableError {
     const { host, port, pass } = this.endpoint;
     const code =
       typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'unknown';
     const reason = error instanceof Error ? error.message : String(error);
     const where = port === undefined ? host : `${host}:${port}`;
-    return new MailUnavailableError(`The SMTP server ${where} did not accept the message (${code}).`, {
+    return new MailUnavailableError(`The SMTP server ${where} ${what} (${code}).`, {
       cause: new Error(pass ? reason.replaceAll(pass, '***') : reason),
     });
   }

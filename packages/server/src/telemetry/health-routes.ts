@@ -1,16 +1,19 @@
 import type { RouteGroup } from '../core/routes.ts';
-import { checkReadiness, type HealthComponent } from './health.ts';
+import { readinessStatus } from './health.ts';
 import { healthBody, liveBody, readinessBody } from './health-responses.ts';
+import type { Readiness } from './readiness.ts';
 
 /**
- * `/health/live` (the process answers), `/health/ready` (every component answers: 200, else 503 naming the
- * failing ones) and `/health` (readiness plus the app's error counters). Never cached.
+ * `/health/live` (the process answers, also while draining), `/health/ready` (200 ready or degraded, 503
+ * unavailable or draining) and `/health` (readiness plus the app's error counters). Never cached by HTTP; the
+ * component results are (readiness.ts).
  */
 export function registerHealthRoutes(
   app: RouteGroup,
-  options: { components: () => HealthComponent[]; timeoutMs: number; stats: () => object },
+  options: { readiness: Readiness; stats: () => object },
 ): void {
   const noStore = { 'cache-control': 'no-store' };
+  const { readiness } = options;
   app.get('/health/live', {
     output: liveBody,
     handler: (ctx) => {
@@ -18,19 +21,20 @@ export function registerHealthRoutes(
       return { status: 'live' as const };
     },
   });
-  const ready = async () => {
-    const report = await checkReadiness(options.components(), options.timeoutMs);
-    return Response.json(report, { status: report.status === 'ready' ? 200 : 503, headers: noStore });
-  };
-  app.get('/health/ready', { responses: { 200: readinessBody, 503: readinessBody }, handler: ready });
+  app.get('/health/ready', {
+    responses: { 200: readinessBody, 503: readinessBody },
+    handler: async () => {
+      const report = await readiness.report();
+      return Response.json(report, { status: readinessStatus(report), headers: noStore });
+    },
+  });
   app.get('/health', {
     responses: { 200: healthBody, 503: healthBody },
     handler: async () => {
-      const response = await ready();
-      const report = (await response.json()) as object;
+      const report = await readiness.report();
       return Response.json(
         { ...report, stats: options.stats() },
-        { status: response.status, headers: noStore },
+        { status: readinessStatus(report), headers: noStore },
       );
     },
   });

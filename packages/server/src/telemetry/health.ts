@@ -1,59 +1,53 @@
-import type { Pingable } from '../storage/index.ts';
-
 /**
- * Liveness and readiness. Live: the process answers. Ready: every configured component (SQL, key-value
- * store, broker, and whatever later modules register) answers within its timeout; otherwise the failing
- * components are named and the status is 503.
+ * Liveness and readiness, as types. Live: the process answers. Ready: every critical component (SQL, key-value
+ * store, broker, migrations, and whatever modules and the app register) answers within its timeout; a
+ * non-critical one (mail transport, outbox lag, event-loop delay) that does not only makes the node "degraded".
  */
+
+/** What a check may report besides "up": measurements shown under `observed` (`free_bytes`, `p99_ms`). */
+export type HealthObservation = Record<string, number | string>;
+
+/** A component check: resolves when the component is fine (optionally with what it measured); rejects otherwise. */
+export interface HealthCheck {
+  // biome-ignore lint/suspicious/noConfusingVoidType: so that every storage `Pingable` (Promise<void>) is a HealthCheck.
+  ping(): Promise<void | HealthObservation>;
+}
 
 export interface HealthComponent {
   name: string;
-  check: Pingable;
+  check: HealthCheck;
+  /**
+   * Default true: while it is down readiness is 503 and the load balancer stops sending. False: reported, and
+   * readiness says `degraded` with 200 — for what taking the node out would not fix.
+   */
+  critical?: boolean;
+  /** How long its result is reused, instead of `health.cacheMs`. */
+  cacheMs?: number;
 }
 
 export interface ComponentReport {
   status: 'up' | 'down';
+  /** How long the check that produced this result took (it may be up to the cache window old). */
   latency_ms: number;
+  critical: boolean;
   error?: string;
+  observed?: HealthObservation;
 }
 
 export interface ReadinessReport {
-  status: 'ready' | 'unavailable';
+  /**
+   * `ready` (200) every component up; `degraded` (200) only non-critical ones down; `unavailable` (503) a
+   * critical one down; `draining` (503) the app is closing.
+   */
+  status: 'ready' | 'degraded' | 'unavailable' | 'draining';
   components: Record<string, ComponentReport>;
-  /** Names of the components that did not answer. */
+  /** Critical components that are down: the status is 503 when any is. */
   failing: string[];
+  /** Non-critical components that are down. */
+  degraded: string[];
 }
 
-async function checkOne(component: HealthComponent, timeoutMs: number): Promise<ComponentReport> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    await Promise.race([component.check.ping(), deadline]);
-    return { status: 'up', latency_ms: Math.round(performance.now() - started) };
-  } catch (error) {
-    // Only the message: connection errors may carry hosts but never credentials; stacks stay in the log.
-    const message = error instanceof Error ? error.message : String(error);
-    return { status: 'down', latency_ms: Math.round(performance.now() - started), error: message };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Checks every component concurrently, each bounded by `timeoutMs`. */
-export async function checkReadiness(
-  components: HealthComponent[],
-  timeoutMs: number,
-): Promise<ReadinessReport> {
-  const reports = await Promise.all(components.map((component) => checkOne(component, timeoutMs)));
-  const report: ReadinessReport = { status: 'ready', components: {}, failing: [] };
-  components.forEach((component, index) => {
-    const result = reports[index]!;
-    report.components[component.name] = result;
-    if (result.status === 'down') report.failing.push(component.name);
-  });
-  if (report.failing.length > 0) report.status = 'unavailable';
-  return report;
+/** The HTTP status of a readiness report. */
+export function readinessStatus(report: ReadinessReport): 200 | 503 {
+  return report.status === 'ready' || report.status === 'degraded' ? 200 : 503;
 }

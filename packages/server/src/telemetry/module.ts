@@ -7,6 +7,7 @@ import type { EmfWriter } from './metrics/emf.ts';
 import { HTTP_METRICS } from './metrics/http-metrics.ts';
 import { type MetricsListener, startMetricsListener } from './metrics/listener.ts';
 import { type DeclaredMetric, type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics/registry.ts';
+import { READINESS_METRICS } from './readiness-metrics.ts';
 
 /** The telemetry module's face: `app.module('telemetry')`. */
 export interface Telemetry {
@@ -49,7 +50,7 @@ export function telemetryModule(kernel: {
 }): LiftModule<'telemetry', Telemetry> {
   return {
     name: 'telemetry',
-    metrics: HTTP_METRICS,
+    metrics: [...HTTP_METRICS, ...READINESS_METRICS],
     build(context) {
       const { config, log } = context;
       const { registry } = kernel;

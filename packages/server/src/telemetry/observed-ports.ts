@@ -28,7 +28,36 @@ export const STORE_METRICS: readonly MetricSpec[] = [
   },
 ];
 
-/** The owner name of the store metrics. */
+/** The outbox's backlog, read when scraped (two indexed queries on the undone rows). */
+export const OUTBOX_METRICS: readonly MetricSpec[] = [
+  {
+    name: 'outbox_lag_seconds',
+    type: 'gauge',
+    help: 'Age of the oldest event written but not relayed yet (0 when none waits).',
+    aggregate: 'max',
+  },
+  {
+    name: 'outbox_pending_events',
+    type: 'gauge',
+    help: 'Events written but not relayed yet.',
+    aggregate: 'max',
+  },
+];
+
+/** Reads the outbox's backlog into its gauges at each scrape. */
+export function recordOutboxBacklog(
+  metrics: ModuleMetrics,
+  outbox: { oldestUnrelayedAt(): Promise<number | null>; unrelayedCount(): Promise<number> },
+  now: () => number,
+): void {
+  metrics.gauge('outbox_lag_seconds').readOnScrape(async () => {
+    const oldest = await outbox.oldestUnrelayedAt();
+    return oldest === null ? 0 : Math.max(0, now() - oldest) / 1000;
+  });
+  metrics.gauge('outbox_pending_events').readOnScrape(() => outbox.unrelayedCount());
+}
+
+/** The owner name of the store and outbox metrics. */
 export const STORE_METRICS_OWNER = 'storage';
 
 /** Ports that are not stores. */

@@ -186,4 +186,22 @@ describe('module metrics', () => {
     expect(value(text, 'token_reuse_detected_total')).toBe(0);
     expect(text).not.toContain(token.slice(0, 20));
   });
+
+  it('time every store call by store, adapter and operation, and read readiness and the outbox backlog', async () => {
+    auth = await startAuthApp();
+    const telemetry = auth.app.module('telemetry');
+    await signUpVerified(auth, 'stores-counted@example.com');
+    const text = await telemetry.scrape();
+    expect(
+      value(
+        text,
+        'store_operation_duration_seconds_count{store="users",adapter="sqlite",operation="create"}',
+      ),
+    ).toBe(1);
+    expect(value(text, 'store_errors_total{store="users",adapter="sqlite",operation="create"}')).toBe(0);
+    expect(value(text, 'readiness_state')).toBe(1);
+    expect(value(text, 'readiness_transitions_total')).toBe(0);
+    expect(value(text, 'outbox_pending_events')).toBeGreaterThanOrEqual(0);
+    expect(value(text, 'outbox_lag_seconds')).toBeGreaterThanOrEqual(0);
+  });
 });

@@ -23,7 +23,7 @@ import {
   SqlEventRows,
   SqlOutboxStore,
 } from '../../storage/index.ts';
-import { observedPorts } from '../../telemetry/index.ts';
+import { observedPorts, recordOutboxBacklog } from '../../telemetry/index.ts';
 import { sqlTokensPorts } from '../../tokens/adapters.ts';
 
 /**
@@ -42,6 +42,8 @@ export interface SqlShape {
   outbox: Outbox;
   /** The mail transport, when a module has taken it. */
   mail(): MailTransport | undefined;
+  /** The SQLite database file (the `disk` health component); undefined on PostgreSQL or in memory. */
+  sqliteFile: string | undefined;
 }
 
 export function sqlShape(input: {
@@ -63,8 +65,9 @@ export function sqlShape(input: {
   let store: SqlOutboxStore | undefined;
   let feed: ChangeFeedBroker | undefined;
   const settings = config.storage.outbox;
+  const url = config.storage.url ?? `sqlite:${path.join(config.dataDir, 'lift.db')}`;
   const storage = createStorage({
-    url: config.storage.url ?? `sqlite:${path.join(config.dataDir, 'lift.db')}`,
+    url,
     kv: config.storage.kv,
     broker: config.storage.broker,
     poolSize: config.storage.poolSize,
@@ -106,12 +109,20 @@ export function sqlShape(input: {
     clock,
   });
   const made = sqlPorts({ config, log, clock, storage, jobs: outbox, eventRows });
+  if (input.storeMetrics) recordOutboxBacklog(input.storeMetrics, outbox, () => clock.now());
   const ports = observedPorts(made.ports, {
     tracer: input.tracer,
     metrics: input.storeMetrics,
     adapterOf: (port) => adapterOf(config, port),
   });
-  return { storage, ports, outbox, mail: made.mail };
+  const sqliteFile = /^sqlite:(.+)$/.exec(url.trim())?.[1];
+  return {
+    storage,
+    ports,
+    outbox,
+    mail: made.mail,
+    sqliteFile: sqliteFile === ':memory:' ? undefined : sqliteFile,
+  };
 }
 
 /** The backend behind a port, for the store metrics' `adapter` label. */

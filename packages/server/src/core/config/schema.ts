@@ -98,9 +98,40 @@ const storageSchema = z
   })
   .prefault({});
 
+/** Milliseconds that may be 0 (off). */
+const optionalMs = (def: number, what: string) => z.coerce.number().int().min(0).default(def).describe(what);
+
 const healthSchema = z
   .strictObject({
     checkTimeoutMs: durationMs(2_000, 'Per-component timeout of the readiness check.'),
+    cacheMs: optionalMs(
+      1_000,
+      'How long a component check result is reused: a flood of probes runs each check at most once per window (0: every probe checks).',
+    ),
+    mailCacheMs: optionalMs(
+      30_000,
+      'How long the mail transport check result is reused: an SMTP check opens a connection and logs in.',
+    ),
+    outboxMaxLagMs: durationMs(
+      60_000,
+      'Age of the oldest event not yet relayed to the broker above which the outbox component is down (degraded, not unready).',
+    ),
+    minFreeDiskBytes: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(100 * 1024 * 1024)
+      .describe(
+        'Free bytes on the filesystem of the SQLite file below which the disk component is down (SQLite only).',
+      ),
+    maxEventLoopDelayMs: durationMs(
+      200,
+      'p99 event-loop delay since the previous check above which the event-loop component is down (degraded, not unready).',
+    ),
+    drainDelayMs: optionalMs(
+      0,
+      'On close(), how long readiness answers 503 draining while the server still accepts requests, so a load balancer stops sending before it stops listening.',
+    ),
   })
   .prefault({});
 

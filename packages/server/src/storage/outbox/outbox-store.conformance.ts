@@ -130,6 +130,28 @@ export function outboxConformance(adapter: string, create: () => Promise<OutboxC
       expect(await a.newsSince(target.clock.now() + 1, '')).toEqual([]);
     });
 
+    it('tells when the oldest undone row of a kind was written, and forgets it once done', async () => {
+      const t = topic('oldest');
+      const now = target.clock.now();
+      // Earlier than every row the other tests wrote, so these two are the oldest of the database.
+      const undone = await b.countUndone('event');
+      target.clock.set(1);
+      await a.append([job(t, 'older job')]);
+      expect(await b.countUndone('event')).toBe(undone);
+      target.clock.set(2);
+      await a.append([{ kind: 'event', topic: t, payload: 'e', dedupeKey: `${t}-e` }], {
+        claim: { owner: 'A', leaseMs: 1_000 },
+      });
+      target.clock.set(now);
+      expect(await b.oldestUndoneAt('event')).toBe(2);
+      expect(await b.oldestUndoneAt('job')).toBe(1);
+      expect(await b.countUndone('event')).toBe(undone + 1);
+      expect(await a.completeEvents([`${t}-e`], 'A')).toBe(1);
+      expect(await b.countUndone('event')).toBe(undone);
+      const after = await b.oldestUndoneAt('event');
+      expect(after === null || after >= now - 60_000).toBe(true);
+    });
+
     it('purges done rows and old news, and keeps what is still due', async () => {
       const t = topic('purge');
       await a.append([

@@ -69,6 +69,13 @@ export interface OutboxStore {
   /** Deletes done rows finished before `doneBefore` and news written before `newsBefore`. */
   purge(doneBefore: number, newsBefore: number): Promise<number>;
   /**
+   * When the oldest row of `kind` that is not done yet was written (ms), null when none waits: for events, how
+   * far the relay is behind (the `outbox` health component).
+   */
+  oldestUndoneAt(kind: OutboxKind): Promise<number | null>;
+  /** How many rows of `kind` are not done yet (for events: the `outbox_pending_events` gauge). */
+  countUndone(kind: OutboxKind): Promise<number>;
+  /**
    * False when nothing can have changed since the last call (SQLite: no other connection committed, by
    * `PRAGMA data_version`), so a poller skips its query; true when it cannot tell.
    */

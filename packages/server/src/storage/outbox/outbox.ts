@@ -201,6 +201,16 @@ export class Outbox implements JobQueue {
     });
   }
 
+  /** When the oldest event not yet relayed to the broker was written (app clock, ms); null when none waits. */
+  oldestUnrelayedAt(): Promise<number | null> {
+    return this.#options.store.oldestUndoneAt('event');
+  }
+
+  /** How many events are written but not relayed yet (the `outbox_pending_events` gauge). */
+  unrelayedCount(): Promise<number> {
+    return this.#options.store.countUndone('event');
+  }
+
   /** Resolves once neither jobs nor events are being handled (a job may emit events, an event handler jobs). */
   async idle(): Promise<void> {
     do {

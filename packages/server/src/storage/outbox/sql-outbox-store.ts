@@ -133,6 +133,27 @@ export class SqlOutboxStore implements OutboxStore {
     return Number(done.numDeletedRows) + Number(news.numDeletedRows);
   }
 
+  async oldestUndoneAt(kind: OutboxKind): Promise<number | null> {
+    // Undone rows are few and the partial index on (kind, available_at) holds only them.
+    const row = await this.#db
+      .selectFrom('lift_outbox')
+      .select((eb) => eb.fn.min('created_at').as('oldest'))
+      .where('kind', '=', kind)
+      .where('done_at', 'is', null)
+      .executeTakeFirst();
+    return row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest);
+  }
+
+  async countUndone(kind: OutboxKind): Promise<number> {
+    const row = await this.#db
+      .selectFrom('lift_outbox')
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('undone'))
+      .where('kind', '=', kind)
+      .where('done_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.undone);
+  }
+
   async othersMayHaveWritten(): Promise<boolean> {
     if (this.#database.dialect !== 'sqlite') return true;
     // Per connection: it changes when another connection (another process) commits, never for our own.

@@ -28,7 +28,7 @@ export interface MetricJson {
   type: 'counter' | 'gauge' | 'histogram';
   values: MetricValue[];
   /** How workers' values join (prom-client's aggregators; process metrics bring their own). */
-  aggregator: 'sum' | 'max' | 'first' | 'omit';
+  aggregator: 'sum' | 'max' | 'min' | 'first' | 'omit';
 }
 
 /** Upper bounds for `_seconds` histograms: half a millisecond (a cached check) to ten seconds (a slow store). */
@@ -48,7 +48,7 @@ abstract class Instrument<S> {
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly string[];
-  readonly aggregator: 'sum' | 'max';
+  readonly aggregator: 'sum' | 'max' | 'min';
   readonly #series = new Map<string, S>();
   readonly #labelsOf = new Map<S, Record<string, string | number>>();
   #unlabelled: S | undefined;
