@@ -204,6 +204,8 @@ eachDialect('tenant isolation', (target) => {
     'GET /admin/api/users', // system list, covered by the permission walk in test/sessions/admin.test.ts
     'POST /admin/api/roles', // creates; refusal for non-admins is covered by roles-admin.test.ts
     'POST /admin/api/keys/rotate', // no id
+    'GET /admin/api/log-levels', // no id; the permission walk is in packages/server/test/logs/log-levels.test.ts
+    'PUT /admin/api/log-levels/:module', // a module's name, not a tenant's object; same test
     'GET /invitations/accept', // a form page; the token it carries is posted to POST /invitations/accept
   ]);
 

@@ -95,27 +95,27 @@ interface MethodMetrics {
 
 function observedPort<T extends object>(name: string, port: T, observation: PortObservation): T {
   const { tracer, metrics } = observation;
-  const methods = new Map<PropertyKey, unknown>();
+  // Wrappers by method name, rebuilt when the port's method is replaced (a test's spy, a patched method).
+  const methods = new Map<PropertyKey, { of: unknown; wrapper: unknown }>();
   const adapter = observation.adapterOf(name);
   return new Proxy(port, {
     get(target, key) {
       // The target as receiver: class ports keep their private fields working.
       const value: unknown = Reflect.get(target, key, target);
       if (typeof value !== 'function' || typeof key === 'symbol' || key === 'constructor') return value;
-      let method = methods.get(key);
-      if (method === undefined) {
-        const call = value as (...args: unknown[]) => unknown;
-        const measured = metrics === undefined ? undefined : methodMetrics(metrics, name, adapter, key);
-        const spanName = `${name}.${key}`;
-        const attributes = { 'lift.store.port': name, 'lift.store.operation': key };
-        const run = (args: unknown[]) =>
-          tracer.enabled && tracer.active() !== undefined
-            ? traced(tracer, spanName, attributes, () => call.apply(target, args))
-            : call.apply(target, args);
-        method = measured === undefined ? (...args: unknown[]) => run(args) : timed(run, measured);
-        methods.set(key, method);
-      }
-      return method;
+      const known = methods.get(key);
+      if (known !== undefined && known.of === value) return known.wrapper;
+      const call = value as (...args: unknown[]) => unknown;
+      const measured = metrics === undefined ? undefined : methodMetrics(metrics, name, adapter, key);
+      const spanName = `${name}.${key}`;
+      const attributes = { 'lift.store.port': name, 'lift.store.operation': key };
+      const run = (args: unknown[]) =>
+        tracer.enabled && tracer.active() !== undefined
+          ? traced(tracer, spanName, attributes, () => call.apply(target, args))
+          : call.apply(target, args);
+      const wrapper = measured === undefined ? (...args: unknown[]) => run(args) : timed(run, measured);
+      methods.set(key, { of: value, wrapper });
+      return wrapper;
     },
   });
 }
