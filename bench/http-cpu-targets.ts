@@ -68,10 +68,17 @@ function rawNode(): Listener {
 function liftVariant(
   http: Record<string, unknown>,
   level: 'info' | 'warn' = 'info',
+  metrics: 'prometheus' | 'off' = 'prometheus',
 ): () => Promise<Listener> {
   return async () => {
     const lift = createLift(
-      { env: 'production', secret: 'x'.repeat(64), storage: { url: 'sqlite::memory:', kv: 'memory:' }, http },
+      {
+        env: 'production',
+        secret: 'x'.repeat(64),
+        storage: { url: 'sqlite::memory:', kv: 'memory:' },
+        http,
+        metrics: { mode: metrics },
+      },
       { logger: createLogger({ level, destination: discardingDestination(), batchLines: true }) },
     );
     lift.get('/hello', () => ({ hello: 'world' }));
@@ -180,6 +187,16 @@ export function cpuTargets(): CpuTarget[] {
       listener: liftVariant({ securityHeaders: { enabled: false } }),
     },
     { label: 'Lift, CORS off', without: 'CORS', listener: liftVariant({ cors: { enabled: false } }) },
+    {
+      label: 'Lift, metrics off',
+      without: 'HTTP metrics (metrics.mode off)',
+      listener: liftVariant({}, 'info', 'off'),
+    },
+    {
+      label: 'Lift, access log and metrics off',
+      without: 'telemetry: access log and HTTP metrics (tracing has no exporter by default)',
+      listener: liftVariant({ accessLog: { enabled: false } }, 'info', 'off'),
+    },
     { label: 'Lift, every optional stage off', listener: liftVariant(allOff) },
     {
       label: 'Lift, GET /me with a session cookie',
