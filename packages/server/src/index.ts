@@ -101,6 +101,14 @@ export {
   type User,
   type UserStatus,
 } from './identity/index.ts';
+export {
+  type Limits,
+  limitsModule,
+  type RateLimitKey,
+  type RateLimitOptions,
+  type RateLimitPolicy,
+  type RateLimitQuota,
+} from './limits/index.ts';
 export type { DeliveredMail, MailMessage, MailTransport } from './mail/index.ts';
 export { createMailTemplates, type MailTemplates } from './mail/index.ts';
 export { SessionLimitError, sessionsModule } from './sessions/index.ts';

@@ -51,6 +51,7 @@ export {
   traced,
 } from './core/tracing.ts';
 export type { Identity } from './identity/index.ts';
+export type { RateLimitDecision, RateLimitStore } from './limits/index.ts';
 export type { SessionManager, SessionRecord, SessionStore, Sessions } from './sessions/index.ts';
 export type {
   JobQueue,

@@ -9,6 +9,8 @@ import type { ModuleMetrics } from '../../core/metrics.ts';
 import type { LiftPorts } from '../../core/module.ts';
 import type { Tracer } from '../../core/tracing.ts';
 import { sqlIdentityPorts } from '../../identity/adapters.ts';
+import { createRateLimitStore } from '../../limits/adapters.ts';
+import type { RateLimitStore } from '../../limits/index.ts';
 import { createMailTransport, type MailTransport, mailUrlOf } from '../../mail/index.ts';
 import { createSessionStore } from '../../sessions/adapters.ts';
 import type { SessionStore } from '../../sessions/index.ts';
@@ -140,6 +142,12 @@ function adapterOf(config: LiftConfig, port: string): string {
       const redis = choice === 'redis' || (choice === 'auto' && backend(config.storage.kv) === 'redis');
       return redis ? 'redis' : sql;
     }
+    case 'rateLimits': {
+      const choice = (config as { limits?: { store?: string } }).limits?.store ?? 'auto';
+      if (choice === 'sql' || choice === 'memory' || choice === 'redis')
+        return choice === 'sql' ? sql : choice;
+      return config.storage.kv === 'sql' ? sql : backend(config.storage.kv);
+    }
     default:
       return sql;
   }
@@ -157,6 +165,7 @@ function sqlPorts(input: {
   const { config, log, clock, storage, eventRows } = input;
   let mail: MailTransport | undefined;
   let sessions: SessionStore | undefined;
+  let rateLimits: RateLimitStore | undefined;
   const ports: LiftPorts = {
     kv: storage.kv,
     broker: storage.broker,
@@ -177,6 +186,11 @@ function sqlPorts(input: {
     get sessions() {
       sessions ??= createSessionStore({ config, storage, log, clock, eventRows });
       return sessions;
+    },
+    // Made on the first rate-limit decision: its settings are the limits module's config section.
+    get rateLimits() {
+      rateLimits ??= createRateLimitStore({ config, storage, clock });
+      return rateLimits;
     },
     ...sqlTokensPorts(storage.sql, eventRows),
     ...sqlAccessPorts(storage.sql, clock, eventRows),

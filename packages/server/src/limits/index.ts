@@ -1,0 +1,11 @@
+/**
+ * The limits module's public face. Everything else in this folder is internal (the boundary test in
+ * test/architecture refuses deep imports).
+ */
+
+export { LIMITS_ERRORS } from './error-codes.ts';
+export { type Limits, limitsModule } from './module.ts';
+export type { RateLimitKey, RateLimitPolicy, RateLimitQuota } from './rate-limit-policy.ts';
+export type { RateLimitDecision } from './rate-limit-rule.ts';
+export type { RateLimitStore } from './rate-limit-store.ts';
+export type { RateLimitOptions } from './rate-limiter.ts';
