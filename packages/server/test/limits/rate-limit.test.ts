@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLift } from '../../src/app/create-lift.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import type { LiftConfigInput } from '../../src/core/config/schema.ts';
+import type { Principal } from '../../src/core/request-state.ts';
+import type { Middleware } from '../../src/core/routes.ts';
 import { captureLogger } from '../../src/http/test-app.ts';
 import { limitsModule, type RateLimitPolicy } from '../../src/limits/index.ts';
 import { call } from '../support/app-request.ts';
@@ -170,5 +172,61 @@ describe('rateLimit() when the store fails', () => {
       .lines()
       .filter((line) => String(line.msg).includes('Rate-limit store did not answer'));
     expect(logged).toHaveLength(1);
+  });
+});
+
+describe('rateLimit() subjects', () => {
+  it('counts per client IP from the trusted-proxy logic, so a spoofed X-Forwarded-For resets nothing', async () => {
+    const app = createLift({ env: 'test', log: { level: 'silent' }, storage: memory } as LiftConfigInput, {
+      modules: [limitsModule()],
+    });
+    apps.push(app);
+    app
+      .group(
+        '/ip',
+        app.module('limits').rateLimit({ policies: [{ name: 'ip', limit: 2, windowSeconds: 60 }] }),
+      )
+      .get('/x', () => ({ ok: true }));
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      const response = await fetch(`${address.url}/ip/x`, {
+        headers: { 'x-forwarded-for': `198.51.100.${i}` },
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([200, 200, 429, 429]);
+  });
+
+  it('keys by user and applies an override per principal, or none for an unlimited one', async () => {
+    const app = createLift({ env: 'test', log: { level: 'silent' }, storage: memory } as LiftConfigInput, {
+      modules: [limitsModule()],
+    });
+    apps.push(app);
+    const asUser: Middleware = async (c, next) => {
+      const id = c.req.header('x-user');
+      if (id) c.set('principal', { type: 'user', id, userId: id } as Principal);
+      await next();
+    };
+    const policy: RateLimitPolicy = {
+      name: 'per-user',
+      key: 'user',
+      limit: 1,
+      windowSeconds: 60,
+      overrides: { vip: { limit: 3, windowSeconds: 60 }, robot: 'unlimited' },
+    };
+    app.group('/u', asUser, app.module('limits').rateLimit({ policies: [policy] })).get('/x', () => ({}));
+    const statuses = async (user: string, times: number) => {
+      const seen = [];
+      for (let i = 0; i < times; i++)
+        seen.push((await call(app, '/u/x', { headers: { 'x-user': user } })).status);
+      return seen;
+    };
+    expect(await statuses('alice', 2)).toEqual([200, 429]);
+    expect(await statuses('bob', 1)).toEqual([200]);
+    const vip = await call(app, '/u/x', { headers: { 'x-user': 'vip' } });
+    expect(vip.headers.get('ratelimit-policy')).toBe('"per-user";q=3;w=60');
+    expect(await statuses('vip', 3)).toEqual([200, 200, 429]);
+    expect(await statuses('robot', 5)).toEqual([200, 200, 200, 200, 200]);
   });
 });
