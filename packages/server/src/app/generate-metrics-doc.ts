@@ -3,13 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { limitsModule } from '../limits/index.ts';
 import type { DeclaredMetric } from '../telemetry/index.ts';
 import { remoteTokensModule } from '../tokens/index.ts';
 import { createLift } from './create-lift.ts';
 
 /**
  * Writes docs/metrics.md from what running apps export: a default app (every default module) and a resource
- * server (`remoteTokens`), each scraped once. Lift's metrics come with their declaration (owner, type, labels,
+ * server (`remoteTokens`, with the opt-in `limits`), each scraped once. Lift's metrics come with their declaration (owner, type, labels,
  * help); the process metrics with prom-client's help and the labels their samples carry. metrics-doc.test.ts
  * fails when the file differs from what this writes, so the doc lists exactly what a server exports.
  *
@@ -66,7 +67,7 @@ export async function scrapeShippedApps(): Promise<{
         log: { level: 'silent' },
         remoteTokens: { issuer: 'http://127.0.0.1:1', jwksUrl: 'http://127.0.0.1:1/jwks' },
       } as never,
-      { modules: [remoteTokensModule()] },
+      { modules: [remoteTokensModule(), limitsModule()] },
     ),
   ];
   const declared = new Map<string, DeclaredMetric>();

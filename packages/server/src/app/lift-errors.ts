@@ -4,6 +4,7 @@ import { LiftConfigError } from '../core/errors.ts';
 import type { ErrorCodeSpec, LiftModule } from '../core/module.ts';
 import { HTTP_ERRORS } from '../http/index.ts';
 import { IDENTITY_ERRORS } from '../identity/index.ts';
+import { LIMITS_ERRORS } from '../limits/index.ts';
 import { MAIL_ERRORS } from '../mail/index.ts';
 import { SESSIONS_ERRORS } from '../sessions/index.ts';
 import { STORAGE_ERRORS } from '../storage/index.ts';
@@ -51,6 +52,7 @@ export const LIFT_ERRORS: readonly ErrorCodeSpec[] = onePerCodeAndStatus([
   ...TOKENS_ERRORS,
   ...REMOTE_TOKENS_ERRORS,
   ...ACCESS_ERRORS,
+  ...LIMITS_ERRORS,
 ]);
 
 /**

@@ -47,6 +47,7 @@ export const liftPolicy: BoundaryPolicy = {
     'sessions',
     'tokens',
     'access',
+    'limits',
     'mail',
     'telemetry',
     'openapi',
