@@ -39,7 +39,10 @@ export class RedisRateLimitStore implements RateLimitStore {
   readonly #clock: Clock | undefined;
 
   constructor(options: RedisRateLimitStoreOptions) {
+    // Commands of concurrent requests leave in one write per event-loop turn: under load the decision's CPU
+    // cost is a share of one syscall instead of one each (still one round trip per decision).
     this.#connection = openRedisConnection(options.url, {
+      enableAutoPipelining: true,
       ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
     });
     this.#prefix = options.prefix ?? 'lift:';

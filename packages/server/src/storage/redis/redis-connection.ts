@@ -21,7 +21,7 @@ export const REDIS_MAX_RECONNECT_DELAY_MS = 1_000;
  */
 export function openRedisConnection(
   url: string,
-  options: RedisConnectionOptions & Pick<RedisOptions, 'maxRetriesPerRequest'> = {},
+  options: RedisConnectionOptions & Pick<RedisOptions, 'maxRetriesPerRequest' | 'enableAutoPipelining'> = {},
 ): RedisConnection {
   // Lazy: the first command connects, so building an app does no I/O (the module contract's build step).
   const client = new (ioredis().Redis)(url, {
@@ -30,6 +30,7 @@ export function openRedisConnection(
     autoResubscribe: true,
     retryStrategy: (attempt) => Math.min(50 * attempt, REDIS_MAX_RECONNECT_DELAY_MS),
     ...(options.commandTimeoutMs === undefined ? {} : { commandTimeout: options.commandTimeoutMs }),
+    ...(options.enableAutoPipelining ? { enableAutoPipelining: true } : {}),
   });
   return new RedisConnection(client);
 }
