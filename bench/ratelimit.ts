@@ -39,7 +39,7 @@ function perSecond(count: number, started: bigint): number {
   return count / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-async function memoryDecisions(count: number): Promise<Record<string, number>> {
+async function memoryDecisions(count: number): Promise<{ sync: number; promised: number; flexible: number }> {
   const store = new MemoryRateLimitStore({ clock: systemClock });
   const peer = new RateLimiterMemory({ points: rule.limit, duration: rule.windowMs / 1000 });
   let started = process.hrtime.bigint();
@@ -74,7 +74,7 @@ async function redisDecisions(url: string, count: number): Promise<number> {
 async function helloApp(
   kv: string,
   limited: boolean,
-): Promise<{ listener: Listener; close(): Promise<void> }> {
+): Promise<{ listener: Listener; inFlight: number; close(): Promise<void> }> {
   const app = createLift(
     {
       env: 'production',
@@ -152,7 +152,14 @@ async function main(): Promise<void> {
   console.log(
     `# Rate limiting (${formatInteger(decisions)} decisions; GET /hello ${count} requests, best of ${rounds})\n`,
   );
-  const memory = await memoryDecisions(decisions);
+  // Best of the rounds, each limiter's own: a decision loop swings with the neighbours as much as a request.
+  const memory = { sync: 0, promised: 0, flexible: 0 };
+  for (let round = 0; round < rounds; round++) {
+    const measured = await memoryDecisions(decisions);
+    for (const name of ['sync', 'promised', 'flexible'] as const) {
+      memory[name] = Math.max(memory[name], measured[name]!);
+    }
+  }
   const redis = redisUp ? await redisDecisions(redisUrl, Math.min(decisions, 200_000)) : undefined;
   console.log(
     markdownTable(
@@ -160,15 +167,15 @@ async function main(): Promise<void> {
       [
         [
           'Lift memory store, synchronous (what rateLimit() runs)',
-          formatInteger(memory.sync!),
-          formatRatio(memory.sync! / memory.flexible!),
+          formatInteger(memory.sync),
+          formatRatio(memory.sync / memory.flexible),
         ],
         [
           'Lift memory store, through the port (a promise each)',
-          formatInteger(memory.promised!),
-          formatRatio(memory.promised! / memory.flexible!),
+          formatInteger(memory.promised),
+          formatRatio(memory.promised / memory.flexible),
         ],
-        ['rate-limiter-flexible RateLimiterMemory', formatInteger(memory.flexible!), '1.00×'],
+        ['rate-limiter-flexible RateLimiterMemory', formatInteger(memory.flexible), '1.00×'],
         [
           'Lift Redis store (EVALSHA, 64 in flight)',
           redis === undefined ? `skipped: no Redis at ${redisUrl}` : formatInteger(redis),
@@ -178,7 +185,7 @@ async function main(): Promise<void> {
     ),
   );
   console.log(
-    `\nmemory decision cost: Lift ${(1e6 / memory.sync!).toFixed(3)} µs, rate-limiter-flexible ${(1e6 / memory.flexible!).toFixed(3)} µs`,
+    `\nmemory decision cost: Lift ${(1e6 / memory.sync).toFixed(3)} µs, rate-limiter-flexible ${(1e6 / memory.flexible).toFixed(3)} µs`,
   );
 
   const apps = [

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.ts';
 import type { RateLimitDecision, RateLimitRule } from './rate-limit-rule.ts';
 import { decideRateLimit, type RateLimitState } from './rate-limit-step.ts';
-import type { RateLimitStore } from './rate-limit-store.ts';
+import type { RateLimitStore, SynchronousRateLimitStore } from './rate-limit-store.ts';
 
 /** Expired keys are swept after this many decisions, so an idle key costs memory for a bounded time. */
 const SWEEP_EVERY = 10_000;
@@ -10,10 +10,11 @@ const SWEEP_EVERY = 10_000;
  * Counters in this process's memory: exact for one process, and the fast path (no I/O, no await inside).
  * With several processes each keeps its own counters, so a limit N becomes N per process; use Redis or SQL.
  */
-export class MemoryRateLimitStore implements RateLimitStore {
+export class MemoryRateLimitStore implements RateLimitStore, SynchronousRateLimitStore {
   readonly #entries = new Map<string, { state: RateLimitState; expiresAt: number; rule: RateLimitRule }>();
   readonly #clock: Clock;
   #untilSweep = SWEEP_EVERY;
+  readonly synchronous: SynchronousRateLimitStore = this;
 
   constructor(options: { clock: Clock }) {
     this.#clock = options.clock;

@@ -2,6 +2,7 @@ import type { Context as HonoContext } from 'hono';
 import { LiftConfigError } from '../core/errors.ts';
 import type { Principal } from '../core/request-state.ts';
 import { clientSubject } from './client-subject.ts';
+import { policyItem } from './rate-limit-headers.ts';
 import type { RateLimitRule } from './rate-limit-rule.ts';
 
 /** What a counter is kept per. Principal-based keys fall back to the client IP for anonymous requests. */
@@ -38,6 +39,8 @@ export type RateLimitPolicy = RateLimitQuota & {
 export interface CompiledPolicy {
   readonly name: string;
   readonly rule: RateLimitRule;
+  /** `RateLimit-Policy` item of `rule`, made once. */
+  readonly policyItem: string;
   readonly overrides: ReadonlyMap<string, RateLimitRule | 'unlimited'>;
   readonly subject: (c: HonoContext) => string | null;
   readonly cost: (c: HonoContext) => number;
@@ -63,6 +66,7 @@ export function compilePolicy(policy: RateLimitPolicy, defaultFail: 'open' | 'cl
   return {
     name: policy.name,
     rule,
+    policyItem: policyItem(policy.name, rule),
     overrides,
     subject: subjectOf(policy.key ?? 'ip'),
     cost: typeof cost === 'number' ? () => cost : cost,
@@ -94,10 +98,6 @@ function principalOf(c: HonoContext): Principal | null {
   return c.get('principal') ?? null;
 }
 
-function ipSubject(c: HonoContext): string {
-  return `ip:${clientSubjectOf(c)}`;
-}
-
 /** The subject string per key kind; the kind is part of it, so a user id never meets an address. */
 function subjectOf(key: RateLimitKey): (c: HonoContext) => string | null {
   if (typeof key === 'function') {
@@ -124,6 +124,15 @@ function subjectOf(key: RateLimitKey): (c: HonoContext) => string | null {
   }
 }
 
-function clientSubjectOf(c: HonoContext): string {
-  return clientSubject(c.get('clientIp') ?? 'unknown');
+/** The last address and its subject: a busy client sends many requests in a row, and parsing is not free. */
+let lastIp = '';
+let lastSubject = 'ip:unknown';
+
+function ipSubject(c: HonoContext): string {
+  const ip = c.get('clientIp') ?? 'unknown';
+  if (ip !== lastIp) {
+    lastIp = ip;
+    lastSubject = `ip:${clientSubject(ip)}`;
+  }
+  return lastSubject;
 }

@@ -10,5 +10,14 @@ import type { RateLimitDecision, RateLimitRule } from './rate-limit-rule.ts';
 export interface RateLimitStore extends Pingable {
   /** Charges `cost` units to `key` under `rule` when they fit; never charges a refused request. */
   consume(key: string, rule: RateLimitRule, cost: number): Promise<RateLimitDecision>;
+  /**
+   * The same decision without a promise, offered by stores that need no I/O (memory). A plain object, not a
+   * method, so the store metrics' wrapper (telemetry/observed-ports.ts) does not time a map lookup.
+   */
+  readonly synchronous?: SynchronousRateLimitStore;
   close(): Promise<void>;
+}
+
+export interface SynchronousRateLimitStore {
+  consumeNow(key: string, rule: RateLimitRule, cost: number): RateLimitDecision;
 }

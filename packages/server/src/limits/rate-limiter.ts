@@ -7,11 +7,10 @@ import type { CounterSeries, ModuleMetrics } from '../core/metrics.ts';
 import { pendResponseHeader } from '../core/response-headers.ts';
 import type { Middleware } from '../core/routes.ts';
 import { type Tracer, traced } from '../core/tracing.ts';
-import { MemoryRateLimitStore } from './memory-rate-limit-store.ts';
 import { limitItem, policyItem } from './rate-limit-headers.ts';
 import { type CompiledPolicy, compilePolicy, type RateLimitPolicy } from './rate-limit-policy.ts';
 import type { RateLimitDecision, RateLimitRule } from './rate-limit-rule.ts';
-import type { RateLimitStore } from './rate-limit-store.ts';
+import type { RateLimitStore, SynchronousRateLimitStore } from './rate-limit-store.ts';
 import { RateLimitedError, RateLimitUnavailableError } from './rate-limited-error.ts';
 
 export interface RateLimitOptions {
@@ -37,8 +36,9 @@ interface PolicyMetrics {
 
 /** One policy's answer for one request: what to put in the headers. */
 interface Applied {
+  /** The policy's `RateLimit-Policy` item for the rule that applied. */
+  policyItem: string;
   name: string;
-  rule: RateLimitRule;
   decision: RateLimitDecision;
 }
 
@@ -82,7 +82,8 @@ export class RateLimiter {
     return guardMiddleware((c) => {
       if (!this.#settings.enabled || policies.length === 0) return;
       const store = this.#store();
-      if (store instanceof MemoryRateLimitStore && !this.#tracer.enabled) this.#decideNow(c, store, policies);
+      const synchronous = store.synchronous;
+      if (synchronous !== undefined && !this.#tracer.enabled) this.#decideNow(c, synchronous, policies);
       else return this.#decide(c, store, policies);
     });
   }
@@ -100,7 +101,7 @@ export class RateLimiter {
     return policy;
   }
 
-  #decideNow(c: HonoContext, store: MemoryRateLimitStore, policies: readonly CompiledPolicy[]): void {
+  #decideNow(c: HonoContext, store: SynchronousRateLimitStore, policies: readonly CompiledPolicy[]): void {
     const applied: Applied[] = [];
     for (const policy of policies) {
       const request = this.#request(c, policy);
@@ -157,7 +158,8 @@ export class RateLimiter {
     applied: Applied[],
   ): void {
     const metrics = this.#metricsOf(policy.name);
-    applied.push({ name: policy.name, rule, decision });
+    const item = rule === policy.rule ? policy.policyItem : policyItem(policy.name, rule);
+    applied.push({ policyItem: item, name: policy.name, decision });
     if (decision.allowed) {
       metrics.allowed.inc();
       return;
@@ -168,7 +170,8 @@ export class RateLimiter {
 
   #headers(c: HonoContext, applied: readonly Applied[]): void {
     if (applied.length === 0) return;
-    for (const [name, value] of Object.entries(headersOf(applied))) pendResponseHeader(c, name, value);
+    pendResponseHeader(c, 'ratelimit-policy', policyField(applied));
+    pendResponseHeader(c, 'ratelimit', limitField(applied));
   }
 
   #failed(policy: CompiledPolicy, error: unknown): void {
@@ -213,9 +216,14 @@ export class RateLimiter {
   }
 }
 
+function policyField(applied: readonly Applied[]): string {
+  return applied.length === 1 ? applied[0]!.policyItem : applied.map((item) => item.policyItem).join(', ');
+}
+
+function limitField(applied: readonly Applied[]): string {
+  return applied.map((item) => limitItem(item.name, item.decision)).join(', ');
+}
+
 function headersOf(applied: readonly Applied[]): Record<string, string> {
-  return {
-    'ratelimit-policy': applied.map((item) => policyItem(item.name, item.rule)).join(', '),
-    ratelimit: applied.map((item) => limitItem(item.name, item.decision)).join(', '),
-  };
+  return { 'ratelimit-policy': policyField(applied), ratelimit: limitField(applied) };
 }
