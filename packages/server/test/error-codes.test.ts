@@ -74,7 +74,15 @@ describe('error codes declared by modules', () => {
     expect(codesOf(defaults.errors)).toEqual([
       ...new Set(codesOf([...ALWAYS_PRESENT_ERRORS, ...defaultRows])),
     ]);
-    expect(codesOf(LIFT_ERRORS)).toEqual([...codesOf(defaults.errors), 'LIFT_JWKS_UNAVAILABLE 503'].sort());
+    // The union adds the opt-in modules' codes: remoteTokens's, and the limits module's.
+    expect(codesOf(LIFT_ERRORS)).toEqual(
+      [
+        ...codesOf(defaults.errors),
+        'LIFT_JWKS_UNAVAILABLE 503',
+        'LIFT_RATE_LIMITED 429',
+        'LIFT_RATE_LIMIT_UNAVAILABLE 503',
+      ].sort(),
+    );
 
     // Building an app fetches nothing, so the issuer need not exist.
     const resourceServer = appWith(
