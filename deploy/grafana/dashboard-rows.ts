@@ -1,6 +1,6 @@
 /**
  * What Lift's Grafana dashboard shows: one entry per row, each panel with its PromQL. build-dashboard.ts lays
- * them out as Grafana JSON. A later issue's metrics (rate limits, API keys, realtime) get one more row here.
+ * them out as Grafana JSON. A later issue's metrics (API keys, realtime) get one more row here.
  */
 
 /** Every query's series selector: the chosen job and instances. */
@@ -250,6 +250,44 @@ export const ROWS: RowSpec[] = [
           'p99 of the event-loop delay, by instance: what every request waits on top of its own work.',
         unit: 's',
         queries: [q(series('nodejs_eventloop_lag_p99_seconds'), '{{instance}}')],
+      },
+    ],
+  },
+  {
+    title: 'Rate limiting',
+    panels: [
+      {
+        title: 'Decisions by outcome',
+        description:
+          'rateLimit() decisions per second: allowed, limited (429), failed_open / failed_closed (store down).',
+        unit: 'reqps',
+        stacked: true,
+        queries: [
+          q(`sum by (outcome) (rate(${series('rate_limit_decisions_total')}[${WINDOW}]))`, '{{outcome}}'),
+        ],
+      },
+      {
+        title: 'Limited by policy',
+        description: 'Requests refused with 429 per second, by policy: which limit clients are hitting.',
+        unit: 'reqps',
+        queries: [
+          q(
+            `sum by (policy) (rate(${series('rate_limit_decisions_total', 'outcome="limited"')}[${WINDOW}]))`,
+            '{{policy}}',
+          ),
+        ],
+      },
+      {
+        title: 'Store errors',
+        description:
+          'Decisions the rate-limit store could not make, by policy (alert LiftRateLimitStoreErrors).',
+        unit: 'short',
+        queries: [
+          q(
+            `sum by (policy) (increase(${series('rate_limit_store_errors_total')}[${WINDOW}]))`,
+            '{{policy}}',
+          ),
+        ],
       },
     ],
   },

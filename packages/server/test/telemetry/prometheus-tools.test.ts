@@ -33,7 +33,7 @@ describe('the alert rules', () => {
   it('pass promtool check rules', async () => {
     const result = await promtool(['check', 'rules', ALERTS_FILE]);
     expectSuccess(result);
-    expect(result.stdout).toMatch(/SUCCESS: 10 rules found/);
+    expect(result.stdout).toMatch(/SUCCESS: 11 rules found/);
   });
 
   it('pass their promtool unit tests (each alert fires when unhealthy, stays silent when healthy)', async () => {
@@ -128,6 +128,12 @@ describe('a live scrape of a running Lift', () => {
     const broken = await fetch(`${observed.lift.url}/broken/1`);
     expect(broken.status).toBe(500);
     await broken.body?.cancel();
+    // Rate-limit decisions (one allowed, one limited) give the Rate limiting row its series.
+    for (const status of [200, 429]) {
+      const limited = await fetch(`${observed.lift.url}/limited/x`);
+      expect(limited.status).toBe(status);
+      await limited.body?.cancel();
+    }
     text = await scrape(observed.metricsUrl);
   }, 60_000);
 
