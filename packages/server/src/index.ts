@@ -101,6 +101,12 @@ export {
   type User,
   type UserStatus,
 } from './identity/index.ts';
+export {
+  type IdempotencyMetrics,
+  type IdempotencyOptions,
+  type IdempotencyOutcome,
+  idempotency,
+} from './limits/idempotency/index.ts';
 export type { DeliveredMail, MailMessage, MailTransport } from './mail/index.ts';
 export { createMailTemplates, type MailTemplates } from './mail/index.ts';
 export { SessionLimitError, sessionsModule } from './sessions/index.ts';

@@ -69,7 +69,7 @@ export function idempotency(options: IdempotencyOptions): Middleware {
     const key = requestHeader(c, HEADER);
     if (key === undefined || !methods.has(c.req.method)) return next();
     checkIdempotencyKey(key);
-    const principal = await principalOf(c);
+    const principal = await resolvePrincipal(c);
     if (principal === null) {
       throw new UnauthenticatedError('An Idempotency-Key is kept per caller: authenticate to use one.');
     }
@@ -130,7 +130,7 @@ export function idempotency(options: IdempotencyOptions): Middleware {
 }
 
 /** The request's principal, running the authentication chain if no guard has yet. */
-async function principalOf(c: HonoContext): Promise<Principal | null> {
+async function resolvePrincipal(c: HonoContext): Promise<Principal | null> {
   const authenticator = requestScope(c).authenticator;
   if (authenticator === undefined) return c.get('principal') ?? null;
   return authenticator.authenticate(c);
