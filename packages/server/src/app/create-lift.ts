@@ -21,7 +21,6 @@ import type { ResealResult, SealedColumn } from '../core/sealed-column.ts';
 import { type ListeningAddress, type NodeServerHandle, startNodeServer } from '../core/server.ts';
 import { StoreFailureCounter } from '../core/store-failures.ts';
 import type { Tracer } from '../core/tracing.ts';
-import { LoadMonitor } from '../http/index.ts';
 import type { MailTemplates, MailTransport } from '../mail/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/index.ts';
 import { migrationsComponent, type Outbox, outboxEventSink } from '../storage/index.ts';
@@ -34,6 +33,7 @@ import { defaultModules, liftModules } from './default-modules.ts';
 import { finishApp } from './finish-app.ts';
 import { warnInsecureCookie } from './insecure-cookie-warning.ts';
 import { type ErrorCatalogEntry, errorCatalog } from './lift-errors.ts';
+import { appLoadMonitor } from './load-monitor.ts';
 import { mountHealth } from './mount-health.ts';
 import { mountModules } from './mount-modules.ts';
 import { installPipeline } from './pipeline.ts';
@@ -109,8 +109,6 @@ export class LiftApp extends RouteGroup {
   readonly #mailPort: () => MailTransport;
   readonly #healthChecks: HealthComponent[] = [];
   readonly #health: AppHealth;
-  /** The overload decision of the load-shedding stage; sampled from `start()` to `close()`. */
-  readonly #load: LoadMonitor | undefined;
   #started: Promise<void> | undefined;
   #rootKeys: RootKeys | undefined;
   #server: NodeServerHandle | undefined;
@@ -172,17 +170,7 @@ export class LiftApp extends RouteGroup {
       metrics: (owner) => registry.handles(owner),
     });
     this.errors = errorCatalog(modules, options.errors);
-    const shedding = config.http.loadShedding;
-    this.#load = shedding.enabled
-      ? new LoadMonitor({
-          ...shedding,
-          // One line per change, never per request.
-          onChange: (overloaded, sample) =>
-            overloaded
-              ? this.log.warn(sample, 'overloaded: shedding new requests with 503 (http.loadShedding)')
-              : this.log.info(sample, 'load back to normal: no longer shedding requests'),
-        })
-      : undefined;
+    const load = appLoadMonitor(config, this.log);
     shared.compile = installPipeline(hono, config, this.log, {
       authenticator: this.#authenticator,
       tracer: this.#tracer,
@@ -193,7 +181,7 @@ export class LiftApp extends RouteGroup {
       onStoreUnavailable: (error) => this.#storeFailures.record(error),
       onProblem: uncataloguedCodeWatch(this.errors, this.log, () => void this.stats.uncataloguedErrors++),
       ...(observeRoute ? { observeRoute } : {}),
-      ...(this.#load ? { load: this.#load } : {}),
+      ...(load ? { load } : {}),
     });
     hono.notFound(shared.compile(notFoundHandler(table)));
     this.#health = mountHealth(this, shape, {
@@ -202,6 +190,7 @@ export class LiftApp extends RouteGroup {
       added: this.#healthChecks,
       stats: () => this.stats,
       metrics: config.metrics.mode === 'off' ? undefined : registry.handles('telemetry'),
+      monitors: load ? [load] : [],
     });
     mountModules(this.#modules.built, this, this.#authenticator, this.#events);
   }
@@ -301,7 +290,6 @@ export class LiftApp extends RouteGroup {
         await bootstrapAdminInDevelopment(identity, this.config, this.log);
       }
       this.#health.start(); // the event-loop monitor: after start-up, whose loading would count as delay
-      this.#load?.start(); // likewise
     })();
     return this.#started;
   }
@@ -393,7 +381,6 @@ export class LiftApp extends RouteGroup {
     await this.storage.close();
     await this.#tracer.close(); // spans still in the batch, the last requests' included
     this.#health.stop();
-    this.#load?.stop();
     await flushLogger(this.log); // the last requests' access lines
   }
 }
