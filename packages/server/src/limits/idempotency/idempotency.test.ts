@@ -94,6 +94,12 @@ describe.each(adapters)('idempotency() on $name', ({ open, clockDrivesExpiry }) 
     });
     guarded.patch('/empty', () => new Response(null, { status: 204, headers: { etag: `"${++runs}"` } }));
     guarded.get('/', () => ({ runs: ++runs }));
+    guarded.post('/typed', (ctx) => {
+      runs += 1;
+      ctx.response.status = 201;
+      ctx.response.headers.set('location', `/notes/typed/${runs}`);
+      return { run: runs };
+    });
     app
       .group('/public', bearerStandIn, idempotency({ kv: store.kv, log: app.log }))
       .post('/', () => ({ ok: true }));
@@ -142,6 +148,17 @@ describe.each(adapters)('idempotency() on $name', ({ open, clockDrivesExpiry }) 
     expect(retry.headers.get('x-content-type-options')).toBe('nosniff');
     expect(runs).toBe(runsAfterFirst);
     expect(outcomes).toEqual(['stored', 'replayed']);
+  });
+
+  it('replays the headers a handler set through ctx.response, not the pipeline’s', async () => {
+    const key = nextKey();
+    const send = () => post(key, { text: 'typed' }, 'ada', '/notes/typed');
+    const first = await send();
+    const retry = await send();
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.headers.get('location')).toBe(first.headers.get('location'));
+    expect(await retry.json()).toEqual(await first.json());
   });
 
   it('replays an answer without a body (204) on PATCH', async () => {

@@ -96,6 +96,9 @@ export function idempotency(options: IdempotencyOptions): Middleware {
       return replayResponse(existing);
     }
 
+    // What the pipeline pended before the handler (request id, security headers, CORS) is per request: a replay
+    // gets its own. Taken now, because a handler's own headers (`ctx.response.headers`) are pended too.
+    const pipelineHeaders = new Set(Object.keys(requestScope(c).headers ?? {}));
     try {
       await next();
     } catch (error) {
@@ -108,7 +111,6 @@ export function idempotency(options: IdempotencyOptions): Middleware {
       return;
     }
     try {
-      const pipelineHeaders = new Set(Object.keys(requestScope(c).headers ?? {}));
       const record = await captureResponse(response, fingerprint, pipelineHeaders);
       await kv.set(storeKey, encodeRecord(record), { ttlMs });
       metrics?.record('stored');
