@@ -11,6 +11,7 @@ import { InternalError } from '../../core/errors.ts';
 import { requestScope } from '../../core/request-scope.ts';
 import type { Principal } from '../../core/request-state.ts';
 import type { Middleware } from '../../core/routes.ts';
+import { storeKeyOf } from './idempotency-key.ts';
 import { type IdempotencyOutcome, idempotency } from './index.ts';
 
 const adapters = await kvTargets('idempotency');
@@ -297,6 +298,21 @@ describe.each(adapters)('idempotency() on $name', ({ open, clockDrivesExpiry }) 
     });
     expect(anonymous.status).toBe(401);
     expect((await call(app, '/public', { method: 'POST' })).status).toBe(200);
+  });
+
+  it('replaces an unreadable record with its claim, so a concurrent retry still waits', async () => {
+    const key = nextKey();
+    await store.kv.set(storeKeyOf('idempotency:', principal('ada'), key), 'not a record');
+    const held = gate();
+    hold = held;
+    const first = post(key, { text: 'fresh' });
+    const started = runs;
+    while (runs === started) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await post(key, { text: 'fresh' })).status).toBe(409);
+    held.open();
+    expect((await first).status).toBe(201);
+    expect((await post(key, { text: 'fresh' })).headers.get('idempotent-replayed')).toBe('true');
+    expect(runs).toBe(started + 1);
   });
 
   it('leaves requests without the header, and GET, alone', async () => {

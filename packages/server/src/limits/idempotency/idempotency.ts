@@ -78,23 +78,8 @@ export function idempotency(options: IdempotencyOptions): Middleware {
     const fingerprint = requestFingerprint(c.req.method, url.pathname + url.search, body);
     const storeKey = storeKeyOf(prefix, principal, key);
 
-    const claim: RunningRecord = { state: 'running', fingerprint };
-    // Two rounds: a record that expires between the refused claim and the read leaves the key free again.
-    for (let round = 0; round < 2; round++) {
-      if (await kv.set(storeKey, encodeRecord(claim), { ifNotExists: true, ttlMs: leaseMs })) break;
-      const existing = decodeRecord(await kv.get(storeKey));
-      if (existing === null) continue;
-      if (existing.fingerprint !== fingerprint) {
-        metrics?.record('mismatch');
-        throw new IdempotencyMismatchError();
-      }
-      if (existing.state === 'running') {
-        metrics?.record('in_progress');
-        throw new IdempotencyInProgressError(IN_PROGRESS_RETRY_AFTER_SECONDS);
-      }
-      metrics?.record('replayed');
-      return replayResponse(existing);
-    }
+    const answer = await claimOrAnswer(storeKey, fingerprint);
+    if (answer !== undefined) return answer;
 
     // What the pipeline pended before the handler (request id, security headers, CORS) is per request: a replay
     // gets its own. Taken now, because a handler's own headers (`ctx.response.headers`) are pended too.
@@ -119,6 +104,35 @@ export function idempotency(options: IdempotencyOptions): Middleware {
       log.error({ err: error }, 'idempotency: the completed response could not be stored');
     }
   };
+
+  /** Claims the key (undefined: go on and run); else replays what holds it, or throws 409/422. */
+  async function claimOrAnswer(storeKey: string, fingerprint: string): Promise<Response | undefined> {
+    const running = encodeRecord({ state: 'running', fingerprint } satisfies RunningRecord);
+    // Two rounds: a record that expires between the refused claim and the read leaves the key free again.
+    for (let round = 0; round < 2; round++) {
+      if (await kv.set(storeKey, running, { ifNotExists: true, ttlMs: leaseMs })) return undefined;
+      const stored = await kv.get(storeKey);
+      const existing = decodeRecord(stored);
+      if (existing === null) {
+        // Unreadable (written by something else): it must not hold the key forever.
+        if (stored !== null) await kv.delete(storeKey);
+        continue;
+      }
+      if (existing.fingerprint !== fingerprint) {
+        metrics?.record('mismatch');
+        throw new IdempotencyMismatchError();
+      }
+      if (existing.state === 'running') {
+        metrics?.record('in_progress');
+        throw new IdempotencyInProgressError(IN_PROGRESS_RETRY_AFTER_SECONDS);
+      }
+      metrics?.record('replayed');
+      return replayResponse(existing);
+    }
+    // Neither free nor readable twice over (a race with other retries): never run without the claim.
+    metrics?.record('in_progress');
+    throw new IdempotencyInProgressError(IN_PROGRESS_RETRY_AFTER_SECONDS);
+  }
 
   async function release(storeKey: string): Promise<void> {
     metrics?.record('released');
