@@ -7,23 +7,10 @@ import { requestScope } from '../../core/request-scope.ts';
 import type { Principal } from '../../core/request-state.ts';
 import type { Middleware } from '../../core/routes.ts';
 import type { KeyValueStore } from '../../storage/index.ts';
-import { IdempotencyInProgressError, IdempotencyMismatchError } from './idempotency-errors.ts';
+import { IdempotencyEntries, type IdempotencyMetrics } from './idempotency-entries.ts';
 import { checkIdempotencyKey, requestFingerprint, storeKeyOf } from './idempotency-key.ts';
-import { decodeRecord, encodeRecord, type RunningRecord } from './idempotency-record.ts';
-import { captureResponse, replayResponse } from './stored-response.ts';
-
-/** What happened to one request that carried a key; a metric counts them by this label. */
-export type IdempotencyOutcome =
-  | 'stored'
-  | 'replayed'
-  | 'in_progress'
-  | 'mismatch'
-  /** The first run failed (5xx or a thrown error): the claim was released so a retry runs again. */
-  | 'released';
-
-export interface IdempotencyMetrics {
-  record(outcome: IdempotencyOutcome): void;
-}
+import { encodeRecord } from './idempotency-record.ts';
+import { captureResponse } from './stored-response.ts';
 
 export interface IdempotencyOptions {
   /** Where claims and answers live; its clock decides when they expire. */
@@ -49,9 +36,6 @@ export const DEFAULT_IDEMPOTENCY_LEASE_MS = 60_000;
 
 const HEADER = 'idempotency-key';
 
-/** How long a client should wait before retrying a request that is in progress. */
-const IN_PROGRESS_RETRY_AFTER_SECONDS = 1;
-
 /**
  * Replays the first completed answer to a retried POST or PATCH with the same `Idempotency-Key`. Put it after
  * authentication (`requireAuth()`): keys are scoped to the principal, so one principal never sees another's
@@ -63,7 +47,8 @@ export function idempotency(options: IdempotencyOptions): Middleware {
   const leaseMs = options.leaseMs ?? DEFAULT_IDEMPOTENCY_LEASE_MS;
   const prefix = options.prefix ?? 'idempotency:';
   const methods = new Set((options.methods ?? ['POST', 'PATCH']).map((method) => method.toUpperCase()));
-  const { kv, log, metrics } = options;
+  const { log, metrics } = options;
+  const entries = new IdempotencyEntries({ kv: options.kv, leaseMs, log, ...(metrics ? { metrics } : {}) });
 
   return async function idempotencyMiddleware(c, next) {
     const key = requestHeader(c, HEADER);
@@ -78,7 +63,7 @@ export function idempotency(options: IdempotencyOptions): Middleware {
     const fingerprint = requestFingerprint(c.req.method, url.pathname + url.search, body);
     const storeKey = storeKeyOf(prefix, principal, key);
 
-    const answer = await claimOrAnswer(storeKey, fingerprint);
+    const answer = await entries.claimOrAnswer(storeKey, fingerprint);
     if (answer !== undefined) return answer;
 
     // What the pipeline pended before the handler (request id, security headers, CORS) is per request: a replay
@@ -87,62 +72,23 @@ export function idempotency(options: IdempotencyOptions): Middleware {
     try {
       await next();
     } catch (error) {
-      await release(storeKey);
+      await entries.release(storeKey);
       throw error;
     }
     const response = c.res;
     if (response.status >= 500) {
-      await release(storeKey);
+      await entries.release(storeKey);
       return;
     }
     try {
       const record = await captureResponse(response, fingerprint, pipelineHeaders);
-      await kv.set(storeKey, encodeRecord(record), { ttlMs });
+      await options.kv.set(storeKey, encodeRecord(record), { ttlMs });
       metrics?.record('stored');
     } catch (error) {
       // The work is done and its answer goes out; only the replay is lost. The claim runs out with its lease.
       log.error({ err: error }, 'idempotency: the completed response could not be stored');
     }
   };
-
-  /** Claims the key (undefined: go on and run); else replays what holds it, or throws 409/422. */
-  async function claimOrAnswer(storeKey: string, fingerprint: string): Promise<Response | undefined> {
-    const running = encodeRecord({ state: 'running', fingerprint } satisfies RunningRecord);
-    // Two rounds: a record that expires between the refused claim and the read leaves the key free again.
-    for (let round = 0; round < 2; round++) {
-      if (await kv.set(storeKey, running, { ifNotExists: true, ttlMs: leaseMs })) return undefined;
-      const stored = await kv.get(storeKey);
-      const existing = decodeRecord(stored);
-      if (existing === null) {
-        // Unreadable (written by something else): it must not hold the key forever.
-        if (stored !== null) await kv.delete(storeKey);
-        continue;
-      }
-      if (existing.fingerprint !== fingerprint) {
-        metrics?.record('mismatch');
-        throw new IdempotencyMismatchError();
-      }
-      if (existing.state === 'running') {
-        metrics?.record('in_progress');
-        throw new IdempotencyInProgressError(IN_PROGRESS_RETRY_AFTER_SECONDS);
-      }
-      metrics?.record('replayed');
-      return replayResponse(existing);
-    }
-    // Neither free nor readable twice over (a race with other retries): never run without the claim.
-    metrics?.record('in_progress');
-    throw new IdempotencyInProgressError(IN_PROGRESS_RETRY_AFTER_SECONDS);
-  }
-
-  async function release(storeKey: string): Promise<void> {
-    metrics?.record('released');
-    try {
-      await kv.delete(storeKey);
-    } catch (error) {
-      // The claim then runs out with its lease; the original error is what the client must see.
-      log.error({ err: error }, 'idempotency: the claim could not be released');
-    }
-  }
 }
 
 /** The request's principal, running the authentication chain if no guard has yet. */

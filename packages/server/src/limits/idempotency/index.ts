@@ -2,11 +2,10 @@ export { IDEMPOTENCY_ERRORS } from './error-codes.ts';
 export {
   DEFAULT_IDEMPOTENCY_LEASE_MS,
   DEFAULT_IDEMPOTENCY_TTL_MS,
-  type IdempotencyMetrics,
   type IdempotencyOptions,
-  type IdempotencyOutcome,
   idempotency,
 } from './idempotency.ts';
+export type { IdempotencyMetrics, IdempotencyOutcome } from './idempotency-entries.ts';
 export {
   IdempotencyInProgressError,
   IdempotencyKeyInvalidError,
