@@ -32,7 +32,8 @@ export interface ProcessMonitor {
  * `outbox`, `mail` (when the app sends mail) and `event_loop` — the last three non-critical, since taking a
  * node out of the load balancer fixes neither a slow relay, a mail server nor a busy loop, and with every node
  * sharing the outbox it would take them all out at once. `start()` starts the event-loop monitor (app start),
- * `drain()` turns readiness to `draining` (close begins), `stop()` stops the monitor (close ends); the given `monitors` (load shedding's) start and stop with it.
+ * `drain()` turns readiness to `draining` (close begins), `stop()` stops the monitor (close ends); the given
+ * `monitors` (load shedding's) start and stop with it.
  */
 export class AppHealth {
   readonly readiness: Readiness;
