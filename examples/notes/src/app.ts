@@ -1,6 +1,7 @@
 import {
   createLift,
   humanName,
+  idempotency,
   type LiftApp,
   type LiftConfigInput,
   NotFoundError,
@@ -142,8 +143,14 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
     handler: (_ctx, { params, query }) => listNotes(app, params.tenantId, query),
   });
 
-  // Writing a note also needs notes:create; the note records its author for the :own permissions.
-  notes.group('/', guards.requirePermission('notes:create')).post('/', {
+  // Writing a note also needs notes:create; the note records its author for the :own permissions. A client
+  // that retries with the same Idempotency-Key gets the first note back instead of a second one.
+  const writes = notes.group(
+    '/',
+    guards.requirePermission('notes:create'),
+    idempotency({ kv: app.storage.kv, log: app.log }),
+  );
+  writes.post('/', {
     summary: 'Write a note',
     input: { params: tenantParams, body: noteInput },
     responses: { 201: note },

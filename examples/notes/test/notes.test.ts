@@ -76,6 +76,35 @@ eachDialect('notes', (target) => {
     expect((await target().call(owner, 'GET', `${notesOf(acme)}/${created.body.id}`)).status).toBe(404);
   });
 
+  it('writes one note for a retried creation with the same Idempotency-Key, and replays its answer', async () => {
+    const key = `create-${Date.now()}`;
+    const create = async (title: string) => {
+      const response = await target().app.fetch(
+        new Request(`http://notes.test${notesOf(acme)}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${owner.bearer}`,
+            'content-type': 'application/json',
+            'idempotency-key': key,
+          },
+          body: JSON.stringify({ title }),
+        }),
+      );
+      return { status: response.status, headers: response.headers, body: await response.json() };
+    };
+    const before = (await target().call(owner, 'GET', `${notesOf(acme)}?limit=100`)).body.items.length;
+    const first = await create('Once');
+    const retry = await create('Once');
+    expect(first.status).toBe(201);
+    expect(retry).toMatchObject({ status: 201, body: first.body });
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.headers.get('location')).toBe(first.headers.get('location'));
+    expect((await target().call(owner, 'GET', `${notesOf(acme)}?limit=100`)).body.items).toHaveLength(
+      before + 1,
+    );
+    expect(await create('Twice')).toMatchObject({ status: 422, body: { code: 'LIFT_IDEMPOTENCY_MISMATCH' } });
+  });
+
   it("never shows or changes another tenant's notes, even to the owner of both", async () => {
     const theirs = await target().call(owner, 'POST', notesOf(globex), { title: 'Secret plan' });
     const id = theirs.body.id as string;

@@ -102,6 +102,10 @@ export {
   type UserStatus,
 } from './identity/index.ts';
 export {
+  type IdempotencyMetrics,
+  type IdempotencyOptions,
+  type IdempotencyOutcome,
+  idempotency,
   type Limits,
   limitsModule,
   type RateLimitKey,

@@ -29,6 +29,8 @@ export function appMetrics(
   registry: MetricsRegistry;
   modules: LiftModule[];
   observeRoute: PipelineHooks['observeRoute'];
+  /** Counts requests the load-shedding stage refused (`load_shed_total`); undefined with metrics off. */
+  loadShed: { inc(): void } | undefined;
   /** Handles for the store metrics (telemetry/observed-ports.ts); undefined with metrics off. */
   storeMetrics: ModuleMetrics | undefined;
 } {
@@ -43,14 +45,17 @@ export function appMetrics(
   registry.declare(APP_METRICS_OWNER, own);
   registry.declare(STORE_METRICS_OWNER, [...STORE_METRICS, ...OUTBOX_METRICS]);
   const storeMetrics = config.metrics.mode === 'off' ? undefined : registry.handles(STORE_METRICS_OWNER);
-  if (config.metrics.mode === 'off') return { registry, modules: all, observeRoute: undefined, storeMetrics };
+  if (config.metrics.mode === 'off')
+    return { registry, modules: all, observeRoute: undefined, storeMetrics, loadShed: undefined };
   const http = new HttpMetrics(registry.handles('telemetry'));
+  const loadShed = registry.handles('telemetry').counter('load_shed_total');
   if (writer === undefined) {
     return {
       registry,
       modules: all,
       observeRoute: (route) => http.route(route?.method, route?.path),
       storeMetrics,
+      loadShed,
     };
   }
   // EMF: what the request recorded goes out when it is answered (no timer; see telemetry/metrics/emf.ts).
@@ -63,5 +68,5 @@ export function appMetrics(
       },
     };
   };
-  return { registry, modules: all, observeRoute, storeMetrics };
+  return { registry, modules: all, observeRoute, storeMetrics, loadShed };
 }

@@ -33,6 +33,7 @@ import { defaultModules, liftModules } from './default-modules.ts';
 import { finishApp } from './finish-app.ts';
 import { warnInsecureCookie } from './insecure-cookie-warning.ts';
 import { type ErrorCatalogEntry, errorCatalog } from './lift-errors.ts';
+import { appLoadMonitor } from './load-monitor.ts';
 import { mountHealth } from './mount-health.ts';
 import { mountModules } from './mount-modules.ts';
 import { installPipeline } from './pipeline.ts';
@@ -124,7 +125,7 @@ export class LiftApp extends RouteGroup {
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? createLogger({ level: config.log.level });
     this.#tracer = createTracer(config, this.log);
-    const { registry, modules, observeRoute, storeMetrics } = appMetrics(
+    const { registry, modules, observeRoute, storeMetrics, loadShed } = appMetrics(
       config,
       this.log,
       options.modules ?? defaultModules(config, options),
@@ -169,6 +170,7 @@ export class LiftApp extends RouteGroup {
       metrics: (owner) => registry.handles(owner),
     });
     this.errors = errorCatalog(modules, options.errors);
+    const load = appLoadMonitor(config, this.log);
     shared.compile = installPipeline(hono, config, this.log, {
       authenticator: this.#authenticator,
       tracer: this.#tracer,
@@ -178,7 +180,8 @@ export class LiftApp extends RouteGroup {
       },
       onStoreUnavailable: (error) => this.#storeFailures.record(error),
       onProblem: uncataloguedCodeWatch(this.errors, this.log, () => void this.stats.uncataloguedErrors++),
-      ...(observeRoute ? { observeRoute } : {}),
+      ...(observeRoute ? { observeRoute, loadShed } : {}),
+      ...(load ? { load } : {}),
     });
     hono.notFound(shared.compile(notFoundHandler(table)));
     this.#health = mountHealth(this, shape, {
@@ -187,6 +190,7 @@ export class LiftApp extends RouteGroup {
       added: this.#healthChecks,
       stats: () => this.stats,
       metrics: config.metrics.mode === 'off' ? undefined : registry.handles('telemetry'),
+      monitors: load ? [load] : [],
     });
     mountModules(this.#modules.built, this, this.#authenticator, this.#events);
   }

@@ -4,7 +4,7 @@ import { LiftConfigError } from '../core/errors.ts';
 import type { ErrorCodeSpec, LiftModule } from '../core/module.ts';
 import { HTTP_ERRORS } from '../http/index.ts';
 import { IDENTITY_ERRORS } from '../identity/index.ts';
-import { LIMITS_ERRORS } from '../limits/index.ts';
+import { IDEMPOTENCY_ERRORS, LIMITS_ERRORS } from '../limits/index.ts';
 import { MAIL_ERRORS } from '../mail/index.ts';
 import { SESSIONS_ERRORS } from '../sessions/index.ts';
 import { STORAGE_ERRORS } from '../storage/index.ts';
@@ -28,6 +28,8 @@ export const ALWAYS_PRESENT_ERRORS: readonly ErrorCodeSpec[] = [
   ...STORAGE_ERRORS,
   ...MAIL_ERRORS,
   ...TELEMETRY_ERRORS,
+  // `idempotency()` is a middleware any app may use, with or without the limits module.
+  ...IDEMPOTENCY_ERRORS,
 ];
 
 /**

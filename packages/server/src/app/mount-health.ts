@@ -6,6 +6,7 @@ import type { Pingable } from '../storage/index.ts';
 import {
   AppHealth,
   type HealthComponent,
+  type ProcessMonitor,
   recordReadiness,
   registerHealthRoutes,
 } from '../telemetry/index.ts';
@@ -28,6 +29,8 @@ export function mountHealth(
     stats: () => object;
     /** The telemetry module's metric handles (readiness state and transitions); none with metrics off. */
     metrics?: ModuleMetrics | undefined;
+    /** Process monitors started and stopped with the health monitor (the load-shedding one). */
+    monitors?: readonly ProcessMonitor[];
   },
 ): AppHealth {
   const health = new AppHealth({
@@ -43,6 +46,7 @@ export function mountHealth(
     now: () => app.clock.now(),
     mail: shape.mail,
     sqliteFile: shape.sqliteFile,
+    monitors: parts.monitors ?? [],
   });
   if (parts.metrics) recordReadiness(parts.metrics, health.readiness);
   registerHealthRoutes(app, { readiness: health.readiness, stats: parts.stats });

@@ -17,6 +17,8 @@ import {
   clientIpStage,
   corsStage,
   DeadlineKeeper,
+  type LoadSignal,
+  loadSheddingStage,
   requestIdStage,
   securityHeadersStage,
 } from '../http/index.ts';
@@ -25,7 +27,7 @@ import { requestSpans } from './request-span.ts';
 /**
  * The request pipeline, written down once (DESIGN §2). Modules never reorder it:
  *
- *   request id → access log → recover → security headers → CORS → client IP → body limit → timeout
+ *   request id → access log → recover → security headers → CORS → client IP → load shedding → body limit → timeout
  *   → route match (404 / 405 / OPTIONS) → group middleware (authenticate, rate limit, authorize)
  *   → input validation → handler → error rendering
  *
@@ -50,6 +52,10 @@ export interface PipelineHooks {
   observeRoute?(route: CompiledRoute | undefined): RouteObserver;
   /** The app's tracer: with tracing on, every request gets a span (app/request-span.ts). */
   tracer?: Tracer;
+  /** The overload decision the load-shedding stage reads (http/load-shedding/); without it nothing is shed. */
+  load?: LoadSignal;
+  /** Counts every request shed (`load_shed_total`). */
+  loadShed?: { inc(): void };
 }
 
 /** Told about each answer of one route: the method asked, the status and the seconds until it was ready. */
@@ -90,6 +96,7 @@ function internalRequestIdStage(logger: Logger): PipelineStage {
 function builtInStages(
   config: LiftConfig,
   logger: Logger,
+  hooks: PipelineHooks,
 ): { outer: PipelineStage[]; inner: PipelineStage[] } {
   const http = config.http;
   const outer: PipelineStage[] = [
@@ -123,6 +130,16 @@ function builtInStages(
     );
   }
   inner.push(clientIpStage({ trustedProxies: http.clientIp.trustedProxies }));
+  if (http.loadShedding.enabled && hooks.load !== undefined) {
+    inner.push(
+      loadSheddingStage({
+        signal: hooks.load,
+        retryAfterSeconds: http.loadShedding.retryAfterSeconds,
+        exemptPaths: http.loadShedding.exemptPaths,
+        ...(hooks.loadShed ? { counter: hooks.loadShed } : {}),
+      }),
+    );
+  }
   inner.push(bodyLimitStage({ maxBytes: http.bodyLimit.maxBytes, maxDepth: http.bodyLimit.maxDepth }));
   return { outer, inner };
 }
@@ -146,7 +163,7 @@ export function installPipeline(
   logger: Logger,
   hooks: PipelineHooks,
 ): RouteCompiler {
-  const { outer, inner } = builtInStages(config, logger);
+  const { outer, inner } = builtInStages(config, logger, hooks);
   const outerBefore = befores(outer);
   const outerAfter = afters(outer);
   const innerBefore = befores(inner);

@@ -13,6 +13,12 @@ export const HTTP_ERRORS = [
     status: 403,
     meaning: 'A cookie-authenticated state-changing request from a foreign origin.',
   },
+  {
+    code: 'LIFT_OVERLOADED',
+    status: 503,
+    meaning:
+      'The process is overloaded (event-loop delay or heap over `http.loadShedding`); `Retry-After` says when to retry.',
+  },
 ] as const satisfies readonly ErrorCodeSpec[];
 
 declare module '../core/error-codes.ts' {

@@ -8,6 +8,16 @@ export { type ClientIpOptions, clientIp, clientIpStage, trustedPeer } from './cl
 export { type CorsOptions, cors, corsStage, isCorsPreflight } from './cors/index.ts';
 export { CsrfError, type CsrfVerdict, type CsrfVerdictInput, csrfVerdict } from './csrf/index.ts';
 export { HTTP_ERRORS } from './error-codes.ts';
+export {
+  LoadMonitor,
+  type LoadMonitorOptions,
+  type LoadSample,
+  type LoadSheddingOptions,
+  type LoadSignal,
+  loadShedding,
+  loadSheddingStage,
+  OverloadedError,
+} from './load-shedding/index.ts';
 export { type RequestIdOptions, requestId, requestIdStage } from './request-id/index.ts';
 export {
   type SecurityHeadersOptions,

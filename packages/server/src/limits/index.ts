@@ -4,6 +4,13 @@
  */
 
 export { LIMITS_ERRORS } from './error-codes.ts';
+export {
+  IDEMPOTENCY_ERRORS,
+  type IdempotencyMetrics,
+  type IdempotencyOptions,
+  type IdempotencyOutcome,
+  idempotency,
+} from './idempotency/index.ts';
 export { type Limits, limitsModule } from './module.ts';
 export type { RateLimitKey, RateLimitPolicy, RateLimitQuota } from './rate-limit-policy.ts';
 export type { RateLimitDecision } from './rate-limit-rule.ts';

@@ -17,6 +17,14 @@ export interface AppHealthOptions {
   mail: () => HealthCheck | undefined;
   /** The SQLite database file; undefined on PostgreSQL or an in-memory database. */
   sqliteFile: string | undefined;
+  /** Process monitors started and stopped with the event-loop monitor (load shedding's, http/). */
+  monitors?: readonly ProcessMonitor[];
+}
+
+/** A timer-driven monitor of this process, running from app start to close. */
+export interface ProcessMonitor {
+  start(): void;
+  stop(): void;
 }
 
 /**
@@ -24,17 +32,20 @@ export interface AppHealthOptions {
  * `outbox`, `mail` (when the app sends mail) and `event_loop` — the last three non-critical, since taking a
  * node out of the load balancer fixes neither a slow relay, a mail server nor a busy loop, and with every node
  * sharing the outbox it would take them all out at once. `start()` starts the event-loop monitor (app start),
- * `drain()` turns readiness to `draining` (close begins), `stop()` stops the monitor (close ends).
+ * `drain()` turns readiness to `draining` (close begins), `stop()` stops the monitor (close ends); the given
+ * `monitors` (load shedding's) start and stop with it.
  */
 export class AppHealth {
   readonly readiness: Readiness;
   readonly #settings: LiftConfig['health'];
   readonly #eventLoop: EventLoopDelayCheck;
+  readonly #monitors: readonly ProcessMonitor[];
 
   constructor(options: AppHealthOptions) {
     const { settings } = options;
     this.#settings = settings;
     this.#eventLoop = new EventLoopDelayCheck({ maxDelayMs: settings.maxEventLoopDelayMs });
+    this.#monitors = options.monitors ?? [];
     const outbox = outboxLagCheck({
       oldestUnrelayedAt: options.oldestUnrelayedAt,
       now: options.now,
@@ -62,6 +73,7 @@ export class AppHealth {
 
   start(): void {
     this.#eventLoop.start();
+    for (const monitor of this.#monitors) monitor.start();
   }
 
   /** Readiness answers `draining` from now on; resolves after `health.drainDelayMs`, while the server still serves. */
@@ -74,5 +86,6 @@ export class AppHealth {
 
   stop(): void {
     this.#eventLoop.stop();
+    for (const monitor of this.#monitors) monitor.stop();
   }
 }

@@ -3,7 +3,7 @@
  * the app's health components (`AppHealth`) and the health routes, and the admin routes that read and change log
  * levels at run time.
  */
-export { AppHealth, type AppHealthOptions } from './app-health.ts';
+export { AppHealth, type AppHealthOptions, type ProcessMonitor } from './app-health.ts';
 export { TELEMETRY_ERRORS } from './error-codes.ts';
 export type {
   ComponentReport,

@@ -123,6 +123,42 @@ const clientIpSchema = z
   })
   .prefault({});
 
+// On by default with thresholds a healthy process never reaches: a p99 event-loop delay of a second, or a heap
+// 90 % full, means requests are already failing their deadlines or the process is near an out-of-memory crash;
+// refusing new work quickly then helps every request already in flight.
+const loadSheddingSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Answer new requests 503 with Retry-After while the process is overloaded.'),
+    maxEventLoopDelayMs: z.coerce
+      .number()
+      .positive()
+      .default(1000)
+      .describe('p99 event-loop delay (ms) over one sample above which the process is overloaded.'),
+    maxHeapUsedRatio: z.coerce
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.9)
+      .describe('Heap in use over the V8 heap limit above which the process is overloaded.'),
+    sampleIntervalMs: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .default(250)
+      .describe(
+        'How often delay and heap are read; shedding starts after three samples in a row over a threshold and stops below 90 % of both.',
+      ),
+    retryAfterSeconds: z.coerce.number().int().min(0).default(5).describe('Retry-After of the 503 answer.'),
+    exemptPaths: z
+      .array(z.string().startsWith('/'))
+      .default(['/health', '/metrics'])
+      .describe('Path prefixes never shed (health probes, metrics scrapes).'),
+  })
+  .prefault({});
+
 export const httpSchema = z
   .strictObject({
     requestId: requestIdSchema,
@@ -132,5 +168,6 @@ export const httpSchema = z
     bodyLimit: bodyLimitSchema,
     timeout: timeoutSchema,
     clientIp: clientIpSchema,
+    loadShedding: loadSheddingSchema,
   })
   .prefault({});

@@ -14,6 +14,11 @@ export const HTTP_METRICS: readonly MetricSpec[] = [
     help: 'Time from a request entering the pipeline to its response being ready, by method and route template.',
     labels: ['method', 'route'],
   },
+  {
+    name: 'load_shed_total',
+    type: 'counter',
+    help: 'Requests refused with 503 while the process was overloaded (event-loop delay or heap over its threshold).',
+  },
 ];
 
 /** The `route` label of requests no route matched (404, 405, preflights of unknown paths). */
