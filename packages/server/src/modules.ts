@@ -52,6 +52,7 @@ export {
 } from './core/tracing.ts';
 export type { Identity } from './identity/index.ts';
 export type { SessionManager, SessionRecord, SessionStore, Sessions } from './sessions/index.ts';
+export type { Signing } from './signing/index.ts';
 export type {
   JobQueue,
   KeyValueStore,

@@ -3,6 +3,7 @@ import type { LiftConfig } from '../core/config/schema.ts';
 import type { LiftModule } from '../core/module.ts';
 import { identityModule } from '../identity/index.ts';
 import { sessionsModule } from '../sessions/index.ts';
+import { signingModule } from '../signing/index.ts';
 import { remoteTokensModule, tokensModule } from '../tokens/index.ts';
 import type { LiftOptions } from './create-lift.ts';
 
@@ -23,11 +24,12 @@ export function liftModules(options: LiftOptions = {}): LiftModule[] {
 }
 
 /**
- * Every module Lift ships: the defaults and the ones an app opts into (`remoteTokens`, for a resource server).
+ * Every module Lift ships: the defaults and the ones an app opts into (`remoteTokens`, for a resource server;
+ * `signing`, for routes that require HTTP message signatures).
  * The configuration doc lists their sections, and the `lift` command reads the config with them.
  */
 export function shippedModules(options: LiftOptions = {}): LiftModule[] {
-  return [...liftModules(options), remoteTokensModule()];
+  return [...liftModules(options), remoteTokensModule(), signingModule()];
 }
 
 /**

@@ -3,9 +3,9 @@ import {
   createPrivateKey,
   createPublicKey,
   createSecretKey,
+  constants as cryptoConstants,
   type JsonWebKey,
   KeyObject,
-  constants as cryptoConstants,
   sign as signBytes,
   timingSafeEqual,
   verify as verifyBytes,
@@ -13,7 +13,12 @@ import {
 import { LiftConfigError } from '../core/errors.ts';
 
 /** The algorithms of the RFC 9421 registry this module verifies (§3.3). */
-export const SIGNATURE_ALGORITHMS = ['hmac-sha256', 'ed25519', 'ecdsa-p256-sha256', 'rsa-pss-sha512'] as const;
+export const SIGNATURE_ALGORITHMS = [
+  'hmac-sha256',
+  'ed25519',
+  'ecdsa-p256-sha256',
+  'rsa-pss-sha512',
+] as const;
 export type SignatureAlgorithm = (typeof SIGNATURE_ALGORITHMS)[number];
 
 /**
@@ -127,7 +132,9 @@ export function signSignatureBase(
       .update(data)
       .digest();
   }
-  const privateKey = isKeyObject(key) ? key : createPrivateKey(typeof key === 'string' ? key : Buffer.from(key));
+  const privateKey = isKeyObject(key)
+    ? key
+    : createPrivateKey(typeof key === 'string' ? key : Buffer.from(key));
   switch (alg) {
     case 'ed25519':
       return signBytes(null, data, privateKey);

@@ -26,7 +26,8 @@ export function checkContentDigest(field: string, body: Uint8Array): DigestCheck
     if (!(name in DIGEST_ALGORITHMS)) continue;
     if (isInnerList(member) || !(member.value instanceof Uint8Array)) return 'malformed';
     const expected = digestOf(name as DigestAlgorithm, body);
-    if (expected.length !== member.value.length || !timingSafeEqual(expected, member.value)) return 'mismatch';
+    if (expected.length !== member.value.length || !timingSafeEqual(expected, member.value))
+      return 'mismatch';
     checked++;
   }
   return checked === 0 ? 'unsupported' : 'match';

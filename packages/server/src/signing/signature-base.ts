@@ -1,9 +1,9 @@
 import {
   type InnerList,
   type Item,
+  StructuredFieldError,
   serializeInnerList,
   serializeItem,
-  StructuredFieldError,
 } from './structured-fields.ts';
 
 /**

@@ -228,7 +228,8 @@ export function serializeBareItem(value: BareItem): string {
     return Number.isInteger(rounded) ? `${rounded}.0` : String(rounded);
   }
   if (typeof value === 'string') {
-    if (!/^[\x20-\x7e]*$/.test(value)) throw new StructuredFieldError('String with non-printable characters.');
+    if (!/^[\x20-\x7e]*$/.test(value))
+      throw new StructuredFieldError('String with non-printable characters.');
     return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
   }
   if (value instanceof Token) return value.value;
@@ -237,7 +238,8 @@ export function serializeBareItem(value: BareItem): string {
 
 export function serializeParameters(params: Parameters): string {
   let out = '';
-  for (const [key, value] of params) out += value === true ? `;${key}` : `;${key}=${serializeBareItem(value)}`;
+  for (const [key, value] of params)
+    out += value === true ? `;${key}` : `;${key}=${serializeBareItem(value)}`;
   return out;
 }
 
