@@ -9,6 +9,7 @@ import { SIGNATURE_ALGORITHMS } from './algorithms.ts';
 
 const keySchema = z
   .strictObject({
+    keyid: z.string().min(1).describe('The keyid a signature names.'),
     alg: z
       .enum(SIGNATURE_ALGORITHMS)
       .describe('The algorithm this key verifies; a signature naming another is refused.'),
@@ -46,10 +47,15 @@ const signingSection = z
       .describe(
         'required: every signature carries a nonce; a nonce present is always checked against replays.',
       ),
-    keys: z
-      .record(z.string().min(1), keySchema)
-      .default({})
-      .describe('Keys by keyid, for requireSignature() routes that name none of their own.'),
+    keys: secretKey(
+      z
+        .array(keySchema)
+        .default([])
+        .refine((keys) => new Set(keys.map((key) => key.keyid)).size === keys.length, {
+          message: 'Each keyid appears once.',
+        }),
+      'Keys for requireSignature() routes that name none of their own: [{ keyid, alg, secret | publicKey }] (LIFT_SIGNING__KEYS as a JSON array).',
+    ),
   })
   .prefault({});
 

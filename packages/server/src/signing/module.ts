@@ -77,8 +77,8 @@ export function signingModule(): LiftModule<'signing', Signing> {
 
 function keysFromConfig(settings: SigningSettings): SignatureKeys {
   const keys: Record<string, VerificationKey> = {};
-  for (const [keyid, key] of Object.entries(settings.keys)) {
-    keys[keyid] = { alg: key.alg, key: (key.alg === 'hmac-sha256' ? key.secret : key.publicKey) ?? '' };
+  for (const key of settings.keys) {
+    keys[key.keyid] = { alg: key.alg, key: (key.alg === 'hmac-sha256' ? key.secret : key.publicKey) ?? '' };
   }
   return keys;
 }
