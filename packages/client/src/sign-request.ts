@@ -8,6 +8,10 @@ import { componentIdentifier, componentValue, sfString } from './signature-compo
  * `Signature`; by default it covers what the server requires by default and sends a fresh nonce.
  */
 
+/** WebCrypto's key type, named through the global `crypto` so no DOM or Node library types are needed. */
+type CryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+type SignAlgorithm = Parameters<typeof crypto.subtle.sign>[0];
+
 export type SignatureAlgorithm = 'hmac-sha256' | 'ed25519' | 'ecdsa-p256-sha256' | 'rsa-pss-sha512';
 
 export interface RequestSigningKey {
@@ -43,10 +47,7 @@ export const DEFAULT_SIGNED_COMPONENTS = [
   'content-type',
 ] as const;
 
-const ALGORITHMS: Record<
-  SignatureAlgorithm,
-  { key: string; sign: AlgorithmIdentifier | RsaPssParams | EcdsaParams }
-> = {
+const ALGORITHMS: Record<SignatureAlgorithm, { key: string; sign: SignAlgorithm }> = {
   'hmac-sha256': { key: 'HMAC', sign: 'HMAC' },
   ed25519: { key: 'Ed25519', sign: 'Ed25519' },
   // WebCrypto's ECDSA signature is r ‖ s, the encoding RFC 9421 §3.3.4 asks for.

@@ -1,3 +1,4 @@
+import type { webcrypto } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ async function keyPair(
       hash: 'SHA-512',
     },
   }[alg];
-  const pair = (await crypto.subtle.generateKey(params, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const pair = (await crypto.subtle.generateKey(params, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
   return { signing: { keyid: alg, alg, key: pair.privateKey }, verifying: { alg, key: JSON.stringify(jwk) } };
 }
