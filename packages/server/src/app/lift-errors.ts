@@ -6,6 +6,7 @@ import { HTTP_ERRORS } from '../http/index.ts';
 import { IDENTITY_ERRORS } from '../identity/index.ts';
 import { MAIL_ERRORS } from '../mail/index.ts';
 import { SESSIONS_ERRORS } from '../sessions/index.ts';
+import { SIGNING_ERRORS } from '../signing/index.ts';
 import { STORAGE_ERRORS } from '../storage/index.ts';
 import { TELEMETRY_ERRORS } from '../telemetry/index.ts';
 import { REMOTE_TOKENS_ERRORS, TOKENS_ERRORS } from '../tokens/index.ts';
@@ -51,6 +52,7 @@ export const LIFT_ERRORS: readonly ErrorCodeSpec[] = onePerCodeAndStatus([
   ...TOKENS_ERRORS,
   ...REMOTE_TOKENS_ERRORS,
   ...ACCESS_ERRORS,
+  ...SIGNING_ERRORS,
 ]);
 
 /**

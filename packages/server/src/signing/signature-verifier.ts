@@ -139,14 +139,70 @@ export async function verifyRequestSignature(
   policy: SignaturePolicy,
   deps: VerifierDeps,
 ): Promise<VerifiedSignature> {
-  let keyid: string | null = null;
-  let label: string | null = null;
+  const known: { keyid: string | null; label: string | null } = { keyid: null, label: null };
   const refuse = (reason: RefusalReason, detail: string): never => {
-    throw new SignatureRefusal(new SignatureInvalidError(reason, detail), keyid, label);
+    throw new SignatureRefusal(new SignatureInvalidError(reason, detail), known.keyid, known.label);
   };
+  const { label, input, signature } = selectSignature(request.headers, policy.label, known, refuse);
+  const params = readParams(input, refuse);
+  if (params.keyid === undefined) return refuse('unknown_key', 'The signature names no keyid.');
+  known.keyid = params.keyid;
 
-  const inputField = request.headers.get('signature-input');
-  const signatureField = request.headers.get('signature');
+  const key = await policy.resolveKey(params.keyid);
+  if (key === undefined) return refuse('unknown_key', `No key is known as ${params.keyid}.`);
+  if (params.alg !== undefined && params.alg !== key.alg) {
+    return refuse('algorithm_not_allowed', `Key ${params.keyid} is for ${key.alg}, not ${params.alg}.`);
+  }
+
+  const covered = input.items.map(serializeItem);
+  const missing = policy.components.filter((component) => !covered.includes(component));
+  if (missing.length > 0) {
+    return refuse('missing_component', `The signature must cover ${missing.join(' ')}.`);
+  }
+  const now = deps.clock.now() / 1000;
+  checkFreshness(params, policy, now, refuse);
+
+  let base: string;
+  try {
+    base = signatureBase(request, input);
+  } catch (error) {
+    if (error instanceof ComponentError) return refuse(error.reason, error.message);
+    if (error instanceof StructuredFieldError) return refuse('malformed', error.message);
+    throw error;
+  }
+  if (!verifySignatureBytes(key, base, signature)) {
+    return refuse('signature_mismatch', 'The signature does not match the request.');
+  }
+
+  await checkDigest(request, refuse);
+
+  if (params.nonce !== undefined) {
+    // Kept until the signature could no longer pass the age check, so a replay is refused either way.
+    const ttlMs = Math.max(1, Math.ceil((params.created + policy.maxAgeSeconds - now) * 1000) + 1000);
+    const fresh = await deps.kv.set(nonceKey(params.keyid, params.nonce), '1', { ifNotExists: true, ttlMs });
+    if (!fresh) return refuse('nonce_replayed', 'This nonce was used before.');
+  }
+
+  return {
+    label,
+    keyid: params.keyid,
+    alg: key.alg,
+    created: params.created,
+    nonce: params.nonce,
+    tag: params.tag,
+    components: covered,
+  };
+}
+
+/** Step 1: the two fields parsed, and the member of each for the label verified. */
+function selectSignature(
+  headers: Headers,
+  wanted: string | undefined,
+  known: { label: string | null },
+  refuse: (reason: RefusalReason, detail: string) => never,
+): { label: string; input: InnerList; signature: Uint8Array } {
+  const inputField = headers.get('signature-input');
+  const signatureField = headers.get('signature');
   if (inputField === null || signatureField === null) {
     return refuse(
       'missing_signature',
@@ -165,85 +221,55 @@ export async function verifyRequestSignature(
       `Signature-Input or Signature is not a structured dictionary: ${error.message}`,
     );
   }
-  const selected = policy.label ?? inputs.keys().next().value;
-  if (selected === undefined) return refuse('missing_signature', 'Signature-Input names no signature.');
-  label = selected;
-  const input = inputs.get(selected);
-  const signature = signatures.get(selected);
+  const label = wanted ?? inputs.keys().next().value;
+  if (label === undefined) return refuse('missing_signature', 'Signature-Input names no signature.');
+  known.label = label;
+  const input = inputs.get(label);
+  const signature = signatures.get(label);
   if (input === undefined || signature === undefined) {
-    return refuse('missing_signature', `No signature labelled ${selected} in both fields.`);
+    return refuse('missing_signature', `No signature labelled ${label} in both fields.`);
   }
   if (!isInnerList(input) || isInnerList(signature) || !(signature.value instanceof Uint8Array)) {
     return refuse('malformed', `Signature-Input ${label} is not an inner list, or its Signature not bytes.`);
   }
-  const params = readParams(input, refuse);
-  if (params.keyid === undefined) return refuse('unknown_key', 'The signature names no keyid.');
-  keyid = params.keyid;
+  return { label, input, signature: signature.value };
+}
 
-  const key = await policy.resolveKey(params.keyid);
-  if (key === undefined) return refuse('unknown_key', `No key is known as ${params.keyid}.`);
-  if (params.alg !== undefined && params.alg !== key.alg) {
-    return refuse('algorithm_not_allowed', `Key ${params.keyid} is for ${key.alg}, not ${params.alg}.`);
+/** Step 4: `created` within the window, `expires` not passed, a nonce when one is required. */
+function checkFreshness(
+  params: SignatureParams,
+  policy: SignaturePolicy,
+  now: number,
+  refuse: (reason: RefusalReason, detail: string) => never,
+): asserts params is SignatureParams & { created: number } {
+  if (params.created === undefined) refuse('missing_created', 'The signature has no created time.');
+  const created = params.created as number;
+  if (created > now + policy.clockSkewSeconds) {
+    refuse('created_in_future', 'The signature was created in the future.');
   }
-
-  const covered = input.items.map(serializeItem);
-  const missing = policy.components.filter((component) => !covered.includes(component));
-  if (missing.length > 0) {
-    return refuse('missing_component', `The signature must cover ${missing.join(' ')}.`);
-  }
-  const now = deps.clock.now() / 1000;
-  if (params.created === undefined) return refuse('missing_created', 'The signature has no created time.');
-  if (params.created > now + policy.clockSkewSeconds) {
-    return refuse('created_in_future', 'The signature was created in the future.');
-  }
-  if (now - params.created > policy.maxAgeSeconds) {
-    return refuse('expired', `The signature is older than ${policy.maxAgeSeconds} s.`);
+  if (now - created > policy.maxAgeSeconds) {
+    refuse('expired', `The signature is older than ${policy.maxAgeSeconds} s.`);
   }
   if (params.expires !== undefined && now > params.expires) {
-    return refuse('expired', 'The signature is past its expires time.');
+    refuse('expired', 'The signature is past its expires time.');
   }
   if (params.nonce === undefined && policy.nonce === 'required') {
-    return refuse('nonce_required', 'The signature must carry a nonce.');
+    refuse('nonce_required', 'The signature must carry a nonce.');
   }
+}
 
-  let base: string;
-  try {
-    base = signatureBase(request, input);
-  } catch (error) {
-    if (error instanceof ComponentError) return refuse(error.reason, error.message);
-    if (error instanceof StructuredFieldError) return refuse('malformed', error.message);
-    throw error;
-  }
-  if (!verifySignatureBytes(key, base, signature.value)) {
-    return refuse('signature_mismatch', 'The signature does not match the request.');
-  }
-
-  const digestField = request.headers.get('content-digest');
-  if (digestField !== null) {
-    const check = checkContentDigest(digestField, await request.body());
-    if (check === 'mismatch') return refuse('digest_mismatch', 'Content-Digest does not match the body.');
-    if (check === 'unsupported') {
-      return refuse('digest_unsupported', 'Content-Digest names neither sha-256 nor sha-512.');
-    }
-    if (check === 'malformed') return refuse('malformed', 'Content-Digest is not a structured dictionary.');
-  }
-
-  if (params.nonce !== undefined) {
-    // Kept until the signature could no longer pass the age check, so a replay is refused either way.
-    const ttlMs = Math.max(1, Math.ceil((params.created + policy.maxAgeSeconds - now) * 1000) + 1000);
-    const fresh = await deps.kv.set(nonceKey(params.keyid, params.nonce), '1', { ifNotExists: true, ttlMs });
-    if (!fresh) return refuse('nonce_replayed', 'This nonce was used before.');
-  }
-
-  return {
-    label: selected,
-    keyid: params.keyid,
-    alg: key.alg,
-    created: params.created,
-    nonce: params.nonce,
-    tag: params.tag,
-    components: covered,
-  };
+/** Step 6: a Content-Digest field, covered or not, must match the body. */
+async function checkDigest(
+  request: IncomingSignedRequest,
+  refuse: (reason: RefusalReason, detail: string) => never,
+): Promise<void> {
+  const field = request.headers.get('content-digest');
+  if (field === null) return;
+  const check = checkContentDigest(field, await request.body());
+  if (check === 'mismatch') refuse('digest_mismatch', 'Content-Digest does not match the body.');
+  if (check === 'unsupported')
+    refuse('digest_unsupported', 'Content-Digest names neither sha-256 nor sha-512.');
+  if (check === 'malformed') refuse('malformed', 'Content-Digest is not a structured dictionary.');
 }
 
 /** The kv key of a used nonce: hashed, so a client's nonce text never shapes the store's keys. */

@@ -47,6 +47,7 @@ export const liftPolicy: BoundaryPolicy = {
     'sessions',
     'tokens',
     'access',
+    'signing',
     'mail',
     'telemetry',
     'openapi',
