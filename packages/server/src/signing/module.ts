@@ -48,17 +48,20 @@ export function signingModule(): LiftModule<'signing', Signing> {
     metrics: SIGNING_METRICS,
     build({ config, ports, clock, events, metrics }) {
       const settings = config.signing;
-      const configuredKeys = keysFromConfig(settings);
       const verifications = metrics.counter('signature_verifications_total');
-      const policyOf = (options: RequireSignatureOptions = {}) =>
-        signaturePolicy({
-          keys: options.keys ?? configuredKeys,
+      const policyOf = (options: RequireSignatureOptions = {}) => {
+        const policy = signaturePolicy({
+          keys: options.keys ?? {},
           maxAgeSeconds: options.maxAgeSeconds ?? settings.maxAgeSeconds,
           clockSkewSeconds: options.clockSkewSeconds ?? settings.clockSkewSeconds,
           nonce: options.nonce ?? settings.nonce,
           ...(options.components === undefined ? {} : { components: options.components }),
           ...(options.label === undefined ? {} : { label: options.label }),
         });
+        return options.keys === undefined ? { ...policy, resolveKey: configured.resolveKey } : policy;
+      };
+      // The configured keys are parsed here, so a weak or mismatched key fails the boot, not a request.
+      const configured = signaturePolicy({ keys: keysFromConfig(settings) });
       const face: Signing = {
         requireSignature: (options) =>
           signatureGuard(policyOf(options), { kv: ports.kv, clock, events, verifications }),

@@ -1,9 +1,11 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLift, type LiftApp } from '../../src/app/create-lift.ts';
 import { ManualClock } from '../../src/core/clock.ts';
+import type { LiftConfigInput } from '../../src/core/config/schema.ts';
 import type { LiftEvent } from '../../src/core/events.ts';
 import { type RequireSignatureOptions, signatureOf, signingModule } from '../../src/signing/index.ts';
 import { signedRequest, type TestSignature } from './sign-for-test.ts';
@@ -203,5 +205,46 @@ describe('requireSignature()', () => {
     expect((await state.send(request)).status).toBe(200);
     const configKey = signedRequest(URL_, { body: BODY }, { ...good, components: ['@method', '@path'] });
     expect((await state.send(configKey)).status).toBe(401);
+  });
+
+  it('reads public keys (PEM) from config', async () => {
+    const pair = generateKeyPairSync('ed25519');
+    const publicKey = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const state = await signedApp({}, { keys: [{ keyid: 'edge', alg: 'ed25519', publicKey }] });
+    const request = signedRequest(
+      URL_,
+      { body: BODY },
+      {
+        ...good,
+        keyid: 'edge',
+        alg: 'ed25519',
+        key: pair.privateKey,
+      },
+    );
+    expect((await state.send(request)).status).toBe(200);
+  });
+
+  it('refuses a weak or mismatched configured key at boot, not per request', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lift-signing-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const boot = (key: Record<string, string>) =>
+      createLift(
+        {
+          env: 'test',
+          dataDir,
+          log: { level: 'silent' },
+          // Deliberately loose: the point is what the schema and the key checks refuse.
+          signing: { keys: [{ keyid: 'k', ...key }] } as LiftConfigInput['signing'],
+        },
+        { modules: [signingModule()] },
+      );
+    expect(() => boot({ alg: 'hmac-sha256', secret: Buffer.alloc(16).toString('base64') })).toThrow(
+      /at least 32 bytes/,
+    );
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+    expect(() =>
+      boot({ alg: 'ed25519', publicKey: rsa.export({ type: 'spki', format: 'pem' }).toString() }),
+    ).toThrow(/not a key for ed25519/);
+    expect(() => boot({ alg: 'ed25519' })).toThrow(/publicKey/);
   });
 });
