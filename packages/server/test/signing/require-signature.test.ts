@@ -247,4 +247,17 @@ describe('requireSignature()', () => {
     ).toThrow(/not a key for ed25519/);
     expect(() => boot({ alg: 'ed25519' })).toThrow(/publicKey/);
   });
+
+  it('describes the requirement in the OpenAPI document: a 401, the components, no 403', async () => {
+    const state = await signedApp();
+    const doc = (await (await state.app.fetch(new Request('http://localhost/openapi.json'))).json()) as {
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+    };
+    const operation = doc.paths['/hooks/orders']!.post!;
+    expect(operation['x-lift-signature']).toEqual({
+      components: ['"@method"', '"@authority"', '"@path"', '"@query"', '"content-digest"', '"content-type"'],
+    });
+    expect(Object.keys(operation.responses as object)).toContain('401');
+    expect(Object.keys(operation.responses as object)).not.toContain('403');
+  });
 });
