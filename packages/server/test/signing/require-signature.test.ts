@@ -260,4 +260,20 @@ describe('requireSignature()', () => {
     expect(Object.keys(operation.responses as object)).toContain('401');
     expect(Object.keys(operation.responses as object)).not.toContain('403');
   });
+
+  it('verifies outside a route with the same policy: the face resolves or throws SignatureInvalidError', async () => {
+    const state = await signedApp();
+    const signing = state.app.module('signing');
+    const request = signedRequest(URL_, { body: BODY }, good);
+    const incoming = {
+      method: 'POST',
+      url: URL_,
+      headers: request.headers,
+      body: async () => new TextEncoder().encode(BODY),
+    };
+    await expect(signing.verify(incoming)).resolves.toMatchObject({ keyid: 'service-a' });
+    await expect(
+      signing.verify({ ...incoming, body: async () => new TextEncoder().encode('{}') }),
+    ).rejects.toMatchObject({ code: 'LIFT_SIGNATURE_INVALID', reason: 'digest_mismatch' });
+  });
 });
