@@ -74,7 +74,10 @@ describe('error codes declared by modules', () => {
     expect(codesOf(defaults.errors)).toEqual([
       ...new Set(codesOf([...ALWAYS_PRESENT_ERRORS, ...defaultRows])),
     ]);
-    expect(codesOf(LIFT_ERRORS)).toEqual([...codesOf(defaults.errors), 'LIFT_JWKS_UNAVAILABLE 503'].sort());
+    // LIFT_ERRORS also has the opt-in modules' codes: remoteTokens and signing.
+    expect(codesOf(LIFT_ERRORS)).toEqual(
+      [...codesOf(defaults.errors), 'LIFT_JWKS_UNAVAILABLE 503', 'LIFT_SIGNATURE_INVALID 401'].sort(),
+    );
 
     // Building an app fetches nothing, so the issuer need not exist.
     const resourceServer = appWith(
