@@ -13,4 +13,11 @@ export {
   type LoginResult,
   type MfaFactor,
 } from './lift-client.ts';
+export {
+  DEFAULT_SIGNED_COMPONENTS,
+  type RequestSigningKey,
+  type SignatureAlgorithm,
+  type SignRequestOptions,
+  signRequest,
+} from './sign-request.ts';
 export type { TokenStorage, Tokens } from './tokens.ts';

@@ -116,6 +116,17 @@ export {
 export type { DeliveredMail, MailMessage, MailTransport } from './mail/index.ts';
 export { createMailTemplates, type MailTemplates } from './mail/index.ts';
 export { SessionLimitError, sessionsModule } from './sessions/index.ts';
+export {
+  contentDigest,
+  type RequireSignatureOptions,
+  SignatureInvalidError,
+  type SignatureKeys,
+  type Signing,
+  signatureOf,
+  signingModule,
+  type VerificationKey,
+  type VerifiedSignature,
+} from './signing/index.ts';
 export type {
   Broker,
   KeyValueStore,

@@ -53,6 +53,7 @@ export {
 export type { Identity } from './identity/index.ts';
 export type { RateLimitDecision, RateLimitStore } from './limits/index.ts';
 export type { SessionManager, SessionRecord, SessionStore, Sessions } from './sessions/index.ts';
+export type { Signing } from './signing/index.ts';
 export type {
   JobQueue,
   KeyValueStore,

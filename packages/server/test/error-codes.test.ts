@@ -74,13 +74,14 @@ describe('error codes declared by modules', () => {
     expect(codesOf(defaults.errors)).toEqual([
       ...new Set(codesOf([...ALWAYS_PRESENT_ERRORS, ...defaultRows])),
     ]);
-    // The union adds the opt-in modules' codes: remoteTokens's, and the limits module's.
+    // The union adds the opt-in modules' codes: remoteTokens's, the limits module's and signing's.
     expect(codesOf(LIFT_ERRORS)).toEqual(
       [
         ...codesOf(defaults.errors),
         'LIFT_JWKS_UNAVAILABLE 503',
         'LIFT_RATE_LIMITED 429',
         'LIFT_RATE_LIMIT_UNAVAILABLE 503',
+        'LIFT_SIGNATURE_INVALID 401',
       ].sort(),
     );
 

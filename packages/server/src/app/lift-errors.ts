@@ -7,6 +7,7 @@ import { IDENTITY_ERRORS } from '../identity/index.ts';
 import { IDEMPOTENCY_ERRORS, LIMITS_ERRORS } from '../limits/index.ts';
 import { MAIL_ERRORS } from '../mail/index.ts';
 import { SESSIONS_ERRORS } from '../sessions/index.ts';
+import { SIGNING_ERRORS } from '../signing/index.ts';
 import { STORAGE_ERRORS } from '../storage/index.ts';
 import { TELEMETRY_ERRORS } from '../telemetry/index.ts';
 import { REMOTE_TOKENS_ERRORS, TOKENS_ERRORS } from '../tokens/index.ts';
@@ -55,6 +56,7 @@ export const LIFT_ERRORS: readonly ErrorCodeSpec[] = onePerCodeAndStatus([
   ...REMOTE_TOKENS_ERRORS,
   ...ACCESS_ERRORS,
   ...LIMITS_ERRORS,
+  ...SIGNING_ERRORS,
 ]);
 
 /**

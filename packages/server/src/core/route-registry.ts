@@ -20,7 +20,9 @@ export type MiddlewareFact =
   /** `requireRole(names)`. */
   | { kind: 'role'; roles: readonly string[] }
   /** `requireScope(...scopes)`: what a token must grant (a session passes). */
-  | { kind: 'scope'; scopes: readonly string[] };
+  | { kind: 'scope'; scopes: readonly string[] }
+  /** `requireSignature()` (signing module): the components an RFC 9421 signature must cover. */
+  | { kind: 'signature'; components: readonly string[] };
 
 const facts = new WeakMap<Middleware, MiddlewareFact>();
 

@@ -74,7 +74,9 @@ function problemStatuses(route: DescribedRoute): number[] {
   const statuses: number[] = [];
   const { body, query, params } = route.input;
   if (body || query || params) statuses.push(400);
-  if (route.guards.some((fact) => fact.kind === 'auth' && fact.required)) statuses.push(401);
+  if (route.guards.some((fact) => (fact.kind === 'auth' && fact.required) || fact.kind === 'signature')) {
+    statuses.push(401);
+  }
   if (mayForbid(route.guards)) statuses.push(403);
   if (pathParameterNames(route.path).length > 0) statuses.push(404);
   if (body) statuses.push(413, 415);

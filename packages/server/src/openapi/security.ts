@@ -63,7 +63,14 @@ export function securityOf(
 export function guardNotes(guards: readonly MiddlewareFact[]): { lines: string[]; extensions: JsonSchema } {
   const lines: string[] = [];
   const permissions: string[] = [];
+  const signed: JsonSchema = {};
   for (const fact of guards) {
+    if (fact.kind === 'signature') {
+      signed['x-lift-signature'] = { components: fact.components };
+      lines.push(
+        `Needs an HTTP message signature (RFC 9421) covering ${fact.components.join(' ')} (docs/traffic.md).`,
+      );
+    }
     if (fact.kind === 'permission') {
       permissions.push(fact.permission);
       lines.push(
@@ -77,10 +84,13 @@ export function guardNotes(guards: readonly MiddlewareFact[]): { lines: string[]
     else if (fact.kind === 'role')
       lines.push(`Needs one of the roles ${fact.roles.map((r) => `\`${r}\``).join(', ')}.`);
   }
-  return { lines, extensions: permissions.length > 0 ? { 'x-lift-permissions': permissions } : {} };
+  return {
+    lines,
+    extensions: { ...signed, ...(permissions.length > 0 ? { 'x-lift-permissions': permissions } : {}) },
+  };
 }
 
-/** Whether any guard may refuse an authenticated caller (403). */
+/** Whether any guard may refuse an authenticated caller (403; a signature refusal is a 401). */
 export function mayForbid(guards: readonly MiddlewareFact[]): boolean {
-  return guards.some((fact) => fact.kind !== 'auth');
+  return guards.some((fact) => fact.kind !== 'auth' && fact.kind !== 'signature');
 }

@@ -48,6 +48,7 @@ export const liftPolicy: BoundaryPolicy = {
     'tokens',
     'access',
     'limits',
+    'signing',
     'mail',
     'telemetry',
     'openapi',
