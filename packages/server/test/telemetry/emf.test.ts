@@ -47,6 +47,19 @@ function checkEmf(line: string): Record<string, unknown> {
   return doc;
 }
 
+/** Collects the EMF lines the writer sends to stdout into `lines` (other output passes); returns the undo. */
+function captureEmf(lines: string[]): () => void {
+  const original = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => {
+    if (chunk.includes('"_aws"')) lines.push(...chunk.trimEnd().split('\n'));
+    else original(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  return () => {
+    process.stdout.write = original;
+  };
+}
+
 describe('metrics.mode emf', () => {
   it('writes valid EMF lines for each request as it is answered, counters as what they added', async () => {
     const lines: string[] = [];
@@ -56,16 +69,8 @@ describe('metrics.mode emf', () => {
       auth: { enabled: false },
       metrics: { mode: 'emf', namespace: 'LiftTest' },
     });
-    // The writer goes to stdout; tests read what it would write.
-    const writes = (app.module('telemetry') as unknown as { flush(): void }).flush;
-    expect(typeof writes).toBe('function');
     app.get('/notes/:id', () => ({ ok: true }));
-    const original = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => {
-      if (chunk.includes('"_aws"')) lines.push(...chunk.trimEnd().split('\n'));
-      else original(chunk);
-      return true;
-    }) as typeof process.stdout.write;
+    const restore = captureEmf(lines);
     try {
       await app.fetch(new Request('http://x/notes/1'));
       const afterFirst = lines.length;
@@ -73,7 +78,7 @@ describe('metrics.mode emf', () => {
       expect(afterFirst).toBe(2);
       expect(lines.length).toBe(4);
     } finally {
-      process.stdout.write = original;
+      restore();
       await app.close();
     }
     const docs = lines.map(checkEmf);
@@ -139,12 +144,7 @@ describe('metrics.mode emf', () => {
   it('reports a login attempt of a real flow in EMF, without an email or id anywhere', async () => {
     const auth = await startAuthApp({ metrics: { mode: 'emf' } });
     const lines: string[] = [];
-    const original = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => {
-      if (chunk.includes('"_aws"')) lines.push(...chunk.trimEnd().split('\n'));
-      else original(chunk);
-      return true;
-    }) as typeof process.stdout.write;
+    const restore = captureEmf(lines);
     try {
       const email = 'emf-user@example.com';
       const { userId } = await signUpVerified(auth, email);
@@ -162,7 +162,7 @@ describe('metrics.mode emf', () => {
       });
       expect(docs.some((doc) => 'sessions_active' in doc)).toBe(false);
     } finally {
-      process.stdout.write = original;
+      restore();
       await auth.close();
     }
   });
