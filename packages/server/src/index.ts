@@ -97,7 +97,6 @@ export {
   publicUser,
   ReauthRequiredError,
   SignupClosedError,
-  TooManyAttemptsError,
   type User,
   type UserStatus,
 } from './identity/index.ts';

@@ -11,6 +11,7 @@ import type { LiftErrorCode } from '../src/core/error-codes.ts';
 import { ForbiddenError, LiftConfigError, LiftError } from '../src/core/errors.ts';
 import { IDENTITY_ERRORS } from '../src/identity/error-codes.ts';
 import { identityModule } from '../src/identity/module.ts';
+import { LIMITS_ERRORS } from '../src/limits/error-codes.ts';
 import { SESSIONS_ERRORS } from '../src/sessions/error-codes.ts';
 import { sessionsModule } from '../src/sessions/module.ts';
 import { TOKENS_ERRORS } from '../src/tokens/error-codes.ts';
@@ -70,19 +71,19 @@ describe('error codes declared by modules', () => {
       {},
       { passwords: FAST_PASSWORDS, auth: { publicUrl: 'http://lift.test' }, tokens: { enabled: true } },
     );
-    const defaultRows = [...SESSIONS_ERRORS, ...IDENTITY_ERRORS, ...TOKENS_ERRORS, ...ACCESS_ERRORS];
+    const defaultRows = [
+      ...SESSIONS_ERRORS,
+      ...LIMITS_ERRORS,
+      ...IDENTITY_ERRORS,
+      ...TOKENS_ERRORS,
+      ...ACCESS_ERRORS,
+    ];
     expect(codesOf(defaults.errors)).toEqual([
       ...new Set(codesOf([...ALWAYS_PRESENT_ERRORS, ...defaultRows])),
     ]);
-    // The union adds the opt-in modules' codes: remoteTokens's, the limits module's and signing's.
+    // The union adds the opt-in modules' codes: remoteTokens's and signing's.
     expect(codesOf(LIFT_ERRORS)).toEqual(
-      [
-        ...codesOf(defaults.errors),
-        'LIFT_JWKS_UNAVAILABLE 503',
-        'LIFT_RATE_LIMITED 429',
-        'LIFT_RATE_LIMIT_UNAVAILABLE 503',
-        'LIFT_SIGNATURE_INVALID 401',
-      ].sort(),
+      [...codesOf(defaults.errors), 'LIFT_JWKS_UNAVAILABLE 503', 'LIFT_SIGNATURE_INVALID 401'].sort(),
     );
 
     // Building an app fetches nothing, so the issuer need not exist.

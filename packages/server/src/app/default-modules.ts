@@ -15,6 +15,7 @@ import type { LiftOptions } from './create-lift.ts';
 export function liftModules(options: LiftOptions = {}): LiftModule[] {
   return [
     sessionsModule(),
+    limitsModule(),
     identityModule(options.mailTemplates ? { mailTemplates: options.mailTemplates } : {}),
     accessModule({
       ...(options.permissions ? { permissions: options.permissions } : {}),
@@ -31,7 +32,7 @@ export function liftModules(options: LiftOptions = {}): LiftModule[] {
  * The configuration doc lists their sections, and the `lift` command reads the config with them.
  */
 export function shippedModules(options: LiftOptions = {}): LiftModule[] {
-  return [...liftModules(options), remoteTokensModule(), limitsModule(), signingModule()];
+  return [...liftModules(options), remoteTokensModule(), signingModule()];
 }
 
 /**

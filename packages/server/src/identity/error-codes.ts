@@ -59,11 +59,6 @@ export const IDENTITY_ERRORS = [
     meaning: 'TOTP enrollment while a confirmed factor exists.',
   },
   { code: 'LIFT_MFA_NOT_ENROLLED', status: 409, meaning: 'An MFA action on an account without a factor.' },
-  {
-    code: 'LIFT_TOO_MANY_REQUESTS',
-    status: 429,
-    meaning: 'The per-IP throttle of the identity endpoints; `Retry-After` says when.',
-  },
 ] as const satisfies readonly ErrorCodeSpec[];
 
 declare module '../core/error-codes.ts' {

@@ -6,6 +6,7 @@ import { LiftConfigError } from '../core/errors.ts';
 import type { EventOrigin, EventPublisher } from '../core/events.ts';
 import type { ModuleKeys } from '../core/module.ts';
 import type { Tracer } from '../core/tracing.ts';
+import type { Limits } from '../limits/index.ts';
 import { createMailTemplates, MailQueue, type MailTemplates, type MailTransport } from '../mail/index.ts';
 import type { SessionCookieSettings, SessionManager, Sessions } from '../sessions/index.ts';
 import type { JobQueue, KeyValueStore } from '../storage/index.ts';
@@ -23,7 +24,7 @@ import type { IdentityMetrics } from './metrics.ts';
 import { TOTP_KEY_PURPOSE } from './mfa/index.ts';
 import type { MfaFactorStore } from './mfa/mfa-factor-store.ts';
 import { createPasswordHasher, createPasswordPolicy } from './passwords/index.ts';
-import { type AttemptThrottle, createKvAttemptThrottle } from './throttle.ts';
+import { type AttemptThrottles, attemptThrottles } from './throttle.ts';
 import type { User, UserStore } from './users/index.ts';
 
 /**
@@ -46,6 +47,8 @@ export interface IdentitySources {
   config: LiftConfig;
   ports: IdentityPorts;
   sessions: Sessions;
+  /** The limits module: the per-IP attempt throttles are its policies (`auth-login`, `auth-signup` …). */
+  limits: Limits;
   clock: Clock;
   log: Logger;
   /** Root-secret keys (TOTP secrets are sealed with one); read at first use, after the app started. */
@@ -90,14 +93,14 @@ export interface InvitedSignup {
   name?: string | null | undefined;
 }
 
-export type IdentityThrottleBucket = 'login' | 'signup' | 'forgot' | 'reset' | 'mfa';
+export type { IdentityThrottleBucket } from './throttle.ts';
 
 export class Identity {
   /** Identity's own flows run on these; other modules use the face's methods, never this. */
   readonly deps: IdentityDeps;
   readonly directory: UserDirectory;
   readonly roles: SystemRoleDirectory;
-  readonly throttle: AttemptThrottle;
+  readonly throttle: AttemptThrottles;
   readonly cookie: SessionCookieSettings;
   /** The session-cookie resolver of the app's authentication chain. */
   readonly resolveSession: AuthResolver;
@@ -168,20 +171,7 @@ export class Identity {
       grant: (userId, role) => systemRolesOrFail(sources.systemRoles).grant(userId, role),
       rolesOf: (userId) => systemRolesOrFail(sources.systemRoles).rolesOf(userId),
     };
-    const minute = 60_000;
-    const throttle = config.auth.throttle;
-    this.throttle = createKvAttemptThrottle({
-      kv: ports.kv,
-      clock,
-      prefix: 'identity:throttle:',
-      limits: {
-        login: { limit: throttle.login, windowMs: minute },
-        signup: { limit: throttle.signup, windowMs: minute },
-        forgot: { limit: throttle.forgot, windowMs: minute },
-        reset: { limit: throttle.reset, windowMs: minute },
-        mfa: { limit: throttle.mfa, windowMs: minute },
-      },
-    });
+    this.throttle = attemptThrottles(sources.limits, config.auth.throttle);
     this.#publicOrigin = config.auth.publicUrl ? new URL(config.auth.publicUrl).origin : undefined;
   }
 

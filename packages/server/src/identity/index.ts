@@ -17,5 +17,4 @@ export { type IdentityModuleOptions, identityModule } from './module.ts';
 export { errorPageContent, errorPages, type PageBack, wantsPage } from './page-negotiation.ts';
 export { issuedTokensBody } from './responses.ts';
 export { refuseForeignOrigin, throttle } from './route-steps.ts';
-export { TooManyAttemptsError } from './throttle.ts';
 export { normalizedOrNull, normalizeEmail, type User, type UserStatus } from './users/index.ts';

@@ -50,7 +50,7 @@ export function identityModule(options: IdentityModuleOptions = {}): LiftModule<
     metrics: IDENTITY_METRICS,
     config: identityConfig,
     migrations: identityMigrations,
-    needs: ['sessions'],
+    needs: ['sessions', 'limits'],
     uses: ['tokens'],
     build(context) {
       const { config } = context;
@@ -60,6 +60,7 @@ export function identityModule(options: IdentityModuleOptions = {}): LiftModule<
         config,
         ports: context.ports,
         sessions: context.module('sessions'),
+        limits: context.module('limits'),
         clock: context.clock,
         log: context.log,
         keys: context.keys,

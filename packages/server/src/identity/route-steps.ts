@@ -7,7 +7,6 @@ import { requestOrigin, requestSession, serializeSessionCookie } from '../sessio
 import type { Identity, IdentityThrottleBucket } from './identity.ts';
 import type { LoginMode } from './identity-deps.ts';
 import type { LoginResult } from './login-flows.ts';
-import { TooManyAttemptsError } from './throttle.ts';
 
 /**
  * The steps the `/auth/*` handlers (and the invitation signup, which is a signup) share: the request's event
@@ -19,16 +18,22 @@ export function origin(ctx: Context) {
   return requestOrigin(ctx.raw);
 }
 
-/** Counts the request against the per-IP throttle of `bucket`; 429 when it is spent. */
+/**
+ * Counts the request against the per-IP throttle of `bucket` (the limits policy `auth-<bucket>`): 429
+ * `LIFT_RATE_LIMITED` when it is spent, 503 `LIFT_RATE_LIMIT_UNAVAILABLE` when its store does not answer.
+ */
 export async function throttle(
   identity: Identity,
   ctx: Context,
   bucket: IdentityThrottleBucket,
 ): Promise<void> {
-  const decision = await identity.throttle.hit(bucket, ctx.clientIp);
-  if (decision.allowed) return;
+  const verdict = await identity.throttle.check(bucket, ctx.clientIp);
+  if (verdict.allowed) {
+    for (const [name, value] of Object.entries(verdict.headers)) ctx.response.headers.set(name, value);
+    return;
+  }
   identity.events.emit('auth.throttled', { actor: null, ...origin(ctx), reason: bucket });
-  throw new TooManyAttemptsError(decision.retryAfterMs);
+  throw verdict.error;
 }
 
 /** The session behind the request; bearer-authenticated callers have none and get 401. */

@@ -1,119 +1,45 @@
-import type { Clock } from '../core/clock.ts';
-import { LiftConfigError, LiftError } from '../core/errors.ts';
-import type { KeyValueStore } from '../storage/index.ts';
+import { ipSubject, type Limits, type PolicyLimiter, type RateLimitVerdict } from '../limits/index.ts';
 
 /**
- * Attempt throttle for the identity routes: at most `limit` hits per (bucket, key) in each fixed window of
- * `windowMs` (buckets `login`, `signup`, … keyed by client IP; config `auth.throttle.*`). `AttemptThrottle` is
- * the seam the general rate limiter will replace.
- *
- * The count lives in the KV port under `<prefix><bucket>:<window index>:<key>` and is raised with the atomic
- * `increment`, so every node sharing Redis (or the SQL store) sees the same exact count; the window index in
- * the key means a new window starts at 0 without anyone resetting anything. Keys expire a little after their
- * window ends (`CLOCK_SKEW_ALLOWANCE_MS` later, so a node whose clock runs behind does not recreate a window
- * that another node's expiry already dropped). Refused hits are counted too: hammering does not help.
+ * The per-IP attempt throttles of the identity routes, as policies of the limits module: `auth-login`,
+ * `auth-signup`, `auth-forgot`, `auth-reset` and `auth-mfa`, each a sliding window of one minute over the
+ * limits store (memory, SQL or Redis — exact across processes that share it) with the limit from
+ * `auth.throttle.*`. A sliding window admits no double burst at a window edge, which the fixed windows these
+ * replaced did (twice the limit within a second across a minute boundary). They fail closed: when the store does not answer, the route answers 503
+ * rather than let guesses through unthrottled. Clients are counted as the limits module counts them (IPv6 per
+ * /64). The per-account lockout (`lockout.ts`) is a different guard and stays where it is.
  */
 
-export interface ThrottleDecision {
-  /** Whether this hit is within the limit. */
-  allowed: boolean;
-  limit: number;
-  /** Hits left in the current window after this one. */
-  remaining: number;
-  /** 0 when allowed; otherwise ms until the window ends and hits are allowed again. */
-  retryAfterMs: number;
+export type IdentityThrottleBucket = 'login' | 'signup' | 'forgot' | 'reset' | 'mfa';
+
+export interface AttemptThrottles {
+  /** Charges one attempt of the client at `clientIp` in `bucket`. */
+  check(bucket: IdentityThrottleBucket, clientIp: string): Promise<RateLimitVerdict>;
 }
 
-export interface AttemptThrottle {
-  /** Counts one hit of `key` (a client IP) in `bucket`. Throws a plain Error for a bucket it was not given. */
-  hit(bucket: string, key: string): Promise<ThrottleDecision>;
-}
+const WINDOW_SECONDS = 60;
 
-export interface ThrottleLimit {
-  /** Hits allowed per window, ≥ 1. */
-  limit: number;
-  /** Window length in ms, ≥ 1. */
-  windowMs: number;
-}
-
-export interface KvAttemptThrottleOptions {
-  kv: KeyValueStore;
-  clock: Clock;
-  /** One entry per bucket; names are letters, digits, `.`, `_` and `-`. */
-  limits: Readonly<Record<string, ThrottleLimit>>;
-  /** Prepended to every key. Default `throttle:`. */
-  prefix?: string;
-}
-
-/** Expired window keys outlive their window by this much, in case nodes' clocks disagree. */
-const CLOCK_SKEW_ALLOWANCE_MS = 5_000;
-const BUCKET_NAME = /^[A-Za-z0-9._-]+$/;
-
-/** Too many attempts (429 `LIFT_TOO_MANY_REQUESTS`); the response carries `Retry-After`. */
-export class TooManyAttemptsError extends LiftError {
-  /** Whole seconds to wait, at least 1; also sent as `Retry-After`. */
-  readonly retryAfterSeconds: number;
-  constructor(retryAfterMs: number) {
-    const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-    super('LIFT_TOO_MANY_REQUESTS', 429, 'Too many requests', {
-      detail: `Too many attempts; try again in ${retryAfterSeconds} s.`,
-      headers: { 'retry-after': String(retryAfterSeconds) },
-      extensions: { retry_after_seconds: retryAfterSeconds },
-    });
-    this.retryAfterSeconds = retryAfterSeconds;
-  }
-}
-
-/**
- * A fixed-window throttle on the KV port.
- *
- * @throws LiftConfigError for a bucket name outside `[A-Za-z0-9._-]` or a limit or window that is not a whole
- * number ≥ 1.
- */
-export function createKvAttemptThrottle(options: KvAttemptThrottleOptions): AttemptThrottle {
-  const { kv, clock } = options;
-  const prefix = options.prefix ?? 'throttle:';
-  const limits = new Map<string, ThrottleLimit>();
-  for (const [bucket, limit] of Object.entries(options.limits)) {
-    checkLimit(bucket, limit);
-    limits.set(bucket, { limit: limit.limit, windowMs: limit.windowMs });
-  }
-
-  return {
-    async hit(bucket, key) {
-      const config = limits.get(bucket);
-      if (config === undefined) {
-        throw new Error(
-          `Attempt throttle has no bucket "${bucket}"; known: ${[...limits.keys()].join(', ')}.`,
-        );
-      }
-      const now = clock.now();
-      const window = Math.floor(now / config.windowMs);
-      const msLeft = (window + 1) * config.windowMs - now;
-      const count = await kv.increment(`${prefix}${bucket}:${window}:${key}`, 1, {
-        ttlMs: msLeft + CLOCK_SKEW_ALLOWANCE_MS,
-      });
-      const allowed = count <= config.limit;
-      return {
-        allowed,
-        limit: config.limit,
-        remaining: Math.max(0, config.limit - count),
-        retryAfterMs: allowed ? 0 : msLeft,
-      };
-    },
-  };
-}
-
-function checkLimit(bucket: string, { limit, windowMs }: ThrottleLimit): void {
-  if (!BUCKET_NAME.test(bucket)) {
-    throw new LiftConfigError(`Throttle bucket "${bucket}" may only use letters, digits, ".", "_" and "-".`);
-  }
-  if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new LiftConfigError(`Throttle bucket "${bucket}": limit must be a whole number ≥ 1, got ${limit}.`);
-  }
-  if (!Number.isSafeInteger(windowMs) || windowMs < 1) {
-    throw new LiftConfigError(
-      `Throttle bucket "${bucket}": windowMs must be a whole number ≥ 1, got ${windowMs}.`,
+export function attemptThrottles(
+  limits: Pick<Limits, 'limiter'>,
+  perMinute: Readonly<Record<IdentityThrottleBucket, number>>,
+): AttemptThrottles {
+  const limiters = new Map<IdentityThrottleBucket, PolicyLimiter>();
+  for (const bucket of Object.keys(perMinute) as IdentityThrottleBucket[]) {
+    limiters.set(
+      bucket,
+      limits.limiter({
+        name: `auth-${bucket}`,
+        limit: perMinute[bucket],
+        windowSeconds: WINDOW_SECONDS,
+        fail: 'closed',
+      }),
     );
   }
+  return {
+    check(bucket, clientIp) {
+      const limiter = limiters.get(bucket);
+      if (limiter === undefined) throw new Error(`No attempt throttle "${bucket}".`);
+      return limiter.check(ipSubject(clientIp));
+    },
+  };
 }

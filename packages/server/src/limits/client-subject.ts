@@ -23,3 +23,8 @@ function expandIPv6(address: string): string[] {
     Number.parseInt(group, 16).toString(16),
   );
 }
+
+/** The subject string of a client address as `rateLimit({ key: 'ip' })` counts it: `ip:<address or /64>`. */
+export function ipSubject(ip: string): string {
+  return `ip:${clientSubject(ip)}`;
+}

@@ -10,7 +10,9 @@ const limitsSection = z
     enabled: z
       .boolean()
       .default(true)
-      .describe('Off: every rateLimit() admits every request (an emergency switch; headers are not sent).'),
+      .describe(
+        'Off: every rateLimit() on a route admits every request (an emergency switch; headers are not sent). The login, signup and other attempt throttles (auth.throttle.*) stay on.',
+      ),
     store: z
       .enum(['auto', 'memory', 'sql', 'redis'])
       .default('auto')

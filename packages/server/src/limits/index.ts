@@ -3,6 +3,7 @@
  * test/architecture refuses deep imports).
  */
 
+export { ipSubject } from './client-subject.ts';
 export { LIMITS_ERRORS } from './error-codes.ts';
 export {
   IDEMPOTENCY_ERRORS,
@@ -15,4 +16,5 @@ export { type Limits, limitsModule } from './module.ts';
 export type { RateLimitKey, RateLimitPolicy, RateLimitQuota } from './rate-limit-policy.ts';
 export type { RateLimitDecision } from './rate-limit-rule.ts';
 export type { RateLimitStore } from './rate-limit-store.ts';
-export type { RateLimitOptions } from './rate-limiter.ts';
+export { RateLimitedError, RateLimitUnavailableError } from './rate-limited-error.ts';
+export type { PolicyLimiter, RateLimitOptions, RateLimitVerdict } from './rate-limiter.ts';

@@ -4,13 +4,19 @@ import { limitsConfig } from './config.ts';
 import { LIMITS_ERRORS } from './error-codes.ts';
 import { LIMITS_METRICS } from './metrics.ts';
 import { limitsMigrations } from './migrations.ts';
+import type { RateLimitPolicy } from './rate-limit-policy.ts';
 import type { RateLimitStore } from './rate-limit-store.ts';
-import { RateLimiter, type RateLimitOptions } from './rate-limiter.ts';
+import { type PolicyLimiter, RateLimiter, type RateLimitOptions } from './rate-limiter.ts';
 
 /** The limits module's public face. */
 export interface Limits {
   /** Route middleware: `rateLimit({ policies: [{ name: 'burst', limit: 100, windowSeconds: 60 }] })`. */
   rateLimit(options?: RateLimitOptions): Middleware;
+  /**
+   * A policy checked from code, for a subject the caller names: `limiter({ name: 'ws-connect', limit: 20,
+   * windowSeconds: 60 }).check(ipSubject(ip))`. Identity's attempt throttles are made this way.
+   */
+  limiter(policy: RateLimitPolicy): PolicyLimiter;
 }
 
 declare module '../core/module.ts' {
@@ -59,7 +65,10 @@ export function limitsModule(): LiftModule<'limits', Limits> {
         tracer: context.tracer,
       });
       return {
-        face: { rateLimit: (options) => limiter.middleware(options) },
+        face: {
+          rateLimit: (options) => limiter.middleware(options),
+          limiter: (policy) => limiter.limiter(policy),
+        },
         health: [{ name: 'rate_limits', check: { ping: () => take().ping() } }],
         // The store is this module's to close (a Redis connection); the SQL database is the app's.
         close: async () => {

@@ -18,6 +18,22 @@ export interface RateLimitOptions {
   policies?: readonly RateLimitPolicy[];
 }
 
+/** A policy checked from code rather than as route middleware; see `Limits.limiter`. */
+export interface PolicyLimiter {
+  readonly name: string;
+  /**
+   * Charges `subject` (`ip:<address>` from `ipSubject`, `user:<id>`, any stable string) `cost` units. Never
+   * throws: a refusal carries the error to answer with — 429 `LIFT_RATE_LIMITED`, or 503
+   * `LIFT_RATE_LIMIT_UNAVAILABLE` when the store does not answer and the policy fails closed.
+   */
+  check(subject: string, cost?: number): Promise<RateLimitVerdict>;
+}
+
+export type RateLimitVerdict =
+  /** `headers`: the `RateLimit-Policy` and `RateLimit` fields (none when the store failed open). */
+  | { readonly allowed: true; readonly headers: Readonly<Record<string, string>> }
+  | { readonly allowed: false; readonly error: RateLimitedError | RateLimitUnavailableError };
+
 export interface RateLimiterSettings {
   enabled: boolean;
   fail: 'open' | 'closed';
@@ -86,6 +102,48 @@ export class RateLimiter {
       if (synchronous !== undefined && !this.#tracer.enabled) this.#decideNow(c, synchronous, policies);
       else return this.#decide(c, store, policies);
     });
+  }
+
+  /**
+   * A policy for code that is not a route's middleware chain (identity's attempt throttles, a WebSocket
+   * handshake). It ignores `limits.enabled` — that switch is for `rateLimit()` on routes; a brute-force guard
+   * is not something to turn off in an emergency — and the policy's `key` (the caller names the subject).
+   */
+  limiter(policy: RateLimitPolicy): PolicyLimiter {
+    const compiled = this.#register(compilePolicy(policy, this.#settings.fail));
+    return {
+      name: compiled.name,
+      check: async (subject, cost = 1) => {
+        const store = this.#store();
+        const key = `${compiled.name}:${subject}`;
+        let decision: RateLimitDecision;
+        try {
+          decision =
+            store.synchronous !== undefined
+              ? store.synchronous.consumeNow(key, compiled.rule, cost)
+              : await traced(
+                  this.#tracer,
+                  'ratelimit.decide',
+                  { 'lift.ratelimit.policy': compiled.name },
+                  () => store.consume(key, compiled.rule, cost),
+                );
+        } catch (error) {
+          try {
+            this.#failed(compiled, error);
+          } catch (refusal) {
+            return { allowed: false, error: refusal as RateLimitUnavailableError };
+          }
+          return { allowed: true, headers: {} };
+        }
+        const applied: Applied[] = [];
+        try {
+          this.#settle(compiled, compiled.rule, decision, applied);
+        } catch (refusal) {
+          return { allowed: false, error: refusal as RateLimitedError };
+        }
+        return { allowed: true, headers: headersOf(applied) };
+      },
+    };
   }
 
   /** One name is one counter, so two policies of one name with different quotas are a mistake. */

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/core/config/load.ts';
 import { LiftConfigError } from '../../src/core/errors.ts';
 import type { LiftModule } from '../../src/core/module.ts';
 import { identityModule } from '../../src/identity/module.ts';
+import { limitsModule } from '../../src/limits/index.ts';
 import { sessionsModule } from '../../src/sessions/module.ts';
 import { tokensModule } from '../../src/tokens/module.ts';
 
@@ -54,7 +55,7 @@ function configError(run: () => unknown): LiftConfigError {
 
 describe('config sections owned by modules', () => {
   it('gives an app without tokens no tokens section', () => {
-    const app = build({}, [sessionsModule(), identityModule()]);
+    const app = build({}, [sessionsModule(), limitsModule(), identityModule()]);
     expect(Object.keys(app.config)).not.toContain('tokens');
     expect(Object.keys(app.config)).not.toContain('access');
     expect(app.config.sessions.idleTimeoutMs).toBe(86_400_000);
@@ -106,13 +107,13 @@ describe('config sections owned by modules', () => {
     const error = await loadConfig({
       cwd: tempDir(),
       env: { LIFT_TOKENS__ISSUER: 'https://id.example' },
-      modules: [sessionsModule(), identityModule()],
+      modules: [sessionsModule(), limitsModule(), identityModule()],
     }).then(
       () => undefined,
       (e: unknown) => e as LiftConfigError,
     );
     expect(error?.message).toContain(
-      'env LIFT_TOKENS__ISSUER: unknown variable, not a Lift config key (no module of this app owns a config section "tokens"; its modules: sessions, identity)',
+      'env LIFT_TOKENS__ISSUER: unknown variable, not a Lift config key (no module of this app owns a config section "tokens"; its modules: sessions, limits, identity)',
     );
   });
 

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLift, type LiftApp } from '../../src/app/create-lift.ts';
 import type { LiftModule } from '../../src/core/module.ts';
 import { identityModule } from '../../src/identity/module.ts';
+import { limitsModule } from '../../src/limits/index.ts';
 import { sessionsModule } from '../../src/sessions/module.ts';
 import { runMigrations } from '../../src/storage/migrations/migrator.ts';
 import type { SqlDatabase } from '../../src/storage/ports.ts';
@@ -26,7 +27,7 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-const SESSIONS_AND_IDENTITY = ['sessions', 'identity'];
+const SESSIONS_AND_IDENTITY = ['sessions', 'limits', 'identity'];
 
 function appOn(url: string, modules?: LiftModule[]): LiftApp {
   const dataDir = mkdtempSync(join(tmpdir(), 'lift-module-migrations-'));
@@ -48,6 +49,7 @@ function appOn(url: string, modules?: LiftModule[]): LiftApp {
 function subset(names: readonly string[]): LiftModule[] {
   const all: Record<string, () => LiftModule> = {
     sessions: sessionsModule,
+    limits: limitsModule,
     identity: () => identityModule(),
   };
   return names.map((name) => all[name]!());
@@ -107,13 +109,15 @@ describe('an app with a subset of modules', () => {
     const app = appOn(url, subset(SESSIONS_AND_IDENTITY));
     try {
       await app.start({ bootstrapAdmin: false });
-      // The storage layer's own (key-value, outbox) and the two modules' tables, nothing of tokens or access.
+      // The storage layer's own (key-value, outbox) and the three modules' tables, nothing of tokens or access.
       expect(await tables(app.storage.sql)).toEqual([
         'lift_email_tokens',
         'lift_kv',
         'lift_mfa_factors',
         // The storage layer's own outbox (storage/outbox/), in every app whatever its modules.
         'lift_outbox',
+        // The limits module's: identity's attempt throttles are its policies.
+        'lift_rate_limits',
         'lift_sessions',
         'lift_users',
       ]);
@@ -151,9 +155,10 @@ describe('a database migrated by the one old set', () => {
       const partialRun = await partial.migrate();
       await partial.close();
       // The only new steps: the sessions module's own tenant_id step, which finds the column there, and the
-      // outbox the storage layer added since.
+      // outbox the storage layer and the rate-limit table the limits module added since.
       expect(partialRun.applied).toEqual([
         'lift/0008_sessions_active_tenant',
+        'limits/0001_create_rate_limits',
         'lift_outbox/0001_create_outbox',
       ]);
 

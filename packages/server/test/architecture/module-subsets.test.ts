@@ -7,6 +7,7 @@ import { createLift, type LiftApp } from '../../src/app/create-lift.ts';
 import { LiftConfigError } from '../../src/core/errors.ts';
 import type { LiftModule } from '../../src/core/module.ts';
 import { identityModule } from '../../src/identity/module.ts';
+import { limitsModule } from '../../src/limits/index.ts';
 import type { MemoryMailTransport } from '../../src/mail/index.ts';
 import { sessionsModule } from '../../src/sessions/module.ts';
 import { tokensModule } from '../../src/tokens/module.ts';
@@ -83,12 +84,19 @@ async function signUpAndLogin(app: LiftApp) {
 
 describe('createLift with a subset of modules', () => {
   it('lists the default modules in start order', () => {
-    expect(appWith(undefined).modules).toEqual(['telemetry', 'sessions', 'tokens', 'identity', 'access']);
+    expect(appWith(undefined).modules).toEqual([
+      'telemetry',
+      'sessions',
+      'limits',
+      'tokens',
+      'identity',
+      'access',
+    ]);
   });
 
   it('serves sessions and identity without tokens and access', async () => {
-    const app = appWith([identityModule(), sessionsModule()]);
-    expect(app.modules).toEqual(['telemetry', 'sessions', 'identity']);
+    const app = appWith([identityModule(), limitsModule(), sessionsModule()]);
+    expect(app.modules).toEqual(['telemetry', 'sessions', 'limits', 'identity']);
     await app.start();
     const login = await signUpAndLogin(app);
     expect(login.status).toBe(200);
@@ -142,14 +150,14 @@ describe('createLift with a subset of modules', () => {
       name: 'impostor',
       build: () => ({ face: {}, offers: { globalPermission: () => async () => {} } }),
     };
-    expect(() => appWith([sessionsModule(), identityModule(), accessModule(), impostor])).toThrow(
-      'The capability "globalPermission" is offered by both module "access" and module "impostor".',
-    );
+    expect(() =>
+      appWith([sessionsModule(), limitsModule(), identityModule(), accessModule(), impostor]),
+    ).toThrow('The capability "globalPermission" is offered by both module "access" and module "impostor".');
   });
 
   it('keeps the default order whatever order the list is given in', () => {
-    const app = appWith([tokensModule(), accessModule(), identityModule(), sessionsModule()]);
-    expect(app.modules).toEqual(['telemetry', 'sessions', 'tokens', 'identity', 'access']);
+    const app = appWith([tokensModule(), accessModule(), identityModule(), limitsModule(), sessionsModule()]);
+    expect(app.modules).toEqual(['telemetry', 'sessions', 'limits', 'tokens', 'identity', 'access']);
     expect(app.authenticator.names).toEqual(['session', 'bearer']);
   });
 });

@@ -151,16 +151,59 @@ describe('login throttle', () => {
     }
     const refused = await login(app, 'nia@example.com', GOOD_PASSWORD, ip);
     expect(refused.status).toBe(429);
-    expect(refused.headers.get('retry-after')).toBe('45');
-    expect(await json(refused)).toMatchObject({ code: 'LIFT_TOO_MANY_REQUESTS', retry_after_seconds: 45 });
+    // The sliding window: 20 in the minute that started 15 s ago, so the 21st fits once the weighted count
+    // drops below 20 — 45 s to the next minute, then 3 s of it (20 × (1 − 3/60) = 19).
+    expect(refused.headers.get('retry-after')).toBe('48');
+    expect(refused.headers.get('ratelimit-policy')).toBe('"auth-login";q=20;w=60');
+    expect(await json(refused)).toMatchObject({
+      code: 'LIFT_RATE_LIMITED',
+      policy: 'auth-login',
+      retry_after_seconds: 48,
+    });
     await settle(auth.app);
     expect(events.filter((event) => event.type === 'auth.throttled')).toHaveLength(1);
 
     expect((await login(app, 'nia@example.com', GOOD_PASSWORD, '198.51.100.100')).status).toBe(200);
-    clock.advance(44_999);
+    clock.advance(47_999);
     expect((await login(app, 'nia@example.com', GOOD_PASSWORD, ip)).status).toBe(429);
     clock.advance(1);
     expect((await login(app, 'nia@example.com', GOOD_PASSWORD, ip)).status).toBe(200);
+  });
+});
+
+describe('signup throttle at a window edge', () => {
+  it('admits 5 signups, not 10, from one IP across a minute boundary (no double burst)', async () => {
+    // The fixed windows the throttle had before admitted 5 just before a minute ended and 5 more just after.
+    const auth = await start();
+    const { app, clock } = auth;
+    clock.set(Math.ceil(clock.now() / MINUTE) * MINUTE + MINUTE - 500);
+    const browser = new Browser(app, { ip: '203.0.113.7' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      if (i === 5) clock.advance(700);
+      const answer = await browser.post('/auth/signup', {
+        email: `edge${i}@example.com`,
+        password: GOOD_PASSWORD,
+      });
+      statuses.push(answer.status);
+    }
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429, 429, 429, 429]);
+    // The same limit holds for a neighbour in the same IPv6 /64, which counts as one client.
+    const v6 = (host: string) => new Browser(app, { ip: `2001:db8:1:2::${host}` });
+    for (let i = 0; i < 5; i += 1) {
+      expect(
+        (
+          await v6(String(i + 1)).post('/auth/signup', {
+            email: `v6${i}@example.com`,
+            password: GOOD_PASSWORD,
+          })
+        ).status,
+      ).toBe(202);
+    }
+    expect(
+      (await v6('ff').post('/auth/signup', { email: 'v6x@example.com', password: GOOD_PASSWORD })).status,
+    ).toBe(429);
+    await settle(app);
   });
 });
 
