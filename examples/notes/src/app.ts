@@ -1,7 +1,6 @@
 import {
   createLift,
   humanName,
-  idempotency,
   type LiftApp,
   type LiftConfigInput,
   NotFoundError,
@@ -143,12 +142,19 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
     handler: (_ctx, { params, query }) => listNotes(app, params.tenantId, query),
   });
 
-  // Writing a note also needs notes:create; the note records its author for the :own permissions. A client
-  // that retries with the same Idempotency-Key gets the first note back instead of a second one.
+  // Writing a note also needs notes:create; the note records its author for the :own permissions. Each user
+  // writes at most 120 notes a minute, 60 at once, whichever process they reach. A client that retries with
+  // the same Idempotency-Key gets the first note back instead of a second one.
+  const limits = app.module('limits');
   const writes = notes.group(
     '/',
     guards.requirePermission('notes:create'),
-    idempotency({ kv: app.storage.kv, log: app.log }),
+    limits.rateLimit({
+      policies: [
+        { name: 'notes-write', key: 'user', algorithm: 'gcra', rate: 120, periodSeconds: 60, burst: 60 },
+      ],
+    }),
+    limits.idempotency(),
   );
   writes.post('/', {
     summary: 'Write a note',

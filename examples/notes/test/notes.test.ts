@@ -105,6 +105,23 @@ eachDialect('notes', (target) => {
     expect(await create('Twice')).toMatchObject({ status: 422, body: { code: 'LIFT_IDEMPOTENCY_MISMATCH' } });
   });
 
+  it('lets one writer create 60 notes at once, then answers 429 naming the policy; others write on', async () => {
+    const writer = await target().user('notes-writer@example.com');
+    const own = await target().tenant('initech', writer);
+    for (let i = 0; i < 60; i += 1) {
+      const created = await target().call(writer, 'POST', notesOf(own), { title: `Note ${i}` });
+      expect(created.status).toBe(201);
+      expect(created.headers.get('ratelimit-policy')).toBe('"notes-write";q=60;w=30');
+    }
+    const refused = await target().call(writer, 'POST', notesOf(own), { title: 'One too many' });
+    expect(refused).toMatchObject({
+      status: 429,
+      body: { code: 'LIFT_RATE_LIMITED', policy: 'notes-write' },
+    });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await target().call(owner, 'POST', notesOf(acme), { title: 'Still fine' })).status).toBe(201);
+  });
+
   it("never shows or changes another tenant's notes, even to the owner of both", async () => {
     const theirs = await target().call(owner, 'POST', notesOf(globex), { title: 'Secret plan' });
     const id = theirs.body.id as string;

@@ -105,12 +105,17 @@ export {
   type IdempotencyOptions,
   type IdempotencyOutcome,
   idempotency,
+  ipSubject,
   type Limits,
   limitsModule,
+  type PolicyLimiter,
+  RateLimitedError,
   type RateLimitKey,
   type RateLimitOptions,
   type RateLimitPolicy,
   type RateLimitQuota,
+  RateLimitUnavailableError,
+  type RateLimitVerdict,
 } from './limits/index.ts';
 export type { DeliveredMail, MailMessage, MailTransport } from './mail/index.ts';
 export { createMailTemplates, type MailTemplates } from './mail/index.ts';

@@ -50,6 +50,7 @@ describe('lift serve', () => {
       'mail',
       'migrations',
       'outbox',
+      'rate_limits',
       'sql',
     ]);
     expect(lift.stdout()).toMatch(/generated a development secret/);
@@ -61,7 +62,8 @@ describe('lift serve', () => {
     expect(ready.status).toBe(503);
     const report = (await ready.json()) as { status: string; failing: string[] };
     expect(report.status).toBe('unavailable');
-    expect(report.failing).toEqual(['kv']);
+    // The rate-limit store follows storage.kv (limits.store auto), so it is down with it.
+    expect(report.failing).toEqual(['kv', 'rate_limits']);
   });
 
   it('finishes an in-flight request on SIGTERM, then exits 0', async () => {

@@ -29,6 +29,18 @@ const limitsSection = z
       MINUTE,
       'Store failures are logged at most once per interval (with the count since the last line), never per request.',
     ),
+    idempotency: z
+      .strictObject({
+        ttlMs: durationMs(
+          24 * 60 * MINUTE,
+          'How long idempotency() replays the first completed answer to a retried request with the same key.',
+        ),
+        leaseMs: durationMs(
+          MINUTE,
+          'How long a running request holds its Idempotency-Key (a crashed process frees it after this); keep it above http.timeout.ms.',
+        ),
+      })
+      .prefault({}),
     default: z
       .strictObject({
         limit: z.coerce

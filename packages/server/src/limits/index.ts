@@ -12,7 +12,7 @@ export {
   type IdempotencyOutcome,
   idempotency,
 } from './idempotency/index.ts';
-export { type Limits, limitsModule } from './module.ts';
+export { type AppIdempotencyOptions, type Limits, limitsModule } from './module.ts';
 export type { RateLimitKey, RateLimitPolicy, RateLimitQuota } from './rate-limit-policy.ts';
 export type { RateLimitDecision } from './rate-limit-rule.ts';
 export type { RateLimitStore } from './rate-limit-store.ts';

@@ -14,4 +14,10 @@ export const LIMITS_METRICS: readonly MetricSpec[] = [
     help: 'Rate-limit decisions the store could not make, by policy.',
     labels: ['policy'],
   },
+  {
+    name: 'idempotency_requests_total',
+    type: 'counter',
+    help: 'Requests with an Idempotency-Key, by outcome (stored, replayed, in_progress, mismatch, released).',
+    labels: ['outcome'],
+  },
 ];

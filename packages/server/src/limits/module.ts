@@ -2,6 +2,7 @@ import type { LiftModule } from '../core/module.ts';
 import type { Middleware } from '../core/routes.ts';
 import { limitsConfig } from './config.ts';
 import { LIMITS_ERRORS } from './error-codes.ts';
+import { type IdempotencyMetrics, type IdempotencyOptions, idempotency } from './idempotency/index.ts';
 import { LIMITS_METRICS } from './metrics.ts';
 import { limitsMigrations } from './migrations.ts';
 import type { RateLimitPolicy } from './rate-limit-policy.ts';
@@ -17,7 +18,15 @@ export interface Limits {
    * windowSeconds: 60 }).check(ipSubject(ip))`. Identity's attempt throttles are made this way.
    */
   limiter(policy: RateLimitPolicy): PolicyLimiter;
+  /**
+   * Route middleware replaying the first completed answer to a retried POST or PATCH with the same
+   * `Idempotency-Key`, per principal, on the app's key-value store; TTL and lease from `limits.idempotency.*`.
+   */
+  idempotency(options?: AppIdempotencyOptions): Middleware;
 }
+
+/** What a route may still choose; the store, log, metrics and default durations are the module's. */
+export type AppIdempotencyOptions = Omit<IdempotencyOptions, 'kv' | 'log' | 'metrics'>;
 
 declare module '../core/module.ts' {
   interface LiftModules {
@@ -64,10 +73,23 @@ export function limitsModule(): LiftModule<'limits', Limits> {
         clock: context.clock,
         tracer: context.tracer,
       });
+      const outcomes = context.metrics.counter('idempotency_requests_total');
+      const idempotencyMetrics: IdempotencyMetrics = {
+        record: (outcome) => outcomes.add({ outcome }),
+      };
       return {
         face: {
           rateLimit: (options) => limiter.middleware(options),
           limiter: (policy) => limiter.limiter(policy),
+          idempotency: (options = {}) =>
+            idempotency({
+              kv: context.ports.kv,
+              log: context.log,
+              metrics: idempotencyMetrics,
+              ttlMs: settings.idempotency.ttlMs,
+              leaseMs: settings.idempotency.leaseMs,
+              ...options,
+            }),
         },
         health: [{ name: 'rate_limits', check: { ping: () => take().ping() } }],
         // The store is this module's to close (a Redis connection); the SQL database is the app's.

@@ -172,7 +172,9 @@ describe('a database migrated by the one old set', () => {
           '0008_sessions_active_tenant',
           ...legacyLiftMigrations.migrations.map((m) => m.name).slice(8),
         ]);
-        expect(await tables(full.storage.sql)).toEqual([...tablesBefore, 'lift_outbox'].sort());
+        expect(await tables(full.storage.sql)).toEqual(
+          [...tablesBefore, 'lift_outbox', 'lift_rate_limits'].sort(),
+        );
         const users = await full.storage.sql.db.selectFrom('lift_users').select('id').execute();
         expect(users).toEqual([{ id: 'u1' }]);
       } finally {

@@ -56,9 +56,12 @@ describe('signup and email verification', () => {
     const auth = await start();
     const { app, mail, events } = auth;
     const { userId } = await signUpVerified(auth, 'bea@example.com');
-    const client = new Browser(app, { ip: '203.0.113.9' });
-    const fresh = await client.post('/auth/signup', { email: 'new@example.com', password: GOOD_PASSWORD });
-    const taken = await client.post('/auth/signup', {
+    // Two clients, so each answer's RateLimit field counts one signup, like a stranger's would.
+    const fresh = await new Browser(app, { ip: '203.0.113.9' }).post('/auth/signup', {
+      email: 'new@example.com',
+      password: GOOD_PASSWORD,
+    });
+    const taken = await new Browser(app, { ip: '203.0.113.10' }).post('/auth/signup', {
       email: 'Bea@Example.com',
       password: 'another fine passphrase 19',
     });

@@ -171,6 +171,19 @@ describe('login throttle', () => {
   });
 });
 
+describe('login throttle without its store', () => {
+  it('fails closed: 503 naming the policy, promptly, when the rate-limit store does not answer', async () => {
+    // Nothing listens on port 1: every Redis command fails at once.
+    const auth = await start({ storage: { kv: 'redis://127.0.0.1:1' }, limits: { store: 'redis' } });
+    const started = performance.now();
+    const refused = await login(auth.app, 'nia@example.com', GOOD_PASSWORD, '198.51.100.7');
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await json(refused)).toMatchObject({ code: 'LIFT_RATE_LIMIT_UNAVAILABLE', policy: 'auth-login' });
+  });
+});
+
 describe('signup throttle at a window edge', () => {
   it('admits 5 signups, not 10, from one IP across a minute boundary (no double burst)', async () => {
     // The fixed windows the throttle had before admitted 5 just before a minute ended and 5 more just after.
