@@ -33,7 +33,13 @@ export class MemoryRateLimitStore implements RateLimitStore, SynchronousRateLimi
     const stored =
       entry && entry.rule.algorithm === rule.algorithm && entry.expiresAt > now ? entry.state : undefined;
     const { decision, state, expiresAt } = decideRateLimit(rule, stored, now, cost);
-    this.#entries.set(key, { state, expiresAt, rule });
+    if (entry === undefined) this.#entries.set(key, { state, expiresAt, rule });
+    else {
+      // Updated in place: one map lookup per decision, and no entry object to collect.
+      entry.state = state;
+      entry.expiresAt = expiresAt;
+      entry.rule = rule;
+    }
     return decision;
   }
 
