@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createLift } from '../packages/server/src/app/create-lift.ts';
 import { ManualClock } from '../packages/server/src/core/clock.ts';
+import { limitsModule } from '../packages/server/src/limits/index.ts';
 import { signingModule } from '../packages/server/src/signing/index.ts';
 import {
   signaturePolicy,
@@ -100,7 +101,7 @@ const app = createLift(
     log: { level: 'silent' },
     signing: { keys: [{ keyid: 'a', alg: 'hmac-sha256', secret: SECRET }] },
   },
-  { modules: [signingModule()], clock },
+  { modules: [limitsModule(), signingModule()], clock },
 );
 await app.start();
 app

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLift, type LiftApp } from '../../server/src/app/create-lift.ts';
+import { limitsModule } from '../../server/src/limits/index.ts';
 import type { VerificationKey } from '../../server/src/signing/index.ts';
 import { signatureOf, signingModule } from '../../server/src/signing/index.ts';
 import { type RequestSigningKey, type SignatureAlgorithm, signRequest } from '../src/index.ts';
@@ -55,7 +56,10 @@ describe('signRequest → requireSignature()', () => {
       verifying[alg] = pair.verifying;
     }
     dataDir = mkdtempSync(join(tmpdir(), 'lift-sign-request-'));
-    app = createLift({ env: 'test', dataDir, log: { level: 'silent' } }, { modules: [signingModule()] });
+    app = createLift(
+      { env: 'test', dataDir, log: { level: 'silent' } },
+      { modules: [limitsModule(), signingModule()] },
+    );
     await app.start();
     const signed = app.module('signing').requireSignature({ keys: verifying });
     app.group('/hooks', signed).post('/orders', async (ctx) => ({

@@ -47,6 +47,20 @@ const signingSection = z
       .describe(
         'required: every signature carries a nonce; a nonce present is always checked against replays.',
       ),
+    failureLimit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(30)
+      .describe(
+        'Failed signature verifications a client address (IPv6 by /64) may make per failureWindowSeconds; beyond, 429 and no verification until the window admits it again.',
+      ),
+    failureWindowSeconds: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(60)
+      .describe('The sliding window of failureLimit.'),
     keys: secretKey(
       z
         .array(keySchema)

@@ -5,7 +5,7 @@ export const SIGNING_METRICS: readonly MetricSpec[] = [
   {
     name: 'signature_verifications_total',
     type: 'counter',
-    help: 'Signed requests checked by requireSignature(), by outcome: verified, or the refusal reason.',
+    help: 'Signed requests checked by requireSignature(), by outcome: verified, the refusal reason, or throttled (refused unverified: too many failures from the address).',
     labels: ['outcome'],
   },
 ];

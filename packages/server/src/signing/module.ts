@@ -5,6 +5,7 @@ import { type SigningSettings, signingConfig } from './config.ts';
 import { SIGNING_ERRORS } from './error-codes.ts';
 // The module's events join the one catalog (core/events.ts) wherever the module is.
 import type {} from './events.ts';
+import { failureThrottle } from './failure-throttle.ts';
 import { SIGNING_METRICS } from './metrics.ts';
 import { signatureGuard } from './require-signature.ts';
 import {
@@ -19,7 +20,8 @@ import {
 
 /**
  * The signing module: HTTP message signatures (RFC 9421) with Content-Digest (RFC 9530) for service-to-service
- * calls. Opt-in: `createLift(config, { modules: [...liftModules(), signingModule()] })`. Routes ask for a
+ * calls. Opt-in: `createLift(config, { modules: [...liftModules(), signingModule()] })`; it needs the limits
+ * module (failed signatures count against a per-IP limit). Routes ask for a
  * signature with `app.module('signing').requireSignature(options)`; options a route leaves out come from the
  * `signing` config section.
  */
@@ -43,11 +45,14 @@ declare module '../core/module.ts' {
 export function signingModule(): LiftModule<'signing', Signing> {
   return {
     name: 'signing',
+    // Failed signatures count against a per-IP limit of the limits module.
+    needs: ['limits'],
     config: signingConfig,
     errors: SIGNING_ERRORS,
     metrics: SIGNING_METRICS,
-    build({ config, ports, clock, events, metrics }) {
+    build({ config, ports, clock, events, metrics, module }) {
       const settings = config.signing;
+      const throttle = failureThrottle(module('limits'), settings, clock);
       const verifications = metrics.counter('signature_verifications_total');
       const policyOf = (options: RequireSignatureOptions = {}) => {
         const policy = signaturePolicy({
@@ -64,7 +69,7 @@ export function signingModule(): LiftModule<'signing', Signing> {
       const configured = signaturePolicy({ keys: keysFromConfig(settings) });
       const face: Signing = {
         requireSignature: (options) =>
-          signatureGuard(policyOf(options), { kv: ports.kv, clock, events, verifications }),
+          signatureGuard(policyOf(options), { kv: ports.kv, clock, events, verifications, throttle }),
         async verify(request, options) {
           try {
             return await verifyRequestSignature(request, policyOf(options), { kv: ports.kv, clock });

@@ -7,6 +7,7 @@ import { requestHeader } from '../core/request-headers.ts';
 import { describeMiddleware } from '../core/route-registry.ts';
 import type { Middleware } from '../core/routes.ts';
 import type { KeyValueStore } from '../storage/index.ts';
+import type { FailureThrottle } from './failure-throttle.ts';
 import {
   type SignaturePolicy,
   SignatureRefusal,
@@ -18,7 +19,8 @@ import {
  * The route middleware behind `requireSignature()`: verifies the request's signature before the handler runs
  * and refuses it with 401 `LIFT_SIGNATURE_INVALID` otherwise (a `signature.refused` event and a count by
  * reason). The body, when a Content-Digest is checked, is read through Hono's cached read, so the handler
- * reads the same bytes again.
+ * reads the same bytes again. Failures count against the client's address (failure-throttle.ts): past
+ * `signing.failureLimit` the answer is 429 `LIFT_RATE_LIMITED` and nothing more is verified for a while.
  */
 
 export interface SignatureGuardDeps {
@@ -26,6 +28,8 @@ export interface SignatureGuardDeps {
   clock: Clock;
   events: EventPublisher;
   verifications: Counter;
+  /** Failed verifications per client address (failure-throttle.ts). */
+  throttle: FailureThrottle;
 }
 
 declare module 'hono' {
@@ -38,6 +42,12 @@ declare module 'hono' {
 export function signatureGuard(policy: SignaturePolicy, deps: SignatureGuardDeps): Middleware {
   const verified = deps.verifications.series({ outcome: 'verified' });
   const middleware: Middleware = async (c, next) => {
+    const clientIp = c.get('clientIp') ?? 'unknown';
+    const blocked = deps.throttle.blocked(clientIp);
+    if (blocked !== undefined) {
+      deps.verifications.add({ outcome: 'throttled' });
+      throw blocked;
+    }
     try {
       const signature = await verifyRequestSignature(
         {
@@ -52,7 +62,10 @@ export function signatureGuard(policy: SignaturePolicy, deps: SignatureGuardDeps
       verified.inc();
       c.set('signature', signature);
     } catch (error) {
-      if (error instanceof SignatureRefusal) throw refused(c, error, deps);
+      if (error instanceof SignatureRefusal) {
+        const refusal = refused(c, error, deps);
+        throw (await deps.throttle.failed(clientIp)) ?? refusal;
+      }
       throw error;
     }
     await next();

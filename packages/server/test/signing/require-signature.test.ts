@@ -7,6 +7,7 @@ import { createLift, type LiftApp } from '../../src/app/create-lift.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import type { LiftConfigInput } from '../../src/core/config/schema.ts';
 import type { LiftEvent } from '../../src/core/events.ts';
+import { limitsModule } from '../../src/limits/index.ts';
 import { type RequireSignatureOptions, signatureOf, signingModule } from '../../src/signing/index.ts';
 import { signedRequest, type TestSignature } from './sign-for-test.ts';
 
@@ -44,7 +45,7 @@ async function signedApp(route: RequireSignatureOptions = {}, signing: Record<st
       log: { level: process.env.SIGNING_LOG ? 'error' : 'silent' },
       signing: { keys: [{ keyid: 'service-a', alg: 'hmac-sha256', secret: SECRET }], ...signing },
     },
-    { modules: [signingModule()], clock },
+    { modules: [limitsModule(), signingModule()], clock },
   );
   cleanups.push(() => app.close());
   await app.start();
@@ -224,6 +225,35 @@ describe('requireSignature()', () => {
     expect((await state.send(request)).status).toBe(200);
   });
 
+  it('counts failures per client address: past signing.failureLimit a 429, and nothing verified until the window admits it', async () => {
+    const state = await signedApp({}, { failureLimit: 3, failureWindowSeconds: 60 });
+    const forged = () =>
+      signedRequest(URL_, { body: BODY }, { ...good, key: Buffer.alloc(32, 9).toString('base64') });
+    for (let i = 0; i < 3; i++) expect((await state.send(forged())).status).toBe(401);
+    const over = await state.send(forged());
+    expect(over.status).toBe(429);
+    expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await over.json()).toMatchObject({ code: 'LIFT_RATE_LIMITED', policy: 'signature-failures' });
+    // A correct signature from the same address is not even verified while it is blocked.
+    const blocked = await state.send(signedRequest(URL_, { body: BODY }, good));
+    expect(blocked.status).toBe(429);
+    expect(state.handled).toBe(0);
+    const scrape = await state.app.module('telemetry').scrape();
+    expect(scrape).toContain('signature_verifications_total{outcome="throttled"} 1');
+    expect(scrape).toContain('signature_verifications_total{outcome="signature_mismatch"} 4');
+    // Two windows later nothing of the failures counts any more.
+    state.clock.advance(120_000);
+    const later = signedRequest(URL_, { body: BODY }, { ...good, created: CREATED + 120 });
+    expect((await state.send(later)).status).toBe(200);
+  });
+
+  it('lets signed traffic that verifies through without touching the failure budget', async () => {
+    const state = await signedApp({}, { failureLimit: 1 });
+    for (let i = 0; i < 5; i++) {
+      expect((await state.send(signedRequest(URL_, { body: BODY }, good))).status).toBe(200);
+    }
+  });
+
   it('refuses a weak or mismatched configured key at boot, not per request', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lift-signing-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -236,7 +266,7 @@ describe('requireSignature()', () => {
           // Deliberately loose: the point is what the schema and the key checks refuse.
           signing: { keys: [{ keyid: 'k', ...key }] } as LiftConfigInput['signing'],
         },
-        { modules: [signingModule()] },
+        { modules: [limitsModule(), signingModule()] },
       );
     expect(() => boot({ alg: 'hmac-sha256', secret: Buffer.alloc(16).toString('base64') })).toThrow(
       /at least 32 bytes/,
