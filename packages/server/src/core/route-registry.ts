@@ -22,7 +22,11 @@ export type MiddlewareFact =
   /** `requireScope(...scopes)`: what a token must grant (a session passes). */
   | { kind: 'scope'; scopes: readonly string[] }
   /** `requireSignature()` (signing module): the components an RFC 9421 signature must cover. */
-  | { kind: 'signature'; components: readonly string[] };
+  | { kind: 'signature'; components: readonly string[] }
+  /** `rateLimit()` (limits module): its policies as `RateLimit-Policy` items (`"burst";q=100;w=60`). */
+  | { kind: 'rateLimit'; policies: readonly string[] }
+  /** `idempotency()` (limits module): the methods an `Idempotency-Key` applies to. */
+  | { kind: 'idempotency'; methods: readonly string[] };
 
 const facts = new WeakMap<Middleware, MiddlewareFact>();
 

@@ -5,6 +5,7 @@ import { LiftConfigError } from '../core/errors.ts';
 import { guardMiddleware } from '../core/guard.ts';
 import type { CounterSeries, ModuleMetrics } from '../core/metrics.ts';
 import { pendResponseHeader } from '../core/response-headers.ts';
+import { describeMiddleware } from '../core/route-registry.ts';
 import type { Middleware } from '../core/routes.ts';
 import { type Tracer, traced } from '../core/tracing.ts';
 import { limitItem, policyItem } from './rate-limit-headers.ts';
@@ -95,12 +96,16 @@ export class RateLimiter {
     const policies = (options.policies ?? [this.#settings.defaultPolicy]).map((policy) =>
       this.#register(compilePolicy(policy, this.#settings.fail)),
     );
-    return guardMiddleware((c) => {
+    const middleware = guardMiddleware((c) => {
       if (!this.#settings.enabled || policies.length === 0) return;
       const store = this.#store();
       const synchronous = store.synchronous;
       if (synchronous !== undefined && !this.#tracer.enabled) this.#decideNow(c, synchronous, policies);
       else return this.#decide(c, store, policies);
+    });
+    return describeMiddleware(middleware, {
+      kind: 'rateLimit',
+      policies: policies.map((policy) => policy.policyItem),
     });
   }
 

@@ -51,6 +51,16 @@ function buildApp(): LiftApp {
   reports.use(app.guards.requirePermission('reports:read'));
   app.group('/teaser', optionalAuth()).get('/', () => ({ teaser: true }));
   app.group('/exports', requireAuth(), requireScope('reports:export')).get('/', () => ({ exports: [] }));
+  const limits = app.module('limits');
+  app
+    .group(
+      '/orders',
+      requireAuth(),
+      limits.rateLimit({ policies: [{ name: 'orders', limit: 10, windowSeconds: 60 }] }),
+      limits.idempotency(),
+    )
+    .post('/', () => ({ ok: true }))
+    .get('/', () => ({ orders: [] }));
   return app;
 }
 
@@ -131,8 +141,24 @@ describe('the document of an app with every Lift module', () => {
     });
   });
 
+  it('describes rate limits (429, the policies) and Idempotency-Key (the header, 409, 422) where they apply', () => {
+    const create = doc.paths['/orders'].post;
+    expect(create['x-lift-rate-limit']).toEqual(['"orders";q=10;w=60']);
+    expect(create.parameters).toContainEqual(
+      expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
+    );
+    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['401', '409', '422', '429']));
+    // Limits never forbid: no 403 from them.
+    expect(create.responses['403']).toBeUndefined();
+    // A GET is not idempotency-keyed: no header, no 409/422, still the 429.
+    const list = doc.paths['/orders'].get;
+    expect(list.parameters ?? []).not.toContainEqual(expect.objectContaining({ name: 'Idempotency-Key' }));
+    expect(Object.keys(list.responses)).not.toContain('409');
+    expect(Object.keys(list.responses)).toContain('429');
+  });
+
   it("describes the success answers of every one of Lift's own operations", () => {
-    const appsOwn = ['/reports/{reportId}', '/teaser', '/exports'];
+    const appsOwn = ['/reports/{reportId}', '/teaser', '/exports', '/orders'];
     const undescribed: string[] = [];
     let operations = 0;
     for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {

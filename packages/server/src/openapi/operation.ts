@@ -1,5 +1,5 @@
 import type { ResponseBody } from '../core/handler.ts';
-import type { DescribedRoute } from '../core/route-registry.ts';
+import type { DescribedRoute, MiddlewareFact } from '../core/route-registry.ts';
 import {
   type JsonSchema,
   jsonSchemaOf,
@@ -43,8 +43,23 @@ function parameters(route: DescribedRoute, components: SchemaComponents): OpenAp
     ...declared.filter(({ name }) => inPath.has(name)),
     ...path,
     ...(route.input.query ? parametersOf(route.input.query, 'query', components) : []),
+    ...(idempotencyOf(route) === undefined ? [] : [IDEMPOTENCY_KEY_PARAMETER]),
   ];
 }
+
+/** The route's `idempotency()` when its method is one the key applies to. */
+function idempotencyOf(route: DescribedRoute): MiddlewareFact | undefined {
+  return route.guards.find((fact) => fact.kind === 'idempotency' && fact.methods.includes(route.method));
+}
+
+const IDEMPOTENCY_KEY_PARAMETER: OpenApiParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'A retry with the same key and the same request gets the first completed answer again (per caller, 24 h by default).',
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
+};
 
 function successResponses(route: DescribedRoute, components: SchemaComponents): Record<string, JsonSchema> {
   const entries = Object.entries(route.responses);
@@ -79,8 +94,12 @@ function problemStatuses(route: DescribedRoute): number[] {
   }
   if (mayForbid(route.guards)) statuses.push(403);
   if (pathParameterNames(route.path).length > 0) statuses.push(404);
+  if (idempotencyOf(route) !== undefined) statuses.push(409);
   if (body) statuses.push(413, 415);
-  return statuses;
+  if (idempotencyOf(route) !== undefined) statuses.push(422);
+  // A rate limit when spent; a signature after too many failures from the address.
+  if (route.guards.some((fact) => fact.kind === 'rateLimit' || fact.kind === 'signature')) statuses.push(429);
+  return statuses.sort((a, b) => a - b);
 }
 
 export interface OperationContext {

@@ -64,7 +64,19 @@ export function guardNotes(guards: readonly MiddlewareFact[]): { lines: string[]
   const lines: string[] = [];
   const permissions: string[] = [];
   const signed: JsonSchema = {};
+  const limited: string[] = [];
   for (const fact of guards) {
+    if (fact.kind === 'rateLimit') {
+      limited.push(...fact.policies);
+      lines.push(
+        `Rate limited: ${fact.policies.map((item) => `\`${item}\``).join(', ')} (\`RateLimit-Policy\` items; 429 with \`Retry-After\` when spent).`,
+      );
+    }
+    if (fact.kind === 'idempotency') {
+      lines.push(
+        `${fact.methods.join(' and ')} with an \`Idempotency-Key\` replay the first completed answer; 409 while it runs, 422 when the key is reused for another request.`,
+      );
+    }
     if (fact.kind === 'signature') {
       signed['x-lift-signature'] = { components: fact.components };
       lines.push(
@@ -86,11 +98,18 @@ export function guardNotes(guards: readonly MiddlewareFact[]): { lines: string[]
   }
   return {
     lines,
-    extensions: { ...signed, ...(permissions.length > 0 ? { 'x-lift-permissions': permissions } : {}) },
+    extensions: {
+      ...signed,
+      ...(permissions.length > 0 ? { 'x-lift-permissions': permissions } : {}),
+      ...(limited.length > 0 ? { 'x-lift-rate-limit': limited } : {}),
+    },
   };
 }
 
-/** Whether any guard may refuse an authenticated caller (403; a signature refusal is a 401). */
+/** Middleware that never answers 403: authentication (401), signatures (401/429), limits (429, 409, 422). */
+const NEVER_FORBIDS = new Set<MiddlewareFact['kind']>(['auth', 'signature', 'rateLimit', 'idempotency']);
+
+/** Whether any guard may refuse an authenticated caller (403). */
 export function mayForbid(guards: readonly MiddlewareFact[]): boolean {
-  return guards.some((fact) => fact.kind !== 'auth' && fact.kind !== 'signature');
+  return guards.some((fact) => !NEVER_FORBIDS.has(fact.kind));
 }

@@ -5,6 +5,7 @@ import { readBodyBytes } from '../../core/request-body.ts';
 import { requestHeader } from '../../core/request-headers.ts';
 import { requestScope } from '../../core/request-scope.ts';
 import type { Principal } from '../../core/request-state.ts';
+import { describeMiddleware } from '../../core/route-registry.ts';
 import type { Middleware } from '../../core/routes.ts';
 import type { KeyValueStore } from '../../storage/index.ts';
 import { IdempotencyEntries, type IdempotencyMetrics } from './idempotency-entries.ts';
@@ -50,7 +51,9 @@ export function idempotency(options: IdempotencyOptions): Middleware {
   const { log, metrics } = options;
   const entries = new IdempotencyEntries({ kv: options.kv, leaseMs, log, ...(metrics ? { metrics } : {}) });
 
-  return async function idempotencyMiddleware(c, next) {
+  return describeMiddleware(idempotencyMiddleware, { kind: 'idempotency', methods: [...methods] });
+
+  async function idempotencyMiddleware(c: HonoContext, next: () => Promise<void>) {
     const key = requestHeader(c, HEADER);
     if (key === undefined || !methods.has(c.req.method)) return next();
     checkIdempotencyKey(key);
@@ -88,7 +91,7 @@ export function idempotency(options: IdempotencyOptions): Middleware {
       // The work is done and its answer goes out; only the replay is lost. The claim runs out with its lease.
       log.error({ err: error }, 'idempotency: the completed response could not be stored');
     }
-  };
+  }
 }
 
 /** The request's principal, running the authentication chain if no guard has yet. */
