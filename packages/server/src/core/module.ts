@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { Broker, KeyValueStore, MigrationSet, Pingable } from '../storage/index.ts';
@@ -128,6 +130,27 @@ export interface ModuleInstance<Face = unknown> {
   on?: ReadonlyArray<LocalEventHandler>;
   /** Columns this module seals with root-secret keys: checked at start, resealed by `lift secret reseal`. */
   sealedColumns?: readonly SealedColumn[];
+  /** HTTP upgrades (WebSocket) this module serves while the app listens; see `UpgradeHandler`. */
+  upgrades?: UpgradeHandler;
+}
+
+/**
+ * A module that takes over connections (the realtime gateway's WebSockets). The server hands it every upgrade
+ * request whose path is one of `paths`, with the app's `fetch` so the request can run the whole pipeline
+ * (request id, client IP, authentication, access log) before a socket exists; other upgrade paths get 404.
+ * Upgraded sockets are no longer the HTTP server's: `closeAll` ends them on shutdown, before the server drains.
+ */
+export interface UpgradeHandler {
+  readonly paths: readonly string[];
+  handle(upgrade: UpgradeRequest): void;
+  closeAll(): Promise<void>;
+}
+
+export interface UpgradeRequest {
+  request: IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+  fetch: (request: Request, env: unknown) => Response | Promise<Response>;
 }
 
 export interface LiftModule<Name extends string = string, Face = unknown> {

@@ -31,6 +31,13 @@ export interface Principal {
   /** Active tenant, when there is one. */
   tenantId?: string;
   /**
+   * When the credential stops being valid, ms since the epoch: a session's idle or absolute expiry, whichever
+   * comes first; a token's `exp`. Long-lived connections (realtime) close at it unless refreshed.
+   */
+  expiresAt?: number;
+  /** The credential's own id where it has one (an access token's `jti`): revoking it ends its connections. */
+  credentialId?: string;
+  /**
    * The scopes a bearer token was granted (its `scope` claim, split on spaces); absent for sessions and for
    * tokens without a `scope` claim. `requireScope()` reads them.
    */

@@ -71,6 +71,7 @@ export function sessionResolver(options: SessionResolverOptions): AuthResolver {
       amr: record.amr,
       authTime: record.authTime,
       fresh: session.fresh,
+      expiresAt: Math.min(record.idleExpiresAt, record.absoluteExpiresAt),
     };
     // Like a bearer token's `tid`: the tenant chosen with POST /auth/tenant.
     if (record.tenantId !== null) principal.tenantId = record.tenantId;

@@ -27,7 +27,9 @@ export function tokenPrincipal(claims: AccessTokenClaims, options: TokenPrincipa
     amr: Array.isArray(claims.amr) ? claims.amr : [],
     authTime,
     fresh: options.now - authTime <= options.freshMs,
+    expiresAt: claims.exp * 1000,
   };
+  if (typeof claims.jti === 'string') principal.credentialId = claims.jti;
   if (typeof claims.tid === 'string') principal.tenantId = claims.tid;
   if (typeof claims.scope === 'string') {
     principal.scopes = claims.scope.split(SCOPE_SEPARATOR).filter((scope) => scope !== '');

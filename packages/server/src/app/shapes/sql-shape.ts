@@ -12,6 +12,8 @@ import { sqlIdentityPorts } from '../../identity/adapters.ts';
 import { createRateLimitStore } from '../../limits/adapters.ts';
 import type { RateLimitStore } from '../../limits/index.ts';
 import { createMailTransport, type MailTransport, mailUrlOf } from '../../mail/index.ts';
+import { createRealtimeStores } from '../../realtime/adapters.ts';
+import type { RealtimeStores } from '../../realtime/index.ts';
 import { createSessionStore } from '../../sessions/adapters.ts';
 import type { SessionStore } from '../../sessions/index.ts';
 import type { MigrationSet, Storage } from '../../storage/index.ts';
@@ -166,6 +168,7 @@ function sqlPorts(input: {
   let mail: MailTransport | undefined;
   let sessions: SessionStore | undefined;
   let rateLimits: RateLimitStore | undefined;
+  let realtime: RealtimeStores | undefined;
   const ports: LiftPorts = {
     kv: storage.kv,
     broker: storage.broker,
@@ -191,6 +194,11 @@ function sqlPorts(input: {
     get rateLimits() {
       rateLimits ??= createRateLimitStore({ config, storage, clock });
       return rateLimits;
+    },
+    // Made when the realtime module starts: memory, or Redis when storage.kv is one (every node shares it).
+    get realtime() {
+      realtime ??= createRealtimeStores({ config, clock });
+      return realtime;
     },
     ...sqlTokensPorts(storage.sql, eventRows),
     ...sqlAccessPorts(storage.sql, clock, eventRows),

@@ -49,6 +49,7 @@ export const liftPolicy: BoundaryPolicy = {
     'access',
     'limits',
     'signing',
+    'realtime',
     'mail',
     'telemetry',
     'openapi',

@@ -1,0 +1,281 @@
+import type { Context as HonoContext } from 'hono';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.ts';
+import { LiftError } from '../core/errors.ts';
+import type { EventPublisher } from '../core/events.ts';
+import type { UpgradeRequest } from '../core/module.ts';
+import { requestHeader } from '../core/request-headers.ts';
+import { requestScope } from '../core/request-scope.ts';
+import type { Principal } from '../core/request-state.ts';
+import { refuseUpgrade } from '../core/upgrades.ts';
+import { ipSubject, type PolicyLimiter } from '../limits/index.ts';
+import type { RealtimeSettings } from './config.ts';
+import type { ConnectVia } from './connection.ts';
+import { RealtimeRefusedError, RealtimeUnavailableError, UpgradeRequiredError } from './error-codes.ts';
+import { Gateway } from './gateway.ts';
+import type { RealtimeMetrics } from './metrics.ts';
+import { originAllowed } from './origins.ts';
+import type { ConnectionRegistry } from './ports.ts';
+import type { Tickets } from './tickets.ts';
+
+/**
+ * Admission of a WebSocket: every check runs on the HTTP upgrade request, through the app's whole pipeline
+ * (request id, client IP, access log, authentication chain), **before** a socket exists. A refusal is a plain
+ * HTTP answer (401/403/429/503 problem+json with a `reason`); only an admitted request is upgraded.
+ *
+ * Order: attempts per client address (the limits module) → credential (ticket, else the authentication chain:
+ * session cookie, bearer token — from `Authorization`, the `lift.bearer.<token>` subprotocol, or `access_token`
+ * when allowed) → Origin (for cookie and ticket credentials) → the user's connection count (the registry,
+ * atomic across nodes).
+ */
+
+/** The upgrade in progress, handed to the `/ws` route through the request's env. */
+const PENDING = Symbol('lift.realtime.upgrade');
+
+interface PendingUpgrade {
+  upgrade: UpgradeRequest;
+  accepted: boolean;
+}
+
+export interface AdmissionDeps {
+  settings: RealtimeSettings;
+  gateway: Gateway;
+  tickets: Tickets;
+  registry: ConnectionRegistry;
+  connectLimiter: PolicyLimiter;
+  metrics: RealtimeMetrics;
+  events: EventPublisher;
+  clock: Clock;
+  log: Logger;
+  /** The app's own origin for Origin checks (`auth.publicUrl`), besides the request's Host. */
+  publicOrigin: string | undefined;
+}
+
+const BEARER_PROTOCOL = 'lift.bearer.';
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+export class Admission {
+  readonly #d: AdmissionDeps;
+
+  constructor(deps: AdmissionDeps) {
+    this.#d = deps;
+  }
+
+  /** The server's `upgrade` event for `realtime.path`: runs the request through the app, then upgrades or answers. */
+  handle(upgrade: UpgradeRequest): void {
+    const { request, socket } = upgrade;
+    // A client that resets during the checks must not crash the process.
+    socket.on('error', () => socket.destroy());
+    if (!isWebSocketHandshake(upgrade)) {
+      refuseUpgrade(socket, 400, {
+        type: 'about:blank',
+        title: 'Bad request',
+        status: 400,
+        code: 'LIFT_VALIDATION_FAILED',
+        detail:
+          'Not a WebSocket handshake (Upgrade: websocket, Sec-WebSocket-Version: 13, a Sec-WebSocket-Key).',
+      });
+      return;
+    }
+    const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+    const headers = new Headers();
+    for (let i = 0; i < request.rawHeaders.length; i += 2) {
+      const name = request.rawHeaders[i]!;
+      if (name.toLowerCase() === 'sec-websocket-protocol') continue;
+      headers.append(name, request.rawHeaders[i + 1]!);
+    }
+    // The bearer token travels in a subprotocol entry (browsers cannot set headers on a WebSocket); it becomes
+    // the Authorization header the bearer resolver reads, and is never echoed back or logged.
+    const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((entry) => entry.trim());
+    const bearer = offered.find((entry) => entry.startsWith(BEARER_PROTOCOL));
+    if (bearer !== undefined) headers.set('authorization', `Bearer ${bearer.slice(BEARER_PROTOCOL.length)}`);
+    const queryToken = url.searchParams.get('access_token');
+    if (queryToken !== null && this.#d.settings.allowQueryToken) {
+      if (!headers.has('authorization')) headers.set('authorization', `Bearer ${queryToken}`);
+      url.searchParams.delete('access_token');
+    } else if (queryToken !== null) {
+      // Kept as a flag only: the token itself must not reach the access log.
+      url.searchParams.set('access_token', 'redacted');
+    }
+    const pending: PendingUpgrade = { upgrade, accepted: false };
+    const env = { remoteAddress: request.socket.remoteAddress, [PENDING]: pending };
+    Promise.resolve(upgrade.fetch(new Request(url, { method: 'GET', headers }), env))
+      .then(async (response) => {
+        if (pending.accepted) return;
+        await writeResponse(socket, response);
+      })
+      .catch((error: unknown) => {
+        this.#d.log.error({ err: error }, 'realtime: an upgrade failed');
+        socket.destroy();
+      });
+  }
+
+  /** The `GET /ws` route: admits the upgrade or throws the refusal the pipeline renders. */
+  async route(c: HonoContext): Promise<Response> {
+    const pending = (c.env as Record<symbol, PendingUpgrade | undefined> | undefined)?.[PENDING];
+    if (pending === undefined) throw new UpgradeRequiredError();
+    const { metrics, events } = this.#d;
+    const started = performance.now();
+    const clientIp = c.get('clientIp') ?? 'unknown';
+    try {
+      const admitted = await this.#admit(c, clientIp);
+      pending.accepted = true;
+      this.#d.gateway.accept(pending.upgrade, admitted);
+      metrics.connections.add({ status: 'accepted' });
+      events.emit('realtime.connected', {
+        actor: admitted.principal.userId,
+        subject: admitted.principal.userId,
+        ip: clientIp,
+        userAgent: requestHeader(c, 'user-agent') ?? null,
+        requestId: c.get('requestId') ?? null,
+        data: { connectionId: admitted.connectionId, via: admitted.via },
+      });
+      return new Response(null, { status: 204 });
+    } catch (error) {
+      const reason = reasonOf(error);
+      metrics.connections.add({ status: 'refused' });
+      metrics.authFailures.add({ reason });
+      events.emit('realtime.refused', {
+        actor: null,
+        ip: clientIp,
+        userAgent: requestHeader(c, 'user-agent') ?? null,
+        requestId: c.get('requestId') ?? null,
+        reason,
+      });
+      throw error;
+    } finally {
+      metrics.authLatency.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  async #admit(
+    c: HonoContext,
+    clientIp: string,
+  ): Promise<{ connectionId: string; principal: Principal; via: ConnectVia; clientIp: string }> {
+    const { settings, registry, connectLimiter } = this.#d;
+    const verdict = await connectLimiter.check(ipSubject(clientIp));
+    if (!verdict.allowed) throw verdict.error;
+
+    const { principal, via } = await this.#credential(c);
+    if (via !== 'bearer') {
+      const origin = requestHeader(c, 'origin');
+      const own = [new URL(c.req.url).origin, ...(this.#d.publicOrigin ? [this.#d.publicOrigin] : [])];
+      if (origin === undefined) {
+        throw new RealtimeRefusedError(
+          'LIFT_REALTIME_ORIGIN_REFUSED',
+          'origin_missing',
+          'A cookie or ticket connection must come from a page: it needs an Origin header.',
+        );
+      }
+      if (!own.includes(origin) && !originAllowed(origin, settings.allowedOrigins)) {
+        throw new RealtimeRefusedError(
+          'LIFT_REALTIME_ORIGIN_REFUSED',
+          'origin_not_allowed',
+          `Origin ${origin} is not allowed (realtime.allowedOrigins).`,
+        );
+      }
+    }
+    const connectionId = Gateway.newId();
+    let admitted: boolean;
+    try {
+      admitted = await registry.admit(
+        { id: connectionId, userId: principal.userId ?? principal.id, tenantId: principal.tenantId ?? null },
+        settings.maxConnectionsPerUser,
+        settings.registryTtlMs,
+      );
+    } catch (error) {
+      throw new RealtimeUnavailableError(error);
+    }
+    if (!admitted) {
+      throw new RealtimeRefusedError(
+        'LIFT_REALTIME_CONNECTION_LIMIT',
+        'user_connection_limit',
+        `At most ${settings.maxConnectionsPerUser} connections per user.`,
+      );
+    }
+    return { connectionId, principal, via, clientIp };
+  }
+
+  async #credential(c: HonoContext): Promise<{ principal: Principal; via: ConnectVia }> {
+    const query = new URL(c.req.url).searchParams;
+    if (query.get('access_token') === 'redacted' && !this.#d.settings.allowQueryToken) {
+      throw unauthenticated(
+        'query_token_not_allowed',
+        'Tokens in the URL are off (realtime.allowQueryToken).',
+      );
+    }
+    const ticket = query.get('ticket');
+    if (ticket !== null) {
+      const principal = await this.#d.tickets.consume(ticket);
+      if (principal === null)
+        throw unauthenticated('ticket_invalid', 'The ticket is unknown, used or expired.');
+      if (this.#d.gateway.wasRevoked(principal)) {
+        throw unauthenticated(
+          'ticket_revoked',
+          'The session or token that asked for this ticket was revoked.',
+        );
+      }
+      return { principal, via: 'ticket' };
+    }
+    const authenticator = requestScope(c).authenticator;
+    let principal: Principal | null = null;
+    try {
+      principal = authenticator === undefined ? null : await authenticator.authenticate(c);
+    } catch (error) {
+      const reason = (error as { reason?: unknown }).reason;
+      if (error instanceof LiftError && error.status === 401 && typeof reason === 'string') {
+        throw unauthenticated(`token_${reason}`, error.detail ?? 'The token is not valid.');
+      }
+      throw error;
+    }
+    if (principal === null) {
+      if (requestHeader(c, 'authorization') !== undefined) {
+        throw unauthenticated('token_invalid', 'The bearer token is not valid.');
+      }
+      if (/(?:^|;\s*)(?:__Host-)?lift_session=/.test(requestHeader(c, 'cookie') ?? '')) {
+        throw unauthenticated('session_invalid', 'The session is unknown, expired or revoked.');
+      }
+      throw unauthenticated(
+        'missing_credentials',
+        'Connect with a session cookie, a ticket (?ticket=), or a bearer token (subprotocol lift.bearer.<token>).',
+      );
+    }
+    return { principal, via: principal.authMethod === 'session' ? 'session' : 'bearer' };
+  }
+}
+
+function unauthenticated(reason: string, detail: string): RealtimeRefusedError {
+  return new RealtimeRefusedError('LIFT_REALTIME_UNAUTHENTICATED', reason, detail);
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof LiftError) {
+    const reason = (error as { reason?: unknown }).reason;
+    if (typeof reason === 'string') return reason;
+    if (error.code === 'LIFT_RATE_LIMITED') return 'ip_rate_limited';
+    return error.code.toLowerCase().replace(/^lift_/, '');
+  }
+  return 'error';
+}
+
+function isWebSocketHandshake({ request }: UpgradeRequest): boolean {
+  const headers = request.headers;
+  return (
+    request.method === 'GET' &&
+    headers.upgrade?.toLowerCase() === 'websocket' &&
+    headers['sec-websocket-version'] === '13' &&
+    WEBSOCKET_KEY.test(headers['sec-websocket-key'] ?? '')
+  );
+}
+
+/** Writes a refusal the pipeline rendered onto the raw socket, as HTTP/1.1, and ends it. */
+async function writeResponse(socket: UpgradeRequest['socket'], response: Response): Promise<void> {
+  const body = Buffer.from(await response.arrayBuffer());
+  let head = `HTTP/1.1 ${response.status} ${response.statusText || 'Refused'}\r\n`;
+  response.headers.forEach((value, name) => {
+    if (name === 'content-length' || name === 'connection' || name === 'transfer-encoding') return;
+    head += `${name}: ${value}\r\n`;
+  });
+  head += `content-length: ${body.length}\r\nconnection: close\r\n\r\n`;
+  socket.end(Buffer.concat([Buffer.from(head), body]));
+}

@@ -1,0 +1,135 @@
+import type { ClientRequestArgs } from 'node:http';
+import { WebSocket } from 'ws';
+import { systemClock } from '../../src/core/clock.ts';
+import type { LiftConfigInput } from '../../src/core/config/schema.ts';
+import { liftModules } from '../../src/index.ts';
+import { type RealtimeModuleOptions, realtimeModule } from '../../src/realtime/index.ts';
+import { type AuthApp, Browser, startAuthApp, tokenFromMail } from '../support/auth-app.ts';
+
+/**
+ * Test support for the realtime gateway: an identity app with the realtime module, listening on a real port,
+ * users signed up through the real flows, and `ws` clients that collect every frame.
+ */
+
+export const PASSWORD = 'violet kettle marching 1887';
+
+export interface RealtimeApp extends AuthApp {
+  url: string;
+  wsUrl: string;
+  origin: string;
+}
+
+export async function startRealtimeApp(
+  config: LiftConfigInput = {},
+  options: RealtimeModuleOptions = {},
+): Promise<RealtimeApp> {
+  const auth = await startAuthApp(
+    { signup: { mode: 'open' }, ...config } as LiftConfigInput,
+    systemClock as never,
+    { modules: [...liftModules(), realtimeModule(options)] },
+  );
+  const address = await auth.app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    ...auth,
+    url: address.url,
+    wsUrl: `${address.url.replace('http', 'ws')}/ws`,
+    origin: address.url,
+  };
+}
+
+/** A user signed up, verified and logged in: a browser holding the session cookie. */
+export async function signedInBrowser(lift: RealtimeApp, email: string, ip?: string): Promise<Browser> {
+  const browser = new Browser(lift.app, ip === undefined ? {} : { ip });
+  const signup = await browser.post('/auth/signup', { email, password: PASSWORD });
+  if (signup.status !== 202) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
+  // The verification mail goes out after the answer.
+  await lift.app.identity.idle();
+  await new Promise((resolve) => setImmediate(resolve));
+  const token = tokenFromMail(lift.mail, email, '/auth/email/verify');
+  const verified = await browser.post('/auth/email/verify', { token });
+  if (verified.status !== 200) throw new Error(`verify: ${verified.status} ${await verified.text()}`);
+  return browser;
+}
+
+export interface Client {
+  socket: WebSocket;
+  frames: Array<Record<string, unknown>>;
+  /** Resolves with the first frame (already received or to come) matching `test`. */
+  next(
+    test: (frame: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
+  /** Sends a request and resolves with its reply or error frame. */
+  request(message: Record<string, unknown>): Promise<Record<string, unknown>>;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+let nextId = 1;
+
+/** Opens a WebSocket; resolves once open, or rejects with the refusal's status and problem body. */
+export function connect(
+  url: string,
+  options: ClientRequestArgs & { protocols?: string[] } = {},
+): Promise<Client> {
+  const { protocols = ['lift.v1'], ...rest } = options;
+  const socket = new WebSocket(url, protocols, rest);
+  const frames: Array<Record<string, unknown>> = [];
+  const waiters = new Set<{
+    test: (frame: Record<string, unknown>) => boolean;
+    resolve: (f: Record<string, unknown>) => void;
+  }>();
+  socket.on('message', (data) => {
+    const frame = JSON.parse(String(data)) as Record<string, unknown>;
+    frames.push(frame);
+    for (const waiter of [...waiters]) {
+      if (waiter.test(frame)) {
+        waiters.delete(waiter);
+        waiter.resolve(frame);
+      }
+    }
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
+  const client: Client = {
+    socket,
+    frames,
+    closed,
+    next(test, timeoutMs = 5_000) {
+      const seen = frames.find(test);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const waiter = { test, resolve };
+        waiters.add(waiter);
+        setTimeout(() => {
+          if (waiters.delete(waiter))
+            reject(new Error(`no matching frame within ${timeoutMs} ms: ${JSON.stringify(frames)}`));
+        }, timeoutMs).unref();
+      });
+    },
+    request(message) {
+      const id = nextId++;
+      socket.send(JSON.stringify({ ...message, id }));
+      return client.next((frame) => frame.id === id);
+    },
+  };
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => resolve(client));
+    socket.once('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      response.on('end', () => {
+        const error = Object.assign(new Error(`refused: ${response.statusCode}`), {
+          status: response.statusCode,
+          body: body ? (JSON.parse(body) as Record<string, unknown>) : {},
+        });
+        reject(error);
+      });
+    });
+    socket.once('error', reject);
+  });
+}
+
+export type Refusal = Error & { status: number; body: Record<string, unknown> };
