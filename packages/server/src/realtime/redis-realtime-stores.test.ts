@@ -1,7 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { redisUrl, uniqueRedisPrefix } from '../../test/support/services.ts';
+import { systemClock } from '../core/clock.ts';
+import { parseConfig } from '../core/config/index.ts';
 import { openRedisConnection } from '../storage/index.ts';
+import { createRealtimeStores } from './adapters.ts';
 import {
   channelHistoryConformance,
   channelPresenceConformance,
@@ -86,6 +89,24 @@ describe.skipIf(!url)('Redis realtime stores', () => {
       expect((await history.append('news', '{}', { size: 10, ttlMs: 60_000 })).offset).toBe(2);
     } finally {
       await Promise.all([registry.close(), history.close(), presence.close(), admin.close()]);
+    }
+  });
+
+  it('is what createRealtimeStores gives when storage.kv is a redis:// URL: two nodes share one limit', async () => {
+    const prefix = uniqueRedisPrefix('rt');
+    const config = parseConfig({ storage: { kv: url, redisPrefix: prefix } });
+    const [one, two] = [
+      createRealtimeStores({ config, clock: systemClock }),
+      createRealtimeStores({ config, clock: systemClock }),
+    ];
+    const admin = openRedisConnection(url!);
+    try {
+      expect(await one.registry.admit({ id: 'c1', userId: 'ann', tenantId: null }, 1, 60_000)).toBe(true);
+      expect(await two.registry.admit({ id: 'c2', userId: 'ann', tenantId: null }, 1, 60_000)).toBe(false);
+      expect(await admin.client.exists(`${prefix}rt:u:{ann}`)).toBe(1);
+    } finally {
+      const stores = [one, two].flatMap((set) => [set.registry, set.history, set.presence]);
+      await Promise.all([...stores.map((store) => store.close()), admin.close()]);
     }
   });
 });
