@@ -1,5 +1,7 @@
-import { describe } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.ts';
+import { parseConfig } from '../core/config/index.ts';
+import { createRealtimeStores } from './adapters.ts';
 import {
   MemoryChannelHistory,
   MemoryChannelPresence,
@@ -38,4 +40,15 @@ describe('memory realtime stores', () => {
     'memory',
     target((clock) => new MemoryChannelPresence({ clock })),
   );
+
+  it('is what createRealtimeStores gives without a redis:// storage.kv, on the clock it is given', async () => {
+    const clock = new ManualClock();
+    const config = parseConfig({ storage: { kv: 'memory:' } });
+    const { registry, history, presence } = createRealtimeStores({ config, clock });
+    expect(await registry.admit({ id: 'c1', userId: 'ann', tenantId: null }, 1, 1_000)).toBe(true);
+    expect(await registry.admit({ id: 'c2', userId: 'ann', tenantId: null }, 1, 1_000)).toBe(false);
+    clock.advance(1_000);
+    expect(await registry.admit({ id: 'c2', userId: 'ann', tenantId: null }, 1, 1_000)).toBe(true);
+    await Promise.all([registry.close(), history.close(), presence.close()]);
+  });
 });

@@ -223,11 +223,11 @@ export class MemoryChannelHistory implements ChannelHistory {
   }
 }
 
-/** One connection's presence as both adapters keep it; `info` is JSON text, so both hand out equal copies. */
+/** One connection's presence as both adapters read it back. */
 export interface PresenceRecord {
   connectionId: string;
   userId: string;
-  info?: string;
+  info?: unknown;
   joinedAt: number;
 }
 
@@ -248,9 +248,7 @@ export function presenceMembers(records: readonly PresenceRecord[]): PresenceMem
   return [...users]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([userId, { connections, shown }]) =>
-      shown?.info === undefined
-        ? { userId, connections }
-        : { userId, connections, info: JSON.parse(shown.info) as unknown },
+      shown?.info === undefined ? { userId, connections } : { userId, connections, info: shown.info },
     );
 }
 
@@ -258,10 +256,18 @@ function isLater(a: PresenceRecord, b: PresenceRecord): boolean {
   return a.joinedAt !== b.joinedAt ? a.joinedAt > b.joinedAt : a.connectionId > b.connectionId;
 }
 
+/** A connection's presence in memory: info kept as JSON text, so callers get copies as they would from Redis. */
+interface StoredPresence {
+  userId: string;
+  info?: string;
+  joinedAt: number;
+  expiresAt: number;
+}
+
 /** Presence of this process: per channel, each connection with its own expiry. */
 export class MemoryChannelPresence implements ChannelPresence {
   readonly #clock: Clock;
-  readonly #channels = new Map<string, Map<string, PresenceRecord & { expiresAt: number }>>();
+  readonly #channels = new Map<string, Map<string, StoredPresence>>();
   readonly #sweep = new SweepSchedule();
 
   constructor(options: { clock: Clock }) {
@@ -270,10 +276,9 @@ export class MemoryChannelPresence implements ChannelPresence {
 
   async join(channel: string, entry: PresenceEntry, ttlMs: number): Promise<void> {
     const now = this.#now();
-    const connections = this.#channels.get(channel) ?? new Map();
+    const connections = this.#channels.get(channel) ?? new Map<string, StoredPresence>();
     const info = entry.info === undefined ? undefined : JSON.stringify(entry.info);
     connections.set(entry.connectionId, {
-      connectionId: entry.connectionId,
       userId: entry.userId,
       ...(info === undefined ? {} : { info }),
       joinedAt: now,
@@ -303,7 +308,14 @@ export class MemoryChannelPresence implements ChannelPresence {
     const connections = this.#channels.get(channel);
     if (!connections) return [];
     this.#dropExpired(channel, connections, this.#now());
-    return presenceMembers([...connections.values()]);
+    return presenceMembers(
+      [...connections].map(([connectionId, { userId, info, joinedAt }]) => ({
+        connectionId,
+        userId,
+        joinedAt,
+        ...(info === undefined ? {} : { info: JSON.parse(info) as unknown }),
+      })),
+    );
   }
 
   #dropExpired(channel: string, connections: Map<string, { expiresAt: number }>, now: number): void {
