@@ -11,7 +11,7 @@ import { EventPublisher } from '../core/events.ts';
 import type { Runtime } from '../core/handler.ts';
 import { createLogger, flushLogger } from '../core/logger.ts';
 import type { MetricSpec } from '../core/metrics.ts';
-import type { LiftModule, LiftModules, ModuleKeys, UpgradeHandler } from '../core/module.ts';
+import type { LiftModule, LiftModules, ModuleKeys } from '../core/module.ts';
 import { ModuleHost } from '../core/module-host.ts';
 import { orderModules } from '../core/module-order.ts';
 import { watchProcess } from '../core/process-watch.ts';
@@ -21,7 +21,7 @@ import type { ResealResult, SealedColumn } from '../core/sealed-column.ts';
 import { type ListeningAddress, type NodeServerHandle, startNodeServer } from '../core/server.ts';
 import { StoreFailureCounter } from '../core/store-failures.ts';
 import type { Tracer } from '../core/tracing.ts';
-import { routeUpgrades } from '../core/upgrades.ts';
+import { upgradeHandlersOf } from '../core/upgrades.ts';
 import type { MailTemplates, MailTransport } from '../mail/index.ts';
 import type { MigrationRunResult, MigrationSet, Pingable, Storage } from '../storage/index.ts';
 import { migrationsComponent, type Outbox, outboxEventSink } from '../storage/index.ts';
@@ -338,10 +338,6 @@ export class LiftApp extends RouteGroup {
   }
 
   /** Where the modules keep values sealed with keys derived from the root secret. */
-  get #upgradeHandlers(): UpgradeHandler[] {
-    return this.#modules.built.flatMap(({ instance }) => (instance.upgrades ? [instance.upgrades] : []));
-  }
-
   get #sealedColumns(): SealedColumn[] {
     return this.#modules.built.flatMap(({ instance }) => instance.sealedColumns ?? []);
   }
@@ -351,12 +347,8 @@ export class LiftApp extends RouteGroup {
     if (this.#server) throw new LiftConfigError('listen() was called twice on the same app.');
     await this.start();
     warnInsecureCookie(this.config, this.log, this.#modules.has('sessions'));
-    this.#server = await startNodeServer(
-      this.fetch,
-      options.host ?? this.config.host,
-      options.port ?? this.config.port,
-    );
-    routeUpgrades(this.#server.server, this.#upgradeHandlers, this.fetch);
+    const { host = this.config.host, port = this.config.port } = options;
+    this.#server = await startNodeServer(this.fetch, host, port, upgradeHandlersOf(this.#modules.built));
     this.#processHooks = watchProcess(this.log, this.stats);
     return this.#server.address;
   }
@@ -374,8 +366,6 @@ export class LiftApp extends RouteGroup {
     await this.#health.drain(); // ready is 503 from now on; health.drainDelayMs before we stop listening
     const server = this.#server;
     if (server) {
-      // Upgraded sockets (WebSockets) are not the HTTP server's to drain: their modules close them first.
-      await Promise.all(this.#upgradeHandlers.map((handler) => handler.closeAll()));
       const { drained } = await server.close(this.config.shutdownTimeoutMs);
       if (!drained) this.log.warn('shutdown deadline passed; remaining connections were closed');
     }

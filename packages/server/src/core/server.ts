@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import type { UpgradeHandler } from './module.ts';
+import { routeUpgrades } from './upgrades.ts';
 
 /**
  * The Node HTTP server around an app's `fetch`, and its drain: stop accepting, let running requests finish until
@@ -28,8 +30,14 @@ function formatUrl(host: string, port: number): string {
   return `http://${shown}:${port}`;
 }
 
-export async function startNodeServer(fetch: FetchFn, host: string, port: number): Promise<NodeServerHandle> {
+export async function startNodeServer(
+  fetch: FetchFn,
+  host: string,
+  port: number,
+  upgrades: readonly UpgradeHandler[] = [],
+): Promise<NodeServerHandle> {
   const server = createAdaptorServer({ fetch, hostname: host }) as Server;
+  routeUpgrades(server, upgrades, fetch);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -43,6 +51,8 @@ export async function startNodeServer(fetch: FetchFn, host: string, port: number
   let closing: Promise<{ drained: boolean }> | undefined;
   const close = (deadlineMs: number) => {
     closing ??= (async () => {
+      // Upgraded sockets (WebSockets) are not the HTTP server's to drain: their modules close them first.
+      await Promise.all(upgrades.map((handler) => handler.closeAll()));
       let stoppedAll = false;
       const stopped = new Promise<void>((resolve) =>
         server.close(() => {

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { UpgradeHandler, UpgradeRequest } from './module.ts';
+import type { ModuleInstance, UpgradeHandler, UpgradeRequest } from './module.ts';
 
 /**
  * Routes a listening server's `upgrade` requests to the module that serves their path (core/module.ts
@@ -38,4 +38,9 @@ export function refuseUpgrade(socket: Duplex, status: number, problem: Record<st
     `HTTP/1.1 ${status} ${String(problem.title ?? '')}\r\nContent-Type: application/problem+json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/** The upgrade handlers of an app's built modules, in module order. */
+export function upgradeHandlersOf(built: ReadonlyArray<{ instance: ModuleInstance }>): UpgradeHandler[] {
+  return built.flatMap(({ instance }) => (instance.upgrades ? [instance.upgrades] : []));
 }

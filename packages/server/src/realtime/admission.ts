@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Context as HonoContext } from 'hono';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
@@ -12,7 +13,7 @@ import { ipSubject, type PolicyLimiter } from '../limits/index.ts';
 import type { RealtimeSettings } from './config.ts';
 import type { ConnectVia } from './connection.ts';
 import { RealtimeRefusedError, RealtimeUnavailableError, UpgradeRequiredError } from './error-codes.ts';
-import { Gateway } from './gateway.ts';
+import type { Gateway } from './gateway.ts';
 import type { RealtimeMetrics } from './metrics.ts';
 import { originAllowed } from './origins.ts';
 import type { ConnectionRegistry } from './ports.ts';
@@ -175,7 +176,7 @@ export class Admission {
         );
       }
     }
-    const connectionId = Gateway.newId();
+    const connectionId = randomUUID();
     let admitted: boolean;
     try {
       admitted = await registry.admit(

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -21,6 +20,7 @@ import type {
   StreamPosition,
 } from './ports.ts';
 import { CLOSE, type ClientMessage, PROTOCOL, ProtocolError, parseClientMessage } from './protocol.ts';
+import { revocationsOf } from './revocations.ts';
 
 /** Who `disconnect()` ends, on every node. */
 export type DisconnectFilter = { userId: string } | { sessionId: string } | { connectionId: string };
@@ -76,7 +76,6 @@ export class Gateway {
   readonly #revoked = new Map<string, number>();
   #sweeper: NodeJS.Timeout | undefined;
   #unsubscribe: Array<() => Promise<void>> = [];
-  #closing = false;
 
   constructor(options: GatewayOptions) {
     this.#o = options;
@@ -156,7 +155,6 @@ export class Gateway {
 
   /** Ends every connection (server shutdown): 1001, the client reconnects elsewhere. */
   async closeAll(): Promise<void> {
-    this.#closing = true;
     const closed = [...this.#connections.values()].map(
       (connection) =>
         new Promise<void>((resolve) => {
@@ -371,36 +369,15 @@ export class Gateway {
 
   /** Revocations from any node: close what they revoke, and remember them for tickets issued before. */
   #onEvent(event: LiftEvent): void {
-    const type: string = event.type;
-    const data = (event.data ?? {}) as Record<string, unknown>;
-    const subject = typeof event.subject === 'string' ? event.subject : undefined;
-    if (type === 'session.revoked' && Array.isArray(data.sessionIds)) {
-      for (const id of data.sessionIds as string[])
-        this.#revoke(`s:${id}`, (c) => c.principal.sessionId === id);
-    } else if (
-      (type === 'token.revoked' || type === 'token.reuse_detected') &&
-      typeof data.familyId === 'string'
-    ) {
-      const family = data.familyId;
-      this.#revoke(`s:${family}`, (c) => c.principal.sessionId === family);
-    } else if (type === 'token.revoked' && typeof data.jti === 'string') {
-      const jti = data.jti;
-      this.#revoke(`c:${jti}`, (c) => c.principal.credentialId === jti);
-    } else if (
-      (type === 'user.disabled' ||
-        type === 'user.deleted' ||
-        (type === 'token.revoked' && 'families' in data)) &&
-      subject !== undefined
-    ) {
-      this.#revoke(`u:${subject}`, (c) => c.userId === subject, subject);
-    }
-  }
-
-  #revoke(key: string, matches: (connection: RealtimeConnection) => boolean, userId?: string): void {
-    this.#revoked.set(key, this.#o.clock.now() + this.#o.settings.ticketTtlMs + 5_000);
-    const candidates = userId !== undefined ? (this.#byUser.get(userId) ?? []) : this.#connections.values();
-    for (const connection of [...candidates]) {
-      if (matches(connection)) this.#close(connection, CLOSE.revoked, 'revoked', 'revoked');
+    for (const revocation of revocationsOf(event)) {
+      this.#revoked.set(revocation.key, this.#o.clock.now() + this.#o.settings.ticketTtlMs + 5_000);
+      const candidates =
+        revocation.userId !== undefined
+          ? (this.#byUser.get(revocation.userId) ?? [])
+          : this.#connections.values();
+      for (const connection of [...candidates]) {
+        if (revocation.matches(connection)) this.#close(connection, CLOSE.revoked, 'revoked', 'revoked');
+      }
     }
   }
 
@@ -412,14 +389,5 @@ export class Gateway {
     for (const connection of [...this.#connections.values()]) {
       if (matches(connection)) this.#close(connection, CLOSE.disconnected, 'disconnected', 'disconnected');
     }
-  }
-
-  /** A fresh connection id. */
-  static newId(): string {
-    return randomUUID();
-  }
-
-  get closing(): boolean {
-    return this.#closing;
   }
 }

@@ -114,6 +114,9 @@ describe('remoteTokens: a resource server without identity, sessions or access',
       fresh: true,
       tenantId: 'tenant-1',
       scopes: ['notes:read', 'notes:write'],
+      // The token's exp and jti: a long-lived connection closes at the one and is revoked by the other.
+      expiresAt: (Math.floor(now / 1000) + 600) * 1000,
+      credentialId: expect.stringMatching(/^jti-/),
     });
     expect((await resource.get('/api/me')).status).toBe(401);
   });
