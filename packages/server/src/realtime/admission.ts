@@ -225,7 +225,10 @@ export class Admission {
     } catch (error) {
       const reason = (error as { reason?: unknown }).reason;
       if (error instanceof LiftError && error.status === 401 && typeof reason === 'string') {
-        throw unauthenticated(`token_${reason}`, error.detail ?? 'The token is not valid.');
+        throw unauthenticated(
+          `token_${tokenRefusal(error, reason, c)}`,
+          error.detail ?? 'The token is not valid.',
+        );
       }
       throw error;
     }
@@ -243,6 +246,24 @@ export class Admission {
     }
     return { principal, via: principal.authMethod === 'session' ? 'session' : 'bearer' };
   }
+}
+
+/** Lift's refresh tokens: 32 random bytes, base64url — never a JWT, which has two dots. */
+const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The bearer resolver's reason, made finer where a client needs to tell cases apart: a refresh token sent as
+ * an access token (else `malformed`), one access token revoked on its own (`blacklisted`: a denylist entry)
+ * against its login's (`revoked`) or every token of its user (`user_revoked`: disabled, deleted, password
+ * changed).
+ */
+function tokenRefusal(error: LiftError, reason: string, c: HonoContext): string {
+  const revokedBy = (error as { revokedBy?: string }).revokedBy;
+  if (revokedBy === 'jti') return 'blacklisted';
+  if (revokedBy === 'user') return 'user_revoked';
+  const bearer = (requestHeader(c, 'authorization') ?? '').replace(/^Bearer\s+/i, '');
+  if (reason === 'malformed' && REFRESH_TOKEN_SHAPE.test(bearer)) return 'refresh_token';
+  return reason;
 }
 
 function unauthenticated(reason: string, detail: string): RealtimeRefusedError {

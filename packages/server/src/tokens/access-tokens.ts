@@ -145,14 +145,16 @@ export class AccessTokens {
       this.#remember(key, entry);
     }
     const claims = entry.claims;
-    const revoked = this.#options.revocation.isRevoked({
+    const revokedBy = this.#options.revocation.revokedBy({
       jti: claims.jti,
       sid: claims.sid,
       sub: claims.sub,
       issuedAt: claims.iat * 1000,
       expiresAt: entry.expiresAt,
     });
-    if (revoked) throw new TokenRejectedError('revoked');
+    if (revokedBy !== null) {
+      throw Object.assign(new TokenRejectedError('revoked'), { revokedBy });
+    }
     return { claims };
   }
 

@@ -114,11 +114,20 @@ export class RevocationState {
 
   /** Whether a token is revoked; from memory, always synchronous. */
   isRevoked(token: TokenIdentity): boolean {
-    if (this.#entries.size === 0) return false;
-    if (this.#entries.has(`jti:${token.jti}`)) return true;
-    if (token.sid && this.#entries.has(`sid:${token.sid}`)) return true;
+    return this.revokedBy(token) !== null;
+  }
+
+  /**
+   * What revoked a token: `jti` (that one token, `POST /auth/revoke` of an access token — a denylist entry),
+   * `sid` (its login's family: logout, refresh reuse), `user` (every token of the user), or null.
+   */
+  revokedBy(token: TokenIdentity): 'jti' | 'sid' | 'user' | null {
+    if (this.#entries.size === 0) return null;
+    if (this.#entries.has(`jti:${token.jti}`)) return 'jti';
+    // Before the login's own: ending every token of a user also ends each login, and the wider cause names it.
     const user = this.#entries.get(`user:${token.sub}`);
-    return user !== undefined && token.issuedAt < user.at;
+    if (user !== undefined && token.issuedAt < user.at) return 'user';
+    return token.sid && this.#entries.has(`sid:${token.sid}`) ? 'sid' : null;
   }
 
   /** Durable first (a failure reaches the caller: the revocation did not happen), then news in the background. */

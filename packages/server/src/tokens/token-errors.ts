@@ -8,6 +8,8 @@ import { LiftError } from '../core/errors.ts';
  */
 export class TokenRejectedError extends LiftError {
   readonly reason: string;
+  /** For `revoked`: what revoked it — the one token (`jti`, a denylist entry), its login (`sid`) or its user. */
+  revokedBy?: 'jti' | 'sid' | 'user';
   constructor(reason: string, detail = 'The access token is invalid, expired or revoked.') {
     super('LIFT_TOKEN_INVALID', 401, 'Invalid token', {
       detail,

@@ -1,6 +1,6 @@
 import type { ClientRequestArgs } from 'node:http';
 import { WebSocket } from 'ws';
-import { systemClock } from '../../src/core/clock.ts';
+import { type Clock, type ManualClock, systemClock } from '../../src/core/clock.ts';
 import type { LiftConfigInput } from '../../src/core/config/schema.ts';
 import { liftModules } from '../../src/index.ts';
 import { type RealtimeModuleOptions, realtimeModule } from '../../src/realtime/index.ts';
@@ -22,10 +22,15 @@ export interface RealtimeApp extends AuthApp {
 export async function startRealtimeApp(
   config: LiftConfigInput = {},
   options: RealtimeModuleOptions = {},
+  clock: Clock = systemClock,
 ): Promise<RealtimeApp> {
   const auth = await startAuthApp(
-    { signup: { mode: 'open' }, ...config } as LiftConfigInput,
-    systemClock as never,
+    // Tests connect many times from 127.0.0.1; the per-IP attempt limit has its own test.
+    merge(
+      { signup: { mode: 'open' }, realtime: { connectAttempts: { limit: 10_000 } } },
+      config,
+    ) as LiftConfigInput,
+    clock as ManualClock,
     { modules: [...liftModules(), realtimeModule(options)] },
   );
   const address = await auth.app.listen({ host: '127.0.0.1', port: 0 });
@@ -37,9 +42,47 @@ export async function startRealtimeApp(
   };
 }
 
+function merge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = out[key];
+    out[key] =
+      value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object'
+        ? merge(current as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
+  }
+  return out;
+}
+
+let nextIp = 20;
+
+/** `POST /auth/login` for tokens (from an address of its own, so the login throttle never decides a test). */
+export async function tokensFor(
+  lift: RealtimeApp,
+  email: string,
+): Promise<{ access_token: string; refresh_token: string; expires_in: number }> {
+  nextIp += 1;
+  const browser = new Browser(lift.app, { ip: `203.0.113.${nextIp % 250}` });
+  const response = await browser.post('/auth/login', { email, password: PASSWORD, response: 'tokens' });
+  if (response.status !== 200) throw new Error(`login: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { access_token: string; refresh_token: string; expires_in: number };
+}
+
+/** The `Cookie` and `Origin` headers of a same-origin page of this browser. */
+export function pageHeaders(lift: RealtimeApp, browser: Browser): Record<string, string> {
+  return { cookie: `${browser.cookieName}=${browser.cookie}`, origin: lift.origin };
+}
+
+/** The connection's user id, from its `connected` frame. */
+export async function connectedUser(client: Client): Promise<string> {
+  const hello = await client.next((frame) => frame.type === 'connected');
+  return String(hello.user_id);
+}
+
 /** A user signed up, verified and logged in: a browser holding the session cookie. */
 export async function signedInBrowser(lift: RealtimeApp, email: string, ip?: string): Promise<Browser> {
-  const browser = new Browser(lift.app, ip === undefined ? {} : { ip });
+  nextIp += 1;
+  const browser = new Browser(lift.app, { ip: ip ?? `198.51.100.${nextIp % 250}` });
   const signup = await browser.post('/auth/signup', { email, password: PASSWORD });
   if (signup.status !== 202) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
   // The verification mail goes out after the answer.
@@ -65,6 +108,23 @@ export interface Client {
 }
 
 let nextId = 1;
+
+/** Every socket a test opened and has not seen closed, so `closeAllClients()` can end them. */
+const connecting = new Set<WebSocket>();
+
+export async function closeAllClients(): Promise<void> {
+  const open = [...connecting];
+  await Promise.all(
+    open.map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          if (socket.readyState === WebSocket.CLOSED) return resolve();
+          socket.once('close', () => resolve());
+          socket.terminate();
+        }),
+    ),
+  );
+}
 
 /** Opens a WebSocket; resolves once open, or rejects with the refusal's status and problem body. */
 export function connect(
@@ -115,6 +175,8 @@ export function connect(
   };
   return new Promise((resolve, reject) => {
     socket.once('open', () => resolve(client));
+    connecting.add(socket);
+    socket.once('close', () => connecting.delete(socket));
     socket.once('unexpected-response', (_request, response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => {
