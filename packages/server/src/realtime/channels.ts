@@ -3,7 +3,9 @@ import { isChannelName } from './protocol.ts';
 
 /**
  * Who may do what on a channel. A channel is `namespace:rest`; its namespace's policy decides each action. The
- * default rule for an action is the permission `realtime:<namespace>:<action>`, decided by the access module
+ * default rule for an action is the permission `realtime.<namespace>:<action>` (Lift permissions are
+ * `resource:action`, so the namespace joins the resource: `realtime.tenant:subscribe`, and a role holding
+ * `realtime.tenant:*` may do everything there), decided by the access module
  * in the channel's tenant (`tenant:<tenantId>:…`), else in the principal's active tenant. Two namespaces are
  * built in: `user:<userId>` (that user only; nobody publishes from a client) and `tenant:<tenantId>:<name>`
  * (members of that tenant holding the permission).
@@ -12,7 +14,7 @@ import { isChannelName } from './protocol.ts';
 export type ChannelAction = 'subscribe' | 'publish' | 'presence';
 
 /**
- * `permission`: `realtime:<namespace>:<action>` in the channel's tenant; `authenticated`: any principal;
+ * `permission`: `realtime.<namespace>:<action>` in the channel's tenant; `authenticated`: any principal;
  * `nobody`: refused (server-side publishing still works); a function decides itself.
  */
 export type ChannelRule =
@@ -53,6 +55,11 @@ const BUILT_IN: Readonly<Record<string, NamespacePolicy>> = {
   },
   tenant: { subscribe: 'permission', presence: 'permission', publish: 'nobody' },
 };
+
+/** The permission an action on a namespace needs when its rule is `permission`. */
+export function permissionFor(namespace: string, action: ChannelAction): string {
+  return `realtime.${namespace.toLowerCase()}:${action}`;
+}
 
 export function parseChannel(name: string): ParsedChannel | undefined {
   if (!isChannelName(name)) return undefined;
@@ -97,6 +104,6 @@ export class ChannelPolicies {
     // Without an access module nothing holds a permission: fail closed.
     if (this.#can === undefined) return false;
     const tenant = channel.tenantId ?? principal.tenantId ?? null;
-    return this.#can(principal, `realtime:${channel.namespace}:${action}`, tenant);
+    return this.#can(principal, permissionFor(channel.namespace, action), tenant);
   }
 }
