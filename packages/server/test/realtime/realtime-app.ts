@@ -1,5 +1,5 @@
 import type { ClientRequestArgs } from 'node:http';
-import { WebSocket } from 'ws';
+import { type ClientOptions, WebSocket } from 'ws';
 import { type Clock, type ManualClock, systemClock } from '../../src/core/clock.ts';
 import type { LiftConfigInput } from '../../src/core/config/schema.ts';
 import { liftModules } from '../../src/index.ts';
@@ -129,7 +129,7 @@ export async function closeAllClients(): Promise<void> {
 /** Opens a WebSocket; resolves once open, or rejects with the refusal's status and problem body. */
 export function connect(
   url: string,
-  options: ClientRequestArgs & { protocols?: string[] } = {},
+  options: ClientOptions & ClientRequestArgs & { protocols?: string[] } = {},
 ): Promise<Client> {
   const { protocols = ['lift.v1'], ...rest } = options;
   const socket = new WebSocket(url, protocols, rest);
