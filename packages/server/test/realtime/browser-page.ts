@@ -46,24 +46,31 @@ interface PageGlobals {
 }
 
 /**
- * Opens the page without connecting, logs in from it (`POST /auth/login`, so the browser stores the session
- * cookie itself), and returns the user's id.
+ * Opens the page without connecting and logs in from it (`POST /auth/login`, so the browser stores the session
+ * cookie itself). Returns the user's id and the page, which `connectPage` can connect next.
  */
-export async function logIn(context: BrowserContext, url: string, email: string): Promise<string> {
+export async function logIn(
+  context: BrowserContext,
+  url: string,
+  email: string,
+): Promise<{ userId: string; page: Page }> {
   const page = await context.newPage();
   await page.goto(`${url}/rt?connect=0`);
   const login = await postFrom(page, '/auth/login', { email, password: PASSWORD });
   if (login.status !== 200) throw new Error(`login: ${login.status} ${JSON.stringify(login.body)}`);
-  await page.close();
-  return (login.body.user as { id: string }).id;
+  return { userId: (login.body.user as { id: string }).id, page };
 }
 
-/** Opens the page (it connects at once) and waits until its socket is subscribed to its user's channel. */
-export async function openConnected(context: BrowserContext, url: string): Promise<Page> {
-  const page = await context.newPage();
+/** Loads the page so it connects, and waits until its socket is subscribed to its user's channel. */
+export async function connectPage(page: Page, url: string): Promise<Page> {
   await page.goto(`${url}/rt`);
   await until(page, 'rt.subscribed !== null');
   return page;
+}
+
+/** A new tab of the context, connected. */
+export async function openConnected(context: BrowserContext, url: string): Promise<Page> {
+  return connectPage(await context.newPage(), url);
 }
 
 /** Waits until a publication carrying `data` arrived on the page's user channel; returns it. */
