@@ -119,6 +119,15 @@ export {
 } from './limits/index.ts';
 export type { DeliveredMail, MailMessage, MailTransport } from './mail/index.ts';
 export { createMailTemplates, type MailTemplates } from './mail/index.ts';
+export {
+  type ChannelRule,
+  CLOSE as REALTIME_CLOSE_CODES,
+  type DisconnectFilter,
+  type NamespacePolicy,
+  type Realtime,
+  type RealtimeModuleOptions,
+  realtimeModule,
+} from './realtime/index.ts';
 export { SessionLimitError, sessionsModule } from './sessions/index.ts';
 export {
   contentDigest,

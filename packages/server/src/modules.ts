@@ -52,6 +52,12 @@ export {
 } from './core/tracing.ts';
 export type { Identity } from './identity/index.ts';
 export type { RateLimitDecision, RateLimitStore } from './limits/index.ts';
+export type {
+  ChannelHistory,
+  ChannelPresence,
+  ConnectionRegistry,
+  RealtimeStores,
+} from './realtime/index.ts';
 export type { SessionManager, SessionRecord, SessionStore, Sessions } from './sessions/index.ts';
 export type { Signing } from './signing/index.ts';
 export type {

@@ -3,6 +3,7 @@ import type { LiftConfig } from '../core/config/schema.ts';
 import type { LiftModule } from '../core/module.ts';
 import { identityModule } from '../identity/index.ts';
 import { limitsModule } from '../limits/index.ts';
+import { realtimeModule } from '../realtime/index.ts';
 import { sessionsModule } from '../sessions/index.ts';
 import { signingModule } from '../signing/index.ts';
 import { remoteTokensModule, tokensModule } from '../tokens/index.ts';
@@ -27,12 +28,11 @@ export function liftModules(options: LiftOptions = {}): LiftModule[] {
 
 /**
  * Every module Lift ships: the defaults and the ones an app opts into (`remoteTokens`, for a resource server;
- * `limits`, for rate limiting — opt-in, since it brings a migration set and a readiness component —, and
- * `signing`, for routes that require HTTP message signatures).
+ * `signing`, for routes that require HTTP message signatures; `realtime`, the WebSocket gateway).
  * The configuration doc lists their sections, and the `lift` command reads the config with them.
  */
 export function shippedModules(options: LiftOptions = {}): LiftModule[] {
-  return [...liftModules(options), remoteTokensModule(), signingModule()];
+  return [...liftModules(options), remoteTokensModule(), signingModule(), realtimeModule()];
 }
 
 /**

@@ -6,6 +6,7 @@ import { HTTP_ERRORS } from '../http/index.ts';
 import { IDENTITY_ERRORS } from '../identity/index.ts';
 import { IDEMPOTENCY_ERRORS, LIMITS_ERRORS } from '../limits/index.ts';
 import { MAIL_ERRORS } from '../mail/index.ts';
+import { REALTIME_ERRORS } from '../realtime/index.ts';
 import { SESSIONS_ERRORS } from '../sessions/index.ts';
 import { SIGNING_ERRORS } from '../signing/index.ts';
 import { STORAGE_ERRORS } from '../storage/index.ts';
@@ -57,6 +58,7 @@ export const LIFT_ERRORS: readonly ErrorCodeSpec[] = onePerCodeAndStatus([
   ...ACCESS_ERRORS,
   ...LIMITS_ERRORS,
   ...SIGNING_ERRORS,
+  ...REALTIME_ERRORS,
 ]);
 
 /**

@@ -12,7 +12,13 @@ import { refuseUpgrade } from '../core/upgrades.ts';
 import { ipSubject, type PolicyLimiter } from '../limits/index.ts';
 import type { RealtimeSettings } from './config.ts';
 import type { ConnectVia } from './connection.ts';
-import { RealtimeRefusedError, RealtimeUnavailableError, UpgradeRequiredError } from './error-codes.ts';
+import {
+  RealtimeConnectionLimitError,
+  RealtimeOriginRefusedError,
+  RealtimeUnauthenticatedError,
+  RealtimeUnavailableError,
+  UpgradeRequiredError,
+} from './error-codes.ts';
 import type { Gateway } from './gateway.ts';
 import type { RealtimeMetrics } from './metrics.ts';
 import { originAllowed } from './origins.ts';
@@ -162,15 +168,13 @@ export class Admission {
       const origin = requestHeader(c, 'origin');
       const own = [new URL(c.req.url).origin, ...(this.#d.publicOrigin ? [this.#d.publicOrigin] : [])];
       if (origin === undefined) {
-        throw new RealtimeRefusedError(
-          'LIFT_REALTIME_ORIGIN_REFUSED',
+        throw new RealtimeOriginRefusedError(
           'origin_missing',
           'A cookie or ticket connection must come from a page: it needs an Origin header.',
         );
       }
       if (!own.includes(origin) && !originAllowed(origin, settings.allowedOrigins)) {
-        throw new RealtimeRefusedError(
-          'LIFT_REALTIME_ORIGIN_REFUSED',
+        throw new RealtimeOriginRefusedError(
           'origin_not_allowed',
           `Origin ${origin} is not allowed (realtime.allowedOrigins).`,
         );
@@ -188,11 +192,7 @@ export class Admission {
       throw new RealtimeUnavailableError(error);
     }
     if (!admitted) {
-      throw new RealtimeRefusedError(
-        'LIFT_REALTIME_CONNECTION_LIMIT',
-        'user_connection_limit',
-        `At most ${settings.maxConnectionsPerUser} connections per user.`,
-      );
+      throw new RealtimeConnectionLimitError(settings.maxConnectionsPerUser);
     }
     return { connectionId, principal, via, clientIp };
   }
@@ -266,8 +266,8 @@ function tokenRefusal(error: LiftError, reason: string, c: HonoContext): string 
   return reason;
 }
 
-function unauthenticated(reason: string, detail: string): RealtimeRefusedError {
-  return new RealtimeRefusedError('LIFT_REALTIME_UNAUTHENTICATED', reason, detail);
+function unauthenticated(reason: string, detail: string): RealtimeUnauthenticatedError {
+  return new RealtimeUnauthenticatedError(reason, detail);
 }
 
 function reasonOf(error: unknown): string {

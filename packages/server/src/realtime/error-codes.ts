@@ -39,20 +39,30 @@ declare module '../core/error-codes.ts' {
   interface LiftErrorCodes extends CodesOf<typeof REALTIME_ERRORS> {}
 }
 
-/** Why a connection attempt was refused: `websocket_auth_failures_total{reason}` and the problem's `reason`. */
-export class RealtimeRefusedError extends LiftError {
+/** A refused connection attempt: `reason` is the problem's member and `websocket_auth_failures_total{reason}`. */
+export class RealtimeUnauthenticatedError extends LiftError {
   readonly reason: string;
-  constructor(
-    code: 'LIFT_REALTIME_UNAUTHENTICATED' | 'LIFT_REALTIME_ORIGIN_REFUSED' | 'LIFT_REALTIME_CONNECTION_LIMIT',
-    reason: string,
-    detail: string,
-  ) {
-    const status =
-      code === 'LIFT_REALTIME_UNAUTHENTICATED' ? 401 : code === 'LIFT_REALTIME_ORIGIN_REFUSED' ? 403 : 429;
-    const title =
-      status === 401 ? 'Unauthenticated' : status === 403 ? 'Origin refused' : 'Too many connections';
-    super(code, status, title, { detail, extensions: { reason } });
+  constructor(reason: string, detail: string) {
+    super('LIFT_REALTIME_UNAUTHENTICATED', 401, 'Unauthenticated', { detail, extensions: { reason } });
     this.reason = reason;
+  }
+}
+
+export class RealtimeOriginRefusedError extends LiftError {
+  readonly reason: 'origin_missing' | 'origin_not_allowed';
+  constructor(reason: 'origin_missing' | 'origin_not_allowed', detail: string) {
+    super('LIFT_REALTIME_ORIGIN_REFUSED', 403, 'Origin refused', { detail, extensions: { reason } });
+    this.reason = reason;
+  }
+}
+
+export class RealtimeConnectionLimitError extends LiftError {
+  readonly reason = 'user_connection_limit';
+  constructor(limit: number) {
+    super('LIFT_REALTIME_CONNECTION_LIMIT', 429, 'Too many connections', {
+      detail: `At most ${limit} connections per user.`,
+      extensions: { reason: 'user_connection_limit' },
+    });
   }
 }
 

@@ -17,6 +17,7 @@ const READMES: Record<string, string> = {
   remoteTokens: 'packages/server/src/tokens/remote/README.md',
   limits: 'packages/server/src/limits/README.md',
   signing: 'packages/server/src/signing/README.md',
+  realtime: 'packages/server/src/realtime/README.md',
 };
 /** A label value must never be a user id, an email or a token (issue 13): these names would invite one. */
 const FORBIDDEN_LABELS = /^(user|user_id|email|token|session|session_id|tenant_id|ip|key|jti|sub)$/;
