@@ -130,17 +130,18 @@ export class ChannelRequests {
     try {
       await this.#g.hub.listen(channel, connection);
       this.#o.metrics.subscriptions.add({ outcome: 'allowed' });
+      let sentUpTo = Number.NEGATIVE_INFINITY;
       if (history === undefined) {
         this.#reply(connection, message.id, since === undefined ? {} : { recovered: false });
-        return;
-      }
-      if (since === undefined) {
+      } else if (since === undefined) {
         const position = await this.#o.history.position(channel);
         this.#reply(connection, message.id, { offset: position.offset, epoch: position.epoch });
       } else {
-        await this.recover(connection, message.id, channel, since);
+        sentUpTo = await this.recover(connection, message.id, channel, since);
       }
-      this.joinPresence(connection, channel);
+      this.#flushWaiting(connection, channel, sentUpTo);
+      // An unsubscribe that arrived while this one was waiting wins: no presence for a channel left.
+      if (connection.channels.has(channel)) this.joinPresence(connection, channel);
     } catch (error) {
       connection.channels.delete(channel);
       connection.recovering?.delete(channel);
@@ -149,12 +150,17 @@ export class ChannelRequests {
     }
   }
 
+  /**
+   * Sends what was missed since `since`; returns the offset the client is now up to, in the stream's current
+   * epoch: the last one sent, or — when the missed ones cannot all be sent (`recovered: false`) — the stream's
+   * position, since a client told of a gap reloads its state and needs only what comes after.
+   */
   private async recover(
     connection: RealtimeConnection,
     id: number,
     channel: string,
     since: StreamPosition,
-  ): Promise<void> {
+  ): Promise<number> {
     const { history, settings, metrics } = this.#o;
     const missed = await history.since(channel, since, settings.history.maxRecover);
     metrics.recoveries.add({ outcome: missed.recovered ? 'recovered' : 'gap' });
@@ -163,18 +169,26 @@ export class ChannelRequests {
       epoch: missed.position.epoch,
       recovered: missed.recovered,
     });
+    if (!missed.recovered) return missed.position.offset;
     let last = since.offset;
     for (const publication of missed.publications) {
       const frame = `{"type":"publication","channel":${JSON.stringify(channel)},"offset":${publication.offset},"epoch":${JSON.stringify(missed.position.epoch)},"data":${publication.data}}`;
       this.#g.send(connection, frame, 'publication');
       last = publication.offset;
     }
-    const waiting = connection.recovering?.get(channel) ?? [];
-    connection.recovering?.delete(channel);
-    if (connection.recovering?.size === 0) connection.recovering = undefined;
+    return last;
+  }
+
+  /** Ends the wait of a recovering subscription: live frames newer than `sentUpTo` go out, in order. */
+  #flushWaiting(connection: RealtimeConnection, channel: string, sentUpTo: number): void {
+    const waiting = connection.recovering?.get(channel);
+    if (waiting === undefined) return;
+    connection.recovering!.delete(channel);
+    if (connection.recovering!.size === 0) connection.recovering = undefined;
     for (const { offset, frame } of waiting) {
-      if (offset === -1 || offset > last)
+      if (offset === -1 || offset > sentUpTo) {
         this.#g.send(connection, frame, offset === -1 ? 'presence' : 'publication');
+      }
     }
   }
 

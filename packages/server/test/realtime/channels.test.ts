@@ -23,6 +23,12 @@ beforeAll(async () => {
     {
       namespaces: {
         chat: { subscribe: 'authenticated', publish: 'authenticated', presence: 'authenticated' },
+        live: {
+          subscribe: 'authenticated',
+          publish: 'authenticated',
+          presence: 'authenticated',
+          history: false,
+        },
       },
     },
   );
@@ -140,6 +146,42 @@ describe('channels', () => {
     expect(
       await stale.request({ type: 'subscribe', channel, since: { offset: 1, epoch: 'another-epoch' } }),
     ).toMatchObject({ recovered: false });
+  });
+
+  it('after recovered: false still delivers every live publication that follows', async () => {
+    const ada = await userClient('gap@example.com');
+    const channel = `user:${ada.userId}`;
+    const realtime = lift.app.module('realtime');
+    for (let n = 1; n <= 3; n++) await realtime.publish(channel, { n });
+    const reply = await ada.client.request({
+      type: 'subscribe',
+      channel,
+      since: { offset: 7, epoch: 'gone' },
+    });
+    expect(reply).toMatchObject({ recovered: false, offset: 3 });
+    await realtime.publish(channel, { n: 4 });
+    expect(await ada.client.next((frame) => frame.type === 'publication')).toMatchObject({
+      offset: 4,
+      data: { n: 4 },
+    });
+  });
+
+  it('serves a namespace without history: live publications, presence, and recovered: false on resubscribe', async () => {
+    const ada = await userClient('nohistory@example.com');
+    expect(
+      await ada.client.request({
+        type: 'subscribe',
+        channel: 'live:ticker',
+        since: { offset: 1, epoch: 'x' },
+      }),
+    ).toMatchObject({ recovered: false });
+    await lift.app.module('realtime').publish('live:ticker', { price: 1 });
+    expect(await ada.client.next((frame) => frame.type === 'publication')).toMatchObject({
+      data: { price: 1 },
+    });
+    await expect
+      .poll(async () => (await ada.client.request({ type: 'presence', channel: 'live:ticker' })).members)
+      .toEqual([{ user_id: ada.userId, connections: 1 }]);
   });
 
   it('shows presence per user with connection counts', async () => {
