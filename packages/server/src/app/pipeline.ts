@@ -183,7 +183,11 @@ export function installPipeline(
     finishResponseHeaders(c);
     spans?.end(c);
     for (const after of outerAfter) after(c);
-    observer?.record(c.req.method, c.res.status, (performance.now() - started) / 1000);
+    observer?.record(
+      c.req.method,
+      requestScope(c).sentStatus ?? c.res.status,
+      (performance.now() - started) / 1000,
+    );
     return c.res;
   };
   const settle = async (

@@ -28,6 +28,11 @@ export class RequestScope {
   startedAt: number | undefined;
   /** The matched route's path template (`/notes/:id`), set by the pipeline; undefined for 404/405/OPTIONS. */
   routeTemplate: string | undefined;
+  /**
+   * The status the client really got when it is not the response's: 101 for an upgrade the realtime gateway
+   * took over (a `Response` cannot carry 101). The access log and the HTTP metrics report this one.
+   */
+  sentStatus: number | undefined;
   /** The tenant an access guard decided the request in (access/guards.ts); undefined for global decisions. */
   tenantId: string | undefined;
   /** The handler-facing context (core/context.ts), made once. */

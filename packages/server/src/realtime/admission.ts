@@ -128,6 +128,7 @@ export class Admission {
       const admitted = await this.#admit(c, clientIp);
       pending.accepted = true;
       this.#d.gateway.accept(pending.upgrade, admitted);
+      requestScope(c).sentStatus = 101;
       metrics.connections.add({ status: 'accepted' });
       events.emit('realtime.connected', {
         actor: admitted.principal.userId,

@@ -230,6 +230,8 @@ describe('refusals, each with its own reason', () => {
     const scrape = await lift.app.module('telemetry').scrape();
     expect(scrape).toMatch(/websocket_auth_failures_total\{reason="missing_credentials"\} [1-9]/);
     expect(scrape).toMatch(/websocket_connections_total\{status="accepted"\} [1-9]/);
+    // An accepted upgrade is logged and counted as the 101 the client got, not as the route's internal answer.
+    expect(scrape).toMatch(/http_requests_total\{[^}]*route="\/ws"[^}]*status="101"[^}]*\} [1-9]/);
   });
 });
 

@@ -68,7 +68,7 @@ export function accessLogStage(options: AccessLogOptions = {}): PipelineStage {
     after(c) {
       const started = requestScope(c).startedAt;
       if (started === undefined) return;
-      const status = c.res.status;
+      const status = requestScope(c).sentStatus ?? c.res.status;
       const level = status >= 500 ? 'error' : 'info';
       const log = loggerOf(c);
       if (!log.isLevelEnabled(level)) return;
