@@ -59,6 +59,14 @@ export interface AdmissionDeps {
 }
 
 const BEARER_PROTOCOL = 'lift.bearer.';
+
+/** A connection that passed every check, its registry slot reserved under `connectionId`. */
+export interface Admitted {
+  connectionId: string;
+  principal: Principal;
+  via: ConnectVia;
+  clientIp: string;
+}
 const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
 export class Admission {
@@ -118,48 +126,56 @@ export class Admission {
   }
 
   /** The `GET /ws` route: admits the upgrade or throws the refusal the pipeline renders. */
-  async route(c: HonoContext): Promise<Response> {
+  route(c: HonoContext): Promise<Response> {
     const pending = (c.env as Record<symbol, PendingUpgrade | undefined> | undefined)?.[PENDING];
     if (pending === undefined) throw new UpgradeRequiredError();
-    const { metrics, events } = this.#d;
-    const started = performance.now();
-    const clientIp = c.get('clientIp') ?? 'unknown';
-    try {
-      const admitted = await this.#admit(c, clientIp);
+    return this.decide(c, (admitted) => {
       pending.accepted = true;
       this.#d.gateway.accept(pending.upgrade, admitted);
       requestScope(c).sentStatus = 101;
+      return new Response(null, { status: 204 });
+    });
+  }
+
+  /**
+   * Runs every check for a connection of this request (WebSocket or SSE) and hands the admitted one to
+   * `open`; counts and reports the decision either way, and rethrows a refusal for the pipeline to render.
+   */
+  async decide(
+    c: HonoContext,
+    open: (admitted: Admitted) => Response | Promise<Response>,
+  ): Promise<Response> {
+    const { metrics, events } = this.#d;
+    const started = performance.now();
+    const clientIp = c.get('clientIp') ?? 'unknown';
+    const origin = {
+      ip: clientIp,
+      userAgent: requestHeader(c, 'user-agent') ?? null,
+      requestId: c.get('requestId') ?? null,
+    };
+    try {
+      const admitted = await this.#admit(c, clientIp);
+      const response = await open(admitted);
       metrics.connections.add({ status: 'accepted' });
       events.emit('realtime.connected', {
         actor: admitted.principal.userId,
         subject: admitted.principal.userId,
-        ip: clientIp,
-        userAgent: requestHeader(c, 'user-agent') ?? null,
-        requestId: c.get('requestId') ?? null,
+        ...origin,
         data: { connectionId: admitted.connectionId, via: admitted.via },
       });
-      return new Response(null, { status: 204 });
+      return response;
     } catch (error) {
       const reason = reasonOf(error);
       metrics.connections.add({ status: 'refused' });
       metrics.authFailures.add({ reason });
-      events.emit('realtime.refused', {
-        actor: null,
-        ip: clientIp,
-        userAgent: requestHeader(c, 'user-agent') ?? null,
-        requestId: c.get('requestId') ?? null,
-        reason,
-      });
+      events.emit('realtime.refused', { actor: null, ...origin, reason });
       throw error;
     } finally {
       metrics.authLatency.observe((performance.now() - started) / 1000);
     }
   }
 
-  async #admit(
-    c: HonoContext,
-    clientIp: string,
-  ): Promise<{ connectionId: string; principal: Principal; via: ConnectVia; clientIp: string }> {
+  async #admit(c: HonoContext, clientIp: string): Promise<Admitted> {
     const { settings, registry, connectLimiter } = this.#d;
     const verdict = await connectLimiter.check(ipSubject(clientIp));
     if (!verdict.allowed) throw verdict.error;
@@ -200,7 +216,8 @@ export class Admission {
 
   async #credential(c: HonoContext): Promise<{ principal: Principal; via: ConnectVia }> {
     const query = new URL(c.req.url).searchParams;
-    if (query.get('access_token') === 'redacted' && !this.#d.settings.allowQueryToken) {
+    const queryToken = query.get('access_token');
+    if (queryToken !== null && (queryToken === 'redacted' || !this.#d.settings.allowQueryToken)) {
       throw unauthenticated(
         'query_token_not_allowed',
         'Tokens in the URL are off (realtime.allowQueryToken).',

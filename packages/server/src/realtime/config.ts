@@ -50,7 +50,7 @@ const realtimeSection = z
       .prefault({}),
     pingIntervalMs: durationMs(
       25_000,
-      'Protocol pings to every socket, from one timer; a socket that has not answered the previous one is terminated.',
+      'Protocol pings to every socket (a comment line on SSE streams), from one timer; a socket that has not answered the previous one is terminated.',
     ),
     expiryGraceMs: durationMs(
       25_000,
@@ -76,14 +76,6 @@ const realtimeSection = z
       .strictObject({
         enabled: z.boolean().default(false).describe('permessage-deflate; costs memory per connection.'),
         thresholdBytes: int(1_024, 0, 'Messages smaller than this are sent uncompressed.'),
-      })
-      .prefault({}),
-    sse: z
-      .strictObject({
-        heartbeatMs: durationMs(
-          15_000,
-          'A comment line on every SSE stream this often, so proxies keep it open.',
-        ),
       })
       .prefault({}),
   })

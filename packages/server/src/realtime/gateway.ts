@@ -153,6 +153,33 @@ export class Gateway {
     });
   }
 
+  /**
+   * Opens a connection on a socket that is not a WebSocket (an SSE stream, `sse.ts`) and subscribes it to
+   * `channels`, recovering from `positions` where given; refusals arrive on the stream as `error` frames.
+   */
+  attach(
+    socket: WebSocket,
+    admitted: { connectionId: string; principal: Principal; via: ConnectVia; clientIp: string },
+    channels: ReadonlyArray<{ channel: string; since?: StreamPosition }>,
+  ): void {
+    const connection = new RealtimeConnection(
+      admitted.connectionId,
+      socket,
+      admitted.principal,
+      admitted.via,
+      admitted.clientIp,
+      this.#o.clock.now(),
+      this.#o.settings.inbound.burst,
+    );
+    this.#open(connection);
+    channels.forEach(({ channel, since }, index) => {
+      const message = { type: 'subscribe' as const, id: index + 1, channel, ...(since ? { since } : {}) };
+      this.#requests.handle(connection, message).catch((error: unknown) => {
+        this.#o.log.warn({ err: error, channel }, 'realtime: an SSE subscription failed');
+      });
+    });
+  }
+
   /** Ends every connection (server shutdown): 1001, the client reconnects elsewhere. */
   async closeAll(): Promise<void> {
     const closed = [...this.#connections.values()].map(

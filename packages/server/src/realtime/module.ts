@@ -16,6 +16,7 @@ import type {
   StreamPosition,
 } from './ports.ts';
 import { realtimeRoutes } from './routes.ts';
+import { sseRoute } from './sse.ts';
 import { Tickets } from './tickets.ts';
 
 /** The realtime module's stores, one port built by the app's shape (memory, or Redis across nodes). */
@@ -118,6 +119,12 @@ export function realtimeModule(options: RealtimeModuleOptions = {}): LiftModule<
             tickets,
             can,
             route: (c) => admit().route(c),
+            sse: sseRoute({
+              admission: admit,
+              gateway: take,
+              metrics,
+              maxQueuedBytes: settings.maxQueuedBytes,
+            }),
             publish: (channel, data) => take().publish(channel, data),
           });
         },

@@ -15,6 +15,8 @@ export interface RealtimeRouteDeps {
   can: PermissionCheck | undefined;
   /** The upgrade route (admission.ts). */
   route(c: HonoContext): Promise<Response>;
+  /** The SSE route (sse.ts). */
+  sse(c: HonoContext): Promise<Response>;
   publish(channel: string, data: unknown): Promise<StreamPosition>;
 }
 
@@ -27,6 +29,11 @@ export function realtimeRoutes(app: RouteGroup, deps: RealtimeRouteDeps): void {
   app.get(settings.path, {
     summary: 'The WebSocket endpoint (subprotocol lift.v1; docs/realtime-protocol.md).',
     handler: (ctx) => deps.route(ctx.raw),
+  });
+  app.get(settings.ssePath, {
+    summary: 'A Server-Sent Events stream of ?channels= (the same frames as lift.v1; docs/realtime.md).',
+    responses: { 200: { mediaType: 'text/event-stream', description: 'lift.v1 frames as SSE events' } },
+    handler: (ctx) => deps.sse(ctx.raw),
   });
   app.group(deps.authPrefix, requireAuth()).post('/ws-ticket', {
     summary: 'A one-time ticket to open a WebSocket with (?ticket=), valid for realtime.ticketTtlMs.',
