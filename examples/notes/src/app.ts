@@ -3,8 +3,10 @@ import {
   humanName,
   type LiftApp,
   type LiftConfigInput,
+  liftModules,
   NotFoundError,
   randomId,
+  realtimeModule,
   requireAuth,
 } from '@lift/server';
 import { z } from 'zod';
@@ -24,6 +26,10 @@ import { type NoteRow, type NotesTables, notesMigrations } from './migrations.ts
  *
  * The app declares these permissions (`notesPermissions`, so a misspelt guard fails at boot); they reach the
  * roles through the app's migration `0002_note_authors`.
+ *
+ * Every change to a note is published to the tenant's channel `tenant:<tenantId>:notes` (`note.created`,
+ * `note.updated`, `note.deleted`), which members (`realtime.tenant:subscribe`, role `viewer` and up, migration
+ * `0003_realtime`) follow over WebSocket (`GET /ws`) or Server-Sent Events (`GET /sse`).
  */
 
 const title = humanName({ max: 200 });
@@ -104,16 +110,27 @@ export const notesPermissions = {
   'notes:create': 'Write new notes (recorded as their author).',
   'notes:update': 'Edit any note of the tenant (`notes:update:own`: one’s own).',
   'notes:delete': 'Delete any note of the tenant (`notes:delete:own`: one’s own).',
+  'realtime.tenant:subscribe': 'Follow the tenant’s channels (tenant:<id>:…) live: note changes.',
+  'realtime.tenant:presence': 'See who else follows a tenant channel.',
 } as const;
 
 export default function buildNotesApp(config: LiftConfigInput = {}) {
   const app = createLift(config, {
+    // Lift's modules and the realtime gateway, which carries note changes to the tenant's members.
+    modules: [...liftModules({ permissions: notesPermissions }), realtimeModule()],
     migrations: [notesMigrations],
     permissions: notesPermissions,
     // The app's own metrics, exported with Lift's on /metrics (docs/metrics.md lists Lift's).
     metrics: [{ name: 'notes_created_total', type: 'counter', help: 'Notes written, in every tenant.' }],
   });
   const notesCreated = app.module('telemetry').metrics.counter('notes_created_total');
+  const realtime = app.module('realtime');
+  // A change is news for the tenant's members; it is made whether or not the news gets out.
+  const announce = (tenantId: string, type: string, data: Record<string, unknown>) => {
+    realtime.publish(`tenant:${tenantId}:notes`, { type, ...data }).catch((error: unknown) => {
+      app.log.warn({ err: error, tenantId }, 'could not publish a note change');
+    });
+  };
   const db = () => notesDb(app);
   const { guards } = app;
 
@@ -174,6 +191,7 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
       };
       await db().insertInto('notes').values(row).execute();
       notesCreated.inc();
+      announce(params.tenantId, 'note.created', { note: present(row) });
       ctx.response.status = 201;
       ctx.response.headers.set('location', `/tenants/${encodeURIComponent(params.tenantId)}/notes/${row.id}`);
       return present(row);
@@ -220,6 +238,7 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
         .where('tenant_id', '=', params.tenantId)
         .where('id', '=', params.id)
         .execute();
+      announce(params.tenantId, 'note.updated', { note: present(updated) });
       return present(updated);
     },
   });
@@ -236,6 +255,7 @@ export default function buildNotesApp(config: LiftConfigInput = {}) {
         .where('tenant_id', '=', params.tenantId)
         .where('id', '=', params.id)
         .execute();
+      announce(params.tenantId, 'note.deleted', { id: params.id });
       return undefined;
     },
   });

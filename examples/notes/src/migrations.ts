@@ -40,6 +40,18 @@ export const notesMigrations: MigrationSet = {
         });
       },
     },
+    {
+      // Members follow their tenant's channels live (note changes on tenant:<id>:notes): viewer and up, in
+      // tenants made before this step too.
+      name: '0003_realtime',
+      async up(db) {
+        await addTemplatePermissions(
+          db,
+          { viewer: ['realtime.tenant:subscribe', 'realtime.tenant:presence'] },
+          { applyToExisting: true },
+        );
+      },
+    },
   ],
 };
 
