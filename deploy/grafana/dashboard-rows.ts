@@ -292,6 +292,59 @@ export const ROWS: RowSpec[] = [
     ],
   },
   {
+    title: 'Realtime',
+    panels: [
+      {
+        title: 'Open WebSocket connections',
+        description:
+          'Open connections by instance (alert LiftNoWebSocketConnections when none for 10 minutes). Per-user counts come from the count API, never a label.',
+        unit: 'short',
+        queries: [q(`sum by (instance) (${series('websocket_active_connections')})`, '{{instance}}')],
+      },
+      {
+        title: 'Connection attempts',
+        description:
+          'Upgrade attempts per second, accepted or refused (alert LiftWebSocketAuthFailureRatioHigh).',
+        unit: 'reqps',
+        stacked: true,
+        queries: [q(`sum by (status) (${rate('websocket_connections_total')})`, '{{status}}')],
+      },
+      {
+        title: 'Refusals by reason',
+        description:
+          'Why attempts were refused: the credential, the Origin, the per-user or per-address limit.',
+        unit: 'reqps',
+        queries: [q(`sum by (reason) (${rate('websocket_auth_failures_total')})`, '{{reason}}')],
+      },
+      {
+        title: 'Admission latency p95',
+        description:
+          'p95 of the checks on an upgrade request (alert LiftWebSocketAuthLatencyHigh above 100 ms).',
+        unit: 's',
+        queries: [q(quantile(0.95, 'websocket_auth_latency_seconds', []), 'p95')],
+      },
+      {
+        title: 'Frames sent by type',
+        description: 'Frames per second to clients: publications, replies, pongs, presence.',
+        unit: 'ops',
+        queries: [q(`sum by (message_type) (${rate('websocket_messages_sent_total')})`, '{{message_type}}')],
+      },
+      {
+        title: 'Server-side closes by reason',
+        description:
+          'Connections the server closed: revoked (logout), credential_expired, slow_consumer, heartbeat, too_many_messages.',
+        unit: 'ops',
+        queries: [q(`sum by (reason) (${rate('websocket_disconnects_total')})`, '{{reason}}')],
+      },
+      {
+        title: 'Recoveries',
+        description: 'Resubscriptions that got every missed publication (recovered) or were told of a gap.',
+        unit: 'ops',
+        queries: [q(`sum by (outcome) (${rate('realtime_recoveries_total')})`, '{{outcome}}')],
+      },
+    ],
+  },
+  {
     title: 'Readiness',
     panels: [
       {
