@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { limitsModule } from '../limits/index.ts';
+import { realtimeModule } from '../realtime/index.ts';
 import type { DeclaredMetric } from '../telemetry/index.ts';
 import { remoteTokensModule } from '../tokens/index.ts';
 import { createLift } from './create-lift.ts';
+import { liftModules } from './default-modules.ts';
 
 /**
- * Writes docs/metrics.md from what running apps export: a default app (every default module) and a resource
+ * Writes docs/metrics.md from what running apps export: a default app (every default module, and realtime) and a resource
  * server (`remoteTokens`, with the opt-in `limits`), each scraped once. Lift's metrics come with their declaration (owner, type, labels,
  * help); the process metrics with prom-client's help and the labels their samples carry. metrics-doc.test.ts
  * fails when the file differs from what this writes, so the doc lists exactly what a server exports.
@@ -59,7 +61,10 @@ export async function scrapeShippedApps(): Promise<{
 }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lift-metrics-doc-'));
   const apps = [
-    createLift({ env: 'test', dataDir, log: { level: 'silent' }, mail: { url: 'memory:' } }),
+    createLift(
+      { env: 'test', dataDir, log: { level: 'silent' }, mail: { url: 'memory:' } },
+      { modules: [...liftModules(), realtimeModule()] },
+    ),
     createLift(
       {
         env: 'test',

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { expect } from 'vitest';
+import { WebSocket } from 'ws';
 import { HttpSession, waitForMailLink } from '../support/http-session.ts';
 import { type LiftProcess, startLift, waitForOutput } from '../support/lift-process.ts';
 
@@ -84,6 +85,42 @@ export async function exerciseIdentity(lift: LiftProcess, email = 'ops@example.c
   await me.body?.cancel();
   await refreshWith(lift, pair.refresh_token, 200);
   await refreshWith(lift, pair.refresh_token, 401);
+}
+
+/**
+ * Realtime series for the dashboard: a refused upgrade, an accepted one with a token that pings, subscribes
+ * with a position (a recovery) and then breaks the protocol (a server-side close).
+ */
+export async function exerciseRealtime(lift: LiftProcess, email = 'ops@example.com'): Promise<void> {
+  const wsUrl = `${lift.url.replace('http', 'ws')}/ws`;
+  const refused = new WebSocket(wsUrl, ['lift.v1']);
+  await new Promise<void>((resolve) => refused.once('error', () => resolve()));
+  const login = await new HttpSession(lift.url).post('/auth/login', {
+    email,
+    password: PASSWORD,
+    response: 'tokens',
+  });
+  const { access_token } = (await login.json()) as { access_token: string };
+  const socket = new WebSocket(wsUrl, ['lift.v1', `lift.bearer.${access_token}`]);
+  const frames: Array<Record<string, unknown>> = [];
+  socket.on('message', (data) => frames.push(JSON.parse(String(data)) as Record<string, unknown>));
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  const until = async (test: () => boolean) => {
+    for (let i = 0; i < 250 && !test(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  await until(() => frames.some((frame) => frame.type === 'connected'));
+  const userId = String(frames.find((frame) => frame.type === 'connected')?.user_id);
+  socket.send(JSON.stringify({ type: 'ping', id: 1 }));
+  socket.send(
+    JSON.stringify({ type: 'subscribe', id: 2, channel: `user:${userId}`, since: { offset: 0, epoch: 'x' } }),
+  );
+  await until(() => frames.some((frame) => frame.id === 2));
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  socket.send('not json');
+  await closed;
 }
 
 /** `POST /auth/token` with `grant_type=refresh_token`, expecting `status`. */

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardText } from '../../../../deploy/grafana/build-dashboard.ts';
 import { repoRoot } from '../support/lift-process.ts';
-import { exerciseIdentity, type ObservedLift, scrape, startObservedLift } from './live-lift.ts';
+import {
+  exerciseIdentity,
+  exerciseRealtime,
+  type ObservedLift,
+  scrape,
+  startObservedLift,
+} from './live-lift.ts';
 import { promtool } from './prometheus-binaries.ts';
 import {
   ALERT_TESTS_FILE,
@@ -33,7 +39,7 @@ describe('the alert rules', () => {
   it('pass promtool check rules', async () => {
     const result = await promtool(['check', 'rules', ALERTS_FILE]);
     expectSuccess(result);
-    expect(result.stdout).toMatch(/SUCCESS: 11 rules found/);
+    expect(result.stdout).toMatch(/SUCCESS: 14 rules found/);
   });
 
   it('pass their promtool unit tests (each alert fires when unhealthy, stays silent when healthy)', async () => {
@@ -125,6 +131,7 @@ describe('a live scrape of a running Lift', () => {
   beforeAll(async () => {
     observed = await startObservedLift();
     await exerciseIdentity(observed.lift);
+    await exerciseRealtime(observed.lift);
     const broken = await fetch(`${observed.lift.url}/broken/1`);
     expect(broken.status).toBe(500);
     await broken.body?.cancel();
