@@ -12,6 +12,7 @@ import { ForbiddenError, LiftConfigError, LiftError } from '../src/core/errors.t
 import { IDENTITY_ERRORS } from '../src/identity/error-codes.ts';
 import { identityModule } from '../src/identity/module.ts';
 import { LIMITS_ERRORS } from '../src/limits/error-codes.ts';
+import { REALTIME_ERRORS } from '../src/realtime/index.ts';
 import { SESSIONS_ERRORS } from '../src/sessions/error-codes.ts';
 import { sessionsModule } from '../src/sessions/module.ts';
 import { TOKENS_ERRORS } from '../src/tokens/error-codes.ts';
@@ -81,9 +82,14 @@ describe('error codes declared by modules', () => {
     expect(codesOf(defaults.errors)).toEqual([
       ...new Set(codesOf([...ALWAYS_PRESENT_ERRORS, ...defaultRows])),
     ]);
-    // The union adds the opt-in modules' codes: remoteTokens's and signing's.
+    // The union adds the opt-in modules' codes: remoteTokens's, signing's and realtime's.
     expect(codesOf(LIFT_ERRORS)).toEqual(
-      [...codesOf(defaults.errors), 'LIFT_JWKS_UNAVAILABLE 503', 'LIFT_SIGNATURE_INVALID 401'].sort(),
+      [
+        ...codesOf(defaults.errors),
+        'LIFT_JWKS_UNAVAILABLE 503',
+        'LIFT_SIGNATURE_INVALID 401',
+        ...codesOf(REALTIME_ERRORS),
+      ].sort(),
     );
 
     // Building an app fetches nothing, so the issuer need not exist.

@@ -144,6 +144,11 @@ function builtInStages(
   return { outer, inner };
 }
 
+/** What the client got: the response's status, or 101 for an upgrade a module took over. */
+function sentStatus(c: HonoContext): number {
+  return requestScope(c).sentStatus ?? c.res.status;
+}
+
 function befores(stages: PipelineStage[]) {
   return stages.flatMap((stage) => (stage.before ? [stage.before] : []));
 }
@@ -183,11 +188,7 @@ export function installPipeline(
     finishResponseHeaders(c);
     spans?.end(c);
     for (const after of outerAfter) after(c);
-    observer?.record(
-      c.req.method,
-      requestScope(c).sentStatus ?? c.res.status,
-      (performance.now() - started) / 1000,
-    );
+    observer?.record(c.req.method, sentStatus(c), (performance.now() - started) / 1000);
     return c.res;
   };
   const settle = async (

@@ -21,6 +21,7 @@ import type {
 } from './ports.ts';
 import { CLOSE, type ClientMessage, PROTOCOL, ProtocolError, parseClientMessage } from './protocol.ts';
 import { revocationsOf } from './revocations.ts';
+import { sweep } from './sweep.ts';
 
 /** Who `disconnect()` ends, on every node. */
 export type DisconnectFilter = { userId: string } | { sessionId: string } | { connectionId: string };
@@ -48,7 +49,7 @@ export interface GatewayOptions {
 const CONTROL = 'lift:rt:control';
 
 /** Why a connection was closed, as `websocket_disconnects_total{reason}` counts it (a closed list). */
-type CloseReason =
+export type CloseReason =
   | 'client'
   | 'credential_expired'
   | 'revoked'
@@ -352,45 +353,11 @@ export class Gateway {
 
   /** The one timer: pings, missed pongs, credential expiry, and the registry and presence heartbeats. */
   #sweep(): void {
-    const { settings, registry, presence, clock, log } = this.#o;
-    const now = clock.now();
-    const entries = [];
-    const memberships = [];
-    for (const connection of this.#connections.values()) {
-      if (connection.closing) continue;
-      if (!connection.alive) {
-        this.#o.metrics.disconnects.add({ reason: 'heartbeat' });
-        connection.closing = true;
-        connection.socket.terminate();
-        continue;
-      }
-      connection.alive = false;
-      connection.socket.ping();
-      const expiresAt = connection.expiresAt;
-      if (expiresAt !== undefined) {
-        if (now >= expiresAt + settings.expiryGraceMs) {
-          this.#close(connection, CLOSE.credentialExpired, 'credential expired', 'credential_expired');
-          continue;
-        }
-        if (!connection.warned && expiresAt - now <= 2 * settings.pingIntervalMs) {
-          connection.warned = true;
-          const expiresIn = Math.max(0, Math.floor((expiresAt - now) / 1000));
-          this.#send(connection, JSON.stringify({ type: 'expiring', expires_in: expiresIn }), 'expiring');
-        }
-      }
-      entries.push(connection.entry);
-      for (const channel of connection.channels) memberships.push({ channel, connectionId: connection.id });
-    }
-    if (entries.length > 0) {
-      registry
-        .refresh(entries, settings.registryTtlMs)
-        .catch((error: unknown) => log.warn({ err: error }, 'realtime: registry heartbeat failed'));
-    }
-    if (memberships.length > 0) {
-      presence
-        .refresh(memberships, settings.registryTtlMs)
-        .catch((error: unknown) => log.warn({ err: error }, 'realtime: presence heartbeat failed'));
-    }
+    const now = this.#o.clock.now();
+    sweep(this.#connections.values(), now, this.#o, {
+      close: (connection, code, reason, counted) => this.#close(connection, code, reason, counted),
+      send: (connection, frame, type) => this.#send(connection, frame, type),
+    });
     for (const [key, until] of this.#revoked) if (until <= now) this.#revoked.delete(key);
   }
 
