@@ -101,6 +101,38 @@ describe('channels', () => {
     });
   });
 
+  it('publishes over HTTP with realtime:publish (a global admin here), and refuses it to others with 403', async () => {
+    const ada = await userClient('http-publish@example.com');
+    const channel = `user:${ada.userId}`;
+    await ada.client.request({ type: 'subscribe', channel });
+    const plain = await signedInBrowser(lift, 'no-publish@example.com');
+    const refused = await plain.post(
+      '/realtime/publish',
+      { channel, data: 1 },
+      { origin: 'http://lift.test' },
+    );
+    expect(refused.status).toBe(403);
+    const admin = await signedInBrowser(lift, 'publisher@example.com');
+    const me = (await (await admin.request('/auth/session')).json()) as { user: { id: string } };
+    await lift.app.access.grantSystemRole(me.user.id);
+    const published = await admin.post(
+      '/realtime/publish',
+      { channel, data: { via: 'http' } },
+      { origin: 'http://lift.test' },
+    );
+    expect(published.status).toBe(200);
+    expect(await published.json()).toMatchObject({ offset: 1 });
+    expect(await ada.client.next((frame) => frame.type === 'publication')).toMatchObject({
+      data: { via: 'http' },
+    });
+    const bad = await admin.post(
+      '/realtime/publish',
+      { channel: 'nonsense', data: 1 },
+      { origin: 'http://lift.test' },
+    );
+    expect(bad.status).toBe(400);
+  });
+
   it('lets clients publish only where the namespace allows it', async () => {
     const ada = await userClient('pub@example.com');
     expect(
