@@ -157,12 +157,8 @@ export class Admission {
       const admitted = await this.#admit(c, clientIp);
       const response = await open(admitted);
       metrics.connections.add({ status: 'accepted' });
-      events.emit('realtime.connected', {
-        actor: admitted.principal.userId,
-        subject: admitted.principal.userId,
-        ...origin,
-        data: { connectionId: admitted.connectionId, via: admitted.via },
-      });
+      // No event per accepted connection: every event is a durable outbox row, and a connection is the
+      // consequence of a decision already recorded (the login); the access line (101, principal) records it.
       return response;
     } catch (error) {
       const reason = reasonOf(error);
