@@ -45,7 +45,12 @@ beforeAll(async () => {
     },
     {
       namespaces: {
-        room: { subscribe: 'authenticated', publish: 'authenticated', presence: 'authenticated' },
+        room: {
+          subscribe: 'authenticated',
+          publish: 'authenticated',
+          presence: 'authenticated',
+          joinLeave: true,
+        },
       },
     },
   );

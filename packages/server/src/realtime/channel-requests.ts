@@ -196,13 +196,7 @@ export class ChannelRequests {
     const { presence, settings, log } = this.#o;
     presence
       .join(channel, { connectionId: connection.id, userId: connection.userId }, settings.registryTtlMs)
-      .then(() =>
-        this.#g.hub.announce(
-          channel,
-          'join',
-          JSON.stringify({ type: 'join', channel, user_id: connection.userId }),
-        ),
-      )
+      .then(() => this.#announce(connection, channel, 'join'))
       .catch((error: unknown) => log.warn({ err: error, channel }, 'realtime: presence join failed'));
   }
 
@@ -210,14 +204,15 @@ export class ChannelRequests {
     const { presence, log } = this.#o;
     presence
       .leave(channel, connection.id)
-      .then(() =>
-        this.#g.hub.announce(
-          channel,
-          'leave',
-          JSON.stringify({ type: 'leave', channel, user_id: connection.userId }),
-        ),
-      )
+      .then(() => this.#announce(connection, channel, 'leave'))
       .catch((error: unknown) => log.warn({ err: error, channel }, 'realtime: presence leave failed'));
+  }
+
+  /** A join or leave frame to the channel's subscribers, where the namespace asks for them. */
+  async #announce(connection: RealtimeConnection, channel: string, kind: 'join' | 'leave'): Promise<void> {
+    if (!this.#policies.announcesJoinLeave(channel)) return;
+    const frame = JSON.stringify({ type: kind, channel, user_id: connection.userId });
+    await this.#g.hub.announce(channel, kind, frame);
   }
 }
 

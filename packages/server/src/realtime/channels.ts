@@ -30,6 +30,12 @@ export interface NamespacePolicy {
   presence?: ChannelRule;
   /** Keep a bounded history for recovery (`realtime.history.*`). Default true. */
   history?: boolean;
+  /**
+   * Send `join` / `leave` frames to a channel's subscribers as connections come and go. Default false: on a
+   * channel of n subscribers every join is n frames, n² to fill it — opt in for rooms, not for broadcast
+   * channels. Presence itself (`{"type":"presence"}`) is kept either way.
+   */
+  joinLeave?: boolean;
 }
 
 export interface ParsedChannel {
@@ -89,6 +95,12 @@ export class ChannelPolicies {
     if (policy === undefined) return 'unknown_namespace';
     const rule = policy[action] ?? (action === 'publish' ? 'nobody' : 'permission');
     return this.#allows(rule, principal, channel, action) ? undefined : 'forbidden';
+  }
+
+  /** Whether the namespace sends join/leave frames. */
+  announcesJoinLeave(name: string): boolean {
+    const channel = parseChannel(name);
+    return channel !== undefined && (this.policyOf(channel)?.joinLeave ?? false);
   }
 
   /** Whether the namespace keeps history (unknown namespaces keep none). */
