@@ -5,7 +5,7 @@
  *
  * - `hold`: opens `connections` (`concurrency` handshakes in flight), reports, and keeps them open until the
  *   parent stops it (or `maxSeconds`);
- * - `churn`: `concurrency` loops of connect → authenticated → close, counting those completed between
+ * - `churn`: once the parent says go (a line on stdin), `concurrency` loops of connect → authenticated → close, counting those completed between
  *   `warmupSeconds` and `warmupSeconds + durationSeconds`, then reports and exits;
  * - `subscribe`: opens `connections`, subscribes each to `FANOUT_CHANNEL`, reports, then records when each
  *   publication arrives (`sharedNow()` first thing in the message handler) until it has every publication on
@@ -182,7 +182,8 @@ async function hold(tokens: string[]): Promise<void> {
 }
 
 async function churn(tokens: string[]): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, settings.startAt - Date.now())));
+  report({ event: 'ready' });
+  await new Promise((resolve) => process.stdin.once('data', resolve));
   const started = performance.now();
   const countFrom = started + settings.warmupSeconds * 1000;
   const stopAt = countFrom + settings.durationSeconds * 1000;
@@ -244,8 +245,10 @@ async function subscribe(tokens: string[]): Promise<void> {
     entry.deliveries++;
     entry.lastMs = Math.max(entry.lastMs, latency);
     perPublication.set(data.seq, entry);
-    const bucket = Math.max(0, Math.round(latency * 10));
-    histogram.set(bucket, (histogram.get(bucket) ?? 0) + 1);
+    if (data.seq > settings.warmupPublications) {
+      const bucket = Math.max(0, Math.round(latency * 10));
+      histogram.set(bucket, (histogram.get(bucket) ?? 0) + 1);
+    }
     if (--expected === 0) finish();
   };
   const started = performance.now();

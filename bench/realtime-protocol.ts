@@ -70,13 +70,15 @@ export interface ClientSettings {
   connections: number;
   /** Handshakes in flight at once. */
   concurrency: number;
-  /** churn: when to begin (epoch ms, `Date.now()`), so every client child and the parent count the same window. */
-  startAt: number;
-  /** churn: handshakes before `warmupSeconds` are not counted; counting stops after `durationSeconds` more. */
+  /**
+   * churn: starts when a line arrives on stdin (so every client and the parent's CPU sample share one window);
+   * handshakes before `warmupSeconds` are not counted; counting stops after `durationSeconds` more.
+   */
   warmupSeconds: number;
   durationSeconds: number;
-  /** subscribe: publications expected (the first `warmupPublications` are reported too; the parent drops them). */
+  /** subscribe: publications expected; the first `warmupPublications` are left out of the histogram. */
   publications: number;
+  warmupPublications: number;
   /** The child exits by itself after this long, whatever happens. */
   maxSeconds: number;
 }
@@ -87,6 +89,11 @@ export interface HoldReport {
   failed: number;
   firstError: string | null;
   seconds: number;
+}
+
+/** churn: tokens fetched; the client starts when the parent writes a line to its stdin. */
+export interface ReadyReport {
+  event: 'ready';
 }
 
 export interface ChurnReport {
@@ -114,13 +121,13 @@ export interface LatencyReport {
   event: 'latencies';
   /** Per publication (by sequence number): deliveries on this child, and the latest delivery's latency (ms). */
   perPublication: Array<{ seq: number; deliveries: number; lastMs: number }>;
-  /** Every delivery's latency in 0.1 ms buckets: [bucket, count] pairs. */
+  /** Every delivery's latency after the warm-up publications, in 0.1 ms buckets: [bucket, count] pairs. */
   histogram: Array<[number, number]>;
   /** Subscribers closed by the server before the end. */
   closed: number;
 }
 
-export type ClientReport = HoldReport | ChurnReport | SubscribedReport | LatencyReport;
+export type ClientReport = ReadyReport | HoldReport | ChurnReport | SubscribedReport | LatencyReport;
 
 /** The body of one publication: its sequence number and when `publish()` was called (`sharedNow()`). */
 export interface PublicationData {

@@ -262,6 +262,8 @@ const kind = requiredEnv('BENCH_KIND') as ServerKind;
 const port = Number(requiredEnv('BENCH_PORT'));
 const redisUrl = process.env.BENCH_REDIS_URL || undefined;
 const prefix = process.env.BENCH_REDIS_PREFIX ?? `bench-realtime:${process.pid}:`;
+// An exit of its own (not the signal's default), so `--cpu-prof` writes its profile; Lift closes its app first.
+if (kind !== 'lift') process.once('SIGTERM', () => process.exit(0));
 const server =
   kind === 'ws'
     ? await startRawWs(port, redisUrl, prefix)

@@ -10,7 +10,7 @@
  * 4. across two nodes over loopback Redis: publish() on one node → delivery on the other.
  *
  * Servers run on CPU 0 and clients on CPU 1 when pinning is on (harness/pinning.ts). `--quick` is a smoke run
- * with small numbers (nothing is written); `--only=memory,handshakes,fanout,crossnode` and
+ * with small numbers (nothing is written); `--cpu-prof=<dir>` profiles the servers; `--only=memory,handshakes,fanout,crossnode` and
  * `--servers=ws,socketio,lift` narrow a run. Results: `results/realtime.md`. README.md's `realtime` section
  * says what each number means.
  */
@@ -50,6 +50,8 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const flag = (name: string) => argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
 const only = new Set((flag('only') ?? 'memory,handshakes,fanout,crossnode').split(','));
+/** `--cpu-prof=<dir>`: every server process writes a V8 CPU profile there when it exits. */
+const cpuProfileDir = flag('cpu-prof');
 const kinds = (flag('servers')?.split(',') as ServerKind[] | undefined) ?? [...SERVER_KINDS];
 
 /** Everything the run does, full and `--quick`. */
@@ -109,6 +111,7 @@ async function startServer(
   const dataDir = mkdtempSync(join(tmpdir(), 'lift-bench-realtime-'));
   const entry = pinned(0, process.execPath, [
     '--expose-gc',
+    ...(cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProfileDir)}`]),
     '--import',
     'tsx',
     join(BENCH_DIR, 'realtime-server.ts'),
@@ -211,7 +214,7 @@ const BASE = {
   warmupSeconds: 0,
   durationSeconds: 0,
   publications: 0,
-  startAt: 0,
+  warmupPublications: 0,
 };
 
 async function measureMemory(kind: ServerKind): Promise<MemoryResult> {
@@ -231,6 +234,8 @@ async function measureMemory(kind: ServerKind): Promise<MemoryResult> {
       durationSeconds: 2,
       maxSeconds: 60,
     });
+    await reportOf(warm, 'ready', 60_000);
+    warm.process.stdin?.write('go\n');
     await reportOf(warm, 'churned', 60_000);
     await warm.stop();
     await sleep(1_000);
@@ -277,8 +282,6 @@ async function measureHandshakes(kind: ServerKind): Promise<HandshakeResult> {
   const { concurrency, tokensPerProcess, warmupSeconds, durationSeconds } = SETTINGS.handshakes;
   const server = await startServer(kind);
   try {
-    // Enough time for every client to fetch its tokens before anyone starts.
-    const startAt = Date.now() + 8_000;
     const clients = Array.from({ length: SETTINGS.clientProcesses }, (_, i) =>
       startClient(server, i, {
         ...BASE,
@@ -291,11 +294,13 @@ async function measureHandshakes(kind: ServerKind): Promise<HandshakeResult> {
         concurrency,
         warmupSeconds,
         durationSeconds,
-        startAt,
-        maxSeconds: 120,
+        maxSeconds: 300,
       }),
     );
-    await sleep(startAt + warmupSeconds * 1000 - Date.now());
+    // Every client has its tokens before any starts: issuing them is not part of the window.
+    await Promise.all(clients.map((client) => reportOf(client, 'ready', 120_000)));
+    for (const client of clients) client.process.stdin?.write('go\n');
+    await sleep(warmupSeconds * 1000);
     const from = await server.stats();
     await sleep(durationSeconds * 1000);
     const to = await server.stats();
@@ -342,6 +347,7 @@ async function measureDelivery(
       connections: count,
       concurrency: options.concurrency,
       publications: options.publications,
+      warmupPublications: options.warmupPublications,
       maxSeconds: 1_500,
     }),
   );
