@@ -43,8 +43,9 @@ export interface ServerStats {
   rss: number;
   heapUsed: number;
   external: number;
-  /** User + system CPU of the process since it started (µs). */
+  /** User + system CPU of the process since it started (µs), and the system part of it. */
   cpuMicros: number;
+  systemMicros: number;
   /** Open connections as the server counts them. */
   connections: number;
 }

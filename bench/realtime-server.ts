@@ -213,6 +213,7 @@ function stats(server: BenchServer): ServerStats {
     heapUsed: memory.heapUsed,
     external: memory.external,
     cpuMicros: cpu.user + cpu.system,
+    systemMicros: cpu.system,
     connections: server.connections(),
   };
 }

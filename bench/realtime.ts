@@ -312,6 +312,7 @@ async function measureHandshakes(kind: ServerKind): Promise<HandshakeResult> {
       firstError: reports.find((report) => report.firstError !== null)?.firstError ?? null,
       seconds: durationSeconds,
       serverCpuMicros: to.cpuMicros - from.cpuMicros,
+      serverSystemMicros: to.systemMicros - from.systemMicros,
       p50Ms: Math.max(...reports.map((report) => report.p50Ms)),
       p99Ms: Math.max(...reports.map((report) => report.p99Ms)),
     };
