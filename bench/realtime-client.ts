@@ -22,6 +22,7 @@ import {
   type ClientReport,
   type ClientSettings,
   FANOUT_CHANNEL,
+  latencyBucket,
   loopbackAddress,
   type PublicationData,
   percentile,
@@ -246,7 +247,7 @@ async function subscribe(tokens: string[]): Promise<void> {
     entry.lastMs = Math.max(entry.lastMs, latency);
     perPublication.set(data.seq, entry);
     if (data.seq > settings.warmupPublications) {
-      const bucket = Math.max(0, Math.round(latency * 10));
+      const bucket = latencyBucket(latency);
       histogram.set(bucket, (histogram.get(bucket) ?? 0) + 1);
     }
     if (--expected === 0) finish();

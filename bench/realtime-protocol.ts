@@ -122,7 +122,7 @@ export interface LatencyReport {
   event: 'latencies';
   /** Per publication (by sequence number): deliveries on this child, and the latest delivery's latency (ms). */
   perPublication: Array<{ seq: number; deliveries: number; lastMs: number }>;
-  /** Every delivery's latency after the warm-up publications, in 0.1 ms buckets: [bucket, count] pairs. */
+  /** Every delivery's latency after the warm-up publications, as `latencyBucket`s: [bucket, count] pairs. */
   histogram: Array<[number, number]>;
   /** Subscribers closed by the server before the end. */
   closed: number;
@@ -148,4 +148,18 @@ export function clientReports(stdout: string): ClientReport[] {
 export function percentile(sorted: ArrayLike<number>, fraction: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * fraction) - 1)]!;
+}
+
+/**
+ * Latency histogram buckets 1 % wide (of 1 + ms), so a client's report stays a few kilobytes however widely
+ * its latencies spread (the parent reads the tail of each child's stdout).
+ */
+const BUCKET_GROWTH = Math.log(1.01);
+
+export function latencyBucket(ms: number): number {
+  return Math.round(Math.log1p(Math.max(0, ms)) / BUCKET_GROWTH);
+}
+
+export function bucketLatency(bucket: number): number {
+  return Math.expm1(bucket * BUCKET_GROWTH);
 }

@@ -21,6 +21,8 @@ export interface MemoryResult {
 
 export interface HandshakeResult {
   kind: ServerKind;
+  /** A diagnostic row's label (a Lift config that is not the default); main rows have none. */
+  label?: string;
   handshakes: number;
   failed: number;
   firstError: string | null;
@@ -166,7 +168,7 @@ function handshakeSection(rows: HandshakeResult[]): string[] {
       '÷ Socket.IO',
     ],
     rows.map((row) => [
-      SERVER_LABELS[row.kind],
+      row.label ?? SERVER_LABELS[row.kind],
       formatInteger(handshakeRate(row)),
       ((row.serverCpuMicros / (row.seconds * 1e6)) * 100).toFixed(0),
       `${formatInteger(cpuPerHandshake(row))}, ${formatInteger(row.serverSystemMicros / Math.max(1, row.handshakes))}`,
@@ -177,7 +179,7 @@ function handshakeSection(rows: HandshakeResult[]): string[] {
     ]),
   );
   const lines = ['## 2. Authenticated handshakes per second, one server process', '', table, ''];
-  const lift = rows.find((row) => row.kind === 'lift');
+  const lift = rows.find((row) => row.kind === 'lift' && row.label === undefined);
   const socketio = rows.find((row) => row.kind === 'socketio');
   if (lift !== undefined) {
     const rate = handshakeRate(lift);

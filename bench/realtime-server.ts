@@ -17,6 +17,9 @@
  *   access log on, to stdout, drained by the harness), every default except what production requires; one
  *   channel namespace `bench` that any authenticated principal may subscribe to.
  *
+ * `BENCH_LIFT_CONFIG` (JSON, top-level sections) changes Lift's config, for the diagnostic rows that show what a
+ * default costs; the main rows never set it.
+ *
  * Across nodes (`BENCH_REDIS_URL`, `BENCH_REDIS_PREFIX`): Lift's `storage.kv` and `storage.broker` are that
  * Redis (a unique prefix); raw ws relays publications through Redis PUBLISH/SUBSCRIBE on one channel.
  * The process exits by itself when the parent goes away or after `BENCH_MAX_SECONDS`.
@@ -164,6 +167,8 @@ async function startLift(port: number, redisUrl: string | undefined, prefix: str
       auth: { publicUrl: ISSUER },
       tokens: { issuer: ISSUER, audience: ISSUER },
       ...(redisUrl === undefined ? {} : { storage: { kv: redisUrl, broker: redisUrl, redisPrefix: prefix } }),
+      // Diagnostic rows only (what a default costs): sections replaced whole.
+      ...(JSON.parse(process.env.BENCH_LIFT_CONFIG ?? '{}') as Record<string, unknown>),
     },
     {
       modules: [...liftModules(), realtimeModule({ namespaces: { bench: { subscribe: 'authenticated' } } })],

@@ -25,6 +25,7 @@ import { withoutLiftVariables } from './harness/lift-environment.ts';
 import { PIN, pinned } from './harness/pinning.ts';
 import { withTimeout } from './harness/timeout.ts';
 import {
+  bucketLatency,
   type ClientReport,
   type ClientSettings,
   clientReports,
@@ -106,6 +107,7 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 async function startServer(
   kind: ServerKind,
   redis?: { url: string; prefix: string },
+  liftConfig?: Record<string, unknown>,
 ): Promise<RunningServer> {
   const [port, controlPort] = [await findFreePort(), await findFreePort()];
   const dataDir = mkdtempSync(join(tmpdir(), 'lift-bench-realtime-'));
@@ -127,6 +129,7 @@ async function startServer(
       BENCH_CONTROL_PORT: String(controlPort),
       BENCH_DATA_DIR: dataDir,
       ...(redis === undefined ? {} : { BENCH_REDIS_URL: redis.url, BENCH_REDIS_PREFIX: redis.prefix }),
+      ...(liftConfig === undefined ? {} : { BENCH_LIFT_CONFIG: JSON.stringify(liftConfig) }),
     },
   });
   const controlUrl = `http://127.0.0.1:${controlPort}`;
@@ -278,9 +281,24 @@ async function measureMemory(kind: ServerKind): Promise<MemoryResult> {
   }
 }
 
-async function measureHandshakes(kind: ServerKind): Promise<HandshakeResult> {
+/**
+ * Diagnostic Lift rows after the main ones: what the defaults on the handshake path cost (the limits store on
+ * SQL, and the events' outbox there too, then also the access line per upgrade).
+ */
+const LIFT_DIAGNOSTICS: ReadonlyArray<{ label: string; config: Record<string, unknown> }> = [
+  { label: 'Lift, storage.kv = memory: (not default)', config: { storage: { kv: 'memory:' } } },
+  {
+    label: 'Lift, kv memory: + access log off (not default)',
+    config: { storage: { kv: 'memory:' }, http: { accessLog: { enabled: false } } },
+  },
+];
+
+async function measureHandshakes(
+  kind: ServerKind,
+  variant?: { label: string; config: Record<string, unknown> },
+): Promise<HandshakeResult> {
   const { concurrency, tokensPerProcess, warmupSeconds, durationSeconds } = SETTINGS.handshakes;
-  const server = await startServer(kind);
+  const server = await startServer(kind, undefined, variant?.config);
   try {
     const clients = Array.from({ length: SETTINGS.clientProcesses }, (_, i) =>
       startClient(server, i, {
@@ -307,6 +325,7 @@ async function measureHandshakes(kind: ServerKind): Promise<HandshakeResult> {
     const reports = await Promise.all(clients.map((client) => reportOf(client, 'churned', 60_000)));
     return {
       kind,
+      ...(variant === undefined ? {} : { label: variant.label }),
       handshakes: reports.reduce((sum, report) => sum + report.handshakes, 0),
       failed: reports.reduce((sum, report) => sum + report.failed, 0),
       firstError: reports.find((report) => report.firstError !== null)?.firstError ?? null,
@@ -409,7 +428,7 @@ function mergeLatencies(
     let seen = 0;
     for (const [bucket, count] of sorted) {
       seen += count;
-      if (seen >= all * fraction) return bucket / 10;
+      if (seen >= all * fraction) return bucketLatency(bucket);
     }
     return Number.NaN;
   };
@@ -500,7 +519,15 @@ stopChildrenOnExit();
 note(`realtime bench${quick ? ' (quick)' : ''}: ${kinds.join(', ')}; pinning ${PIN ? 'on' : 'off'}`);
 const measurements: Measurements = { quick, settings: SETTINGS, pinned: PIN };
 if (only.has('memory')) measurements.memory = await eachKind('idle connections', measureMemory);
-if (only.has('handshakes')) measurements.handshakes = await eachKind('handshakes', measureHandshakes);
+if (only.has('handshakes')) {
+  measurements.handshakes = await eachKind('handshakes', (kind) => measureHandshakes(kind));
+  if (kinds.includes('lift')) {
+    for (const variant of LIFT_DIAGNOSTICS) {
+      note(`\nhandshakes: ${variant.label}`);
+      measurements.handshakes.push(await measureHandshakes('lift', variant));
+    }
+  }
+}
 if (only.has('fanout')) measurements.fanout = await eachKind('fan-out', measureFanout);
 if (only.has('crossnode')) {
   const redisUrl = await redisUrlOrNull();
