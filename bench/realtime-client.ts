@@ -67,8 +67,9 @@ function connectWs(token: string, localAddress: string, onFrame: OnFrame): Promi
   return new Promise((resolve, reject) => {
     const connection: Connection = {
       subscribe: () =>
-        new Promise<void>((done) => {
+        new Promise<void>((done, fail) => {
           replied = done;
+          void ended.then(() => fail(new Error('closed while subscribing')));
           socket.send(lift ? `{"type":"subscribe","id":1,"channel":"${FANOUT_CHANNEL}"}` : 'subscribe');
         }),
       close: () => socket.close(),
@@ -118,7 +119,8 @@ function connectSocketIo(token: string, localAddress: string, onFrame: OnFrame):
     socket.once('connect', () =>
       resolve({
         subscribe: () =>
-          new Promise<void>((done) => {
+          new Promise<void>((done, fail) => {
+            void ended.then(() => fail(new Error('closed while subscribing')));
             socket.emit('subscribe', FANOUT_CHANNEL, () => done());
           }),
         close: () => socket.disconnect(),
@@ -253,26 +255,30 @@ async function subscribe(tokens: string[]): Promise<void> {
     if (--expected === 0) finish();
   };
   const started = performance.now();
+  let closed = 0;
+  let subscribing = true;
   const { connections, failed, firstError } = await openMany(
     settings.connections,
     tokens,
     onFrame,
-    (connection) => connection.subscribe(),
+    async (connection) => {
+      await connection.subscribe();
+      void connection.ended.then(() => {
+        closed++;
+        if (subscribing) return;
+        expected -= settings.publications;
+        if (expected <= 0) finish();
+      });
+    },
   );
-  expected = connections.length * settings.publications;
-  let closed = 0;
-  for (const connection of connections) {
-    void connection.ended.then(() => {
-      closed++;
-      expected -= settings.publications;
-      if (expected <= 0) finish();
-    });
-  }
+  subscribing = false;
+  expected = (connections.length - closed) * settings.publications;
   report({
     event: 'subscribed',
-    subscribed: connections.length,
+    subscribed: connections.length - closed,
     failed,
     firstError,
+    closedWhileSubscribing: closed,
     seconds: (performance.now() - started) / 1000,
     otherFrames,
   });

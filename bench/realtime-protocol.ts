@@ -110,9 +110,12 @@ export interface ChurnReport {
 
 export interface SubscribedReport {
   event: 'subscribed';
+  /** Subscribed and still open. */
   subscribed: number;
   failed: number;
   firstError: string | null;
+  /** Subscribed, then closed by the server before every subscriber was in (Lift: missed heartbeats). */
+  closedWhileSubscribing: number;
   seconds: number;
   /** Frames received while subscribing that were not replies (presence joins, on Lift). */
   otherFrames: number;

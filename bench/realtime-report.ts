@@ -39,6 +39,8 @@ export interface FanoutResult {
   subscribers: number;
   failed: number;
   firstError: string | null;
+  /** Subscribers the server closed before every subscriber was in. */
+  closedWhileSubscribing: number;
   subscribeSeconds: number;
   /** Frames other than replies and publications the subscribers got (Lift: presence joins). */
   otherFrames: number;
@@ -65,6 +67,8 @@ export interface Measurements {
   handshakes?: HandshakeResult[];
   fanout?: FanoutResult[];
   crossNode?: CrossNodeResult[];
+  /** Kinds whose measurement failed (the others' rows are still reported). */
+  failures: Array<{ what: string; kind: ServerKind; error: string }>;
 }
 
 export const TARGETS = {
@@ -204,7 +208,7 @@ function deliveryTable(rows: FanoutResult[]): string {
   return markdownTable(
     [
       'server',
-      'subscribers',
+      'subscribers (closed while subscribing)',
       'subscribed in (s)',
       'other frames while subscribing',
       'publications',
@@ -216,7 +220,7 @@ function deliveryTable(rows: FanoutResult[]): string {
     ],
     rows.map((row) => [
       SERVER_LABELS[row.kind],
-      `${formatInteger(row.subscribers)}${row.failed ? ` (${row.failed} failed)` : ''}`,
+      `${formatInteger(row.subscribers)} (${formatInteger(row.closedWhileSubscribing)})${row.failed ? `, ${formatInteger(row.failed)} failed` : ''}`,
       row.subscribeSeconds.toFixed(1),
       formatInteger(row.otherFrames),
       formatInteger(row.publications),
@@ -269,6 +273,13 @@ export function printReport(measurements: Measurements): string {
   if (measurements.handshakes) lines.push(...handshakeSection(measurements.handshakes));
   if (measurements.fanout) lines.push(...fanoutSection(measurements.fanout));
   if (measurements.crossNode) lines.push(...crossNodeSection(measurements.crossNode));
+  if (measurements.failures.length > 0) {
+    lines.push('## Failed', '');
+    for (const { what, kind, error } of measurements.failures) {
+      lines.push(`- ${what}, ${SERVER_LABELS[kind]}: ${error}`);
+    }
+    lines.push('');
+  }
   return lines.join('\n');
 }
 
