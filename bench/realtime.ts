@@ -76,8 +76,9 @@ const SETTINGS = {
     subscribers: Number(flag('subscribers') ?? (quick ? 400 : 10_000)),
     concurrency: quick ? 20 : 50,
     warmupPublications: quick ? 2 : 10,
-    publications: quick ? 20 : 210,
-    intervalMs: 100,
+    publications: quick ? 20 : 70,
+    /** Longer than a delivery to every subscriber takes here, so publications do not queue behind each other. */
+    intervalMs: quick ? 300 : 1_000,
   },
   crossNode: {
     subscribers: quick ? 10 : 100,
