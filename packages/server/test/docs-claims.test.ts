@@ -159,8 +159,8 @@ describe.skipIf(!(await postgresUrl()))('docs/getting-started.md: the scaled sha
       expect(text).not.toMatch(/primary runs migrations/);
       const migrated = await runLiftInProcess(['migrate', ...app], env);
       expect(migrated.code, migrated.stderr).toBe(0);
-      // Cluster workers need a process of their own.
-      const lift = await startLift([...app, ...workers], env);
+      // Cluster workers need a process of their own; each loads the sources, so allow for a busy machine.
+      const lift = await startLift([...app, ...workers], env, 60_000);
       running.push(lift);
       expect((await fetch(`${lift.url}/health/ready`)).status).toBe(200);
       await lift.stop();

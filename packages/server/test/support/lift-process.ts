@@ -77,7 +77,12 @@ export async function runLift(
 }
 
 /** Starts `lift serve <args>` on a free port and waits until it prints where it listens. */
-export async function startLift(args: string[], env: Record<string, string> = {}): Promise<LiftProcess> {
+export async function startLift(
+  args: string[],
+  env: Record<string, string> = {},
+  /** How long it may take to listen: a cluster (`--workers N`) loads the sources once per worker. */
+  startupMs = 20_000,
+): Promise<LiftProcess> {
   const port = await freePort();
   const dataDir = env.LIFT_DATA_DIR ?? tempDataDir();
   const child = spawn(process.execPath, [liftBin, 'serve', '--port', String(port), ...args], {
@@ -96,7 +101,7 @@ export async function startLift(args: string[], env: Record<string, string> = {}
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + startupMs;
   while (!out.includes(`Lift listening on ${url}`)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
