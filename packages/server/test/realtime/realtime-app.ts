@@ -4,7 +4,7 @@ import { type Clock, type ManualClock, systemClock } from '../../src/core/clock.
 import type { LiftConfigInput } from '../../src/core/config/schema.ts';
 import { liftModules } from '../../src/index.ts';
 import { type RealtimeModuleOptions, realtimeModule } from '../../src/realtime/index.ts';
-import { type AuthApp, Browser, startAuthApp, tokenFromMail } from '../support/auth-app.ts';
+import { type AuthApp, Browser, merge, startAuthApp, tokenFromMail } from '../support/auth-app.ts';
 
 /**
  * Test support for the realtime gateway: an identity app with the realtime module, listening on a real port,
@@ -40,18 +40,6 @@ export async function startRealtimeApp(
     wsUrl: `${address.url.replace('http', 'ws')}/ws`,
     origin: address.url,
   };
-}
-
-function merge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(extra)) {
-    const current = out[key];
-    out[key] =
-      value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object'
-        ? merge(current as Record<string, unknown>, value as Record<string, unknown>)
-        : value;
-  }
-  return out;
 }
 
 let nextIp = 20;

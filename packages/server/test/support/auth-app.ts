@@ -23,7 +23,11 @@ export interface AuthApp {
 /** Cheapest argon2id the config allows: tests exercise the flows, not the hash cost. */
 export const FAST_PASSWORDS = { memoryCost: 8192, timeCost: 1 } as const;
 
-function merge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+/** `extra` over `base`, nested objects merged key by key (test configs). */
+export function merge(
+  base: Record<string, unknown>,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(extra)) {
     const current = out[key];
