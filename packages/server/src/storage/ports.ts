@@ -88,7 +88,35 @@ export interface SqlDatabase extends Pingable {
    * calling `db.withTables<…>()`.
    */
   readonly db: Kysely<LiftTables>;
+  /**
+   * SQLite only: the database's one connection, synchronously, for short writes on a hot path (a rate-limit
+   * decision) that must not queue behind Kysely's promises. Undefined on PostgreSQL.
+   */
+  readonly sqlite?: SqliteNow;
   close(): Promise<void>;
+}
+
+/** A prepared statement of `SqliteNow`: parameters are positional (`?`). */
+export interface SqliteStatement {
+  /** The first row, or undefined. */
+  get(...parameters: unknown[]): unknown;
+  run(...parameters: unknown[]): { changes: number };
+}
+
+/**
+ * Synchronous access to the SQLite connection Kysely uses. Nothing here awaits: a statement runs to its end
+ * before any other code does. Another process holding the write lock makes `immediate` wait up to the
+ * connection's busy timeout (5 s), as every SQLite write through Kysely does.
+ */
+export interface SqliteNow {
+  /** The statement for this SQL text, prepared once and cached. */
+  statement(text: string): SqliteStatement;
+  /**
+   * Runs `work` in its own `BEGIN IMMEDIATE` transaction (committed when it returns, rolled back when it
+   * throws) and returns `{ value }`, or returns undefined without running it when a transaction is already open
+   * on the connection (a Kysely transaction between two of its awaits): the caller then takes Kysely's path.
+   */
+  immediate<T>(work: () => T): { value: T } | undefined;
 }
 
 export interface MigrationInfo {

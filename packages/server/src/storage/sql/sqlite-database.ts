@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { lazyRequire } from '../../core/lazy-require.ts';
-import type { LiftTables, SqlDatabase } from '../ports.ts';
+import type { LiftTables, SqlDatabase, SqliteNow, SqliteStatement } from '../ports.ts';
 import { kyselyDatabase } from './kysely-database.ts';
 import { kysely } from './kysely-runtime.ts';
 
@@ -25,8 +25,48 @@ export function openSqliteDatabase(location: string): SqlDatabase {
     );
     return connection;
   };
+  // One connection for Kysely and the synchronous path: whichever asks first opens it.
+  let connection: Database.Database | undefined;
+  const opened = (): Database.Database => {
+    connection ??= open();
+    return connection;
+  };
   const db = new (kysely().Kysely)<LiftTables>({
-    dialect: new (kysely().SqliteDialect)({ database: async () => open() }),
+    dialect: new (kysely().SqliteDialect)({ database: async () => opened() }),
   });
-  return kyselyDatabase('sqlite', db);
+  return kyselyDatabase('sqlite', db, sqliteNow(opened));
+}
+
+function sqliteNow(connection: () => Database.Database): SqliteNow {
+  const statements = new Map<string, SqliteStatement>();
+  let begin: Database.Statement | undefined;
+  let commit: Database.Statement | undefined;
+  let rollback: Database.Statement | undefined;
+  return {
+    statement(text) {
+      let statement = statements.get(text);
+      if (statement === undefined) {
+        statement = connection().prepare(text) as unknown as SqliteStatement;
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+    immediate(work) {
+      const db = connection();
+      // A Kysely transaction between two of its awaits: joining it would tie this write to its fate.
+      if (db.inTransaction) return undefined;
+      begin ??= db.prepare('BEGIN IMMEDIATE');
+      commit ??= db.prepare('COMMIT');
+      rollback ??= db.prepare('ROLLBACK');
+      begin.run();
+      try {
+        const value = work();
+        commit.run();
+        return { value };
+      } catch (error) {
+        if (db.inTransaction) rollback.run();
+        throw error;
+      }
+    },
+  };
 }
