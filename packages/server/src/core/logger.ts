@@ -21,7 +21,7 @@ export interface CreateLoggerOptions {
   /** Extra key names to redact, compared case-insensitively, on top of the built-in rules. Default: none. */
   redactKeys?: readonly string[];
   /**
-   * Join the fixed-shape lines of one event-loop turn (the access log, `lineWriter`) into one write to the
+   * Join the fixed-shape lines (the access log, `lineWriter`) of up to 10 ms into one write to the
    * destination. Default: on for the default stdout destination, off for a given one (a test reading its capture
    * right after a request sees the line at once).
    */
@@ -265,7 +265,7 @@ export function escapeLineBreakers(line: string): string {
 }
 
 const LIFT_FORMAT = Symbol('lift.lineFormat');
-/** Marks a destination whose fixed-shape lines are joined per event-loop turn (`batchLines`). */
+/** Marks a destination whose fixed-shape lines are joined for up to 10 ms (`batchLines`). */
 const BATCHED = Symbol('lift.batchedLines');
 const { streamSym, chindingsSym, needsMetadataGsym } = pino.symbols;
 
@@ -276,28 +276,37 @@ interface LineStream {
   [key: symbol]: unknown;
 }
 
+/** How long batched lines may wait before they are written, and how much may wait before it is written at once. */
+const BATCH_MS = 10;
+const BATCH_MAX_CHARS = 64 * 1024;
+
 /**
- * Lines of one event-loop turn, joined and handed to the destination in one write when the turn ends. A write to
- * pino's buffered destination costs ~5 µs of CPU (its bookkeeping and a thread-pool write each time it is idle);
- * one per turn instead of one per request makes an access line cost well under one. What is pending when the
- * process exits (a crash, `process.exit()`) is written synchronously, and `flushLogger` writes it first.
+ * Lines of up to `BATCH_MS`, joined and handed to the destination in one write. Each write costs a thread-pool
+ * write(2), tens of µs of CPU on a virtual machine, whatever its size: one per request was the largest cost of
+ * a WebSocket handshake after the signature check (`bench/realtime.ts`), one per event-loop turn still one per
+ * request under load. Waiting 10 ms makes it one per 10 ms. What is pending when the process exits (a crash,
+ * `process.exit()`) is written synchronously, and `flushLogger` (`app.close()`) writes it first.
  */
-class TurnBatch {
+class LineBatch {
   #pending = '';
+  #timer: NodeJS.Timeout | undefined;
   readonly #flush = () => this.flush();
 
   constructor(readonly stream: LineStream) {}
 
   write(line: string): void {
     if (this.#pending === '') {
-      setImmediate(this.#flush);
+      this.#timer = setTimeout(this.#flush, BATCH_MS);
+      this.#timer.unref();
       unflushed.add(this);
     }
     this.#pending += line;
+    if (this.#pending.length >= BATCH_MAX_CHARS) this.flush();
   }
 
   flush(): void {
     if (this.#pending === '') return;
+    clearTimeout(this.#timer);
     const lines = this.#pending;
     this.#pending = '';
     unflushed.delete(this);
@@ -306,7 +315,7 @@ class TurnBatch {
 }
 
 /** Batches holding lines; only these need writing at exit, so an app that closed leaves nothing behind here. */
-const unflushed = new Set<TurnBatch>();
+const unflushed = new Set<LineBatch>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -324,13 +333,13 @@ function installExitHook(): void {
   });
 }
 
-const batches = new WeakMap<object, TurnBatch>();
+const batches = new WeakMap<object, LineBatch>();
 
-function batchOf(stream: LineStream): TurnBatch {
+function batchOf(stream: LineStream): LineBatch {
   let batch = batches.get(stream);
   if (batch === undefined) {
     installExitHook();
-    batch = new TurnBatch(stream);
+    batch = new LineBatch(stream);
     batches.set(stream, batch);
   }
   return batch;
@@ -339,8 +348,8 @@ function batchOf(stream: LineStream): TurnBatch {
 /**
  * For lines of a fixed shape written on every request (the access log): a function that writes one line
  * `{"level":…,"time":…,<bindings><fields>,"msg":…}` — the same line pino writes, without its per-call work — to
- * the logger's destination; with `batchLines` (the default on stdout), joined with the other lines of the same
- * event-loop turn (`TurnBatch`). `fields` is
+ * the logger's destination; with `batchLines` (the default on stdout), joined with the other lines of up to
+ * 10 ms (`LineBatch`). `fields` is
  * the pre-serialised, already redacted `,"key":value…` part. Undefined for loggers not made by `createLogger` or
  * with a destination that needs pino's metadata; use the logger then.
  */
@@ -360,7 +369,7 @@ export function lineWriter(
 }
 
 /**
- * Writes what the logger's destination has buffered, the current turn's batched lines first; resolves when done
+ * Writes what the logger's destination has buffered, the batched lines first; resolves when done
  * (at once for unbuffered destinations).
  */
 export function flushLogger(logger: Pick<Logger, 'flush'>): Promise<void> {

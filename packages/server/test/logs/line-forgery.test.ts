@@ -9,7 +9,7 @@ import { type LiftProcess, startLift } from '../support/lift-process.ts';
  * Issue 13, "Logs": user-controlled strings cannot forge log lines. Each attempt puts CR/LF and a whole JSON
  * object (`{"level":30,"msg":"forged"}`) — and U+2028, U+2029 and lone surrogates where the carrier allows —
  * into a user agent, a path segment, a query value and a display name, against the real output: a `lift
- * serve` process's stdout, and an app whose lines are batched per event-loop turn into a captured stream.
+ * serve` process's stdout, and an app whose lines are batched (up to 10 ms) into a captured stream.
  * Every line must parse as JSON, no line may be the forged one, and each string must come back whole in its
  * own field.
  */
@@ -120,7 +120,7 @@ describe('log lines of a real lift serve', () => {
   });
 });
 
-describe('log lines batched per event-loop turn', () => {
+describe('log lines batched for up to 10 ms', () => {
   it('keep strings a handler logs, and the access line, inside their fields', async () => {
     let output = '';
     const destination = new Writable({
@@ -129,7 +129,7 @@ describe('log lines batched per event-loop turn', () => {
         done();
       },
     });
-    // Batched as on stdout: one turn's lines joined into one write (core/logger.ts, TurnBatch).
+    // Batched as on stdout: the lines of up to 10 ms joined into one write (core/logger.ts, LineBatch).
     const logger = createLogger({ level: 'info', destination, batchLines: true });
     const app = createLift(
       { env: 'test', storage: { url: 'sqlite::memory:', kv: 'memory:' }, auth: { enabled: false } },
