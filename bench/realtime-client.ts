@@ -9,7 +9,7 @@
  *   `warmupSeconds` and `warmupSeconds + durationSeconds`, then reports and exits;
  * - `subscribe`: opens `connections`, subscribes each to `FANOUT_CHANNEL`, reports, then records when each
  *   publication arrives (`sharedNow()` first thing in the message handler) until it has every publication on
- *   every subscriber (or `maxSeconds`), reports and exits.
+ *   every subscriber (or `maxSeconds`), reports and exits (with `stayOpen`, holds its connections instead).
  *
  * "Authenticated" is the first moment the client knows the server accepted its credential: the `connected`
  * frame on Lift, Socket.IO's `connect` event (its CONNECT packet, sent after the middleware), and `open` on raw
@@ -35,6 +35,8 @@ interface Connection {
   close(): void;
   /** Resolves when the server or the network ends the connection. */
   readonly ended: Promise<void>;
+  /** Whether the server accepted permessage-deflate. */
+  readonly deflate: boolean;
 }
 
 type OnFrame = (receivedAt: number, data: string | PublicationData) => void;
@@ -59,7 +61,7 @@ function connectWs(token: string, localAddress: string, onFrame: OnFrame): Promi
   const protocols = lift ? ['lift.v1', `lift.bearer.${token}`] : [];
   const socket = new WebSocket(settings.url, protocols, {
     localAddress,
-    perMessageDeflate: false,
+    perMessageDeflate: settings.perMessageDeflate ?? false,
     handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
   });
   const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
@@ -74,6 +76,9 @@ function connectWs(token: string, localAddress: string, onFrame: OnFrame): Promi
         }),
       close: () => socket.close(),
       ended,
+      get deflate() {
+        return socket.extensions.includes('permessage-deflate');
+      },
     };
     let authenticated = !lift;
     socket.on('message', (raw) => {
@@ -102,8 +107,9 @@ function connectWs(token: string, localAddress: string, onFrame: OnFrame): Promi
 }
 
 function connectSocketIo(token: string, localAddress: string, onFrame: OnFrame): Promise<Connection> {
-  // engine.io-client hands `localAddress` on to `ws`; its types do not list it. The server offers no
-  // permessage-deflate (Socket.IO's default), as none of the servers here does.
+  // engine.io-client hands `localAddress` on to `ws`; its types do not list it. It offers permessage-deflate
+  // (engine.io-client's default, compressing messages from 1 KiB); the server accepts it only in the
+  // compression measurement (off is Socket.IO's default).
   const options: Partial<ManagerOptions & SocketOptions> & { localAddress: string } = {
     transports: ['websocket'],
     auth: { token },
@@ -125,6 +131,11 @@ function connectSocketIo(token: string, localAddress: string, onFrame: OnFrame):
           }),
         close: () => socket.disconnect(),
         ended,
+        // engine.io-client's WebSocket transport keeps its `ws` socket as `ws`; its types do not list it.
+        deflate:
+          (socket.io.engine.transport as unknown as { ws?: WebSocket }).ws?.extensions.includes(
+            'permessage-deflate',
+          ) ?? false,
       }),
     );
     socket.once('connect_error', (error) => {
@@ -281,6 +292,7 @@ async function subscribe(tokens: string[]): Promise<void> {
     closedWhileSubscribing: closed,
     seconds: (performance.now() - started) / 1000,
     otherFrames,
+    deflated: connections.filter((connection) => connection.deflate).length,
   });
   if (expected > 0) await finished;
   report({
@@ -289,6 +301,8 @@ async function subscribe(tokens: string[]): Promise<void> {
     histogram: [...histogram].sort((a, b) => a[0] - b[0]),
     closed,
   });
+  // Held until the parent stops this process (or maxSeconds ends it).
+  if (settings.stayOpen) await new Promise(() => {});
   process.exit(0);
 }
 

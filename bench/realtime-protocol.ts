@@ -82,6 +82,16 @@ export interface ClientSettings {
   warmupPublications: number;
   /** The child exits by itself after this long, whatever happens. */
   maxSeconds: number;
+  /**
+   * raw ws and Lift: offer permessage-deflate with `ws`'s defaults, as a browser does (default false: the server
+   * never gets the offer). Socket.IO's client offers it whatever this says (engine.io-client's default).
+   */
+  perMessageDeflate?: boolean;
+  /**
+   * subscribe: keep every connection open after the latencies report, until the parent stops this process, so
+   * the parent can read the server's memory with them still open (default false: exit after the report).
+   */
+  stayOpen?: boolean;
 }
 
 export interface HoldReport {
@@ -119,6 +129,8 @@ export interface SubscribedReport {
   seconds: number;
   /** Frames received while subscribing that were not replies (presence joins, on Lift). */
   otherFrames: number;
+  /** Connections that subscribed and whose server accepted permessage-deflate. */
+  deflated: number;
 }
 
 export interface LatencyReport {
@@ -137,6 +149,16 @@ export type ClientReport = ReadyReport | HoldReport | ChurnReport | SubscribedRe
 export interface PublicationData {
   seq: number;
   t0: number;
+  /** `POST /publish?bytes=` only: records that make the publication at least that large. */
+  items?: FillerItem[];
+}
+
+/** One record of a large publication: what an app sends (repeated keys, varied values), so deflate has real work. */
+export interface FillerItem {
+  id: number;
+  name: string;
+  status: string;
+  score: number;
 }
 
 /** Every result line a client child has printed so far. */

@@ -59,6 +59,27 @@ export interface FanoutResult {
 
 export type CrossNodeResult = FanoutResult | { kind: ServerKind; skipped: string };
 
+/** One server with permessage-deflate off or on, and the same subscribers (which offer it either way). */
+export interface CompressionResult {
+  kind: ServerKind;
+  compression: boolean;
+  /** Subscribed connections, and those of them whose server accepted permessage-deflate. */
+  subscribed: number;
+  deflated: number;
+  failed: number;
+  firstError: string | null;
+  /** Open connections as the server counted them when `after` was taken. */
+  serverCounted: number;
+  publishFailures: number;
+  /** Large publications delivered over every subscriber, of subscribers × publications. */
+  delivered: number;
+  expected: number;
+  /** Before the connections, once subscribed and idle, after the large publications (each after GCs). */
+  before: ServerStats;
+  idle: ServerStats;
+  after: ServerStats;
+}
+
 export interface Measurements {
   quick: boolean;
   pinned: boolean;
@@ -67,6 +88,7 @@ export interface Measurements {
   handshakes?: HandshakeResult[];
   fanout?: FanoutResult[];
   crossNode?: CrossNodeResult[];
+  compression?: CompressionResult[];
   /** Kinds whose measurement failed (the others' rows are still reported). */
   failures: Array<{ what: string; kind: ServerKind; error: string }>;
 }
@@ -259,6 +281,79 @@ function crossNodeSection(rows: CrossNodeResult[]): string[] {
   return [...lines, ''];
 }
 
+type Stage = 'idle' | 'after';
+
+/** Bytes of RSS per subscribed connection at `stage`, from before the connections. */
+function rssAt(row: CompressionResult, stage: Stage): number {
+  return (row[stage].rss - row.before.rss) / Math.max(1, row.subscribed);
+}
+
+function heapAt(row: CompressionResult, stage: Stage): number {
+  const { heapUsed, external } = row[stage];
+  return (heapUsed + external - row.before.heapUsed - row.before.external) / Math.max(1, row.subscribed);
+}
+
+/** `idle → after` of `value`, in KB. */
+function stages(value: (stage: Stage) => number, format = kb): string {
+  return `${format(value('idle'))} → ${format(value('after'))}`;
+}
+
+const signedKb = (bytes: number) => `${bytes < 0 ? '−' : '+'}${kb(Math.abs(bytes))}`;
+
+function compressionSection(rows: CompressionResult[]): string[] {
+  const offOf = (row: CompressionResult) =>
+    rows.find((candidate) => candidate.kind === row.kind && !candidate.compression);
+  /** On − off per connection at each stage, on the "on" row; — elsewhere. */
+  const cost = (row: CompressionResult, perConnection: typeof rssAt) => {
+    const off = offOf(row);
+    if (!row.compression || off === undefined) return '—';
+    return stages((stage) => perConnection(row, stage) - perConnection(off, stage), signedKb);
+  };
+  const table = markdownTable(
+    [
+      'server',
+      'permessage-deflate (accepted)',
+      'connections (server count)',
+      'large publications delivered',
+      'RSS before → idle → after (MiB)',
+      'RSS / connection, idle → after (KB)',
+      'heap + external / connection, idle → after (KB)',
+      'on − off: RSS / connection, idle → after (KB)',
+      'on − off: heap + external / connection (KB)',
+    ],
+    rows.map((row) => [
+      SERVER_LABELS[row.kind],
+      `${row.compression ? 'on' : 'off'} (${formatInteger(row.deflated)})`,
+      `${formatInteger(row.subscribed)} (${formatInteger(row.serverCounted)})${row.failed ? `, ${formatInteger(row.failed)} failed` : ''}`,
+      `${formatInteger(row.delivered)} / ${formatInteger(row.expected)}`,
+      `${mb(row.before.rss)} → ${mb(row.idle.rss)} → ${mb(row.after.rss)}`,
+      stages((stage) => rssAt(row, stage)),
+      stages((stage) => heapAt(row, stage)),
+      cost(row, rssAt),
+      cost(row, heapAt),
+    ]),
+  );
+  const lines = ['## 5. What permessage-deflate costs per connection, one server process', '', table, ''];
+  for (const row of rows.filter((candidate) => candidate.compression)) {
+    const off = offOf(row);
+    if (off === undefined) continue;
+    lines.push(
+      `- ${SERVER_LABELS[row.kind]}: compression on costs ${signedKb(rssAt(row, 'after') - rssAt(off, 'after'))} KB of RSS per connection once it has compressed (${signedKb(rssAt(row, 'idle') - rssAt(off, 'idle'))} KB idle)`,
+    );
+  }
+  for (const row of rows.filter((candidate) => candidate.publishFailures > 0)) {
+    lines.push(
+      `- ${row.kind}, compression ${row.compression ? 'on' : 'off'}: ${row.publishFailures} publications failed`,
+    );
+  }
+  for (const row of rows.filter((candidate) => candidate.firstError !== null)) {
+    lines.push(
+      `- ${row.kind}, compression ${row.compression ? 'on' : 'off'}: first failure: ${row.firstError}`,
+    );
+  }
+  return [...lines, ''];
+}
+
 /** The whole report as Markdown (also what is printed). */
 export function printReport(measurements: Measurements): string {
   const lines = [
@@ -273,6 +368,7 @@ export function printReport(measurements: Measurements): string {
   if (measurements.handshakes) lines.push(...handshakeSection(measurements.handshakes));
   if (measurements.fanout) lines.push(...fanoutSection(measurements.fanout));
   if (measurements.crossNode) lines.push(...crossNodeSection(measurements.crossNode));
+  if (measurements.compression) lines.push(...compressionSection(measurements.compression));
   if (measurements.failures.length > 0) {
     lines.push('## Failed', '');
     for (const { what, kind, error } of measurements.failures) {

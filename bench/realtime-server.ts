@@ -5,8 +5,9 @@
  * - `GET /tokens?from=&count=` — one access token a line for users `bench-<from>` … (issued here, in this
  *   process: Lift's tokens module, or jose for Socket.IO; raw ws takes none and gets empty lines);
  * - `GET /stats?gc=1` — `ServerStats`, after two full garbage collections when asked (needs `--expose-gc`);
- * - `POST /publish?count=&intervalMs=` — `count` publications to `FANOUT_CHANNEL`, one every `intervalMs`, each
- *   carrying `{ seq, t0 }` with `t0 = sharedNow()` taken right before the publish call.
+ * - `POST /publish?count=&intervalMs=&bytes=` — `count` publications to `FANOUT_CHANNEL`, one every `intervalMs`,
+ *   each carrying `{ seq, t0 }` with `t0 = sharedNow()` taken right before the publish call, and with `bytes`
+ *   (optional) records (`items`) that make it at least that many bytes of JSON.
  *
  * Kinds:
  * - `ws`: `ws`'s WebSocketServer, no authentication; a ping to every socket every 25 s (terminating those that
@@ -18,7 +19,9 @@
  *   channel namespace `bench` that any authenticated principal may subscribe to.
  *
  * `BENCH_LIFT_CONFIG` (JSON, top-level sections) changes Lift's config, for the diagnostic rows that show what a
- * default costs; the main rows never set it.
+ * default costs and for the compression measurement's Lift with compression on; the main rows never set it.
+ * `BENCH_DEFLATE=1` turns permessage-deflate on for raw ws and Socket.IO with the options Lift's gateway uses
+ * when `realtime.compression.enabled` is set (Lift's own is its config); off, as by default, otherwise.
  *
  * Across nodes (`BENCH_REDIS_URL`, `BENCH_REDIS_PREFIX`): Lift's `storage.kv` and `storage.broker` are that
  * Redis (a unique prefix); raw ws relays publications through Redis PUBLISH/SUBSCRIBE on one channel.
@@ -36,6 +39,7 @@ import { realtimeModule } from '../packages/server/src/realtime/index.ts';
 import { exitWhenParentExits } from './harness/parent-watch.ts';
 import {
   FANOUT_CHANNEL,
+  type FillerItem,
   ISSUER,
   type PublicationData,
   type ServerKind,
@@ -52,6 +56,12 @@ interface BenchServer {
 
 const PING_INTERVAL_MS = 25_000;
 const TOKEN_TTL = '10m';
+/**
+ * `BENCH_DEFLATE=1`: what Lift's gateway passes to `ws` with `realtime.compression.enabled` (its default
+ * `thresholdBytes`, and no context takeover on the server's side), so the peers pay for the same thing.
+ */
+const DEFLATE =
+  process.env.BENCH_DEFLATE === '1' ? { threshold: 1_024, serverNoContextTakeover: true } : undefined;
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -61,7 +71,10 @@ function requiredEnv(name: string): string {
 
 async function startRawWs(port: number, redisUrl: string | undefined, prefix: string): Promise<BenchServer> {
   const server = createServer();
-  const wss = new WebSocketServer({ server });
+  const wss = new WebSocketServer({
+    server,
+    ...(DEFLATE === undefined ? {} : { perMessageDeflate: DEFLATE }),
+  });
   const alive = new WeakSet<WebSocket>();
   const subscribers = new Set<WebSocket>();
   wss.on('connection', (socket) => {
@@ -108,7 +121,7 @@ async function startRawWs(port: number, redisUrl: string | undefined, prefix: st
 async function startSocketIo(port: number): Promise<BenchServer> {
   const { publicKey, privateKey } = await generateKeyPair('EdDSA');
   const server = createServer();
-  const io = new SocketIoServer(server);
+  const io = new SocketIoServer(server, DEFLATE === undefined ? {} : { perMessageDeflate: DEFLATE });
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown }).token;
     if (typeof token !== 'string') {
@@ -223,11 +236,36 @@ function stats(server: BenchServer): ServerStats {
   };
 }
 
-async function publishSeries(server: BenchServer, count: number, intervalMs: number): Promise<number> {
+const STATUSES = ['active', 'away', 'offline'];
+
+/** Records that come to at least `bytes` of JSON: repeated keys, varied values, as an app's payload would. */
+function filler(bytes: number): FillerItem[] {
+  const items: FillerItem[] = [];
+  let size = 2;
+  for (let id = 0; size < bytes; id++) {
+    const item = {
+      id,
+      name: `user-${(id * 7_919) % 10_007}`,
+      status: STATUSES[id % STATUSES.length]!,
+      score: ((id * 37) % 1_000) / 10,
+    };
+    size += JSON.stringify(item).length + 1;
+    items.push(item);
+  }
+  return items;
+}
+
+async function publishSeries(
+  server: BenchServer,
+  count: number,
+  intervalMs: number,
+  bytes: number | undefined,
+): Promise<number> {
+  const extra = bytes === undefined ? {} : { items: filler(bytes) };
   let failed = 0;
   for (let seq = 1; seq <= count; seq++) {
     try {
-      await server.publish({ seq, t0: sharedNow() });
+      await server.publish({ seq, t0: sharedNow(), ...extra });
     } catch {
       failed++;
     }
@@ -250,7 +288,8 @@ function startControl(port: number, server: BenchServer): Promise<void> {
       if (url.searchParams.get('gc') === '1') await collectGarbage();
       answer(res, 200, 'application/json', JSON.stringify(stats(server)));
     } else if (url.pathname === '/publish' && req.method === 'POST') {
-      const failed = await publishSeries(server, number('count'), number('intervalMs'));
+      const bytes = url.searchParams.has('bytes') ? number('bytes') : undefined;
+      const failed = await publishSeries(server, number('count'), number('intervalMs'), bytes);
       answer(res, 200, 'application/json', JSON.stringify({ failed }));
     } else {
       answer(res, 404, 'text/plain', 'not found');

@@ -1,18 +1,20 @@
 /**
  * `bench/realtime.ts`: Lift's realtime gateway against raw `ws` (no auth, the floor) and Socket.IO 4 (a JWT
- * check in `io.use()`), same run, same machine. Four measurements, each with a fresh server process per kind
+ * check in `io.use()`), same run, same machine. Five measurements, each with a fresh server process per kind
  * (realtime-server.ts) and clients in child processes (realtime-client.ts):
  *
  * 1. idle authenticated connections: RSS per connection, (after − before) / N, heartbeats on;
  * 2. authenticated handshakes per second (connect → authenticated → close, many in flight), and the server's
  *    CPU per handshake;
  * 3. one publication to 10,000 subscribers on one node: publish() → last delivery, over repeated publications;
- * 4. across two nodes over loopback Redis: publish() on one node → delivery on the other.
+ * 4. across two nodes over loopback Redis: publish() on one node → delivery on the other;
+ * 5. what permessage-deflate costs per connection: RSS per subscribed connection with compression off and on,
+ *    idle and after a few large publications.
  *
  * Servers run on CPU 0 and clients on CPU 1 when pinning is on (harness/pinning.ts). `--quick` is a smoke run
- * with small numbers (nothing is written); `--cpu-prof=<dir>` profiles the servers; `--only=memory,handshakes,fanout,crossnode` and
- * `--servers=ws,socketio,lift` narrow a run. Results: `results/realtime.md`. README.md's `realtime` section
- * says what each number means.
+ * with small numbers (nothing is written); `--cpu-prof=<dir>` profiles the servers;
+ * `--only=memory,handshakes,fanout,crossnode,compression` and `--servers=ws,socketio,lift` narrow a run.
+ * Results: `results/realtime.md`. README.md's `realtime` section says what each number means.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +37,7 @@ import {
   type ServerStats,
 } from './realtime-protocol.ts';
 import {
+  type CompressionResult,
   type CrossNodeResult,
   type FanoutResult,
   type HandshakeResult,
@@ -50,7 +53,8 @@ const ROOT = resolve(BENCH_DIR, '..');
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const flag = (name: string) => argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
-const only = new Set((flag('only') ?? 'memory,handshakes,fanout,crossnode').split(','));
+const MEASUREMENTS = ['memory', 'handshakes', 'fanout', 'crossnode', 'compression'];
+const only = new Set(flag('only')?.split(',') ?? MEASUREMENTS);
 /** `--cpu-prof=<dir>`: every server process writes a V8 CPU profile there when it exits. */
 const cpuProfileDir = flag('cpu-prof');
 const kinds = (flag('servers')?.split(',') as ServerKind[] | undefined) ?? [...SERVER_KINDS];
@@ -86,6 +90,17 @@ const SETTINGS = {
     publications: quick ? 50 : 520,
     intervalMs: 20,
   },
+  compression: {
+    connections: Number(flag('deflate-connections') ?? (quick ? 200 : 2_000)),
+    concurrency: quick ? 20 : 50,
+    /** Enough for every connection's deflate stream to exist and to have compressed more than once. */
+    publications: 5,
+    /** Well above the 1 KiB threshold of every server, so every publication is compressed. */
+    publicationBytes: 4 * 1024,
+    intervalMs: 200,
+    /** After subscribing (Lift's presence announcements still in flight) and after the publications. */
+    settleSeconds: quick ? 1 : 5,
+  },
 } as const;
 
 const SERVER_START_MS = 60_000;
@@ -107,11 +122,18 @@ function note(message: string): void {
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-async function startServer(
-  kind: ServerKind,
-  redis?: { url: string; prefix: string },
-  liftConfig?: Record<string, unknown>,
-): Promise<RunningServer> {
+/** How a server differs from the defaults. */
+interface ServerOptions {
+  /** Across nodes: the Redis both nodes share, and their key prefix. */
+  redis?: { url: string; prefix: string };
+  /** Lift only: config sections that replace the defaults' (`BENCH_LIFT_CONFIG`). */
+  liftConfig?: Record<string, unknown>;
+  /** raw ws and Socket.IO only: permessage-deflate as Lift's gateway sets it (`BENCH_DEFLATE`). */
+  deflate?: boolean;
+}
+
+async function startServer(kind: ServerKind, options: ServerOptions = {}): Promise<RunningServer> {
+  const { redis, liftConfig, deflate = false } = options;
   const [port, controlPort] = [await findFreePort(), await findFreePort()];
   const dataDir = mkdtempSync(join(tmpdir(), 'lift-bench-realtime-'));
   const entry = pinned(0, process.execPath, [
@@ -133,6 +155,7 @@ async function startServer(
       BENCH_DATA_DIR: dataDir,
       ...(redis === undefined ? {} : { BENCH_REDIS_URL: redis.url, BENCH_REDIS_PREFIX: redis.prefix }),
       ...(liftConfig === undefined ? {} : { BENCH_LIFT_CONFIG: JSON.stringify(liftConfig) }),
+      ...(deflate ? { BENCH_DEFLATE: '1' } : {}),
     },
   });
   const controlUrl = `http://127.0.0.1:${controlPort}`;
@@ -142,7 +165,8 @@ async function startServer(
   };
   const deadline = Date.now() + SERVER_START_MS;
   for (;;) {
-    if (child.hasExited()) throw new Error(`${kind} server exited: ${child.stderrTail()}`);
+    if (child.hasExited())
+      throw new Error(`${kind} server exited (${await child.exited}): ${child.stderrTail()}`);
     if (Date.now() > deadline) throw new Error(`${kind} server did not start within 60 s`);
     try {
       await stats();
@@ -223,28 +247,36 @@ const BASE = {
   warmupPublications: 0,
 };
 
+/**
+ * Warms up the handshake path (Lift builds its gateway on the first upgrade), so a memory measurement starts
+ * from there: 2 s of handshakes, then a second's rest.
+ */
+async function warmUp(server: RunningServer, perMessageDeflate = false): Promise<void> {
+  const warm = startClient(server, 99, {
+    ...BASE,
+    mode: 'churn',
+    tokenFrom: 1_000_000,
+    tokenCount: 200,
+    addressBlock: 250,
+    connectionsPerAddress: 1,
+    connections: 0,
+    concurrency: 4,
+    durationSeconds: 2,
+    maxSeconds: 60,
+    perMessageDeflate,
+  });
+  await reportOf(warm, 'ready', 60_000);
+  warm.process.stdin?.write('go\n');
+  await reportOf(warm, 'churned', 60_000);
+  await warm.stop();
+  await sleep(1_000);
+}
+
 async function measureMemory(kind: ServerKind): Promise<MemoryResult> {
   const { connections, concurrency, connectionsPerAddress, settleSeconds } = SETTINGS.memory;
   const server = await startServer(kind);
   try {
-    // Warm up the handshake path (Lift builds its gateway on the first upgrade), then measure from there.
-    const warm = startClient(server, 99, {
-      ...BASE,
-      mode: 'churn',
-      tokenFrom: 1_000_000,
-      tokenCount: 200,
-      addressBlock: 250,
-      connectionsPerAddress: 1,
-      connections: 0,
-      concurrency: 4,
-      durationSeconds: 2,
-      maxSeconds: 60,
-    });
-    await reportOf(warm, 'ready', 60_000);
-    warm.process.stdin?.write('go\n');
-    await reportOf(warm, 'churned', 60_000);
-    await warm.stop();
-    await sleep(1_000);
+    await warmUp(server);
     const before = await server.stats(true);
     const perProcess = shares(connections, SETTINGS.clientProcesses);
     const started = performance.now();
@@ -301,7 +333,7 @@ async function measureHandshakes(
   variant?: { label: string; config: Record<string, unknown> },
 ): Promise<HandshakeResult> {
   const { concurrency, tokensPerProcess, warmupSeconds, durationSeconds } = SETTINGS.handshakes;
-  const server = await startServer(kind, undefined, variant?.config);
+  const server = await startServer(kind, { liftConfig: variant?.config });
   try {
     const clients = Array.from({ length: SETTINGS.clientProcesses }, (_, i) =>
       startClient(server, i, {
@@ -479,8 +511,8 @@ async function measureCrossNode(kind: ServerKind, redisUrl: string): Promise<Cro
   }
   const prefix = `bench-realtime:${process.pid}-${randomBytes(4).toString('hex')}:`;
   const [publisher, subscriber] = [
-    await startServer(kind, { url: redisUrl, prefix }),
-    await startServer(kind, { url: redisUrl, prefix }),
+    await startServer(kind, { redis: { url: redisUrl, prefix } }),
+    await startServer(kind, { redis: { url: redisUrl, prefix } }),
   ];
   try {
     return await measureDelivery(publisher, subscriber, {
@@ -491,6 +523,112 @@ async function measureCrossNode(kind: ServerKind, redisUrl: string): Promise<Cro
   } finally {
     await Promise.all([publisher.close(), subscriber.close()]);
     await removePrefix(redisUrl, prefix);
+  }
+}
+
+/**
+ * The server's memory once its RSS has stopped falling. A freshly started server gives pages back for many
+ * seconds (raw ws's: ~45 MiB over its first 15 s, idle), which would otherwise count against the connections
+ * opened after it: readings every 2 s (after GCs) until those of the last 10 s lie within 1 MiB, or 40 s.
+ */
+async function settledStats(server: RunningServer): Promise<ServerStats> {
+  const readings = [await server.stats(true)];
+  const deadline = Date.now() + 40_000;
+  for (;;) {
+    await sleep(2_000);
+    readings.push(await server.stats(true));
+    const recent = readings.slice(-6).map((reading) => reading.rss);
+    const steady = recent.length === 6 && Math.max(...recent) - Math.min(...recent) < 2 ** 20;
+    if (steady || Date.now() > deadline) return readings.at(-1)!;
+  }
+}
+
+/** permessage-deflate on, each server its own way: Lift through its config, the peers with the same options. */
+function compressionOn(kind: ServerKind): ServerOptions {
+  return kind === 'lift'
+    ? { liftConfig: { realtime: { compression: { enabled: true } } } }
+    : { deflate: true };
+}
+
+/** What compression costs per connection: the same clients against the server with it off, then on. */
+async function measureCompression(kind: ServerKind): Promise<CompressionResult[]> {
+  return [await measureDeflateMemory(kind, false), await measureDeflateMemory(kind, true)];
+}
+
+/**
+ * The server's memory before its subscribers, once they are subscribed and idle, and after large publications
+ * to all of them (with compression on, every connection has compressed by then, so each has its deflate
+ * stream). The clients offer permessage-deflate either way, and hold their connections until the last reading.
+ */
+async function measureDeflateMemory(kind: ServerKind, compression: boolean): Promise<CompressionResult> {
+  const { connections, concurrency, publications, publicationBytes, intervalMs, settleSeconds } =
+    SETTINGS.compression;
+  const server = await startServer(kind, compression ? compressionOn(kind) : {});
+  const clients: Child[] = [];
+  try {
+    await warmUp(server, true);
+    const before = await settledStats(server);
+    for (const [i, count] of shares(connections, SETTINGS.clientProcesses).entries()) {
+      clients.push(
+        startClient(server, i, {
+          ...BASE,
+          mode: 'subscribe',
+          tokenFrom: i * connections,
+          tokenCount: count,
+          addressBlock: 50 + i,
+          connectionsPerAddress: 10,
+          connections: count,
+          concurrency,
+          publications,
+          maxSeconds: 1_500,
+          perMessageDeflate: true,
+          stayOpen: true,
+        }),
+      );
+    }
+    const subscribed = await Promise.all(
+      clients.map((client) => reportOf(client, 'subscribed', SUBSCRIBE_TIMEOUT_MS)),
+    );
+    const total = subscribed.reduce((sum, report) => sum + report.subscribed, 0);
+    note(
+      `${kind}, compression ${compression ? 'on' : 'off'}: ${total} subscribed; settling, then publishing`,
+    );
+    await sleep(settleSeconds * 1000);
+    const idle = await server.stats(true);
+    const response = await fetch(
+      `${server.controlUrl}/publish?count=${publications}&intervalMs=${intervalMs}&bytes=${publicationBytes}`,
+      { method: 'POST' },
+    );
+    const published = (await response.json()) as { failed: number };
+    // Every delivery arrived: every compression is done, and no frame waits in a send queue.
+    const latencies = await Promise.all(clients.map((client) => reportOf(client, 'latencies', 120_000)));
+    await sleep(settleSeconds * 1000);
+    const after = await server.stats(true);
+    return {
+      kind,
+      compression,
+      subscribed: total,
+      failed: subscribed.reduce((sum, report) => sum + report.failed, 0),
+      firstError: subscribed.find((report) => report.firstError !== null)?.firstError ?? null,
+      deflated: subscribed.reduce((sum, report) => sum + report.deflated, 0),
+      serverCounted: after.connections,
+      publishFailures: published.failed,
+      delivered: latencies
+        .flatMap((report) => report.perPublication)
+        .reduce((sum, entry) => sum + entry.deliveries, 0),
+      expected: total * publications,
+      before,
+      idle,
+      after,
+    };
+  } catch (error) {
+    if (!server.child.hasExited()) throw error;
+    throw new Error(
+      `${String(error)}; the server had exited (${await server.child.exited}): ${server.child.stderrTail()}`,
+    );
+  } finally {
+    await Promise.all(clients.map((client) => client.stop()));
+    await server.close();
   }
 }
 
@@ -559,10 +697,14 @@ if (only.has('crossnode')) {
     redisUrl === null
       ? kinds.map((kind) => ({ kind, skipped: 'no Redis (LIFT_BENCH_REDIS_URL / LIFT_TEST_REDIS_URL)' }))
       : await eachKind('across nodes', (kind) => measureCrossNode(kind, redisUrl));
+  progress();
+}
+if (only.has('compression')) {
+  measurements.compression = (await eachKind('compression', measureCompression)).flat();
 }
 const report = printReport(measurements);
 console.log(report);
-if (!quick && only.size === 4 && kinds.length === SERVER_KINDS.length) {
+if (!quick && MEASUREMENTS.every((name) => only.has(name)) && kinds.length === SERVER_KINDS.length) {
   writeReport(report);
   note('written: bench/results/realtime.md');
 }
