@@ -51,6 +51,11 @@ export interface FanoutResult {
   lastMs: number[];
   /** Every delivery's latency (ms). */
   deliveryMs: { p50: number; p99: number };
+  /**
+   * The delivering node's CPU (user + system, every thread) from the first publication to the last delivery,
+   * per publication (ms): heartbeats of that time included.
+   */
+  serverCpuMsPerPublication: number;
   /** Counted publications that did not reach every subscriber. */
   incomplete: number;
   /** Subscribers the server closed during the run. */
@@ -236,6 +241,7 @@ function deliveryTable(rows: FanoutResult[]): string {
       'publications',
       'last delivery p50 / p99 / max (ms)',
       'any delivery p50 / p99 (ms)',
+      'server CPU / publication (ms)',
       'incomplete / closed',
       'p99 ÷ raw ws',
       'p99 ÷ Socket.IO',
@@ -248,6 +254,7 @@ function deliveryTable(rows: FanoutResult[]): string {
       formatInteger(row.publications),
       `${ms(percentile(row.lastMs, 0.5))} / ${ms(p99(row))} / ${ms(row.lastMs.at(-1) ?? Number.NaN)}`,
       `${ms(row.deliveryMs.p50)} / ${ms(row.deliveryMs.p99)}`,
+      ms(row.serverCpuMsPerPublication),
       `${row.incomplete} / ${row.closed}`,
       ratioTo(rows, row, 'ws', p99),
       ratioTo(rows, row, 'socketio', p99),

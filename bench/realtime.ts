@@ -277,7 +277,8 @@ async function measureMemory(kind: ServerKind): Promise<MemoryResult> {
   const server = await startServer(kind);
   try {
     await warmUp(server);
-    const before = await server.stats(true);
+    // A fresh server's RSS keeps falling for a while after start; "before" waits until it holds still.
+    const before = await settledStats(server);
     const perProcess = shares(connections, SETTINGS.clientProcesses);
     const started = performance.now();
     const clients = perProcess.map((count, i) =>
@@ -413,6 +414,9 @@ async function measureDelivery(
   const total = subscribed.reduce((sum, report) => sum + report.subscribed, 0);
   note(`${kind}: ${total} subscribed in ${subscribeSeconds.toFixed(1)} s; publishing`);
   await sleep(1_000);
+  // The delivering node's CPU over the publications: what one publication costs the server, apart from the
+  // clients' side of the latency (four client processes on one core).
+  const cpuBefore = await subscriberNode.stats();
   const publishing = fetch(
     `${publisherNode.controlUrl}/publish?count=${options.publications}&intervalMs=${options.intervalMs}`,
     { method: 'POST' },
@@ -423,9 +427,12 @@ async function measureDelivery(
     ),
   );
   const published = (await (await publishing).json()) as { failed: number };
+  const cpuAfter = await subscriberNode.stats();
   await Promise.all(clients.map((client) => client.stop()));
   return {
     kind,
+    serverCpuMsPerPublication:
+      (cpuAfter.cpuMicros - cpuBefore.cpuMicros) / 1000 / (options.warmupPublications + options.publications),
     subscribers: total,
     failed: subscribed.reduce((sum, report) => sum + report.failed, 0),
     firstError: subscribed.find((report) => report.firstError !== null)?.firstError ?? null,
