@@ -76,6 +76,24 @@ const realtimeSection = z
       .strictObject({
         enabled: z.boolean().default(false).describe('permessage-deflate; costs memory per connection.'),
         thresholdBytes: int(1_024, 0, 'Messages smaller than this are sent uncompressed.'),
+        windowBits: z.coerce
+          .number()
+          .int()
+          .min(9)
+          .max(15)
+          .default(12)
+          .describe(
+            'The server’s LZ77 window, 2^n bytes (server_max_window_bits). Each connection that was sent a compressed message keeps a deflate stream of about 2^(n+2) + 2^(memLevel+9) bytes; 15 is zlib’s default.',
+          ),
+        memLevel: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(9)
+          .default(5)
+          .describe(
+            'zlib’s memLevel for the server’s deflate stream (its hash table, 2^(n+9) bytes); 8 is zlib’s default.',
+          ),
       })
       .prefault({}),
   })
