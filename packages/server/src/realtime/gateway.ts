@@ -48,6 +48,39 @@ export interface GatewayOptions {
 
 const CONTROL = 'lift:rt:control';
 
+/** Where a socket keeps its connection, for the listeners every socket shares. */
+const CONNECTION = Symbol('lift.realtime.connection');
+
+interface SocketHandlers {
+  pong(connection: RealtimeConnection): void;
+  message(connection: RealtimeConnection, data: RawData, isBinary: boolean): void;
+  error(connection: RealtimeConnection, error: Error & { code?: string }): void;
+  close(connection: RealtimeConnection): void;
+}
+
+/** The connection a socket was opened for (`#open` sets it). */
+function connectionOf(socket: WebSocket): RealtimeConnection {
+  return (socket as WebSocket & { [CONNECTION]: RealtimeConnection })[CONNECTION];
+}
+
+/** One listener per event for every socket: `this` is the socket the event is on, which names its connection. */
+function listenersOf(handlers: SocketHandlers) {
+  return {
+    pong(this: WebSocket) {
+      handlers.pong(connectionOf(this));
+    },
+    message(this: WebSocket, data: RawData, isBinary: boolean) {
+      handlers.message(connectionOf(this), data, isBinary);
+    },
+    error(this: WebSocket, error: Error & { code?: string }) {
+      handlers.error(connectionOf(this), error);
+    },
+    close(this: WebSocket) {
+      handlers.close(connectionOf(this));
+    },
+  };
+}
+
 /** Why a connection was closed, as `websocket_disconnects_total{reason}` counts it (a closed list). */
 export type CloseReason =
   | 'client'
@@ -77,6 +110,19 @@ export class Gateway {
   readonly #revoked = new Map<string, number>();
   #sweeper: NodeJS.Timeout | undefined;
   #unsubscribe: Array<() => Promise<void>> = [];
+  /** Listeners of every connection's socket; `this` is the socket, its connection under `CONNECTION`. */
+  readonly #listeners = listenersOf({
+    pong: (connection) => {
+      connection.alive = true;
+    },
+    message: (connection, data, isBinary) => this.#onMessage(connection, data, isBinary),
+    error: (_connection, error) => {
+      this.#o.metrics.errors.add({
+        error_type: error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too_big' : 'socket',
+      });
+    },
+    close: (connection) => this.#closed(connection),
+  });
 
   constructor(options: GatewayOptions) {
     this.#o = options;
@@ -249,17 +295,14 @@ export class Gateway {
     }
     mine.add(connection);
     metrics.active.inc();
-    const socket = connection.socket;
-    socket.on('pong', () => {
-      connection.alive = true;
-    });
-    socket.on('message', (data, isBinary) => this.#onMessage(connection, data, isBinary));
-    socket.on('error', (error: Error & { code?: string }) => {
-      metrics.errors.add({
-        error_type: error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too_big' : 'socket',
-      });
-    });
-    socket.on('close', () => this.#closed(connection));
+    // The gateway's listeners, shared by every socket (no closures per connection): each finds its connection
+    // on the socket it is called on.
+    const socket = connection.socket as WebSocket & { [CONNECTION]: RealtimeConnection };
+    socket[CONNECTION] = connection;
+    socket.on('pong', this.#listeners.pong);
+    socket.on('message', this.#listeners.message);
+    socket.on('error', this.#listeners.error);
+    socket.on('close', this.#listeners.close);
     const expiresIn = this.#expiresIn(connection);
     this.#send(
       connection,
