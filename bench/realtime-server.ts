@@ -20,8 +20,8 @@
  *
  * `BENCH_LIFT_CONFIG` (JSON, top-level sections) changes Lift's config, for the diagnostic rows that show what a
  * default costs and for the compression measurement's Lift with compression on; the main rows never set it.
- * `BENCH_DEFLATE=1` turns permessage-deflate on for raw ws and Socket.IO with the options Lift's gateway uses
- * when `realtime.compression.enabled` is set (Lift's own is its config); off, as by default, otherwise.
+ * `BENCH_DEFLATE=1` turns permessage-deflate on for raw ws and Socket.IO with Lift's threshold and no server
+ * context takeover, zlib's own window (Lift's own is its config); off, as by default, otherwise.
  *
  * Across nodes (`BENCH_REDIS_URL`, `BENCH_REDIS_PREFIX`): Lift's `storage.kv` and `storage.broker` are that
  * Redis (a unique prefix); raw ws relays publications through Redis PUBLISH/SUBSCRIBE on one channel.
@@ -57,8 +57,9 @@ interface BenchServer {
 const PING_INTERVAL_MS = 25_000;
 const TOKEN_TTL = '10m';
 /**
- * `BENCH_DEFLATE=1`: what Lift's gateway passes to `ws` with `realtime.compression.enabled` (its default
- * `thresholdBytes`, and no context takeover on the server's side), so the peers pay for the same thing.
+ * `BENCH_DEFLATE=1`: Lift's default `thresholdBytes` and no context takeover on the server's side, as Lift's
+ * gateway asks `ws` for with `realtime.compression.enabled`; the window and `memLevel` stay zlib's defaults, as
+ * the peers' users get them (Lift's own are smaller: its config).
  */
 const DEFLATE =
   process.env.BENCH_DEFLATE === '1' ? { threshold: 1_024, serverNoContextTakeover: true } : undefined;
