@@ -1,4 +1,4 @@
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../core/request-state.ts';
 import type { ConnectionEntry } from './ports.ts';
 
@@ -54,4 +54,47 @@ export class RealtimeConnection {
   get expiresAt(): number | undefined {
     return this.principal.expiresAt;
   }
+}
+
+/** Where a socket keeps its connection, for the listeners every socket shares. */
+const CONNECTION = Symbol('lift.realtime.connection');
+
+export interface SocketHandlers {
+  pong(connection: RealtimeConnection): void;
+  message(connection: RealtimeConnection, data: RawData, isBinary: boolean): void;
+  error(connection: RealtimeConnection, error: Error & { code?: string }): void;
+  close(connection: RealtimeConnection): void;
+}
+
+/** The connection a socket was opened for (`listenTo` sets it). */
+function connectionOf(socket: WebSocket): RealtimeConnection {
+  return (socket as WebSocket & { [CONNECTION]: RealtimeConnection })[CONNECTION];
+}
+
+/** One listener per event for every socket: `this` is the socket the event is on, which names its connection. */
+export function listenersOf(handlers: SocketHandlers) {
+  return {
+    pong(this: WebSocket) {
+      handlers.pong(connectionOf(this));
+    },
+    message(this: WebSocket, data: RawData, isBinary: boolean) {
+      handlers.message(connectionOf(this), data, isBinary);
+    },
+    error(this: WebSocket, error: Error & { code?: string }) {
+      handlers.error(connectionOf(this), error);
+    },
+    close(this: WebSocket) {
+      handlers.close(connectionOf(this));
+    },
+  };
+}
+
+/** Hands the socket of `connection` to the shared listeners (no closures per connection). */
+export function listenTo(connection: RealtimeConnection, listeners: ReturnType<typeof listenersOf>): void {
+  const socket = connection.socket as WebSocket & { [CONNECTION]: RealtimeConnection };
+  socket[CONNECTION] = connection;
+  socket.on('pong', listeners.pong);
+  socket.on('message', listeners.message);
+  socket.on('error', listeners.error);
+  socket.on('close', listeners.close);
 }

@@ -9,7 +9,7 @@ import type { Broker } from '../storage/index.ts';
 import { ChannelRequests } from './channel-requests.ts';
 import type { ChannelPolicies } from './channels.ts';
 import type { RealtimeSettings } from './config.ts';
-import { type ConnectVia, RealtimeConnection } from './connection.ts';
+import { type ConnectVia, listenersOf, listenTo, RealtimeConnection } from './connection.ts';
 import { ChannelHub } from './hub.ts';
 import type { RealtimeMetrics } from './metrics.ts';
 import type {
@@ -47,39 +47,6 @@ export interface GatewayOptions {
 }
 
 const CONTROL = 'lift:rt:control';
-
-/** Where a socket keeps its connection, for the listeners every socket shares. */
-const CONNECTION = Symbol('lift.realtime.connection');
-
-interface SocketHandlers {
-  pong(connection: RealtimeConnection): void;
-  message(connection: RealtimeConnection, data: RawData, isBinary: boolean): void;
-  error(connection: RealtimeConnection, error: Error & { code?: string }): void;
-  close(connection: RealtimeConnection): void;
-}
-
-/** The connection a socket was opened for (`#open` sets it). */
-function connectionOf(socket: WebSocket): RealtimeConnection {
-  return (socket as WebSocket & { [CONNECTION]: RealtimeConnection })[CONNECTION];
-}
-
-/** One listener per event for every socket: `this` is the socket the event is on, which names its connection. */
-function listenersOf(handlers: SocketHandlers) {
-  return {
-    pong(this: WebSocket) {
-      handlers.pong(connectionOf(this));
-    },
-    message(this: WebSocket, data: RawData, isBinary: boolean) {
-      handlers.message(connectionOf(this), data, isBinary);
-    },
-    error(this: WebSocket, error: Error & { code?: string }) {
-      handlers.error(connectionOf(this), error);
-    },
-    close(this: WebSocket) {
-      handlers.close(connectionOf(this));
-    },
-  };
-}
 
 /** Why a connection was closed, as `websocket_disconnects_total{reason}` counts it (a closed list). */
 export type CloseReason =
@@ -295,14 +262,7 @@ export class Gateway {
     }
     mine.add(connection);
     metrics.active.inc();
-    // The gateway's listeners, shared by every socket (no closures per connection): each finds its connection
-    // on the socket it is called on.
-    const socket = connection.socket as WebSocket & { [CONNECTION]: RealtimeConnection };
-    socket[CONNECTION] = connection;
-    socket.on('pong', this.#listeners.pong);
-    socket.on('message', this.#listeners.message);
-    socket.on('error', this.#listeners.error);
-    socket.on('close', this.#listeners.close);
+    listenTo(connection, this.#listeners);
     const expiresIn = this.#expiresIn(connection);
     this.#send(
       connection,
