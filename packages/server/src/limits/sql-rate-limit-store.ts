@@ -46,7 +46,7 @@ interface RateLimitColumns {
  * other and the limit is exact.
  *
  * On SQLite a decision runs synchronously on the connection (`SqlDatabase.sqlite`): three prepared statements
- * in one `BEGIN IMMEDIATE` transaction, ~25 µs, no promise and no query building (through Kysely it cost ~15×
+ * in one `BEGIN IMMEDIATE` transaction, 25–45 µs, no promise and no query building (through Kysely it cost ~10×
  * that: a query compiled and prepared per statement, and a wait behind Kysely's connection queue). Only while
  * a Kysely transaction is open on the connection does a decision take Kysely's path. On PostgreSQL it is a
  * round trip per statement; with a server, use Redis.
