@@ -65,7 +65,10 @@ export class SqlRateLimitStore implements RateLimitStore {
     const now = this.#clock.now();
     const sqlite = this.#sql.sqlite;
     if (sqlite !== undefined) {
-      const decided = sqlite.immediate(() => this.#consumeNow(sqlite, key, rule, cost, now));
+      // A counter lost to a power loss only forgets some attempts: not worth a disk sync per decision.
+      const decided = sqlite.immediate(() => this.#consumeNow(sqlite, key, rule, cost, now), {
+        durable: false,
+      });
       if (decided !== undefined) return decided.value;
     }
     if (--this.#untilPurge <= 0) await this.#purge(now);

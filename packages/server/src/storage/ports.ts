@@ -109,14 +109,19 @@ export interface SqliteStatement {
  * connection's busy timeout (5 s), as every SQLite write through Kysely does.
  */
 export interface SqliteNow {
-  /** The statement for this SQL text, prepared once and cached. */
+  /**
+   * The statement for this SQL text, prepared once and cached. Not for PRAGMAs: SQLite applies (or reads) a
+   * PRAGMA when it is prepared, not when it runs.
+   */
   statement(text: string): SqliteStatement;
   /**
    * Runs `work` in its own `BEGIN IMMEDIATE` transaction (committed when it returns, rolled back when it
    * throws) and returns `{ value }`, or returns undefined without running it when a transaction is already open
    * on the connection (a Kysely transaction between two of its awaits): the caller then takes Kysely's path.
+   * `durable: false` commits without syncing to disk (`synchronous = NORMAL` for that commit, in WAL mode): a
+   * power loss may lose it but never corrupts the database. For state that may be lost (rate-limit counters).
    */
-  immediate<T>(work: () => T): { value: T } | undefined;
+  immediate<T>(work: () => T, options?: { durable?: boolean }): { value: T } | undefined;
 }
 
 export interface MigrationInfo {

@@ -16,6 +16,10 @@ export function openSqliteDatabase(location: string): SqlDatabase {
     if (!inMemory) mkdirSync(dirname(resolve(location)), { recursive: true });
     const connection = new (BetterSqlite())(inMemory ? ':memory:' : resolve(location));
     if (!inMemory) connection.pragma('journal_mode = WAL');
+    // Every commit synced to disk, on every start: better-sqlite3 is built so that a database *reopened* in WAL
+    // mode gets NORMAL (a power loss may lose the last commits), while a new one keeps FULL. Writes that may be
+    // lost ask for it per transaction (`immediate(work, { durable: false })`: rate-limit counters).
+    connection.pragma('synchronous = FULL');
     connection.pragma('foreign_keys = ON');
     connection.pragma('busy_timeout = 5000');
     // SQLite's own lower() folds ASCII only, PostgreSQL's every letter: without this, a case-insensitive
@@ -42,6 +46,11 @@ function sqliteNow(connection: () => Database.Database): SqliteNow {
   let begin: Database.Statement | undefined;
   let commit: Database.Statement | undefined;
   let rollback: Database.Statement | undefined;
+  /**
+   * The connection's `synchronous` level, read once, to set back after a transaction that need not survive a
+   * power loss. A PRAGMA takes effect when it is prepared, so these are executed afresh, never cached.
+   */
+  let level: number | undefined;
   return {
     statement(text) {
       let statement = statements.get(text);
@@ -51,21 +60,31 @@ function sqliteNow(connection: () => Database.Database): SqliteNow {
       }
       return statement;
     },
-    immediate(work) {
+    immediate(work, options) {
       const db = connection();
       // A Kysely transaction between two of its awaits: joining it would tie this write to its fate.
       if (db.inTransaction) return undefined;
       begin ??= db.prepare('BEGIN IMMEDIATE');
       commit ??= db.prepare('COMMIT');
       rollback ??= db.prepare('ROLLBACK');
-      begin.run();
+      // WAL with synchronous = NORMAL: the commit is not synced to disk (a power loss may lose it, never
+      // corrupt the database); the next FULL commit of any transaction syncs it with its own.
+      level ??= Number(db.pragma('synchronous', { simple: true }));
+      // Already NORMAL (1) or OFF (0): nothing to relax.
+      const relax = options?.durable === false && level > 1;
+      if (relax) db.exec('PRAGMA synchronous = NORMAL');
       try {
-        const value = work();
-        commit.run();
-        return { value };
-      } catch (error) {
-        if (db.inTransaction) rollback.run();
-        throw error;
+        begin.run();
+        try {
+          const value = work();
+          commit.run();
+          return { value };
+        } catch (error) {
+          if (db.inTransaction) rollback.run();
+          throw error;
+        }
+      } finally {
+        if (relax) db.exec(`PRAGMA synchronous = ${level}`);
       }
     },
   };
